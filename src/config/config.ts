@@ -1,0 +1,244 @@
+import { z } from 'zod';
+
+/** Thrown when the environment holds a value Nyx cannot use; its message names the variable. */
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    readonly expected: string,
+    readonly received: string | undefined,
+  ) {
+    super(`${variable}: expected ${expected}, got ${received === undefined ? 'nothing' : JSON.stringify(received)}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const flag = (name: string, fallback: boolean) =>
+  z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined || raw === '') return fallback;
+      if (['1', 'true', 'yes', 'on'].includes(raw.toLowerCase())) return true;
+      if (['0', 'false', 'no', 'off'].includes(raw.toLowerCase())) return false;
+      ctx.addIssue({ code: 'custom', message: `${name}|0 or 1` });
+      return z.NEVER;
+    });
+
+const integer = (name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER) =>
+  z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined || raw === '') return fallback;
+      const value = Number(raw);
+      if (!Number.isInteger(value) || value < min || value > max) {
+        ctx.addIssue({ code: 'custom', message: `${name}|an integer from ${min} to ${max}` });
+        return z.NEVER;
+      }
+      return value;
+    });
+
+const ratio = (name: string, fallback: number) =>
+  z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined || raw === '') return fallback;
+      const value = Number(raw);
+      if (!Number.isFinite(value) || value < 0 || value > 1) {
+        ctx.addIssue({ code: 'custom', message: `${name}|a number from 0 to 1` });
+        return z.NEVER;
+      }
+      return value;
+    });
+
+const url = (name: string, protocols: string[]) =>
+  z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined || raw === '') return undefined;
+      try {
+        const parsed = new URL(raw);
+        if (protocols.includes(parsed.protocol)) return raw;
+      } catch {
+        // reported below
+      }
+      ctx.addIssue({ code: 'custom', message: `${name}|a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}` });
+      return z.NEVER;
+    });
+
+const oneOf = <T extends string>(name: string, values: readonly T[], fallback: T | undefined) =>
+  z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined || raw === '') return fallback;
+      if ((values as readonly string[]).includes(raw)) return raw as T;
+      ctx.addIssue({ code: 'custom', message: `${name}|one of ${values.join(', ')}` });
+      return z.NEVER;
+    });
+
+/** `"300-1500"` or `"2000"` (milliseconds) → an inclusive range. */
+const latencyRange = (name: string) =>
+  z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined || raw === '') return undefined;
+      const match = /^(\d+)(?:-(\d+))?$/.exec(raw.trim());
+      const min = match ? Number(match[1]) : NaN;
+      const max = match ? Number(match[2] ?? match[1]) : NaN;
+      if (!match || max < min) {
+        ctx.addIssue({ code: 'custom', message: `${name}|milliseconds as N or MIN-MAX (e.g. 2000-5000)` });
+        return z.NEVER;
+      }
+      return { min, max };
+    });
+
+const faults = ['timeout', '429', '5xx', 'garbage'] as const;
+export type SimulatedFault = (typeof faults)[number];
+
+const faultList = (name: string) =>
+  z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined || raw === '') return [...faults];
+      const parts = raw.split(',').map((p) => p.trim());
+      const unknown = parts.filter((p) => !(faults as readonly string[]).includes(p));
+      if (unknown.length > 0) {
+        ctx.addIssue({ code: 'custom', message: `${name}|a comma-separated list of ${faults.join(', ')}` });
+        return z.NEVER;
+      }
+      return parts as SimulatedFault[];
+    });
+
+const schema = z.object({
+  NODE_ENV: z.string().optional(),
+  LOG_LEVEL: oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
+  PORT: integer('PORT', 3000, 0, 65535),
+  HOST: z.string().optional().transform((v) => v || '127.0.0.1'),
+  REDIS_URL: url('REDIS_URL', ['redis:', 'rediss:']),
+  DATABASE_URL: url('DATABASE_URL', ['postgres:', 'postgresql:']),
+  NYX_DATA_DIR: z.string().optional().transform((v) => v || '.nyx-data'),
+  NYX_HOT_PATH: oneOf('NYX_HOT_PATH', ['async', 'blocking'] as const, 'async'),
+  HOT_PATH_ENFORCE_MS: integer('HOT_PATH_ENFORCE_MS', 200, 1),
+  HOT_PATH_WAIT_MS: integer('HOT_PATH_WAIT_MS', 0, 0),
+  HOT_PATH_STRICT: flag('HOT_PATH_STRICT', false),
+  DISABLE_LLM_IN_HOT_PATH: flag('DISABLE_LLM_IN_HOT_PATH', false),
+  QUEUE_CONCURRENCY: integer('QUEUE_CONCURRENCY', 8, 1, 1000),
+  TASK_ATTEMPTS: integer('TASK_ATTEMPTS', 3, 1, 20),
+  TASK_BACKOFF_MS: integer('TASK_BACKOFF_MS', 10_000, 0),
+  TASK_BACKOFF_FACTOR: integer('TASK_BACKOFF_FACTOR', 3, 1, 10),
+  IDEMPOTENCY_TTL_S: integer('IDEMPOTENCY_TTL_S', 3600, 1),
+  DEGRADE_QUEUE_DEPTH: integer('DEGRADE_QUEUE_DEPTH', 100, 1),
+  DEGRADE_FAILURE_RATE: ratio('DEGRADE_FAILURE_RATE', 0.5),
+  RATE_LIMIT_PER_MINUTE: integer('RATE_LIMIT_PER_MINUTE', 600, 1),
+  LLM_PROVIDER: oneOf('LLM_PROVIDER', ['offline', 'openai-compatible'] as const, undefined),
+  LLM_BASE_URL: url('LLM_BASE_URL', ['http:', 'https:']),
+  LLM_API_KEY: z.string().optional(),
+  LLM_MODEL: z.string().optional(),
+  LLM_TIMEOUT_MS: integer('LLM_TIMEOUT_MS', 30_000, 1),
+  LLM_SIM_LATENCY_MS: latencyRange('LLM_SIM_LATENCY_MS'),
+  LLM_SIM_FAIL_RATE: ratio('LLM_SIM_FAIL_RATE', 0),
+  LLM_SIM_FAULTS: faultList('LLM_SIM_FAULTS'),
+});
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface Config {
+  logLevel: LogLevel;
+  http: { port: number; host: string };
+  /** Absent: in-memory cache, in-process queue, in-process hub. */
+  redisUrl: string | undefined;
+  /** Absent: PGlite in `dataDir`. */
+  databaseUrl: string | undefined;
+  dataDir: string;
+  hotPath: {
+    mode: 'async' | 'blocking';
+    enforceMs: number;
+    waitMs: number;
+    strict: boolean;
+    disableLlm: boolean;
+  };
+  queue: {
+    concurrency: number;
+    attempts: number;
+    backoffMs: number;
+    backoffFactor: number;
+  };
+  idempotencyTtlSeconds: number;
+  degrade: { queueDepth: number; failureRate: number };
+  rateLimitPerMinute: number;
+  llm: {
+    provider: 'offline' | 'openai-compatible';
+    baseUrl: string | undefined;
+    apiKey: string | undefined;
+    model: string | undefined;
+    /** `LLM_MODEL_<KIND>` overrides, keyed by the upper-cased task kind. */
+    modelByKind: Record<string, string>;
+    timeoutMs: number;
+    simulated: {
+      latencyMs: { min: number; max: number } | undefined;
+      failRate: number;
+      faults: SimulatedFault[];
+    };
+  };
+}
+
+/** Reads the environment once; throws ConfigError naming the first bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const [variable, expected] = issue.message.includes('|')
+      ? (issue.message.split('|') as [string, string])
+      : [String(issue.path[0]), issue.message];
+    throw new ConfigError(variable, expected, env[variable]);
+  }
+  const e = parsed.data;
+  if (e.HOT_PATH_WAIT_MS > e.HOT_PATH_ENFORCE_MS) {
+    throw new ConfigError('HOT_PATH_WAIT_MS', `at most HOT_PATH_ENFORCE_MS (${e.HOT_PATH_ENFORCE_MS})`, env.HOT_PATH_WAIT_MS);
+  }
+  const provider = e.LLM_PROVIDER ?? (e.LLM_BASE_URL ? 'openai-compatible' : 'offline');
+  if (provider === 'openai-compatible' && !e.LLM_BASE_URL) {
+    throw new ConfigError('LLM_BASE_URL', 'an http(s) URL when LLM_PROVIDER=openai-compatible', env.LLM_BASE_URL);
+  }
+  const modelByKind: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (name.startsWith('LLM_MODEL_') && value) modelByKind[name.slice('LLM_MODEL_'.length)] = value;
+  }
+  return {
+    logLevel: e.LOG_LEVEL ?? 'info',
+    http: { port: e.PORT, host: e.HOST },
+    redisUrl: e.REDIS_URL,
+    databaseUrl: e.DATABASE_URL,
+    dataDir: e.NYX_DATA_DIR,
+    hotPath: {
+      mode: e.NYX_HOT_PATH ?? 'async',
+      enforceMs: e.HOT_PATH_ENFORCE_MS,
+      waitMs: e.HOT_PATH_WAIT_MS,
+      strict: e.HOT_PATH_STRICT,
+      disableLlm: e.DISABLE_LLM_IN_HOT_PATH,
+    },
+    queue: {
+      concurrency: e.QUEUE_CONCURRENCY,
+      attempts: e.TASK_ATTEMPTS,
+      backoffMs: e.TASK_BACKOFF_MS,
+      backoffFactor: e.TASK_BACKOFF_FACTOR,
+    },
+    idempotencyTtlSeconds: e.IDEMPOTENCY_TTL_S,
+    degrade: { queueDepth: e.DEGRADE_QUEUE_DEPTH, failureRate: e.DEGRADE_FAILURE_RATE },
+    rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    llm: {
+      provider,
+      baseUrl: e.LLM_BASE_URL,
+      apiKey: e.LLM_API_KEY,
+      model: e.LLM_MODEL,
+      modelByKind,
+      timeoutMs: e.LLM_TIMEOUT_MS,
+      simulated: { latencyMs: e.LLM_SIM_LATENCY_MS, failRate: e.LLM_SIM_FAIL_RATE, faults: e.LLM_SIM_FAULTS },
+    },
+  };
+}

@@ -1,0 +1,106 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/**
+ * Every Nyx metric lives in this one registry, declared here so no two modules register the same
+ * name. `GET /metrics` serves it.
+ */
+export const registry = new Registry();
+collectDefaultMetrics({ register: registry, prefix: 'nyx_process_' });
+
+const fastBuckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1, 2.5];
+const slowBuckets = [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60];
+
+export const metrics = {
+  hotPathDuration: new Histogram({
+    name: 'nyx_hot_path_duration_seconds',
+    help: 'Duration of hot-path operations (HTTP handlers and conflict-event handlers).',
+    labelNames: ['operation'] as const,
+    buckets: fastBuckets,
+    registers: [registry],
+  }),
+  hotPathBudgetOverruns: new Counter({
+    name: 'nyx_hot_path_budget_overruns_total',
+    help: 'Hot-path operations that took longer than HOT_PATH_ENFORCE_MS.',
+    labelNames: ['operation'] as const,
+    registers: [registry],
+  }),
+  hotPathGuardViolations: new Counter({
+    name: 'nyx_hot_path_guard_violations_total',
+    help: 'Model calls attempted inside a hot-path operation.',
+    labelNames: ['operation', 'kind'] as const,
+    registers: [registry],
+  }),
+  cacheRequests: new Counter({
+    name: 'nyx_cache_requests_total',
+    help: 'Cache reads by result (hit, miss, error).',
+    labelNames: ['backend', 'result'] as const,
+    registers: [registry],
+  }),
+  cacheErrors: new Counter({
+    name: 'nyx_cache_errors_total',
+    help: 'Cache backend errors swallowed by the cache (reads and writes).',
+    labelNames: ['backend', 'operation'] as const,
+    registers: [registry],
+  }),
+  queueDispatches: new Counter({
+    name: 'nyx_queue_dispatch_total',
+    help: 'Task dispatches by task and result (accepted, deduplicated, rejected).',
+    labelNames: ['task', 'result'] as const,
+    registers: [registry],
+  }),
+  queueJobs: new Gauge({
+    name: 'nyx_queue_jobs',
+    help: 'Jobs in the queue by state, sampled on scrape.',
+    labelNames: ['state'] as const,
+    registers: [registry],
+  }),
+  taskCompletions: new Counter({
+    name: 'nyx_task_completed_total',
+    help: 'Background tasks completed, by task.',
+    labelNames: ['task'] as const,
+    registers: [registry],
+  }),
+  taskFailures: new Counter({
+    name: 'nyx_task_failed_total',
+    help: 'Background task attempts that failed, by task and whether the failure was final.',
+    labelNames: ['task', 'final'] as const,
+    registers: [registry],
+  }),
+  taskDuration: new Histogram({
+    name: 'nyx_task_duration_seconds',
+    help: 'Run time of background task attempts.',
+    labelNames: ['task'] as const,
+    buckets: slowBuckets,
+    registers: [registry],
+  }),
+  modelCallDuration: new Histogram({
+    name: 'nyx_model_call_duration_seconds',
+    help: 'Latency of model calls through the gateway.',
+    labelNames: ['kind', 'provider'] as const,
+    buckets: slowBuckets,
+    registers: [registry],
+  }),
+  modelCalls: new Counter({
+    name: 'nyx_model_calls_total',
+    help: 'Model calls through the gateway, by kind, provider and outcome (ok or the failure reason).',
+    labelNames: ['kind', 'provider', 'outcome'] as const,
+    registers: [registry],
+  }),
+  modelTokens: new Counter({
+    name: 'nyx_model_tokens_total',
+    help: 'Tokens used by model calls, by kind and direction (prompt, output).',
+    labelNames: ['kind', 'direction'] as const,
+    registers: [registry],
+  }),
+  modelFailures: new Counter({
+    name: 'nyx_model_failures_total',
+    help: 'Failed model calls by kind and reason (timeout, rate_limited, server_error, invalid_output, ...).',
+    labelNames: ['kind', 'reason'] as const,
+    registers: [registry],
+  }),
+  sseClients: new Gauge({
+    name: 'nyx_sse_clients',
+    help: 'Open Server-Sent Events streams in this process.',
+    registers: [registry],
+  }),
+};
