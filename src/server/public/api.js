@@ -1,0 +1,115 @@
+// The HTTP contract of the game server, the saved session, and the live event stream.
+
+const SESSION_KEY = 'nyx.session';
+
+export class ApiError extends Error {
+  constructor(status, code, message, field) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.field = field;
+  }
+}
+
+export const session = {
+  load() {
+    try {
+      const s = JSON.parse(localStorage.getItem(SESSION_KEY) ?? 'null');
+      return s && typeof s.gameId === 'string' && typeof s.token === 'string' ? s : null;
+    } catch {
+      return null;
+    }
+  },
+  save(s) {
+    localStorage.setItem(SESSION_KEY, JSON.stringify(s));
+  },
+  clear() {
+    localStorage.removeItem(SESSION_KEY);
+  },
+};
+
+async function request(method, path, { body, token } = {}) {
+  const headers = { accept: 'application/json' };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (token) headers.authorization = `Bearer ${token}`;
+  let res;
+  try {
+    res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  } catch {
+    throw new ApiError(0, 'network', 'The server cannot be reached. Check your connection and try again.');
+  }
+  const data = await res.json().catch(() => null);
+  if (!res.ok) {
+    const e = data?.error;
+    throw new ApiError(res.status, e?.code ?? 'http_' + res.status, e?.message ?? `The server answered ${res.status}.`, e?.field);
+  }
+  return data;
+}
+
+const game = (s, rest = '') => `/api/games/${encodeURIComponent(s.gameId)}${rest}`;
+
+export const api = {
+  scenarios: () => request('GET', '/api/scenarios'),
+  createGame: (scenario, seed) => request('POST', '/api/games', { body: seed ? { scenario, seed } : { scenario } }),
+  state: (s) => request('GET', game(s, '/state'), { token: s.token }),
+  choose: (s, choiceId) => request('POST', game(s, '/choices'), { token: s.token, body: { choiceId } }),
+  createConflict: (s, body) => request('POST', game(s, '/conflicts'), { token: s.token, body }),
+  resolveConflict: (s, conflictId, body) =>
+    request('POST', game(s, `/conflicts/${encodeURIComponent(conflictId)}/resolve`), { token: s.token, body }),
+  ops: () => request('GET', '/api/ops'),
+};
+
+/**
+ * Subscribes to the game's Server-Sent Events. EventSource reconnects by itself (sending
+ * Last-Event-ID); if the server refuses outright the source closes, so we retry with backoff.
+ * handlers: { content(data), job(data), state(data), status('live'|'connecting'|'offline'), reopen() }
+ */
+export function connectEvents(s, handlers) {
+  let source;
+  let stopped = false;
+  let retry = 1000;
+  let timer;
+  let everOpened = false;
+
+  const parse = (fn) => (ev) => {
+    let data;
+    try {
+      data = JSON.parse(ev.data);
+    } catch {
+      return;
+    }
+    fn?.(data);
+  };
+
+  function open() {
+    handlers.status?.('connecting');
+    source = new EventSource(game(s, `/events?token=${encodeURIComponent(s.token)}`));
+    source.addEventListener('open', () => {
+      retry = 1000;
+      handlers.status?.('live');
+      if (everOpened) handlers.reopen?.();
+      everOpened = true;
+    });
+    source.addEventListener('content', parse(handlers.content));
+    source.addEventListener('job', parse(handlers.job));
+    source.addEventListener('state', parse(handlers.state));
+    source.addEventListener('error', () => {
+      if (stopped) return;
+      if (source.readyState === EventSource.CLOSED) {
+        handlers.status?.('offline');
+        clearTimeout(timer);
+        timer = setTimeout(open, retry);
+        retry = Math.min(retry * 2, 15000);
+      } else {
+        handlers.status?.('connecting');
+      }
+    });
+  }
+
+  open();
+  return () => {
+    stopped = true;
+    clearTimeout(timer);
+    source?.close();
+  };
+}
