@@ -1,6 +1,7 @@
 import { bigserial, index, integer, jsonb, pgTable, real, serial, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { conflicts } from './conflicts.js';
 import { gameIdColumn } from './game-column.js';
+import type { CanonEventType } from '../../../conflict/domain/index.js';
 
 /** The canon event log; `request_id` makes applying an event idempotent. */
 export const canonEvents = pgTable(
@@ -24,7 +25,7 @@ export const canonRecords = pgTable(
     conflictId: integer('conflict_id')
       .notNull()
       .references(() => conflicts.id, { onDelete: 'cascade' }),
-    eventType: text('event_type').notNull(),
+    eventType: text('event_type').$type<CanonEventType>().notNull(),
     name: text('name').notNull(),
     canonText: text('canon_text'),
     significanceScore: real('significance_score').notNull(),

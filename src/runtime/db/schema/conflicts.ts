@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import { check, index, integer, jsonb, pgTable, real, serial, text, timestamp, unique } from 'drizzle-orm/pg-core';
 import { gameIdColumn } from './game-column.js';
 import { npcs } from './npcs.js';
+import type { BeatType, DecisionStyle, PacingStyle, Phase, StakeholderRole, TransitionType } from '../../../conflict/domain/index.js';
 
 export const conflicts = pgTable(
   'conflicts',
@@ -22,7 +23,7 @@ export const conflicts = pgTable(
   ],
 );
 
-/** An NPC's part in one conflict (role and decision style hold StakeholderRole / DecisionStyle values). */
+/** An NPC's part in one conflict. */
 export const stakeholders = pgTable(
   'stakeholders',
   {
@@ -34,8 +35,8 @@ export const stakeholders = pgTable(
     npcId: integer('npc_id')
       .notNull()
       .references(() => npcs.id, { onDelete: 'cascade' }),
-    role: text('role').notNull().default('bystander'),
-    decisionStyle: text('decision_style').notNull().default('reactive'),
+    role: text('role').$type<StakeholderRole>().notNull().default('bystander'),
+    decisionStyle: text('decision_style').$type<DecisionStyle>().notNull().default('reactive'),
     stress: real('stress').notNull().default(0.3),
     commitment: real('commitment').notNull().default(0.5),
     /** Enriched details; null until the slow path fills them in. */
@@ -44,7 +45,7 @@ export const stakeholders = pgTable(
   (t) => [index('idx_stakeholders_game').on(t.gameId), unique('uq_stakeholders_conflict_npc').on(t.conflictId, t.npcId)],
 );
 
-/** The live flow state of a conflict (phase holds a ConflictPhase, pacing a PacingStyle). */
+/** The live flow state of a conflict. */
 export const conflictFlows = pgTable(
   'conflict_flows',
   {
@@ -52,12 +53,12 @@ export const conflictFlows = pgTable(
       .primaryKey()
       .references(() => conflicts.id, { onDelete: 'cascade' }),
     gameId: gameIdColumn(),
-    phase: text('phase').notNull().default('emerging'),
-    pacing: text('pacing').notNull().default('steady'),
+    phase: text('phase').$type<Phase>().notNull().default('emerging'),
+    pacing: text('pacing').$type<PacingStyle>().notNull().default('steady'),
     intensity: real('intensity').notNull().default(0.3),
     momentum: real('momentum').notNull().default(0.2),
     phaseProgress: real('phase_progress').notNull().default(0),
-    lastBeatType: text('last_beat_type'),
+    lastBeatType: text('last_beat_type').$type<BeatType>(),
     lastBeatAt: timestamp('last_beat_at', { withTimezone: true }),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
@@ -73,9 +74,9 @@ export const phaseTransitions = pgTable(
       .notNull()
       .references(() => conflicts.id, { onDelete: 'cascade' }),
     /** Null for the conflict's first phase. */
-    fromPhase: text('from_phase'),
-    toPhase: text('to_phase').notNull(),
-    transitionType: text('transition_type').notNull(),
+    fromPhase: text('from_phase').$type<Phase>(),
+    toPhase: text('to_phase').$type<Phase>().notNull(),
+    transitionType: text('transition_type').$type<TransitionType>().notNull(),
     trigger: text('trigger'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
@@ -91,7 +92,7 @@ export const dramaticBeats = pgTable(
     conflictId: integer('conflict_id')
       .notNull()
       .references(() => conflicts.id, { onDelete: 'cascade' }),
-    beatType: text('beat_type').notNull(),
+    beatType: text('beat_type').$type<BeatType>().notNull(),
     impact: real('impact').notNull().default(0.2),
     source: text('source', { enum: ['rule', 'generated'] }).notNull(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),

@@ -1,6 +1,7 @@
 import { boolean, index, integer, jsonb, pgTable, primaryKey, real, serial, text, timestamp } from 'drizzle-orm/pg-core';
 import { gameIdColumn } from './game-column.js';
 import { npcs } from './npcs.js';
+import type { ReputationType } from '../../../conflict/domain/index.js';
 
 /** One score per NPC and ReputationType. */
 export const reputationScores = pgTable(
@@ -10,7 +11,7 @@ export const reputationScores = pgTable(
     npcId: integer('npc_id')
       .notNull()
       .references(() => npcs.id, { onDelete: 'cascade' }),
-    type: text('type').notNull(),
+    type: text('type').$type<ReputationType>().notNull(),
     score: real('score').notNull(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
