@@ -1,0 +1,185 @@
+import { logger } from '../../observability/logger.js';
+import { metrics } from '../../observability/metrics.js';
+import { cacheKey, type Cache, type CacheEntry } from './cache.js';
+
+const log = logger.child({ module: 'cache' });
+
+/** The JSON actually stored at a key: the value and when it was generated. */
+interface Envelope {
+  v: unknown;
+  t: number;
+}
+
+export interface CacheOptions {
+  /** Prepended to every key (and to every `deleteKeys` pattern), so tenants and tests can share a store. */
+  keyPrefix?: string;
+}
+
+/**
+ * The Cache contract written once over a small text store, so MemoryCache and RedisCache differ only
+ * in how they read and write strings. Everything a caller sees — envelopes, hits for falsy values,
+ * versions, and errors turned into defaults — lives here. The store methods may throw; this class
+ * never lets that reach the caller.
+ */
+export abstract class EnvelopeCache implements Cache {
+  abstract readonly backend: 'memory' | 'redis';
+  private readonly keyPrefix: string;
+
+  constructor(options: CacheOptions) {
+    this.keyPrefix = options.keyPrefix ?? '';
+  }
+
+  protected abstract readText(key: string): Promise<string | undefined>;
+  protected abstract writeText(key: string, text: string, ttlMs: number | undefined): Promise<void>;
+  /** Prepends `text`, keeps the newest `maxLength` items and sets the TTL when given, atomically. */
+  protected abstract prependText(key: string, text: string, maxLength: number, ttlMs: number | undefined): Promise<void>;
+  /** The first `limit` items of the list (all when undefined). */
+  protected abstract readTexts(key: string, limit: number | undefined): Promise<string[]>;
+  /** `pattern` is already prefixed. */
+  protected abstract deleteMatching(pattern: string): Promise<number>;
+  /** Atomic increment of an integer counter (missing counts as 0). */
+  protected abstract increment(key: string): Promise<number>;
+  protected abstract answers(): Promise<boolean>;
+  abstract close(): Promise<void>;
+
+  getJson<T>(key: string, fallback: T): Promise<T>;
+  getJson<T>(key: string): Promise<T | undefined>;
+  async getJson<T>(key: string, fallback?: T): Promise<T | undefined> {
+    const entry = await this.getEntry<T>(key);
+    return entry ? entry.value : fallback;
+  }
+
+  async getEntry<T>(key: string): Promise<CacheEntry<T> | undefined> {
+    try {
+      const text = await this.readText(this.prefixed(key));
+      const entry = text === undefined ? undefined : openEnvelope<T>(text);
+      metrics.cacheRequests.inc({ backend: this.backend, result: entry ? 'hit' : 'miss' });
+      return entry;
+    } catch (error) {
+      metrics.cacheRequests.inc({ backend: this.backend, result: 'error' });
+      return this.failed('get', key, error, undefined);
+    }
+  }
+
+  async setJson(key: string, value: unknown, ttlSeconds?: number): Promise<boolean> {
+    try {
+      const envelope: Envelope = { v: requireJson(value), t: Date.now() };
+      await this.writeText(this.prefixed(key), JSON.stringify(envelope), toTtlMs(ttlSeconds));
+      return true;
+    } catch (error) {
+      return this.failed('set', key, error, false);
+    }
+  }
+
+  async pushToList(key: string, value: unknown, maxLength: number, ttlSeconds?: number): Promise<boolean> {
+    try {
+      if (!Number.isInteger(maxLength) || maxLength < 1) throw new RangeError(`maxLength must be a positive integer, got ${maxLength}`);
+      await this.prependText(this.prefixed(key), JSON.stringify(requireJson(value)), maxLength, toTtlMs(ttlSeconds));
+      return true;
+    } catch (error) {
+      return this.failed('push', key, error, false);
+    }
+  }
+
+  async getList<T>(key: string, limit?: number): Promise<T[]> {
+    if (limit !== undefined && limit < 1) return [];
+    try {
+      const texts = await this.readTexts(this.prefixed(key), limit);
+      return texts.map((text) => JSON.parse(text) as T);
+    } catch (error) {
+      return this.failed('list', key, error, []);
+    }
+  }
+
+  async deleteKeys(pattern: string): Promise<number> {
+    try {
+      return await this.deleteMatching(escapeGlob(this.keyPrefix) + pattern);
+    } catch (error) {
+      return this.failed('delete', pattern, error, 0);
+    }
+  }
+
+  async getOrCompute<T>(
+    key: string,
+    compute: () => Promise<T>,
+    options: { ttlSeconds?: number; forceRefresh?: boolean } = {},
+  ): Promise<T> {
+    if (!options.forceRefresh) {
+      const entry = await this.getEntry<T>(key);
+      if (entry) return entry.value;
+    }
+    const value = await compute();
+    // undefined is "nothing to cache", not an error worth a log line on every call.
+    if (value !== undefined) await this.setJson(key, value, options.ttlSeconds);
+    return value;
+  }
+
+  async version(label: string): Promise<number> {
+    try {
+      const counter = Number(await this.readText(this.prefixed(versionKey(label))));
+      return Number.isSafeInteger(counter) && counter > 0 ? counter : 0;
+    } catch (error) {
+      return this.failed('version', label, error, 0);
+    }
+  }
+
+  async bump(label: string): Promise<number> {
+    try {
+      return await this.increment(this.prefixed(versionKey(label)));
+    } catch (error) {
+      return this.failed('bump', label, error, 0);
+    }
+  }
+
+  async versionedKey(label: string, ...parts: Array<string | number>): Promise<string> {
+    return cacheKey(label, ...parts, `v${await this.version(label)}`);
+  }
+
+  async ping(): Promise<boolean> {
+    try {
+      return await this.answers();
+    } catch {
+      return false;
+    }
+  }
+
+  private prefixed(key: string): string {
+    return this.keyPrefix + key;
+  }
+
+  private failed<T>(operation: string, key: string, error: unknown, fallback: T): T {
+    metrics.cacheErrors.inc({ backend: this.backend, operation });
+    log.warn({ err: error, backend: this.backend, operation, key }, 'cache operation failed; answering with the default');
+    return fallback;
+  }
+}
+
+function versionKey(label: string): string {
+  return cacheKey('cache', 'versions', label);
+}
+
+function openEnvelope<T>(text: string): CacheEntry<T> {
+  const parsed: unknown = JSON.parse(text);
+  if (typeof parsed !== 'object' || parsed === null || !('v' in parsed) || !('t' in parsed) || typeof parsed.t !== 'number') {
+    throw new TypeError('stored value is not a cache envelope');
+  }
+  return { value: parsed.v as T, generatedAt: parsed.t };
+}
+
+/** JSON.stringify would silently drop an undefined value; the caller meant to store something. */
+function requireJson(value: unknown): unknown {
+  if (value === undefined) throw new TypeError('undefined is not a JSON value');
+  return value;
+}
+
+/** Milliseconds, so both stores honour sub-second TTLs alike; a TTL that is not positive is a caller bug. */
+function toTtlMs(ttlSeconds: number | undefined): number | undefined {
+  if (ttlSeconds === undefined) return undefined;
+  if (!Number.isFinite(ttlSeconds) || ttlSeconds <= 0) throw new RangeError(`ttlSeconds must be positive, got ${ttlSeconds}`);
+  return Math.ceil(ttlSeconds * 1000);
+}
+
+/** The key prefix is literal text: its glob characters must not act as wildcards in a pattern. */
+function escapeGlob(text: string): string {
+  return text.replace(/[*?[\]\\]/g, '\\$&');
+}

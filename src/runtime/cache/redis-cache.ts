@@ -1,0 +1,89 @@
+import type { Redis } from 'ioredis';
+import { createRedis } from '../redis/connection.js';
+import { EnvelopeCache, type CacheOptions } from './envelope-cache.js';
+
+export interface RedisCacheOptions extends CacheOptions {
+  url: string;
+}
+
+/** Keys SCAN asks for per round trip; also the UNLINK batch size. */
+const SCAN_BATCH = 250;
+
+/**
+ * The distributed cache. It owns a 'cache'-role connection (no offline queue), so while Redis is
+ * down every call fails at once and the caller gets its default instead of waiting for a reconnect.
+ */
+export class RedisCache extends EnvelopeCache {
+  readonly backend = 'redis' as const;
+  private readonly redis: Redis;
+
+  constructor(options: RedisCacheOptions) {
+    super(options);
+    this.redis = createRedis(options.url, 'cache');
+  }
+
+  protected async readText(key: string): Promise<string | undefined> {
+    return (await this.redis.get(key)) ?? undefined;
+  }
+
+  protected async writeText(key: string, text: string, ttlMs: number | undefined): Promise<void> {
+    if (ttlMs === undefined) await this.redis.set(key, text);
+    else await this.redis.set(key, text, 'PX', ttlMs);
+  }
+
+  protected async prependText(key: string, text: string, maxLength: number, ttlMs: number | undefined): Promise<void> {
+    const transaction = this.redis.multi().lpush(key, text).ltrim(key, 0, maxLength - 1);
+    if (ttlMs !== undefined) transaction.pexpire(key, ttlMs);
+    const replies = await transaction.exec();
+    if (replies === null) throw new Error(`transaction on ${key} was aborted`);
+    const failure = replies.find(([error]) => error)?.[0];
+    if (failure) throw failure;
+  }
+
+  protected async readTexts(key: string, limit: number | undefined): Promise<string[]> {
+    return this.redis.lrange(key, 0, limit === undefined ? -1 : limit - 1);
+  }
+
+  protected async deleteMatching(pattern: string): Promise<number> {
+    let deleted = 0;
+    let cursor = '0';
+    do {
+      const [next, keys] = await this.redis.scan(cursor, 'MATCH', pattern, 'COUNT', SCAN_BATCH);
+      if (keys.length > 0) deleted += await this.redis.unlink(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+    return deleted;
+  }
+
+  protected async increment(key: string): Promise<number> {
+    return this.redis.incr(key);
+  }
+
+  protected async answers(): Promise<boolean> {
+    return (await this.redis.ping()) === 'PONG';
+  }
+
+  /** Resolves once the connection is up; until then every call answers its default. */
+  whenReady(): Promise<void> {
+    return connectionReady(this.redis);
+  }
+
+  async close(): Promise<void> {
+    await closeConnection(this.redis);
+  }
+}
+
+/** Never rejects: a connection that is down keeps retrying, and the caller decides how long to wait. */
+export function connectionReady(redis: Redis): Promise<void> {
+  if (redis.status === 'ready') return Promise.resolve();
+  return new Promise((resolve) => redis.once('ready', () => resolve()));
+}
+
+/** QUIT needs a live connection (no offline queue); when Redis is away, stop the reconnect loop instead. */
+export async function closeConnection(redis: Redis): Promise<void> {
+  try {
+    await redis.quit();
+  } catch {
+    redis.disconnect();
+  }
+}
