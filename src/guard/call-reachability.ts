@@ -1,0 +1,229 @@
+import { Node, Scope, type SourceFile } from 'ts-morph';
+import type { Finding, Hop, HotPathModule, HotPathOperation } from './findings.js';
+import type { GuardWorkspace } from './workspace.js';
+
+/** Longer chains than this are not followed: the visited set ends cycles, this ends sprawl. */
+const MAX_CALL_DEPTH = 32;
+const MAX_STEP_TEXT = 60;
+
+type Sink = Finding['sink'];
+
+interface Operation extends HotPathOperation {
+  callable: Node;
+}
+
+/** One way control leaves a function: a call, a `new`, or a function handed to a call. */
+interface Edge {
+  hop: Hop;
+  sink?: Sink;
+  targets: Node[];
+}
+
+interface Pending {
+  callable: Node;
+  chain: Hop[];
+}
+
+const shorten = (text: string) => {
+  const flat = text.replace(/\s+/g, ' ');
+  return flat.length > MAX_STEP_TEXT ? `${flat.slice(0, MAX_STEP_TEXT - 1)}…` : flat;
+};
+
+const isFunctionValue = (node: Node | undefined) => Node.isArrowFunction(node) || Node.isFunctionExpression(node);
+
+/** A function-like node whose body the analysis can walk. */
+const hasWalkableBody = (node: Node) => Node.isFunctionLikeDeclaration(node) && Node.hasBody(node);
+
+/** Members that only promise a behaviour; what runs is whatever implements them. */
+const isAbstractMember = (node: Node) =>
+  Node.isMethodSignature(node) ||
+  Node.isPropertySignature(node) ||
+  (Node.isMethodDeclaration(node) && (node.isAbstract() || node.getBody() === undefined));
+
+function describe(node: Node): string {
+  if (Node.isSourceFile(node)) return node.getBaseName();
+  const name = Node.hasName(node) ? node.getName() : (node.getSymbol()?.getName() ?? node.getKindName());
+  const owner = node.getParent();
+  if ((Node.isClassDeclaration(owner) || Node.isInterfaceDeclaration(owner)) && owner.getName()) return `${owner.getName()}.${name}`;
+  return name;
+}
+
+/**
+ * Call level: from every exported operation of a hot-path module, follow calls — through
+ * imports and re-exports, into every implementation of an interface or abstract method, and into
+ * functions handed to other functions as callbacks — until a call lands in a sink.
+ */
+export class CallReachability {
+  private readonly edges = new Map<Node, Edge[]>();
+  private readonly implementations = new Map<Node, Node[]>();
+
+  constructor(private readonly workspace: GuardWorkspace) {}
+
+  modules(): HotPathModule[] {
+    return this.workspace.hotSourceFiles().map((file) => ({
+      file: this.workspace.relative(file.getFilePath()),
+      operations: this.operationsOf(file).map(({ name, line }) => ({ name, line })),
+    }));
+  }
+
+  findings(): Finding[] {
+    return this.workspace.hotSourceFiles().flatMap((file) => this.operationsOf(file).flatMap((operation) => this.trace(file, operation)));
+  }
+
+  /** Exported functions, function-valued constants and the non-private members of exported classes. */
+  private operationsOf(file: SourceFile): Operation[] {
+    const operations: Operation[] = [];
+    const add = (name: string, callable: Node) => operations.push({ name, callable, line: callable.getStartLineNumber() });
+    for (const [exportName, declarations] of file.getExportedDeclarations()) {
+      for (const declaration of declarations) {
+        if (declaration.getSourceFile() !== file) continue;
+        if (Node.isFunctionDeclaration(declaration) && hasWalkableBody(declaration)) add(exportName, declaration);
+        if (Node.isVariableDeclaration(declaration) && isFunctionValue(declaration.getInitializer())) add(exportName, declaration.getInitializerOrThrow());
+        if (Node.isClassDeclaration(declaration)) {
+          for (const constructor of declaration.getConstructors()) {
+            if (hasWalkableBody(constructor)) add(`${exportName}.constructor`, constructor);
+          }
+          for (const method of declaration.getMethods()) {
+            if (method.getScope() !== Scope.Private && hasWalkableBody(method)) add(`${exportName}.${method.getName()}`, method);
+          }
+        }
+      }
+    }
+    return operations.sort((a, b) => a.line - b.line);
+  }
+
+  /** Breadth first, so each sink is reported with the shortest chain that reaches it. */
+  private trace(file: SourceFile, operation: Operation): Finding[] {
+    const entryFile = this.workspace.relative(file.getFilePath());
+    const entryHop: Hop = { ...this.workspace.locationOf(operation.callable), step: `${operation.name}() is a hot-path operation` };
+    const visited = new Set<Node>([operation.callable]);
+    const reported = new Set<string>();
+    const findings: Finding[] = [];
+    let frontier: Pending[] = [{ callable: operation.callable, chain: [entryHop] }];
+    for (let depth = 0; depth < MAX_CALL_DEPTH && frontier.length > 0; depth += 1) {
+      const next: Pending[] = [];
+      for (const { callable, chain } of frontier) {
+        for (const edge of this.edgesOf(callable)) {
+          const path = [...chain, edge.hop];
+          if (edge.sink) {
+            const key = `${edge.hop.file}:${edge.hop.line}:${edge.hop.column}>${edge.sink.file}:${edge.sink.line}`;
+            if (!reported.has(key)) {
+              reported.add(key);
+              findings.push({ kind: 'call', entry: { file: entryFile, operation: operation.name }, sink: edge.sink, chain: path });
+            }
+            continue;
+          }
+          for (const target of edge.targets) {
+            if (visited.has(target)) continue;
+            visited.add(target);
+            next.push({ callable: target, chain: path });
+          }
+        }
+      }
+      frontier = next;
+    }
+    return findings;
+  }
+
+  private edgesOf(callable: Node): Edge[] {
+    const cached = this.edges.get(callable);
+    if (cached) return cached;
+    const edges: Edge[] = [];
+    callable.forEachDescendant((node) => {
+      if (!Node.isCallExpression(node) && !Node.isNewExpression(node)) return;
+      const callee = node.getExpression();
+      const context = this.callbackContext(node, callable);
+      edges.push(this.edgeTo(node, callee, `${Node.isNewExpression(node) ? 'constructs' : 'calls'} ${shorten(callee.getText())}()${context}`));
+      for (const argument of node.getArguments()) {
+        if (Node.isIdentifier(argument) || Node.isPropertyAccessExpression(argument)) {
+          const edge = this.edgeTo(argument, argument, `passes ${shorten(argument.getText())} as a callback to ${shorten(callee.getText())}()${context}`);
+          if (edge.sink || edge.targets.length > 0) edges.push(edge);
+        }
+      }
+    });
+    this.edges.set(callable, edges);
+    return edges;
+  }
+
+  /** Calls inside a function literal run when whoever receives it calls it: say so in the chain. */
+  private callbackContext(site: Node, callable: Node): string {
+    const enclosing = site.getFirstAncestor((ancestor) => ancestor === callable || Node.isFunctionLikeDeclaration(ancestor));
+    if (enclosing === undefined || enclosing === callable) return '';
+    const receiver = enclosing.getParent();
+    if (Node.isCallExpression(receiver) && receiver.getArguments().includes(enclosing)) {
+      return ` in the callback passed to ${shorten(receiver.getExpression().getText())}()`;
+    }
+    return ' in a nested function';
+  }
+
+  private edgeTo(site: Node, callee: Node, step: string): Edge {
+    const hop: Hop = { ...this.workspace.locationOf(site), step };
+    const declarations = this.declarationsOf(callee);
+    const implementations = declarations.filter(isAbstractMember).flatMap((member) => this.implementationsOf(member));
+    const reached = [...declarations, ...implementations];
+    const sink = this.sinkAmong(reached) ?? this.modelCallOnSinkType(callee);
+    if (sink) {
+      const sinkImplementation = implementations.find((node) => this.workspace.sinkPatternOf(node) !== undefined);
+      if (sinkImplementation) hop.step += `, implemented by ${describe(sinkImplementation)}`;
+      return { hop, sink, targets: [] };
+    }
+    const targets = reached.flatMap((node) => this.callablesOf(node)).filter((node) => this.workspace.isAnalysable(node.getSourceFile()));
+    return { hop, targets };
+  }
+
+  /** What a callee names: through import aliases and re-exports, and through the value's type when it is a local binding. */
+  private declarationsOf(callee: Node): Node[] {
+    const nameNode = Node.isPropertyAccessExpression(callee) ? callee.getNameNode() : callee;
+    const symbol = nameNode.getSymbol();
+    if (symbol === undefined) return [];
+    const resolved = symbol.isAlias() ? (symbol.getAliasedSymbol() ?? symbol) : symbol;
+    const declarations = resolved.getDeclarations();
+    if (declarations.some((node) => this.callablesOf(node).length > 0 || isAbstractMember(node) || Node.isFunctionLikeDeclaration(node))) {
+      return declarations;
+    }
+    // `const { generate } = await import(...)`, `const run = helper`: the binding's type is the function's.
+    const typeDeclarations = nameNode.getType().getSymbol()?.getDeclarations() ?? [];
+    return [...declarations, ...typeDeclarations.filter((node) => Node.isFunctionLikeDeclaration(node))];
+  }
+
+  private implementationsOf(member: Node): Node[] {
+    const cached = this.implementations.get(member);
+    if (cached) return cached;
+    const nameNode = Node.hasName(member) ? member.getNameNode() : undefined;
+    const found = Node.isIdentifier(nameNode)
+      ? nameNode.getImplementations().map((location) => {
+          const node = location.getNode();
+          return Node.isIdentifier(node) ? node.getParentOrThrow() : node;
+        })
+      : [];
+    this.implementations.set(member, found);
+    return found;
+  }
+
+  /** The function bodies a declaration stands for. */
+  private callablesOf(declaration: Node): Node[] {
+    if (hasWalkableBody(declaration)) return [declaration];
+    if (Node.isVariableDeclaration(declaration) || Node.isPropertyDeclaration(declaration) || Node.isPropertyAssignment(declaration)) {
+      const initializer = declaration.getInitializer();
+      return initializer && isFunctionValue(initializer) ? [initializer] : [];
+    }
+    if (Node.isClassDeclaration(declaration)) return declaration.getConstructors().filter(hasWalkableBody);
+    return [];
+  }
+
+  private sinkAmong(nodes: Node[]): Sink | undefined {
+    for (const node of nodes) {
+      const pattern = this.workspace.sinkPatternOf(node);
+      if (pattern !== undefined) return { ...this.workspace.locationOf(node), name: describe(node), pattern };
+    }
+    return undefined;
+  }
+
+  /** `client.generate()` where `client`'s type is declared in a sink, even if `generate` is inherited from elsewhere. */
+  private modelCallOnSinkType(callee: Node): Sink | undefined {
+    if (!Node.isPropertyAccessExpression(callee) || !this.workspace.modelCallNames.has(callee.getName())) return undefined;
+    const type = callee.getExpression().getType();
+    const sink = this.sinkAmong((type.getSymbol() ?? type.getAliasSymbol())?.getDeclarations() ?? []);
+    return sink && { ...sink, name: `${sink.name}.${callee.getName()}` };
+  }
+}
