@@ -430,7 +430,7 @@ async function choose(choice) {
     showOutcome(choice, outcome);
     store.busy = false;
     applyState(state);
-    $('#feed-scroll').scrollTo({ top: 0, behavior: 'smooth' });
+    revealOutcome();
   } catch (err) {
     store.busy = false;
     if (err instanceof ApiError && (err.status === 400 || err.status === 409)) {
@@ -443,6 +443,15 @@ async function choose(choice) {
     store.busy = false;
     setChoicesDisabled(false);
   }
+}
+
+/** Brings the outcome into view: the feed scrolls on wide screens, the page on narrow ones. */
+function revealOutcome() {
+  const scroller = $('#feed-scroll');
+  if (getComputedStyle(scroller).overflowY !== 'visible') return scroller.scrollTo({ top: 0, behavior: 'smooth' });
+  const box = $('#outcome').getBoundingClientRect();
+  const header = $('.topbar').getBoundingClientRect().bottom;
+  if (box.top < header || box.top > innerHeight * 0.5) window.scrollBy({ top: box.top - header - 12, behavior: 'smooth' });
 }
 
 function outcomeText(outcome) {
