@@ -1,0 +1,74 @@
+import { performance } from 'node:perf_hooks';
+import { metrics } from '../../observability/metrics.js';
+import { outsideHotPath } from '../hot-path/hot-path.js';
+import type { QueueEventBus } from './queue-event-bus.js';
+import { retryAfterMsOf } from './task-errors.js';
+import type { RegisteredTask } from './task-registry.js';
+import type { TaskStartGate } from './task-start-gate.js';
+
+/** An attempt that ran past its task's `timeoutMs`; retryable like any other failure. */
+export class TaskTimeoutError extends Error {
+  constructor(taskName: string, timeoutMs: number) {
+    super(`task "${taskName}" timed out after ${timeoutMs} ms`);
+    this.name = 'TaskTimeoutError';
+  }
+}
+
+export interface AttemptIdentity {
+  jobId: string;
+  attempt: number;
+  maxAttempts: number;
+}
+
+export type AttemptOutcome = { deferMs: number } | { result: unknown; durationMs: number };
+
+/**
+ * One attempt of one job, the same for both backends: ask the start gate, announce `active`, run the
+ * handler outside any hot-path operation with its timeout, and turn a 429 into a hold-back of the
+ * whole task kind. Retrying and bookkeeping stay with the backend.
+ */
+export class TaskAttemptRunner {
+  constructor(
+    private readonly gate: TaskStartGate,
+    private readonly events: QueueEventBus,
+  ) {}
+
+  /** Resolves `{ deferMs }` when the gate holds the task back; rejects with the handler's error. */
+  async run(task: RegisteredTask, payload: unknown, job: AttemptIdentity, stopSignal: AbortSignal): Promise<AttemptOutcome> {
+    const handler = task.handler;
+    if (!handler) throw new Error(`task "${task.name}" has no handler in this process`);
+    const deferMs = await this.gate.tryStart(task.name, task.rateLimit);
+    if (deferMs > 0) return { deferMs };
+
+    this.events.emit('active', { jobId: job.jobId, taskName: task.name, attempt: job.attempt });
+    const timeout = new AbortController();
+    const signal = AbortSignal.any([timeout.signal, stopSignal]);
+    const timer =
+      task.timeoutMs === undefined ? undefined : setTimeout(() => timeout.abort(new TaskTimeoutError(task.name, task.timeoutMs ?? 0)), task.timeoutMs);
+    let rejectWithReason = () => {};
+    const aborted = new Promise<never>((_, reject) => {
+      rejectWithReason = () => reject(signal.reason);
+      if (signal.aborted) rejectWithReason();
+      else signal.addEventListener('abort', rejectWithReason, { once: true });
+    });
+    const started = performance.now();
+    try {
+      // A job dispatched from a hot-path operation would otherwise inherit its async context and
+      // trip the model-call guard although it runs on its own time.
+      const running = outsideHotPath(() =>
+        Promise.resolve().then(() => handler(payload, { jobId: job.jobId, taskName: task.name, attempt: job.attempt, maxAttempts: job.maxAttempts, signal })),
+      );
+      // A handler that ignores its signal must still not keep the attempt (and its slot) past the deadline.
+      const result = await Promise.race([running, aborted]);
+      return { result, durationMs: performance.now() - started };
+    } catch (error) {
+      const retryAfterMs = retryAfterMsOf(error);
+      if (retryAfterMs !== undefined) await this.gate.holdBack(task.name, retryAfterMs);
+      throw error;
+    } finally {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', rejectWithReason);
+      metrics.taskDuration.observe({ task: task.name }, (performance.now() - started) / 1000);
+    }
+  }
+}

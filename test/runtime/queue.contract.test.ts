@@ -1,0 +1,411 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { z } from 'zod';
+import { currentHotPathOperation, hotPath } from '../../src/runtime/hot-path/hot-path.js';
+import { BullMqQueue } from '../../src/runtime/queue/bullmq-queue.js';
+import { InProcessQueue } from '../../src/runtime/queue/in-process-queue.js';
+import { PermanentTaskError, RateLimitedTaskError } from '../../src/runtime/queue/task-errors.js';
+import type { QueueEvents, TaskQueue } from '../../src/runtime/queue/task-queue.js';
+import { describeWithServices, redisUrl, uniquePrefix } from '../support/services.js';
+
+/** Small defaults so retries take milliseconds; tests that measure backoff set their own. */
+const defaults = { attempts: 3, backoff: { delayMs: 10, factor: 2 } };
+const anything = z.unknown();
+
+/** A promise the test resolves by hand, to keep a handler busy. */
+function latch() {
+  let release: () => void = () => {};
+  const released = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  return { released, release };
+}
+
+function collect<E extends keyof QueueEvents>(queue: TaskQueue, event: E): QueueEvents[E][] {
+  const seen: QueueEvents[E][] = [];
+  queue.on(event, (data) => seen.push(data));
+  return seen;
+}
+
+function queueContract(makeQueue: (concurrency: number) => TaskQueue): void {
+  const open: TaskQueue[] = [];
+  const create = (concurrency = 4) => {
+    const queue = makeQueue(concurrency);
+    open.push(queue);
+    return queue;
+  };
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((queue) => queue.close({ graceMs: 0 })));
+  });
+
+  it('dispatch settles at once while the handler runs for seconds, and close does not wait for it', async () => {
+    const queue = create();
+    queue.defineTask('slow', { payload: anything, handler: (_, job) => sleep(5_000, 'done', { signal: job.signal }) });
+    await queue.startWorkers();
+    const active = collect(queue, 'active');
+
+    const started = performance.now();
+    const result = await queue.dispatch('slow', {});
+    expect(performance.now() - started).toBeLessThan(100);
+    expect(result.status).toBe('accepted');
+
+    await vi.waitFor(() => expect(active).toHaveLength(1), { timeout: 5_000 });
+    const closing = performance.now();
+    await queue.close({ graceMs: 0 });
+    expect(performance.now() - closing).toBeLessThan(2_000);
+  });
+
+  it('runs higher priorities first across task kinds (8 > 7 > 5)', async () => {
+    const queue = create(1);
+    const blocker = latch();
+    const order: string[] = [];
+    queue.defineTask('blocker', { payload: anything, handler: () => blocker.released });
+    for (const [name, priority] of [['reaction', 8], ['action', 7], ['narration', 5]] as const) {
+      queue.defineTask(name, { payload: anything, priority, handler: async () => void order.push(name) });
+    }
+    const active = collect(queue, 'active');
+    await queue.startWorkers();
+    await queue.dispatch('blocker', {});
+    await vi.waitFor(() => expect(active).toHaveLength(1), { timeout: 5_000 });
+
+    for (const name of ['narration', 'action', 'reaction', 'narration', 'reaction', 'action']) {
+      expect((await queue.dispatch(name, {})).status).toBe('accepted');
+    }
+    blocker.release();
+    await vi.waitFor(() => expect(order).toHaveLength(6), { timeout: 10_000 });
+    expect(order).toEqual(['reaction', 'reaction', 'action', 'action', 'narration', 'narration']);
+  });
+
+  it('retries with growing backoff until an attempt succeeds', async () => {
+    const queue = create();
+    const startedAt: number[] = [];
+    queue.defineTask('flaky', {
+      payload: anything,
+      attempts: 3,
+      backoff: { delayMs: 100, factor: 4 },
+      handler: async (_, job) => {
+        startedAt.push(Date.now());
+        if (job.attempt < 3) throw new Error(`attempt ${job.attempt} failed`);
+        return 'finally';
+      },
+    });
+    await queue.startWorkers();
+    const result = await queue.dispatch('flaky', {});
+    if (result.status !== 'accepted') throw new Error(`dispatch ${result.status}`);
+
+    expect(await queue.waitForJob(result.jobId, 10_000)).toEqual({ status: 'completed', result: 'finally' });
+    const [first = 0, second = 0, third = 0] = startedAt;
+    expect(startedAt).toHaveLength(3);
+    expect(second - first).toBeGreaterThanOrEqual(90);
+    expect(third - second).toBeGreaterThanOrEqual(390);
+    expect(third - second).toBeGreaterThan(second - first);
+  });
+
+  it('reports the last failure as final once attempts are exhausted', async () => {
+    const queue = create();
+    const failed = collect(queue, 'failed');
+    queue.defineTask('doomed', {
+      payload: anything,
+      attempts: 2,
+      handler: async () => {
+        throw new Error('model unavailable');
+      },
+    });
+    await queue.startWorkers();
+    const result = await queue.dispatch('doomed', { scene: 1 });
+    if (result.status !== 'accepted') throw new Error(`dispatch ${result.status}`);
+
+    expect(await queue.waitForJob(result.jobId, 10_000)).toEqual({ status: 'failed', error: 'model unavailable' });
+    await vi.waitFor(() => expect(failed).toHaveLength(2), { timeout: 5_000 });
+    expect(failed.map(({ attempt, final }) => ({ attempt, final }))).toEqual([
+      { attempt: 1, final: false },
+      { attempt: 2, final: true },
+    ]);
+    expect(failed[1]).toMatchObject({ jobId: result.jobId, taskName: 'doomed', payload: { scene: 1 } });
+  });
+
+  it('does not retry a PermanentTaskError or an error marked retryable: false', async () => {
+    const queue = create();
+    const failed = collect(queue, 'failed');
+    let calls = 0;
+    queue.defineTask('garbage', {
+      payload: z.object({ marked: z.boolean() }),
+      attempts: 5,
+      handler: async ({ marked }) => {
+        calls += 1;
+        throw marked ? Object.assign(new Error('marked'), { retryable: false }) : new PermanentTaskError('schema-invalid output');
+      },
+    });
+    await queue.startWorkers();
+    const permanent = await queue.dispatch('garbage', { marked: false });
+    const marked = await queue.dispatch('garbage', { marked: true });
+    if (permanent.status !== 'accepted' || marked.status !== 'accepted') throw new Error('dispatch not accepted');
+
+    expect(await queue.waitForJob(permanent.jobId, 10_000)).toEqual({ status: 'failed', error: 'schema-invalid output' });
+    expect(await queue.waitForJob(marked.jobId, 10_000)).toEqual({ status: 'failed', error: 'marked' });
+    await vi.waitFor(() => expect(failed).toHaveLength(2), { timeout: 5_000 });
+    expect(calls).toBe(2);
+    expect(failed.every((event) => event.final && event.attempt === 1)).toBe(true);
+  });
+
+  it('aborts an attempt past its timeoutMs and retries it', async () => {
+    const queue = create();
+    const failed = collect(queue, 'failed');
+    const sawAbort: boolean[] = [];
+    queue.defineTask('stuck', {
+      payload: anything,
+      attempts: 2,
+      timeoutMs: 150,
+      handler: async (_, job) => {
+        if (job.attempt === 2) return 'second time lucky';
+        await new Promise((resolve) => job.signal.addEventListener('abort', resolve, { once: true }));
+        sawAbort.push(job.signal.aborted);
+        return 'too late';
+      },
+    });
+    await queue.startWorkers();
+    const result = await queue.dispatch('stuck', {});
+    if (result.status !== 'accepted') throw new Error(`dispatch ${result.status}`);
+
+    expect(await queue.waitForJob(result.jobId, 10_000)).toEqual({ status: 'completed', result: 'second time lucky' });
+    expect(sawAbort).toEqual([true]);
+    expect(failed).toHaveLength(1);
+    expect(failed[0]).toMatchObject({ attempt: 1, final: false });
+    expect(failed[0]?.error).toMatch(/timed out after 150 ms/);
+  });
+
+  it('rejects an unknown task and a payload that fails its schema, without running anything', async () => {
+    const queue = create();
+    let calls = 0;
+    queue.defineTask('typed', { payload: z.object({ sceneId: z.string() }), handler: async () => void calls++ });
+    await queue.startWorkers();
+
+    const invalid = await queue.dispatch('typed', { sceneId: 42 });
+    expect(invalid.status).toBe('rejected');
+    expect(invalid.status === 'rejected' && invalid.reason).toMatch(/sceneId/);
+    expect(await queue.dispatch('nope', {})).toEqual({ status: 'rejected', reason: 'unknown task "nope"' });
+    expect((await queue.dispatch('typed', { sceneId: 's' }, { priority: 11 })).status).toBe('rejected');
+
+    await sleep(100);
+    expect(calls).toBe(0);
+    expect(await queue.counts()).toMatchObject({ waiting: 0, active: 0, delayed: 0 });
+  });
+
+  it('collapses 1,000 concurrent dispatches of one dedupe key into one run', async () => {
+    const queue = create();
+    const running = latch();
+    const deduplicated = collect(queue, 'deduplicated');
+    let calls = 0;
+    queue.defineTask('storm', {
+      payload: anything,
+      handler: async () => {
+        calls += 1;
+        await running.released;
+      },
+    });
+    await queue.startWorkers();
+
+    const results = await Promise.all(Array.from({ length: 1_000 }, (_, i) => queue.dispatch('storm', { i }, { dedupeKey: 'scene-7' })));
+    const accepted = results.filter((r) => r.status === 'accepted');
+    expect(accepted).toHaveLength(1);
+    const jobId = accepted[0]?.status === 'accepted' ? accepted[0].jobId : '';
+    expect(results.filter((r) => r.status === 'deduplicated' && r.jobId === jobId)).toHaveLength(999);
+    expect(deduplicated).toHaveLength(999);
+    expect(deduplicated[0]).toMatchObject({ taskName: 'storm', dedupeKey: 'scene-7', jobId });
+
+    running.release();
+    expect((await queue.waitForJob(jobId, 10_000)).status).toBe('completed');
+    expect(calls).toBe(1);
+    // The key is free again once its job has finished.
+    expect((await queue.dispatch('storm', {}, { dedupeKey: 'scene-7' })).status).toBe('accepted');
+  });
+
+  it('latest mode: a waiting job takes the newest payload, a running one keeps exactly one follow-up', async () => {
+    const queue = create(1);
+    const blocker = latch();
+    const seen: number[] = [];
+    let holdFirstRun = latch();
+    const active = collect(queue, 'active');
+    queue.defineTask('blocker', { payload: anything, handler: () => blocker.released });
+    queue.defineTask('summary', {
+      payload: z.object({ version: z.number() }),
+      handler: async ({ version }) => {
+        seen.push(version);
+        if (seen.length === 2) await holdFirstRun.released;
+      },
+    });
+    await queue.startWorkers();
+
+    // Waiting: the worker is busy, so versions 1..3 collapse into one job that runs with 3.
+    await queue.dispatch('blocker', {});
+    await vi.waitFor(() => expect(active).toHaveLength(1), { timeout: 5_000 });
+    for (const version of [1, 2, 3]) await queue.dispatch('summary', { version }, { dedupeKey: 'scene', dedupeMode: 'latest' });
+    blocker.release();
+    await vi.waitFor(() => expect(seen).toEqual([3]), { timeout: 5_000 });
+
+    // Running: 4 runs (held), 5 and 6 arrive meanwhile; exactly one follow-up runs, with 6.
+    holdFirstRun = latch();
+    await queue.dispatch('summary', { version: 4 }, { dedupeKey: 'scene', dedupeMode: 'latest' });
+    await vi.waitFor(() => expect(seen).toEqual([3, 4]), { timeout: 5_000 });
+    for (const version of [5, 6]) {
+      expect((await queue.dispatch('summary', { version }, { dedupeKey: 'scene', dedupeMode: 'latest' })).status).toBe('deduplicated');
+    }
+    holdFirstRun.release();
+    await vi.waitFor(() => expect(seen).toEqual([3, 4, 6]), { timeout: 5_000 });
+    await sleep(200);
+    expect(seen).toEqual([3, 4, 6]);
+  });
+
+  it('spaces the starts of a rate-limited task kind', async () => {
+    const queue = create();
+    const startedAt: number[] = [];
+    queue.defineTask('limited', {
+      payload: anything,
+      rateLimit: { max: 1, durationMs: 250 },
+      handler: async () => void startedAt.push(Date.now()),
+    });
+    await queue.startWorkers();
+    for (let i = 0; i < 3; i++) await queue.dispatch('limited', { i });
+
+    await vi.waitFor(() => expect(startedAt).toHaveLength(3), { timeout: 10_000 });
+    const [a = 0, b = 0, c = 0] = startedAt;
+    expect(b - a).toBeGreaterThanOrEqual(240);
+    expect(c - b).toBeGreaterThanOrEqual(240);
+  });
+
+  it('holds back a task kind after a 429 while other kinds keep running', async () => {
+    const queue = create();
+    const failed = collect(queue, 'failed');
+    const startedAt: Record<string, number[]> = { provider: [], local: [] };
+    let first = true;
+    queue.defineTask('provider', {
+      payload: anything,
+      handler: async () => {
+        startedAt.provider?.push(Date.now());
+        if (first) {
+          first = false;
+          throw new RateLimitedTaskError('429 from provider', 600);
+        }
+      },
+    });
+    queue.defineTask('local', { payload: anything, handler: async () => void startedAt.local?.push(Date.now()) });
+    await queue.startWorkers();
+
+    const limited = await queue.dispatch('provider', { n: 1 });
+    await vi.waitFor(() => expect(failed).toHaveLength(1), { timeout: 5_000 });
+    const rateLimitedAt = Date.now();
+    const sameKind = await queue.dispatch('provider', { n: 2 });
+    await queue.dispatch('local', {});
+
+    await vi.waitFor(() => expect(startedAt.local).toHaveLength(1), { timeout: 5_000 });
+    expect((startedAt.local?.[0] ?? 0) - rateLimitedAt).toBeLessThan(400);
+    if (limited.status !== 'accepted' || sameKind.status !== 'accepted') throw new Error('dispatch not accepted');
+    expect((await queue.waitForJob(limited.jobId, 10_000)).status).toBe('completed');
+    expect((await queue.waitForJob(sameKind.jobId, 10_000)).status).toBe('completed');
+    const laterStarts = startedAt.provider?.slice(1) ?? [];
+    expect(laterStarts).toHaveLength(2);
+    for (const at of laterStarts) expect(at - rateLimitedAt).toBeGreaterThanOrEqual(450);
+  });
+
+  it('waitForJob returns a finished outcome, waits for a running job, and times out', async () => {
+    const queue = create();
+    const running = latch();
+    queue.defineTask('quick', { payload: z.object({ n: z.number() }), handler: async ({ n }) => ({ doubled: n * 2 }) });
+    queue.defineTask('held', { payload: anything, handler: () => running.released.then(() => 'released') });
+    await queue.startWorkers();
+
+    const quick = await queue.dispatch('quick', { n: 21 });
+    if (quick.status !== 'accepted') throw new Error(`dispatch ${quick.status}`);
+    await vi.waitFor(async () => expect((await queue.counts()).completed).toBe(1), { timeout: 5_000 });
+    expect(await queue.waitForJob(quick.jobId)).toEqual({ status: 'completed', result: { doubled: 42 } });
+
+    const held = await queue.dispatch('held', {});
+    if (held.status !== 'accepted') throw new Error(`dispatch ${held.status}`);
+    expect(await queue.waitForJob(held.jobId, 100)).toEqual({ status: 'timeout' });
+    const outcome = queue.waitForJob(held.jobId, 10_000);
+    running.release();
+    expect(await outcome).toEqual({ status: 'completed', result: 'released' });
+  });
+
+  it('counts waiting, active, delayed, completed and failed jobs', async () => {
+    const queue = create(1);
+    const blocker = latch();
+    const active = collect(queue, 'active');
+    queue.defineTask('blocker', { payload: anything, handler: () => blocker.released });
+    queue.defineTask('work', { payload: anything, handler: async () => 'ok' });
+    queue.defineTask('broken', {
+      payload: anything,
+      handler: async () => {
+        throw new PermanentTaskError('broken');
+      },
+    });
+    await queue.startWorkers();
+    await queue.dispatch('blocker', {});
+    await vi.waitFor(() => expect(active).toHaveLength(1), { timeout: 5_000 });
+    await queue.dispatch('work', {});
+    await queue.dispatch('broken', {});
+    await queue.dispatch('work', {}, { delayMs: 60_000 });
+
+    expect(await queue.counts()).toEqual({ waiting: 2, active: 1, delayed: 1, completed: 0, failed: 0 });
+    blocker.release();
+    await vi.waitFor(async () => expect(await queue.counts()).toEqual({ waiting: 0, active: 0, delayed: 1, completed: 2, failed: 1 }), {
+      timeout: 5_000,
+    });
+  });
+
+  it('runs jobs dispatched inside a hot-path operation outside it', async () => {
+    const queue = create();
+    const seen: (string | undefined)[] = [];
+    queue.defineTask('narrate', { payload: anything, handler: async () => void seen.push(currentHotPathOperation()) });
+    await queue.startWorkers();
+
+    const result = await hotPath('player-move', async () => {
+      seen.push(currentHotPathOperation());
+      return queue.dispatch('narrate', {});
+    });
+    if (result.status !== 'accepted') throw new Error(`dispatch ${result.status}`);
+    expect(await queue.waitForJob(result.jobId, 10_000)).toMatchObject({ status: 'completed' });
+    expect(seen).toEqual(['player-move', undefined]);
+  });
+}
+
+describe('TaskQueue contract: InProcessQueue', () => {
+  queueContract((concurrency) => new InProcessQueue({ ...defaults, concurrency }));
+});
+
+describeWithServices('TaskQueue contract: BullMqQueue', ['redis'], () => {
+  const prefixes: string[] = [];
+  afterAll(async () => {
+    const redis = new Redis(redisUrl ?? '');
+    for (const prefix of prefixes) {
+      const keys: string[] = [];
+      for await (const batch of redis.scanStream({ match: `${prefix}*`, count: 500 })) keys.push(...(batch as string[]));
+      if (keys.length > 0) await redis.del(...keys);
+    }
+    await redis.quit();
+  });
+
+  queueContract((concurrency) => {
+    const prefix = uniquePrefix('queue');
+    prefixes.push(prefix);
+    // A generous deadline: 1,000 dispatches at once on two loaded cores take about a second.
+    return new BullMqQueue({ ...defaults, url: redisUrl ?? '', prefix, concurrency, dispatchTimeoutMs: 5_000 });
+  });
+
+  it('rejects dispatches fast and never throws when Redis is unreachable', async () => {
+    const queue = new BullMqQueue({ ...defaults, url: 'redis://127.0.0.1:1', prefix: uniquePrefix('queue-down'), concurrency: 1 });
+    queue.defineTask('narrate', { payload: anything });
+    try {
+      for (let i = 0; i < 3; i++) {
+        const started = performance.now();
+        const result = await queue.dispatch('narrate', { i });
+        expect(performance.now() - started).toBeLessThan(250);
+        expect(result.status).toBe('rejected');
+      }
+      expect(await queue.ping()).toBe(false);
+    } finally {
+      await queue.close({ graceMs: 0 });
+    }
+  });
+});
