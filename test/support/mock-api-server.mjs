@@ -346,7 +346,7 @@ class MockGame {
       })),
     };
     this.conflicts.unshift(conflict);
-    this.addContent('narration', { subject: { conflictId: conflict.id }, text: `It begins quietly: ${conflict.title.toLowerCase()}. No one in the room will call it by its name.` });
+    this.addContent('narration', { subject: { conflictId: conflict.id }, text: `It begins quietly: ${conflict.title.toLowerCase().replace(/[.?!]+$/, '')}. No one in the room will call it by its name.` });
     if (!quiet) this.addContent('gossip', { subject: { npcId: npcIds[0] } });
     return conflict;
   }

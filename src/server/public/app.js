@@ -324,7 +324,7 @@ function contentNode(item, names) {
       : null,
   );
 
-  const body = h('p', { class: 'item-text' }, text);
+  const body = h('p', { class: 'item-text' }, text || '…');
 
   return h(
     'li',
