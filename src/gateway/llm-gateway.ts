@@ -1,0 +1,165 @@
+import { performance } from 'node:perf_hooks';
+import { z } from 'zod';
+import { logger } from '../observability/logger.js';
+import { metrics } from '../observability/metrics.js';
+import { assertModelCallAllowed } from '../runtime/hot-path/hot-path.js';
+import { untilAborted } from './abort.js';
+import { ModelOutputInvalidError, ModelTimeoutError } from './errors.js';
+import { taskKinds, type Kind, type KindInput, type KindOutput, type KindOutputSchema } from './kinds/index.js';
+import type { TaskKind } from './kinds/task-kind.js';
+import type { Completion, ModelAnswer, ModelProvider } from './providers/model-provider.js';
+import { capInput, withRepairRequest, type Prompt } from './prompt.js';
+
+export interface GenerateRequest<K extends Kind> {
+  input: KindInput<K>;
+  context?: { seed?: number; gameId?: string };
+  /** Replaces the kind's output schema, e.g. to narrow it; it must still produce the kind's output. */
+  schema?: KindOutputSchema<K>;
+}
+
+export interface GenerateOptions {
+  /** Budget for the whole call including its repair; capped at LLM_TIMEOUT_MS. Default: the kind's. */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+export interface ModelUsage {
+  provider: string;
+  model: string;
+  promptTokens: number;
+  outputTokens: number;
+  latencyMs: number;
+  /** 1, or 2 when the first answer was invalid and repaired. */
+  attempts: number;
+  estimatedCostUsd: number;
+}
+
+export interface Generation<K extends Kind> {
+  value: KindOutput<K>;
+  usage: ModelUsage;
+}
+
+type Verdict = { valid: true; value: unknown } | { valid: false; problem: string; raw: string };
+
+const log = logger.child({ module: 'gateway' });
+
+/**
+ * The one place Nyx talks to language models (slow path only). A call gets a time budget, one
+ * repair attempt for an invalid answer, and typed failures the job queue knows how to retry.
+ */
+export class LlmGateway {
+  constructor(
+    readonly provider: ModelProvider,
+    /** LLM_TIMEOUT_MS: no call waits longer, whatever its kind or caller asks. */
+    private readonly maxTimeoutMs: number,
+  ) {}
+
+  async generate<K extends Kind>(kind: K, request: GenerateRequest<K>, options: GenerateOptions = {}): Promise<Generation<K>> {
+    assertModelCallAllowed(kind);
+    // TypeScript cannot correlate a generic K across the registry's union of kinds.
+    const taskKind = taskKinds[kind] as unknown as TaskKind<KindInput<K>, z.ZodType>;
+    const schema: z.ZodType = request.schema ?? taskKind.output;
+    const budgetMs = Math.min(options.timeoutMs ?? taskKind.timeoutMs, this.maxTimeoutMs);
+    const deadline = AbortSignal.timeout(budgetMs);
+    const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
+    const input = capInput(request.input);
+    const firstPrompt = taskKind.buildPrompt(request.input);
+    const started = performance.now();
+    const usage = { promptTokens: 0, outputTokens: 0, attempts: 0, model: '' };
+
+    let prompt: Prompt = firstPrompt;
+    for (;;) {
+      usage.attempts += 1;
+      const completion = await this.attempt(kind, budgetMs, deadline, {
+        kind,
+        input,
+        prompt,
+        schema,
+        maxOutputTokens: Math.ceil(taskKind.maxOutputChars / 2),
+        seed: request.context?.seed,
+        signal,
+      });
+      usage.promptTokens += completion.promptTokens;
+      usage.outputTokens += completion.outputTokens;
+      usage.model = completion.model;
+
+      const verdict = validate(schema, completion.answer);
+      if (verdict.valid) {
+        this.countCall(kind, 'ok');
+        return {
+          value: verdict.value as KindOutput<K>,
+          usage: {
+            provider: this.provider.name,
+            ...usage,
+            latencyMs: Math.round(performance.now() - started),
+            estimatedCostUsd: this.costUsd(usage.promptTokens, usage.outputTokens),
+          },
+        };
+      }
+      this.countFailure(kind, 'invalid_output');
+      log.warn({ kind, gameId: request.context?.gameId, attempt: usage.attempts, problem: verdict.problem }, 'model answer invalid');
+      if (usage.attempts > 1) throw new ModelOutputInvalidError(kind, verdict.problem);
+      prompt = withRepairRequest(firstPrompt, verdict.problem, verdict.raw);
+    }
+  }
+
+  private async attempt(
+    kind: Kind,
+    budgetMs: number,
+    deadline: AbortSignal,
+    request: Parameters<ModelProvider['complete']>[0],
+  ): Promise<Completion> {
+    const started = performance.now();
+    try {
+      const completion = await untilAborted(this.provider.complete(request), request.signal);
+      metrics.modelTokens.inc({ kind, direction: 'prompt' }, completion.promptTokens);
+      metrics.modelTokens.inc({ kind, direction: 'output' }, completion.outputTokens);
+      return completion;
+    } catch (error) {
+      // The deadline wins over whatever the provider made of the abort (AbortError, fetch failure...).
+      const failure = deadline.aborted ? new ModelTimeoutError(kind, budgetMs, { cause: error }) : error;
+      const reason = failureReasonOf(failure, request.signal);
+      this.countFailure(kind, reason);
+      log.warn({ kind, reason, err: failure }, 'model call failed');
+      throw failure;
+    } finally {
+      metrics.modelCallDuration.observe({ kind, provider: this.provider.name }, (performance.now() - started) / 1000);
+    }
+  }
+
+  private countFailure(kind: Kind, reason: string): void {
+    metrics.modelFailures.inc({ kind, reason });
+    this.countCall(kind, reason);
+  }
+
+  private countCall(kind: Kind, outcome: string): void {
+    metrics.modelCalls.inc({ kind, provider: this.provider.name, outcome });
+  }
+
+  private costUsd(promptTokens: number, outputTokens: number): number {
+    const { pricing } = this.provider;
+    return (promptTokens * pricing.prompt + outputTokens * pricing.output) / 1_000_000;
+  }
+}
+
+function failureReasonOf(error: unknown, signal: AbortSignal): string {
+  const reason = typeof error === 'object' && error !== null ? (error as { reason?: unknown }).reason : undefined;
+  if (typeof reason === 'string') return reason;
+  return signal.aborted ? 'aborted' : 'error';
+}
+
+function validate(schema: z.ZodType, answer: ModelAnswer): Verdict {
+  let value: unknown;
+  if (answer.type === 'json') {
+    value = answer.value;
+  } else {
+    try {
+      value = JSON.parse(answer.text);
+    } catch (error) {
+      return { valid: false, problem: `not valid JSON (${(error as Error).message})`, raw: answer.text };
+    }
+  }
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return { valid: true, value: parsed.data };
+  return { valid: false, problem: `does not match the schema:\n${z.prettifyError(parsed.error)}`, raw: answer.type === 'text' ? answer.text : JSON.stringify(value) };
+}

@@ -1,0 +1,47 @@
+import type { z } from 'zod';
+import type { Kind } from '../kinds/index.js';
+import type { Prompt } from '../prompt.js';
+
+export interface CompletionRequest {
+  kind: Kind;
+  /** The capped input: providers that compose answers themselves (offline) read this, not the prompt. */
+  input: unknown;
+  prompt: Prompt;
+  schema: z.ZodType;
+  maxOutputTokens: number;
+  /** Makes the answer reproducible where the provider supports it. */
+  seed: number | undefined;
+  signal: AbortSignal;
+}
+
+/** What the model said: parsed JSON, or text the provider could not parse or validate. */
+export type ModelAnswer = { type: 'json'; value: unknown } | { type: 'text'; text: string };
+
+export interface Completion {
+  answer: ModelAnswer;
+  model: string;
+  promptTokens: number;
+  outputTokens: number;
+}
+
+/** US dollars per million tokens. */
+export interface TokenPricing {
+  prompt: number;
+  output: number;
+}
+
+/**
+ * One way of answering a model request. Providers throw the gateway's typed errors for transport
+ * failures (ModelServerError, ModelRateLimitedError, ...); an answer that does not fit the schema is
+ * returned, not thrown, so the gateway can ask for a repair.
+ */
+export interface ModelProvider {
+  readonly name: string;
+  readonly pricing: TokenPricing;
+  complete(request: CompletionRequest): Promise<Completion>;
+}
+
+/** The usual rough estimate when a provider reports no token counts. */
+export function estimateTokens(text: string): number {
+  return Math.ceil(text.length / 4);
+}

@@ -1,0 +1,98 @@
+/** Alternatives for each symbol; an alternative may itself contain `{symbol}` slots. */
+export type Rules = Readonly<Record<string, readonly string[]>>;
+
+const maxDepth = 8;
+
+/** cyrb53-style 32-bit hash: spreads similar keys (seed 1, seed 2) far apart. */
+function hash(key: string): number {
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let i = 0; i < key.length; i++) {
+    const c = key.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 2654435761);
+    h2 = Math.imul(h2 ^ c, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  return h1 >>> 0;
+}
+
+/**
+ * A seeded source of choices and a small Tracery-like template expander: the same key always
+ * yields the same sequence, so offline answers are reproducible.
+ */
+export class Grammar {
+  private state: number;
+
+  constructor(key: string) {
+    this.state = hash(key);
+  }
+
+  /** mulberry32: uniform in [0, 1). */
+  next(): number {
+    this.state = (this.state + 0x6d2b79f5) >>> 0;
+    let t = this.state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+
+  pick<T>(items: readonly T[]): T {
+    if (items.length === 0) throw new Error('Grammar.pick: nothing to pick from');
+    return items[Math.floor(this.next() * items.length)]!;
+  }
+
+  chance(probability: number): boolean {
+    return this.next() < probability;
+  }
+
+  /** A number in [min, max] rounded to two decimals. */
+  between(min: number, max: number): number {
+    return round2(min + this.next() * (max - min));
+  }
+
+  /** `count` distinct items in random order (fewer if there are not enough). */
+  sample<T>(items: readonly T[], count: number): T[] {
+    const pool = [...items];
+    const chosen: T[] = [];
+    while (chosen.length < count && pool.length > 0) chosen.push(pool.splice(Math.floor(this.next() * pool.length), 1)[0]!);
+    return chosen;
+  }
+
+  /** Fills every `{symbol}` from `rules`, recursively, and tidies spacing and capitals. */
+  expand(template: string, rules: Rules): string {
+    return tidy(this.expandDepth(template, rules, 0));
+  }
+
+  private expandDepth(template: string, rules: Rules, depth: number): string {
+    return template.replace(/\{(\w+)\}/g, (_, symbol: string) => {
+      const alternatives = rules[symbol];
+      if (!alternatives) throw new Error(`Grammar: no rule for {${symbol}}`);
+      if (depth >= maxDepth) throw new Error(`Grammar: {${symbol}} nests deeper than ${maxDepth}`);
+      return this.expandDepth(this.pick(alternatives), rules, depth + 1);
+    });
+  }
+}
+
+export function round2(value: number): number {
+  return Math.round(value * 100) / 100;
+}
+
+export function clamp(value: number, min: number, max: number): number {
+  return Math.min(max, Math.max(min, value));
+}
+
+function tidy(text: string): string {
+  return text
+    .replace(/\s+/g, ' ')
+    .replace(/\s+([,.;:!?])/g, '$1')
+    .trim()
+    .replace(/(^|[.!?]\s+|[.!?]["”]\s+)([a-z])/g, (_, before: string, letter: string) => before + letter.toUpperCase());
+}
+
+/** Cuts `text` to `max` characters at a word boundary, so a long input name cannot break a cap. */
+export function fit(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const cut = text.slice(0, max - 1);
+  const space = cut.lastIndexOf(' ');
+  return `${space > max / 2 ? cut.slice(0, space) : cut}…`;
+}

@@ -1,0 +1,268 @@
+import { limits, actionTypes, type ActionType, type ReactionType, type EmotionalResponse, type StakeholderRole } from '../../kinds/vocabulary.js';
+import type { RoleAdaptationTrigger } from '../../kinds/role-adaptation.js';
+import { asName, rulesFor, type Composer } from './composer.js';
+import { clamp, fit, round2, type Grammar } from './grammar.js';
+
+const preferredActions: Record<StakeholderRole, readonly ActionType[]> = {
+  instigator: ['aggressive', 'manipulative', 'strategic'],
+  defender: ['defensive', 'diplomatic', 'supportive'],
+  mediator: ['diplomatic', 'supportive', 'observant'],
+  opportunist: ['manipulative', 'strategic', 'evasive'],
+  victim: ['evasive', 'defensive', 'supportive'],
+  bystander: ['observant', 'evasive'],
+  escalator: ['aggressive', 'manipulative', 'strategic'],
+  peacemaker: ['diplomatic', 'supportive'],
+};
+
+const actionDeeds: Record<ActionType, readonly string[]> = {
+  aggressive: [
+    'confronts {target} in {place}, demanding an answer {manner}',
+    'sends word to the harbour watch that {target} has been skimming the tolls',
+    'overturns a table of ledgers before {target} and dares them to deny it',
+    'has two hired dockhands block {target}’s way home {hour}',
+  ],
+  defensive: [
+    'gathers loyal hands close and bars the doors of {place}',
+    'burns the letters that could be used against them {hour}',
+    'refuses every summons and sets a guard at the stair',
+    'moves the strongbox from {place} to a place only they know',
+  ],
+  diplomatic: [
+    'invites {target} to share wine in {place} and speaks of common ground',
+    'proposes a truce before {court}, {manner}',
+    'sends a courteous letter to {target}, sealed with the old family crest',
+    'asks {court} to hear both sides {hour}',
+  ],
+  manipulative: [
+    'lets slip a half-truth about {target} where {crowd} will hear it',
+    'flatters {target} {manner}, while a forged note changes hands behind them',
+    'promises {target} a favour they never mean to keep',
+    'arranges for {target} to be seen somewhere they should not be',
+  ],
+  supportive: [
+    'quietly pays the debts of {target} at the customs house',
+    'stands beside {target} before {court}, {manner}',
+    'brings bread and news to {target} {hour}',
+    'vouches for {target} when {crowd} begin to mutter',
+  ],
+  evasive: [
+    'books passage on the next ship out and tells no one',
+    'sends regrets to every summons, pleading a fever',
+    'slips out of {place} by the servants’ stair {hour}',
+    'answers every question about {target} with a question',
+  ],
+  observant: [
+    'watches {target} from the shadows of {place}, saying nothing',
+    'takes a seat where the whole room is in view and listens',
+    'counts who arrives at {place} and who leaves early',
+    'pays a pageboy to report what {target} does {hour}',
+  ],
+  strategic: [
+    'buys up the debts owed by {target}’s allies, one by one',
+    'meets {court} in private to shape what comes next',
+    'moves a ship’s cargo so that {target} cannot reach it',
+    'plans, {hour}, the order in which their rivals will fall',
+  ],
+};
+
+const actionResources: Record<ActionType, readonly string[]> = {
+  aggressive: ['hired dockhands', 'a drawn blade', 'a public accusation', 'the threat of the harbour watch'],
+  defensive: ['loyal servants', 'barred doors', 'a hidden strongbox', 'old family guards'],
+  diplomatic: ['a cask of good wine', 'the family seal', 'an offer of shared tolls', 'the ear of the court'],
+  manipulative: ['a forged letter', 'a half-truth', 'borrowed gossip', 'a purse for the right ears'],
+  supportive: ['a purse of silver', 'a good name', 'a warm hearth', 'a word in the right ear'],
+  evasive: ['a ship’s passage', 'a plausible excuse', 'a servants’ stair', 'a borrowed cloak'],
+  observant: ['patience', 'a well-placed pageboy', 'a seat by the window', 'a good memory'],
+  strategic: ['bought debts', 'a private audience', 'cargo manifests', 'favours owed by the Admiralty'],
+};
+
+const actionConsequences: Record<ActionType, readonly string[]> = {
+  aggressive: ['tempers flare across the quay', 'the watch takes notice', '{target} will not forget this', 'allies grow wary of open violence'],
+  defensive: ['the household closes ranks', 'rivals find the door shut', 'suspicion grows at what is hidden'],
+  diplomatic: ['a fragile truce becomes possible', 'the court notes the gesture', '{target} must answer in kind or look petty'],
+  manipulative: ['rumour spreads faster than truth', '{target} loses face', 'the lie may yet be traced back'],
+  supportive: ['{target} gains a friend', 'the balance of the quarrel shifts', 'debts of gratitude are owed'],
+  evasive: ['questions go unanswered', 'absence is read as guilt', 'the quarrel goes on without them'],
+  observant: ['secrets are noted for later', 'nothing changes, for now', 'a pattern begins to show'],
+  strategic: ['the ground shifts beneath {target}', 'the court’s balance tilts', 'a trap is laid for later'],
+};
+
+const styleBase: Record<string, number> = { emotional: 0.45, rational: 0.6, instinctive: 0.5, calculating: 0.65, reactive: 0.45, principled: 0.55 };
+
+function chooseAction(g: Grammar, role: StakeholderRole, stress: number): ActionType {
+  if (stress > 0.7 && g.chance(0.4)) return g.pick(['aggressive', 'evasive'] as const);
+  return g.chance(0.75) ? g.pick(preferredActions[role] ?? actionTypes) : g.pick(actionTypes);
+}
+
+export const composeStakeholderAction: Composer<'stakeholder_action'> = (input, g) => {
+  const { stakeholder, conflict, scene } = input;
+  const actionType = chooseAction(g, stakeholder.role, stakeholder.stress);
+  const others = scene.others.filter((other) => other !== stakeholder.name);
+  const target = others.length > 0 && (actionType !== 'evasive' || g.chance(0.3)) ? asName(g.pick(others)) : null;
+  const targetWords = target ?? g.pick(['their rivals', 'the other side', 'whoever stands against them']);
+  const rules = rulesFor(scene.location, {
+    deed: actionDeeds[actionType],
+    target: [targetWords],
+    name: [stakeholder.name],
+    title: [conflict.title],
+    why: ['The matter of {title} will not wait.', 'Over {title}, patience has run thin.', '', '', 'All of it turns on {title}.', '{weather}.'],
+  });
+  const description = g.expand(g.pick(['{name} {deed}. {why}', '{hour}, {name} {deed}.', '{why} {name} {deed}.']), rules);
+  const success = clamp((styleBase[stakeholder.decisionStyle] ?? 0.5) + stakeholder.commitment * 0.2 - stakeholder.stress * 0.25 + g.between(-0.1, 0.1), 0.05, 0.95);
+  return {
+    action_type: actionType,
+    description: fit(description, limits.paragraph),
+    target,
+    resources: g.sample(actionResources[actionType], 1 + Math.floor(g.next() * 3)),
+    success_probability: round2(success),
+    consequences: g.sample(actionConsequences[actionType], 1 + Math.floor(g.next() * 2)).map((c) => fit(g.expand(c, rules), limits.listItem)),
+  };
+};
+
+const hostileChoices = ['aggressive', 'confrontational', 'escalating', 'threatening', 'manipulative'];
+const gentleChoices = ['diplomatic', 'supportive', 'de-escalating', 'conciliatory', 'generous'];
+
+function chooseReaction(g: Grammar, role: StakeholderRole, choiceType: string): ReactionType {
+  const calming = role === 'mediator' || role === 'peacemaker';
+  if (hostileChoices.includes(choiceType)) return calming ? g.pick(['de-escalate', 'counter'] as const) : g.pick(['counter', 'escalate', 'counter', 'ignore'] as const);
+  if (gentleChoices.includes(choiceType)) return role === 'escalator' || role === 'instigator' ? g.pick(['counter', 'ignore', 'support'] as const) : g.pick(['support', 'de-escalate', 'support', 'ignore'] as const);
+  return g.pick(['counter', 'support', 'ignore', 'escalate', 'de-escalate'] as const);
+}
+
+function chooseEmotion(g: Grammar, reaction: ReactionType, role: StakeholderRole, stress: number): EmotionalResponse {
+  if (role === 'victim' && g.chance(0.5)) return 'fearful';
+  if ((reaction === 'counter' || reaction === 'escalate') && (stress > 0.5 || g.chance(0.5))) return 'angry';
+  if ((reaction === 'support' || reaction === 'de-escalate') && g.chance(0.5)) return 'relieved';
+  return g.pick(['neutral', 'surprised', 'neutral'] as const);
+}
+
+const reactionDeeds: Record<ReactionType, readonly string[]> = {
+  counter: ['answers your {choice} with a cold refusal', 'steps forward to contradict you before {crowd}', 'names the price of your {choice}, and it is steep', 'turns your own words back on you'],
+  support: ['inclines their head and takes your side', 'murmurs that your {choice} was the right course', 'offers you their hand, and with it their name', 'tells {crowd} plainly that you spoke true'],
+  ignore: ['looks past you as though nothing was said', 'returns to their cup without a word', 'turns away to speak with someone else', 'lets your {choice} fall into silence'],
+  escalate: ['slams a fist on the table and swears it will not end here', 'calls for the watch, loudly enough for all of {place} to hear', 'vows that your {choice} will cost you dearly', 'draws a knife, then thinks better of it, but only just'],
+  'de-escalate': ['raises both hands and asks everyone to breathe', 'suggests, quietly, that the matter wait until morning', 'laughs, and the room laughs with them, and the moment passes', 'proposes that {court} settle it instead'],
+};
+
+const emotionTells: Record<EmotionalResponse, readonly string[]> = {
+  neutral: ['Their face gives nothing away.', 'They seem to weigh every word.', ''],
+  angry: ['Colour rises in their cheeks.', 'Their knuckles whiten on the table edge.', 'Their voice shakes with fury.'],
+  fearful: ['Their eyes dart to the door.', 'They take a step back before they can stop themselves.', 'Their hands will not keep still.'],
+  surprised: ['They had not expected this of you.', 'For a heartbeat they are lost for words.', 'Their brows climb.'],
+  relieved: ['Something in their shoulders loosens.', 'They let out a long breath.', 'A thin smile breaks through.'],
+};
+
+export const composeStakeholderReaction: Composer<'stakeholder_reaction'> = (input, g) => {
+  const { stakeholder, scene, playerChoice } = input;
+  const reaction = chooseReaction(g, stakeholder.role, playerChoice.type.toLowerCase());
+  const emotion = chooseEmotion(g, reaction, stakeholder.role, stakeholder.stress);
+  const rules = rulesFor(scene.location, {
+    name: [stakeholder.name],
+    choice: ['choice', 'words', 'move', 'challenge'],
+    deed: reactionDeeds[reaction],
+    tell: emotionTells[emotion],
+  });
+  const description = g.expand(g.pick(['{name} {deed}. {tell}', '{hour}, {name} {deed}. {tell}', 'In {place}, {name} {deed}. {tell}']), rules);
+  const regard: Record<ReactionType, [number, number]> = {
+    counter: [-0.5, -0.1],
+    support: [0.1, 0.5],
+    ignore: [-0.15, 0.05],
+    escalate: [-0.8, -0.3],
+    'de-escalate': [0, 0.3],
+  };
+  const stress: Record<ReactionType, [number, number]> = {
+    counter: [0, 0.15],
+    support: [-0.1, 0],
+    ignore: [-0.05, 0.05],
+    escalate: [0.05, 0.25],
+    'de-escalate': [-0.2, -0.05],
+  };
+  return {
+    reaction_type: reaction,
+    emotional_response: emotion,
+    description: fit(description, limits.paragraph),
+    relationship_impact: g.between(...regard[reaction]),
+    stress_impact: g.between(...stress[reaction]),
+  };
+};
+
+const roleMotivations: Record<StakeholderRole, readonly string[]> = {
+  instigator: ['to be proven right before the whole court', 'to settle an old score from the last harbour war', 'to seize what was promised and never given'],
+  defender: ['to keep the household safe from ruin', 'to protect a younger sibling’s good name', 'to hold what the family built over three generations'],
+  mediator: ['to keep the town from tearing itself apart', 'to earn a seat on the Council of Wharves', 'to atone for a quarrel they once started'],
+  opportunist: ['to profit whichever side wins', 'to buy cheap what panic makes cheap', 'to climb while others are distracted'],
+  victim: ['to be left in peace', 'to be heard, for once', 'to recover what was taken from them'],
+  bystander: ['to stay out of trouble', 'to see which way the tide turns', 'to keep their stall and their head'],
+  escalator: ['to see the old order burn', 'to be feared rather than pitied', 'to force a reckoning nobody dares to call'],
+  peacemaker: ['to see the harbour quiet again', 'to keep a promise made to a dying friend', 'to mend a friendship the quarrel broke'],
+};
+
+const secretPool = [
+  'owes a ruinous debt to the Guild of Lanterns',
+  'once carried letters for a foreign court',
+  'was seen at the customs house the night the ledgers burned',
+  'is not the heir everyone believes them to be',
+  'keeps a lover among the Queen’s guard',
+  'buried something beneath the old lighthouse',
+  'signed the warrant that began all this',
+  'has been paid twice for the same loyalty',
+];
+
+const speechStyles: Record<string, readonly string[]> = {
+  emotional: ['Speaks in rushes, voice rising and falling with every feeling.', 'Swears by the tides and means every oath.'],
+  rational: ['Speaks in measured sentences, like a clerk reading a ledger.', 'Weighs each word aloud before committing to it.'],
+  instinctive: ['Says what they feel the moment they feel it.', 'Talks in sailor’s shorthand and gut verdicts.'],
+  calculating: ['Answers questions with questions and smiles at the pauses.', 'Speaks softly, so that others must lean close.'],
+  reactive: ['Snaps back at slights and apologises later, if at all.', 'Echoes the mood of the room, loudly.'],
+  principled: ['Quotes the old harbour laws chapter and verse.', 'Speaks plainly and will not be hurried.'],
+};
+
+const roleGoals: Record<StakeholderRole, readonly string[]> = {
+  instigator: ['force a public hearing on {title}', 'win over the harbour watch', 'bring a rival to their knees'],
+  defender: ['keep the family warehouse out of rival hands', 'find proof that clears their name', 'rally the old household guard'],
+  mediator: ['bring both sides to one table', 'draft terms both could sign', 'win the chamberlain’s backing for a truce'],
+  opportunist: ['buy the disputed berths cheaply', 'sell news to both camps', 'secure a place at the winner’s side'],
+  victim: ['recover what was lost in {title}', 'find a protector at court', 'leave the harbour with their dignity'],
+  bystander: ['keep trade moving through the quarrel', 'learn who started {title}', 'stay out of the chronicles'],
+  escalator: ['turn {title} into open conflict', 'shame the council into acting', 'make the quarrel too big to settle quietly'],
+  peacemaker: ['end {title} before blood is spilled', 'heal an old friendship', 'see the harbour festival go ahead'],
+};
+
+export const composeStakeholderProfile: Composer<'stakeholder_profile'> = (input, g) => {
+  const { stakeholder, conflict } = input;
+  const rules = rulesFor(undefined, { title: [conflict.title] });
+  const traitMotives = stakeholder.traits.slice(0, 3).map((trait) => `a ${trait.toLowerCase()} nature that will not let the matter rest`);
+  const motivations = g.sample([...roleMotivations[stakeholder.role], ...traitMotives], 1 + Math.floor(g.next() * 3));
+  return {
+    motivations: motivations.map((m) => fit(m, limits.listItem)),
+    ...(g.chance(0.75) ? { secrets: g.sample(secretPool, 1 + Math.floor(g.next() * 2)) } : {}),
+    speech_style: g.pick(speechStyles[stakeholder.decisionStyle] ?? speechStyles.rational!),
+    goals: g.sample(roleGoals[stakeholder.role], 1 + Math.floor(g.next() * 3)).map((goal) => fit(g.expand(goal, rules), limits.listItem)),
+  };
+};
+
+const adaptations: Record<RoleAdaptationTrigger, readonly StakeholderRole[]> = {
+  high_stress: ['escalator', 'victim', 'bystander', 'opportunist'],
+  bystander_at_climax: ['mediator', 'defender', 'escalator', 'opportunist'],
+  escalator_at_resolution: ['peacemaker', 'bystander', 'opportunist'],
+  breaking_point: ['bystander'],
+};
+
+const adaptationReasons: Record<StakeholderRole, readonly string[]> = {
+  instigator: ['{name} has decided to stop waiting for others to act'],
+  defender: ['{name} has found something worth standing in front of'],
+  mediator: ['{name} can no longer watch {title} tear at the town and do nothing'],
+  opportunist: ['{name} sees, at last, what there is to gain from {title}'],
+  victim: ['{name} has been worn down until the quarrel simply happens to them'],
+  bystander: ['{name} has nothing left to give to {title} and steps back from it', '{name} withdraws to the edges of {place}, spent'],
+  escalator: ['{name} has run out of patience, and of reasons to hold back'],
+  peacemaker: ['{name} has seen enough harm done over {title}'],
+};
+
+export const composeRoleAdaptation: Composer<'role_adaptation'> = (input, g) => {
+  const { stakeholder, conflict, trigger } = input;
+  const newRole = g.pick(adaptations[trigger]);
+  const rules = rulesFor(undefined, { name: [stakeholder.name], title: [conflict.title] });
+  const reason = g.expand(`${g.pick(adaptationReasons[newRole])}{coda}`, { ...rules, coda: [', {hour}.', '.', ', and {crowd} notice.', ' — {weather}.'] });
+  return { new_role: newRole, reason: fit(reason, limits.sentence) };
+};
