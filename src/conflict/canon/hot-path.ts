@@ -1,0 +1,150 @@
+import { randomUUID } from 'node:crypto';
+import { CACHE_TTL, cacheKeys, type CachedCanonRecord, type CanonReference } from '../domain/cache-contract.js';
+import { contentHash } from '../domain/hash.js';
+import { EVENT_PRIORITY } from '../domain/priorities.js';
+import type { LoreCheckResult } from '../domain/canon.js';
+import { systemEvent, type SystemEvent } from '../engine/events.js';
+import type { HandlerContext } from '../engine/handler-context.js';
+import type { Subsystem } from '../engine/synthesizer.js';
+import { loreCheckContent, lorePlaceholder, resolutionCanonCheck, shouldCanonize, significanceScore } from './rules.js';
+
+/**
+ * Canon on the hot path: whether a resolved conflict becomes part of the world's history is a rule;
+ * the record, its legend and what NPCs later say about it are written in the background. Reads go
+ * cache → database → cache.
+ */
+
+export function canonFallbackText(title: string): string {
+  return `The tale of “${title}” is still being told in the taverns; its final shape is not yet settled.`;
+}
+
+/** The latest canon record of a conflict: cache, then database (written back to the cache). */
+export async function cachedCanonRecord(ctx: HandlerContext, conflictId: number): Promise<CachedCanonRecord | undefined> {
+  const key = cacheKeys.canonRecord(ctx.snapshot.game.id, conflictId);
+  const cached = await ctx.cache.getJson<CachedCanonRecord>(key);
+  if (cached) return cached;
+  const row = await ctx.store.latestCanonRecord(conflictId);
+  if (!row) return undefined;
+  const record: CachedCanonRecord = {
+    canonId: row.canonId,
+    name: row.name,
+    canonText: row.canonText,
+    significanceScore: row.significanceScore,
+    culturalImpact: row.culturalImpact,
+    createdAt: row.createdAt.getTime(),
+  };
+  await ctx.cache.setJson(key, record, CACHE_TTL.canonRecord);
+  return record;
+}
+
+/** Cached references, or a dispatch to write them (the seed read a key nobody wrote). */
+async function references(ctx: HandlerContext, conflictId: number): Promise<{ references: CanonReference[]; pending: boolean }> {
+  const list = await ctx.cache.getJson<CanonReference[]>(cacheKeys.canonReferences(ctx.snapshot.game.id, conflictId), []);
+  if (list.length > 0) return { references: list, pending: false };
+  await ctx.dispatcher.dispatch(
+    'canon.generate_references',
+    { gameId: ctx.snapshot.game.id, stateVersion: ctx.snapshot.version, conflictId },
+    ctx.scope,
+  );
+  return { references: [], pending: true };
+}
+
+/** The fast lore check: a cached verdict, or an optimistic placeholder for 60 s while a worker checks. */
+export async function checkLoreFast(ctx: HandlerContext, content: string, category = 'general'): Promise<LoreCheckResult> {
+  const hash = contentHash(content);
+  const key = cacheKeys.loreCheck(ctx.snapshot.game.id, category, hash);
+  const cached = await ctx.cache.getJson<LoreCheckResult>(key);
+  if (cached) return cached;
+  const placeholder = lorePlaceholder();
+  await ctx.cache.setJson(key, placeholder, CACHE_TTL.lorePlaceholder);
+  await ctx.dispatcher.dispatch(
+    'canon.check_lore',
+    { gameId: ctx.snapshot.game.id, stateVersion: ctx.snapshot.version, content, category, contentHash: hash },
+    ctx.scope,
+  );
+  return placeholder;
+}
+
+export const canonHotPath: Subsystem<HandlerContext> = {
+  name: 'canon',
+  handlers: {
+    async conflict_created(event: SystemEvent<'conflict_created'>, ctx) {
+      const conflict = ctx.snapshot.conflicts.get(event.payload.conflictId);
+      if (!conflict) return;
+      const location = ctx.snapshot.npc(event.payload.stakeholders[0]?.npcId ?? -1)?.location ?? 'the town';
+      const verdict = await checkLoreFast(
+        ctx,
+        loreCheckContent({ type: conflict.type, location, participants: event.payload.stakeholders }),
+      );
+      return { data: { isCompliant: verdict.is_compliant, suggestionsPending: verdict.needs_review ?? false } };
+    },
+
+    async conflict_resolved(event: SystemEvent<'conflict_resolved'>, ctx) {
+      const { conflictId, intensity, playerInvolved, outcome, winnerNpcIds } = event.payload;
+      const conflict = ctx.snapshot.conflicts.get(conflictId);
+      if (!conflict) return;
+      const flow = ctx.snapshot.flows.get(conflictId);
+      const significance = significanceScore({
+        conflictType: conflict.type,
+        stakeholderCount: ctx.snapshot.stakeholdersOf(conflictId).length,
+        progress: Math.round((flow?.phaseProgress ?? 0) * 100),
+        alreadyReferenced: false,
+      });
+      if (!shouldCanonize({ intensity, significance, playerInvolved })) {
+        return { data: { becameCanonical: false, reason: 'Not significant enough', significance } };
+      }
+      const existing = await cachedCanonRecord(ctx, conflictId);
+      if (existing) {
+        return {
+          data: { becameCanonical: true, canonicalEvent: existing.name, significance },
+          sideEffects: [
+            systemEvent(
+              'canon_established',
+              event.gameId,
+              { conflictId, name: existing.name || 'Unnamed Event', significance: existing.significanceScore ?? 0.5 },
+              { priority: EVENT_PRIORITY.canonEstablished, source: 'canon' },
+            ),
+          ],
+        };
+      }
+      const item = await ctx.feed.open(event.gameId, {
+        kind: 'canon',
+        fallbackText: canonFallbackText(conflict.title),
+        subject: { conflictId },
+        stateVersion: ctx.snapshot.version,
+      });
+      const result = await ctx.dispatcher.dispatch(
+        'canon.canonize_conflict',
+        {
+          gameId: event.gameId,
+          stateVersion: ctx.snapshot.version,
+          contentId: item.id,
+          conflictId,
+          requestId: randomUUID(),
+          resolution: { outcome, winnerNpcIds, intensity },
+          significance,
+        },
+        ctx.scope,
+      );
+      if (result.status !== 'accepted' && result.status !== 'deduplicated') await ctx.feed.fail(item.id);
+      return { data: { becameCanonical: false, pending: true, reason: 'Canonization queued', significance } };
+    },
+
+    /** Fixed: the seed read `phase` where the flow subsystem sends `to_phase`, so this never fired. */
+    async phase_transition(event: SystemEvent<'phase_transition'>, ctx) {
+      const flow = ctx.snapshot.flows.get(event.payload.conflictId);
+      const check = resolutionCanonCheck({ toPhase: event.payload.toPhase as never, intensity: flow?.intensity ?? 0.5 });
+      if (!check) return;
+      return { data: { potentialCanon: check.potentialCanon, significance: check.significance } };
+    },
+
+    async state_sync(_event: SystemEvent<'state_sync'>, ctx) {
+      let pending = 0;
+      for (const conflict of ctx.snapshot.conflicts.values()) {
+        if (conflict.status !== 'resolved' || !(await cachedCanonRecord(ctx, conflict.id))) continue;
+        if ((await references(ctx, conflict.id)).pending) pending++;
+      }
+      return { data: { referencesPending: pending } };
+    },
+  },
+};

@@ -1,0 +1,111 @@
+import type { SocialBundle, GossipItem } from './social.js';
+import type { TensionBundle } from './tension.js';
+import type { LoreCheckResult } from './canon.js';
+
+/**
+ * Every cache key of the conflict system with its TTL and the ONE type stored under it, shared by
+ * the slow-path writer and the hot-path reader so they cannot disagree (the seed's writers stored
+ * `prose` where readers looked for `text`, `hash` where they looked for `scene_hash`, and nobody
+ * wrote the references key the hot path read). Keys are namespaced per game; the seed's key names
+ * (system.md §10) follow the prefix.
+ */
+
+/** Seconds. */
+export const CACHE_TTL = {
+  socialBundle: 1800,
+  gossip: 1800,
+  reputation: 3600,
+  reputationNarration: 3600,
+  transitionNarrative: 3600,
+  beat: 1800,
+  escalationNarrative: 3600,
+  tensionBundle: 1800,
+  manifestations: 1800,
+  canonRecord: 3600,
+  canonReferences: 12 * 3600,
+  lorePlaceholder: 60,
+  loreResult: 3600,
+} as const;
+
+/** Milliseconds: the stampede guard of cache-first-with-lock (§1 pattern 3). */
+export const BUNDLE_LOCK_TTL_MS = 15_000;
+
+/** Gossip lists keep the newest ten (§6.3). */
+export const GOSSIP_LIST_LENGTH = 10;
+
+const game = (gameId: string) => `game:${gameId}`;
+
+export const cacheKeys = {
+  /** Version labels bumped on a major state change; bundle keys are built on them. */
+  sceneVersionLabels: (gameId: string) => [`${game(gameId)}:social_bundle`, `${game(gameId)}:tension_bundle`],
+  socialBundleLabel: (gameId: string) => `${game(gameId)}:social_bundle`,
+  tensionBundleLabel: (gameId: string) => `${game(gameId)}:tension_bundle`,
+  /** A bundle key at a given version: `game:{id}:social_bundle:{hash}:v{n}`. */
+  socialBundle: (gameId: string, sceneHash: string, version: number) => `${game(gameId)}:social_bundle:${sceneHash}:v${version}`,
+  socialBundleLock: (gameId: string, sceneHash: string) => `${game(gameId)}:social_bundle:${sceneHash}:lock`,
+  tensionBundle: (gameId: string, sceneHash: string, version: number) => `${game(gameId)}:tension_bundle:${sceneHash}:v${version}`,
+  tensionBundleLock: (gameId: string, sceneHash: string) => `${game(gameId)}:tension_bundle:${sceneHash}:lock`,
+  gossip: (gameId: string, sceneHash: string) => `${game(gameId)}:gossip:${sceneHash}`,
+  reputation: (gameId: string, npcId: number, type: string) => `${game(gameId)}:reputation:${npcId}:${type}`,
+  reputationNarration: (gameId: string, npcId: number) => `${game(gameId)}:reputation:narration:${npcId}`,
+  transitionNarrative: (gameId: string, conflictId: number) => `${game(gameId)}:conflict:${conflictId}:transition_narrative`,
+  beat: (gameId: string, conflictId: number, beatId: string) => `${game(gameId)}:conflict:${conflictId}:beat:${beatId}`,
+  escalationNarrative: (gameId: string, conflictId: number) => `${game(gameId)}:conflict:${conflictId}:escalation_narrative`,
+  manifestations: (gameId: string, sceneHash: string) => `${game(gameId)}:manifestations:${sceneHash}`,
+  canonRecord: (gameId: string, conflictId: number) => `${game(gameId)}:canon:conflict:${conflictId}`,
+  canonReferences: (gameId: string, conflictId: number) => `${game(gameId)}:canon:references:${conflictId}`,
+  loreCheck: (gameId: string, category: string, hash: string) => `${game(gameId)}:lore_check:${category}:${hash}`,
+  /** Everything a game owns in the cache, for deleteKeys when a game is dropped. */
+  all: (gameId: string) => `${game(gameId)}:*`,
+};
+
+export interface TransitionNarrative {
+  text: string;
+  fromPhase: string | null;
+  toPhase: string;
+}
+
+export interface BeatDescription {
+  text: string;
+  beat: { id: string; type: string };
+}
+
+export interface EscalationNarrative {
+  text: string;
+  event: { type: string; score: number };
+}
+
+export interface ReputationNarration {
+  text: string;
+  timestamp: string;
+}
+
+export interface CanonReference {
+  npcId: number;
+  npcName: string;
+  text: string;
+}
+
+export interface CachedCanonRecord {
+  canonId: number;
+  name: string;
+  canonText: string | null;
+  significanceScore: number;
+  culturalImpact: string | null;
+  createdAt: number;
+}
+
+/** What each key holds, for readers and writers to name explicitly. */
+export interface CachedValues {
+  socialBundle: SocialBundle;
+  gossip: GossipItem;
+  tensionBundle: TensionBundle;
+  manifestations: string[];
+  transitionNarrative: TransitionNarrative;
+  beat: BeatDescription;
+  escalationNarrative: EscalationNarrative;
+  reputationNarration: ReputationNarration;
+  canonRecord: CachedCanonRecord;
+  canonReferences: CanonReference[];
+  loreCheck: LoreCheckResult;
+}

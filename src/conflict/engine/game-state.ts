@@ -1,0 +1,137 @@
+/**
+ * The player-facing read model: what `GET /state` returns and every mutating call answers with.
+ * One type per stored/cached result lives in src/conflict/domain; this is the view built from them.
+ */
+
+export type ContentStatus = 'ready' | 'generating' | 'failed';
+export type ContentOrigin = 'generated' | 'fallback';
+export type ContentKind =
+  | 'action'
+  | 'reaction'
+  | 'narration'
+  | 'beat'
+  | 'gossip'
+  | 'reputation'
+  | 'alliance'
+  | 'canon'
+  | 'reference'
+  | 'manifestation'
+  | 'escalation'
+  | 'profile'
+  | 'role';
+
+export interface ContentItemView {
+  id: string;
+  kind: ContentKind;
+  status: ContentStatus;
+  origin: ContentOrigin;
+  /** The generated text once ready; the fallback text while generating or after a failure. */
+  text: string;
+  fallbackText: string;
+  subject: { npcId?: number; conflictId?: number; npcName?: string };
+  createdAt: string;
+  /** The game state version the content was made for. */
+  stateVersion: number;
+}
+
+export interface NpcView {
+  id: number;
+  key: string;
+  name: string;
+  description: string;
+  socialRole: string;
+  traits: string[];
+  behavior: string;
+  stress: number;
+  reputation: Record<string, number>;
+}
+
+export interface StakeholderView {
+  id: number;
+  npcId: number;
+  name: string;
+  role: string;
+  decisionStyle: string;
+  stress: number;
+  commitment: number;
+  behavior: string;
+}
+
+export interface ConflictView {
+  id: number;
+  title: string;
+  type: string;
+  description: string;
+  status: 'active' | 'resolved';
+  phase: string;
+  pacing: string;
+  intensity: number;
+  momentum: number;
+  phaseProgress: number;
+  stakeholders: StakeholderView[];
+}
+
+export interface ChoiceView {
+  id: string;
+  label: string;
+  type: string;
+  targetNpcId?: number;
+  conflictId?: number;
+}
+
+export interface CanonView {
+  conflictId: number;
+  name: string;
+  text: string;
+  significance: number;
+  status: ContentStatus;
+}
+
+export interface GameState {
+  gameId: string;
+  version: number;
+  degraded: boolean;
+  scenario: { id: string; title: string };
+  player: { name?: string; role?: string; intro: string };
+  scene: {
+    location: { id: string; name: string; description: string };
+    npcs: NpcView[];
+  };
+  conflicts: ConflictView[];
+  tension: { level: string; score: number; atmosphere: string; status: ContentStatus };
+  choices: ChoiceView[];
+  content: ContentItemView[];
+  canon: CanonView[];
+}
+
+export interface ChoiceOutcome {
+  choiceId: string;
+  label: string;
+  text: string;
+  reactionsDispatched: number;
+}
+
+export interface ScenarioSummary {
+  id: string;
+  title: string;
+  summary: string;
+}
+
+/** The engine's API, used by the HTTP server, the benchmark and library users. */
+export interface GameApi {
+  listScenarios(): Promise<ScenarioSummary[]>;
+  createGame(input: { scenario: string; seed?: number }): Promise<{ gameId: string; token: string; state: GameState }>;
+  /** Constant-time check of a bearer token against the game's stored hash. Unknown game → false. */
+  authorize(gameId: string, token: string): Promise<'ok' | 'unknown_game' | 'forbidden'>;
+  getState(gameId: string): Promise<GameState>;
+  makeChoice(gameId: string, choiceId: string): Promise<{ outcome: ChoiceOutcome; state: GameState }>;
+  createConflict(
+    gameId: string,
+    input: { type: string; npcIds: number[]; title?: string },
+  ): Promise<{ conflict: ConflictView; state: GameState }>;
+  resolveConflict(
+    gameId: string,
+    conflictId: number,
+    input: { outcome: string; winnerNpcIds?: number[] },
+  ): Promise<{ state: GameState }>;
+}

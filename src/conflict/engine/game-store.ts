@@ -1,0 +1,430 @@
+import { and, desc, eq, inArray, sql } from 'drizzle-orm';
+import type { Database } from '../../runtime/db/database.js';
+import {
+  canonRecords,
+  conflictFlows,
+  conflicts,
+  dramaticBeats,
+  games,
+  npcs,
+  phaseTransitions,
+  reputationScores,
+  socialAlliances,
+  stakeholders,
+} from '../../runtime/db/schema/index.js';
+import type {
+  BeatType,
+  CanonEventType,
+  ConflictFlow,
+  DecisionStyle,
+  PacingStyle,
+  Phase,
+  Stakeholder,
+  StakeholderRole,
+  TransitionType,
+} from '../domain/index.js';
+import type { ReputationScores, ReputationType } from '../domain/social.js';
+
+/**
+ * The durable state of games, read and written by the hot path in a few indexed queries per
+ * request. A request loads one GameSnapshot, lets the handlers change it in memory, then saves what
+ * changed and bumps the version once.
+ */
+
+export interface GameRecord {
+  id: string;
+  scenarioId: string;
+  seed: number;
+  tokenHash: string;
+  version: number;
+}
+
+export interface NpcRecord {
+  id: number;
+  key: string;
+  name: string;
+  description: string;
+  traits: string[];
+  socialRole: string;
+  location: string | null;
+  gossipTendency: number;
+}
+
+export interface ConflictRecord {
+  id: number;
+  type: string;
+  title: string;
+  description: string;
+  status: 'active' | 'resolved';
+  resolution: Record<string, unknown> | null;
+  createdAt: number;
+}
+
+export interface StakeholderRecord extends Stakeholder {
+  profile: Record<string, unknown> | null;
+}
+
+export class GameSnapshot {
+  private readonly changedStakeholders = new Set<number>();
+  private readonly changedFlows = new Set<number>();
+  private readonly changedReputations = new Map<string, { npcId: number; type: ReputationType; score: number }>();
+  private changes = 0;
+
+  constructor(
+    readonly game: GameRecord,
+    readonly npcs: Map<number, NpcRecord>,
+    readonly conflicts: Map<number, ConflictRecord>,
+    readonly stakeholders: Map<number, StakeholderRecord>,
+    readonly flows: Map<number, ConflictFlow>,
+    readonly reputations: Map<number, ReputationScores>,
+  ) {}
+
+  get version(): number {
+    return this.game.version;
+  }
+
+  activeConflicts(): ConflictRecord[] {
+    return [...this.conflicts.values()].filter((c) => c.status === 'active');
+  }
+
+  stakeholdersOf(conflictId: number): StakeholderRecord[] {
+    return [...this.stakeholders.values()].filter((s) => s.conflictId === conflictId);
+  }
+
+  /** Stakeholders of active conflicts: the NPCs whose behaviour the scene shows. */
+  activeStakeholders(): StakeholderRecord[] {
+    return [...this.stakeholders.values()].filter((s) => this.conflicts.get(s.conflictId)?.status === 'active');
+  }
+
+  npc(id: number): NpcRecord | undefined {
+    return this.npcs.get(id);
+  }
+
+  npcName(id: number | undefined): string {
+    return (id !== undefined && this.npcs.get(id)?.name) || 'someone';
+  }
+
+  updateStakeholder(id: number, patch: Partial<Pick<StakeholderRecord, 'role' | 'stress' | 'commitment'>>): void {
+    const current = this.stakeholders.get(id);
+    if (!current) return;
+    this.stakeholders.set(id, { ...current, ...patch });
+    this.changedStakeholders.add(id);
+    this.changes++;
+  }
+
+  updateFlow(conflictId: number, next: ConflictFlow): void {
+    this.flows.set(conflictId, next);
+    this.changedFlows.add(conflictId);
+    this.changes++;
+  }
+
+  setReputation(npcId: number, type: ReputationType, score: number): void {
+    const scores = { ...(this.reputations.get(npcId) ?? {}), [type]: score };
+    this.reputations.set(npcId, scores);
+    this.changedReputations.set(`${npcId}:${type}`, { npcId, type, score });
+    this.changes++;
+  }
+
+  /** Counts a change that the store wrote directly (a new row), so the version still moves. */
+  markChanged(): void {
+    this.changes++;
+  }
+
+  get hasChanges(): boolean {
+    return this.changes > 0;
+  }
+
+  pendingWrites() {
+    return {
+      stakeholders: [...this.changedStakeholders].map((id) => this.stakeholders.get(id)!),
+      flows: [...this.changedFlows].map((id) => this.flows.get(id)!),
+      reputations: [...this.changedReputations.values()],
+    };
+  }
+
+  clearChanges(): void {
+    this.changedStakeholders.clear();
+    this.changedFlows.clear();
+    this.changedReputations.clear();
+    this.changes = 0;
+  }
+}
+
+const number = (value: unknown, fallback: number) => (typeof value === 'number' && Number.isFinite(value) ? value : fallback);
+
+export class GameStore {
+  constructor(readonly db: Database) {}
+
+  private get orm() {
+    return this.db.orm;
+  }
+
+  async insertGame(game: Omit<GameRecord, 'version'>): Promise<void> {
+    await this.orm.insert(games).values({ ...game, version: 0 });
+  }
+
+  async findGame(gameId: string): Promise<GameRecord | undefined> {
+    const [row] = await this.orm
+      .select({ id: games.id, scenarioId: games.scenarioId, seed: games.seed, tokenHash: games.tokenHash, version: games.version })
+      .from(games)
+      .where(eq(games.id, gameId))
+      .limit(1);
+    return row;
+  }
+
+  async insertNpcs(
+    gameId: string,
+    rows: Array<Omit<NpcRecord, 'id'> & { reputation?: ReputationScores }>,
+  ): Promise<NpcRecord[]> {
+    if (rows.length === 0) return [];
+    const inserted = await this.orm
+      .insert(npcs)
+      .values(rows.map(({ reputation: _reputation, ...npc }) => ({ ...npc, gameId })))
+      .returning();
+    const reputationRows = inserted.flatMap((npc, index) =>
+      Object.entries(rows[index]!.reputation ?? {}).map(([type, score]) => ({ gameId, npcId: npc.id, type: type as ReputationType, score: score ?? 0.5 })),
+    );
+    if (reputationRows.length > 0) await this.orm.insert(reputationScores).values(reputationRows);
+    return inserted.map(toNpcRecord);
+  }
+
+  async insertConflict(gameId: string, conflict: { type: string; title: string; description: string }): Promise<ConflictRecord> {
+    const [row] = await this.orm.insert(conflicts).values({ ...conflict, gameId }).returning();
+    return toConflictRecord(row!);
+  }
+
+  async insertStakeholders(
+    gameId: string,
+    rows: Array<Omit<StakeholderRecord, 'id' | 'profile'>>,
+  ): Promise<StakeholderRecord[]> {
+    if (rows.length === 0) return [];
+    const inserted = await this.orm
+      .insert(stakeholders)
+      .values(rows.map((s) => ({ ...s, gameId })))
+      .onConflictDoNothing()
+      .returning();
+    return inserted.map(toStakeholderRecord);
+  }
+
+  async upsertFlow(gameId: string, flow: ConflictFlow): Promise<void> {
+    const values = flowColumns(flow);
+    await this.orm
+      .insert(conflictFlows)
+      .values({ ...values, conflictId: flow.conflictId, gameId })
+      .onConflictDoUpdate({ target: conflictFlows.conflictId, set: { ...values, updatedAt: new Date() } });
+  }
+
+  async recordTransition(
+    gameId: string,
+    conflictId: number,
+    transition: { fromPhase: Phase | null; toPhase: Phase; transitionType: TransitionType; trigger: string },
+  ): Promise<void> {
+    await this.orm.insert(phaseTransitions).values({ gameId, conflictId, ...transition });
+  }
+
+  async recordBeat(gameId: string, beat: { id: string; conflictId: number; beatType: BeatType; impact: number; source: 'rule' | 'generated' }) {
+    await this.orm.insert(dramaticBeats).values({ gameId, ...beat }).onConflictDoNothing();
+  }
+
+  async resolveConflict(conflictId: number, resolution: Record<string, unknown>): Promise<void> {
+    await this.orm
+      .update(conflicts)
+      .set({ status: 'resolved', resolution, resolvedAt: new Date() })
+      .where(eq(conflicts.id, conflictId));
+  }
+
+  async setStakeholderProfile(stakeholderId: number, profile: Record<string, unknown>): Promise<void> {
+    await this.orm.update(stakeholders).set({ profile }).where(eq(stakeholders.id, stakeholderId));
+  }
+
+  async findStakeholder(stakeholderId: number): Promise<StakeholderRecord | undefined> {
+    const [row] = await this.orm.select().from(stakeholders).where(eq(stakeholders.id, stakeholderId)).limit(1);
+    return row ? toStakeholderRecord(row) : undefined;
+  }
+
+  /** Atomically moves the game's version on by one and returns the new version. */
+  async bumpVersion(gameId: string): Promise<number> {
+    const [row] = await this.orm
+      .update(games)
+      .set({ version: sql`${games.version} + 1`, updatedAt: new Date() })
+      .where(eq(games.id, gameId))
+      .returning({ version: games.version });
+    return row?.version ?? 0;
+  }
+
+  async loadSnapshot(gameId: string): Promise<GameSnapshot | undefined> {
+    const game = await this.findGame(gameId);
+    if (!game) return undefined;
+    const [npcRows, conflictRows, stakeholderRows, flowRows, reputationRows] = await Promise.all([
+      this.orm.select().from(npcs).where(eq(npcs.gameId, gameId)).orderBy(npcs.id),
+      this.orm.select().from(conflicts).where(eq(conflicts.gameId, gameId)).orderBy(conflicts.id),
+      this.orm.select().from(stakeholders).where(eq(stakeholders.gameId, gameId)).orderBy(stakeholders.id),
+      this.orm.select().from(conflictFlows).where(eq(conflictFlows.gameId, gameId)),
+      this.orm.select().from(reputationScores).where(eq(reputationScores.gameId, gameId)),
+    ]);
+    const reputations = new Map<number, ReputationScores>();
+    for (const row of reputationRows) {
+      reputations.set(row.npcId, { ...(reputations.get(row.npcId) ?? {}), [row.type]: row.score });
+    }
+    return new GameSnapshot(
+      game,
+      new Map(npcRows.map((row) => [row.id, toNpcRecord(row)])),
+      new Map(conflictRows.map((row) => [row.id, toConflictRecord(row)])),
+      new Map(stakeholderRows.map((row) => [row.id, toStakeholderRecord(row)])),
+      new Map(flowRows.map((row) => [row.conflictId, toFlow(row)])),
+      reputations,
+    );
+  }
+
+  /** Writes what the handlers changed and bumps the version once; returns the new version. */
+  async saveSnapshot(snapshot: GameSnapshot): Promise<number> {
+    if (!snapshot.hasChanges) return snapshot.version;
+    const { stakeholders: changedStakeholders, flows, reputations } = snapshot.pendingWrites();
+    const gameId = snapshot.game.id;
+    for (const s of changedStakeholders) {
+      await this.orm
+        .update(stakeholders)
+        .set({ role: s.role, stress: s.stress, commitment: s.commitment })
+        .where(eq(stakeholders.id, s.id));
+    }
+    for (const flow of flows) await this.upsertFlow(gameId, flow);
+    if (reputations.length > 0) {
+      await this.orm
+        .insert(reputationScores)
+        .values(reputations.map((r) => ({ gameId, npcId: r.npcId, type: r.type, score: r.score })))
+        .onConflictDoUpdate({
+          target: [reputationScores.npcId, reputationScores.type],
+          set: { score: sql`excluded.score`, updatedAt: new Date() },
+        });
+    }
+    snapshot.clearChanges();
+    const version = await this.bumpVersion(gameId);
+    snapshot.game.version = version;
+    return version;
+  }
+
+  async activeAlliances(gameId: string, npcId: number) {
+    return this.orm
+      .select()
+      .from(socialAlliances)
+      .where(
+        and(
+          eq(socialAlliances.gameId, gameId),
+          eq(socialAlliances.status, 'active'),
+          sql`(${socialAlliances.party1Id} = ${npcId} OR ${socialAlliances.party2Id} = ${npcId})`,
+        ),
+      )
+      .orderBy(desc(socialAlliances.createdAt))
+      .limit(10);
+  }
+
+  async insertAlliance(
+    gameId: string,
+    alliance: { party1Id: number; party2Id: number; allianceType: string; terms: Record<string, unknown>; isSecret: boolean },
+  ): Promise<number> {
+    const [row] = await this.orm.insert(socialAlliances).values({ gameId, ...alliance }).returning({ id: socialAlliances.id });
+    return row!.id;
+  }
+
+  async latestCanonRecord(conflictId: number) {
+    const [row] = await this.orm
+      .select()
+      .from(canonRecords)
+      .where(eq(canonRecords.conflictId, conflictId))
+      .orderBy(desc(canonRecords.createdAt))
+      .limit(1);
+    return row;
+  }
+
+  async canonRecordsOf(gameId: string) {
+    return this.orm.select().from(canonRecords).where(eq(canonRecords.gameId, gameId)).orderBy(desc(canonRecords.createdAt));
+  }
+
+  async insertCanonRecord(
+    gameId: string,
+    record: { conflictId: number; eventType: CanonEventType; name: string; canonText: string; significanceScore: number; culturalImpact: string; tags: string[] },
+  ): Promise<number> {
+    const [row] = await this.orm.insert(canonRecords).values({ gameId, ...record }).returning({ id: canonRecords.canonId });
+    return row!.id;
+  }
+
+  async npcsByIds(gameId: string, ids: number[]): Promise<NpcRecord[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.orm.select().from(npcs).where(and(eq(npcs.gameId, gameId), inArray(npcs.id, ids)));
+    return rows.map(toNpcRecord);
+  }
+
+  async findConflict(conflictId: number): Promise<ConflictRecord | undefined> {
+    const [row] = await this.orm.select().from(conflicts).where(eq(conflicts.id, conflictId)).limit(1);
+    return row ? toConflictRecord(row) : undefined;
+  }
+
+  async findFlow(conflictId: number): Promise<ConflictFlow | undefined> {
+    const [row] = await this.orm.select().from(conflictFlows).where(eq(conflictFlows.conflictId, conflictId)).limit(1);
+    return row ? toFlow(row) : undefined;
+  }
+}
+
+function toNpcRecord(row: typeof npcs.$inferSelect): NpcRecord {
+  return {
+    id: row.id,
+    key: row.key,
+    name: row.name,
+    description: row.description ?? '',
+    traits: row.traits ?? [],
+    socialRole: row.socialRole ?? 'follower',
+    location: row.location ?? null,
+    gossipTendency: row.gossipTendency,
+  };
+}
+
+function toConflictRecord(row: typeof conflicts.$inferSelect): ConflictRecord {
+  return {
+    id: row.id,
+    type: row.type,
+    title: row.title,
+    description: row.description ?? '',
+    status: row.status,
+    resolution: row.resolution ?? null,
+    createdAt: row.createdAt.getTime(),
+  };
+}
+
+function toStakeholderRecord(row: typeof stakeholders.$inferSelect): StakeholderRecord {
+  return {
+    id: row.id,
+    npcId: row.npcId,
+    conflictId: row.conflictId,
+    role: row.role as StakeholderRole,
+    decisionStyle: row.decisionStyle as DecisionStyle,
+    stress: row.stress,
+    commitment: row.commitment,
+    profile: row.profile ?? null,
+  };
+}
+
+function toFlow(row: typeof conflictFlows.$inferSelect): ConflictFlow {
+  return {
+    conflictId: row.conflictId,
+    phase: row.phase as Phase,
+    pacing: row.pacing as PacingStyle,
+    intensity: row.intensity,
+    momentum: row.momentum,
+    // The seed loaded a NULL progress as 0.5 (§9); the column is NOT NULL here, but keep the rule.
+    phaseProgress: number(row.phaseProgress, 0.5),
+    ...(row.lastBeatType ? { lastBeatType: row.lastBeatType as BeatType } : {}),
+    ...(row.lastBeatAt ? { lastBeatAt: row.lastBeatAt.getTime() } : {}),
+  };
+}
+
+function flowColumns(flow: ConflictFlow) {
+  return {
+    phase: flow.phase,
+    pacing: flow.pacing,
+    intensity: flow.intensity,
+    momentum: flow.momentum,
+    phaseProgress: flow.phaseProgress,
+    lastBeatType: flow.lastBeatType ?? null,
+    lastBeatAt: flow.lastBeatAt ? new Date(flow.lastBeatAt) : null,
+  };
+}

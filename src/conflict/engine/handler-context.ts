@@ -1,0 +1,24 @@
+import type { Cache } from '../../runtime/cache/cache.js';
+import type { Locks } from '../../runtime/locks/locks.js';
+import type { PlannedActions } from '../../runtime/db/planned-actions.js';
+import type { ContentFeed } from './content-feed.js';
+import type { GameSnapshot, GameStore } from './game-store.js';
+import type { DispatchScope, TaskDispatcher } from './task-dispatcher.js';
+
+/**
+ * What a hot-path handler may use: the request's game snapshot, fast stores, and the dispatcher.
+ * No gateway, no model — by construction (and `nyx guard` checks it).
+ */
+export interface HandlerContext {
+  readonly snapshot: GameSnapshot;
+  readonly store: GameStore;
+  readonly feed: ContentFeed;
+  readonly planned: PlannedActions;
+  readonly cache: Cache;
+  readonly locks: Locks;
+  readonly dispatcher: TaskDispatcher;
+  /** The job ids this request started (the blocking mode waits for them). */
+  readonly scope: DispatchScope;
+  readonly random: () => number;
+  readonly now: () => number;
+}

@@ -1,0 +1,208 @@
+import { cacheKeys, BUNDLE_LOCK_TTL_MS, CACHE_TTL } from '../domain/cache-contract.js';
+import { sceneHash } from '../domain/hash.js';
+import type { ReputationType, SocialBundle } from '../domain/social.js';
+import { isLockBusy } from '../../runtime/locks/locks.js';
+import type { SystemEvent } from '../engine/events.js';
+import type { HandlerContext } from '../engine/handler-context.js';
+import type { Subsystem } from '../engine/synthesizer.js';
+import type { TaskPayload } from '../tasks/contracts.js';
+import {
+  FALLBACK_GOSSIP,
+  REPUTATION_DEFAULT,
+  SOCIAL_BUNDLE_FALLBACK,
+  actionReputationKind,
+  applyReputationDelta,
+  applyReputationTableA,
+  reputationDeltasTableB,
+  shouldNarrateReputationChange,
+  shouldQueueSceneGossip,
+  shouldSpreadGossip,
+} from './rules.js';
+
+/**
+ * The social circle on the hot path. Reputation numbers change now, by the tables; gossip, the
+ * scene's social bundle and reputation narration are written in the background. The bundle uses
+ * cache-first-with-lock: on a miss one request takes the lock and dispatches, and the lock is kept
+ * for its TTL (the seed released it right after dispatching, so every miss while the worker was
+ * still running dispatched again).
+ *
+ * Reputation: the seed kept two tables, A in memory and B in Redis, for the same actions. Nyx has
+ * one durable store (reputation_scores, mirrored to the `reputation:{npc}:{type}` keys): table B
+ * drives stakeholder actions (it was the persisted one), table A's victory and defeat rows drive
+ * resolutions (B has none).
+ */
+
+/** The scene a game shows: who is present and what they are caught up in. */
+export function socialSceneHash(ctx: HandlerContext): string {
+  const snapshot = ctx.snapshot;
+  return sceneHash({
+    game: snapshot.game.id,
+    npcs: [...snapshot.npcs.keys()],
+    conflicts: snapshot.activeConflicts().map((c) => [c.id, snapshot.flows.get(c.id)?.phase]),
+  });
+}
+
+async function queueGossip(
+  ctx: HandlerContext,
+  payload: Omit<TaskPayload<'social.generate_gossip'>, 'gameId' | 'stateVersion' | 'contentId' | 'sceneHash'>,
+): Promise<boolean> {
+  const about = payload.targetNpcIds.map((id) => ctx.snapshot.npcName(id)).join(' and ');
+  const item = await ctx.feed.open(ctx.snapshot.game.id, {
+    kind: 'gossip',
+    fallbackText: `${FALLBACK_GOSSIP.content} about ${about}.`,
+    subject: { npcId: payload.targetNpcIds[0]!, ...(payload.conflictId ? { conflictId: payload.conflictId } : {}) },
+    stateVersion: ctx.snapshot.version,
+  });
+  const result = await ctx.dispatcher.dispatch(
+    'social.generate_gossip',
+    { ...payload, gameId: ctx.snapshot.game.id, stateVersion: ctx.snapshot.version, contentId: item.id, sceneHash: socialSceneHash(ctx) },
+    ctx.scope,
+  );
+  const queued = result.status === 'accepted' || result.status === 'deduplicated';
+  if (!queued) await ctx.feed.fail(item.id);
+  return queued;
+}
+
+/** Moves one reputation score, mirrors it to the cache, and says how far it moved. */
+async function changeReputation(ctx: HandlerContext, npcId: number, type: ReputationType, next: number) {
+  const old = ctx.snapshot.reputations.get(npcId)?.[type] ?? REPUTATION_DEFAULT;
+  ctx.snapshot.setReputation(npcId, type, next);
+  await ctx.cache.setJson(cacheKeys.reputation(ctx.snapshot.game.id, npcId, type), next, CACHE_TTL.reputation);
+  return { type, old, next };
+}
+
+async function narrateBiggestChange(ctx: HandlerContext, npcId: number, changes: Array<{ type: ReputationType; old: number; next: number }>) {
+  const biggest = changes.sort((a, b) => Math.abs(b.next - b.old) - Math.abs(a.next - a.old))[0];
+  if (!biggest || !shouldNarrateReputationChange(biggest.old, biggest.next)) return;
+  const name = ctx.snapshot.npcName(npcId);
+  const direction = biggest.next > biggest.old ? 'more' : 'less';
+  const item = await ctx.feed.open(ctx.snapshot.game.id, {
+    kind: 'reputation',
+    fallbackText: `People begin to think of ${name} as ${direction} ${biggest.type}.`,
+    subject: { npcId },
+    stateVersion: ctx.snapshot.version,
+  });
+  const result = await ctx.dispatcher.dispatch(
+    'social.narrate_reputation',
+    {
+      gameId: ctx.snapshot.game.id,
+      stateVersion: ctx.snapshot.version,
+      contentId: item.id,
+      npcId,
+      reputationType: biggest.type,
+      oldScore: biggest.old,
+      newScore: biggest.next,
+      timestamp: new Date(ctx.now()).toISOString(),
+    },
+    ctx.scope,
+  );
+  if (result.status !== 'accepted' && result.status !== 'deduplicated') await ctx.feed.fail(item.id);
+}
+
+/** Cache-first with lock: the cached bundle, else one dispatch per scene and the fallback. */
+export async function sceneBundle(ctx: HandlerContext): Promise<SocialBundle> {
+  const gameId = ctx.snapshot.game.id;
+  const hash = socialSceneHash(ctx);
+  const version = await ctx.cache.version(cacheKeys.socialBundleLabel(gameId));
+  const cached = await ctx.cache.getJson<SocialBundle>(cacheKeys.socialBundle(gameId, hash, version));
+  if (cached) return cached;
+  const lock = await ctx.locks.tryLock(cacheKeys.socialBundleLock(gameId, hash), BUNDLE_LOCK_TTL_MS);
+  if (!isLockBusy(lock)) {
+    await ctx.dispatcher.dispatch(
+      'social.generate_bundle',
+      { gameId, stateVersion: ctx.snapshot.version, sceneHash: hash, cacheVersion: version, npcIds: [...ctx.snapshot.npcs.keys()].slice(0, 20) },
+      ctx.scope,
+    );
+  }
+  return { ...SOCIAL_BUNDLE_FALLBACK };
+}
+
+export const socialHotPath: Subsystem<HandlerContext> = {
+  name: 'social',
+  handlers: {
+    async state_sync(_event: SystemEvent<'state_sync'>, ctx) {
+      const bundle = await sceneBundle(ctx);
+      const npcIds = [...ctx.snapshot.npcs.keys()];
+      let gossipQueued = false;
+      if (shouldQueueSceneGossip(npcIds.length, bundle.status, ctx.random)) {
+        gossipQueued = await queueGossip(ctx, { targetNpcIds: npcIds.slice(0, 2), topic: 'scene' });
+      }
+      return { data: { socialBundleStatus: bundle.status, gossipCount: bundle.gossip.length, gossipQueued } };
+    },
+
+    async stakeholder_action(event: SystemEvent<'stakeholder_action'>, ctx) {
+      const actor = ctx.snapshot.stakeholders.get(event.payload.stakeholderId);
+      if (!actor) return;
+      const kind = actionReputationKind(event.payload.actionType);
+      if (kind === 'betray' || kind === 'support' || kind === 'oppose') {
+        const current = ctx.snapshot.reputations.get(actor.npcId) ?? {};
+        const changes = [];
+        for (const [type, delta] of Object.entries(reputationDeltasTableB(kind)) as Array<[ReputationType, number]>) {
+          changes.push(await changeReputation(ctx, actor.npcId, type, applyReputationDelta(current[type], delta)));
+        }
+        await narrateBiggestChange(ctx, actor.npcId, changes);
+        return { data: { reputationChanged: kind } };
+      }
+      if (kind === 'ally' && event.payload.targetNpcId !== undefined) {
+        await ctx.dispatcher.dispatch(
+          'social.form_alliance',
+          {
+            gameId: event.gameId,
+            stateVersion: ctx.snapshot.version,
+            initiatorId: actor.npcId,
+            targetId: event.payload.targetNpcId,
+            reason: 'mutual_benefit',
+          },
+          ctx.scope,
+        );
+        return { data: { allianceQueued: true } };
+      }
+    },
+
+    async conflict_created(event: SystemEvent<'conflict_created'>, ctx) {
+      const participants = event.payload.stakeholders.map((s) => s.npcId).slice(0, 2);
+      if (participants.length === 0) return;
+      const queued = await queueGossip(ctx, { targetNpcIds: participants, topic: 'conflict_start', conflictId: event.payload.conflictId });
+      return { data: { gossipQueued: queued } };
+    },
+
+    async conflict_resolved(event: SystemEvent<'conflict_resolved'>, ctx) {
+      const { conflictId, winnerNpcIds, outcome } = event.payload;
+      const participants = ctx.snapshot.stakeholdersOf(conflictId).map((s) => s.npcId);
+      const winners = new Set(winnerNpcIds);
+      for (const npcId of participants) {
+        if (winners.size === 0) break;
+        const scores = applyReputationTableA(ctx.snapshot.reputations.get(npcId) ?? {}, winners.has(npcId) ? 'victory' : 'defeat');
+        for (const [type, score] of Object.entries(scores) as Array<[ReputationType, number]>) {
+          if (score !== ctx.snapshot.reputations.get(npcId)?.[type]) await changeReputation(ctx, npcId, type, score);
+        }
+      }
+      const about = winnerNpcIds.length > 0 ? winnerNpcIds.slice(0, 2) : participants.slice(0, 2);
+      if (about.length > 0) await queueGossip(ctx, { targetNpcIds: about, topic: 'conflict_resolved', conflictId, outcome });
+      return { data: { winners: winnerNpcIds.length } };
+    },
+
+    /** Word of a reaction travels as far as the reacting NPC's tongue carries it (the seed called a model here). */
+    async npc_reaction(event: SystemEvent<'npc_reaction'>, ctx) {
+      const npc = ctx.snapshot.npc(event.payload.npcId);
+      if (!npc || !shouldSpreadGossip(FALLBACK_GOSSIP.truthfulness, npc.gossipTendency, ctx.random)) return;
+      const queued = await queueGossip(ctx, {
+        targetNpcIds: [npc.id],
+        topic: 'npc_reaction',
+        ...(event.payload.conflictId ? { conflictId: event.payload.conflictId } : {}),
+      });
+      return { data: { gossipQueued: queued } };
+    },
+
+    async player_choice(event: SystemEvent<'player_choice'>, ctx) {
+      if (event.payload.choiceType !== 'investigate') return;
+      const targets = event.payload.targetNpcId ? [event.payload.targetNpcId] : [...ctx.snapshot.npcs.keys()].slice(0, 2);
+      const queued = await queueGossip(ctx, {
+        targetNpcIds: targets,
+        topic: 'scene',
+        ...(event.payload.conflictId ? { conflictId: event.payload.conflictId } : {}),
+      });
+      return { data: { gossipQueued: queued } };
+    },
+  },
+};

@@ -1,0 +1,282 @@
+import type { PlannedAction } from '../../runtime/db/planned-actions.js';
+import { contextHash } from '../domain/hash.js';
+import { EVENT_PRIORITY } from '../domain/priorities.js';
+import type { DecisionStyle, StakeholderDecision, StakeholderReaction, StakeholderRole } from '../domain/stakeholder.js';
+import { cacheKeys } from '../domain/cache-contract.js';
+import { systemEvent, type SystemEvent } from '../engine/events.js';
+import type { HandlerContext } from '../engine/handler-context.js';
+import type { StakeholderRecord } from '../engine/game-store.js';
+import type { Subsystem } from '../engine/synthesizer.js';
+import {
+  CREATION_DEFAULTS,
+  REACTION_PRIORITY,
+  actionPriority,
+  applyBreakingPoint,
+  applyReaction,
+  initialRole,
+  needsRoleAdaptation,
+  passesAutonomyRoll,
+  selectActingStakeholders,
+  selectReactors,
+  shouldDispatchActionGeneration,
+  stressAfterChoice,
+  stressAfterTension,
+} from './rules.js';
+
+/**
+ * Stakeholders on the hot path: query-then-dispatch. Decisions and reactions are generated in the
+ * background into `planned_stakeholder_actions`; a state sync claims the ready ones exactly once and
+ * applies them, and dispatches generation for stakeholders that have nothing ready.
+ */
+
+/** What a stakeholder's planned decision was made for: when this changes, a planned one is stale. */
+export function decisionContextHash(stakeholder: Pick<StakeholderRecord, 'id' | 'conflictId'>, phase: string): string {
+  return contextHash({ conflict_id: stakeholder.conflictId, stakeholder_ids: [stakeholder.id], phase });
+}
+
+export function reactionFallbackText(name: string): string {
+  return `${name} watches you, weighing a reply.`;
+}
+
+async function dispatchDecision(ctx: HandlerContext, stakeholder: StakeholderRecord): Promise<boolean> {
+  const flow = ctx.snapshot.flows.get(stakeholder.conflictId);
+  const result = await ctx.dispatcher.dispatch(
+    'stakeholders.generate_action',
+    {
+      gameId: ctx.snapshot.game.id,
+      stateVersion: ctx.snapshot.version,
+      stakeholderId: stakeholder.id,
+      contextHash: decisionContextHash(stakeholder, flow?.phase ?? 'emerging'),
+      priority: actionPriority(stakeholder),
+    },
+    ctx.scope,
+    { priority: actionPriority(stakeholder) },
+  );
+  return result.status === 'accepted' || result.status === 'deduplicated';
+}
+
+/** Applies a stress change, and the breaking point when it is reached (an edge-case side effect). */
+function setStress(ctx: HandlerContext, stakeholder: StakeholderRecord, stress: number, effects: SystemEvent[]): void {
+  const { stakeholder: next, broke } = applyBreakingPoint({ ...stakeholder, stress });
+  ctx.snapshot.updateStakeholder(stakeholder.id, { stress: next.stress, role: next.role, commitment: next.commitment });
+  if (broke) {
+    effects.push(
+      systemEvent(
+        'edge_case_detected',
+        ctx.snapshot.game.id,
+        { kind: 'stakeholder_breaking_point', stakeholderId: stakeholder.id, conflictId: stakeholder.conflictId },
+        { priority: EVENT_PRIORITY.breakingPoint, source: 'stakeholders' },
+      ),
+    );
+  }
+}
+
+async function applyClaimed(ctx: HandlerContext, row: PlannedAction, effects: SystemEvent[]): Promise<'applied' | 'stale'> {
+  const stakeholder = ctx.snapshot.stakeholders.get(row.stakeholderId);
+  if (!stakeholder) return 'stale';
+  const npc = ctx.snapshot.npc(stakeholder.npcId);
+  const gameId = ctx.snapshot.game.id;
+  const flow = ctx.snapshot.flows.get(stakeholder.conflictId);
+  if (row.kind === 'action' || row.kind === 'decision') {
+    // A decision made for a phase or cast that no longer holds is never shown as current.
+    if (row.contextHash !== decisionContextHash(stakeholder, flow?.phase ?? 'emerging')) return 'stale';
+    const decision = row.payload as unknown as StakeholderDecision & { text?: string };
+    await ctx.feed.addReady(gameId, {
+      kind: 'action',
+      text: decision.text ?? `${npc?.name ?? 'Someone'}: ${decision.description}`,
+      subject: { npcId: stakeholder.npcId, conflictId: stakeholder.conflictId, ...(npc ? { npcName: npc.name } : {}) },
+      stateVersion: ctx.snapshot.version,
+    });
+    ctx.snapshot.markChanged();
+    effects.push(
+      systemEvent(
+        'stakeholder_action',
+        gameId,
+        {
+          conflictId: stakeholder.conflictId,
+          stakeholderId: stakeholder.id,
+          actionType: decision.action_type,
+          description: decision.description,
+          ...(typeof decision.target === 'number' ? { targetNpcId: decision.target } : {}),
+        },
+        { source: 'stakeholders' },
+      ),
+    );
+    return 'applied';
+  }
+  if (row.kind === 'reaction') {
+    const reaction = row.payload as unknown as StakeholderReaction;
+    const next = applyReaction(stakeholder, reaction);
+    setStress(ctx, stakeholder, next.stress, effects);
+    effects.push(
+      systemEvent(
+        'npc_reaction',
+        gameId,
+        { conflictId: stakeholder.conflictId, npcId: stakeholder.npcId, reactionType: reaction.reaction_type },
+        { source: 'stakeholders' },
+      ),
+    );
+    return 'applied';
+  }
+  // role_adaptation
+  const adaptation = row.payload as { new_role?: StakeholderRole; reason?: string };
+  if (!adaptation.new_role || adaptation.new_role === stakeholder.role) return 'applied';
+  ctx.snapshot.updateStakeholder(stakeholder.id, { role: adaptation.new_role });
+  await ctx.feed.addReady(gameId, {
+    kind: 'role',
+    text: `${npc?.name ?? 'Someone'} is now acting as ${adaptation.new_role}${adaptation.reason ? `: ${adaptation.reason}` : '.'}`,
+    subject: { npcId: stakeholder.npcId, conflictId: stakeholder.conflictId },
+    stateVersion: ctx.snapshot.version,
+  });
+  return 'applied';
+}
+
+export const stakeholdersHotPath: Subsystem<HandlerContext> = {
+  name: 'stakeholders',
+  handlers: {
+    /** Creation by rules now; the profile is enriched in the background (the seed called a model here). */
+    async conflict_created(event: SystemEvent<'conflict_created'>, ctx) {
+      const conflict = ctx.snapshot.conflicts.get(event.payload.conflictId);
+      if (!conflict) return { data: { created: 0 } };
+      const created = await ctx.store.insertStakeholders(
+        event.gameId,
+        event.payload.stakeholders.map((spec) => ({
+          npcId: spec.npcId,
+          conflictId: conflict.id,
+          role: (spec.role as StakeholderRole | undefined) ?? initialRole(conflict.type, ctx.random) ?? CREATION_DEFAULTS.role,
+          decisionStyle: (spec.decisionStyle as DecisionStyle | undefined) ?? CREATION_DEFAULTS.decisionStyle,
+          stress: spec.stress ?? CREATION_DEFAULTS.stress,
+          commitment: spec.commitment ?? CREATION_DEFAULTS.commitment,
+        })),
+      );
+      for (const stakeholder of created) {
+        ctx.snapshot.stakeholders.set(stakeholder.id, stakeholder);
+        await ctx.dispatcher.dispatch(
+          'stakeholders.populate_details',
+          { gameId: event.gameId, stateVersion: ctx.snapshot.version, stakeholderId: stakeholder.id },
+          ctx.scope,
+        );
+      }
+      ctx.snapshot.markChanged();
+      return { data: { created: created.length } };
+    },
+
+    async conflict_updated(event: SystemEvent<'conflict_updated'>, ctx) {
+      const acting = selectActingStakeholders(ctx.snapshot.stakeholdersOf(event.payload.conflictId), ctx.random);
+      let dispatched = 0;
+      for (const stakeholder of acting) {
+        if (shouldDispatchActionGeneration(stakeholder, ctx.random) && (await dispatchDecision(ctx, stakeholder))) dispatched++;
+      }
+      return { data: { actionsDispatched: dispatched } };
+    },
+
+    async player_choice(event: SystemEvent<'player_choice'>, ctx) {
+      const { conflictId, targetNpcId, choiceType, label } = event.payload;
+      if (conflictId === undefined) return { data: { reactionsDispatched: 0 } };
+      const involved = ctx.snapshot.stakeholdersOf(conflictId);
+      const effects: SystemEvent[] = [];
+      for (const stakeholder of involved) setStress(ctx, stakeholder, stressAfterChoice(stakeholder.stress, choiceType), effects);
+      const reactors = selectReactors(
+        involved.map((s) => ctx.snapshot.stakeholders.get(s.id)!),
+        { targetNpcId: targetNpcId ?? null },
+        ctx.random,
+      );
+      let dispatched = 0;
+      for (const reactor of reactors) {
+        const name = ctx.snapshot.npcName(reactor.npcId);
+        const item = await ctx.feed.open(event.gameId, {
+          kind: 'reaction',
+          fallbackText: reactionFallbackText(name),
+          subject: { npcId: reactor.npcId, conflictId, npcName: name },
+          stateVersion: ctx.snapshot.version,
+        });
+        const result = await ctx.dispatcher.dispatch(
+          'stakeholders.generate_reaction',
+          {
+            gameId: event.gameId,
+            stateVersion: ctx.snapshot.version,
+            contentId: item.id,
+            stakeholderId: reactor.id,
+            eventId: event.id,
+            choice: { label, type: choiceType, ...(targetNpcId ? { targetNpcId } : {}), conflictId },
+          },
+          ctx.scope,
+          { priority: REACTION_PRIORITY },
+        );
+        if (result.status === 'accepted' || result.status === 'deduplicated') dispatched++;
+        else await ctx.feed.fail(item.id);
+      }
+      ctx.snapshot.markChanged();
+      return { data: { reactionsDispatched: dispatched }, sideEffects: effects };
+    },
+
+    async state_sync(_event: SystemEvent<'state_sync'>, ctx) {
+      const present = ctx.snapshot.activeStakeholders();
+      const effects: SystemEvent[] = [];
+      const claimed = await ctx.planned.claimReady({
+        gameId: ctx.snapshot.game.id,
+        stakeholderIds: present.map((s) => s.id),
+        limit: 10,
+      });
+      const served = new Set<number>();
+      let stale = 0;
+      for (const row of claimed) {
+        if ((await applyClaimed(ctx, row, effects)) === 'stale') stale++;
+        else served.add(row.stakeholderId);
+      }
+      let dispatched = 0;
+      for (const stakeholder of present) {
+        if (served.has(stakeholder.id)) continue;
+        const current = ctx.snapshot.stakeholders.get(stakeholder.id)!;
+        if (!passesAutonomyRoll(current, ctx.random) || !shouldDispatchActionGeneration(current, ctx.random)) continue;
+        if (await dispatchDecision(ctx, current)) dispatched++;
+      }
+      return { data: { readyActionsClaimed: claimed.length - stale, staleDropped: stale, actionsDispatched: dispatched }, sideEffects: effects };
+    },
+
+    async phase_transition(event: SystemEvent<'phase_transition'>, ctx) {
+      let dispatched = 0;
+      for (const stakeholder of ctx.snapshot.stakeholdersOf(event.payload.conflictId)) {
+        if (!needsRoleAdaptation(stakeholder, event.payload.toPhase as never)) continue;
+        await ctx.dispatcher.dispatch(
+          'stakeholders.adapt_role',
+          {
+            gameId: event.gameId,
+            stateVersion: ctx.snapshot.version,
+            stakeholderId: stakeholder.id,
+            phase: event.payload.toPhase,
+            contextHash: decisionContextHash(stakeholder, event.payload.toPhase),
+          },
+          ctx.scope,
+        );
+        dispatched++;
+      }
+      return { data: { roleAdaptationsDispatched: dispatched } };
+    },
+
+    async tension_changed(event: SystemEvent<'tension_changed'>, ctx) {
+      const effects: SystemEvent[] = [];
+      for (const stakeholder of ctx.snapshot.activeStakeholders()) {
+        const stress = stressAfterTension(stakeholder.stress, event.payload.score);
+        if (stress !== stakeholder.stress) setStress(ctx, stakeholder, stress, effects);
+      }
+      return { sideEffects: effects };
+    },
+
+    /** A breaking point changes who the scene is about: nobody may be served bundles for the old one. */
+    async edge_case_detected(event: SystemEvent<'edge_case_detected'>, ctx) {
+      for (const label of cacheKeys.sceneVersionLabels(event.gameId)) await ctx.cache.bump(label);
+      const stakeholder = ctx.snapshot.stakeholders.get(event.payload.stakeholderId);
+      if (stakeholder) {
+        await ctx.feed.addReady(event.gameId, {
+          kind: 'role',
+          text: `${ctx.snapshot.npcName(stakeholder.npcId)} has reached a breaking point and steps back from the quarrel.`,
+          subject: { npcId: stakeholder.npcId, conflictId: stakeholder.conflictId },
+          stateVersion: ctx.snapshot.version,
+          origin: 'fallback',
+        });
+      }
+      return { data: { invalidated: true } };
+    },
+  },
+};

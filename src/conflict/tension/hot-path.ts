@@ -1,0 +1,128 @@
+import { BUNDLE_LOCK_TTL_MS, CACHE_TTL, cacheKeys } from '../domain/cache-contract.js';
+import { tensionSceneHash } from '../domain/hash.js';
+import type { TensionBundle } from '../domain/tension.js';
+import { isLockBusy } from '../../runtime/locks/locks.js';
+import { systemEvent, type SystemEvent } from '../engine/events.js';
+import type { HandlerContext } from '../engine/handler-context.js';
+import type { Subsystem } from '../engine/synthesizer.js';
+import { TENSION_FALLBACK, atmosphereFor, shouldEscalate, tensionLevel, tensionScore } from './rules.js';
+
+/**
+ * Tension on the hot path: the score and level are arithmetic over the flows, computed on every
+ * read; the bundle's prose (atmosphere, manifestations) and escalation narration are written in the
+ * background under cache-first-with-lock.
+ */
+
+/** A change of this much in the scene's tension is an event the other subsystems react to. */
+const TENSION_CHANGE_STEP = 0.1;
+const MOMENTUM_OF_AN_ESCALATION = 0.5;
+
+export function sceneTension(ctx: HandlerContext): { score: number; level: TensionBundle['tension_level'] } {
+  const active = ctx.snapshot.activeConflicts();
+  const flows = active.map((c) => ctx.snapshot.flows.get(c.id)).filter((f) => f !== undefined);
+  const avgIntensity = flows.length === 0 ? 0 : flows.reduce((sum, f) => sum + f.intensity, 0) / flows.length;
+  const escalations = flows.filter((f) => f.momentum > MOMENTUM_OF_AN_ESCALATION).length;
+  const score = tensionScore({ avgIntensity, activeConflicts: active.length, escalations });
+  return { score, level: tensionLevel(score) };
+}
+
+function tensionScene(ctx: HandlerContext) {
+  return tensionSceneHash({
+    scene_id: ctx.snapshot.game.id,
+    npcs_present: [...ctx.snapshot.npcs.keys()],
+    conflict_ids: ctx.snapshot.activeConflicts().map((c) => c.id),
+  });
+}
+
+/** The cached bundle, else the rule numbers with the fallback prose (and one dispatch per scene). */
+export async function tensionBundle(ctx: HandlerContext): Promise<TensionBundle> {
+  const gameId = ctx.snapshot.game.id;
+  const hash = tensionScene(ctx);
+  const version = await ctx.cache.version(cacheKeys.tensionBundleLabel(gameId));
+  const cached = await ctx.cache.getJson<TensionBundle>(cacheKeys.tensionBundle(gameId, hash, version));
+  const { score, level } = sceneTension(ctx);
+  if (cached) return { ...cached, tension_score: score, tension_level: level };
+  const lock = await ctx.locks.tryLock(cacheKeys.tensionBundleLock(gameId, hash), BUNDLE_LOCK_TTL_MS);
+  if (!isLockBusy(lock)) {
+    await ctx.dispatcher.dispatch(
+      'tension.update_bundle',
+      { gameId, stateVersion: ctx.snapshot.version, sceneHash: hash, cacheVersion: version },
+      ctx.scope,
+    );
+  }
+  return { ...TENSION_FALLBACK, tension_score: score, tension_level: level, atmosphere: atmosphereFor(level) };
+}
+
+/** Compares the scene's tension with the last reading and reports a real change as an event. */
+async function tensionChange(ctx: HandlerContext): Promise<SystemEvent[]> {
+  const gameId = ctx.snapshot.game.id;
+  const key = `game:${gameId}:tension:last_score`;
+  const previous = await ctx.cache.getJson<number>(key, 0);
+  const { score } = sceneTension(ctx);
+  if (Math.abs(score - previous) < TENSION_CHANGE_STEP) return [];
+  await ctx.cache.setJson(key, score, CACHE_TTL.tensionBundle);
+  return [systemEvent('tension_changed', gameId, { score, previousScore: previous }, { source: 'tension' })];
+}
+
+async function maybeEscalate(ctx: HandlerContext): Promise<boolean> {
+  const gameId = ctx.snapshot.game.id;
+  const { score } = sceneTension(ctx);
+  const key = `game:${gameId}:tension:last_escalation_at`;
+  const last = await ctx.cache.getJson<number | null>(key, null);
+  if (!shouldEscalate(score, last, ctx.now())) return false;
+  const hottest = ctx.snapshot
+    .activeConflicts()
+    .map((c) => ({ conflict: c, intensity: ctx.snapshot.flows.get(c.id)?.intensity ?? 0 }))
+    .sort((a, b) => b.intensity - a.intensity)[0];
+  if (!hottest) return false;
+  await ctx.cache.setJson(key, ctx.now(), 24 * 3600);
+  const item = await ctx.feed.open(gameId, {
+    kind: 'escalation',
+    fallbackText: `Tempers flare over ${hottest.conflict.title}; the whole town holds its breath.`,
+    subject: { conflictId: hottest.conflict.id },
+    stateVersion: ctx.snapshot.version,
+  });
+  const result = await ctx.dispatcher.dispatch(
+    'tension.narrate_escalation',
+    {
+      gameId,
+      stateVersion: ctx.snapshot.version,
+      contentId: item.id,
+      conflictId: hottest.conflict.id,
+      event: { type: score > 0.9 ? 'boiling_over' : 'escalation', score },
+    },
+    ctx.scope,
+  );
+  if (result.status !== 'accepted' && result.status !== 'deduplicated') await ctx.feed.fail(item.id);
+  return true;
+}
+
+async function afterChange(ctx: HandlerContext) {
+  const sideEffects = await tensionChange(ctx);
+  const escalated = await maybeEscalate(ctx);
+  return { data: { escalated }, sideEffects };
+}
+
+export const tensionHotPath: Subsystem<HandlerContext> = {
+  name: 'tension',
+  handlers: {
+    async state_sync(_event: SystemEvent<'state_sync'>, ctx) {
+      const bundle = await tensionBundle(ctx);
+      const gameId = ctx.snapshot.game.id;
+      const hash = tensionScene(ctx);
+      const manifestations = await ctx.cache.getJson<string[]>(cacheKeys.manifestations(gameId, hash), []);
+      if (manifestations.length === 0 && bundle.tension_score >= 0.4) {
+        await ctx.dispatcher.dispatch(
+          'tension.generate_manifestations',
+          { gameId, stateVersion: ctx.snapshot.version, sceneHash: hash, level: bundle.tension_level },
+          ctx.scope,
+        );
+      }
+      return { data: { tensionLevel: bundle.tension_level, status: bundle.status } };
+    },
+    player_choice: (_event, ctx) => afterChange(ctx),
+    conflict_updated: (_event, ctx) => afterChange(ctx),
+    conflict_created: (_event, ctx) => afterChange(ctx),
+    conflict_resolved: (_event, ctx) => afterChange(ctx),
+  },
+};
