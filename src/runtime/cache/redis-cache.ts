@@ -79,11 +79,18 @@ export function connectionReady(redis: Redis): Promise<void> {
   return new Promise((resolve) => redis.once('ready', () => resolve()));
 }
 
-/** QUIT needs a live connection (no offline queue); when Redis is away, stop the reconnect loop instead. */
+/**
+ * QUIT needs a live connection: without one it fails at once (no offline queue) or waits for a
+ * reconnect that may never come (offline queue), so a connection that is down is just dropped.
+ */
 export async function closeConnection(redis: Redis): Promise<void> {
-  try {
-    await redis.quit();
-  } catch {
-    redis.disconnect();
+  if (redis.status === 'ready') {
+    try {
+      await redis.quit();
+      return;
+    } catch {
+      // Lost between the check and the QUIT: dropping it below is all that is left to do.
+    }
   }
+  redis.disconnect();
 }
