@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import { capInput, kinds, OfflineProvider, taskKinds, type Kind } from '../../src/gateway/index.js';
+import { proseOf, sampleInputs } from './sample-inputs.js';
+
+const provider = new OfflineProvider();
+
+async function answer(kind: Kind, seed: number, input: unknown = sampleInputs[kind]): Promise<unknown> {
+  const completion = await provider.complete({
+    kind,
+    input: capInput(input),
+    prompt: taskKinds[kind].buildPrompt(input as never),
+    schema: taskKinds[kind].output,
+    maxOutputTokens: 1000,
+    seed,
+    signal: new AbortController().signal,
+  });
+  expect(completion.answer.type).toBe('json');
+  return completion.answer.type === 'json' ? completion.answer.value : undefined;
+}
+
+describe('OfflineProvider', () => {
+  it.each(kinds)('answers %s schema-valid for 1,000 seeds', async (kind) => {
+    const schema = taskKinds[kind].output;
+    const distinct = new Set<string>();
+    for (let seed = 0; seed < 1000; seed++) {
+      const value = await answer(kind, seed);
+      const parsed = schema.safeParse(value);
+      if (!parsed.success) throw new Error(`${kind} seed ${seed}: ${parsed.error.message}\n${JSON.stringify(value)}`);
+      expect(JSON.stringify(value).length).toBeLessThanOrEqual(taskKinds[kind].maxOutputChars);
+      distinct.add(JSON.stringify(value));
+    }
+    expect(distinct.size).toBeGreaterThanOrEqual(50);
+  });
+
+  it.each(Object.keys(proseOf) as Kind[])('writes at least 50 distinct %s texts over 1,000 seeds', async (kind) => {
+    const texts = new Set<string>();
+    for (let seed = 0; seed < 1000; seed++) texts.add(proseOf[kind]!((await answer(kind, seed)) as Record<string, unknown>));
+    expect(texts.size).toBeGreaterThanOrEqual(50);
+  });
+
+  it('is deterministic for a seed and input, and varies with either', async () => {
+    for (const kind of kinds) {
+      expect(await answer(kind, 7)).toEqual(await answer(kind, 7));
+    }
+    const narration = sampleInputs.phase_narration;
+    const otherConflict = { ...narration, conflict: { ...narration.conflict, title: 'the chapel bell affair' } };
+    expect(await answer('phase_narration', 7, otherConflict)).not.toEqual(await answer('phase_narration', 7));
+  });
+
+  it("writes in-world prose from the input's names, phase and place", async () => {
+    const narration = (await answer('phase_narration', 3)) as { text: string };
+    expect(narration.text).toMatch(/Mara Vell|Tomas Reed|Ilse Marren/);
+    expect(narration.text).toMatch(/^[A-Z]/);
+    expect(narration.text).not.toMatch(/\{|\}|undefined|null/);
+
+    const action = (await answer('stakeholder_action', 11)) as { description: string; target: string | null };
+    expect(action.description).toContain('Mara Vell');
+    if (action.target !== null) expect(['Tomas Reed', 'Ilse Marren']).toContain(action.target);
+
+    const references = (await answer('canon_references', 5)) as { references: { npc: string }[] };
+    for (const reference of references.references) expect(['Mara Vell', 'Tomas Reed', 'Old Bren']).toContain(reference.npc);
+
+    const gossip = (await answer('gossip', 9)) as { about: string[] };
+    expect(gossip.about).toEqual(['Mara Vell', 'Tomas Reed']);
+  });
+
+  it('keeps answers within the caps when the input carries huge names', async () => {
+    const giant = 'Lady '.repeat(400);
+    const input = { ...sampleInputs.stakeholder_action, stakeholder: { ...sampleInputs.stakeholder_action.stakeholder, name: giant }, scene: { location: giant, others: [giant] } };
+    for (let seed = 0; seed < 50; seed++) {
+      expect(taskKinds.stakeholder_action.output.safeParse(await answer('stakeholder_action', seed, input)).success).toBe(true);
+    }
+  });
+
+  it('flags content that retells established canon', async () => {
+    const retelling = { content: 'The guilds swore peace on the quay', category: 'conflict', knownCanon: ['The guilds swore peace on the quay.'] };
+    expect(await answer('lore_check', 1, retelling)).toMatchObject({ is_compliant: false });
+    expect(await answer('lore_check', 1)).toMatchObject({ is_compliant: true, conflicts: [] });
+  });
+});
