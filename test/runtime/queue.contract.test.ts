@@ -404,6 +404,7 @@ describeWithServices('TaskQueue contract: BullMqQueue', ['redis'], () => {
         expect(result.status).toBe('rejected');
       }
       expect(await queue.ping()).toBe(false);
+      expect(await queue.waitForJob('any', 100)).toEqual({ status: 'timeout' });
     } finally {
       await queue.close({ graceMs: 0 });
     }

@@ -164,7 +164,10 @@ export class BullMqQueue implements TaskQueue {
   }
 
   async waitForJob(jobId: string, timeoutMs?: number): Promise<JobOutcome> {
-    const events = (await this.openQueueEvents()) as unknown as EventEmitter;
+    // Its connection queues commands while Redis is down: the deadline covers opening it too.
+    const opened = await raceDeadline(this.openQueueEvents(), timeoutMs, () => undefined);
+    if (!opened) return { status: 'timeout' };
+    const events = opened as unknown as EventEmitter;
     let stopListening = () => {};
     const notified = new Promise<JobOutcome>((resolve) => {
       const onCompleted = ({ returnvalue }: { returnvalue: unknown }) => resolve({ status: 'completed', result: returnvalue });
@@ -206,7 +209,8 @@ export class BullMqQueue implements TaskQueue {
         await workerClosed;
       }
     }
-    await this.queueEventsReady?.catch(() => undefined);
+    // A QueueEvents still opening gives up once its connection is gone (and the check in `openQueueEvents`).
+    void this.queueEventsReady?.catch(() => undefined);
     await this.queueEvents?.close();
     await this.queue.close();
     for (const redis of [this.producerRedis, this.consumerRedis]) {
@@ -301,6 +305,7 @@ export class BullMqQueue implements TaskQueue {
       // read is finally issued: `waitForJob` checks a job's state after this, and no finish may
       // fall in between unseen.
       const [latest] = await this.consumer().xrevrange(this.queue.keys.events ?? '', '+', '-', 'COUNT', 1);
+      if (this.closing) throw new Error('queue closed');
       const events = new QueueEvents(this.queueName, { connection: this.consumer(), prefix: this.prefix, lastEventId: latest?.[0] ?? '0-0' });
       this.queueEvents = events;
       events.on('error', (error) => log.debug({ err: error }, 'queue events connection error'));
