@@ -75,6 +75,7 @@ export class LlmGateway {
         input,
         prompt,
         schema,
+        // Generous (JSON runs 3–4 characters a token): the cap only stops a runaway answer.
         maxOutputTokens: Math.ceil(taskKind.maxOutputChars / 2),
         seed: request.context?.seed,
         signal,

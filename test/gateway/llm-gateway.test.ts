@@ -1,0 +1,140 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { ConfigError, loadConfig } from '../../src/config/config.js';
+import {
+  createGateway,
+  LlmGateway,
+  ModelOutputInvalidError,
+  ModelTimeoutError,
+  OfflineProvider,
+  SimulatedProvider,
+  type Completion,
+  type CompletionRequest,
+  type ModelAnswer,
+  type ModelProvider,
+} from '../../src/gateway/index.js';
+import { metrics } from '../../src/observability/metrics.js';
+import { configureHotPath, hotPath, HotPathViolation } from '../../src/runtime/hot-path/hot-path.js';
+import { sampleInputs } from './sample-inputs.js';
+
+/** Answers from a script, and remembers what it was asked. */
+class ScriptedProvider implements ModelProvider {
+  readonly name = 'scripted';
+  readonly pricing = { prompt: 2, output: 10 };
+  readonly requests: CompletionRequest[] = [];
+  constructor(private readonly answers: (ModelAnswer | 'hang')[]) {}
+
+  async complete(request: CompletionRequest): Promise<Completion> {
+    this.requests.push(request);
+    const answer = this.answers.shift() ?? { type: 'text', text: '' };
+    if (answer === 'hang') return new Promise<never>(() => {});
+    return { answer, model: 'scripted-1', promptTokens: 1000, outputTokens: 100 };
+  }
+}
+
+const narration: ModelAnswer = { type: 'json', value: { text: 'The quarrel over the harbour tolls grows loud.' } };
+
+async function counterValue(counter: { get(): Promise<{ values: { value: number; labels: Record<string, string | number> }[] }> }, labels: Record<string, string>): Promise<number> {
+  const { values } = await counter.get();
+  return values.find((entry) => Object.entries(labels).every(([key, value]) => entry.labels[key] === value))?.value ?? 0;
+}
+
+describe('LlmGateway', () => {
+  it('refuses to call a model inside a hot-path operation, naming the operation and kind', async () => {
+    const previous = configureHotPath({ disableLlm: true });
+    try {
+      const gateway = new LlmGateway(new OfflineProvider(), 30_000);
+      const failure = await hotPath('player_choice', () => gateway.generate('gossip', { input: sampleInputs.gossip })).catch((error: unknown) => error);
+      expect(failure).toBeInstanceOf(HotPathViolation);
+      expect(failure).toMatchObject({ operation: 'player_choice', kind: 'gossip' });
+      expect((failure as Error).message).toMatch(/"gossip".*"player_choice"/);
+      await expect(gateway.generate('gossip', { input: sampleInputs.gossip })).resolves.toMatchObject({ usage: { provider: 'offline' } });
+    } finally {
+      configureHotPath(previous);
+    }
+  });
+
+  it('reports usage: tokens, attempts, latency and cost', async () => {
+    const provider = new ScriptedProvider([narration]);
+    const { value, usage } = await new LlmGateway(provider, 30_000).generate('phase_narration', { input: sampleInputs.phase_narration, context: { seed: 4 } });
+    expect(value.text).toContain('harbour tolls');
+    expect(usage).toMatchObject({ provider: 'scripted', model: 'scripted-1', promptTokens: 1000, outputTokens: 100, attempts: 1 });
+    expect(usage.estimatedCostUsd).toBeCloseTo((1000 * 2 + 100 * 10) / 1_000_000, 9);
+    expect(usage.latencyMs).toBeGreaterThanOrEqual(0);
+    expect(provider.requests[0]!.seed).toBe(4);
+  });
+
+  it('asks once for a repair, with the problem and the rejected answer in the data section only', async () => {
+    const provider = new ScriptedProvider([{ type: 'json', value: { text: '' } }, narration]);
+    const { usage } = await new LlmGateway(provider, 30_000).generate('phase_narration', { input: sampleInputs.phase_narration });
+    expect(usage.attempts).toBe(2);
+    expect(usage.promptTokens).toBe(2000);
+    const [first, repair] = provider.requests;
+    expect(repair!.prompt.system).toBe(first!.prompt.system);
+    expect(repair!.prompt.data.startsWith(first!.prompt.data)).toBe(true);
+    expect(repair!.prompt.data).toContain('REJECTED PREVIOUS ANSWER');
+    expect(repair!.prompt.data).toContain('does not match the schema');
+  });
+
+  it('gives up after the repair with a permanent ModelOutputInvalidError, and counts both failures', async () => {
+    const labels = { kind: 'beat_prose', reason: 'invalid_output' };
+    const before = await counterValue(metrics.modelFailures, labels);
+    const provider = new ScriptedProvider([{ type: 'text', text: 'once upon a time' }, { type: 'json', value: { prose: 'wrong field' } }, narration]);
+    const failure = await new LlmGateway(provider, 30_000).generate('beat_prose', { input: sampleInputs.beat_prose }).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(ModelOutputInvalidError);
+    expect((failure as ModelOutputInvalidError).retryable).toBe(false);
+    expect(provider.requests).toHaveLength(2);
+    expect((await counterValue(metrics.modelFailures, labels)) - before).toBe(2);
+  });
+
+  it('validates against a caller-supplied schema', async () => {
+    const short = z.object({ text: z.string().max(10) });
+    const provider = new ScriptedProvider([narration, narration]);
+    await expect(new LlmGateway(provider, 30_000).generate('phase_narration', { input: sampleInputs.phase_narration, schema: short })).rejects.toBeInstanceOf(
+      ModelOutputInvalidError,
+    );
+  });
+
+  it('caps every time budget at LLM_TIMEOUT_MS', async () => {
+    const gateway = new LlmGateway(new ScriptedProvider(['hang']), 150);
+    const started = performance.now();
+    const failure = await gateway.generate('canon_record', { input: sampleInputs.canon_record }, { timeoutMs: 60_000 }).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(ModelTimeoutError);
+    expect((failure as ModelTimeoutError).timeoutMs).toBe(150);
+    expect(performance.now() - started).toBeLessThan(2000);
+  });
+
+  it('counts calls, tokens, durations and failures by kind', async () => {
+    const ok = { kind: 'lore_check', provider: 'offline', outcome: 'ok' };
+    const calls = await counterValue(metrics.modelCalls, ok);
+    const tokens = await counterValue(metrics.modelTokens, { kind: 'lore_check', direction: 'output' });
+    await new LlmGateway(new OfflineProvider(), 30_000).generate('lore_check', { input: sampleInputs.lore_check });
+    expect((await counterValue(metrics.modelCalls, ok)) - calls).toBe(1);
+    expect(await counterValue(metrics.modelTokens, { kind: 'lore_check', direction: 'output' })).toBeGreaterThan(tokens);
+    const durations = await metrics.modelCallDuration.get();
+    expect(durations.values.some((entry) => entry.labels.kind === 'lore_check' && entry.labels.provider === 'offline')).toBe(true);
+
+    const timeouts = await counterValue(metrics.modelFailures, { kind: 'tension_manifestations', reason: 'timeout' });
+    await new LlmGateway(new ScriptedProvider(['hang']), 50).generate('tension_manifestations', { input: sampleInputs.tension_manifestations }).catch(() => undefined);
+    expect((await counterValue(metrics.modelFailures, { kind: 'tension_manifestations', reason: 'timeout' })) - timeouts).toBe(1);
+  });
+});
+
+describe('createGateway', () => {
+  it('defaults to the offline provider with a visible latency', () => {
+    const gateway = createGateway(loadConfig({}).llm);
+    expect(gateway.provider).toBeInstanceOf(SimulatedProvider);
+    expect(gateway.provider.name).toBe('offline+simulated');
+  });
+
+  it('uses the configured latency and failure simulation', async () => {
+    const gateway = createGateway(loadConfig({ LLM_SIM_LATENCY_MS: '0', LLM_SIM_FAIL_RATE: '1', LLM_SIM_FAULTS: '5xx' }).llm);
+    await expect(gateway.generate('gossip', { input: sampleInputs.gossip })).rejects.toMatchObject({ name: 'ModelServerError' });
+  });
+
+  it('builds the openai-compatible provider, and demands a model for it', () => {
+    const gateway = createGateway(loadConfig({ LLM_BASE_URL: 'http://127.0.0.1:1/v1', LLM_MODEL: 'qwen' }).llm);
+    expect(gateway.provider.name).toBe('openai-compatible');
+    expect(() => createGateway(loadConfig({ LLM_BASE_URL: 'http://127.0.0.1:1/v1' }).llm)).toThrow(ConfigError);
+  });
+});
