@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { createRedis } from '../redis/connection.js';
+import { closeRedis, createRedis, redisReady } from '../redis/connection.js';
 import { EnvelopeCache, type CacheOptions } from './envelope-cache.js';
 
 export interface RedisCacheOptions extends CacheOptions {
@@ -65,32 +65,10 @@ export class RedisCache extends EnvelopeCache {
 
   /** Resolves once the connection is up; until then every call answers its default. */
   whenReady(): Promise<void> {
-    return connectionReady(this.redis);
+    return redisReady(this.redis);
   }
 
   async close(): Promise<void> {
-    await closeConnection(this.redis);
+    await closeRedis(this.redis);
   }
-}
-
-/** Never rejects: a connection that is down keeps retrying, and the caller decides how long to wait. */
-export function connectionReady(redis: Redis): Promise<void> {
-  if (redis.status === 'ready') return Promise.resolve();
-  return new Promise((resolve) => redis.once('ready', () => resolve()));
-}
-
-/**
- * QUIT needs a live connection: without one it fails at once (no offline queue) or waits for a
- * reconnect that may never come (offline queue), so a connection that is down is just dropped.
- */
-export async function closeConnection(redis: Redis): Promise<void> {
-  if (redis.status === 'ready') {
-    try {
-      await redis.quit();
-      return;
-    } catch {
-      // Lost between the check and the QUIT: dropping it below is all that is left to do.
-    }
-  }
-  redis.disconnect();
 }

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { logger } from '../../observability/logger.js';
-import { closeConnection, connectionReady } from '../cache/redis-cache.js';
+import { closeRedis, redisReady } from '../redis/connection.js';
 import { createRedis } from '../redis/connection.js';
 import type { ContentEvent, ContentHub } from './content-hub.js';
 import { InProcessHub } from './in-process-hub.js';
@@ -40,7 +40,7 @@ export class RedisHub implements ContentHub {
 
   /** Resolves once this hub both publishes and receives events from other processes. */
   async whenReady(): Promise<void> {
-    await Promise.all([this.listening, connectionReady(this.publisher)]);
+    await Promise.all([this.listening, redisReady(this.publisher)]);
   }
 
   async publish(event: ContentEvent): Promise<void> {
@@ -62,7 +62,7 @@ export class RedisHub implements ContentHub {
   async close(): Promise<void> {
     await this.local.close();
     // QUIT ends the subscription too; an explicit PUNSUBSCRIBE would wait forever while Redis is down.
-    await Promise.all([closeConnection(this.subscriber), closeConnection(this.publisher)]);
+    await Promise.all([closeRedis(this.subscriber), closeRedis(this.publisher)]);
   }
 
   private deliver(channel: string, message: string): void {

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { logger } from '../../observability/logger.js';
 import { metrics } from '../../observability/metrics.js';
-import { closeConnection, connectionReady } from '../cache/redis-cache.js';
+import { closeRedis, redisReady } from '../redis/connection.js';
 import { createRedis } from '../redis/connection.js';
 import type { IdempotencyGuard, IdempotentOutcome } from './idempotency.js';
 
@@ -59,11 +59,11 @@ export class RedisIdempotencyGuard implements IdempotencyGuard {
 
   /** Resolves once the connection is up; until then every call takes its Redis-down path. */
   whenReady(): Promise<void> {
-    return connectionReady(this.redis);
+    return redisReady(this.redis);
   }
 
   async close(): Promise<void> {
-    await closeConnection(this.redis);
+    await closeRedis(this.redis);
   }
 
   private failed(operation: string, key: string, error: unknown): void {

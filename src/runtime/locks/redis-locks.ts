@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { logger } from '../../observability/logger.js';
 import { metrics } from '../../observability/metrics.js';
-import { closeConnection, connectionReady } from '../cache/redis-cache.js';
+import { closeRedis, redisReady } from '../redis/connection.js';
 import { createRedis } from '../redis/connection.js';
 import { DEFAULT_LOCK_TTL_MS, type LockBusy, type LockHandle, type Locks } from './locks.js';
 
@@ -54,11 +54,11 @@ export class RedisLocks implements Locks {
 
   /** Resolves once the connection is up; until then every call takes its Redis-down path. */
   whenReady(): Promise<void> {
-    return connectionReady(this.redis);
+    return redisReady(this.redis);
   }
 
   async close(): Promise<void> {
-    await closeConnection(this.redis);
+    await closeRedis(this.redis);
   }
 
   private async ifOwner(operation: string, script: string, name: string, ...args: string[]): Promise<boolean> {

@@ -28,3 +28,25 @@ export function createRedis(url: string, role: RedisRole, extra: RedisOptions = 
   client.on('error', () => {});
   return client;
 }
+
+/** Never rejects: a connection that is down keeps retrying, and the caller decides how long to wait. */
+export function redisReady(redis: Redis): Promise<void> {
+  if (redis.status === 'ready') return Promise.resolve();
+  return new Promise((resolve) => redis.once('ready', () => resolve()));
+}
+
+/**
+ * QUIT needs a live connection: without one it fails at once (no offline queue) or waits for a
+ * reconnect that may never come (offline queue), so a connection that is down is just dropped.
+ */
+export async function closeRedis(redis: Redis): Promise<void> {
+  if (redis.status === 'ready') {
+    try {
+      await redis.quit();
+      return;
+    } catch {
+      // Lost between the check and the QUIT: dropping it below is all that is left to do.
+    }
+  }
+  redis.disconnect();
+}
