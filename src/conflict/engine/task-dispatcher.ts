@@ -34,7 +34,7 @@ export class TaskDispatcher {
   ): Promise<DispatchOutcome> {
     if (this.health.degraded && NON_CRITICAL_TASKS.has(name)) return { status: 'skipped', reason: 'degraded' };
     const contract = taskContracts[name];
-    const result = await this.queue.dispatch(name, payload, {
+    const result = await this.queue.dispatch(name, { ...payload, dispatchedAt: Date.now() }, {
       dedupeKey: (contract.dedupe as (p: TaskPayload<N>) => string)(payload),
       dedupeMode: contract.dedupeMode,
       priority: options.priority ?? contract.priority,

@@ -1,5 +1,4 @@
 import type { PlannedAction } from '../../runtime/db/planned-actions.js';
-import { contextHash } from '../domain/hash.js';
 import { EVENT_PRIORITY } from '../domain/priorities.js';
 import type { DecisionStyle, StakeholderDecision, StakeholderReaction, StakeholderRole } from '../domain/stakeholder.js';
 import { cacheKeys } from '../domain/cache-contract.js';
@@ -13,6 +12,7 @@ import {
   actionPriority,
   applyBreakingPoint,
   applyReaction,
+  decisionContextHash,
   initialRole,
   needsRoleAdaptation,
   passesAutonomyRoll,
@@ -28,11 +28,6 @@ import {
  * background into `planned_stakeholder_actions`; a state sync claims the ready ones exactly once and
  * applies them, and dispatches generation for stakeholders that have nothing ready.
  */
-
-/** What a stakeholder's planned decision was made for: when this changes, a planned one is stale. */
-export function decisionContextHash(stakeholder: Pick<StakeholderRecord, 'id' | 'conflictId'>, phase: string): string {
-  return contextHash({ conflict_id: stakeholder.conflictId, stakeholder_ids: [stakeholder.id], phase });
-}
 
 export function reactionFallbackText(name: string): string {
   return `${name} watches you, weighing a reply.`;

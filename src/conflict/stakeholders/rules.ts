@@ -1,5 +1,6 @@
 import { isEscalatingChoice } from '../domain/choice.js';
 import type { Phase } from '../domain/flow.js';
+import { contextHash } from '../domain/hash.js';
 import { clampUnit } from '../domain/math.js';
 import { TASK_PRIORITY } from '../domain/priorities.js';
 import type {
@@ -183,4 +184,12 @@ export const REACTION_FALLBACK: Readonly<StakeholderReaction> = {
 /** A reaction's `stress_impact` is added to the reactor's stress (§9). */
 export function applyReaction<S extends Stakeholder>(stakeholder: S, reaction: Pick<StakeholderReaction, 'stress_impact'>): S {
   return { ...stakeholder, stress: clampUnit(stakeholder.stress + reaction.stress_impact) };
+}
+
+/**
+ * What a stakeholder's planned decision was made for (§6.1's context hash over conflict,
+ * stakeholder and phase). When it changes, a decision planned for the old context is stale.
+ */
+export function decisionContextHash(stakeholder: Pick<Stakeholder, 'id' | 'conflictId'>, phase: string): string {
+  return contextHash({ conflict_id: stakeholder.conflictId, stakeholder_ids: [stakeholder.id], phase });
 }

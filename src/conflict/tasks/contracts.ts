@@ -19,6 +19,8 @@ const made = {
   gameId,
   stateVersion: z.number().int().nonnegative(),
   contentId: z.string().min(1).max(80).optional(),
+  /** Epoch ms of the dispatch, set by the dispatcher: the job timeline's queue time. */
+  dispatchedAt: z.number().int().nonnegative().optional(),
 };
 
 export const taskContracts = {

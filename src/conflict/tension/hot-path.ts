@@ -34,14 +34,19 @@ function tensionScene(ctx: HandlerContext) {
   });
 }
 
-/** The cached bundle, else the rule numbers with the fallback prose (and one dispatch per scene). */
-export async function tensionBundle(ctx: HandlerContext): Promise<TensionBundle> {
+/**
+ * The cached bundle, else the rule numbers with the fallback prose and, unless `dispatchOnMiss` is
+ * false (a plain read for the state view), one dispatch per scene.
+ */
+export async function tensionBundle(ctx: HandlerContext, { dispatchOnMiss = true } = {}): Promise<TensionBundle> {
   const gameId = ctx.snapshot.game.id;
   const hash = tensionScene(ctx);
   const version = await ctx.cache.version(cacheKeys.tensionBundleLabel(gameId));
   const cached = await ctx.cache.getJson<TensionBundle>(cacheKeys.tensionBundle(gameId, hash, version));
   const { score, level } = sceneTension(ctx);
   if (cached) return { ...cached, tension_score: score, tension_level: level };
+  const fallback = { ...TENSION_FALLBACK, tension_score: score, tension_level: level, atmosphere: atmosphereFor(level) };
+  if (!dispatchOnMiss) return fallback;
   const lock = await ctx.locks.tryLock(cacheKeys.tensionBundleLock(gameId, hash), BUNDLE_LOCK_TTL_MS);
   if (!isLockBusy(lock)) {
     await ctx.dispatcher.dispatch(
@@ -50,7 +55,7 @@ export async function tensionBundle(ctx: HandlerContext): Promise<TensionBundle>
       ctx.scope,
     );
   }
-  return { ...TENSION_FALLBACK, tension_score: score, tension_level: level, atmosphere: atmosphereFor(level) };
+  return fallback;
 }
 
 /** Compares the scene's tension with the last reading and reports a real change as an event. */

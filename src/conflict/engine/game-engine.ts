@@ -1,0 +1,303 @@
+import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
+import PQueue from 'p-queue';
+import type { Cache } from '../../runtime/cache/cache.js';
+import type { PlannedActions } from '../../runtime/db/planned-actions.js';
+import { hotPath } from '../../runtime/hot-path/hot-path.js';
+import type { Locks } from '../../runtime/locks/locks.js';
+import type { TaskQueue } from '../../runtime/queue/task-queue.js';
+import type { Scenario } from '../scenarios/index.js';
+import { canonHotPath } from '../canon/hot-path.js';
+import { flowHotPath } from '../flow/hot-path.js';
+import { socialHotPath } from '../social/hot-path.js';
+import { stakeholdersHotPath } from '../stakeholders/hot-path.js';
+import { tensionHotPath } from '../tension/hot-path.js';
+import { choicesFor, isWellFormedChoiceId, outcomeText } from './choices.js';
+import type { ContentFeed } from './content-feed.js';
+import type { EngineHealth } from './engine-health.js';
+import { systemEvent, type EventPayloads } from './events.js';
+import { invalid, notFound, stale } from './game-errors.js';
+import type { ChoiceOutcome, ConflictView, GameApi, GameState, ScenarioSummary } from './game-state.js';
+import type { GameSnapshot, GameStore } from './game-store.js';
+import type { HandlerContext } from './handler-context.js';
+import { buildGameState, conflictView } from './state-view.js';
+import { ConflictSynthesizer } from './synthesizer.js';
+import { DispatchScope, type TaskDispatcher } from './task-dispatcher.js';
+
+/**
+ * The game API: every call is one hot-path operation that loads the game, runs the synthesizer's
+ * handlers over it, saves what changed, and answers with the new state — without waiting for any
+ * model. In the blocking rollback mode (NYX_HOT_PATH=blocking) the same call then waits for the
+ * jobs it dispatched before answering: the "before" architecture, kept as a measured switch. With
+ * HOT_PATH_WAIT_MS > 0 it waits at most that long (a bounded wait), then answers with fallbacks.
+ */
+export interface GameEngineDependencies {
+  store: GameStore;
+  feed: ContentFeed;
+  planned: PlannedActions;
+  cache: Cache;
+  locks: Locks;
+  dispatcher: TaskDispatcher;
+  queue: Pick<TaskQueue, 'waitForJob'>;
+  health: Pick<EngineHealth, 'degraded'>;
+  scenarios: readonly Scenario[];
+  mode: 'async' | 'blocking';
+  waitMs: number;
+  random?: () => number;
+  now?: () => number;
+}
+
+const hashToken = (token: string) => createHash('sha256').update(token).digest();
+
+export class GameEngine implements GameApi {
+  private readonly synthesizer = new ConflictSynthesizer<HandlerContext>([
+    stakeholdersHotPath,
+    flowHotPath,
+    socialHotPath,
+    canonHotPath,
+    tensionHotPath,
+  ]);
+  /** One request at a time per game in this process, so a game's snapshot has a single writer. */
+  private readonly lanes = new Map<string, PQueue>();
+  private readonly scenarios: Map<string, Scenario>;
+
+  constructor(private readonly deps: GameEngineDependencies) {
+    this.scenarios = new Map(deps.scenarios.map((s) => [s.id, s]));
+  }
+
+  async listScenarios(): Promise<ScenarioSummary[]> {
+    return [...this.scenarios.values()].map(({ id, title, summary }) => ({ id, title, summary }));
+  }
+
+  async createGame(input: { scenario: string; seed?: number }) {
+    return hotPath('game.create', async () => {
+      const scenario = this.scenarios.get(input.scenario);
+      if (!scenario) throw invalid('scenario', `unknown scenario "${input.scenario}"; GET /api/scenarios lists them`);
+      const gameId = randomBytes(12).toString('base64url');
+      const token = randomBytes(24).toString('base64url');
+      await this.deps.store.insertGame({
+        id: gameId,
+        scenarioId: scenario.id,
+        seed: input.seed ?? randomInt(2 ** 31 - 1),
+        tokenHash: hashToken(token).toString('hex'),
+      });
+      const npcs = await this.deps.store.insertNpcs(
+        gameId,
+        scenario.npcs.map((npc) => ({
+          key: npc.id,
+          name: npc.name,
+          description: npc.description,
+          traits: npc.traits,
+          socialRole: npc.socialRole,
+          location: npc.location,
+          gossipTendency: npc.gossipTendency,
+          reputation: npc.reputation,
+        })),
+      );
+      const npcIdByKey = new Map(npcs.map((npc) => [npc.key, npc.id]));
+      const { state } = await this.request(gameId, async (ctx) => {
+        for (const opening of scenario.conflicts) {
+          await this.openConflict(ctx, {
+            type: opening.type,
+            title: opening.title,
+            description: opening.description,
+            stakeholders: opening.stakeholders.map((s) => ({
+              npcId: npcIdByKey.get(s.npc)!,
+              ...(s.role ? { role: s.role } : {}),
+              decisionStyle: s.decisionStyle,
+              stress: s.stress,
+              commitment: s.commitment,
+            })),
+          });
+        }
+      });
+      return { gameId, token, state };
+    });
+  }
+
+  async authorize(gameId: string, token: string): Promise<'ok' | 'unknown_game' | 'forbidden'> {
+    const game = await this.deps.store.findGame(gameId);
+    if (!game) return 'unknown_game';
+    const expected = Buffer.from(game.tokenHash, 'hex');
+    const given = hashToken(token);
+    return expected.length === given.length && timingSafeEqual(expected, given) ? 'ok' : 'forbidden';
+  }
+
+  async getState(gameId: string): Promise<GameState> {
+    return hotPath('game.state_sync', async () => {
+      const { state } = await this.request(gameId, async (ctx) => {
+        await this.synthesizer.emit(systemEvent('state_sync', gameId, {}), ctx);
+      });
+      return state;
+    });
+  }
+
+  async makeChoice(gameId: string, choiceId: string): Promise<{ outcome: ChoiceOutcome; state: GameState }> {
+    return hotPath('game.player_choice', async () => {
+      const { result, state } = await this.request(gameId, async (ctx) => {
+        const offered = choicesFor(
+          ctx.snapshot.activeConflicts().map((c) => {
+            const view = conflictView(ctx, c.id);
+            return { id: c.id, title: c.title, phase: view.phase, stakeholders: view.stakeholders };
+          }),
+        );
+        const choice = offered.find((c) => c.id === choiceId);
+        if (!choice) {
+          if (isWellFormedChoiceId(choiceId)) throw stale('choiceId', 'that choice is no longer on offer; fetch the state for the current ones');
+          throw invalid('choiceId', 'not a choice id; use one of state.choices[].id');
+        }
+        const records = await this.synthesizer.emit(
+          systemEvent('player_choice', gameId, {
+            choiceId,
+            label: choice.label,
+            choiceType: choice.type,
+            ...(choice.conflictId !== undefined ? { conflictId: choice.conflictId } : {}),
+            ...(choice.targetNpcId !== undefined ? { targetNpcId: choice.targetNpcId } : {}),
+          }),
+          ctx,
+        );
+        const reactions = records[0]?.responses.stakeholders?.reactionsDispatched;
+        return {
+          choiceId,
+          label: choice.label,
+          text: outcomeText(choice, ctx.snapshot.npcName(choice.targetNpcId)),
+          reactionsDispatched: typeof reactions === 'number' ? reactions : 0,
+        };
+      });
+      return { outcome: result, state };
+    });
+  }
+
+  async createConflict(
+    gameId: string,
+    input: { type: string; npcIds: number[]; title?: string },
+  ): Promise<{ conflict: ConflictView; state: GameState }> {
+    return hotPath('game.create_conflict', async () => {
+      const { result, state } = await this.request(gameId, async (ctx) => {
+        const npcIds = [...new Set(input.npcIds)];
+        if (npcIds.length < 2) throw invalid('npcIds', 'name at least two different NPCs');
+        const unknown = npcIds.find((id) => !ctx.snapshot.npcs.has(id));
+        if (unknown !== undefined) throw invalid('npcIds', `NPC ${unknown} is not in this game`);
+        const names = npcIds.map((id) => ctx.snapshot.npcName(id));
+        return this.openConflict(ctx, {
+          type: input.type,
+          title: input.title ?? `${names[0]} against ${names[1]}`,
+          description: `A ${input.type} between ${names.join(', ')}.`,
+          stakeholders: npcIds.map((npcId) => ({ npcId })),
+        });
+      });
+      return { conflict: state.conflicts.find((c) => c.id === result)!, state };
+    });
+  }
+
+  async resolveConflict(
+    gameId: string,
+    conflictId: number,
+    input: { outcome: string; winnerNpcIds?: number[] },
+  ): Promise<{ state: GameState }> {
+    return hotPath('game.resolve_conflict', async () => {
+      const { state } = await this.request(gameId, async (ctx) => {
+        const conflict = ctx.snapshot.conflicts.get(conflictId);
+        if (!conflict) throw notFound('conflict');
+        if (conflict.status === 'resolved') throw stale('conflictId', 'this conflict is already resolved');
+        const winners = [...new Set(input.winnerNpcIds ?? [])];
+        const unknown = winners.find((id) => !ctx.snapshot.npcs.has(id));
+        if (unknown !== undefined) throw invalid('winnerNpcIds', `NPC ${unknown} is not in this game`);
+        const resolution = { outcome: input.outcome, winnerNpcIds: winners };
+        await this.deps.store.resolveConflict(conflictId, resolution);
+        ctx.snapshot.conflicts.set(conflictId, { ...conflict, status: 'resolved', resolution });
+        ctx.snapshot.markChanged();
+        await this.synthesizer.emit(
+          systemEvent('conflict_resolved', gameId, {
+            conflictId,
+            outcome: input.outcome,
+            winnerNpcIds: winners,
+            intensity: ctx.snapshot.flows.get(conflictId)?.intensity ?? 0.5,
+            playerInvolved: true,
+          }),
+          ctx,
+        );
+      });
+      return { state };
+    });
+  }
+
+  private async openConflict(
+    ctx: HandlerContext,
+    spec: { type: string; title: string; description: string; stakeholders: EventPayloads['conflict_created']['stakeholders'] },
+  ): Promise<number> {
+    const conflict = await this.deps.store.insertConflict(ctx.snapshot.game.id, {
+      type: spec.type,
+      title: spec.title,
+      description: spec.description,
+    });
+    ctx.snapshot.conflicts.set(conflict.id, conflict);
+    ctx.snapshot.markChanged();
+    await this.synthesizer.emit(
+      systemEvent('conflict_created', ctx.snapshot.game.id, { conflictId: conflict.id, stakeholders: spec.stakeholders }),
+      ctx,
+    );
+    return conflict.id;
+  }
+
+  /**
+   * One request against one game: load, run, save, wait as the mode says, read the state back.
+   * Requests for the same game queue behind each other in this process.
+   */
+  private async request<T>(gameId: string, run: (ctx: HandlerContext) => Promise<T>): Promise<{ result: T; state: GameState }> {
+    return this.lane(gameId).add(async () => {
+      const snapshot = await this.deps.store.loadSnapshot(gameId);
+      if (!snapshot) throw notFound('game');
+      const ctx = this.context(snapshot);
+      const result = await run(ctx);
+      await this.deps.store.saveSnapshot(snapshot);
+      await this.awaitDispatched(ctx.scope);
+      const refreshed = this.deps.mode === 'blocking' || this.deps.waitMs > 0 ? await this.reload(gameId, ctx) : ctx;
+      const scenario = this.scenarios.get(snapshot.game.scenarioId)!;
+      return { result, state: await buildGameState(refreshed, scenario, this.deps.health.degraded) };
+    }) as Promise<{ result: T; state: GameState }>;
+  }
+
+  private async awaitDispatched(scope: DispatchScope): Promise<void> {
+    if (scope.jobIds.length === 0) return;
+    const jobs = Promise.all(scope.jobIds.map((id) => this.deps.queue.waitForJob(id)));
+    if (this.deps.mode === 'blocking') {
+      await jobs;
+      return;
+    }
+    if (this.deps.waitMs <= 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([jobs, new Promise((resolve) => (timer = setTimeout(resolve, this.deps.waitMs)))]);
+    clearTimeout(timer);
+  }
+
+  /** After waiting for jobs, the stored game has moved on: read it again for the answer. */
+  private async reload(gameId: string, previous: HandlerContext): Promise<HandlerContext> {
+    const snapshot = await this.deps.store.loadSnapshot(gameId);
+    return snapshot ? this.context(snapshot) : previous;
+  }
+
+  private context(snapshot: GameSnapshot): HandlerContext {
+    return {
+      snapshot,
+      store: this.deps.store,
+      feed: this.deps.feed,
+      planned: this.deps.planned,
+      cache: this.deps.cache,
+      locks: this.deps.locks,
+      dispatcher: this.deps.dispatcher,
+      scope: new DispatchScope(),
+      random: this.deps.random ?? Math.random,
+      now: this.deps.now ?? Date.now,
+    };
+  }
+
+  private lane(gameId: string): PQueue {
+    let lane = this.lanes.get(gameId);
+    if (!lane) {
+      lane = new PQueue({ concurrency: 1 });
+      lane.on('idle', () => this.lanes.delete(gameId));
+      this.lanes.set(gameId, lane);
+    }
+    return lane;
+  }
+}

@@ -1,0 +1,104 @@
+import { REPUTATION_TYPES } from '../domain/social.js';
+import type { Scenario } from '../scenarios/index.js';
+import { sceneBehavior } from '../stakeholders/rules.js';
+import { tensionBundle } from '../tension/hot-path.js';
+import { REPUTATION_DEFAULT } from '../social/rules.js';
+import { choicesFor } from './choices.js';
+import type { ConflictView, GameState, NpcView, StakeholderView } from './game-state.js';
+import type { HandlerContext } from './handler-context.js';
+
+/**
+ * Builds the player's view from the request's snapshot, the feed and the cache: no dispatch, no
+ * model, a handful of indexed reads.
+ */
+export function conflictView(ctx: HandlerContext, conflictId: number): ConflictView {
+  const { snapshot } = ctx;
+  const conflict = snapshot.conflicts.get(conflictId)!;
+  const flow = snapshot.flows.get(conflictId);
+  const stakeholders: StakeholderView[] = snapshot.stakeholdersOf(conflictId).map((s) => ({
+    id: s.id,
+    npcId: s.npcId,
+    name: snapshot.npcName(s.npcId),
+    role: s.role,
+    decisionStyle: s.decisionStyle,
+    stress: s.stress,
+    commitment: s.commitment,
+    behavior: sceneBehavior(s),
+  }));
+  return {
+    id: conflict.id,
+    title: conflict.title,
+    type: conflict.type,
+    description: conflict.description,
+    status: conflict.status,
+    phase: flow?.phase ?? 'emerging',
+    pacing: flow?.pacing ?? 'steady',
+    intensity: flow?.intensity ?? 0,
+    momentum: flow?.momentum ?? 0,
+    phaseProgress: Math.min(1, flow?.phaseProgress ?? 0),
+    stakeholders,
+  };
+}
+
+function npcViews(ctx: HandlerContext): NpcView[] {
+  const { snapshot } = ctx;
+  const active = snapshot.activeStakeholders();
+  return [...snapshot.npcs.values()].map((npc) => {
+    // An NPC caught up in several conflicts shows the most strained of its stances.
+    const stance = active.filter((s) => s.npcId === npc.id).sort((a, b) => b.stress - a.stress)[0];
+    const scores = snapshot.reputations.get(npc.id) ?? {};
+    return {
+      id: npc.id,
+      key: npc.key,
+      name: npc.name,
+      description: npc.description,
+      socialRole: npc.socialRole,
+      traits: npc.traits,
+      behavior: stance ? sceneBehavior(stance) : 'observant',
+      stress: stance?.stress ?? 0,
+      reputation: Object.fromEntries(REPUTATION_TYPES.map((type) => [type, scores[type] ?? REPUTATION_DEFAULT])),
+    };
+  });
+}
+
+export async function buildGameState(ctx: HandlerContext, scenario: Scenario, degraded: boolean): Promise<GameState> {
+  const { snapshot } = ctx;
+  const gameId = snapshot.game.id;
+  const [content, canonRows, tension] = await Promise.all([
+    ctx.feed.recent(gameId),
+    ctx.store.canonRecordsOf(gameId),
+    tensionBundle(ctx, { dispatchOnMiss: false }),
+  ]);
+  const conflicts = [...snapshot.conflicts.keys()].map((id) => conflictView(ctx, id));
+  const location = scenario.locations[0]!;
+  return {
+    gameId,
+    version: snapshot.version,
+    degraded,
+    scenario: { id: scenario.id, title: scenario.title },
+    player: {
+      ...(scenario.player.name ? { name: scenario.player.name } : {}),
+      ...(scenario.player.role ? { role: scenario.player.role } : {}),
+      intro: scenario.player.intro,
+    },
+    scene: {
+      location: { id: location.id, name: location.name, description: location.description },
+      npcs: npcViews(ctx),
+    },
+    conflicts,
+    tension: { level: tension.tension_level, score: tension.tension_score, atmosphere: tension.atmosphere, status: tension.status },
+    choices: choicesFor(
+      conflicts
+        .filter((c) => c.status === 'active')
+        .map((c) => ({ id: c.id, title: c.title, phase: c.phase, stakeholders: c.stakeholders })),
+    ),
+    content,
+    canon: canonRows.map((row) => ({
+      conflictId: row.conflictId,
+      name: row.name,
+      text: row.canonText ?? '',
+      significance: row.significanceScore,
+      status: 'ready' as const,
+    })),
+  };
+}
