@@ -21,7 +21,7 @@ export class ModelTimeoutError extends Error {
   }
 }
 
-/** 5xx, or the server could not be reached at all (statusCode undefined). */
+/** 5xx or 408, or the server could not be reached at all (statusCode undefined). */
 export class ModelServerError extends Error {
   readonly retryable = true;
   readonly reason = 'server_error';

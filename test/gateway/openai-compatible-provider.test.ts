@@ -133,6 +133,13 @@ describe('OpenAiCompatibleProvider through the gateway', () => {
     expect(server.requests).toHaveLength(1);
   });
 
+  it('treats an unreachable server as a retryable ModelServerError', async () => {
+    const unreachable = new LlmGateway(new OpenAiCompatibleProvider({ baseUrl: 'http://127.0.0.1:1/v1', apiKey: undefined, model: 'm', modelByKind: {} }), 30_000);
+    const failure = await unreachable.generate('gossip', { input: sampleInputs.gossip }).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(ModelServerError);
+    expect(failure).toMatchObject({ statusCode: undefined, retryable: true });
+  });
+
   it('treats other 4xx answers as permanent', async () => {
     server.script({ status: 401 });
     const failure = await generateGossip().catch((error: unknown) => error);

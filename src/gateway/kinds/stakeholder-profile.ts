@@ -10,7 +10,8 @@ export interface StakeholderProfileInput {
 
 const output = z.object({
   motivations: z.array(listItem()).min(1).max(4),
-  secrets: z.array(listItem()).max(3).optional(),
+  // Always present, possibly empty: strict structured outputs require every property.
+  secrets: z.array(listItem()).max(3),
   speech_style: sentence(),
   goals: z.array(listItem()).min(1).max(4),
 });
@@ -20,7 +21,7 @@ export const stakeholderProfile = defineTaskKind<StakeholderProfileInput, typeof
   output,
   instructions: [
     'You enrich the profile of one character who has a stake in a story conflict.',
-    'motivations: what drives them in this conflict. secrets: what they hide, if anything.',
+    'motivations: what drives them in this conflict. secrets: what they hide, or an empty list.',
     'speech_style: one sentence on how they talk. goals: concrete things they want to achieve.',
   ].join('\n'),
   timeoutMs: 30_000,

@@ -1,6 +1,6 @@
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import { APICallError, generateText, NoObjectGeneratedError, NoOutputGeneratedError, Output, RetryError } from 'ai';
-import { ModelRateLimitedError, ModelRequestRejectedError, ModelServerError, ModelTimeoutError } from '../errors.js';
+import { ModelRateLimitedError, ModelRequestRejectedError, ModelServerError } from '../errors.js';
 import type { Kind } from '../kinds/index.js';
 import type { Completion, CompletionRequest, ModelProvider, TokenPricing } from './model-provider.js';
 import { estimateTokens } from './model-provider.js';
@@ -83,8 +83,7 @@ function typedFailure(kind: Kind, error: unknown): unknown {
   if (!APICallError.isInstance(error)) return error;
   const status = error.statusCode;
   if (status === 429) return new ModelRateLimitedError(kind, retryAfterMs(error.responseHeaders?.['retry-after']), { cause: error });
-  if (status === 408) return new ModelTimeoutError(kind, 0, { cause: error });
-  if (status !== undefined && status >= 400 && status < 500) return new ModelRequestRejectedError(kind, status, { cause: error });
+  if (status !== undefined && status >= 400 && status < 500 && status !== 408) return new ModelRequestRejectedError(kind, status, { cause: error });
   return new ModelServerError(kind, status, { cause: error });
 }
 

@@ -235,7 +235,7 @@ export const composeStakeholderProfile: Composer<'stakeholder_profile'> = (input
   const motivations = g.sample([...roleMotivations[stakeholder.role], ...traitMotives], 1 + Math.floor(g.next() * 3));
   return {
     motivations: motivations.map((m) => fit(m, limits.listItem)),
-    ...(g.chance(0.75) ? { secrets: g.sample(secretPool, 1 + Math.floor(g.next() * 2)) } : {}),
+    secrets: g.chance(0.75) ? g.sample(secretPool, 1 + Math.floor(g.next() * 2)) : [],
     speech_style: g.pick(speechStyles[stakeholder.decisionStyle] ?? speechStyles.rational!),
     goals: g.sample(roleGoals[stakeholder.role], 1 + Math.floor(g.next() * 3)).map((goal) => fit(g.expand(goal, rules), limits.listItem)),
   };
