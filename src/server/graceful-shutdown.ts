@@ -1,0 +1,55 @@
+import type { FastifyInstance } from 'fastify';
+
+export interface GracefulShutdownOptions {
+  /** Runs after the server has closed: workers, queue, hub, database. */
+  onClose: () => Promise<void>;
+  /** A shutdown that takes longer than this is cut short with exit code 1. Default 15 s. */
+  timeoutMs?: number;
+  /** Injected by tests; `process.exit` otherwise. */
+  exit?: (code: number) => void;
+}
+
+const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
+
+/**
+ * On SIGTERM or SIGINT: stop accepting connections, let in-flight requests finish, end the live
+ * update streams (the server's preClose does that), then run `onClose` and exit 0. A second signal,
+ * or the timeout, exits at once with 1 so a stuck dependency cannot hold the process forever.
+ * Returns a function that removes the signal handlers.
+ */
+export function installGracefulShutdown(app: FastifyInstance, options: GracefulShutdownOptions): () => void {
+  const exit = options.exit ?? ((code: number) => process.exit(code));
+  const timeoutMs = options.timeoutMs ?? 15_000;
+  let shuttingDown = false;
+
+  const shutDown = async (signal: NodeJS.Signals) => {
+    if (shuttingDown) {
+      app.log.warn({ signal }, 'second signal during shutdown: exiting now');
+      exit(1);
+      return;
+    }
+    shuttingDown = true;
+    app.log.info({ signal }, 'shutting down');
+    const deadline = setTimeout(() => {
+      app.log.error({ timeoutMs }, 'shutdown timed out');
+      exit(1);
+    }, timeoutMs);
+    deadline.unref();
+    try {
+      await app.close();
+      await options.onClose();
+      exit(0);
+    } catch (error) {
+      app.log.error({ err: error }, 'shutdown failed');
+      exit(1);
+    } finally {
+      clearTimeout(deadline);
+    }
+  };
+
+  const handler = (signal: NodeJS.Signals) => void shutDown(signal);
+  for (const signal of SIGNALS) process.on(signal, handler);
+  return () => {
+    for (const signal of SIGNALS) process.off(signal, handler);
+  };
+}

@@ -1,0 +1,95 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors, type ZodFastifySchemaValidationError } from 'fastify-type-provider-zod';
+import { GameError, type GameErrorCode } from '../conflict/engine/game-errors.js';
+
+/** The one error shape every API answer uses: `{ error: { code, message, field? } }`. */
+export interface ErrorBody {
+  error: { code: string; message: string; field?: string };
+}
+
+/** An error the server raises itself with its HTTP status (auth, rate limit, unknown routes). */
+export class HttpError extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly code: string,
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+    this.name = 'HttpError';
+  }
+}
+
+const GAME_ERROR_STATUS: Record<GameErrorCode, number> = { invalid: 400, not_found: 404, stale: 409, forbidden: 403 };
+
+/** Codes for client errors that fastify raises itself (body parsing, limits, content types). */
+const CODE_BY_STATUS: Record<number, string> = {
+  400: 'invalid',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not_found',
+  406: 'not_acceptable',
+  409: 'stale',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+  429: 'rate_limited',
+};
+
+/** zod paths become dotted field names; an unknown key is named by the key itself. */
+function fieldOf(issue: ZodFastifySchemaValidationError): string {
+  const path = issue.instancePath.split('/').filter(Boolean);
+  const unknownKeys = issue.params.keys;
+  if (issue.keyword === 'unrecognized_keys' && Array.isArray(unknownKeys) && unknownKeys.length > 0) {
+    path.push(String(unknownKeys[0]));
+  }
+  return path.length > 0 ? path.join('.') : 'body';
+}
+
+function validationMessage(issue: ZodFastifySchemaValidationError, field: string): string {
+  return issue.keyword === 'unrecognized_keys' ? `${field}: unknown field` : `${field}: ${issue.message}`;
+}
+
+export interface MappedError {
+  status: number;
+  body: ErrorBody;
+  /** A bug rather than a bad request: worth a log line with the stack. */
+  internal: boolean;
+}
+
+export function mapError(error: unknown): MappedError {
+  const respond = (status: number, code: string, message: string, field?: string): MappedError => ({
+    status,
+    body: { error: field === undefined ? { code, message } : { code, message, field } },
+    internal: false,
+  });
+
+  if (hasZodFastifySchemaValidationErrors(error)) {
+    const issue = error.validation[0]!;
+    const field = fieldOf(issue);
+    return respond(400, 'invalid', validationMessage(issue, field), field);
+  }
+  if (error instanceof HttpError) return respond(error.statusCode, error.code, error.message, error.field);
+  if (error instanceof GameError) return respond(GAME_ERROR_STATUS[error.code], error.code, error.message, error.field);
+
+  // Fastify's own client errors (bad JSON, body too large, wrong content type) carry a 4xx status.
+  const status = (error as Partial<FastifyError> | null)?.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    const message = status === 415 ? 'Send the body as JSON (Content-Type: application/json).' : (error as Error).message;
+    return respond(status, CODE_BY_STATUS[status] ?? 'bad_request', message);
+  }
+  return {
+    status: 500,
+    body: { error: { code: 'internal', message: 'Something went wrong on the server.' } },
+    internal: true,
+  };
+}
+
+export function handleError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const mapped = mapError(error);
+  if (mapped.internal) request.log.error({ err: error }, 'request failed');
+  return reply.code(mapped.status).type('application/json; charset=utf-8').send(mapped.body);
+}
+
+export function handleNotFound(request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  return handleError(new HttpError(404, 'not_found', `No route ${request.method} ${request.url.split('?')[0]}`), request, reply);
+}

@@ -1,0 +1,52 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { GameApi } from '../../conflict/engine/game-state.js';
+import { requireGameToken } from '../game-auth.js';
+import { onHotPath } from '../hot-path-handler.js';
+import {
+  choiceBody,
+  conflictParams,
+  createConflictBody,
+  createGameBody,
+  gameParams,
+  resolveConflictBody,
+} from '../request-schemas.js';
+
+/** The game API: scenarios, new games, and each game's state, choices and conflicts. */
+export const gameRoutes: FastifyPluginAsyncZod<{ api: GameApi }> = async (app, { api }) => {
+  const authorized = requireGameToken(api);
+
+  app.get('/api/scenarios', async (request) => onHotPath(request, () => api.listScenarios()));
+
+  app.post('/api/games', { schema: { body: createGameBody } }, async (request, reply) => {
+    const created = await onHotPath(request, () => api.createGame(request.body));
+    return reply.code(201).send(created);
+  });
+
+  app.get('/api/games/:gameId/state', { schema: { params: gameParams }, preValidation: authorized }, async (request) =>
+    onHotPath(request, () => api.getState(request.params.gameId)),
+  );
+
+  app.post(
+    '/api/games/:gameId/choices',
+    { schema: { params: gameParams, body: choiceBody }, preValidation: authorized },
+    async (request) => onHotPath(request, () => api.makeChoice(request.params.gameId, request.body.choiceId)),
+  );
+
+  app.post(
+    '/api/games/:gameId/conflicts',
+    { schema: { params: gameParams, body: createConflictBody }, preValidation: authorized },
+    async (request, reply) => {
+      const created = await onHotPath(request, () => api.createConflict(request.params.gameId, request.body));
+      return reply.code(201).send(created);
+    },
+  );
+
+  app.post(
+    '/api/games/:gameId/conflicts/:conflictId/resolve',
+    { schema: { params: conflictParams, body: resolveConflictBody }, preValidation: authorized },
+    async (request) => {
+      const { gameId, conflictId } = request.params;
+      return onHotPath(request, () => api.resolveConflict(gameId, conflictId, request.body));
+    },
+  );
+};

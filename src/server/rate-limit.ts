@@ -1,0 +1,35 @@
+import { createHash } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import rateLimit from '@fastify/rate-limit';
+import { closeRedis } from '../runtime/redis/connection.js';
+import { createRedis } from '../runtime/redis/connection.js';
+import { bearerToken } from './game-auth.js';
+import { HttpError } from './http-errors.js';
+
+/**
+ * A player is limited by their game token, anyone else by address. The token is hashed so the
+ * limiter's keys (in Redis when distributed) never hold a credential.
+ */
+function rateLimitKey(request: FastifyRequest): string {
+  const token = bearerToken(request);
+  return token === undefined ? `ip:${request.ip}` : `token:${createHash('sha256').update(token).digest('hex').slice(0, 32)}`;
+}
+
+/**
+ * Registers @fastify/rate-limit on every route that does not opt out (`config: { rateLimit: false }`:
+ * live updates, probes, metrics, static files). Shared through Redis when a URL is given, so the
+ * limit holds across web processes; a Redis outage lets requests through rather than block players.
+ */
+export async function registerRateLimit(app: FastifyInstance, options: { perMinute: number; redisUrl?: string }) {
+  const redis = options.redisUrl === undefined ? undefined : createRedis(options.redisUrl, 'cache');
+  if (redis) app.addHook('onClose', async () => closeRedis(redis));
+  await app.register(rateLimit, {
+    max: options.perMinute,
+    timeWindow: 60_000,
+    keyGenerator: rateLimitKey,
+    skipOnError: true,
+    ...(redis ? { redis, nameSpace: 'nyx:rate-limit:' } : {}),
+    errorResponseBuilder: (_request, context) =>
+      new HttpError(context.statusCode, 'rate_limited', `Too many requests: at most ${context.max} a minute. Retry in ${context.after}.`),
+  });
+}
