@@ -1,0 +1,137 @@
+import type { GossipTopic } from '../../gateway/index.js';
+import { CACHE_TTL, GOSSIP_LIST_LENGTH, cacheKeys, type ReputationNarration } from '../domain/cache-contract.js';
+import { REPUTATION_TYPES, type Alliance, type GossipItem, type SocialBundle } from '../domain/social.js';
+import { knownValue, type SlowPathTasks, type TaskContext } from '../workers.js';
+
+/**
+ * Social tasks: gossip, the scene's social bundle, reputation narration and alliances. Gossip goes
+ * to the scene's list (newest ten) whichever task wrote it.
+ */
+
+interface GossipRequest {
+  sceneHash: string;
+  about: number[];
+  topic: GossipTopic;
+  conflictId?: number;
+  outcome?: string;
+}
+
+/** The likeliest tongue to carry it: the keenest gossip present who is not its subject. */
+function speakerFor(ctx: TaskContext, about: number[]): string | undefined {
+  const candidates = [...ctx.snapshot.npcs.values()].filter((npc) => !about.includes(npc.id));
+  return candidates.sort((a, b) => b.gossipTendency - a.gossipTendency)[0]?.name;
+}
+
+async function spreadGossip(ctx: TaskContext, request: GossipRequest): Promise<GossipItem> {
+  const subjects = request.about.map((id) => ctx.npc(id));
+  const speaker = speakerFor(ctx, request.about);
+  const location = subjects.find((npc) => npc.location)?.location;
+  const gossip = await ctx.generate('gossip', {
+    about: subjects.map((npc) => ({ name: npc.name, role: npc.socialRole })),
+    topic: request.topic,
+    ...(speaker ? { speaker } : {}),
+    ...(request.conflictId !== undefined ? { conflictTitle: ctx.conflictTitle(request.conflictId) } : {}),
+    ...(request.outcome ? { outcome: request.outcome } : {}),
+    ...(location ? { location } : {}),
+  });
+  const named = gossip.about.map((name) => ctx.npcIdByName(name)).filter((id) => id !== undefined);
+  const item: GossipItem = {
+    gossip_type: gossip.gossip_type,
+    content: gossip.text,
+    about: named.length > 0 ? named : request.about,
+    spread_rate: gossip.spread,
+    truthfulness: gossip.truth,
+  };
+  await ctx.deps.cache.pushToList(cacheKeys.gossip(ctx.gameId, request.sceneHash), item, GOSSIP_LIST_LENGTH, CACHE_TTL.gossip);
+  return item;
+}
+
+async function alliancesAmong(ctx: TaskContext, npcIds: number[]): Promise<Alliance[]> {
+  const byId = new Map<number, Alliance>();
+  for (const npcId of npcIds) {
+    for (const row of await ctx.deps.store.activeAlliances(ctx.gameId, npcId)) {
+      byId.set(row.id, {
+        alliance_id: row.id,
+        party1_id: row.party1Id,
+        party2_id: row.party2Id,
+        alliance_type: row.allianceType,
+        ...(row.terms ? { terms: row.terms } : {}),
+        is_secret: row.isSecret,
+      });
+    }
+  }
+  return [...byId.values()];
+}
+
+/** The first conflict both parties have a stake in: what their pact is about. */
+function sharedConflictTitle(ctx: TaskContext, a: number, b: number): string | undefined {
+  const conflictsOf = (npcId: number) => [...ctx.snapshot.stakeholders.values()].filter((s) => s.npcId === npcId).map((s) => s.conflictId);
+  const shared = conflictsOf(a).find((conflictId) => conflictsOf(b).includes(conflictId));
+  return shared === undefined ? undefined : ctx.conflictTitle(shared);
+}
+
+export const socialTasks: SlowPathTasks<
+  'social.generate_bundle' | 'social.generate_gossip' | 'social.narrate_reputation' | 'social.form_alliance'
+> = {
+  async 'social.generate_bundle'(payload, ctx) {
+    const present = payload.npcIds.filter((id) => ctx.snapshot.npcs.has(id));
+    const gossip = present.length === 0 ? [] : [await spreadGossip(ctx, { sceneHash: payload.sceneHash, about: present.slice(0, 2), topic: 'scene' })];
+    const bundle: SocialBundle = { gossip, reputation_status: 'ready', alliances: await alliancesAmong(ctx, present), status: 'ready' };
+    // Under the version the request was made for: after an invalidation nobody reads it there.
+    await ctx.deps.cache.setJson(cacheKeys.socialBundle(ctx.gameId, payload.sceneHash, payload.cacheVersion), bundle, CACHE_TTL.socialBundle);
+    for (const item of gossip) await ctx.addReady('gossip', item.content, { npcId: item.about[0]! });
+    return { status: 'written' };
+  },
+
+  async 'social.generate_gossip'(payload, ctx) {
+    const item = await spreadGossip(ctx, {
+      sceneHash: payload.sceneHash,
+      about: payload.targetNpcIds,
+      topic: payload.topic,
+      ...(payload.conflictId !== undefined ? { conflictId: payload.conflictId } : {}),
+      ...(payload.outcome ? { outcome: payload.outcome } : {}),
+    });
+    await ctx.complete(payload.contentId, item.content);
+    return { status: 'written' };
+  },
+
+  async 'social.narrate_reputation'(payload, ctx) {
+    const npc = ctx.npc(payload.npcId);
+    const { text } = await ctx.generate('reputation_narration', {
+      npc: { name: npc.name, role: npc.socialRole },
+      reputationType: knownValue(REPUTATION_TYPES, payload.reputationType, 'reputationType'),
+      oldScore: payload.oldScore,
+      newScore: payload.newScore,
+    });
+    const narration: ReputationNarration = { text, timestamp: payload.timestamp };
+    await ctx.deps.cache.setJson(cacheKeys.reputationNarration(ctx.gameId, npc.id), narration, CACHE_TTL.reputationNarration);
+    await ctx.complete(payload.contentId, text);
+    return { status: 'written' };
+  },
+
+  async 'social.form_alliance'(payload, ctx) {
+    const initiator = ctx.npc(payload.initiatorId);
+    const target = ctx.npc(payload.targetId);
+    const conflictTitle = sharedConflictTitle(ctx, initiator.id, target.id);
+    const pact = await ctx.generate('alliance_terms', {
+      initiator: { name: initiator.name, role: initiator.socialRole },
+      target: { name: target.name, role: target.socialRole },
+      reason: payload.reason,
+      ...(conflictTitle ? { conflictTitle } : {}),
+    });
+    await ctx.deps.store.insertAlliance(ctx.gameId, {
+      party1Id: initiator.id,
+      party2Id: target.id,
+      allianceType: pact.alliance_type,
+      terms: { clauses: pact.terms, reason: payload.reason },
+      isSecret: pact.is_secret,
+    });
+    const kind = pact.alliance_type.replaceAll('_', ' ');
+    await ctx.addReady(
+      'alliance',
+      `${initiator.name} and ${target.name} ${pact.is_secret ? 'quietly ' : ''}seal a ${kind}: ${pact.terms.join('; ')}.`,
+      { npcId: initiator.id, npcName: initiator.name },
+    );
+    return { status: 'written' };
+  },
+};

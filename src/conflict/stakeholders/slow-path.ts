@@ -1,0 +1,156 @@
+import type { RoleAdaptationTrigger, SceneSnapshot, StakeholderSnapshot } from '../../gateway/index.js';
+import { PermanentTaskError } from '../../runtime/queue/task-errors.js';
+import { PHASES, type ConflictFlow, type Phase } from '../domain/flow.js';
+import type { StakeholderRecord } from '../engine/game-store.js';
+import { knownValue, type SlowPathTasks, type TaskContext } from '../workers.js';
+import { BREAKING_POINT_STRESS, REACTION_PRIORITY, decisionContextHash, needsRoleAdaptation } from './rules.js';
+
+/**
+ * Stakeholder tasks: decisions, reactions and role changes are generated into
+ * `planned_stakeholder_actions` for the hot path to claim; profiles enrich the stakeholder row.
+ */
+
+/** A plan not served within ten minutes no longer reads as what they do next. */
+const ACTION_LIFETIME_MS = 10 * 60 * 1000;
+const RECENT_EVENTS = 5;
+const SCENE_CAST = 6;
+
+function stakeholderOf(ctx: TaskContext, stakeholderId: number): StakeholderRecord {
+  const stakeholder = ctx.snapshot.stakeholders.get(stakeholderId);
+  if (!stakeholder) throw new PermanentTaskError(`stakeholder ${stakeholderId} is not in game ${ctx.gameId}`);
+  return stakeholder;
+}
+
+function describe(ctx: TaskContext, stakeholder: StakeholderRecord): StakeholderSnapshot {
+  const npc = ctx.npc(stakeholder.npcId);
+  return {
+    name: npc.name,
+    role: stakeholder.role,
+    decisionStyle: stakeholder.decisionStyle,
+    stress: stakeholder.stress,
+    commitment: stakeholder.commitment,
+    traits: npc.traits,
+  };
+}
+
+function sceneAround(ctx: TaskContext, stakeholder: StakeholderRecord): SceneSnapshot {
+  const others = [...ctx.snapshot.npcs.values()].filter((npc) => npc.id !== stakeholder.npcId).map((npc) => npc.name);
+  return { location: ctx.snapshot.npc(stakeholder.npcId)?.location ?? ctx.locationOf(stakeholder.conflictId), others: others.slice(0, SCENE_CAST) };
+}
+
+async function recentEvents(ctx: TaskContext): Promise<string[]> {
+  const items = await ctx.deps.feed.recent(ctx.gameId, RECENT_EVENTS * 2);
+  return items.filter((item) => item.status === 'ready').map((item) => item.text).slice(0, RECENT_EVENTS);
+}
+
+/** The hot path hashes a conflict without a flow as emerging; so must we. */
+function phaseOf(flow: ConflictFlow | undefined): Phase {
+  return flow?.phase ?? 'emerging';
+}
+
+/** A feed line must stand alone: models usually name the character, and when they do not, we do. */
+function namedLine(name: string, description: string): string {
+  return description.includes(name) ? description : `${name}: ${description}`;
+}
+
+function adaptationTrigger(stakeholder: StakeholderRecord, phase: Phase): RoleAdaptationTrigger {
+  if (stakeholder.stress >= BREAKING_POINT_STRESS) return 'breaking_point';
+  if (stakeholder.role === 'bystander' && phase === 'climax') return 'bystander_at_climax';
+  if (stakeholder.role === 'escalator' && phase === 'resolution') return 'escalator_at_resolution';
+  return 'high_stress';
+}
+
+export const stakeholderTasks: SlowPathTasks<
+  'stakeholders.generate_action' | 'stakeholders.generate_reaction' | 'stakeholders.populate_details' | 'stakeholders.adapt_role'
+> = {
+  async 'stakeholders.generate_action'(payload, ctx) {
+    const stakeholder = stakeholderOf(ctx, payload.stakeholderId);
+    // Checked before the model call: a decision for a context that already passed is never served.
+    if (decisionContextHash(stakeholder, phaseOf(ctx.snapshot.flows.get(stakeholder.conflictId))) !== payload.contextHash) {
+      return { status: 'stale', reason: 'decision context changed before generation' };
+    }
+    const decision = await ctx.generate('stakeholder_action', {
+      stakeholder: describe(ctx, stakeholder),
+      conflict: ctx.conflictSnapshot(stakeholder.conflictId),
+      scene: sceneAround(ctx, stakeholder),
+      recentEvents: await recentEvents(ctx),
+    });
+    // The game moves on while the model thinks; a plan for a context that passed is kept as expired.
+    const flow = await ctx.deps.store.findFlow(stakeholder.conflictId);
+    const current = decisionContextHash(stakeholder, phaseOf(flow)) === payload.contextHash;
+    await ctx.deps.planned.insert({
+      gameId: ctx.gameId,
+      stakeholderId: stakeholder.id,
+      sceneHash: payload.sceneHash ?? null,
+      conflictId: stakeholder.conflictId,
+      kind: 'action',
+      payload: {
+        ...decision,
+        // The hot path reads a numeric target as the NPC acted upon.
+        target: (decision.target !== null ? ctx.npcIdByName(decision.target) : undefined) ?? decision.target,
+        text: namedLine(ctx.snapshot.npcName(stakeholder.npcId), decision.description),
+      },
+      status: current ? 'ready' : 'expired',
+      priority: payload.priority,
+      contextHash: payload.contextHash,
+      stateVersion: payload.stateVersion,
+      expiresAt: new Date(Date.now() + ACTION_LIFETIME_MS),
+    });
+    return current ? { status: 'written' } : { status: 'stale', reason: 'decision context changed during generation' };
+  },
+
+  async 'stakeholders.generate_reaction'(payload, ctx) {
+    const stakeholder = stakeholderOf(ctx, payload.stakeholderId);
+    const reaction = await ctx.generate('stakeholder_reaction', {
+      stakeholder: describe(ctx, stakeholder),
+      conflict: ctx.conflictSnapshot(stakeholder.conflictId),
+      scene: sceneAround(ctx, stakeholder),
+      playerChoice: { label: payload.choice.label, type: payload.choice.type },
+      recentEvents: await recentEvents(ctx),
+    });
+    await ctx.deps.planned.insert({
+      gameId: ctx.gameId,
+      stakeholderId: stakeholder.id,
+      conflictId: payload.choice.conflictId ?? stakeholder.conflictId,
+      kind: 'reaction',
+      payload: reaction,
+      priority: REACTION_PRIORITY,
+      // §6.1: a reaction is keyed by the event it answers.
+      contextHash: payload.eventId,
+      stateVersion: payload.stateVersion,
+    });
+    await ctx.complete(payload.contentId, namedLine(ctx.snapshot.npcName(stakeholder.npcId), reaction.description));
+    return { status: 'written' };
+  },
+
+  async 'stakeholders.populate_details'(payload, ctx) {
+    const stakeholder = stakeholderOf(ctx, payload.stakeholderId);
+    const profile = await ctx.generate('stakeholder_profile', {
+      stakeholder: { ...describe(ctx, stakeholder), description: ctx.npc(stakeholder.npcId).description },
+      conflict: ctx.conflictSnapshot(stakeholder.conflictId),
+    });
+    await ctx.deps.store.setStakeholderProfile(stakeholder.id, profile);
+    return { status: 'written' };
+  },
+
+  async 'stakeholders.adapt_role'(payload, ctx) {
+    const stakeholder = stakeholderOf(ctx, payload.stakeholderId);
+    const phase = knownValue(PHASES, payload.phase, 'phase');
+    if (!needsRoleAdaptation(stakeholder, phase)) return { status: 'stale', reason: 'the role fits again' };
+    const adaptation = await ctx.generate('role_adaptation', {
+      stakeholder: describe(ctx, stakeholder),
+      conflict: { ...ctx.conflictSnapshot(stakeholder.conflictId), phase },
+      trigger: adaptationTrigger(stakeholder, phase),
+    });
+    await ctx.deps.planned.insert({
+      gameId: ctx.gameId,
+      stakeholderId: stakeholder.id,
+      conflictId: stakeholder.conflictId,
+      kind: 'role_adaptation',
+      payload: { new_role: adaptation.new_role, reason: adaptation.reason },
+      contextHash: payload.contextHash,
+      stateVersion: payload.stateVersion,
+    });
+    return { status: 'written' };
+  },
+};

@@ -1,0 +1,62 @@
+import type { TensionManifestationsOutput } from '../../gateway/index.js';
+import { CACHE_TTL, cacheKeys, type EscalationNarrative } from '../domain/cache-contract.js';
+import { TENSION_LEVELS, type TensionBundle, type TensionLevel } from '../domain/tension.js';
+import type { HandlerContext } from '../engine/handler-context.js';
+import { knownValue, type SlowPathTasks, type TaskContext } from '../workers.js';
+import { sceneTension } from './hot-path.js';
+
+/**
+ * Tension tasks: the prose of a scene's tension (atmosphere, small visible signs) around the numbers
+ * the rules compute, and the narration of an escalation.
+ */
+
+const SCENE_CAST = 6;
+
+/** The scene's tension by the same rules the hot path reads it with. */
+function currentTension(ctx: TaskContext) {
+  // sceneTension reads only the snapshot of its context.
+  return sceneTension({ snapshot: ctx.snapshot } as HandlerContext);
+}
+
+function describeTension(ctx: TaskContext, level: TensionLevel, score: number): Promise<TensionManifestationsOutput> {
+  const conflicts = ctx.snapshot.activeConflicts();
+  return ctx.generate('tension_manifestations', {
+    level,
+    score,
+    location: conflicts[0] ? ctx.locationOf(conflicts[0].id) : 'the town',
+    npcs: [...ctx.snapshot.npcs.values()].map((npc) => npc.name).slice(0, SCENE_CAST),
+    conflicts: conflicts.map((conflict) => conflict.title),
+  });
+}
+
+export const tensionTasks: SlowPathTasks<'tension.update_bundle' | 'tension.generate_manifestations' | 'tension.narrate_escalation'> = {
+  async 'tension.update_bundle'(payload, ctx) {
+    const { score, level } = currentTension(ctx);
+    const prose = await describeTension(ctx, level, score);
+    const bundle: TensionBundle = { tension_level: level, tension_score: score, manifestations: prose.manifestations, atmosphere: prose.atmosphere, status: 'ready' };
+    // Under the version the request was made for: after an invalidation nobody reads it there.
+    await ctx.deps.cache.setJson(cacheKeys.tensionBundle(ctx.gameId, payload.sceneHash, payload.cacheVersion), bundle, CACHE_TTL.tensionBundle);
+    return { status: 'written' };
+  },
+
+  async 'tension.generate_manifestations'(payload, ctx) {
+    const level = knownValue(TENSION_LEVELS, payload.level, 'level');
+    const { manifestations } = await describeTension(ctx, level, currentTension(ctx).score);
+    await ctx.deps.cache.setJson(cacheKeys.manifestations(ctx.gameId, payload.sceneHash), manifestations, CACHE_TTL.manifestations);
+    return { status: 'written' };
+  },
+
+  async 'tension.narrate_escalation'(payload, ctx) {
+    const { text } = await ctx.generate('escalation_narration', {
+      conflict: ctx.conflictSnapshot(payload.conflictId),
+      event: { type: payload.event.type },
+      tensionScore: payload.event.score,
+      stakeholders: ctx.stakeholderNames(payload.conflictId),
+      location: ctx.locationOf(payload.conflictId),
+    });
+    const narrative: EscalationNarrative = { text, event: payload.event };
+    await ctx.deps.cache.setJson(cacheKeys.escalationNarrative(ctx.gameId, payload.conflictId), narrative, CACHE_TTL.escalationNarrative);
+    await ctx.complete(payload.contentId, text);
+    return { status: 'written' };
+  },
+};

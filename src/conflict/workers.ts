@@ -1,0 +1,281 @@
+import type { z } from 'zod';
+import type { ConflictSnapshot, Kind, KindInput, KindOutput, LlmGateway } from '../gateway/index.js';
+import { logger } from '../observability/logger.js';
+import type { Cache } from '../runtime/cache/cache.js';
+import type { CanonLedger } from '../runtime/db/canon-ledger.js';
+import type { PlannedActions } from '../runtime/db/planned-actions.js';
+import type { ContentEvent, ContentHub } from '../runtime/hub/content-hub.js';
+import type { IdempotencyGuard } from '../runtime/idempotency/idempotency.js';
+import { PermanentTaskError } from '../runtime/queue/task-errors.js';
+import type { JobContext, QueueEvents, TaskQueue } from '../runtime/queue/task-queue.js';
+import { canonTasks } from './canon/slow-path.js';
+import { contentHash } from './domain/hash.js';
+import type { ContentFeed, ContentSubject } from './engine/content-feed.js';
+import type { ContentKind } from './engine/game-state.js';
+import type { GameSnapshot, GameStore, NpcRecord } from './engine/game-store.js';
+import { TaskDispatcher } from './engine/task-dispatcher.js';
+import { flowTasks } from './flow/slow-path.js';
+import { socialTasks } from './social/slow-path.js';
+import { stakeholderTasks } from './stakeholders/slow-path.js';
+import { taskContracts, type ParsedTaskPayload, type TaskName } from './tasks/contracts.js';
+import { tensionTasks } from './tension/slow-path.js';
+
+/**
+ * The conflict system's queue workers: every task of the contract gets the same runner around its
+ * slow-path implementation (idempotency, job timeline, version bump), and a job that gives up for
+ * good leaves the player on the rule fallback instead of an item stuck in `generating`.
+ */
+
+export interface ConflictWorkerDeps {
+  gateway: LlmGateway;
+  store: GameStore;
+  feed: ContentFeed;
+  planned: PlannedActions;
+  canon: CanonLedger;
+  cache: Cache;
+  hub: ContentHub;
+  idempotency: IdempotencyGuard;
+  /** Per-attempt limit of every conflict task; the queue retries an attempt that runs past it. */
+  taskTimeoutMs?: number;
+}
+
+/** What a task reports: it wrote something the game reads, or its request no longer applies. */
+export type TaskOutcome = { status: 'written' } | { status: 'stale'; reason: string };
+
+export type SlowPathTask<N extends TaskName> = (payload: ParsedTaskPayload<N>, ctx: TaskContext) => Promise<TaskOutcome>;
+export type SlowPathTasks<N extends TaskName> = { [K in N]: SlowPathTask<K> };
+
+/** §5: a finished task keeps its key for an hour, so a replayed job does not generate twice. */
+const IDEMPOTENCY_TTL_SECONDS = 3600;
+
+const log = logger.child({ module: 'conflict-workers' });
+
+/** The planned row a failed stakeholder generation leaves, so the failure is on record next to the successes. */
+const PLANNED_KIND_OF_FAILURE = {
+  'stakeholders.generate_action': 'action',
+  'stakeholders.generate_reaction': 'reaction',
+  'stakeholders.adapt_role': 'role_adaptation',
+} as const;
+type PlanningTask = keyof typeof PLANNED_KIND_OF_FAILURE;
+
+function plansStakeholderMoves(name: TaskName): name is PlanningTask {
+  return name in PLANNED_KIND_OF_FAILURE;
+}
+
+/**
+ * One job's view of its game and the helpers every task shares: model calls seeded per context,
+ * content landing in the feed (and on the hub), and the story pieces most kinds take as input.
+ */
+export class TaskContext {
+  constructor(
+    readonly snapshot: GameSnapshot,
+    readonly deps: ConflictWorkerDeps,
+    readonly dispatcher: TaskDispatcher,
+    private readonly job: JobContext,
+    /** What this request is: seeds the model so the same request gets the same answer offline. */
+    private readonly requestKey: string,
+  ) {}
+
+  get gameId(): string {
+    return this.snapshot.game.id;
+  }
+
+  async generate<K extends Kind>(kind: K, input: KindInput<K>): Promise<KindOutput<K>> {
+    const seed = (this.snapshot.game.seed + parseInt(contentHash(`${this.requestKey}|${kind}`).slice(0, 7), 16)) % 2 ** 31;
+    const { value } = await this.deps.gateway.generate(kind, { input, context: { seed, gameId: this.gameId } }, { signal: this.job.signal });
+    return value;
+  }
+
+  /** Fills the item the hot path opened; an item already settled (or none) is left alone. */
+  async complete(contentId: string | undefined, text: string): Promise<void> {
+    if (!contentId) return;
+    const item = await this.deps.feed.complete(contentId, text);
+    if (item) await publish(this.deps.hub, { gameId: this.gameId, kind: item.kind, id: item.id, status: 'ready', origin: 'generated', text: item.text });
+  }
+
+  /** Adds generated content nobody was waiting for (a reference, an alliance) straight to the feed. */
+  async addReady(kind: ContentKind, text: string, subject?: ContentSubject): Promise<void> {
+    const item = await this.deps.feed.addReady(this.gameId, { kind, text, stateVersion: this.snapshot.version, ...(subject ? { subject } : {}) });
+    await publish(this.deps.hub, { gameId: this.gameId, kind, id: item.id, status: 'ready', origin: 'generated', text });
+  }
+
+  conflictTitle(conflictId: number): string {
+    return this.snapshot.conflicts.get(conflictId)?.title ?? 'the quarrel';
+  }
+
+  /** The conflict as a model is told about it; a conflict without a flow yet is just emerging. */
+  conflictSnapshot(conflictId: number): ConflictSnapshot {
+    const conflict = this.snapshot.conflicts.get(conflictId);
+    if (!conflict) throw new PermanentTaskError(`conflict ${conflictId} is not in game ${this.gameId}`);
+    const flow = this.snapshot.flows.get(conflictId);
+    return {
+      title: conflict.title,
+      type: conflict.type,
+      phase: flow?.phase ?? 'emerging',
+      intensity: flow?.intensity ?? 0.5,
+      momentum: flow?.momentum ?? 0,
+    };
+  }
+
+  stakeholderNames(conflictId: number): string[] {
+    return this.snapshot.stakeholdersOf(conflictId).map((s) => this.snapshot.npcName(s.npcId));
+  }
+
+  /** Where a conflict plays out: where its first stakeholder stands. */
+  locationOf(conflictId: number): string {
+    const first = this.snapshot.stakeholdersOf(conflictId)[0];
+    return (first && this.snapshot.npc(first.npcId)?.location) || 'the town';
+  }
+
+  /** An NPC the payload names; one missing from the game makes the task pointless to retry. */
+  npc(npcId: number): NpcRecord {
+    const npc = this.snapshot.npc(npcId);
+    if (!npc) throw new PermanentTaskError(`npc ${npcId} is not in game ${this.gameId}`);
+    return npc;
+  }
+
+  /** Models answer with names; rows and caches keep ids. */
+  npcIdByName(name: string): number | undefined {
+    for (const npc of this.snapshot.npcs.values()) if (npc.name === name) return npc.id;
+    return undefined;
+  }
+}
+
+/** A payload's free-text enum (a phase, a beat type), checked against the words the domain knows. */
+export function knownValue<T extends string>(allowed: readonly T[], value: string, field: string): T {
+  if ((allowed as readonly string[]).includes(value)) return value as T;
+  throw new PermanentTaskError(`${field} "${value}" is not one of ${allowed.join(', ')}`);
+}
+
+async function publish(hub: ContentHub, event: ContentEvent): Promise<void> {
+  // Live updates are a convenience: the feed and the cache already hold the result.
+  await hub.publish(event).catch((error: unknown) => log.warn({ err: error, kind: event.kind }, 'content event not published'));
+}
+
+/**
+ * The idempotency key: the contract's dedupe key, narrowed where that key names a slot rather than
+ * one piece of work. A bundle for a newer cache version is a new key to fill, and the latest-wins
+ * action key is per stakeholder, so without the version a stakeholder would plan once an hour.
+ */
+export function idempotencyKey<N extends TaskName>(name: N, payload: ParsedTaskPayload<N>): string {
+  const contract = taskContracts[name];
+  const base = (contract.dedupe as (p: ParsedTaskPayload<N>) => string)(payload);
+  const fields = payload as { cacheVersion?: number; contextHash?: string; stateVersion: number };
+  const cacheVersion = fields.cacheVersion === undefined ? '' : `:v${fields.cacheVersion}`;
+  const request = contract.dedupeMode === 'latest' ? `:${fields.contextHash}:s${fields.stateVersion}` : '';
+  return `${base}${cacheVersion}${request}`;
+}
+
+class ConflictTaskRunner {
+  /** Job id → start of its first attempt, for the timeline; dropped when the job settles. */
+  private readonly started = new Map<string, number>();
+
+  constructor(
+    private readonly tasks: SlowPathTasks<TaskName>,
+    private readonly deps: ConflictWorkerDeps,
+    private readonly dispatcher: TaskDispatcher,
+  ) {}
+
+  async run<N extends TaskName>(name: N, payload: ParsedTaskPayload<N>, job: JobContext): Promise<TaskOutcome | { status: 'duplicate' }> {
+    const startedAt = this.started.get(job.jobId) ?? Date.now();
+    this.started.set(job.jobId, startedAt);
+    await this.publishJob(name, payload, job.jobId, { status: 'generating', startedAt });
+    const key = idempotencyKey(name, payload);
+    const guarded = await this.deps.idempotency.run(key, () => this.runTask(name, payload, job, key), IDEMPOTENCY_TTL_SECONDS);
+    // A duplicate writes nothing, so an item opened for it would otherwise wait forever.
+    if (!guarded.ran) await this.settleOnFallback(payload.gameId, payload.contentId);
+    const outcome = guarded.ran ? guarded.value : ({ status: 'duplicate' } as const);
+    this.started.delete(job.jobId);
+    await this.publishJob(name, payload, job.jobId, { status: 'ready', startedAt, finishedAt: Date.now(), outcome: outcome.status });
+    return outcome;
+  }
+
+  /** The queue gave up: show the rule fallback and put the failure on record. */
+  async recordFinalFailure(event: QueueEvents['failed']): Promise<void> {
+    if (!(event.taskName in taskContracts)) return;
+    const name = event.taskName as TaskName;
+    const parsed = (taskContracts[name].payload as z.ZodType<ParsedTaskPayload<TaskName>>).safeParse(event.payload);
+    if (!parsed.success) return;
+    const payload = parsed.data;
+    const startedAt = this.started.get(event.jobId);
+    this.started.delete(event.jobId);
+    await this.settleOnFallback(payload.gameId, payload.contentId);
+    if (plansStakeholderMoves(name)) await this.recordFailedPlan(name, payload as ParsedTaskPayload<typeof name>, event.error);
+    await this.publishJob(name, payload, event.jobId, { status: 'failed', startedAt, finishedAt: Date.now(), error: event.error });
+  }
+
+  private async runTask<N extends TaskName>(name: N, payload: ParsedTaskPayload<N>, job: JobContext, key: string): Promise<TaskOutcome> {
+    const snapshot = await this.deps.store.loadSnapshot(payload.gameId);
+    if (!snapshot) throw new PermanentTaskError(`game ${payload.gameId} does not exist`);
+    const task = this.tasks[name] as SlowPathTask<N>;
+    const outcome = await task(payload, new TaskContext(snapshot, this.deps, this.dispatcher, job, key));
+    if (outcome.status === 'written') {
+      const version = await this.deps.store.bumpVersion(payload.gameId);
+      await publish(this.deps.hub, { gameId: payload.gameId, kind: 'state', id: 'state', status: 'ready', origin: 'generated', version });
+    }
+    return outcome;
+  }
+
+  private async settleOnFallback(gameId: string, contentId: string | undefined): Promise<void> {
+    if (!contentId) return;
+    const item = await this.deps.feed.fail(contentId);
+    if (item) await publish(this.deps.hub, { gameId, kind: item.kind, id: item.id, status: 'failed', origin: 'fallback', text: item.text });
+  }
+
+  private async recordFailedPlan(
+    name: PlanningTask,
+    payload: ParsedTaskPayload<PlanningTask>,
+    error: string,
+  ): Promise<void> {
+    const contextHash = 'eventId' in payload ? payload.eventId : payload.contextHash;
+    await this.deps.planned
+      .insert({
+        gameId: payload.gameId,
+        stakeholderId: payload.stakeholderId,
+        kind: PLANNED_KIND_OF_FAILURE[name],
+        payload: {},
+        status: 'failed',
+        error,
+        contextHash,
+        stateVersion: payload.stateVersion,
+      })
+      // The stakeholder may be gone with its game; there is then nothing to record it against.
+      .catch((insertError: unknown) => log.warn({ err: insertError, task: name }, 'failed plan not recorded'));
+  }
+
+  private async publishJob(
+    name: TaskName,
+    payload: ParsedTaskPayload<TaskName>,
+    jobId: string,
+    timeline: { status: ContentEvent['status']; startedAt: number | undefined; finishedAt?: number; error?: string; outcome?: string },
+  ): Promise<void> {
+    await publish(this.deps.hub, { gameId: payload.gameId, kind: 'job', id: jobId, origin: 'generated', task: name, queuedAt: payload.dispatchedAt, ...timeline });
+  }
+}
+
+/**
+ * Defines every conflict task on `queue` with its contract and implementation, and records final
+ * failures. Call it in worker processes only: a dispatch-only process hears other processes'
+ * failures too and would record them twice. Returns the function that stops the failure recording.
+ */
+export function registerConflictWorkers(queue: TaskQueue, deps: ConflictWorkerDeps): () => void {
+  // Workers never degrade: whether to skip non-critical work is the hot path's call at dispatch.
+  const dispatcher = new TaskDispatcher(queue, { degraded: false });
+  // Assembled here, not at module load: the subsystems import this module's helpers, so their task
+  // tables may still be initialising while it loads.
+  const tasks: SlowPathTasks<TaskName> = { ...stakeholderTasks, ...flowTasks, ...socialTasks, ...canonTasks, ...tensionTasks };
+  const runner = new ConflictTaskRunner(tasks, deps, dispatcher);
+  for (const name of Object.keys(taskContracts) as TaskName[]) {
+    const contract = taskContracts[name];
+    queue.defineTask(name, {
+      payload: contract.payload as z.ZodType<ParsedTaskPayload<typeof name>>,
+      priority: contract.priority,
+      ...(deps.taskTimeoutMs !== undefined ? { timeoutMs: deps.taskTimeoutMs } : {}),
+      handler: (payload, job) => runner.run(name, payload, job),
+    });
+  }
+  return queue.on('failed', (event) => {
+    if (!event.final) return;
+    runner.recordFinalFailure(event).catch((error: unknown) => log.error({ err: error, task: event.taskName }, 'final failure not recorded'));
+  });
+}
