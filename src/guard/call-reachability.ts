@@ -37,7 +37,7 @@ const hasWalkableBody = (node: Node) => Node.isFunctionLikeDeclaration(node) && 
 /** Members that only promise a behaviour; what runs is whatever implements them. */
 const isAbstractMember = (node: Node) =>
   Node.isMethodSignature(node) ||
-  Node.isPropertySignature(node) ||
+  (Node.isPropertySignature(node) && node.getType().getCallSignatures().length > 0) ||
   (Node.isMethodDeclaration(node) && (node.isAbstract() || node.getBody() === undefined));
 
 function describe(node: Node): string {
@@ -135,7 +135,8 @@ export class CallReachability {
       const context = this.callbackContext(node, callable);
       edges.push(this.edgeTo(node, callee, `${Node.isNewExpression(node) ? 'constructs' : 'calls'} ${shorten(callee.getText())}()${context}`));
       for (const argument of node.getArguments()) {
-        if (Node.isIdentifier(argument) || Node.isPropertyAccessExpression(argument)) {
+        const isFunctionReference = Node.isIdentifier(argument) || Node.isPropertyAccessExpression(argument);
+        if (isFunctionReference && argument.getType().getCallSignatures().length > 0) {
           const edge = this.edgeTo(argument, argument, `passes ${shorten(argument.getText())} as a callback to ${shorten(callee.getText())}()${context}`);
           if (edge.sink || edge.targets.length > 0) edges.push(edge);
         }
@@ -159,7 +160,11 @@ export class CallReachability {
   private edgeTo(site: Node, callee: Node, step: string): Edge {
     const hop: Hop = { ...this.workspace.locationOf(site), step };
     const declarations = this.declarationsOf(callee);
-    const implementations = declarations.filter(isAbstractMember).flatMap((member) => this.implementationsOf(member));
+    // Library interfaces (Array.map, Promise.then) are implemented by the runtime, and searching the
+    // whole program for them is what makes the analysis slow: only project ports are followed.
+    const implementations = declarations
+      .filter((node) => isAbstractMember(node) && this.workspace.isAnalysable(node.getSourceFile()))
+      .flatMap((member) => this.implementationsOf(member));
     const reached = [...declarations, ...implementations];
     const sink = this.sinkAmong(reached) ?? this.modelCallOnSinkType(callee);
     if (sink) {
@@ -191,10 +196,13 @@ export class CallReachability {
     if (cached) return cached;
     const nameNode = Node.hasName(member) ? member.getNameNode() : undefined;
     const found = Node.isIdentifier(nameNode)
-      ? nameNode.getImplementations().map((location) => {
-          const node = location.getNode();
-          return Node.isIdentifier(node) ? node.getParentOrThrow() : node;
-        })
+      ? nameNode
+          .getImplementations()
+          .map((location) => {
+            const node = location.getNode();
+            return Node.isIdentifier(node) ? node.getParentOrThrow() : node;
+          })
+          .filter((node) => Node.isFunctionLikeDeclaration(node) || this.callablesOf(node).length > 0)
       : [];
     this.implementations.set(member, found);
     return found;

@@ -19,7 +19,7 @@ describe('nyx audit', () => {
 
   it('writes the document and says so', () => {
     expect(code).toBe(0);
-    expect(stdout).toMatch(/^nyx audit: wrote .*hot_path_blockers\.md \(8 hot-path modules, 11 chains\)\n$/);
+    expect(stdout).toMatch(/^nyx audit: wrote .*hot_path_blockers\.md \(9 hot-path modules, 11 chains\)\n$/);
   });
 
   it('stamps the date and the git commit it describes', () => {
