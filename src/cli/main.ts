@@ -1,0 +1,154 @@
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig, type Config } from '../config/config.js';
+import { logger, setLogLevel } from '../observability/logger.js';
+
+/**
+ * `nyx <command>`: serve, worker, migrate, scenario validate, guard, audit.
+ * Exit codes: 0 ok, 1 the command found a problem (invalid scenario, guard findings), 2 usage or
+ * configuration error — always one readable line, never a stack trace.
+ */
+
+const USAGE = `usage: nyx <command> [options]
+
+commands:
+  serve [--workers N] [--port P] [--host H]   API + web UI (workers in-process unless --workers 0)
+  worker                                      slow-path workers only (needs REDIS_URL)
+  migrate                                     apply database migrations and exit
+  scenario validate <file>                    check a scenario file
+  guard [--format text|json|sarif] [--config F]  prove no hot-path code reaches a model call
+  audit                                       regenerate docs/hot_path_blockers.md
+`;
+
+class UsageError extends Error {}
+
+function configFrom(env: NodeJS.ProcessEnv): Config {
+  const config = loadConfig(env);
+  setLogLevel(config.logLevel);
+  return config;
+}
+
+async function serve(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { workers: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' } },
+    strict: true,
+  });
+  const env = { ...process.env };
+  if (values.port !== undefined) env.PORT = values.port;
+  if (values.host !== undefined) env.HOST = values.host;
+  const config = configFrom(env);
+  const workers = values.workers === undefined ? 1 : Number(values.workers);
+  if (!Number.isInteger(workers) || workers < 0) throw new UsageError(`--workers: expected a whole number, got "${values.workers}"`);
+  if (workers > 0) config.queue.concurrency = Math.max(config.queue.concurrency, workers);
+
+  const { startNyx } = await import('../app/nyx.js');
+  const { buildServer } = await import('../server/server.js');
+  const { installGracefulShutdown } = await import('../server/graceful-shutdown.js');
+  const nyx = await startNyx(config, { workers: workers > 0 });
+  const app = await buildServer({
+    api: nyx.engine,
+    hub: nyx.hub,
+    queue: nyx.queue,
+    readiness: () => nyx.readiness(),
+    degraded: () => nyx.health.degraded,
+    config: { rateLimitPerMinute: config.rateLimitPerMinute, ...(config.redisUrl ? { redisUrl: config.redisUrl } : {}) },
+  });
+  installGracefulShutdown(app, { onClose: () => nyx.close() });
+  await app.listen({ port: config.http.port, host: config.http.host });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.http.port;
+  const shownHost = config.http.host === '0.0.0.0' || config.http.host === '::' ? '127.0.0.1' : config.http.host;
+  console.log(`Nyx is running: http://${shownHost}:${port}/  (ops: http://${shownHost}:${port}/ops)`);
+  console.log(
+    `  database ${nyx.db.kind}, cache ${nyx.cache.backend}, queue ${nyx.queue.backend}, model ${config.llm.provider}, workers ${workers > 0 ? 'in-process' : 'none'}`,
+  );
+  return -1;
+}
+
+async function worker(): Promise<number> {
+  const config = configFrom(process.env);
+  if (!config.redisUrl) throw new UsageError('nyx worker needs REDIS_URL (embedded deployments run their workers inside `nyx serve`)');
+  const { startNyx } = await import('../app/nyx.js');
+  const nyx = await startNyx(config, { workers: true });
+  const stop = async (signal: string) => {
+    logger.info({ signal }, 'worker shutting down');
+    await nyx.close();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.once('SIGINT', () => void stop('SIGINT'));
+  console.log(`Nyx worker running: queue ${nyx.queue.backend}, model ${config.llm.provider}, concurrency ${config.queue.concurrency}`);
+  return -1;
+}
+
+async function migrate(): Promise<number> {
+  const config = configFrom(process.env);
+  const { openDatabase } = await import('../runtime/db/database.js');
+  const { resolve } = await import('node:path');
+  const db = await openDatabase(config.databaseUrl ? { url: config.databaseUrl } : { dataDir: resolve(config.dataDir, 'pglite') });
+  try {
+    await db.migrate();
+    console.log(`migrations applied (${db.kind})`);
+  } finally {
+    await db.close();
+  }
+  return 0;
+}
+
+async function scenario(args: string[]): Promise<number> {
+  const [subcommand, file, ...rest] = args;
+  if (subcommand !== 'validate' || !file || rest.length > 0) throw new UsageError('usage: nyx scenario validate <file>');
+  const { validateScenarioFile, formatScenarioError } = await import('../conflict/scenarios/index.js');
+  const result = await validateScenarioFile(file);
+  if (result.ok) {
+    console.log(`${file}: ok — "${result.scenario.title}" (${result.scenario.npcs.length} NPCs, ${result.scenario.conflicts.length} conflicts)`);
+    return 0;
+  }
+  console.error(formatScenarioError(result.error));
+  return result.error.reason === 'unreadable' ? 2 : 1;
+}
+
+async function run(argv: string[]): Promise<number> {
+  const [command, ...args] = argv;
+  switch (command) {
+    case 'serve':
+      return serve(args);
+    case 'worker':
+      return worker();
+    case 'migrate':
+      return migrate();
+    case 'scenario':
+      return scenario(args);
+    case 'guard': {
+      const { runGuardCli } = await import('../guard/index.js');
+      return runGuardCli(args);
+    }
+    case 'audit': {
+      const { runAuditCli } = await import('../guard/index.js');
+      return runAuditCli(args);
+    }
+    case undefined:
+    case 'help':
+    case '--help':
+      console.log(USAGE);
+      return command === undefined ? 2 : 0;
+    default:
+      throw new UsageError(`unknown command "${command}"\n${USAGE}`);
+  }
+}
+
+run(process.argv.slice(2)).then(
+  (code) => {
+    // -1: a long-running command (serve, worker) that exits through its signal handlers.
+    if (code >= 0) process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (error instanceof ConfigError || error instanceof UsageError) {
+      console.error(`nyx: ${error.message}`);
+      process.exit(2);
+    }
+    logger.error({ err: error }, 'nyx failed');
+    console.error(`nyx: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  },
+);
