@@ -1,0 +1,450 @@
+import { randomUUID } from 'node:crypto';
+import { eq } from 'drizzle-orm';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { cacheKeys, type CanonReference, type CachedCanonRecord, type TransitionNarrative } from '../../src/conflict/domain/cache-contract.js';
+import type { LoreCheckResult } from '../../src/conflict/domain/canon.js';
+import type { ConflictFlow } from '../../src/conflict/domain/flow.js';
+import type { SocialBundle } from '../../src/conflict/domain/social.js';
+import type { TensionBundle } from '../../src/conflict/domain/tension.js';
+import { ContentFeed } from '../../src/conflict/engine/content-feed.js';
+import type { ContentKind } from '../../src/conflict/engine/game-state.js';
+import { GameStore } from '../../src/conflict/engine/game-store.js';
+import { TaskDispatcher } from '../../src/conflict/engine/task-dispatcher.js';
+import { decisionContextHash } from '../../src/conflict/stakeholders/rules.js';
+import type { TaskName, TaskPayload } from '../../src/conflict/tasks/contracts.js';
+import { registerConflictWorkers, type ConflictWorkerDeps } from '../../src/conflict/workers.js';
+import { createGateway, type LlmGateway } from '../../src/gateway/index.js';
+import { MemoryCache } from '../../src/runtime/cache/memory-cache.js';
+import { CanonLedger } from '../../src/runtime/db/canon-ledger.js';
+import { openDatabase, type Database } from '../../src/runtime/db/database.js';
+import { PlannedActions } from '../../src/runtime/db/planned-actions.js';
+import { canonEvents, plannedStakeholderActions } from '../../src/runtime/db/schema/index.js';
+import type { ContentEvent } from '../../src/runtime/hub/content-hub.js';
+import { InProcessHub } from '../../src/runtime/hub/in-process-hub.js';
+import { MemoryIdempotencyGuard } from '../../src/runtime/idempotency/memory-idempotency-guard.js';
+import { InProcessQueue } from '../../src/runtime/queue/in-process-queue.js';
+
+/** Generous: two loaded cores, PGlite in memory, a few queries per task. */
+const JOB_TIMEOUT_MS = 20_000;
+const WAIT = { timeout: JOB_TIMEOUT_MS, interval: 20 };
+
+let db: Database;
+let store: GameStore;
+let feed: ContentFeed;
+let planned: PlannedActions;
+let canon: CanonLedger;
+let cache: MemoryCache;
+let hub: InProcessHub;
+const offline = createGateway({
+  provider: 'offline',
+  baseUrl: undefined,
+  apiKey: undefined,
+  model: undefined,
+  modelByKind: {},
+  timeoutMs: 30_000,
+  simulated: { latencyMs: { min: 0, max: 0 }, failRate: 0, faults: [] },
+});
+
+beforeAll(async () => {
+  db = await openDatabase({ inMemory: true });
+  await db.migrate();
+  store = new GameStore(db);
+  feed = new ContentFeed(db);
+  planned = new PlannedActions(db);
+  canon = new CanonLedger(db);
+  cache = new MemoryCache();
+  hub = new InProcessHub();
+});
+
+afterAll(async () => {
+  await cache.close();
+  await hub.close();
+  await db.close();
+});
+
+const running: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((stop) => stop()));
+});
+
+/** A worker process in miniature: its own queue (2 attempts, 10 ms backoff) and guard, over the shared stores. */
+async function startWorkers(gateway: LlmGateway = offline) {
+  const queue = new InProcessQueue({ concurrency: 2, attempts: 2, backoff: { delayMs: 10, factor: 2 } });
+  const idempotency = new MemoryIdempotencyGuard();
+  const deps: ConflictWorkerDeps = { gateway, store, feed, planned, canon, cache, hub, idempotency };
+  const unsubscribe = registerConflictWorkers(queue, deps);
+  await queue.startWorkers();
+  running.push(async () => {
+    unsubscribe();
+    await queue.close({ graceMs: 0 });
+  });
+  const dispatcher = new TaskDispatcher(queue, { degraded: false });
+  /** Dispatches through the contract, as the hot path does, and waits for the job's outcome. */
+  async function run<N extends TaskName>(name: N, payload: TaskPayload<N>) {
+    const dispatched = await dispatcher.dispatch(name, payload);
+    if (dispatched.status !== 'accepted') throw new Error(`${name} not accepted: ${JSON.stringify(dispatched)}`);
+    const outcome = await queue.waitForJob(dispatched.jobId, JOB_TIMEOUT_MS);
+    return { jobId: dispatched.jobId, outcome };
+  }
+  return { queue, run };
+}
+
+/** A gateway whose calls go through `before` first (to fail, count, or change the world meanwhile). */
+function interceptedGateway(before: (kind: string) => Promise<void> | void): LlmGateway {
+  return {
+    generate: async (...args: Parameters<LlmGateway['generate']>) => {
+      await before(args[0]);
+      return offline.generate(...args);
+    },
+  } as unknown as LlmGateway;
+}
+
+const baseFlow = { phase: 'emerging', pacing: 'steady', intensity: 0.6, momentum: 0.2, phaseProgress: 0.3 } as const;
+
+/** A small tavern quarrel: three NPCs, one conflict, two stakeholders, a flow. */
+async function createGame(options: { stress?: number } = {}) {
+  const gameId = `g-${randomUUID().slice(0, 8)}`;
+  await store.insertGame({ id: gameId, scenarioId: 'test', seed: 42, tokenHash: 'hash' });
+  const [maren, hobb, ilse] = await store.insertNpcs(gameId, [
+    { key: 'maren', name: 'Maren Coble', description: 'A chandler with debts', traits: ['Proud'], socialRole: 'rival', location: 'the Gull tavern', gossipTendency: 0.2 },
+    { key: 'hobb', name: 'Hobb Tallow', description: 'The innkeeper', traits: ['Watchful'], socialRole: 'confidant', location: 'the Gull tavern', gossipTendency: 0.9, reputation: { trustworthy: 0.7 } },
+    { key: 'ilse', name: 'Ilse Marren', description: 'A harbour clerk', traits: ['Sharp'], socialRole: 'outsider', location: 'the Gull tavern', gossipTendency: 0.5 },
+  ]);
+  const conflict = await store.insertConflict(gameId, { type: 'power struggle', title: 'the harbour toll dispute', description: 'Who sets the tolls' });
+  const [instigator, defender] = await store.insertStakeholders(gameId, [
+    { npcId: maren!.id, conflictId: conflict.id, role: 'instigator', decisionStyle: 'calculating', stress: options.stress ?? 0.4, commitment: 0.8 },
+    { npcId: ilse!.id, conflictId: conflict.id, role: 'defender', decisionStyle: 'principled', stress: 0.3, commitment: 0.6 },
+  ]);
+  const flow: ConflictFlow = { ...baseFlow, conflictId: conflict.id };
+  await store.upsertFlow(gameId, flow);
+  return { gameId, maren: maren!, hobb: hobb!, ilse: ilse!, conflict, instigator: instigator!, defender: defender!, flow };
+}
+
+type Game = Awaited<ReturnType<typeof createGame>>;
+
+async function openItem(game: Game, kind: ContentKind) {
+  return feed.open(game.gameId, { kind, fallbackText: `fallback ${kind}`, stateVersion: 0 });
+}
+
+async function plannedRows(gameId: string) {
+  return db.orm.select().from(plannedStakeholderActions).where(eq(plannedStakeholderActions.gameId, gameId));
+}
+
+function hubEvents(gameId: string): ContentEvent[] {
+  const seen: ContentEvent[] = [];
+  running.push(async () => unsubscribe());
+  const unsubscribe = hub.subscribe(gameId, (event) => seen.push(event));
+  return seen;
+}
+
+function reactionPayload(game: Game, contentId: string, eventId = 'evt-1'): TaskPayload<'stakeholders.generate_reaction'> {
+  return {
+    gameId: game.gameId,
+    stateVersion: 0,
+    contentId,
+    stakeholderId: game.instigator.id,
+    eventId,
+    choice: { label: 'Accuse Maren of forging the ledgers', type: 'aggressive', conflictId: game.conflict.id },
+  };
+}
+
+describe('stakeholder tasks', () => {
+  it('a reaction completes its content item, inserts a ready reaction row and moves the game version', async () => {
+    const { run } = await startWorkers();
+    const game = await createGame();
+    const item = await openItem(game, 'reaction');
+
+    const { outcome } = await run('stakeholders.generate_reaction', reactionPayload(game, item.id));
+
+    expect(outcome).toMatchObject({ status: 'completed', result: { status: 'written' } });
+    const settled = await feed.find(item.id);
+    expect(settled).toMatchObject({ status: 'ready', origin: 'generated' });
+    expect(settled!.text).not.toBe('fallback reaction');
+    expect(settled!.text).toContain('Maren Coble');
+    const rows = await plannedRows(game.gameId);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ kind: 'reaction', status: 'ready', stakeholderId: game.instigator.id, contextHash: 'evt-1', priority: 8 });
+    expect(rows[0]!.payload).toHaveProperty('reaction_type');
+    expect((await store.findGame(game.gameId))!.version).toBe(1);
+  });
+
+  it('publishes the job timeline (generating, then ready), the content landing and the new state version', async () => {
+    const { run } = await startWorkers();
+    const game = await createGame();
+    const item = await openItem(game, 'reaction');
+    const events = hubEvents(game.gameId);
+
+    const { jobId } = await run('stakeholders.generate_reaction', reactionPayload(game, item.id));
+
+    await vi.waitFor(() => expect(events.filter((e) => e.kind === 'job')).toHaveLength(2), WAIT);
+    const [generating, ready] = events.filter((e) => e.kind === 'job');
+    expect(generating).toMatchObject({ id: jobId, status: 'generating', origin: 'generated', task: 'stakeholders.generate_reaction' });
+    expect(ready).toMatchObject({ id: jobId, status: 'ready', task: 'stakeholders.generate_reaction' });
+    expect(typeof ready!.queuedAt).toBe('number');
+    expect(ready!.startedAt).toBe(generating!.startedAt);
+    expect(ready!.finishedAt as number).toBeGreaterThanOrEqual(ready!.startedAt as number);
+    expect(events).toContainEqual(expect.objectContaining({ kind: 'reaction', id: item.id, status: 'ready', origin: 'generated' }));
+    expect(events).toContainEqual(expect.objectContaining({ kind: 'state', id: 'state', status: 'ready', version: 1 }));
+    // The content lands before the job is reported done.
+    expect(events.findIndex((e) => e.kind === 'reaction')).toBeLessThan(events.indexOf(ready!));
+  });
+
+  it('a decision for the current context is planned ready, with a readable line, for ten minutes', async () => {
+    const { run } = await startWorkers();
+    const game = await createGame();
+    const contextHash = decisionContextHash(game.instigator, 'emerging');
+
+    const { outcome } = await run('stakeholders.generate_action', { gameId: game.gameId, stateVersion: 0, stakeholderId: game.instigator.id, contextHash, priority: 7 });
+
+    expect(outcome).toMatchObject({ status: 'completed', result: { status: 'written' } });
+    const [row] = await planned.peekReady({ gameId: game.gameId, kind: 'action' });
+    expect(row).toMatchObject({ stakeholderId: game.instigator.id, contextHash, priority: 7, conflictId: game.conflict.id });
+    expect(String(row!.payload.text)).toContain('Maren Coble');
+    const lifetime = Date.parse(row!.expiresAt!) - Date.now();
+    expect(lifetime).toBeGreaterThan(8 * 60_000);
+    expect(lifetime).toBeLessThanOrEqual(10 * 60_000);
+  });
+
+  it('a decision requested for a context that has passed is dropped before any model call', async () => {
+    let modelCalls = 0;
+    const { run } = await startWorkers(interceptedGateway(() => void modelCalls++));
+    const game = await createGame();
+    const passed = decisionContextHash(game.instigator, 'seeds');
+
+    const { outcome } = await run('stakeholders.generate_action', { gameId: game.gameId, stateVersion: 0, stakeholderId: game.instigator.id, contextHash: passed });
+
+    expect(outcome).toMatchObject({ status: 'completed', result: { status: 'stale' } });
+    expect(modelCalls).toBe(0);
+    expect(await plannedRows(game.gameId)).toEqual([]);
+    expect((await store.findGame(game.gameId))!.version).toBe(0);
+  });
+
+  it('a decision whose context passes while the model thinks is kept as expired, never served', async () => {
+    let game: Game | undefined;
+    const { run } = await startWorkers(interceptedGateway(() => store.upsertFlow(game!.gameId, { ...game!.flow, phase: 'rising' })));
+    game = await createGame();
+    const contextHash = decisionContextHash(game.instigator, 'emerging');
+
+    const { outcome } = await run('stakeholders.generate_action', { gameId: game.gameId, stateVersion: 0, stakeholderId: game.instigator.id, contextHash });
+
+    expect(outcome).toMatchObject({ status: 'completed', result: { status: 'stale' } });
+    const rows = await plannedRows(game.gameId);
+    expect(rows.map((r) => r.status)).toEqual(['expired']);
+    expect(await planned.claimReady({ gameId: game.gameId })).toEqual([]);
+  });
+
+  it('when the model keeps failing, the item ends on its fallback and a failed plan is recorded after the last attempt', async () => {
+    let modelCalls = 0;
+    const { run } = await startWorkers(
+      interceptedGateway(() => {
+        modelCalls++;
+        throw new Error('model down');
+      }),
+    );
+    const game = await createGame();
+    const item = await openItem(game, 'reaction');
+    const events = hubEvents(game.gameId);
+
+    const { jobId, outcome } = await run('stakeholders.generate_reaction', reactionPayload(game, item.id));
+
+    expect(outcome).toMatchObject({ status: 'failed' });
+    expect(modelCalls).toBe(2);
+    await vi.waitFor(async () => expect(await feed.find(item.id)).toMatchObject({ status: 'failed', origin: 'fallback', text: 'fallback reaction' }), WAIT);
+    await vi.waitFor(async () => expect(await plannedRows(game.gameId)).toHaveLength(1), WAIT);
+    const [row] = await plannedRows(game.gameId);
+    expect(row).toMatchObject({ kind: 'reaction', status: 'failed', contextHash: 'evt-1' });
+    expect(row!.error).toContain('model down');
+    await vi.waitFor(() => expect(events).toContainEqual(expect.objectContaining({ kind: 'job', id: jobId, status: 'failed' })), WAIT);
+    expect(events).toContainEqual(expect.objectContaining({ kind: 'reaction', id: item.id, status: 'failed', origin: 'fallback' }));
+    expect(events.find((e) => e.kind === 'job' && e.status === 'failed')!.error).toContain('model down');
+  });
+
+  it('the idempotency guard runs a dedupe key once; the duplicate’s item falls back instead of waiting forever', async () => {
+    let modelCalls = 0;
+    const { run } = await startWorkers(interceptedGateway(() => void modelCalls++));
+    const game = await createGame();
+    const first = await openItem(game, 'reaction');
+    const second = await openItem(game, 'reaction');
+
+    const once = await run('stakeholders.generate_reaction', reactionPayload(game, first.id));
+    const again = await run('stakeholders.generate_reaction', reactionPayload(game, second.id));
+
+    expect(once.outcome).toMatchObject({ status: 'completed', result: { status: 'written' } });
+    expect(again.outcome).toMatchObject({ status: 'completed', result: { status: 'duplicate' } });
+    expect(modelCalls).toBe(1);
+    expect(await plannedRows(game.gameId)).toHaveLength(1);
+    expect(await feed.find(second.id)).toMatchObject({ status: 'failed', origin: 'fallback' });
+  });
+
+  it('a new decision request at a newer state version is not a duplicate of the last one', async () => {
+    const { run } = await startWorkers();
+    const game = await createGame();
+    const request = { gameId: game.gameId, stakeholderId: game.instigator.id, contextHash: decisionContextHash(game.instigator, 'emerging') };
+
+    await run('stakeholders.generate_action', { ...request, stateVersion: 0 });
+    const { outcome } = await run('stakeholders.generate_action', { ...request, stateVersion: 1 });
+
+    expect(outcome).toMatchObject({ status: 'completed', result: { status: 'written' } });
+    expect(await planned.peekReady({ gameId: game.gameId, kind: 'action' })).toHaveLength(2);
+  });
+
+  it('role adaptation plans the new role; a stakeholder profile is stored on the stakeholder', async () => {
+    const { run } = await startWorkers();
+    const game = await createGame({ stress: 0.85 });
+
+    const adapted = await run('stakeholders.adapt_role', {
+      gameId: game.gameId,
+      stateVersion: 0,
+      stakeholderId: game.instigator.id,
+      phase: 'emerging',
+      contextHash: decisionContextHash(game.instigator, 'emerging'),
+    });
+    const populated = await run('stakeholders.populate_details', { gameId: game.gameId, stateVersion: 0, stakeholderId: game.instigator.id });
+
+    expect(adapted.outcome).toMatchObject({ status: 'completed', result: { status: 'written' } });
+    const [row] = await planned.peekReady({ gameId: game.gameId, kind: 'role_adaptation' });
+    expect(row!.payload).toEqual({ new_role: expect.any(String), reason: expect.any(String) });
+    expect(populated.outcome).toMatchObject({ status: 'completed' });
+    expect((await store.findStakeholder(game.instigator.id))!.profile).toHaveProperty('motivations');
+  });
+});
+
+describe('bundle tasks', () => {
+  it('a social bundle is written under the payload’s cache version, with its gossip listed and in the feed', async () => {
+    const { run } = await startWorkers();
+    const game = await createGame();
+
+    const { outcome } = await run('social.generate_bundle', {
+      gameId: game.gameId,
+      stateVersion: 0,
+      sceneHash: 'scene-a',
+      cacheVersion: 3,
+      npcIds: [game.maren.id, game.hobb.id, game.ilse.id],
+    });
+
+    expect(outcome).toMatchObject({ status: 'completed' });
+    const bundle = await cache.getJson<SocialBundle>(cacheKeys.socialBundle(game.gameId, 'scene-a', 3));
+    expect(bundle).toMatchObject({ status: 'ready', reputation_status: 'ready', alliances: [] });
+    expect(bundle!.gossip).toHaveLength(1);
+    expect(await cache.getJson(cacheKeys.socialBundle(game.gameId, 'scene-a', 0))).toBeUndefined();
+    expect(await cache.getList(cacheKeys.gossip(game.gameId, 'scene-a'))).toEqual(bundle!.gossip);
+    const gossipItems = (await feed.recent(game.gameId)).filter((item) => item.kind === 'gossip');
+    expect(gossipItems).toEqual([expect.objectContaining({ status: 'ready', origin: 'generated', text: bundle!.gossip[0]!.content })]);
+  });
+
+  it('a bundle for a newer cache version of the same scene is generated again', async () => {
+    const { run } = await startWorkers();
+    const game = await createGame();
+    const request = { gameId: game.gameId, stateVersion: 0, sceneHash: 'scene-b' };
+
+    await run('tension.update_bundle', { ...request, cacheVersion: 0 });
+    const { outcome } = await run('tension.update_bundle', { ...request, cacheVersion: 1 });
+
+    expect(outcome).toMatchObject({ status: 'completed', result: { status: 'written' } });
+    for (const version of [0, 1]) {
+      const bundle = await cache.getJson<TensionBundle>(cacheKeys.tensionBundle(game.gameId, 'scene-b', version));
+      expect(bundle).toMatchObject({ status: 'ready', tension_level: expect.any(String) });
+      expect(bundle!.manifestations.length).toBeGreaterThan(0);
+    }
+  });
+});
+
+describe('canon tasks', () => {
+  it('canonizing writes the record, the ledger event, the cached record, the item, then the references', async () => {
+    const { run } = await startWorkers();
+    const game = await createGame();
+    const item = await openItem(game, 'canon');
+    const requestId = randomUUID();
+
+    const { outcome } = await run('canon.canonize_conflict', {
+      gameId: game.gameId,
+      stateVersion: 0,
+      contentId: item.id,
+      conflictId: game.conflict.id,
+      requestId,
+      resolution: { outcome: 'the tolls were halved', winnerNpcIds: [game.maren.id], intensity: 0.8 },
+      significance: 0.75,
+    });
+
+    expect(outcome).toMatchObject({ status: 'completed' });
+    const record = await store.latestCanonRecord(game.conflict.id);
+    expect(record).toMatchObject({ significanceScore: 0.75 });
+    expect(record!.tags).toContain(`conflict_id_${game.conflict.id}`);
+    const ledger = await db.orm.select().from(canonEvents).where(eq(canonEvents.requestId, requestId));
+    expect(ledger).toHaveLength(1);
+    expect(ledger[0]!.payload).toMatchObject({ conflictId: game.conflict.id, record: { name: record!.name } });
+    expect(await cache.getJson<CachedCanonRecord>(cacheKeys.canonRecord(game.gameId, game.conflict.id))).toMatchObject({
+      canonId: record!.canonId,
+      name: record!.name,
+    });
+    expect(await feed.find(item.id)).toMatchObject({ status: 'ready', text: record!.canonText });
+
+    const referencesKey = cacheKeys.canonReferences(game.gameId, game.conflict.id);
+    await vi.waitFor(async () => expect((await cache.getJson<CanonReference[]>(referencesKey, [])).length).toBeGreaterThan(0), WAIT);
+    const references = await cache.getJson<CanonReference[]>(referencesKey, []);
+    const cast = new Map([game.maren, game.hobb, game.ilse].map((npc) => [npc.id, npc.name]));
+    for (const reference of references) expect(cast.get(reference.npcId)).toBe(reference.npcName);
+    await vi.waitFor(async () => {
+      const lines = (await feed.recent(game.gameId)).filter((i) => i.kind === 'reference');
+      expect(lines).toHaveLength(references.length);
+    }, WAIT);
+  });
+
+  it('a lore check overwrites the placeholder with its verdict', async () => {
+    const { run } = await startWorkers();
+    const game = await createGame();
+    const key = cacheKeys.loreCheck(game.gameId, 'general', 'abcdef0123456789');
+    await cache.setJson(key, { is_compliant: true, conflicts: [], needs_review: true, status: 'pending' }, 60);
+
+    await run('canon.check_lore', { gameId: game.gameId, stateVersion: 0, content: 'power struggle at the Gull tavern with 2 participants', category: 'general', contentHash: 'abcdef0123456789' });
+
+    expect(await cache.getJson<LoreCheckResult>(key)).toMatchObject({ status: 'checked', is_compliant: expect.any(Boolean) });
+  });
+});
+
+describe('narration tasks', () => {
+  it('each completes its item and writes the one type its key holds', async () => {
+    const { run } = await startWorkers();
+    const game = await createGame();
+    const base = { gameId: game.gameId, stateVersion: 0, conflictId: game.conflict.id };
+    const cases = [
+      { kind: 'narration', run: (contentId: string) => run('flow.narrate_phase_transition', { ...base, contentId, fromPhase: null, toPhase: 'emerging' }), key: cacheKeys.transitionNarrative(game.gameId, game.conflict.id) },
+      { kind: 'beat', run: (contentId: string) => run('flow.describe_beat', { ...base, contentId, beat: { id: 'b1', type: 'betrayal', impact: -0.2 } }), key: cacheKeys.beat(game.gameId, game.conflict.id, 'b1') },
+      { kind: 'escalation', run: (contentId: string) => run('tension.narrate_escalation', { ...base, contentId, event: { type: 'escalation', score: 0.8 } }), key: cacheKeys.escalationNarrative(game.gameId, game.conflict.id) },
+      {
+        kind: 'reputation',
+        run: (contentId: string) =>
+          run('social.narrate_reputation', { gameId: game.gameId, stateVersion: 0, contentId, npcId: game.hobb.id, reputationType: 'trustworthy', oldScore: 0.7, newScore: 0.4, timestamp: '2026-01-01T00:00:00Z' }),
+        key: cacheKeys.reputationNarration(game.gameId, game.hobb.id),
+      },
+    ] as const;
+    for (const testCase of cases) {
+      const item = await openItem(game, testCase.kind);
+      const { outcome } = await testCase.run(item.id);
+      expect(outcome, testCase.kind).toMatchObject({ status: 'completed' });
+      const cached = await cache.getJson<{ text: string }>(testCase.key);
+      expect(cached?.text, testCase.kind).toBeTruthy();
+      expect(await feed.find(item.id), testCase.kind).toMatchObject({ status: 'ready', origin: 'generated', text: cached!.text });
+    }
+    expect(await cache.getJson<TransitionNarrative>(cases[0].key)).toMatchObject({ fromPhase: null, toPhase: 'emerging' });
+  });
+
+  it('gossip joins the scene list, manifestations are cached, and an alliance is stored and announced', async () => {
+    const { run } = await startWorkers();
+    const game = await createGame();
+    const item = await openItem(game, 'gossip');
+
+    await run('social.generate_gossip', { gameId: game.gameId, stateVersion: 0, contentId: item.id, sceneHash: 'scene-c', targetNpcIds: [game.maren.id], topic: 'scene' });
+    await run('tension.generate_manifestations', { gameId: game.gameId, stateVersion: 0, sceneHash: 'scene-c', level: 'rising' });
+    await run('social.form_alliance', { gameId: game.gameId, stateVersion: 0, initiatorId: game.maren.id, targetId: game.hobb.id, reason: 'mutual_benefit' });
+
+    const [gossip] = await cache.getList<{ content: string; about: number[] }>(cacheKeys.gossip(game.gameId, 'scene-c'));
+    expect(gossip!.about).toEqual([game.maren.id]);
+    expect(await feed.find(item.id)).toMatchObject({ status: 'ready', text: gossip!.content });
+    expect((await cache.getJson<string[]>(cacheKeys.manifestations(game.gameId, 'scene-c')))!.length).toBeGreaterThan(0);
+    const [alliance] = await store.activeAlliances(game.gameId, game.hobb.id);
+    expect(alliance).toMatchObject({ party1Id: game.maren.id, party2Id: game.hobb.id });
+    const announced = (await feed.recent(game.gameId)).find((i) => i.kind === 'alliance');
+    expect(announced?.text).toContain('Maren Coble and Hobb Tallow');
+  });
+});
