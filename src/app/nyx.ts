@@ -5,7 +5,7 @@ import type { Cache } from '../runtime/cache/cache.js';
 import { MemoryCache } from '../runtime/cache/memory-cache.js';
 import { RedisCache } from '../runtime/cache/redis-cache.js';
 import { CanonLedger } from '../runtime/db/canon-ledger.js';
-import { openDatabase, type Database } from '../runtime/db/database.js';
+import { openDatabase, type Database, type DatabaseOptions } from '../runtime/db/database.js';
 import { PlannedActions } from '../runtime/db/planned-actions.js';
 import { configureHotPath } from '../runtime/hot-path/hot-path.js';
 import type { ContentHub } from '../runtime/hub/content-hub.js';
@@ -79,6 +79,13 @@ async function withinTimeout(ready: Promise<void>, what: string): Promise<void> 
   clearTimeout(timer);
 }
 
+/** PostgreSQL when DATABASE_URL is set; else PGlite under NYX_DATA_DIR (`:memory:` keeps nothing). */
+export function databaseOptions(config: Config): DatabaseOptions {
+  if (config.databaseUrl) return { url: config.databaseUrl };
+  if (config.dataDir === ':memory:') return { inMemory: true };
+  return { dataDir: resolve(config.dataDir, 'pglite') };
+}
+
 export async function startNyx(config: Config, options: NyxOptions): Promise<Nyx> {
   configureHotPath({ disableLlm: config.hotPath.disableLlm, enforceMs: config.hotPath.enforceMs, strict: config.hotPath.strict });
   const distributed = config.redisUrl !== undefined;
@@ -86,7 +93,7 @@ export async function startNyx(config: Config, options: NyxOptions): Promise<Nyx
     throw new Error('an embedded deployment (no REDIS_URL) runs its workers in-process; set REDIS_URL to run web and worker processes apart');
   }
 
-  const db = await openDatabase(config.databaseUrl ? { url: config.databaseUrl } : { dataDir: resolve(config.dataDir, 'pglite') });
+  const db = await openDatabase(databaseOptions(config));
   await db.migrate();
 
   const queueOptions = {

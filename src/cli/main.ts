@@ -84,8 +84,8 @@ async function worker(): Promise<number> {
 async function migrate(): Promise<number> {
   const config = configFrom(process.env);
   const { openDatabase } = await import('../runtime/db/database.js');
-  const { resolve } = await import('node:path');
-  const db = await openDatabase(config.databaseUrl ? { url: config.databaseUrl } : { dataDir: resolve(config.dataDir, 'pglite') });
+  const { databaseOptions } = await import('../app/nyx.js');
+  const db = await openDatabase(databaseOptions(config));
   try {
     await db.migrate();
     console.log(`migrations applied (${db.kind})`);

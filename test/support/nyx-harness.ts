@@ -1,0 +1,48 @@
+import { loadConfig } from '../../src/config/config.js';
+import { startNyx, type Nyx } from '../../src/app/nyx.js';
+import { createTestDatabase, redisUrl, uniquePrefix } from './services.js';
+
+export type Backend = 'embedded' | 'distributed';
+
+/**
+ * A whole Nyx (engine + workers) on one backend: embedded (in-memory PGlite, memory cache,
+ * in-process queue) or distributed (a fresh PostgreSQL database, Redis under a unique prefix,
+ * BullMQ). The offline model answers at once unless `env` says otherwise.
+ */
+export async function startTestNyx(
+  backend: Backend,
+  env: Record<string, string> = {},
+  options: { workers?: boolean } = {},
+): Promise<{ nyx: Nyx; stop: () => Promise<void> }> {
+  const database = backend === 'distributed' ? await createTestDatabase() : undefined;
+  const config = loadConfig({
+    NYX_DATA_DIR: ':memory:',
+    LLM_SIM_LATENCY_MS: '0',
+    TASK_BACKOFF_MS: '20',
+    TASK_BACKOFF_FACTOR: '2',
+    QUEUE_CONCURRENCY: '4',
+    DISABLE_LLM_IN_HOT_PATH: '1',
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
+    ...(backend === 'distributed' ? { REDIS_URL: redisUrl!, DATABASE_URL: database!.url } : {}),
+    ...env,
+  });
+  const nyx = await startNyx(config, { workers: options.workers ?? true, redisPrefix: uniquePrefix('nyx') });
+  return {
+    nyx,
+    stop: async () => {
+      await nyx.close({ graceMs: 1_000 });
+      await database?.drop();
+    },
+  };
+}
+
+/** Polls `read` until `done` holds or `timeoutMs` passes; returns the last value read. */
+export async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 20_000, everyMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let value = await read();
+  while (!done(value) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+    value = await read();
+  }
+  return value;
+}
