@@ -17,6 +17,7 @@ import { TaskDispatcher } from './engine/task-dispatcher.js';
 import { flowTasks } from './flow/slow-path.js';
 import { socialTasks } from './social/slow-path.js';
 import { stakeholderTasks } from './stakeholders/slow-path.js';
+import { taskDefinition } from './tasks/declare.js';
 import { taskContracts, type ParsedTaskPayload, type TaskName } from './tasks/contracts.js';
 import { tensionTasks } from './tension/slow-path.js';
 
@@ -166,6 +167,13 @@ export function idempotencyKey<N extends TaskName>(name: N, payload: ParsedTaskP
   return `${base}${cacheVersion}${request}`;
 }
 
+/** How long a finished run blocks a repeat: an hour (§5), or less when its result expires sooner. */
+function idempotencyTtlSeconds(name: TaskName): number {
+  const contract = taskContracts[name];
+  const resultTtl = 'resultTtlSeconds' in contract ? contract.resultTtlSeconds : IDEMPOTENCY_TTL_SECONDS;
+  return Math.min(IDEMPOTENCY_TTL_SECONDS, resultTtl);
+}
+
 class ConflictTaskRunner {
   /** Job id → start of its first attempt, for the timeline; dropped when the job settles. */
   private readonly started = new Map<string, number>();
@@ -181,7 +189,7 @@ class ConflictTaskRunner {
     this.started.set(job.jobId, startedAt);
     await this.publishJob(name, payload, job.jobId, { status: 'generating', startedAt });
     const key = idempotencyKey(name, payload);
-    const guarded = await this.deps.idempotency.run(key, () => this.runTask(name, payload, job, key), IDEMPOTENCY_TTL_SECONDS);
+    const guarded = await this.deps.idempotency.run(key, () => this.runTask(name, payload, job, key), idempotencyTtlSeconds(name));
     // A duplicate writes nothing, so an item opened for it would otherwise wait forever.
     if (!guarded.ran) await this.settleOnFallback(payload.gameId, payload.contentId);
     const outcome = guarded.ran ? guarded.value : ({ status: 'duplicate' } as const);
@@ -266,13 +274,12 @@ export function registerConflictWorkers(queue: TaskQueue, deps: ConflictWorkerDe
   const tasks: SlowPathTasks<TaskName> = { ...stakeholderTasks, ...flowTasks, ...socialTasks, ...canonTasks, ...tensionTasks };
   const runner = new ConflictTaskRunner(tasks, deps, dispatcher);
   for (const name of Object.keys(taskContracts) as TaskName[]) {
-    const contract = taskContracts[name];
-    queue.defineTask(name, {
-      payload: contract.payload as z.ZodType<ParsedTaskPayload<typeof name>>,
-      priority: contract.priority,
-      ...(deps.taskTimeoutMs !== undefined ? { timeoutMs: deps.taskTimeoutMs } : {}),
-      handler: (payload, job) => runner.run(name, payload, job),
-    });
+    queue.defineTask(
+      name,
+      taskDefinition(name, (payload, job) => runner.run(name, payload, job), {
+        ...(deps.taskTimeoutMs !== undefined ? { timeoutMs: deps.taskTimeoutMs } : {}),
+      }),
+    );
   }
   return queue.on('failed', (event) => {
     if (!event.final) return;

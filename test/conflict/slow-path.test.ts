@@ -369,7 +369,8 @@ describe('canon tasks', () => {
     expect(outcome).toMatchObject({ status: 'completed' });
     const record = await store.latestCanonRecord(game.conflict.id);
     expect(record).toMatchObject({ significanceScore: 0.75 });
-    expect(record!.tags).toContain(`conflict_id_${game.conflict.id}`);
+    const [stored] = await store.canonRecordsOf(game.gameId);
+    expect(stored!.tags).toContain(`conflict_id_${game.conflict.id}`);
     const ledger = await db.orm.select().from(canonEvents).where(eq(canonEvents.requestId, requestId));
     expect(ledger).toHaveLength(1);
     expect(ledger[0]!.payload).toMatchObject({ conflictId: game.conflict.id, record: { name: record!.name } });

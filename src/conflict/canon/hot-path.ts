@@ -4,6 +4,7 @@ import { contentHash } from '../domain/hash.js';
 import { EVENT_PRIORITY } from '../domain/priorities.js';
 import type { LoreCheckResult } from '../domain/canon.js';
 import { systemEvent, type SystemEvent } from '../engine/events.js';
+import { dispatchContent } from '../engine/content-dispatch.js';
 import type { HandlerContext } from '../engine/handler-context.js';
 import type { Subsystem } from '../engine/synthesizer.js';
 import { loreCheckContent, lorePlaceholder, resolutionCanonCheck, shouldCanonize, significanceScore } from './rules.js';
@@ -23,16 +24,8 @@ export async function cachedCanonRecord(ctx: HandlerContext, conflictId: number)
   const key = cacheKeys.canonRecord(ctx.snapshot.game.id, conflictId);
   const cached = await ctx.cache.getJson<CachedCanonRecord>(key);
   if (cached) return cached;
-  const row = await ctx.store.latestCanonRecord(conflictId);
-  if (!row) return undefined;
-  const record: CachedCanonRecord = {
-    canonId: row.canonId,
-    name: row.name,
-    canonText: row.canonText,
-    significanceScore: row.significanceScore,
-    culturalImpact: row.culturalImpact,
-    createdAt: row.createdAt.getTime(),
-  };
+  const record = await ctx.store.latestCanonRecord(conflictId);
+  if (!record) return undefined;
   await ctx.cache.setJson(key, record, CACHE_TTL.canonRecord);
   return record;
 }
@@ -107,26 +100,12 @@ export const canonHotPath: Subsystem<HandlerContext> = {
           ],
         };
       }
-      const item = await ctx.feed.open(event.gameId, {
-        kind: 'canon',
-        fallbackText: canonFallbackText(conflict.title),
-        subject: { conflictId },
-        stateVersion: ctx.snapshot.version,
-      });
-      const result = await ctx.dispatcher.dispatch(
+      await dispatchContent(
+        ctx,
+        { kind: 'canon', fallbackText: canonFallbackText(conflict.title), subject: { conflictId } },
         'canon.canonize_conflict',
-        {
-          gameId: event.gameId,
-          stateVersion: ctx.snapshot.version,
-          contentId: item.id,
-          conflictId,
-          requestId: randomUUID(),
-          resolution: { outcome, winnerNpcIds, intensity },
-          significance,
-        },
-        ctx.scope,
+        { conflictId, requestId: randomUUID(), resolution: { outcome, winnerNpcIds, intensity }, significance },
       );
-      if (result.status !== 'accepted' && result.status !== 'deduplicated') await ctx.feed.fail(item.id);
       return { data: { becameCanonical: false, pending: true, reason: 'Canonization queued', significance } };
     },
 

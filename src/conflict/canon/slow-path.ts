@@ -1,8 +1,7 @@
 import type { CanonRecordOutput } from '../../gateway/index.js';
 import { PermanentTaskError } from '../../runtime/queue/task-errors.js';
-import { CACHE_TTL, cacheKeys, type CachedCanonRecord, type CanonReference } from '../domain/cache-contract.js';
+import { CACHE_TTL, cacheKeys, type CanonReference } from '../domain/cache-contract.js';
 import { CANON_EVENT_TYPES, type LoreCheckResult } from '../domain/canon.js';
-import type { GameStore } from '../engine/game-store.js';
 import { knownValue, type SlowPathTasks, type TaskContext } from '../workers.js';
 import { canonTags } from './rules.js';
 
@@ -15,19 +14,6 @@ import { canonTags } from './rules.js';
 const REFERENCE_SPEAKERS = 5;
 /** Canon texts a lore check compares against; the newest first. */
 const KNOWN_CANON = 8;
-
-type CanonRow = NonNullable<Awaited<ReturnType<GameStore['latestCanonRecord']>>>;
-
-function toCached(row: CanonRow): CachedCanonRecord {
-  return {
-    canonId: row.canonId,
-    name: row.name,
-    canonText: row.canonText,
-    significanceScore: row.significanceScore,
-    culturalImpact: row.culturalImpact,
-    createdAt: row.createdAt.getTime(),
-  };
-}
 
 async function chronicle(ctx: TaskContext, conflictId: number, resolution: { outcome: string; winnerNpcIds: number[]; intensity: number }) {
   const conflict = ctx.snapshot.conflicts.get(conflictId);
@@ -80,7 +66,7 @@ export const canonTasks: SlowPathTasks<'canon.canonize_conflict' | 'canon.genera
       });
     }
     const row = existing ?? (await ctx.deps.store.latestCanonRecord(conflictId))!;
-    await ctx.deps.cache.setJson(cacheKeys.canonRecord(ctx.gameId, conflictId), toCached(row), CACHE_TTL.canonRecord);
+    await ctx.deps.cache.setJson(cacheKeys.canonRecord(ctx.gameId, conflictId), row, CACHE_TTL.canonRecord);
     await ctx.complete(payload.contentId, row.canonText ?? record.canon_text);
     await ctx.dispatcher.dispatch('canon.generate_references', { gameId: ctx.gameId, stateVersion: payload.stateVersion, conflictId });
     return { status: 'written' };

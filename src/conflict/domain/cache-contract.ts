@@ -1,6 +1,6 @@
 import type { SocialBundle, GossipItem } from './social.js';
 import type { TensionBundle } from './tension.js';
-import type { LoreCheckResult } from './canon.js';
+import type { CanonEventType, LoreCheckResult } from './canon.js';
 
 /**
  * Every cache key of the conflict system with its TTL and the ONE type stored under it, shared by
@@ -88,6 +88,7 @@ export interface CanonReference {
 
 export interface CachedCanonRecord {
   canonId: number;
+  eventType: CanonEventType;
   name: string;
   canonText: string | null;
   significanceScore: number;

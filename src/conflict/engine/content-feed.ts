@@ -72,6 +72,11 @@ export class ContentFeed {
     return this.settle(id, { status: 'failed', origin: 'fallback' });
   }
 
+  /** Removes an item nobody will fill (its job was a duplicate of one already writing it). */
+  async discard(id: string): Promise<void> {
+    await this.db.orm.delete(contentItems).where(and(eq(contentItems.id, id), eq(contentItems.status, 'generating')));
+  }
+
   async find(id: string): Promise<ContentItemView | undefined> {
     const [row] = await this.db.orm.select().from(contentItems).where(eq(contentItems.id, id)).limit(1);
     return row ? toView(row) : undefined;

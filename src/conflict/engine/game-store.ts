@@ -23,6 +23,7 @@ import type {
   StakeholderRole,
   TransitionType,
 } from '../domain/index.js';
+import type { CachedCanonRecord } from '../domain/cache-contract.js';
 import type { ReputationScores, ReputationType } from '../domain/social.js';
 
 /**
@@ -326,14 +327,24 @@ export class GameStore {
     return row!.id;
   }
 
-  async latestCanonRecord(conflictId: number) {
+  /** The newest canon record of a conflict, in the shape the cache holds it. */
+  async latestCanonRecord(conflictId: number): Promise<CachedCanonRecord | undefined> {
     const [row] = await this.orm
       .select()
       .from(canonRecords)
       .where(eq(canonRecords.conflictId, conflictId))
       .orderBy(desc(canonRecords.createdAt))
       .limit(1);
-    return row;
+    if (!row) return undefined;
+    return {
+      canonId: row.canonId,
+      eventType: row.eventType,
+      name: row.name,
+      canonText: row.canonText,
+      significanceScore: row.significanceScore,
+      culturalImpact: row.culturalImpact,
+      createdAt: row.createdAt.getTime(),
+    };
   }
 
   async canonRecordsOf(gameId: string) {

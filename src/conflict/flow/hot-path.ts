@@ -2,6 +2,7 @@ import type { ConflictFlow, Phase, PhaseTransition } from '../domain/flow.js';
 import { EVENT_PRIORITY } from '../domain/priorities.js';
 import { cacheKeys } from '../domain/cache-contract.js';
 import { systemEvent, type SystemEvent } from '../engine/events.js';
+import { dispatchContent } from '../engine/content-dispatch.js';
 import type { HandlerContext } from '../engine/handler-context.js';
 import type { Subsystem } from '../engine/synthesizer.js';
 import {
@@ -48,25 +49,12 @@ function flowOf(ctx: HandlerContext, conflictId: number): ConflictFlow {
 
 async function narrateTransition(ctx: HandlerContext, conflictId: number, transition: PhaseTransition): Promise<void> {
   const title = ctx.snapshot.conflicts.get(conflictId)?.title ?? 'The conflict';
-  const item = await ctx.feed.open(ctx.snapshot.game.id, {
-    kind: 'narration',
-    fallbackText: phaseFallbackText(title, transition.toPhase),
-    subject: { conflictId },
-    stateVersion: ctx.snapshot.version,
-  });
-  const result = await ctx.dispatcher.dispatch(
+  await dispatchContent(
+    ctx,
+    { kind: 'narration', fallbackText: phaseFallbackText(title, transition.toPhase), subject: { conflictId } },
     'flow.narrate_phase_transition',
-    {
-      gameId: ctx.snapshot.game.id,
-      stateVersion: ctx.snapshot.version,
-      contentId: item.id,
-      conflictId,
-      fromPhase: transition.fromPhase,
-      toPhase: transition.toPhase,
-    },
-    ctx.scope,
+    { conflictId, fromPhase: transition.fromPhase, toPhase: transition.toPhase },
   );
-  if (result.status !== 'accepted' && result.status !== 'deduplicated') await ctx.feed.fail(item.id);
 }
 
 /** Records a transition, invalidates scene bundles built for the old phase, and announces it. */
@@ -101,24 +89,12 @@ async function describeBeat(ctx: HandlerContext, flow: ConflictFlow, type: strin
     source: impact === undefined ? 'rule' : 'generated',
   });
   const title = ctx.snapshot.conflicts.get(flow.conflictId)?.title ?? 'The conflict';
-  const item = await ctx.feed.open(gameId, {
-    kind: 'beat',
-    fallbackText: `${title}: a moment of ${meta.type}.`,
-    subject: { conflictId: flow.conflictId },
-    stateVersion: ctx.snapshot.version,
-  });
-  const result = await ctx.dispatcher.dispatch(
+  await dispatchContent(
+    ctx,
+    { kind: 'beat', fallbackText: `${title}: a moment of ${meta.type}.`, subject: { conflictId: flow.conflictId } },
     'flow.describe_beat',
-    {
-      gameId,
-      stateVersion: ctx.snapshot.version,
-      contentId: item.id,
-      conflictId: flow.conflictId,
-      beat: { id: meta.id, type: meta.type, ...(impact !== undefined ? { impact } : {}) },
-    },
-    ctx.scope,
+    { conflictId: flow.conflictId, beat: { id: meta.id, type: meta.type, ...(impact !== undefined ? { impact } : {}) } },
   );
-  if (result.status !== 'accepted' && result.status !== 'deduplicated') await ctx.feed.fail(item.id);
   return { ...flow, lastBeatType: meta.type, lastBeatAt: ctx.now() };
 }
 

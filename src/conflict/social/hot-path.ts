@@ -3,6 +3,7 @@ import { sceneHash } from '../domain/hash.js';
 import type { ReputationType, SocialBundle } from '../domain/social.js';
 import { isLockBusy } from '../../runtime/locks/locks.js';
 import type { SystemEvent } from '../engine/events.js';
+import { dispatchContent } from '../engine/content-dispatch.js';
 import type { HandlerContext } from '../engine/handler-context.js';
 import type { Subsystem } from '../engine/synthesizer.js';
 import type { TaskPayload } from '../tasks/contracts.js';
@@ -47,20 +48,16 @@ async function queueGossip(
   payload: Omit<TaskPayload<'social.generate_gossip'>, 'gameId' | 'stateVersion' | 'contentId' | 'sceneHash'>,
 ): Promise<boolean> {
   const about = payload.targetNpcIds.map((id) => ctx.snapshot.npcName(id)).join(' and ');
-  const item = await ctx.feed.open(ctx.snapshot.game.id, {
-    kind: 'gossip',
-    fallbackText: `${FALLBACK_GOSSIP.content} about ${about}.`,
-    subject: { npcId: payload.targetNpcIds[0]!, ...(payload.conflictId ? { conflictId: payload.conflictId } : {}) },
-    stateVersion: ctx.snapshot.version,
-  });
-  const result = await ctx.dispatcher.dispatch(
+  return dispatchContent(
+    ctx,
+    {
+      kind: 'gossip',
+      fallbackText: `${FALLBACK_GOSSIP.content} about ${about}.`,
+      subject: { npcId: payload.targetNpcIds[0]!, ...(payload.conflictId ? { conflictId: payload.conflictId } : {}) },
+    },
     'social.generate_gossip',
-    { ...payload, gameId: ctx.snapshot.game.id, stateVersion: ctx.snapshot.version, contentId: item.id, sceneHash: socialSceneHash(ctx) },
-    ctx.scope,
+    { ...payload, sceneHash: socialSceneHash(ctx) },
   );
-  const queued = result.status === 'accepted' || result.status === 'deduplicated';
-  if (!queued) await ctx.feed.fail(item.id);
-  return queued;
 }
 
 /** Moves one reputation score, mirrors it to the cache, and says how far it moved. */
@@ -76,27 +73,18 @@ async function narrateBiggestChange(ctx: HandlerContext, npcId: number, changes:
   if (!biggest || !shouldNarrateReputationChange(biggest.old, biggest.next)) return;
   const name = ctx.snapshot.npcName(npcId);
   const direction = biggest.next > biggest.old ? 'more' : 'less';
-  const item = await ctx.feed.open(ctx.snapshot.game.id, {
-    kind: 'reputation',
-    fallbackText: `People begin to think of ${name} as ${direction} ${biggest.type}.`,
-    subject: { npcId },
-    stateVersion: ctx.snapshot.version,
-  });
-  const result = await ctx.dispatcher.dispatch(
+  await dispatchContent(
+    ctx,
+    { kind: 'reputation', fallbackText: `People begin to think of ${name} as ${direction} ${biggest.type}.`, subject: { npcId } },
     'social.narrate_reputation',
     {
-      gameId: ctx.snapshot.game.id,
-      stateVersion: ctx.snapshot.version,
-      contentId: item.id,
       npcId,
       reputationType: biggest.type,
       oldScore: biggest.old,
       newScore: biggest.next,
       timestamp: new Date(ctx.now()).toISOString(),
     },
-    ctx.scope,
   );
-  if (result.status !== 'accepted' && result.status !== 'deduplicated') await ctx.feed.fail(item.id);
 }
 
 /** Cache-first with lock: the cached bundle, else one dispatch per scene and the fallback. */

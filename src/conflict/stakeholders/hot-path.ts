@@ -3,6 +3,7 @@ import { EVENT_PRIORITY } from '../domain/priorities.js';
 import type { DecisionStyle, StakeholderDecision, StakeholderReaction, StakeholderRole } from '../domain/stakeholder.js';
 import { cacheKeys } from '../domain/cache-contract.js';
 import { systemEvent, type SystemEvent } from '../engine/events.js';
+import { dispatchContent } from '../engine/content-dispatch.js';
 import type { HandlerContext } from '../engine/handler-context.js';
 import type { StakeholderRecord } from '../engine/game-store.js';
 import type { Subsystem } from '../engine/synthesizer.js';
@@ -179,27 +180,18 @@ export const stakeholdersHotPath: Subsystem<HandlerContext> = {
       let dispatched = 0;
       for (const reactor of reactors) {
         const name = ctx.snapshot.npcName(reactor.npcId);
-        const item = await ctx.feed.open(event.gameId, {
-          kind: 'reaction',
-          fallbackText: reactionFallbackText(name),
-          subject: { npcId: reactor.npcId, conflictId, npcName: name },
-          stateVersion: ctx.snapshot.version,
-        });
-        const result = await ctx.dispatcher.dispatch(
+        const queued = await dispatchContent(
+          ctx,
+          { kind: 'reaction', fallbackText: reactionFallbackText(name), subject: { npcId: reactor.npcId, conflictId, npcName: name } },
           'stakeholders.generate_reaction',
           {
-            gameId: event.gameId,
-            stateVersion: ctx.snapshot.version,
-            contentId: item.id,
             stakeholderId: reactor.id,
             eventId: event.id,
             choice: { label, type: choiceType, ...(targetNpcId ? { targetNpcId } : {}), conflictId },
           },
-          ctx.scope,
           { priority: REACTION_PRIORITY },
         );
-        if (result.status === 'accepted' || result.status === 'deduplicated') dispatched++;
-        else await ctx.feed.fail(item.id);
+        if (queued) dispatched++;
       }
       ctx.snapshot.markChanged();
       return { data: { reactionsDispatched: dispatched }, sideEffects: effects };

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CACHE_TTL } from '../domain/cache-contract.js';
 
 /**
  * The slow-path tasks, by name, with their payload schemas, priorities and dedupe keys. The hot path
@@ -84,12 +85,16 @@ export const taskContracts = {
     dedupe: (p: { gameId: string; conflictId: number; beat: { id: string; type: string } }) =>
       `${p.gameId}:flow_beat:${p.conflictId}:${p.beat.type}:${p.beat.id}`,
     dedupeMode: 'first' as const,
+    /** Seconds its result lives in the cache; a finished run is not repeated for longer than that. */
+    resultTtlSeconds: CACHE_TTL.beat,
   },
   'social.generate_bundle': {
     payload: z.object({ ...made, sceneHash: z.string().min(1).max(64), cacheVersion: z.number().int().nonnegative(), npcIds: z.array(id).max(20) }),
     priority: 4,
     dedupe: (p: { gameId: string; sceneHash: string }) => `${p.gameId}:social_bundle:${p.sceneHash}`,
     dedupeMode: 'first' as const,
+    /** Seconds its result lives in the cache; a finished run is not repeated for longer than that. */
+    resultTtlSeconds: CACHE_TTL.socialBundle,
   },
   'social.generate_gossip': {
     payload: z.object({
@@ -104,6 +109,8 @@ export const taskContracts = {
     dedupe: (p: { gameId: string; sceneHash: string; targetNpcIds: number[]; topic: string }) =>
       `${p.gameId}:generate_gossip:${p.sceneHash}:${p.topic}:${[...p.targetNpcIds].sort((a, b) => a - b).join(',')}`,
     dedupeMode: 'first' as const,
+    /** Seconds its result lives in the cache; a finished run is not repeated for longer than that. */
+    resultTtlSeconds: CACHE_TTL.gossip,
   },
   'social.narrate_reputation': {
     payload: z.object({
@@ -153,12 +160,16 @@ export const taskContracts = {
     priority: 3,
     dedupe: (p: { gameId: string; sceneHash: string }) => `${p.gameId}:tension_bundle:${p.sceneHash}`,
     dedupeMode: 'first' as const,
+    /** Seconds its result lives in the cache; a finished run is not repeated for longer than that. */
+    resultTtlSeconds: CACHE_TTL.tensionBundle,
   },
   'tension.generate_manifestations': {
     payload: z.object({ ...made, sceneHash: z.string().min(1).max(64), level: z.string().max(20) }),
     priority: 3,
     dedupe: (p: { gameId: string; sceneHash: string; level: string }) => `${p.gameId}:tension_manifestation:${p.sceneHash}:${p.level}`,
     dedupeMode: 'first' as const,
+    /** Seconds its result lives in the cache; a finished run is not repeated for longer than that. */
+    resultTtlSeconds: CACHE_TTL.manifestations,
   },
   'tension.narrate_escalation': {
     payload: z.object({ ...made, conflictId: id, event: z.object({ type: z.string().max(40), score: z.number().min(0).max(1) }) }),

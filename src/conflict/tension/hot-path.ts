@@ -3,6 +3,7 @@ import { tensionSceneHash } from '../domain/hash.js';
 import type { TensionBundle } from '../domain/tension.js';
 import { isLockBusy } from '../../runtime/locks/locks.js';
 import { systemEvent, type SystemEvent } from '../engine/events.js';
+import { dispatchContent } from '../engine/content-dispatch.js';
 import type { HandlerContext } from '../engine/handler-context.js';
 import type { Subsystem } from '../engine/synthesizer.js';
 import { TENSION_FALLBACK, atmosphereFor, shouldEscalate, tensionLevel, tensionScore } from './rules.js';
@@ -17,7 +18,7 @@ import { TENSION_FALLBACK, atmosphereFor, shouldEscalate, tensionLevel, tensionS
 const TENSION_CHANGE_STEP = 0.1;
 const MOMENTUM_OF_AN_ESCALATION = 0.5;
 
-export function sceneTension(ctx: HandlerContext): { score: number; level: TensionBundle['tension_level'] } {
+export function sceneTension(ctx: Pick<HandlerContext, 'snapshot'>): { score: number; level: TensionBundle['tension_level'] } {
   const active = ctx.snapshot.activeConflicts();
   const flows = active.map((c) => ctx.snapshot.flows.get(c.id)).filter((f) => f !== undefined);
   const avgIntensity = flows.length === 0 ? 0 : flows.reduce((sum, f) => sum + f.intensity, 0) / flows.length;
@@ -81,24 +82,16 @@ async function maybeEscalate(ctx: HandlerContext): Promise<boolean> {
     .sort((a, b) => b.intensity - a.intensity)[0];
   if (!hottest) return false;
   await ctx.cache.setJson(key, ctx.now(), 24 * 3600);
-  const item = await ctx.feed.open(gameId, {
-    kind: 'escalation',
-    fallbackText: `Tempers flare over ${hottest.conflict.title}; the whole town holds its breath.`,
-    subject: { conflictId: hottest.conflict.id },
-    stateVersion: ctx.snapshot.version,
-  });
-  const result = await ctx.dispatcher.dispatch(
-    'tension.narrate_escalation',
+  await dispatchContent(
+    ctx,
     {
-      gameId,
-      stateVersion: ctx.snapshot.version,
-      contentId: item.id,
-      conflictId: hottest.conflict.id,
-      event: { type: score > 0.9 ? 'boiling_over' : 'escalation', score },
+      kind: 'escalation',
+      fallbackText: `Tempers flare over ${hottest.conflict.title}; the whole town holds its breath.`,
+      subject: { conflictId: hottest.conflict.id },
     },
-    ctx.scope,
+    'tension.narrate_escalation',
+    { conflictId: hottest.conflict.id, event: { type: score > 0.9 ? 'boiling_over' : 'escalation', score } },
   );
-  if (result.status !== 'accepted' && result.status !== 'deduplicated') await ctx.feed.fail(item.id);
   return true;
 }
 

@@ -1,7 +1,6 @@
 import type { TensionManifestationsOutput } from '../../gateway/index.js';
 import { CACHE_TTL, cacheKeys, type EscalationNarrative } from '../domain/cache-contract.js';
 import { TENSION_LEVELS, type TensionBundle, type TensionLevel } from '../domain/tension.js';
-import type { HandlerContext } from '../engine/handler-context.js';
 import { knownValue, type SlowPathTasks, type TaskContext } from '../workers.js';
 import { sceneTension } from './hot-path.js';
 
@@ -14,8 +13,7 @@ const SCENE_CAST = 6;
 
 /** The scene's tension by the same rules the hot path reads it with. */
 function currentTension(ctx: TaskContext) {
-  // sceneTension reads only the snapshot of its context.
-  return sceneTension({ snapshot: ctx.snapshot } as HandlerContext);
+  return sceneTension(ctx);
 }
 
 function describeTension(ctx: TaskContext, level: TensionLevel, score: number): Promise<TensionManifestationsOutput> {
