@@ -217,17 +217,22 @@ class ConflictTaskRunner {
     if (!snapshot) throw new PermanentTaskError(`game ${payload.gameId} does not exist`);
     const task = this.tasks[name] as SlowPathTask<N>;
     const outcome = await task(payload, new TaskContext(snapshot, this.deps, this.dispatcher, job, key));
-    if (outcome.status === 'written') {
-      const version = await this.deps.store.bumpVersion(payload.gameId);
-      await publish(this.deps.hub, { gameId: payload.gameId, kind: 'state', id: 'state', status: 'ready', origin: 'generated', version });
-    }
+    if (outcome.status === 'written') await this.announceChange(payload.gameId);
     return outcome;
+  }
+
+  /** A new version tells every reader (and the hot path's caches) that the game has moved on. */
+  private async announceChange(gameId: string): Promise<void> {
+    const version = await this.deps.store.bumpVersion(gameId);
+    await publish(this.deps.hub, { gameId, kind: 'state', id: 'state', status: 'ready', origin: 'generated', version });
   }
 
   private async settleOnFallback(gameId: string, contentId: string | undefined): Promise<void> {
     if (!contentId) return;
     const item = await this.deps.feed.fail(contentId);
-    if (item) await publish(this.deps.hub, { gameId, kind: item.kind, id: item.id, status: 'failed', origin: 'fallback', text: item.text });
+    if (!item) return;
+    await publish(this.deps.hub, { gameId, kind: item.kind, id: item.id, status: 'failed', origin: 'fallback', text: item.text });
+    await this.announceChange(gameId);
   }
 
   private async recordFailedPlan(

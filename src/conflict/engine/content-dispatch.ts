@@ -18,6 +18,7 @@ export async function dispatchContent<N extends TaskName>(
 ): Promise<boolean> {
   const gameId = ctx.snapshot.game.id;
   const opened = await ctx.feed.open(gameId, { ...item, stateVersion: ctx.snapshot.version });
+  ctx.snapshot.markChanged();
   const result = await ctx.dispatcher.dispatch(
     task,
     { ...payload, gameId, stateVersion: ctx.snapshot.version, contentId: opened.id } as TaskPayload<N>,

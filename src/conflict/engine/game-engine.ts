@@ -19,6 +19,7 @@ import { invalid, notFound, stale } from './game-errors.js';
 import type { ChoiceOutcome, ConflictView, GameApi, GameState, ScenarioSummary } from './game-state.js';
 import type { GameSnapshot, GameStore } from './game-store.js';
 import type { HandlerContext } from './handler-context.js';
+import { SnapshotCache } from './snapshot-cache.js';
 import { buildGameState, conflictView } from './state-view.js';
 import { ConflictSynthesizer } from './synthesizer.js';
 import { DispatchScope, type TaskDispatcher } from './task-dispatcher.js';
@@ -59,9 +60,11 @@ export class GameEngine implements GameApi {
   /** One request at a time per game in this process, so a game's snapshot has a single writer. */
   private readonly lanes = new Map<string, PQueue>();
   private readonly scenarios: Map<string, Scenario>;
+  private readonly snapshots: SnapshotCache;
 
   constructor(private readonly deps: GameEngineDependencies) {
     this.scenarios = new Map(deps.scenarios.map((s) => [s.id, s]));
+    this.snapshots = new SnapshotCache(deps.store, deps.cache);
   }
 
   async listScenarios(): Promise<ScenarioSummary[]> {
@@ -245,11 +248,18 @@ export class GameEngine implements GameApi {
    */
   private async request<T>(gameId: string, run: (ctx: HandlerContext) => Promise<T>): Promise<{ result: T; state: GameState }> {
     return this.lane(gameId).add(async () => {
-      const snapshot = await this.deps.store.loadSnapshot(gameId);
+      const snapshot = await this.snapshots.load(gameId);
       if (!snapshot) throw notFound('game');
+      const loadedAt = snapshot.version;
       const ctx = this.context(snapshot);
       const result = await run(ctx);
+      const changed = snapshot.hasChanges;
       await this.deps.store.saveSnapshot(snapshot);
+      // Our own save moved the version by one; if nothing else did, nothing new became claimable.
+      if (snapshot.readyActionsClaimedAt === loadedAt && snapshot.version === loadedAt + (changed ? 1 : 0)) {
+        snapshot.readyActionsClaimedAt = snapshot.version;
+      }
+      await this.snapshots.remember(snapshot);
       await this.awaitDispatched(ctx.scope);
       const refreshed = this.deps.mode === 'blocking' || this.deps.waitMs > 0 ? await this.reload(gameId, ctx) : ctx;
       const scenario = this.scenarios.get(snapshot.game.scenarioId)!;
@@ -272,7 +282,7 @@ export class GameEngine implements GameApi {
 
   /** After waiting for jobs, the stored game has moved on: read it again for the answer. */
   private async reload(gameId: string, previous: HandlerContext): Promise<HandlerContext> {
-    const snapshot = await this.deps.store.loadSnapshot(gameId);
+    const snapshot = await this.snapshots.load(gameId);
     return snapshot ? this.context(snapshot) : previous;
   }
 

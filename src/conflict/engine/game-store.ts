@@ -38,6 +38,7 @@ export interface GameRecord {
   seed: number;
   tokenHash: string;
   version: number;
+  entitiesVersion: number;
 }
 
 export interface NpcRecord {
@@ -65,11 +66,26 @@ export interface StakeholderRecord extends Stakeholder {
   profile: Record<string, unknown> | null;
 }
 
+export interface StoredSnapshot {
+  entitiesVersion: number;
+  readyActionsClaimedAt: number;
+  npcs: NpcRecord[];
+  conflicts: ConflictRecord[];
+  stakeholders: StakeholderRecord[];
+  flows: ConflictFlow[];
+  reputations: Array<[number, ReputationScores]>;
+}
+
 export class GameSnapshot {
   private readonly changedStakeholders = new Set<number>();
   private readonly changedFlows = new Set<number>();
   private readonly changedReputations = new Map<string, { npcId: number; type: ReputationType; score: number }>();
   private changes = 0;
+  /**
+   * The game version up to which every ready planned action has been claimed. The slow path bumps
+   * the version after each insert, so while the version has not moved there is nothing to claim.
+   */
+  readyActionsClaimedAt = -1;
 
   constructor(
     readonly game: GameRecord,
@@ -143,6 +159,32 @@ export class GameSnapshot {
     };
   }
 
+  /** Plain data for the snapshot cache; `fromStored` turns it back into a snapshot. */
+  toStored(): StoredSnapshot {
+    return {
+      entitiesVersion: this.game.entitiesVersion,
+      readyActionsClaimedAt: this.readyActionsClaimedAt,
+      npcs: [...this.npcs.values()],
+      conflicts: [...this.conflicts.values()],
+      stakeholders: [...this.stakeholders.values()],
+      flows: [...this.flows.values()],
+      reputations: [...this.reputations.entries()],
+    };
+  }
+
+  static fromStored(game: GameRecord, stored: StoredSnapshot): GameSnapshot {
+    const snapshot = new GameSnapshot(
+      game,
+      new Map(stored.npcs.map((npc) => [npc.id, npc])),
+      new Map(stored.conflicts.map((conflict) => [conflict.id, conflict])),
+      new Map(stored.stakeholders.map((stakeholder) => [stakeholder.id, stakeholder])),
+      new Map(stored.flows.map((flow) => [flow.conflictId, flow])),
+      new Map(stored.reputations),
+    );
+    snapshot.readyActionsClaimedAt = stored.readyActionsClaimedAt;
+    return snapshot;
+  }
+
   clearChanges(): void {
     this.changedStakeholders.clear();
     this.changedFlows.clear();
@@ -160,13 +202,20 @@ export class GameStore {
     return this.db.orm;
   }
 
-  async insertGame(game: Omit<GameRecord, 'version'>): Promise<void> {
-    await this.orm.insert(games).values({ ...game, version: 0 });
+  async insertGame(game: Omit<GameRecord, 'version' | 'entitiesVersion'>): Promise<void> {
+    await this.orm.insert(games).values({ ...game, version: 0, entitiesVersion: 0 });
   }
 
   async findGame(gameId: string): Promise<GameRecord | undefined> {
     const [row] = await this.orm
-      .select({ id: games.id, scenarioId: games.scenarioId, seed: games.seed, tokenHash: games.tokenHash, version: games.version })
+      .select({
+        id: games.id,
+        scenarioId: games.scenarioId,
+        seed: games.seed,
+        tokenHash: games.tokenHash,
+        version: games.version,
+        entitiesVersion: games.entitiesVersion,
+      })
       .from(games)
       .where(eq(games.id, gameId))
       .limit(1);
@@ -255,7 +304,12 @@ export class GameStore {
 
   async loadSnapshot(gameId: string): Promise<GameSnapshot | undefined> {
     const game = await this.findGame(gameId);
-    if (!game) return undefined;
+    return game ? this.loadEntities(game) : undefined;
+  }
+
+  /** The entities of a game whose row is already in hand (five indexed reads). */
+  async loadEntities(game: GameRecord): Promise<GameSnapshot> {
+    const gameId = game.id;
     const [npcRows, conflictRows, stakeholderRows, flowRows, reputationRows] = await Promise.all([
       this.orm.select().from(npcs).where(eq(npcs.gameId, gameId)).orderBy(npcs.id),
       this.orm.select().from(conflicts).where(eq(conflicts.gameId, gameId)).orderBy(conflicts.id),
@@ -299,9 +353,14 @@ export class GameStore {
         });
     }
     snapshot.clearChanges();
-    const version = await this.bumpVersion(gameId);
-    snapshot.game.version = version;
-    return version;
+    const [row] = await this.orm
+      .update(games)
+      .set({ version: sql`${games.version} + 1`, entitiesVersion: sql`${games.entitiesVersion} + 1`, updatedAt: new Date() })
+      .where(eq(games.id, gameId))
+      .returning({ version: games.version, entitiesVersion: games.entitiesVersion });
+    snapshot.game.version = row?.version ?? snapshot.game.version;
+    snapshot.game.entitiesVersion = row?.entitiesVersion ?? snapshot.game.entitiesVersion;
+    return snapshot.game.version;
   }
 
   async activeAlliances(gameId: string, npcId: number) {

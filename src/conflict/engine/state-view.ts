@@ -64,11 +64,7 @@ function npcViews(ctx: HandlerContext): NpcView[] {
 export async function buildGameState(ctx: HandlerContext, scenario: Scenario, degraded: boolean): Promise<GameState> {
   const { snapshot } = ctx;
   const gameId = snapshot.game.id;
-  const [content, canonRows, tension] = await Promise.all([
-    ctx.feed.recent(gameId),
-    ctx.store.canonRecordsOf(gameId),
-    tensionBundle(ctx, { dispatchOnMiss: false }),
-  ]);
+  const [{ content, canon }, tension] = await Promise.all([chronicle(ctx), tensionBundle(ctx, { dispatchOnMiss: false })]);
   const conflicts = [...snapshot.conflicts.keys()].map((id) => conflictView(ctx, id));
   const location = scenario.locations[0]!;
   return {
@@ -93,6 +89,24 @@ export async function buildGameState(ctx: HandlerContext, scenario: Scenario, de
         .map((c) => ({ id: c.id, title: c.title, phase: c.phase, stakeholders: c.stakeholders })),
     ),
     content,
+    canon,
+  };
+}
+
+const CHRONICLE_TTL_SECONDS = 300;
+
+/**
+ * The feed and the canon as of the game's current version. Everything that adds to either bumps
+ * the version, so the pair is cached under it and read from the database once per change.
+ */
+async function chronicle(ctx: HandlerContext): Promise<Pick<GameState, 'content' | 'canon'>> {
+  const gameId = ctx.snapshot.game.id;
+  const key = `game:${gameId}:chronicle:v${ctx.snapshot.version}`;
+  const cached = await ctx.cache.getJson<Pick<GameState, 'content' | 'canon'>>(key);
+  if (cached) return cached;
+  const [content, canonRows] = await Promise.all([ctx.feed.recent(gameId), ctx.store.canonRecordsOf(gameId)]);
+  const view = {
+    content,
     canon: canonRows.map((row) => ({
       conflictId: row.conflictId,
       name: row.name,
@@ -101,4 +115,6 @@ export async function buildGameState(ctx: HandlerContext, scenario: Scenario, de
       status: 'ready' as const,
     })),
   };
+  await ctx.cache.setJson(key, view, CHRONICLE_TTL_SECONDS);
+  return view;
 }

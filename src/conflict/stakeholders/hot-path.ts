@@ -200,11 +200,13 @@ export const stakeholdersHotPath: Subsystem<HandlerContext> = {
     async state_sync(_event: SystemEvent<'state_sync'>, ctx) {
       const present = ctx.snapshot.activeStakeholders();
       const effects: SystemEvent[] = [];
-      const claimed = await ctx.planned.claimReady({
-        gameId: ctx.snapshot.game.id,
-        stakeholderIds: present.map((s) => s.id),
-        limit: 10,
-      });
+      // Every slow-path insert bumps the version, so an unchanged version means nothing to claim.
+      const claimable = ctx.snapshot.readyActionsClaimedAt !== ctx.snapshot.version;
+      const claimed = claimable
+        ? await ctx.planned.claimReady({ gameId: ctx.snapshot.game.id, stakeholderIds: present.map((s) => s.id), limit: 10 })
+        : [];
+      // A full batch may have left more behind: claim again on the next sync.
+      if (claimable && claimed.length < 10) ctx.snapshot.readyActionsClaimedAt = ctx.snapshot.version;
       const served = new Set<number>();
       let stale = 0;
       for (const row of claimed) {
@@ -262,6 +264,7 @@ export const stakeholdersHotPath: Subsystem<HandlerContext> = {
           stateVersion: ctx.snapshot.version,
           origin: 'fallback',
         });
+        ctx.snapshot.markChanged();
       }
       return { data: { invalidated: true } };
     },

@@ -1,0 +1,1 @@
+ALTER TABLE "games" ADD COLUMN "entities_version" bigint DEFAULT 0 NOT NULL;
