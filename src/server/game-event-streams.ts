@@ -65,10 +65,11 @@ export class GameEventStreams {
   /** Streams `gameId`'s events to `response`, first replaying those after `lastEventId`. */
   open(gameId: string, response: ServerResponse, lastEventId?: string): void {
     const channel = this.channelFor(gameId);
+    // The connection ends with the stream, so server.close() has nothing left to wait on.
+    response.shouldKeepAlive = false;
     response.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache, no-transform',
-      connection: 'keep-alive',
       'x-accel-buffering': 'no',
     });
     response.write(`retry: ${RETRY_MS}\n: connected\n\n`);
@@ -115,17 +116,21 @@ export class GameEventStreams {
     const frame = `id: ${id}\nevent: ${sseEventName(event.kind)}\ndata: ${JSON.stringify(event)}\n\n`;
     channel.events.push({ id, frame });
     if (channel.events.length > this.options.replayBuffer) channel.events.shift();
-    for (const response of channel.clients) this.write(response, frame);
+    for (const response of channel.clients) {
+      // Detached at once: the socket's 'close' may come a while after destroy().
+      if (!this.write(response, frame)) channel.clients.delete(response);
+    }
   }
 
-  private write(response: ServerResponse, chunk: string): void {
+  /** False when the client was too slow and has been dropped; EventSource reconnects and replays. */
+  private write(response: ServerResponse, chunk: string): boolean {
     if (response.writableLength > this.options.maxBufferedBytes) {
       log.warn({ buffered: response.writableLength }, 'dropping a live-update client that cannot keep up');
-      // The close handler detaches it; EventSource reconnects and replays from its last id.
       response.destroy();
-      return;
+      return false;
     }
     response.write(chunk);
+    return true;
   }
 
   private retireWhenIdle(gameId: string, channel: GameChannel): void {

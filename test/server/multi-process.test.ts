@@ -1,0 +1,281 @@
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { pollUntil, spawnNyx, type NyxProcess } from '../support/processes.js';
+import { createTestDatabase, describeWithServices, redisUrl } from '../support/services.js';
+
+/**
+ * "Placement does not matter", with real processes: two web servers without workers and one worker
+ * process share PostgreSQL and Redis. A choice made on server A is written up by the worker, and the
+ * content event reaches a stream opened on server B.
+ */
+
+const STEP_MS = 60_000;
+const TEST_MS = 120_000;
+/** A Redis database number of its own, so FLUSHDB here never touches another suite's keys. */
+const REDIS_DB = 11;
+
+interface SseEvent {
+  event: string;
+  id?: string;
+  data: string;
+}
+
+/** A Server-Sent Events stream read with fetch, parsed into events as they arrive. */
+class SseStream {
+  readonly events: SseEvent[] = [];
+  private readonly abort = new AbortController();
+  private readonly waiters = new Set<() => void>();
+  private comments: string[] = [];
+  private ended = false;
+
+  static async open(url: string): Promise<SseStream> {
+    const stream = new SseStream();
+    const response = await fetch(url, { headers: { accept: 'text/event-stream' }, signal: stream.abort.signal });
+    if (response.status !== 200 || !response.body) throw new Error(`SSE ${url}: status ${response.status}`);
+    expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    void stream.pump(response.body);
+    return stream;
+  }
+
+  /** Resolves once `matches` holds for something received; rejects after `timeoutMs`. */
+  waitFor<T>(what: string, find: () => T | undefined, timeoutMs: number): Promise<T> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        const found = find();
+        if (found !== undefined) return settle(() => resolve(found));
+        if (this.ended) settle(() => reject(new Error(`SSE stream ended before ${what}; got ${this.describe()}`)));
+      };
+      const timer = setTimeout(() => settle(() => reject(new Error(`no ${what} within ${timeoutMs} ms; got ${this.describe()}`))), timeoutMs);
+      const settle = (done: () => void) => {
+        clearTimeout(timer);
+        this.waiters.delete(check);
+        done();
+      };
+      this.waiters.add(check);
+      check();
+    });
+  }
+
+  connected(timeoutMs: number): Promise<true> {
+    return this.waitFor('": connected" comment', () => (this.comments.includes('connected') ? true : undefined), timeoutMs);
+  }
+
+  close(): void {
+    this.abort.abort();
+  }
+
+  private describe(): string {
+    return JSON.stringify(this.events.map((e) => `${e.event} ${e.data.slice(0, 160)}`));
+  }
+
+  private async pump(body: ReadableStream<Uint8Array>): Promise<void> {
+    const reader = body.getReader();
+    const decoder = new TextDecoder();
+    let buffer = '';
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buffer += decoder.decode(value, { stream: true }).replace(/\r\n?/g, '\n');
+        let end: number;
+        while ((end = buffer.indexOf('\n\n')) >= 0) {
+          this.parse(buffer.slice(0, end));
+          buffer = buffer.slice(end + 2);
+        }
+        for (const waiter of [...this.waiters]) waiter();
+      }
+    } catch {
+      // Aborted by close(), or the server went away: waiters learn below.
+    } finally {
+      this.ended = true;
+      for (const waiter of [...this.waiters]) waiter();
+    }
+  }
+
+  private parse(block: string): void {
+    let event = 'message';
+    let id: string | undefined;
+    const data: string[] = [];
+    for (const line of block.split('\n')) {
+      if (line.startsWith(':')) {
+        this.comments.push(line.slice(1).trim());
+        continue;
+      }
+      const colon = line.indexOf(':');
+      const field = colon < 0 ? line : line.slice(0, colon);
+      const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
+      if (field === 'event') event = value;
+      else if (field === 'id') id = value;
+      else if (field === 'data') data.push(value);
+    }
+    if (data.length > 0) this.events.push({ event, data: data.join('\n'), ...(id !== undefined ? { id } : {}) });
+  }
+}
+
+interface ContentItem {
+  id: string;
+  kind: string;
+  status: string;
+  origin: string;
+  text?: string;
+}
+
+interface GameStateBody {
+  version: number;
+  choices: { id: string; label: string; type: string }[];
+  content: ContentItem[];
+}
+
+async function json<T>(response: Response, status: number): Promise<T> {
+  const text = await response.text();
+  if (response.status !== status) throw new Error(`${response.url}: expected ${status}, got ${response.status}: ${text}`);
+  return JSON.parse(text) as T;
+}
+
+describeWithServices('multi-process: two web servers and a worker process', ['redis', 'postgres'], () => {
+  let database: Awaited<ReturnType<typeof createTestDatabase>> | undefined;
+  let sharedRedisUrl = '';
+  const processes: NyxProcess[] = [];
+  const streams: SseStream[] = [];
+  let serverA = '';
+  let serverB = '';
+
+  const flushRedisDb = async () => {
+    const redis = new Redis(sharedRedisUrl, { maxRetriesPerRequest: 2, lazyConnect: true });
+    try {
+      await redis.connect();
+      await redis.flushdb();
+    } finally {
+      redis.disconnect();
+    }
+  };
+
+  beforeAll(async () => {
+    const url = new URL(redisUrl!);
+    url.pathname = `/${REDIS_DB}`;
+    sharedRedisUrl = url.toString();
+    await flushRedisDb();
+    database = await createTestDatabase();
+
+    const env = {
+      REDIS_URL: sharedRedisUrl,
+      DATABASE_URL: database.url,
+      LLM_SIM_LATENCY_MS: '200-400',
+      LOG_LEVEL: 'warn',
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DISABLE_LLM_IN_HOT_PATH: '1',
+    };
+
+    // Migrate once up front, so three processes starting together never race to create the schema.
+    const migrate = spawnNyx('migrate', ['migrate'], env);
+    processes.push(migrate);
+    const migrated = await Promise.race([migrate.exited, new Promise((resolve) => setTimeout(resolve, STEP_MS, 'timeout'))]);
+    if (migrated !== 0) throw new Error(`nyx migrate: ${migrated}\n${migrate.output()}`);
+
+    const a = spawnNyx('serve A', ['serve', '--workers', '0'], env);
+    const b = spawnNyx('serve B', ['serve', '--workers', '0'], env);
+    const worker = spawnNyx('worker', ['worker'], env);
+    processes.push(a, b, worker);
+    const running = /Nyx is running: (http:\/\/127\.0\.0\.1:\d+)\//;
+    const [matchA, matchB] = await Promise.all([
+      a.waitForOutput(running, STEP_MS),
+      b.waitForOutput(running, STEP_MS),
+      worker.waitForOutput(/Nyx worker running/, STEP_MS),
+    ]);
+    serverA = matchA[1]!;
+    serverB = matchB[1]!;
+    expect(serverA).not.toBe(serverB);
+  }, TEST_MS + STEP_MS);
+
+  afterAll(async () => {
+    for (const stream of streams) stream.close();
+    await Promise.allSettled(processes.map((p) => p.stop('SIGKILL', 15_000)));
+    await Promise.allSettled([database?.drop(), sharedRedisUrl ? flushRedisDb() : undefined]);
+  }, TEST_MS);
+
+  it('both web servers are ready', async () => {
+    for (const server of [serverA, serverB]) {
+      const response = await pollUntil(`${server}/readyz`, () => fetch(`${server}/readyz`), (r) => r.status === 200, STEP_MS, 500);
+      expect(response.status).toBe(200);
+      const health = await fetch(`${server}/healthz`);
+      expect(health.status).toBe(200);
+    }
+  }, TEST_MS);
+
+  it('a choice made on server A is written by the worker and streamed live on server B', async () => {
+    const created = await json<{ gameId: string; token: string; state: GameStateBody }>(
+      await fetch(`${serverA}/api/games`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ scenario: 'harbour-dock-rights', seed: 5 }),
+      }),
+      201,
+    );
+    const { gameId, token } = created;
+    const auth = { authorization: `Bearer ${token}` };
+
+    // Server B knows the game from the shared database.
+    const onB = await json<GameStateBody>(await fetch(`${serverB}/api/games/${gameId}/state`, { headers: auth }), 200);
+    expect(onB.version).toBeGreaterThanOrEqual(created.state.version);
+
+    const stream = await SseStream.open(`${serverB}/api/games/${gameId}/events?token=${encodeURIComponent(token)}`);
+    streams.push(stream);
+    await stream.connected(STEP_MS);
+
+    const confront = created.state.choices.find((c) => c.type === 'confrontational');
+    expect(confront, `choices: ${JSON.stringify(created.state.choices)}`).toBeDefined();
+    const started = Date.now();
+    const chosen = await json<{ outcome: unknown; state: GameStateBody }>(
+      await fetch(`${serverA}/api/games/${gameId}/choices`, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json' },
+        body: JSON.stringify({ choiceId: confront!.id }),
+      }),
+      200,
+    );
+    // The hot path answers without waiting for a model (generous bound: a loaded 2-core machine).
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(chosen.outcome).toBeTruthy();
+    const dispatched = chosen.state.content.filter((item) => item.kind === 'reaction');
+    expect(dispatched.length, `content: ${JSON.stringify(chosen.state.content)}`).toBeGreaterThan(0);
+    expect(dispatched.some((item) => item.status === 'generating')).toBe(true);
+
+    // No web process runs workers: only the worker process can write this, and only Redis
+    // pub/sub can carry it to server B.
+    const landed = await stream.waitFor(
+      'ready, generated reaction content event on server B',
+      () =>
+        stream.events
+          .filter((e) => e.event === 'content')
+          .map((e) => JSON.parse(e.data) as ContentItem & { gameId: string })
+          .find((e) => e.kind === 'reaction' && e.status === 'ready' && e.origin === 'generated'),
+      STEP_MS,
+    );
+    expect(landed.gameId).toBe(gameId);
+    expect(dispatched.map((item) => item.id)).toContain(landed.id);
+    expect(typeof landed.text === 'string' && landed.text.length > 0).toBe(true);
+
+    // Either server now reads the generated text from the shared store.
+    for (const server of [serverA, serverB]) {
+      const state = await pollUntil(
+        `${server} state shows the reaction ready`,
+        () => fetch(`${server}/api/games/${gameId}/state`, { headers: auth }).then((r) => json<GameStateBody>(r, 200)),
+        (s) => s.content.some((item) => item.id === landed.id && item.status === 'ready' && item.origin === 'generated'),
+        STEP_MS,
+        500,
+      );
+      expect(state.content.find((item) => item.id === landed.id)?.text).toBe(landed.text);
+    }
+    stream.close();
+  }, TEST_MS);
+
+  it('every process exits on SIGTERM', async () => {
+    for (const stream of streams) stream.close();
+    const live = processes.filter((p) => p.name !== 'migrate');
+    const codes = await Promise.all(live.map((p) => p.stop('SIGTERM', 30_000)));
+    for (const [i, code] of codes.entries()) {
+      expect(code, `${live[i]!.name} exit:\n${live[i]!.output()}`).toBe(0);
+    }
+  }, TEST_MS);
+});
