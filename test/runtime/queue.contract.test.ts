@@ -45,7 +45,8 @@ function queueContract(makeQueue: (concurrency: number) => TaskQueue): void {
     queue.defineTask('warm-up', { payload: anything, handler: async () => undefined });
     await queue.startWorkers();
     // The first command on a fresh connection also loads BullMQ's scripts: time a steady-state dispatch.
-    await queue.dispatch('warm-up', {});
+    const warmUp = await queue.dispatch('warm-up', {});
+    if (warmUp.status === 'accepted') await queue.waitForJob(warmUp.jobId, 5_000);
     const active = collect(queue, 'active');
 
     const started = performance.now();
