@@ -1,0 +1,206 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Nyx } from '../../src/app/nyx.js';
+import { choicesFor, isWellFormedChoiceId } from '../../src/conflict/engine/choices.js';
+import { EngineHealth } from '../../src/conflict/engine/engine-health.js';
+import { systemEvent } from '../../src/conflict/engine/events.js';
+import { ConflictSynthesizer } from '../../src/conflict/engine/synthesizer.js';
+import { TaskDispatcher } from '../../src/conflict/engine/task-dispatcher.js';
+import { decisionContextHash } from '../../src/conflict/stakeholders/rules.js';
+import { cacheKeys } from '../../src/conflict/domain/cache-contract.js';
+import { declareConflictTasks } from '../../src/conflict/tasks/declare.js';
+import { metrics } from '../../src/observability/metrics.js';
+import { InProcessQueue } from '../../src/runtime/queue/in-process-queue.js';
+import type { QueueCounts, TaskQueue } from '../../src/runtime/queue/task-queue.js';
+import { startTestNyx } from '../support/nyx-harness.js';
+
+describe('ConflictSynthesizer', () => {
+  it('runs side effects most urgent first, and one failing handler does not stop the others', async () => {
+    const seen: string[] = [];
+    const synthesizer = new ConflictSynthesizer<null>([
+      {
+        name: 'flow',
+        handlers: {
+          player_choice: async (event) => {
+            seen.push(`flow:${event.type}`);
+            return {
+              sideEffects: [
+                systemEvent('tension_changed', 'g', { score: 0.5, previousScore: 0.2 }, { priority: 5 }),
+                systemEvent('edge_case_detected', 'g', { kind: 'stakeholder_breaking_point', stakeholderId: 1, conflictId: 1 }, { priority: 2 }),
+                systemEvent('phase_transition', 'g', { conflictId: 1, fromPhase: 'rising', toPhase: 'confrontation', transitionType: 'natural' }, { priority: 4 }),
+              ],
+            };
+          },
+          tension_changed: async (event) => void seen.push(`flow:${event.type}`),
+          edge_case_detected: async (event) => void seen.push(`flow:${event.type}`),
+          phase_transition: async (event) => void seen.push(`flow:${event.type}`),
+        },
+      },
+      {
+        name: 'social',
+        handlers: {
+          player_choice: async () => {
+            throw new Error('boom');
+          },
+        },
+      },
+      { name: 'canon', handlers: { player_choice: async (event) => ({ data: { saw: event.type } }) } },
+    ]);
+    const records = await synthesizer.emit(systemEvent('player_choice', 'g', { choiceId: 'c', label: 'l', choiceType: 'observe' }), null);
+    expect(seen).toEqual(['flow:player_choice', 'flow:edge_case_detected', 'flow:phase_transition', 'flow:tension_changed']);
+    expect(records[0]!.failures.social).toBe('boom');
+    expect(records[0]!.responses.canon).toEqual({ saw: 'player_choice' });
+  });
+
+  it('times every handler as its own hot-path operation', async () => {
+    const synthesizer = new ConflictSynthesizer<null>([{ name: 'tension', handlers: { state_sync: async () => undefined } }]);
+    await synthesizer.emit(systemEvent('state_sync', 'g', {}), null);
+    const histogram = await metrics.hotPathDuration.get();
+    expect(histogram.values.some((v) => v.labels.operation === 'tension.state_sync')).toBe(true);
+  });
+});
+
+describe('choices', () => {
+  const conflict = {
+    id: 7,
+    title: 'The Dock Rights',
+    phase: 'rising',
+    stakeholders: [
+      { npcId: 1, name: 'Maren', role: 'defender' },
+      { npcId: 2, name: 'Lisbet', role: 'instigator' },
+    ],
+  };
+
+  it('offers confrontation with the agitator and support for the other side, with stable ids', () => {
+    const choices = choicesFor([conflict]);
+    expect(choices.find((c) => c.type === 'confrontational')).toMatchObject({ targetNpcId: 2, conflictId: 7 });
+    expect(choices.find((c) => c.type === 'supportive')).toMatchObject({ targetNpcId: 1 });
+    expect(choices.at(-1)!.type).toBe('observe');
+    expect(choicesFor([conflict]).map((c) => c.id)).toEqual(choices.map((c) => c.id));
+    expect(choices.every((c) => isWellFormedChoiceId(c.id))).toBe(true);
+  });
+
+  it('gives a choice a new id once the situation it answered has moved on', () => {
+    const before = choicesFor([conflict]).find((c) => c.type === 'confrontational')!;
+    const after = choicesFor([{ ...conflict, phase: 'confrontation' }]).find((c) => c.type === 'confrontational')!;
+    expect(after.id).not.toBe(before.id);
+    expect(isWellFormedChoiceId('hello')).toBe(false);
+  });
+});
+
+describe('graceful degradation', () => {
+  const fakeQueue = (counts: Partial<QueueCounts>) => {
+    const queue = new InProcessQueue({ concurrency: 1, attempts: 1, backoff: { delayMs: 1, factor: 1 } });
+    const withCounts = Object.assign(queue, {
+      counts: async () => ({ waiting: 0, active: 0, delayed: 0, failed: 0, completed: 0, ...counts }),
+    });
+    return withCounts as TaskQueue;
+  };
+
+  it('enters degraded mode over the backlog threshold, skips non-critical tasks, keeps reactions, and recovers', async () => {
+    let backlog = 150;
+    const queue = fakeQueue({});
+    queue.counts = async () => ({ waiting: backlog, active: 0, delayed: 0, failed: 0, completed: 0 });
+    declareConflictTasks(queue);
+    const health = new EngineHealth(queue, { queueDepth: 100, failureRate: 0.5 });
+    await health.sample();
+    expect(health.degraded).toBe(true);
+
+    const dispatcher = new TaskDispatcher(queue, health);
+    const narration = await dispatcher.dispatch('flow.narrate_phase_transition', {
+      gameId: 'g',
+      stateVersion: 1,
+      conflictId: 1,
+      fromPhase: 'seeds',
+      toPhase: 'emerging',
+    });
+    expect(narration).toEqual({ status: 'skipped', reason: 'degraded' });
+
+    backlog = 70; // under the threshold but above half of it: still degraded (hysteresis)
+    await health.sample();
+    expect(health.degraded).toBe(true);
+    backlog = 10;
+    await health.sample();
+    expect(health.degraded).toBe(false);
+    health.stop();
+    await queue.close();
+  });
+});
+
+describe('engine rules over a running game', () => {
+  let nyx: Nyx;
+  let stop: () => Promise<void>;
+  beforeAll(async () => {
+    // A 10 s model: nothing the hot path does may wait for it.
+    ({ nyx, stop } = await startTestNyx('embedded', { LLM_SIM_LATENCY_MS: '10000' }));
+  });
+  afterAll(async () => stop?.());
+
+  it('answers every game operation in milliseconds while every task takes 10 s', async () => {
+    const timed = async <T>(work: () => Promise<T>) => {
+      const started = performance.now();
+      const value = await work();
+      return { value, ms: performance.now() - started };
+    };
+    const created = await timed(() => nyx.engine.createGame({ scenario: 'harbour-dock-rights', seed: 9 }));
+    const { gameId, state } = created.value;
+    const sync = await timed(() => nyx.engine.getState(gameId));
+    const choice = await timed(() => nyx.engine.makeChoice(gameId, state.choices.find((c) => c.type === 'escalating')!.id));
+    const [a, b] = state.scene.npcs;
+    const conflict = await timed(() => nyx.engine.createConflict(gameId, { type: 'urgent crisis', npcIds: [a!.id, b!.id] }));
+    const resolved = await timed(() =>
+      nyx.engine.resolveConflict(gameId, conflict.value.conflict.id, { outcome: 'settled', winnerNpcIds: [a!.id] }),
+    );
+    // Generous bounds for a loaded machine; `npm run bench` measures the real figures.
+    for (const { ms } of [created, sync, choice, conflict, resolved]) expect(ms).toBeLessThan(3_000);
+    expect((await nyx.queue.counts()).active + (await nyx.queue.counts()).waiting).toBeGreaterThan(0);
+  });
+
+  it('never serves a planned action made for a superseded context', async () => {
+    const { gameId, state } = await nyx.engine.createGame({ scenario: 'village-well', seed: 2 });
+    const conflict = state.conflicts[0]!;
+    const stakeholder = conflict.stakeholders[0]!;
+    const current = decisionContextHash({ id: stakeholder.id, conflictId: conflict.id }, conflict.phase);
+    const stale = decisionContextHash({ id: stakeholder.id, conflictId: conflict.id }, 'climax');
+    const write = async (contextHash: string, description: string) => {
+      await nyx.planned.insert({
+        gameId,
+        stakeholderId: stakeholder.id,
+        conflictId: conflict.id,
+        kind: 'action',
+        payload: { action_type: 'observant', description, success_probability: 0.5, text: description },
+        contextHash,
+      });
+      await nyx.store.bumpVersion(gameId); // as the slow path does after every write
+    };
+    await write(stale, 'An old plan for a climax that never came');
+    await write(current, 'A plan that still fits');
+    const synced = await nyx.engine.getState(gameId);
+    const texts = synced.content.filter((c) => c.kind === 'action').map((c) => c.text);
+    expect(texts).toContain('A plan that still fits');
+    expect(texts).not.toContain('An old plan for a climax that never came');
+    const again = await nyx.engine.getState(gameId);
+    expect(again.content.filter((c) => c.text === 'A plan that still fits')).toHaveLength(1);
+  });
+
+  it('invalidates scene bundles when a conflict changes phase', async () => {
+    const { gameId, state } = await nyx.engine.createGame({ scenario: 'village-well', seed: 4 });
+    const label = cacheKeys.socialBundleLabel(gameId);
+    const before = await nyx.cache.version(label);
+    const conflict = state.conflicts[0]!;
+    await nyx.engine.resolveConflict(gameId, conflict.id, { outcome: 'the well is shared' });
+    expect(await nyx.cache.version(label)).toBeGreaterThan(before);
+  });
+
+  it('keeps one writer per game: concurrent choices and syncs all land', async () => {
+    const { gameId, state } = await nyx.engine.createGame({ scenario: 'village-well', seed: 5 });
+    const support = state.choices.find((c) => c.type === 'supportive')!;
+    const [first, , second] = await Promise.all([
+      nyx.engine.makeChoice(gameId, support.id),
+      nyx.engine.getState(gameId),
+      nyx.engine.makeChoice(gameId, support.id),
+    ]);
+    // Serialized, each choice saw the other's save: two distinct versions, both past the start.
+    expect(first.state.version).toBeGreaterThan(state.version);
+    expect(second.state.version).toBeGreaterThan(first.state.version);
+  });
+});
