@@ -65,6 +65,11 @@ const log = logger.child({ module: 'nyx' });
 
 /** How often a worker process expires stale planned actions and deletes old consumed ones. */
 const MAINTENANCE_EVERY_MS = 10 * 60_000;
+/**
+ * A feed item still `generating` after this long lost its job (a crash, a queue that died with the
+ * process): it is settled on its fallback so the player is not left waiting on it forever.
+ */
+const ABANDONED_CONTENT_MS = 15 * 60_000;
 const REDIS_READY_TIMEOUT_MS = 5_000;
 
 async function withinTimeout(ready: Promise<void>, what: string): Promise<void> {
@@ -149,11 +154,15 @@ export async function startNyx(config: Config, options: NyxOptions): Promise<Nyx
       cache,
       hub,
       idempotency,
+      // A task makes at most two model calls (one repair), each bounded by LLM_TIMEOUT_MS.
+      taskTimeoutMs: config.llm.timeoutMs * 2 + 5_000,
+      idempotencyTtlSeconds: config.idempotencyTtlSeconds,
     });
     await queue.startWorkers();
     maintenance = setInterval(() => {
-      void Promise.all([planned.expirePastDue(), planned.cleanup(24)]).catch((error: unknown) =>
-        log.warn({ err: error }, 'planned-action maintenance failed'),
+      const abandonedBefore = new Date(Date.now() - ABANDONED_CONTENT_MS);
+      void Promise.all([planned.expirePastDue(), planned.cleanup(24), feed.failAbandoned(abandonedBefore)]).catch((error: unknown) =>
+        log.warn({ err: error }, 'maintenance failed'),
       );
     }, MAINTENANCE_EVERY_MS);
     maintenance.unref();

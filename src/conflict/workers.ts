@@ -38,6 +38,8 @@ export interface ConflictWorkerDeps {
   idempotency: IdempotencyGuard;
   /** Per-attempt limit of every conflict task; the queue retries an attempt that runs past it. */
   taskTimeoutMs?: number;
+  /** IDEMPOTENCY_TTL_S: how long a finished task blocks an identical rerun. */
+  idempotencyTtlSeconds?: number;
 }
 
 /** What a task reports: it wrote something the game reads, or its request no longer applies. */
@@ -46,7 +48,7 @@ export type TaskOutcome = { status: 'written' } | { status: 'stale'; reason: str
 export type SlowPathTask<N extends TaskName> = (payload: ParsedTaskPayload<N>, ctx: TaskContext) => Promise<TaskOutcome>;
 export type SlowPathTasks<N extends TaskName> = { [K in N]: SlowPathTask<K> };
 
-/** §5: a finished task keeps its key for an hour, so a replayed job does not generate twice. */
+/** §5: by default a finished task keeps its key for an hour, so a replayed job does not generate twice. */
 const IDEMPOTENCY_TTL_SECONDS = 3600;
 
 const log = logger.child({ module: 'conflict-workers' });
@@ -161,17 +163,18 @@ async function publish(hub: ContentHub, event: ContentEvent): Promise<void> {
 export function idempotencyKey<N extends TaskName>(name: N, payload: ParsedTaskPayload<N>): string {
   const contract = taskContracts[name];
   const base = (contract.dedupe as (p: ParsedTaskPayload<N>) => string)(payload);
-  const fields = payload as { cacheVersion?: number; contextHash?: string; stateVersion: number };
+  const fields = payload as { cacheVersion?: number; contextHash?: string; stateVersion: number; contentId?: string };
   const cacheVersion = fields.cacheVersion === undefined ? '' : `:v${fields.cacheVersion}`;
   const request = contract.dedupeMode === 'latest' ? `:${fields.contextHash}:s${fields.stateVersion}` : '';
-  return `${base}${cacheVersion}${request}`;
+  // Each feed item is its own piece of work: the same gossip asked for twice fills two items.
+  const item = fields.contentId === undefined ? '' : `:${fields.contentId}`;
+  return `${base}${cacheVersion}${request}${item}`;
 }
 
-/** How long a finished run blocks a repeat: an hour (§5), or less when its result expires sooner. */
-function idempotencyTtlSeconds(name: TaskName): number {
+/** How long a finished run blocks a repeat: IDEMPOTENCY_TTL_S, or less when its result expires sooner. */
+function idempotencyTtlSeconds(name: TaskName, configured: number): number {
   const contract = taskContracts[name];
-  const resultTtl = 'resultTtlSeconds' in contract ? contract.resultTtlSeconds : IDEMPOTENCY_TTL_SECONDS;
-  return Math.min(IDEMPOTENCY_TTL_SECONDS, resultTtl);
+  return 'resultTtlSeconds' in contract ? Math.min(configured, contract.resultTtlSeconds) : configured;
 }
 
 class ConflictTaskRunner {
@@ -189,7 +192,12 @@ class ConflictTaskRunner {
     this.started.set(job.jobId, startedAt);
     await this.publishJob(name, payload, job.jobId, { status: 'generating', startedAt });
     const key = idempotencyKey(name, payload);
-    const guarded = await this.deps.idempotency.run(key, () => this.runTask(name, payload, job, key), idempotencyTtlSeconds(name));
+    const guarded = await this.deps.idempotency.run(
+      key,
+      () => this.runTask(name, payload, job, key),
+      idempotencyTtlSeconds(name, this.deps.idempotencyTtlSeconds ?? IDEMPOTENCY_TTL_SECONDS),
+      job.jobId,
+    );
     // A duplicate writes nothing, so an item opened for it would otherwise wait forever.
     if (!guarded.ran) await this.settleOnFallback(payload.gameId, payload.contentId);
     const outcome = guarded.ran ? guarded.value : ({ status: 'duplicate' } as const);

@@ -191,6 +191,14 @@ describe('engine rules over a running game', () => {
     expect(await nyx.cache.version(label)).toBeGreaterThan(before);
   });
 
+  it('settles feed items whose job was lost on their fallback', async () => {
+    const { gameId } = await nyx.engine.createGame({ scenario: 'village-well', seed: 6 });
+    const orphan = await nyx.feed.open(gameId, { kind: 'gossip', fallbackText: 'Something was said', stateVersion: 0 });
+    expect(await nyx.feed.failAbandoned(new Date(Date.now() - 60_000))).toBe(0);
+    expect(await nyx.feed.failAbandoned(new Date(Date.now() + 1_000))).toBeGreaterThan(0);
+    expect(await nyx.feed.find(orphan.id)).toMatchObject({ status: 'failed', origin: 'fallback', text: 'Something was said' });
+  });
+
   it('keeps one writer per game: concurrent choices and syncs all land', async () => {
     const { gameId, state } = await nyx.engine.createGame({ scenario: 'village-well', seed: 5 });
     const support = state.choices.find((c) => c.type === 'supportive')!;

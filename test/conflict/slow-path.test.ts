@@ -259,21 +259,34 @@ describe('stakeholder tasks', () => {
     expect(events.find((e) => e.kind === 'job' && e.status === 'failed')!.error).toContain('model down');
   });
 
-  it('the idempotency guard runs a dedupe key once; the duplicate’s item falls back instead of waiting forever', async () => {
+  it('the idempotency guard runs a replayed job once and leaves its item as the first run wrote it', async () => {
+    let modelCalls = 0;
+    const { run } = await startWorkers(interceptedGateway(() => void modelCalls++));
+    const game = await createGame();
+    const item = await openItem(game, 'reaction');
+
+    const once = await run('stakeholders.generate_reaction', reactionPayload(game, item.id));
+    const again = await run('stakeholders.generate_reaction', reactionPayload(game, item.id));
+
+    expect(once.outcome).toMatchObject({ status: 'completed', result: { status: 'written' } });
+    expect(again.outcome).toMatchObject({ status: 'completed', result: { status: 'duplicate' } });
+    expect(modelCalls).toBe(1);
+    expect(await plannedRows(game.gameId)).toHaveLength(1);
+    expect(await feed.find(item.id)).toMatchObject({ status: 'ready', origin: 'generated' });
+  });
+
+  it('the same request for two feed items fills both: each item is its own piece of work', async () => {
     let modelCalls = 0;
     const { run } = await startWorkers(interceptedGateway(() => void modelCalls++));
     const game = await createGame();
     const first = await openItem(game, 'reaction');
     const second = await openItem(game, 'reaction');
 
-    const once = await run('stakeholders.generate_reaction', reactionPayload(game, first.id));
-    const again = await run('stakeholders.generate_reaction', reactionPayload(game, second.id));
+    await run('stakeholders.generate_reaction', reactionPayload(game, first.id));
+    await run('stakeholders.generate_reaction', reactionPayload(game, second.id));
 
-    expect(once.outcome).toMatchObject({ status: 'completed', result: { status: 'written' } });
-    expect(again.outcome).toMatchObject({ status: 'completed', result: { status: 'duplicate' } });
-    expect(modelCalls).toBe(1);
-    expect(await plannedRows(game.gameId)).toHaveLength(1);
-    expect(await feed.find(second.id)).toMatchObject({ status: 'failed', origin: 'fallback' });
+    expect(modelCalls).toBe(2);
+    expect(await feed.find(second.id)).toMatchObject({ status: 'ready', origin: 'generated' });
   });
 
   it('a new decision request at a newer state version is not a duplicate of the last one', async () => {

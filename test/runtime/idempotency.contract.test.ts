@@ -65,6 +65,14 @@ for (const backend of backends) {
       expect(runs).toBe(1);
     });
 
+    it('lets the owner that holds a key run again (a job handed back after its worker died), no one else', async () => {
+      const crashed = new Promise<never>(() => {}); // the first worker dies mid-task: its run never settles
+      void guard.run('reaction:7:evt', () => crashed, 60, 'job-1');
+      await sleep(20);
+      expect(await guard.run('reaction:7:evt', async () => 'other job', 60, 'job-2')).toEqual({ ran: false, reason: 'duplicate' });
+      expect(await guard.run('reaction:7:evt', async () => 'redelivered', 60, 'job-1')).toEqual({ ran: true, value: 'redelivered' });
+    });
+
     it('keeps different keys independent', async () => {
       expect((await guard.run('beat:1', async () => 'one')).ran).toBe(true);
       expect((await guard.run('beat:2', async () => 'two')).ran).toBe(true);

@@ -55,8 +55,6 @@ export const cacheKeys = {
   canonRecord: (gameId: string, conflictId: number) => `${game(gameId)}:canon:conflict:${conflictId}`,
   canonReferences: (gameId: string, conflictId: number) => `${game(gameId)}:canon:references:${conflictId}`,
   loreCheck: (gameId: string, category: string, hash: string) => `${game(gameId)}:lore_check:${category}:${hash}`,
-  /** Everything a game owns in the cache, for deleteKeys when a game is dropped. */
-  all: (gameId: string) => `${game(gameId)}:*`,
 };
 
 export interface TransitionNarrative {

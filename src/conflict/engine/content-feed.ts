@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { and, desc, eq } from 'drizzle-orm';
+import { and, desc, eq, lt } from 'drizzle-orm';
 import type { Database } from '../../runtime/db/database.js';
 import { contentItems } from '../../runtime/db/schema/index.js';
 import type { ContentItemView, ContentKind, ContentStatus } from './game-state.js';
@@ -70,6 +70,16 @@ export class ContentFeed {
   /** Leaves the item on its fallback, for good. */
   async fail(id: string): Promise<ContentItemView | undefined> {
     return this.settle(id, { status: 'failed', origin: 'fallback' });
+  }
+
+  /** Settles every item still generating since before `before` on its fallback; returns how many. */
+  async failAbandoned(before: Date): Promise<number> {
+    const rows = await this.db.orm
+      .update(contentItems)
+      .set({ status: 'failed', origin: 'fallback', updatedAt: new Date() })
+      .where(and(eq(contentItems.status, 'generating'), lt(contentItems.createdAt, before)))
+      .returning({ id: contentItems.id });
+    return rows.length;
   }
 
   /** Removes an item nobody will fill (its job was a duplicate of one already writing it). */

@@ -4,9 +4,10 @@ import { GameSnapshot as Snapshot } from './game-store.js';
 
 /**
  * Read-through cache of a game's entities, so a request costs one indexed read of the game row
- * instead of six. Only the hot path changes entities, and every such save bumps the game's
- * `entities_version`; a cached snapshot is used only while its version matches the row's, so a
- * failed cache write or another web process's save can never serve stale entities.
+ * instead of six. The hot path is the only writer of what the hot path reads (the slow path writes
+ * just a stakeholder's enriched profile, which no handler reads), and every hot-path save bumps the
+ * game's `entities_version`; a cached snapshot is used only while its version matches the row's, so
+ * a failed cache write or another web process's save can never serve stale entities.
  */
 const SNAPSHOT_TTL_SECONDS = 3600;
 

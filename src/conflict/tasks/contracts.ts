@@ -7,11 +7,10 @@ import { CACHE_TTL } from '../domain/cache-contract.js';
  * slow-path.ts). Keeping the contract in one module is what lets a web process dispatch without
  * importing any slow-path code.
  *
- * Every payload carries the game id, and every task that produces player-visible content carries
- * the state version and context hash it was made for (so late results for a superseded context
- * are recognised as stale) and the id of the content item it fills. Bundle tasks carry the cache
- * version their key was built on, so a result that lands after an invalidation is written under
- * the old version, where no reader looks.
+ * Every payload carries the game id and the state version it was made for, and a task that fills
+ * a feed item carries the item's id. Decisions carry the context hash they were made for (a plan for
+ * a superseded context is dropped, never served), and bundle tasks the cache version their key was
+ * built on (a result that lands after an invalidation is written where no reader looks).
  */
 
 const id = z.number().int().positive();

@@ -6,7 +6,12 @@
 export type IdempotentOutcome<T> = { ran: true; value: T } | { ran: false; reason: 'duplicate' };
 
 export interface IdempotencyGuard {
-  run<T>(key: string, fn: () => Promise<T>, ttlSeconds?: number): Promise<IdempotentOutcome<T>>;
+  /**
+   * Runs `fn` unless `key` is held. `owner` names the run (a job id): the same owner finds its own
+   * key held after a crash — a job the queue hands back after its worker died — and runs again,
+   * where any other owner is a duplicate.
+   */
+  run<T>(key: string, fn: () => Promise<T>, ttlSeconds?: number, owner?: string): Promise<IdempotentOutcome<T>>;
   /** Forgets a key (e.g. to regenerate content on purpose). */
   release(key: string): Promise<void>;
 }

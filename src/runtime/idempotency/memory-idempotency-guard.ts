@@ -10,18 +10,20 @@ const LONGEST_TIMER_MS = 2 ** 31 - 1;
 
 /** The embedded guard: a Map of held keys, each dropped by its own (unref'd) expiry timer. */
 export class MemoryIdempotencyGuard implements IdempotencyGuard {
-  private readonly held = new Map<string, NodeJS.Timeout>();
+  private readonly held = new Map<string, { owner: string | undefined; expiry: NodeJS.Timeout }>();
   private readonly defaultTtlSeconds: number;
 
   constructor(options: MemoryIdempotencyGuardOptions = {}) {
     this.defaultTtlSeconds = options.defaultTtlSeconds ?? 3600;
   }
 
-  async run<T>(key: string, fn: () => Promise<T>, ttlSeconds = this.defaultTtlSeconds): Promise<IdempotentOutcome<T>> {
-    if (this.held.has(key)) return { ran: false, reason: 'duplicate' };
+  async run<T>(key: string, fn: () => Promise<T>, ttlSeconds = this.defaultTtlSeconds, owner?: string): Promise<IdempotentOutcome<T>> {
+    const holder = this.held.get(key);
+    if (holder && (owner === undefined || holder.owner !== owner)) return { ran: false, reason: 'duplicate' };
+    if (holder) clearTimeout(holder.expiry);
     const expiry = setTimeout(() => this.held.delete(key), Math.min(ttlSeconds * 1000, LONGEST_TIMER_MS));
     expiry.unref();
-    this.held.set(key, expiry);
+    this.held.set(key, { owner, expiry });
     try {
       return { ran: true, value: await fn() };
     } catch (error) {
@@ -31,7 +33,7 @@ export class MemoryIdempotencyGuard implements IdempotencyGuard {
   }
 
   async release(key: string): Promise<void> {
-    clearTimeout(this.held.get(key));
+    clearTimeout(this.held.get(key)?.expiry);
     this.held.delete(key);
   }
 }

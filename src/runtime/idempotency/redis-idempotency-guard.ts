@@ -16,8 +16,9 @@ export interface RedisIdempotencyGuardOptions {
 }
 
 /**
- * The guard shared by every worker: `SET key 1 PX ttl NX` (milliseconds, so fractional TTLs behave as in memory) holds a key while its task runs and keeps
- * it after a success; a failure deletes it so the queue's retry really runs.
+ * The guard shared by every worker: `SET key owner PX ttl NX` (milliseconds, so fractional TTLs
+ * behave as in memory) holds a key while its task runs and keeps it after a success; a failure
+ * deletes it so the queue's retry really runs, and the owner that holds it may run again.
  */
 export class RedisIdempotencyGuard implements IdempotencyGuard {
   private readonly redis: Redis;
@@ -30,10 +31,13 @@ export class RedisIdempotencyGuard implements IdempotencyGuard {
     this.defaultTtlSeconds = options.defaultTtlSeconds ?? 3600;
   }
 
-  async run<T>(key: string, fn: () => Promise<T>, ttlSeconds = this.defaultTtlSeconds): Promise<IdempotentOutcome<T>> {
+  async run<T>(key: string, fn: () => Promise<T>, ttlSeconds = this.defaultTtlSeconds, owner = '1'): Promise<IdempotentOutcome<T>> {
     let held: boolean;
     try {
-      held = (await this.redis.set(this.keyPrefix + key, '1', 'PX', Math.ceil(ttlSeconds * 1000), 'NX')) === 'OK';
+      const redisKey = this.keyPrefix + key;
+      held =
+        (await this.redis.set(redisKey, owner, 'PX', Math.ceil(ttlSeconds * 1000), 'NX')) === 'OK' ||
+        (owner !== '1' && (await this.redis.get(redisKey)) === owner);
     } catch (error) {
       // Better a possible duplicate than lost work: run unguarded.
       this.failed('hold', key, error);
