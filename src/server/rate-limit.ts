@@ -1,10 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
-import { closeRedis } from '../runtime/redis/connection.js';
-import { createRedis } from '../runtime/redis/connection.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { closeRedis, createRedis, redisReady } from '../runtime/redis/connection.js';
 import { bearerToken } from './game-auth.js';
 import { HttpError } from './http-errors.js';
+
+const REDIS_READY_WAIT_MS = 2_000;
 
 /**
  * A player is limited by their game token, anyone else by address. The token is hashed so the
@@ -22,7 +24,12 @@ function rateLimitKey(request: FastifyRequest): string {
  */
 export async function registerRateLimit(app: FastifyInstance, options: { perMinute: number; redisUrl?: string }) {
   const redis = options.redisUrl === undefined ? undefined : createRedis(options.redisUrl, 'cache');
-  if (redis) app.addHook('onClose', async () => closeRedis(redis));
+  if (redis) {
+    app.addHook('onClose', async () => closeRedis(redis));
+    // Without an offline queue, requests before the connection is up would all pass unlimited;
+    // a Redis that is down delays start-up by this much at most.
+    await Promise.race([redisReady(redis), sleep(REDIS_READY_WAIT_MS, undefined, { ref: false })]);
+  }
   await app.register(rateLimit, {
     max: options.perMinute,
     timeWindow: 60_000,

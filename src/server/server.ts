@@ -39,6 +39,21 @@ export interface ServerDependencies {
 /** How long a game's replay buffer outlives its last client: long enough for any reconnect. */
 const IDLE_CHANNEL_MS = 5 * 60_000;
 
+/**
+ * On close, fastify answers requests already in flight but leaves their keep-alive connections
+ * open, and server.close() then waits for each client to hang up (browsers keep them ~a minute).
+ * Telling those clients `Connection: close` lets the server finish as soon as they are answered.
+ */
+function closeConnectionsWhenDraining(app: FastifyInstance): void {
+  let draining = false;
+  app.addHook('preClose', async () => {
+    draining = true;
+  });
+  app.addHook('onSend', async (_request, reply) => {
+    if (draining) reply.header('connection', 'close');
+  });
+}
+
 /** The game server, ready to `listen()`: HTTP API, live updates, probes, metrics and the web UI. */
 export async function buildServer(deps: ServerDependencies): Promise<FastifyInstance> {
   const { config } = deps;
@@ -53,6 +68,7 @@ export async function buildServer(deps: ServerDependencies): Promise<FastifyInst
   app.removeContentTypeParser('text/plain');
   app.setErrorHandler(handleError);
   app.setNotFoundHandler(handleNotFound);
+  closeConnectionsWhenDraining(app);
 
   await registerRateLimit(app, { perMinute: config.rateLimitPerMinute, redisUrl: config.redisUrl });
 

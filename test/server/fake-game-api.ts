@@ -37,6 +37,8 @@ interface FakeGame {
  */
 export class FakeGameApi implements GameApi {
   readonly games = new Map<string, FakeGame>();
+  /** Makes getState slow, to hold a request in flight. */
+  stateDelayMs = 0;
 
   constructor(private readonly hub: ContentHub) {}
 
@@ -61,6 +63,7 @@ export class FakeGameApi implements GameApi {
   }
 
   async getState(gameId: string): Promise<GameState> {
+    if (this.stateDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.stateDelayMs));
     return this.stateOf(gameId);
   }
 
