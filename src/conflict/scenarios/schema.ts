@@ -1,43 +1,9 @@
 import { z } from 'zod';
 
-// The domain enums live here as plain literals until src/conflict/domain/ lands; the values are
-// exactly those of the system spec (§9) so the two can be reconciled by a swap of imports.
-export const SOCIAL_ROLES = [
-  'alpha',
-  'beta',
-  'confidant',
-  'rival',
-  'outsider',
-  'gossip',
-  'mediator',
-  'influencer',
-  'follower',
-  'wildcard',
-] as const;
+import { REPUTATION_TYPES, SOCIAL_ROLES } from '../domain/social.js';
+import { DECISION_STYLES, STAKEHOLDER_ROLES } from '../domain/stakeholder.js';
 
-export const REPUTATION_TYPES = [
-  'trustworthy',
-  'submissive',
-  'rebellious',
-  'mysterious',
-  'influential',
-  'scandalous',
-  'nurturing',
-  'dangerous',
-] as const;
-
-export const STAKEHOLDER_ROLES = [
-  'instigator',
-  'defender',
-  'mediator',
-  'opportunist',
-  'victim',
-  'bystander',
-  'escalator',
-  'peacemaker',
-] as const;
-
-export const DECISION_STYLES = ['emotional', 'rational', 'instinctive', 'calculating', 'reactive', 'principled'] as const;
+export { DECISION_STYLES, REPUTATION_TYPES, SOCIAL_ROLES, STAKEHOLDER_ROLES };
 
 export const RELATION_KINDS = ['ally', 'rival', 'kin', 'debtor', 'lover', 'mentor', 'enemy'] as const;
 

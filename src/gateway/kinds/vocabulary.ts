@@ -1,54 +1,44 @@
 import { z } from 'zod';
 
 /**
- * The domain words a model may answer with (system.md §9). They are spelled here as zod enums so a
- * kind's output schema rejects anything else; the conflict domain uses the same literals.
+ * The domain words a model may answer with (system.md §9), from the conflict domain itself so a
+ * kind's output schema accepts exactly what the game stores. A reaction from a model is never the
+ * `observe` fallback, which only the rules use.
  */
+import { CANON_EVENT_TYPES } from '../../conflict/domain/canon.js';
+import { BEAT_TYPES, PHASES, TRANSITION_TYPES } from '../../conflict/domain/flow.js';
+import { GOSSIP_TYPES, REPUTATION_TYPES } from '../../conflict/domain/social.js';
+import { ACTION_TYPES, DECISION_STYLES, EMOTIONAL_RESPONSES, REACTION_TYPES, STAKEHOLDER_ROLES } from '../../conflict/domain/stakeholder.js';
+import { TENSION_LEVELS } from '../../conflict/domain/tension.js';
 
-export const stakeholderRoles = ['instigator', 'defender', 'mediator', 'opportunist', 'victim', 'bystander', 'escalator', 'peacemaker'] as const;
-export type StakeholderRole = (typeof stakeholderRoles)[number];
+export type {
+  ActionType,
+  DecisionStyle,
+  EmotionalResponse,
+  StakeholderRole,
+} from '../../conflict/domain/stakeholder.js';
+export type { BeatType, TransitionType } from '../../conflict/domain/flow.js';
+export type { GossipType, ReputationType } from '../../conflict/domain/social.js';
+export type { CanonEventType } from '../../conflict/domain/canon.js';
+export type { TensionLevel } from '../../conflict/domain/tension.js';
 
-export const decisionStyles = ['emotional', 'rational', 'instinctive', 'calculating', 'reactive', 'principled'] as const;
-export type DecisionStyle = (typeof decisionStyles)[number];
-
-export const actionTypes = ['aggressive', 'defensive', 'diplomatic', 'manipulative', 'supportive', 'evasive', 'observant', 'strategic'] as const;
-export type ActionType = (typeof actionTypes)[number];
-
-export const reactionTypes = ['counter', 'support', 'ignore', 'escalate', 'de-escalate'] as const;
+export const stakeholderRoles = STAKEHOLDER_ROLES;
+export const decisionStyles = DECISION_STYLES;
+export const actionTypes = ACTION_TYPES;
+export const reactionTypes = REACTION_TYPES.filter((type) => type !== 'observe') as [
+  Exclude<(typeof REACTION_TYPES)[number], 'observe'>,
+  ...Array<Exclude<(typeof REACTION_TYPES)[number], 'observe'>>,
+];
 export type ReactionType = (typeof reactionTypes)[number];
-
-export const emotionalResponses = ['neutral', 'angry', 'fearful', 'surprised', 'relieved'] as const;
-export type EmotionalResponse = (typeof emotionalResponses)[number];
-
-export const conflictPhases = ['seeds', 'emerging', 'rising', 'confrontation', 'climax', 'falling', 'resolution', 'aftermath'] as const;
-export type ConflictPhase = (typeof conflictPhases)[number];
-
-export const transitionTypes = ['natural', 'triggered', 'forced', 'stalled', 'reversed'] as const;
-export type TransitionType = (typeof transitionTypes)[number];
-
-export const beatTypes = ['revelation', 'betrayal', 'escalation', 'reconciliation', 'twist', 'moment', 'climax', 'resolution', 'exposition', 'complication'] as const;
-export type BeatType = (typeof beatTypes)[number];
-
-export const gossipTypes = ['rumor', 'secret', 'scandal', 'praise', 'warning', 'speculation'] as const;
-export type GossipType = (typeof gossipTypes)[number];
-
-export const reputationTypes = ['trustworthy', 'submissive', 'rebellious', 'mysterious', 'influential', 'scandalous', 'nurturing', 'dangerous'] as const;
-export type ReputationType = (typeof reputationTypes)[number];
-
-export const canonEventTypes = [
-  'historical_precedent',
-  'cultural_shift',
-  'relationship_milestone',
-  'power_restructuring',
-  'social_evolution',
-  'legendary_moment',
-  'tradition_born',
-  'taboo_broken',
-] as const;
-export type CanonEventType = (typeof canonEventTypes)[number];
-
-export const tensionLevels = ['baseline', 'simmering', 'rising', 'high', 'critical'] as const;
-export type TensionLevel = (typeof tensionLevels)[number];
+export const emotionalResponses = EMOTIONAL_RESPONSES;
+export const conflictPhases = PHASES;
+export type ConflictPhase = (typeof PHASES)[number];
+export const transitionTypes = TRANSITION_TYPES;
+export const beatTypes = BEAT_TYPES;
+export const gossipTypes = GOSSIP_TYPES;
+export const reputationTypes = REPUTATION_TYPES;
+export const canonEventTypes = CANON_EVENT_TYPES;
+export const tensionLevels = TENSION_LEVELS;
 
 /** Caps shared by the output schemas: what a cache entry or a UI line can hold. */
 export const limits = {
