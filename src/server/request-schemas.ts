@@ -5,29 +5,31 @@ import { z } from 'zod';
  * so a client typo never passes silently.
  */
 
-const MAX_ID = 2_147_483_647;
+/** Ids and seeds are stored as PostgreSQL `integer`s. */
+const MAX_INT = 2_147_483_647;
 
 /** HTML form values arrive as strings, so the web UI's `"12"` is read as the integer 12. */
 const integerId = z.preprocess(
   (value) => (typeof value === 'string' && /^\d{1,10}$/.test(value) ? Number(value) : value),
-  z.int().min(1).max(MAX_ID),
+  z.int().min(1).max(MAX_INT),
 );
 
 /** A seed is an integer, or any short text (the start screen's free-form field), hashed to one. */
 const seed = z.union([
-  z.int().min(0).max(Number.MAX_SAFE_INTEGER),
+  z.int().min(0).max(MAX_INT),
   z
     .string()
     .trim()
     .min(1)
     .max(64)
-    .transform((text) => (/^\d{1,15}$/.test(text) ? Number(text) : fnv1a(text))),
+    .transform((text) => (/^\d{1,9}$/.test(text) ? Number(text) : hashToSeed(text))),
 ]);
 
-function fnv1a(text: string): number {
+/** FNV-1a, folded to 31 bits so it fits the seed column. */
+function hashToSeed(text: string): number {
   let hash = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
-  return hash >>> 0;
+  return hash >>> 1;
 }
 
 const text = (max: number) => z.string().trim().min(1).max(max);

@@ -48,6 +48,10 @@ export class FakeGameApi implements GameApi {
 
   async createGame(input: { scenario: string; seed?: number }) {
     if (input.scenario === BUGGY_SCENARIO) throw new TypeError('cannot read properties of undefined (secret internals)');
+    // As the real store does: the seed column is a PostgreSQL integer.
+    if (input.seed !== undefined && !(Number.isInteger(input.seed) && input.seed >= 0 && input.seed <= 2 ** 31 - 1)) {
+      throw new RangeError(`seed ${input.seed} is out of range for type integer`);
+    }
     const scenario = SCENARIOS.find((s) => s.id === input.scenario);
     if (!scenario) throw invalid('scenario', `Unknown scenario "${input.scenario}"`);
     const gameId = randomUUID();

@@ -84,6 +84,16 @@ describe('game routes', () => {
     expectError(await resolve('abc'), 400, 'invalid', 'conflictId');
   });
 
+  it('takes the start screen’s text seed, numeric or not, and refuses seeds beyond the integer range', async () => {
+    for (const seed of ['42', 'dragon', 2_147_483_647]) {
+      const response = await inject({ method: 'POST', url: '/api/games', payload: { scenario: 'harbour', seed } });
+      expect(response.statusCode, String(seed)).toBe(201);
+    }
+    for (const seed of [2_147_483_648, -1, 1.5, '', 'x'.repeat(65)]) {
+      expectError(await inject({ method: 'POST', url: '/api/games', payload: { scenario: 'harbour', seed } }), 400, 'invalid', 'seed');
+    }
+  });
+
   it('reads the web form’s string npc ids as integers', async () => {
     const game = await createGame(server.app);
     const response = await inject({
