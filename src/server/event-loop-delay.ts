@@ -11,7 +11,7 @@ delay.enable();
 
 const NS_PER_SECOND = 1e9;
 
-export const eventLoopDelay = new Gauge({
+new Gauge({
   name: 'nyx_event_loop_delay_seconds',
   help: 'Event-loop delay since the previous scrape, by statistic (p50, p99, max).',
   labelNames: ['stat'] as const,

@@ -29,7 +29,7 @@ interface GameChannel {
 }
 
 /** SSE event names the web client listens for; every content kind is a `content` event. */
-export function sseEventName(kind: string): 'job' | 'state' | 'content' {
+function sseEventName(kind: string): 'job' | 'state' | 'content' {
   return kind === 'job' || kind === 'state' ? kind : 'content';
 }
 

@@ -2,7 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import { hotPath } from '../runtime/hot-path/hot-path.js';
 
 /** The hot-path operation name of a route: `http.POST /api/games/:gameId/choices`. */
-export const operationOf = (request: FastifyRequest) => `http.${request.method} ${request.routeOptions.url ?? request.url}`;
+const operationOf = (request: FastifyRequest) => `http.${request.method} ${request.routeOptions.url ?? request.url}`;
 
 /**
  * Runs a route handler's work as a hot-path operation (timed, closed to model calls). Called inside

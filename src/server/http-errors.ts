@@ -3,7 +3,7 @@ import { hasZodFastifySchemaValidationErrors, type ZodFastifySchemaValidationErr
 import { GameError, type GameErrorCode } from '../conflict/engine/game-errors.js';
 
 /** The one error shape every API answer uses: `{ error: { code, message, field? } }`. */
-export interface ErrorBody {
+interface ErrorBody {
   error: { code: string; message: string; field?: string };
 }
 
@@ -49,14 +49,14 @@ function validationMessage(issue: ZodFastifySchemaValidationError, field: string
   return issue.keyword === 'unrecognized_keys' ? `${field}: unknown field` : `${field}: ${issue.message}`;
 }
 
-export interface MappedError {
+interface MappedError {
   status: number;
   body: ErrorBody;
   /** A bug rather than a bad request: worth a log line with the stack. */
   internal: boolean;
 }
 
-export function mapError(error: unknown): MappedError {
+function mapError(error: unknown): MappedError {
   const respond = (status: number, code: string, message: string, field?: string): MappedError => ({
     status,
     body: { error: field === undefined ? { code, message } : { code, message, field } },
