@@ -1,0 +1,53 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+
+/**
+ * A TypeScript entry point run as its own Node process (the distributed benchmark's server,
+ * worker and floor), started once it prints the line `ready` matches.
+ */
+export interface RunningChild {
+  /** The first match of `ready` in its stdout. */
+  readonly match: RegExpExecArray;
+  stop(): Promise<void>;
+}
+
+export async function startChild(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  ready: RegExp,
+  { cwd = process.cwd(), timeoutMs = 60_000 } = {},
+): Promise<RunningChild> {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const match = await new Promise<RegExpExecArray>((resolve, reject) => {
+    const timer = setTimeout(() => fail(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
+    const fail = (error: Error) => {
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+      reject(new Error(`${args.join(' ')}: ${error.message}\n${output.slice(-2000)}`));
+    };
+    const read = (chunk: Buffer) => {
+      output += chunk.toString('utf8');
+      const found = ready.exec(output);
+      if (found) {
+        clearTimeout(timer);
+        resolve(found);
+      }
+    };
+    child.stdout!.on('data', read);
+    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+    child.once('exit', (code) => fail(new Error(`exited with ${code}`)));
+  });
+  child.stdout!.removeAllListeners('data');
+  child.stdout!.resume();
+  child.stderr!.resume();
+  return { match, stop: () => stopChild(child) };
+}
+
+async function stopChild(child: ChildProcess, graceMs = 5_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
+}

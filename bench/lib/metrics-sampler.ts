@@ -1,0 +1,96 @@
+import type { EventLoopWindow } from './event-loop-window.js';
+import { HttpClient } from './http-client.js';
+import { parseMetrics, sumOf, type MetricSample } from './prometheus.js';
+import type { Phase, PhaseClock } from './phase-clock.js';
+
+export interface QueueDepthPoint {
+  /** Seconds since the mode's load began. */
+  t: number;
+  phase: Phase;
+  waiting: number;
+  active: number;
+  delayed: number;
+}
+
+/** Counters whose difference over a run the report shows. */
+export interface SlowPathTotals {
+  /** Model calls through the gateway (only in the process that runs workers). */
+  modelCalls: number;
+  modelCallsFailed: number;
+  dispatchAccepted: number;
+  dispatchDeduplicated: number;
+  dispatchRejected: number;
+  taskAttemptsFailed: number;
+  /** Finished jobs the queue still reports (the distributed web process has no gateway counter). */
+  jobsFinished: number;
+}
+
+export function slowPathTotals(samples: MetricSample[]): SlowPathTotals {
+  return {
+    modelCalls: sumOf(samples, 'nyx_model_calls_total'),
+    modelCallsFailed: sumOf(samples, 'nyx_model_calls_total', { outcome: '!ok' }),
+    dispatchAccepted: sumOf(samples, 'nyx_queue_dispatch_total', { result: 'accepted' }),
+    dispatchDeduplicated: sumOf(samples, 'nyx_queue_dispatch_total', { result: 'deduplicated' }),
+    dispatchRejected: sumOf(samples, 'nyx_queue_dispatch_total', { result: 'rejected' }),
+    taskAttemptsFailed: sumOf(samples, 'nyx_task_failed_total'),
+    jobsFinished: sumOf(samples, 'nyx_queue_jobs', { state: 'completed' }) + sumOf(samples, 'nyx_queue_jobs', { state: 'failed' }),
+  };
+}
+
+export function difference(after: SlowPathTotals, before: SlowPathTotals): SlowPathTotals {
+  const keys = Object.keys(after) as Array<keyof SlowPathTotals>;
+  return Object.fromEntries(keys.map((k) => [k, Math.max(0, after[k] - before[k])])) as unknown as SlowPathTotals;
+}
+
+/** Scrapes the server's /metrics every second: queue depth over time, and the event loop when it is another process. */
+export class MetricsSampler {
+  readonly queueDepth: QueueDepthPoint[] = [];
+  private readonly client: HttpClient;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly startedAt = Date.now();
+
+  constructor(
+    baseUrl: string,
+    private readonly clock: PhaseClock,
+    private readonly eventLoop: EventLoopWindow,
+  ) {
+    this.client = new HttpClient(baseUrl);
+  }
+
+  async scrape(): Promise<MetricSample[]> {
+    const result = await this.client.request<string>('GET', '/metrics');
+    if (result.status !== 200) throw new Error(`GET /metrics answered ${result.status}`);
+    const samples = parseMetrics(result.body);
+    this.eventLoop.observe(samples);
+    return samples;
+  }
+
+  start(everyMs = 1_000): void {
+    this.timer = setInterval(() => void this.sample(), everyMs);
+  }
+
+  latestDepth(): number {
+    const last = this.queueDepth.at(-1);
+    return last ? last.waiting + last.delayed : 0;
+  }
+
+  private async sample(): Promise<void> {
+    try {
+      const samples = await this.scrape();
+      this.queueDepth.push({
+        t: (Date.now() - this.startedAt) / 1000,
+        phase: this.clock.phase,
+        waiting: sumOf(samples, 'nyx_queue_jobs', { state: 'waiting' }),
+        active: sumOf(samples, 'nyx_queue_jobs', { state: 'active' }),
+        delayed: sumOf(samples, 'nyx_queue_jobs', { state: 'delayed' }),
+      });
+    } catch {
+      // A missed sample leaves a gap in the series; the run goes on.
+    }
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.client.close();
+  }
+}

@@ -1,0 +1,151 @@
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { startNyx } from '../../src/app/nyx.js';
+import { loadConfig } from '../../src/config/config.js';
+import { setLogLevel } from '../../src/observability/logger.js';
+import { MemoryCache } from '../../src/runtime/cache/memory-cache.js';
+import { buildServer } from '../../src/server/server.js';
+import { startChild } from './child-process.js';
+import { InProcessEventLoopWindow, ScrapedEventLoopWindow, type EventLoopWindow } from './event-loop-window.js';
+import { startFloorServer } from './floor-server.js';
+import type { BenchOptions } from './options.js';
+
+export type HotPathMode = 'async' | 'blocking';
+
+/** A running Nyx (or the floor) the virtual players talk to over HTTP on 127.0.0.1. */
+export interface BenchTarget {
+  readonly baseUrl: string;
+  readonly eventLoop: EventLoopWindow;
+  close(): Promise<void>;
+}
+
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/** A Redis database of its own, emptied before each server starts: the prefix is not configurable from the environment. */
+const BENCH_REDIS_DB = 7;
+
+function nyxEnvironment(mode: HotPathMode, options: BenchOptions): Record<string, string> {
+  return {
+    NYX_HOT_PATH: mode,
+    LLM_SIM_LATENCY_MS: options.latency,
+    QUEUE_CONCURRENCY: String(options.concurrency),
+    // The benchmark measures over-budget operations itself; a warning per request would flood.
+    HOT_PATH_ENFORCE_MS: '60000',
+    RATE_LIMIT_PER_MINUTE: '1000000',
+    LOG_LEVEL: 'silent',
+  };
+}
+
+export async function startEmbeddedNyx(mode: HotPathMode, options: BenchOptions): Promise<BenchTarget> {
+  const config = loadConfig({ NYX_DATA_DIR: ':memory:', ...nyxEnvironment(mode, options) });
+  setLogLevel(config.logLevel);
+  const nyx = await startNyx(config, { workers: true });
+  const app = await buildServer({
+    api: nyx.engine,
+    hub: nyx.hub,
+    queue: nyx.queue,
+    readiness: () => nyx.readiness(),
+    degraded: () => nyx.health.degraded,
+    config: { rateLimitPerMinute: 1_000_000 },
+  });
+  const baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
+  return {
+    baseUrl,
+    eventLoop: new InProcessEventLoopWindow(),
+    async close() {
+      await app.close();
+      await nyx.close({ graceMs: 1_000 });
+    },
+  };
+}
+
+export async function startEmbeddedFloor(): Promise<BenchTarget> {
+  const cache = new MemoryCache();
+  const { app, baseUrl } = await startFloorServer(cache);
+  return {
+    baseUrl,
+    eventLoop: new InProcessEventLoopWindow(),
+    async close() {
+      await app.close();
+      await cache.close();
+    },
+  };
+}
+
+/** REDIS_URL and DATABASE_URL from the environment, narrowed to what one benchmark may touch. */
+export class DistributedServices {
+  readonly redisUrl: string;
+
+  constructor(
+    redisUrl: string | undefined,
+    private readonly databaseUrl: string | undefined,
+  ) {
+    if (!redisUrl || !databaseUrl) throw new Error('--distributed needs REDIS_URL and DATABASE_URL');
+    for (const raw of [redisUrl, databaseUrl]) {
+      const host = new URL(raw).hostname;
+      if (host !== '127.0.0.1' && host !== 'localhost') throw new Error(`the benchmark only uses local services, not ${host}`);
+    }
+    const url = new URL(redisUrl);
+    url.pathname = `/${BENCH_REDIS_DB}`;
+    this.redisUrl = url.toString();
+  }
+
+  /** Empties the benchmark's own Redis database (and no other). */
+  async flushRedis(): Promise<void> {
+    const redis = new Redis(this.redisUrl, { lazyConnect: true });
+    await redis.connect();
+    await redis.flushdb();
+    redis.disconnect();
+  }
+
+  async createDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+    const name = `nyx_bench_${randomBytes(5).toString('hex')}`;
+    const admin = async (sql: string) => {
+      const client = new pg.Client({ connectionString: this.databaseUrl });
+      await client.connect();
+      try {
+        await client.query(sql);
+      } finally {
+        await client.end();
+      }
+    };
+    await admin(`CREATE DATABASE ${name}`);
+    const url = new URL(this.databaseUrl!);
+    url.pathname = `/${name}`;
+    return { url: url.toString(), drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+  }
+}
+
+/** One web process (no workers) and one worker process on Redis + a fresh PostgreSQL database. */
+export async function startDistributedNyx(mode: HotPathMode, options: BenchOptions, services: DistributedServices): Promise<BenchTarget> {
+  await services.flushRedis();
+  const database = await services.createDatabase();
+  const env = { ...process.env, ...nyxEnvironment(mode, options), REDIS_URL: services.redisUrl, DATABASE_URL: database.url, PORT: '0', HOST: '127.0.0.1' };
+  const stops: Array<() => Promise<void>> = [];
+  try {
+    const server = await startChild(['src/cli/main.ts', 'serve', '--workers', '0'], env, /Nyx is running: (http:\/\/127\.0\.0\.1:\d+)\//, { cwd: REPO_ROOT });
+    stops.push(server.stop);
+    const worker = await startChild(['src/cli/main.ts', 'worker'], env, /Nyx worker running/, { cwd: REPO_ROOT });
+    stops.push(worker.stop);
+    return {
+      baseUrl: server.match[1]!,
+      eventLoop: new ScrapedEventLoopWindow(),
+      async close() {
+        for (const stop of stops.reverse()) await stop();
+        await database.drop();
+      },
+    };
+  } catch (error) {
+    for (const stop of stops.reverse()) await stop();
+    await database.drop();
+    throw error;
+  }
+}
+
+export async function startDistributedFloor(services: DistributedServices): Promise<BenchTarget> {
+  const floor = await startChild(['bench/lib/floor-server.ts'], { ...process.env, REDIS_URL: services.redisUrl }, /Floor is running: (http:\/\/127\.0\.0\.1:\d+)\//, {
+    cwd: REPO_ROOT,
+  });
+  return { baseUrl: floor.match[1]!, eventLoop: new ScrapedEventLoopWindow(), close: floor.stop };
+}

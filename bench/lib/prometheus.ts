@@ -1,0 +1,32 @@
+/** The few lines of the Prometheus text format the benchmark reads from `GET /metrics`. */
+export interface MetricSample {
+  name: string;
+  labels: Record<string, string>;
+  value: number;
+}
+
+const LINE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)/;
+const LABEL = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g;
+
+export function parseMetrics(text: string): MetricSample[] {
+  const samples: MetricSample[] = [];
+  for (const line of text.split('\n')) {
+    if (line.startsWith('#')) continue;
+    const match = LINE.exec(line);
+    if (!match) continue;
+    const labels: Record<string, string> = {};
+    for (const [, key, value] of (match[2] ?? '').matchAll(LABEL)) labels[key!] = value!;
+    samples.push({ name: match[1]!, labels, value: Number(match[3]) });
+  }
+  return samples;
+}
+
+/** Sum of a metric's samples whose labels match `where` (a value prefixed with `!` excludes). */
+export function sumOf(samples: MetricSample[], name: string, where: Record<string, string> = {}): number {
+  return samples
+    .filter((s) => s.name === name)
+    .filter((s) =>
+      Object.entries(where).every(([key, wanted]) => (wanted.startsWith('!') ? s.labels[key] !== wanted.slice(1) : s.labels[key] === wanted)),
+    )
+    .reduce((total, s) => total + s.value, 0);
+}
