@@ -66,6 +66,7 @@ function playThrough(backend: Backend) {
 
   it('answers bad requests with typed errors', async () => {
     await expect(nyx.engine.createGame({ scenario: 'no-such-place' })).rejects.toMatchObject({ code: 'invalid', field: 'scenario' });
+    await expect(nyx.engine.createGame({ scenario: 'village-well', seed: 2 ** 40 })).rejects.toMatchObject({ code: 'invalid', field: 'seed' });
     const { gameId } = await nyx.engine.createGame({ scenario: 'village-well' });
     await expect(nyx.engine.makeChoice(gameId, 'nonsense')).rejects.toMatchObject({ code: 'invalid', field: 'choiceId' });
     await expect(nyx.engine.makeChoice(gameId, 'ch_0000000000000000')).rejects.toMatchObject({ code: 'stale' });

@@ -47,6 +47,9 @@ export interface GameEngineDependencies {
   now?: () => number;
 }
 
+/** Seeds are stored as a 32-bit integer. */
+const MAX_SEED = 2 ** 31 - 1;
+
 const hashToken = (token: string) => createHash('sha256').update(token).digest();
 
 export class GameEngine implements GameApi {
@@ -75,12 +78,15 @@ export class GameEngine implements GameApi {
     return hotPath('game.create', async () => {
       const scenario = this.scenarios.get(input.scenario);
       if (!scenario) throw invalid('scenario', `unknown scenario "${input.scenario}"; GET /api/scenarios lists them`);
+      if (input.seed !== undefined && !(Number.isInteger(input.seed) && input.seed >= 0 && input.seed <= MAX_SEED)) {
+        throw invalid('seed', `expected an integer from 0 to ${MAX_SEED}`);
+      }
       const gameId = randomBytes(12).toString('base64url');
       const token = randomBytes(24).toString('base64url');
       await this.deps.store.insertGame({
         id: gameId,
         scenarioId: scenario.id,
-        seed: input.seed ?? randomInt(2 ** 31 - 1),
+        seed: input.seed ?? randomInt(MAX_SEED),
         tokenHash: hashToken(token).toString('hex'),
       });
       const npcs = await this.deps.store.insertNpcs(

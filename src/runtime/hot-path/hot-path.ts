@@ -67,15 +67,26 @@ export class HotPathBudgetExceeded extends Error {
 /** Runs `fn` as the hot-path operation `operation`: timed, and closed to model calls. */
 export async function hotPath<T>(operation: string, fn: () => T | Promise<T>): Promise<T> {
   const started = performance.now();
-  const result = await storage.run({ operation }, fn);
-  const durationMs = performance.now() - started;
+  let result: T;
+  try {
+    result = await storage.run({ operation }, fn);
+  } catch (error) {
+    // Timed when it refuses too: a slow 4xx keeps a player waiting just the same.
+    recordDuration(operation, performance.now() - started);
+    throw error;
+  }
+  const durationMs = recordDuration(operation, performance.now() - started);
+  if (settings.strict && durationMs > settings.enforceMs) throw new HotPathBudgetExceeded(operation, durationMs, settings.enforceMs);
+  return result;
+}
+
+function recordDuration(operation: string, durationMs: number): number {
   metrics.hotPathDuration.observe({ operation }, durationMs / 1000);
   if (durationMs > settings.enforceMs) {
     metrics.hotPathBudgetOverruns.inc({ operation });
     log.warn({ operation, durationMs: Math.round(durationMs), budgetMs: settings.enforceMs }, 'hot-path operation over budget');
-    if (settings.strict) throw new HotPathBudgetExceeded(operation, durationMs, settings.enforceMs);
   }
-  return result;
+  return durationMs;
 }
 
 /** The hot-path operation the caller is running inside, if any. */
