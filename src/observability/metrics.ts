@@ -1,3 +1,4 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /**
@@ -6,6 +7,14 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
  */
 export const registry = new Registry();
 collectDefaultMetrics({ register: registry, prefix: 'nyx_process_' });
+
+/**
+ * How long timers waited for the event loop since the previous scrape: the first sign that
+ * something on the hot path blocks. Sampled every 20 ms; each scrape reads and restarts the window.
+ */
+const eventLoop = monitorEventLoopDelay({ resolution: 20 });
+eventLoop.enable();
+const NS_PER_SECOND = 1e9;
 
 const fastBuckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1, 2.5];
 const slowBuckets = [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60];
@@ -97,6 +106,20 @@ export const metrics = {
     help: 'Failed model calls by kind and reason (timeout, rate_limited, server_error, invalid_output, ...).',
     labelNames: ['kind', 'reason'] as const,
     registers: [registry],
+  }),
+  eventLoopDelay: new Gauge({
+    name: 'nyx_event_loop_delay_seconds',
+    help: 'Event-loop delay since the previous scrape, by statistic (p50, p99, max).',
+    labelNames: ['stat'] as const,
+    registers: [registry],
+    collect() {
+      // Before the first sample the histogram reports its sentinel minimum; report zero instead.
+      const sampled = eventLoop.count > 0;
+      this.set({ stat: 'p50' }, sampled ? eventLoop.percentile(50) / NS_PER_SECOND : 0);
+      this.set({ stat: 'p99' }, sampled ? eventLoop.percentile(99) / NS_PER_SECOND : 0);
+      this.set({ stat: 'max' }, sampled ? eventLoop.max / NS_PER_SECOND : 0);
+      eventLoop.reset();
+    },
   }),
   sseClients: new Gauge({
     name: 'nyx_sse_clients',

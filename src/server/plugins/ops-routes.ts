@@ -2,7 +2,6 @@ import type { FastifyPluginAsync } from 'fastify';
 import { metrics, registry } from '../../observability/metrics.js';
 import type { QueueCounts, TaskQueue } from '../../runtime/queue/task-queue.js';
 // Registers nyx_event_loop_delay_seconds on the registry this plugin serves.
-import '../event-loop-delay.js';
 import type { GameEventStreams } from '../game-event-streams.js';
 import { onHotPath } from '../hot-path-handler.js';
 import { opsSnapshot } from '../ops-snapshot.js';
