@@ -60,6 +60,9 @@ export async function buildServer(deps: ServerDependencies): Promise<FastifyInst
   const httpLogger: FastifyBaseLogger = logger.child({ module: 'http' });
   const app = Fastify({
     loggerInstance: httpLogger,
+    // Two synchronous log lines per request would cost the hot path more than its own work; the
+    // metrics count every request, and errors are still logged by the error handler.
+    disableRequestLogging: true,
     bodyLimit: config.bodyLimitBytes ?? 16 * 1024,
   });
   app.setValidatorCompiler(validatorCompiler);
