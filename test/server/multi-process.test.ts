@@ -1,3 +1,4 @@
+import http from 'node:http';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { pollUntil, spawnNyx, type NyxProcess } from '../support/processes.js';
@@ -7,6 +8,10 @@ import { createTestDatabase, describeWithServices, redisUrl } from '../support/s
  * "Placement does not matter", with real processes: two web servers without workers and one worker
  * process share PostgreSQL and Redis. A choice made on server A is written up by the worker, and the
  * content event reaches a stream opened on server B.
+ *
+ * Requests go over node:http with one connection each (`agent: false`), not fetch: fetch's pool keeps
+ * spare sockets open that have never carried a request, and a server's graceful close waits on
+ * those until its headers timeout, so the exit-code check would measure the client, not Nyx.
  */
 
 const STEP_MS = 60_000;
@@ -20,24 +25,70 @@ interface SseEvent {
   data: string;
 }
 
-/** A Server-Sent Events stream read with fetch, parsed into events as they arrive. */
+interface HttpAnswer {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  text: string;
+}
+
+/** One request on its own connection, closed once answered. */
+function request(method: string, url: string, options: { headers?: Record<string, string>; body?: unknown } = {}): Promise<HttpAnswer> {
+  const body = options.body === undefined ? undefined : JSON.stringify(options.body);
+  const headers = { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...options.headers };
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method, agent: false, headers, timeout: STEP_MS }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text }));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error(`${method} ${url}: no answer within ${STEP_MS} ms`)));
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+async function json<T>(method: string, url: string, status: number, options: { headers?: Record<string, string>; body?: unknown } = {}): Promise<T> {
+  const answer = await request(method, url, options);
+  if (answer.status !== status) throw new Error(`${method} ${url}: expected ${status}, got ${answer.status}: ${answer.text}`);
+  return JSON.parse(answer.text) as T;
+}
+
+/** A Server-Sent Events stream on its own connection, parsed into events as they arrive. */
 class SseStream {
   readonly events: SseEvent[] = [];
-  private readonly abort = new AbortController();
   private readonly waiters = new Set<() => void>();
-  private comments: string[] = [];
+  private readonly comments: string[] = [];
+  private buffer = '';
   private ended = false;
 
-  static async open(url: string): Promise<SseStream> {
-    const stream = new SseStream();
-    const response = await fetch(url, { headers: { accept: 'text/event-stream' }, signal: stream.abort.signal });
-    if (response.status !== 200 || !response.body) throw new Error(`SSE ${url}: status ${response.status}`);
-    expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
-    void stream.pump(response.body);
-    return stream;
+  private constructor(private readonly req: http.ClientRequest) {}
+
+  static open(url: string): Promise<SseStream> {
+    return new Promise((resolve, reject) => {
+      const req = http.get(url, { agent: false, headers: { accept: 'text/event-stream' } });
+      const stream = new SseStream(req);
+      req.once('error', (error) => {
+        stream.end();
+        reject(error);
+      });
+      req.once('response', (res) => {
+        if (res.statusCode !== 200 || !String(res.headers['content-type']).startsWith('text/event-stream')) {
+          req.destroy();
+          reject(new Error(`SSE ${url}: status ${res.statusCode}, content-type ${res.headers['content-type']}`));
+          return;
+        }
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => stream.receive(chunk));
+        res.on('close', () => stream.end());
+        res.on('error', () => stream.end());
+        resolve(stream);
+      });
+    });
   }
 
-  /** Resolves once `matches` holds for something received; rejects after `timeoutMs`. */
+  /** Resolves with what `find` returns once it finds something; rejects after `timeoutMs` or when the stream ends. */
   waitFor<T>(what: string, find: () => T | undefined, timeoutMs: number): Promise<T> {
     return new Promise((resolve, reject) => {
       const check = () => {
@@ -61,35 +112,26 @@ class SseStream {
   }
 
   close(): void {
-    this.abort.abort();
+    this.req.destroy();
   }
 
   private describe(): string {
     return JSON.stringify(this.events.map((e) => `${e.event} ${e.data.slice(0, 160)}`));
   }
 
-  private async pump(body: ReadableStream<Uint8Array>): Promise<void> {
-    const reader = body.getReader();
-    const decoder = new TextDecoder();
-    let buffer = '';
-    try {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        buffer += decoder.decode(value, { stream: true }).replace(/\r\n?/g, '\n');
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          this.parse(buffer.slice(0, end));
-          buffer = buffer.slice(end + 2);
-        }
-        for (const waiter of [...this.waiters]) waiter();
-      }
-    } catch {
-      // Aborted by close(), or the server went away: waiters learn below.
-    } finally {
-      this.ended = true;
-      for (const waiter of [...this.waiters]) waiter();
+  private receive(chunk: string): void {
+    this.buffer += chunk.replace(/\r\n?/g, '\n');
+    let end: number;
+    while ((end = this.buffer.indexOf('\n\n')) >= 0) {
+      this.parse(this.buffer.slice(0, end));
+      this.buffer = this.buffer.slice(end + 2);
     }
+    for (const waiter of [...this.waiters]) waiter();
+  }
+
+  private end(): void {
+    this.ended = true;
+    for (const waiter of [...this.waiters]) waiter();
   }
 
   private parse(block: string): void {
@@ -124,12 +166,6 @@ interface GameStateBody {
   version: number;
   choices: { id: string; label: string; type: string }[];
   content: ContentItem[];
-}
-
-async function json<T>(response: Response, status: number): Promise<T> {
-  const text = await response.text();
-  if (response.status !== status) throw new Error(`${response.url}: expected ${status}, got ${response.status}: ${text}`);
-  return JSON.parse(text) as T;
 }
 
 describeWithServices('multi-process: two web servers and a worker process', ['redis', 'postgres'], () => {
@@ -196,27 +232,22 @@ describeWithServices('multi-process: two web servers and a worker process', ['re
 
   it('both web servers are ready', async () => {
     for (const server of [serverA, serverB]) {
-      const response = await pollUntil(`${server}/readyz`, () => fetch(`${server}/readyz`), (r) => r.status === 200, STEP_MS, 500);
+      const response = await pollUntil(`${server}/readyz`, () => request('GET', `${server}/readyz`), (r) => r.status === 200, STEP_MS, 500);
       expect(response.status).toBe(200);
-      const health = await fetch(`${server}/healthz`);
+      const health = await request('GET', `${server}/healthz`);
       expect(health.status).toBe(200);
     }
   }, TEST_MS);
 
   it('a choice made on server A is written by the worker and streamed live on server B', async () => {
-    const created = await json<{ gameId: string; token: string; state: GameStateBody }>(
-      await fetch(`${serverA}/api/games`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ scenario: 'harbour-dock-rights', seed: 5 }),
-      }),
-      201,
-    );
+    const created = await json<{ gameId: string; token: string; state: GameStateBody }>('POST', `${serverA}/api/games`, 201, {
+      body: { scenario: 'harbour-dock-rights', seed: 5 },
+    });
     const { gameId, token } = created;
     const auth = { authorization: `Bearer ${token}` };
 
     // Server B knows the game from the shared database.
-    const onB = await json<GameStateBody>(await fetch(`${serverB}/api/games/${gameId}/state`, { headers: auth }), 200);
+    const onB = await json<GameStateBody>('GET', `${serverB}/api/games/${gameId}/state`, 200, { headers: auth });
     expect(onB.version).toBeGreaterThanOrEqual(created.state.version);
 
     const stream = await SseStream.open(`${serverB}/api/games/${gameId}/events?token=${encodeURIComponent(token)}`);
@@ -226,14 +257,10 @@ describeWithServices('multi-process: two web servers and a worker process', ['re
     const confront = created.state.choices.find((c) => c.type === 'confrontational');
     expect(confront, `choices: ${JSON.stringify(created.state.choices)}`).toBeDefined();
     const started = Date.now();
-    const chosen = await json<{ outcome: unknown; state: GameStateBody }>(
-      await fetch(`${serverA}/api/games/${gameId}/choices`, {
-        method: 'POST',
-        headers: { ...auth, 'content-type': 'application/json' },
-        body: JSON.stringify({ choiceId: confront!.id }),
-      }),
-      200,
-    );
+    const chosen = await json<{ outcome: unknown; state: GameStateBody }>('POST', `${serverA}/api/games/${gameId}/choices`, 200, {
+      headers: auth,
+      body: { choiceId: confront!.id },
+    });
     // The hot path answers without waiting for a model (generous bound: a loaded 2-core machine).
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(chosen.outcome).toBeTruthy();
@@ -260,7 +287,7 @@ describeWithServices('multi-process: two web servers and a worker process', ['re
     for (const server of [serverA, serverB]) {
       const state = await pollUntil(
         `${server} state shows the reaction ready`,
-        () => fetch(`${server}/api/games/${gameId}/state`, { headers: auth }).then((r) => json<GameStateBody>(r, 200)),
+        () => json<GameStateBody>('GET', `${server}/api/games/${gameId}/state`, 200, { headers: auth }),
         (s) => s.content.some((item) => item.id === landed.id && item.status === 'ready' && item.origin === 'generated'),
         STEP_MS,
         500,
