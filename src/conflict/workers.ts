@@ -3,16 +3,18 @@ import type { ConflictSnapshot, Kind, KindInput, KindOutput, LlmGateway } from '
 import { logger } from '../observability/logger.js';
 import type { Cache } from '../runtime/cache/cache.js';
 import type { CanonLedger } from '../runtime/db/canon-ledger.js';
-import type { PlannedActions } from '../runtime/db/planned-actions.js';
+import type { NewPlannedAction, PlannedActions } from '../runtime/db/planned-actions.js';
 import type { ContentEvent, ContentHub } from '../runtime/hub/content-hub.js';
 import type { IdempotencyGuard } from '../runtime/idempotency/idempotency.js';
 import { PermanentTaskError } from '../runtime/queue/task-errors.js';
 import type { JobContext, QueueEvents, TaskQueue } from '../runtime/queue/task-queue.js';
 import { canonTasks } from './canon/slow-path.js';
+import { cacheKeys } from './domain/cache-contract.js';
 import { contentHash } from './domain/hash.js';
 import type { ContentFeed, ContentSubject } from './engine/content-feed.js';
 import type { ContentKind } from './engine/game-state.js';
 import type { GameSnapshot, GameStore, NpcRecord } from './engine/game-store.js';
+import { SnapshotCache } from './engine/snapshot-cache.js';
 import { TaskDispatcher } from './engine/task-dispatcher.js';
 import { flowTasks } from './flow/slow-path.js';
 import { socialTasks } from './social/slow-path.js';
@@ -81,6 +83,12 @@ export class TaskContext {
 
   get gameId(): string {
     return this.snapshot.game.id;
+  }
+
+  /** Writes a planned stakeholder move; a ready one is announced so the next state sync claims it. */
+  async plan(move: Omit<NewPlannedAction, 'gameId'>): Promise<void> {
+    await this.deps.planned.insert({ ...move, gameId: this.gameId });
+    if ((move.status ?? 'ready') === 'ready') await this.deps.cache.bump(cacheKeys.plannedActionsLabel(this.gameId));
   }
 
   async generate<K extends Kind>(kind: K, input: KindInput<K>): Promise<KindOutput<K>> {
@@ -180,12 +188,15 @@ function idempotencyTtlSeconds(name: TaskName, configured: number): number {
 class ConflictTaskRunner {
   /** Job id → start of its first attempt, for the timeline; dropped when the job settles. */
   private readonly started = new Map<string, number>();
+  private readonly snapshots: SnapshotCache;
 
   constructor(
     private readonly tasks: SlowPathTasks<TaskName>,
     private readonly deps: ConflictWorkerDeps,
     private readonly dispatcher: TaskDispatcher,
-  ) {}
+  ) {
+    this.snapshots = new SnapshotCache(deps.store, deps.cache);
+  }
 
   async run<N extends TaskName>(name: N, payload: ParsedTaskPayload<N>, job: JobContext): Promise<TaskOutcome | { status: 'duplicate' }> {
     const startedAt = this.started.get(job.jobId) ?? Date.now();
@@ -221,7 +232,7 @@ class ConflictTaskRunner {
   }
 
   private async runTask<N extends TaskName>(name: N, payload: ParsedTaskPayload<N>, job: JobContext, key: string): Promise<TaskOutcome> {
-    const snapshot = await this.deps.store.loadSnapshot(payload.gameId);
+    const snapshot = await this.snapshots.load(payload.gameId);
     if (!snapshot) throw new PermanentTaskError(`game ${payload.gameId} does not exist`);
     const task = this.tasks[name] as SlowPathTask<N>;
     const outcome = await task(payload, new TaskContext(snapshot, this.deps, this.dispatcher, job, key));

@@ -5,6 +5,8 @@ export interface GracefulShutdownOptions {
   onClose: () => Promise<void>;
   /** A shutdown that takes longer than this is cut short with exit code 1. Default 15 s. */
   timeoutMs?: number;
+  /** How long in-flight requests may take to finish before open connections are closed. Default 5 s. */
+  requestGraceMs?: number;
   /** Injected by tests; `process.exit` otherwise. */
   exit?: (code: number) => void;
 }
@@ -35,8 +37,13 @@ export function installGracefulShutdown(app: FastifyInstance, options: GracefulS
       exit(1);
     }, timeoutMs);
     deadline.unref();
+    // In-flight requests get a grace period; after it, sockets that are still open (keep-alive
+    // connections that never sent a request wait for the headers timeout otherwise) are cut.
+    const stragglers = setTimeout(() => app.server.closeAllConnections(), options.requestGraceMs ?? 5_000);
+    stragglers.unref();
     try {
       await app.close();
+      clearTimeout(stragglers);
       await options.onClose();
       exit(0);
     } catch (error) {

@@ -170,7 +170,7 @@ describe('engine rules over a running game', () => {
         payload: { action_type: 'observant', description, success_probability: 0.5, text: description },
         contextHash,
       });
-      await nyx.store.bumpVersion(gameId); // as the slow path does after every write
+      await nyx.cache.bump(cacheKeys.plannedActionsLabel(gameId)); // as the slow path does after every ready move
     };
     await write(stale, 'An old plan for a climax that never came');
     await write(current, 'A plan that still fits');

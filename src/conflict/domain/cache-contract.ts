@@ -39,6 +39,8 @@ export const cacheKeys = {
   /** Version labels bumped on a major state change; bundle keys are built on them. */
   sceneVersionLabels: (gameId: string) => [`${game(gameId)}:social_bundle`, `${game(gameId)}:tension_bundle`],
   socialBundleLabel: (gameId: string) => `${game(gameId)}:social_bundle`,
+  /** Bumped by the slow path after every ready planned action it writes: the hot path claims only when it moved. */
+  plannedActionsLabel: (gameId: string) => `${game(gameId)}:planned_actions`,
   tensionBundleLabel: (gameId: string) => `${game(gameId)}:tension_bundle`,
   /** A bundle key at a given version: `game:{id}:social_bundle:{hash}:v{n}`. */
   socialBundle: (gameId: string, sceneHash: string, version: number) => `${game(gameId)}:social_bundle:${sceneHash}:v${version}`,

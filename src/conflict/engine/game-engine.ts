@@ -256,15 +256,9 @@ export class GameEngine implements GameApi {
     return this.lane(gameId).add(async () => {
       const snapshot = await this.snapshots.load(gameId);
       if (!snapshot) throw notFound('game');
-      const loadedAt = snapshot.version;
       const ctx = this.context(snapshot);
       const result = await run(ctx);
-      const changed = snapshot.hasChanges;
       await this.deps.store.saveSnapshot(snapshot);
-      // Our own save moved the version by one; if nothing else did, nothing new became claimable.
-      if (snapshot.readyActionsClaimedAt === loadedAt && snapshot.version === loadedAt + (changed ? 1 : 0)) {
-        snapshot.readyActionsClaimedAt = snapshot.version;
-      }
       await this.snapshots.remember(snapshot);
       await this.awaitDispatched(ctx.scope);
       const refreshed = this.deps.mode === 'blocking' || this.deps.waitMs > 0 ? await this.reload(gameId, ctx) : ctx;

@@ -68,7 +68,8 @@ export interface StakeholderRecord extends Stakeholder {
 
 export interface StoredSnapshot {
   entitiesVersion: number;
-  readyActionsClaimedAt: number;
+  plannedActionsSeen: number;
+  autonomyRequestedAt: Record<number, number>;
   npcs: NpcRecord[];
   conflicts: ConflictRecord[];
   stakeholders: StakeholderRecord[];
@@ -82,10 +83,12 @@ export class GameSnapshot {
   private readonly changedReputations = new Map<string, { npcId: number; type: ReputationType; score: number }>();
   private changes = 0;
   /**
-   * The game version up to which every ready planned action has been claimed. The slow path bumps
-   * the version after each insert, so while the version has not moved there is nothing to claim.
+   * The planned-actions counter (cacheKeys.plannedActionsLabel) as of the last claim that emptied
+   * the queue of ready moves: while the counter has not moved there is nothing new to claim.
    */
-  readyActionsClaimedAt = -1;
+  plannedActionsSeen = -1;
+  /** Stakeholder id → when its last autonomous decision was requested (epoch ms). */
+  autonomyRequestedAt: Record<number, number> = {};
 
   constructor(
     readonly game: GameRecord,
@@ -163,7 +166,8 @@ export class GameSnapshot {
   toStored(): StoredSnapshot {
     return {
       entitiesVersion: this.game.entitiesVersion,
-      readyActionsClaimedAt: this.readyActionsClaimedAt,
+      plannedActionsSeen: this.plannedActionsSeen,
+      autonomyRequestedAt: this.autonomyRequestedAt,
       npcs: [...this.npcs.values()],
       conflicts: [...this.conflicts.values()],
       stakeholders: [...this.stakeholders.values()],
@@ -181,7 +185,8 @@ export class GameSnapshot {
       new Map(stored.flows.map((flow) => [flow.conflictId, flow])),
       new Map(stored.reputations),
     );
-    snapshot.readyActionsClaimedAt = stored.readyActionsClaimedAt;
+    snapshot.plannedActionsSeen = stored.plannedActionsSeen;
+    snapshot.autonomyRequestedAt = stored.autonomyRequestedAt;
     return snapshot;
   }
 

@@ -13,6 +13,7 @@ import {
   actionPriority,
   applyBreakingPoint,
   applyReaction,
+  autonomyRested,
   decisionContextHash,
   initialRole,
   needsRoleAdaptation,
@@ -33,6 +34,9 @@ import {
 export function reactionFallbackText(name: string): string {
   return `${name} watches you, weighing a reply.`;
 }
+
+/** Planned moves claimed per state sync (§7.1: limit 10). */
+const CLAIM_BATCH = 10;
 
 async function dispatchDecision(ctx: HandlerContext, stakeholder: StakeholderRecord): Promise<boolean> {
   const flow = ctx.snapshot.flows.get(stakeholder.conflictId);
@@ -200,13 +204,14 @@ export const stakeholdersHotPath: Subsystem<HandlerContext> = {
     async state_sync(_event: SystemEvent<'state_sync'>, ctx) {
       const present = ctx.snapshot.activeStakeholders();
       const effects: SystemEvent[] = [];
-      // Every slow-path insert bumps the version, so an unchanged version means nothing to claim.
-      const claimable = ctx.snapshot.readyActionsClaimedAt !== ctx.snapshot.version;
+      // The slow path bumps this counter after every ready move it writes: unchanged, nothing to claim.
+      const planned = await ctx.cache.version(cacheKeys.plannedActionsLabel(ctx.snapshot.game.id));
+      const claimable = planned !== ctx.snapshot.plannedActionsSeen;
       const claimed = claimable
-        ? await ctx.planned.claimReady({ gameId: ctx.snapshot.game.id, stakeholderIds: present.map((s) => s.id), limit: 10 })
+        ? await ctx.planned.claimReady({ gameId: ctx.snapshot.game.id, stakeholderIds: present.map((s) => s.id), limit: CLAIM_BATCH })
         : [];
       // A full batch may have left more behind: claim again on the next sync.
-      if (claimable && claimed.length < 10) ctx.snapshot.readyActionsClaimedAt = ctx.snapshot.version;
+      if (claimable && claimed.length < CLAIM_BATCH) ctx.snapshot.plannedActionsSeen = planned;
       const served = new Set<number>();
       let stale = 0;
       for (const row of claimed) {
@@ -214,11 +219,15 @@ export const stakeholdersHotPath: Subsystem<HandlerContext> = {
         else served.add(row.stakeholderId);
       }
       let dispatched = 0;
+      const now = ctx.now();
       for (const stakeholder of present) {
-        if (served.has(stakeholder.id)) continue;
+        if (served.has(stakeholder.id) || !autonomyRested(ctx.snapshot.autonomyRequestedAt[stakeholder.id], now)) continue;
         const current = ctx.snapshot.stakeholders.get(stakeholder.id)!;
         if (!passesAutonomyRoll(current, ctx.random) || !shouldDispatchActionGeneration(current, ctx.random)) continue;
-        if (await dispatchDecision(ctx, current)) dispatched++;
+        if (await dispatchDecision(ctx, current)) {
+          ctx.snapshot.autonomyRequestedAt[stakeholder.id] = now;
+          dispatched++;
+        }
       }
       return { data: { readyActionsClaimed: claimed.length - stale, staleDropped: stale, actionsDispatched: dispatched }, sideEffects: effects };
     },

@@ -193,3 +193,14 @@ export function applyReaction<S extends Stakeholder>(stakeholder: S, reaction: P
 export function decisionContextHash(stakeholder: Pick<Stakeholder, 'id' | 'conflictId'>, phase: string): string {
   return contextHash({ conflict_id: stakeholder.conflictId, stakeholder_ids: [stakeholder.id], phase });
 }
+
+/**
+ * Nyx's pacing of autonomy (not in the seed, whose roll ran on every state sync): a stakeholder
+ * asks for a new autonomous decision at most once per cooldown, so a player who polls often does
+ * not make NPCs act — and the model write — more often.
+ */
+export const AUTONOMY_COOLDOWN_MS = 30_000;
+
+export function autonomyRested(lastRequestedAt: number | undefined, now: number): boolean {
+  return lastRequestedAt === undefined || now - lastRequestedAt >= AUTONOMY_COOLDOWN_MS;
+}

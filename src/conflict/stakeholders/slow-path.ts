@@ -78,8 +78,7 @@ export const stakeholderTasks: SlowPathTasks<
     // The game moves on while the model thinks; a plan for a context that passed is kept as expired.
     const flow = await ctx.deps.store.findFlow(stakeholder.conflictId);
     const current = decisionContextHash(stakeholder, phaseOf(flow)) === payload.contextHash;
-    await ctx.deps.planned.insert({
-      gameId: ctx.gameId,
+    await ctx.plan({
       stakeholderId: stakeholder.id,
       sceneHash: payload.sceneHash ?? null,
       conflictId: stakeholder.conflictId,
@@ -108,8 +107,7 @@ export const stakeholderTasks: SlowPathTasks<
       playerChoice: { label: payload.choice.label, type: payload.choice.type },
       recentEvents: await recentEvents(ctx),
     });
-    await ctx.deps.planned.insert({
-      gameId: ctx.gameId,
+    await ctx.plan({
       stakeholderId: stakeholder.id,
       conflictId: payload.choice.conflictId ?? stakeholder.conflictId,
       kind: 'reaction',
@@ -142,8 +140,7 @@ export const stakeholderTasks: SlowPathTasks<
       conflict: { ...ctx.conflictSnapshot(stakeholder.conflictId), phase },
       trigger: adaptationTrigger(stakeholder, phase),
     });
-    await ctx.deps.planned.insert({
-      gameId: ctx.gameId,
+    await ctx.plan({
       stakeholderId: stakeholder.id,
       conflictId: stakeholder.conflictId,
       kind: 'role_adaptation',

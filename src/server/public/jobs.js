@@ -32,7 +32,8 @@ export class JobTimeline {
     this.render();
   }
 
-  upsert(job) {
+  upsert(event) {
+    const job = asTimelineJob(event);
     if (!job?.jobId) return;
     const prev = this.jobs.get(job.jobId) ?? {};
     // Events may arrive out of order after a reconnect; never move a job backwards.
@@ -100,4 +101,15 @@ export class JobTimeline {
       this.ticker = null;
     }
   }
+}
+
+/**
+ * Workers publish a job on the content hub (`id`, and the content statuses generating → ready or
+ * failed); the timeline speaks of jobs (`jobId`, running → done or failed).
+ */
+const JOB_STATUS = { generating: 'running', ready: 'done', failed: 'failed', queued: 'queued', running: 'running', done: 'done' };
+
+function asTimelineJob(event) {
+  if (!event) return undefined;
+  return { ...event, jobId: event.jobId ?? event.id, status: JOB_STATUS[event.status] ?? event.status };
 }

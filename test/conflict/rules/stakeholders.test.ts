@@ -227,3 +227,12 @@ describe('defaults and fallbacks (§9)', () => {
     expect(REACTION_FALLBACK.stress_impact).toBe(0);
   });
 });
+
+describe('autonomy cooldown', () => {
+  it('lets a stakeholder ask for a new decision only once per cooldown', async () => {
+    const { AUTONOMY_COOLDOWN_MS, autonomyRested } = await import('../../../src/conflict/stakeholders/rules.js');
+    expect(autonomyRested(undefined, 1_000)).toBe(true);
+    expect(autonomyRested(1_000, 1_000 + AUTONOMY_COOLDOWN_MS - 1)).toBe(false);
+    expect(autonomyRested(1_000, 1_000 + AUTONOMY_COOLDOWN_MS)).toBe(true);
+  });
+});
