@@ -3,7 +3,7 @@ import { ConfigError, loadConfig, type Config } from '../config/config.js';
 import { logger, setLogLevel } from '../observability/logger.js';
 
 /**
- * `nyx <command>`: serve, worker, migrate, scenario validate, guard, audit.
+ * `nyx <command>`: serve, worker, migrate, scenario validate, guard, audit, bench.
  * Exit codes: 0 ok, 1 the command found a problem (invalid scenario, guard findings), 2 usage or
  * configuration error — always one readable line, never a stack trace.
  */
@@ -126,6 +126,10 @@ async function run(argv: string[]): Promise<number> {
     case 'audit': {
       const { runAuditCli } = await import('../guard/index.js');
       return runAuditCli(args);
+    }
+    case 'bench': {
+      const { runBenchCli } = await import('../../bench/hot-path.js');
+      return runBenchCli(args);
     }
     case undefined:
     case 'help':
