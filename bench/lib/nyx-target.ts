@@ -6,7 +6,7 @@ import { startNyx } from '../../src/app/nyx.js';
 import { loadConfig } from '../../src/config/config.js';
 import { setLogLevel } from '../../src/observability/logger.js';
 import { MemoryCache } from '../../src/runtime/cache/memory-cache.js';
-import { buildServer } from '../../src/server/server.js';
+import { buildNyxServer } from '../../src/app/nyx-server.js';
 import { startChild } from './child-process.js';
 import { InProcessEventLoopWindow, ScrapedEventLoopWindow, type EventLoopWindow } from './event-loop-window.js';
 import { startFloorServer } from './floor-server.js';
@@ -41,14 +41,7 @@ export async function startEmbeddedNyx(mode: HotPathMode, options: BenchOptions)
   const config = loadConfig({ NYX_DATA_DIR: ':memory:', ...nyxEnvironment(mode, options) });
   setLogLevel(config.logLevel);
   const nyx = await startNyx(config, { workers: true });
-  const app = await buildServer({
-    api: nyx.engine,
-    hub: nyx.hub,
-    queue: nyx.queue,
-    readiness: () => nyx.readiness(),
-    degraded: () => nyx.health.degraded,
-    config: { rateLimitPerMinute: 1_000_000 },
-  });
+  const app = await buildNyxServer(nyx, { rateLimitPerMinute: 1_000_000 });
   const baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
   return {
     baseUrl,

@@ -42,17 +42,10 @@ async function serve(args: string[]): Promise<number> {
   if (workers > 0) config.queue.concurrency = Math.max(config.queue.concurrency, workers);
 
   const { startNyx } = await import('../app/nyx.js');
-  const { buildServer } = await import('../server/server.js');
+  const { buildNyxServer } = await import('../app/nyx-server.js');
   const { installGracefulShutdown } = await import('../server/graceful-shutdown.js');
   const nyx = await startNyx(config, { workers: workers > 0 });
-  const app = await buildServer({
-    api: nyx.engine,
-    hub: nyx.hub,
-    queue: nyx.queue,
-    readiness: () => nyx.readiness(),
-    degraded: () => nyx.health.degraded,
-    config: { rateLimitPerMinute: config.rateLimitPerMinute, ...(config.redisUrl ? { redisUrl: config.redisUrl } : {}) },
-  });
+  const app = await buildNyxServer(nyx);
   installGracefulShutdown(app, { onClose: () => nyx.close() });
   await app.listen({ port: config.http.port, host: config.http.host });
   const address = app.server.address();

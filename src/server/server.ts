@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { GameApi } from '../conflict/engine/game-state.js';
 import { logger } from '../observability/logger.js';
@@ -62,7 +62,7 @@ export async function buildServer(deps: ServerDependencies): Promise<FastifyInst
     loggerInstance: httpLogger,
     // Two synchronous log lines per request would cost the hot path more than its own work; the
     // metrics count every request, and errors are still logged by the error handler.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.bodyLimitBytes ?? 16 * 1024,
   });
   app.setValidatorCompiler(validatorCompiler);

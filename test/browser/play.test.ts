@@ -6,7 +6,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNyx, type Nyx } from '../../src/app/nyx.js';
 import { loadConfig } from '../../src/config/config.js';
-import { buildServer } from '../../src/server/server.js';
+import { buildNyxServer } from '../../src/app/nyx-server.js';
 import { repoRoot } from '../support/processes.js';
 import { inCI } from '../support/services.js';
 
@@ -55,15 +55,7 @@ function play(): void {
       loadConfig({ NYX_DATA_DIR: ':memory:', LLM_SIM_LATENCY_MS: '800-1500', LOG_LEVEL: 'silent', DISABLE_LLM_IN_HOT_PATH: '1' }),
       { workers: true },
     );
-    const running = nyx;
-    app = await buildServer({
-      api: running.engine,
-      hub: running.hub,
-      queue: running.queue,
-      readiness: () => running.readiness(),
-      degraded: () => running.health.degraded,
-      config: { rateLimitPerMinute: 100_000 },
-    });
+    app = await buildNyxServer(nyx, { rateLimitPerMinute: 100_000 });
     await app.listen({ port: 0, host: '127.0.0.1' });
     const address = app.server.address();
     if (!address || typeof address === 'string') throw new Error(`unexpected server address ${String(address)}`);

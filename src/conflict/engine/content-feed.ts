@@ -23,27 +23,20 @@ export class ContentFeed {
     gameId: string,
     item: { kind: ContentKind; fallbackText: string; subject?: ContentSubject; stateVersion: number; contextHash?: string },
   ): Promise<ContentItemView> {
-    const [row] = await this.db.orm
-      .insert(contentItems)
-      .values({
-        id: `${item.kind}-${randomUUID()}`,
-        gameId,
-        kind: item.kind,
-        status: 'generating',
-        origin: 'fallback',
-        text: null,
-        fallbackText: item.fallbackText,
-        subject: (item.subject ?? {}) as Record<string, string | number>,
-        stateVersion: item.stateVersion,
-        contextHash: item.contextHash ?? null,
-      })
-      .returning();
-    return toView(row!);
+    return this.insert(gameId, item, { status: 'generating', origin: 'fallback', text: null, fallbackText: item.fallbackText });
   }
 
   async addReady(
     gameId: string,
     item: { kind: ContentKind; text: string; subject?: ContentSubject; stateVersion: number; origin?: 'generated' | 'fallback' },
+  ): Promise<ContentItemView> {
+    return this.insert(gameId, item, { status: 'ready', origin: item.origin ?? 'generated', text: item.text, fallbackText: item.text });
+  }
+
+  private async insert(
+    gameId: string,
+    item: { kind: ContentKind; subject?: ContentSubject; stateVersion: number; contextHash?: string },
+    content: { status: ContentStatus; origin: 'generated' | 'fallback'; text: string | null; fallbackText: string },
   ): Promise<ContentItemView> {
     const [row] = await this.db.orm
       .insert(contentItems)
@@ -51,12 +44,10 @@ export class ContentFeed {
         id: `${item.kind}-${randomUUID()}`,
         gameId,
         kind: item.kind,
-        status: 'ready',
-        origin: item.origin ?? 'generated',
-        text: item.text,
-        fallbackText: item.text,
+        ...content,
         subject: (item.subject ?? {}) as Record<string, string | number>,
         stateVersion: item.stateVersion,
+        contextHash: item.contextHash ?? null,
       })
       .returning();
     return toView(row!);

@@ -7,7 +7,7 @@ import { metrics } from '../../observability/metrics.js';
 import { createRedis } from '../redis/connection.js';
 import { raceDeadline } from './deadline.js';
 import { QueueEventBus } from './queue-event-bus.js';
-import { TaskAttemptRunner } from './task-attempt.js';
+import { TaskAttemptRunner, unlimitedAbortController } from './task-attempt.js';
 import { isPermanentTaskError } from './task-errors.js';
 import type { DispatchOptions, DispatchResult, JobOutcome, QueueCounts, QueueEventName, QueueEvents as NyxQueueEvents, TaskDefinition, TaskQueue } from './task-queue.js';
 import { DispatchRejection, errorMessage, retryDelayMs, TaskRegistry, type PreparedJob, type TaskDefaults } from './task-registry.js';
@@ -63,7 +63,8 @@ export class BullMqQueue implements TaskQueue {
   private readonly events = new QueueEventBus();
   private readonly producerRedis: Redis;
   private readonly queue: Queue;
-  private readonly stop = new AbortController();
+  /** Aborts every running job on close; each running job listens to it, so it has no listener cap. */
+  private readonly stop = unlimitedAbortController();
   private readonly queueName: string;
   private readonly prefix: string;
   private readonly dispatchTimeoutMs: number;

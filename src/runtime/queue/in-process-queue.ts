@@ -5,7 +5,7 @@ import PQueue from 'p-queue';
 import { metrics } from '../../observability/metrics.js';
 import { raceDeadline } from './deadline.js';
 import { QueueEventBus } from './queue-event-bus.js';
-import { TaskAttemptRunner } from './task-attempt.js';
+import { TaskAttemptRunner, unlimitedAbortController } from './task-attempt.js';
 import { isPermanentTaskError } from './task-errors.js';
 import type { DispatchOptions, DispatchResult, JobOutcome, QueueCounts, QueueEventName, QueueEvents, TaskDefinition, TaskQueue } from './task-queue.js';
 import { DispatchRejection, errorMessage, retryDelayMs, TaskRegistry, type PreparedJob, type TaskDefaults } from './task-registry.js';
@@ -49,7 +49,8 @@ export class InProcessQueue implements TaskQueue {
   private readonly events = new QueueEventBus();
   private readonly runner = new TaskAttemptRunner(new MemoryTaskStartGate(), this.events);
   private readonly slots: PQueue;
-  private readonly stop = new AbortController();
+  /** Aborts every running job on close; each running job listens to it, so it has no listener cap. */
+  private readonly stop = unlimitedAbortController();
   private readonly live = new Map<string, QueuedJob>();
   private readonly finishedOutcomes: LRUCache<string, JobOutcome>;
   /** dedupe key → the job holding it; a `dedupeTtlMs` key outlives its job until the TTL ends. */

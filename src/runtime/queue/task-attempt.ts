@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { metrics } from '../../observability/metrics.js';
 import { outsideHotPath } from '../hot-path/hot-path.js';
@@ -71,4 +72,11 @@ export class TaskAttemptRunner {
       metrics.taskDuration.observe({ task: task.name }, (performance.now() - started) / 1000);
     }
   }
+}
+
+/** An AbortController whose signal any number of running jobs may listen to without a leak warning. */
+export function unlimitedAbortController(): AbortController {
+  const controller = new AbortController();
+  setMaxListeners(0, controller.signal);
+  return controller;
 }
