@@ -102,6 +102,10 @@ export class PgliteDatabase extends DrizzleDatabase {
   static async open(dataDir: string | undefined): Promise<PgliteDatabase> {
     if (dataDir) mkdirSync(dataDir, { recursive: true });
     const client = await PGlite.create(dataDir);
+    // PGlite runs on the event loop, so a commit that waits for its WAL flush stalls every request
+    // (measured: write p99 4 ms → 0.9 ms). A crash may lose the last moments of an embedded game;
+    // it cannot corrupt it. PostgreSQL keeps its own durability settings.
+    await client.exec('SET synchronous_commit = off');
     return new PgliteDatabase(client, drizzlePglite({ client, schema }));
   }
 
