@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Nyx } from '../../src/app/nyx.js';
 import { choicesFor, isWellFormedChoiceId } from '../../src/conflict/engine/choices.js';
 import { EngineHealth } from '../../src/conflict/engine/engine-health.js';
+import { GameSnapshot } from '../../src/conflict/engine/game-store.js';
 import { systemEvent } from '../../src/conflict/engine/events.js';
 import { ConflictSynthesizer } from '../../src/conflict/engine/synthesizer.js';
 import { TaskDispatcher } from '../../src/conflict/engine/task-dispatcher.js';
@@ -84,6 +85,26 @@ describe('choices', () => {
     const after = choicesFor([{ ...conflict, phase: 'confrontation' }]).find((c) => c.type === 'confrontational')!;
     expect(after.id).not.toBe(before.id);
     expect(isWellFormedChoiceId('hello')).toBe(false);
+  });
+});
+
+describe('GameSnapshot caching', () => {
+  const game = { id: 'g', scenarioId: 's', seed: 1, tokenHash: 'h', version: 3, entitiesVersion: 2 };
+  const stored = { entitiesVersion: 2, plannedActionsSeen: 4, autonomyRequestedAt: { 7: 1_000 }, npcs: [], conflicts: [], stakeholders: [], flows: [], reputations: [] };
+
+  it('needs no cache write until something changes, and round-trips what it remembers', () => {
+    const snapshot = GameSnapshot.fromStored(game, stored);
+    expect(snapshot.needsCaching).toBe(false);
+    snapshot.sawPlannedActions(4);
+    expect(snapshot.needsCaching).toBe(false);
+    snapshot.requestedAutonomy(7, 2_000);
+    expect(snapshot.needsCaching).toBe(true);
+    const again = GameSnapshot.fromStored(game, snapshot.toStored());
+    expect(again.autonomyRequestedAt(7)).toBe(2_000);
+    expect(again.plannedActionsSeen).toBe(4);
+    snapshot.markCached();
+    snapshot.markChanged();
+    expect(snapshot.needsCaching).toBe(true);
   });
 });
 

@@ -57,6 +57,12 @@ export const cacheKeys = {
   canonRecord: (gameId: string, conflictId: number) => `${game(gameId)}:canon:conflict:${conflictId}`,
   canonReferences: (gameId: string, conflictId: number) => `${game(gameId)}:canon:references:${conflictId}`,
   loreCheck: (gameId: string, category: string, hash: string) => `${game(gameId)}:lore_check:${category}:${hash}`,
+  /** The engine's own read models: the game's entities and, per state version, its feed and canon. */
+  snapshot: (gameId: string) => `${game(gameId)}:snapshot`,
+  chronicle: (gameId: string, version: number) => `${game(gameId)}:chronicle:v${version}`,
+  /** The tension subsystem's memory: the last score it reported and when the scene last escalated. */
+  tensionLastScore: (gameId: string) => `${game(gameId)}:tension:last_score`,
+  tensionLastEscalation: (gameId: string) => `${game(gameId)}:tension:last_escalation_at`,
 };
 
 export interface TransitionNarrative {

@@ -82,13 +82,15 @@ export class GameSnapshot {
   private readonly changedFlows = new Set<number>();
   private readonly changedReputations = new Map<string, { npcId: number; type: ReputationType; score: number }>();
   private changes = 0;
+  /** True until the snapshot cache holds this snapshot as it is now. */
+  private uncached = true;
   /**
    * The planned-actions counter (cacheKeys.plannedActionsLabel) as of the last claim that emptied
    * the queue of ready moves: while the counter has not moved there is nothing new to claim.
    */
-  plannedActionsSeen = -1;
+  private plannedSeen = -1;
   /** Stakeholder id → when its last autonomous decision was requested (epoch ms). */
-  autonomyRequestedAt: Record<number, number> = {};
+  private autonomyAt: Record<number, number> = {};
 
   constructor(
     readonly game: GameRecord,
@@ -129,29 +131,62 @@ export class GameSnapshot {
     if (!current) return;
     this.stakeholders.set(id, { ...current, ...patch });
     this.changedStakeholders.add(id);
-    this.changes++;
+    this.changed();
   }
 
   updateFlow(conflictId: number, next: ConflictFlow): void {
     this.flows.set(conflictId, next);
     this.changedFlows.add(conflictId);
-    this.changes++;
+    this.changed();
   }
 
   setReputation(npcId: number, type: ReputationType, score: number): void {
     const scores = { ...(this.reputations.get(npcId) ?? {}), [type]: score };
     this.reputations.set(npcId, scores);
     this.changedReputations.set(`${npcId}:${type}`, { npcId, type, score });
-    this.changes++;
+    this.changed();
   }
 
   /** Counts a change that the store wrote directly (a new row), so the version still moves. */
   markChanged(): void {
-    this.changes++;
+    this.changed();
   }
 
   get hasChanges(): boolean {
     return this.changes > 0;
+  }
+
+  get plannedActionsSeen(): number {
+    return this.plannedSeen;
+  }
+
+  sawPlannedActions(counter: number): void {
+    if (counter === this.plannedSeen) return;
+    this.plannedSeen = counter;
+    this.uncached = true;
+  }
+
+  autonomyRequestedAt(stakeholderId: number): number | undefined {
+    return this.autonomyAt[stakeholderId];
+  }
+
+  requestedAutonomy(stakeholderId: number, at: number): void {
+    this.autonomyAt[stakeholderId] = at;
+    this.uncached = true;
+  }
+
+  /** Whether the snapshot cache is behind this snapshot (a fresh load, or anything changed since). */
+  get needsCaching(): boolean {
+    return this.uncached;
+  }
+
+  markCached(): void {
+    this.uncached = false;
+  }
+
+  private changed(): void {
+    this.changes++;
+    this.uncached = true;
   }
 
   pendingWrites() {
@@ -166,8 +201,8 @@ export class GameSnapshot {
   toStored(): StoredSnapshot {
     return {
       entitiesVersion: this.game.entitiesVersion,
-      plannedActionsSeen: this.plannedActionsSeen,
-      autonomyRequestedAt: this.autonomyRequestedAt,
+      plannedActionsSeen: this.plannedSeen,
+      autonomyRequestedAt: this.autonomyAt,
       npcs: [...this.npcs.values()],
       conflicts: [...this.conflicts.values()],
       stakeholders: [...this.stakeholders.values()],
@@ -185,8 +220,9 @@ export class GameSnapshot {
       new Map(stored.flows.map((flow) => [flow.conflictId, flow])),
       new Map(stored.reputations),
     );
-    snapshot.plannedActionsSeen = stored.plannedActionsSeen;
-    snapshot.autonomyRequestedAt = stored.autonomyRequestedAt;
+    snapshot.plannedSeen = stored.plannedActionsSeen;
+    snapshot.autonomyAt = stored.autonomyRequestedAt;
+    snapshot.uncached = false;
     return snapshot;
   }
 
@@ -307,11 +343,6 @@ export class GameStore {
     return row?.version ?? 0;
   }
 
-  async loadSnapshot(gameId: string): Promise<GameSnapshot | undefined> {
-    const game = await this.findGame(gameId);
-    return game ? this.loadEntities(game) : undefined;
-  }
-
   /** The entities of a game whose row is already in hand (five indexed reads). */
   async loadEntities(game: GameRecord): Promise<GameSnapshot> {
     const gameId = game.id;
@@ -423,16 +454,7 @@ export class GameStore {
     return row!.id;
   }
 
-  async npcsByIds(gameId: string, ids: number[]): Promise<NpcRecord[]> {
-    if (ids.length === 0) return [];
-    const rows = await this.orm.select().from(npcs).where(and(eq(npcs.gameId, gameId), inArray(npcs.id, ids)));
-    return rows.map(toNpcRecord);
-  }
 
-  async findConflict(conflictId: number): Promise<ConflictRecord | undefined> {
-    const [row] = await this.orm.select().from(conflicts).where(eq(conflicts.id, conflictId)).limit(1);
-    return row ? toConflictRecord(row) : undefined;
-  }
 
   async findFlow(conflictId: number): Promise<ConflictFlow | undefined> {
     const [row] = await this.orm.select().from(conflictFlows).where(eq(conflictFlows.conflictId, conflictId)).limit(1);

@@ -1,4 +1,5 @@
 import type { Cache } from '../../runtime/cache/cache.js';
+import { cacheKeys } from '../domain/cache-contract.js';
 import type { GameSnapshot, GameStore, StoredSnapshot } from './game-store.js';
 import { GameSnapshot as Snapshot } from './game-store.js';
 
@@ -20,16 +21,14 @@ export class SnapshotCache {
   async load(gameId: string): Promise<GameSnapshot | undefined> {
     const game = await this.store.findGame(gameId);
     if (!game) return undefined;
-    const stored = await this.cache.getJson<StoredSnapshot>(key(gameId));
+    const stored = await this.cache.getJson<StoredSnapshot>(cacheKeys.snapshot(gameId));
     if (stored && stored.entitiesVersion === game.entitiesVersion) return Snapshot.fromStored(game, stored);
     return this.store.loadEntities(game);
   }
 
+  /** Writes the snapshot back only when the cache is behind it: most state syncs change nothing. */
   async remember(snapshot: GameSnapshot): Promise<void> {
-    await this.cache.setJson(key(snapshot.game.id), snapshot.toStored(), SNAPSHOT_TTL_SECONDS);
+    if (!snapshot.needsCaching) return;
+    if (await this.cache.setJson(cacheKeys.snapshot(snapshot.game.id), snapshot.toStored(), SNAPSHOT_TTL_SECONDS)) snapshot.markCached();
   }
-}
-
-function key(gameId: string): string {
-  return `game:${gameId}:snapshot`;
 }

@@ -1,3 +1,4 @@
+import { cacheKeys } from '../domain/cache-contract.js';
 import { REPUTATION_TYPES } from '../domain/social.js';
 import type { Scenario } from '../scenarios/index.js';
 import { sceneBehavior } from '../stakeholders/rules.js';
@@ -101,7 +102,7 @@ const CHRONICLE_TTL_SECONDS = 300;
  */
 async function chronicle(ctx: HandlerContext): Promise<Pick<GameState, 'content' | 'canon'>> {
   const gameId = ctx.snapshot.game.id;
-  const key = `game:${gameId}:chronicle:v${ctx.snapshot.version}`;
+  const key = cacheKeys.chronicle(gameId, ctx.snapshot.version);
   const cached = await ctx.cache.getJson<Pick<GameState, 'content' | 'canon'>>(key);
   if (cached) return cached;
   const [content, canonRows] = await Promise.all([ctx.feed.recent(gameId), ctx.store.canonRecordsOf(gameId)]);

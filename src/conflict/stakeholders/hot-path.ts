@@ -211,7 +211,7 @@ export const stakeholdersHotPath: Subsystem<HandlerContext> = {
         ? await ctx.planned.claimReady({ gameId: ctx.snapshot.game.id, stakeholderIds: present.map((s) => s.id), limit: CLAIM_BATCH })
         : [];
       // A full batch may have left more behind: claim again on the next sync.
-      if (claimable && claimed.length < CLAIM_BATCH) ctx.snapshot.plannedActionsSeen = planned;
+      if (claimable && claimed.length < CLAIM_BATCH) ctx.snapshot.sawPlannedActions(planned);
       const served = new Set<number>();
       let stale = 0;
       for (const row of claimed) {
@@ -221,11 +221,11 @@ export const stakeholdersHotPath: Subsystem<HandlerContext> = {
       let dispatched = 0;
       const now = ctx.now();
       for (const stakeholder of present) {
-        if (served.has(stakeholder.id) || !autonomyRested(ctx.snapshot.autonomyRequestedAt[stakeholder.id], now)) continue;
+        if (served.has(stakeholder.id) || !autonomyRested(ctx.snapshot.autonomyRequestedAt(stakeholder.id), now)) continue;
         const current = ctx.snapshot.stakeholders.get(stakeholder.id)!;
         if (!passesAutonomyRoll(current, ctx.random) || !shouldDispatchActionGeneration(current, ctx.random)) continue;
         if (await dispatchDecision(ctx, current)) {
-          ctx.snapshot.autonomyRequestedAt[stakeholder.id] = now;
+          ctx.snapshot.requestedAutonomy(stakeholder.id, now);
           dispatched++;
         }
       }

@@ -62,7 +62,7 @@ export async function tensionBundle(ctx: HandlerContext, { dispatchOnMiss = true
 /** Compares the scene's tension with the last reading and reports a real change as an event. */
 async function tensionChange(ctx: HandlerContext): Promise<SystemEvent[]> {
   const gameId = ctx.snapshot.game.id;
-  const key = `game:${gameId}:tension:last_score`;
+  const key = cacheKeys.tensionLastScore(gameId);
   const previous = await ctx.cache.getJson<number>(key, 0);
   const { score } = sceneTension(ctx);
   if (Math.abs(score - previous) < TENSION_CHANGE_STEP) return [];
@@ -73,7 +73,7 @@ async function tensionChange(ctx: HandlerContext): Promise<SystemEvent[]> {
 async function maybeEscalate(ctx: HandlerContext): Promise<boolean> {
   const gameId = ctx.snapshot.game.id;
   const { score } = sceneTension(ctx);
-  const key = `game:${gameId}:tension:last_escalation_at`;
+  const key = cacheKeys.tensionLastEscalation(gameId);
   const last = await ctx.cache.getJson<number | null>(key, null);
   if (!shouldEscalate(score, last, ctx.now())) return false;
   const hottest = ctx.snapshot
