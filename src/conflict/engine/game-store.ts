@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, sql } from 'drizzle-orm';
+import { and, desc, eq, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../../runtime/db/database.js';
 import {
   canonRecords,
@@ -367,35 +367,59 @@ export class GameStore {
     );
   }
 
-  /** Writes what the handlers changed and bumps the version once; returns the new version. */
+  /**
+   * Writes what the handlers changed and bumps the version, in one statement (data-modifying
+   * CTEs): every statement is a round trip, and on PGlite a turn of its single session.
+   * Returns the new version.
+   */
   async saveSnapshot(snapshot: GameSnapshot): Promise<number> {
     if (!snapshot.hasChanges) return snapshot.version;
     const { stakeholders: changedStakeholders, flows, reputations } = snapshot.pendingWrites();
     const gameId = snapshot.game.id;
-    for (const s of changedStakeholders) {
-      await this.orm
-        .update(stakeholders)
-        .set({ role: s.role, stress: s.stress, commitment: s.commitment })
-        .where(eq(stakeholders.id, s.id));
+    const writes: SQL[] = [];
+    if (changedStakeholders.length > 0) {
+      const values = sql.join(
+        changedStakeholders.map((s) => sql`(${s.id}::integer, ${s.role}::text, ${s.stress}::real, ${s.commitment}::real)`),
+        sql`, `,
+      );
+      writes.push(sql`update stakeholders set role = v.role, stress = v.stress, commitment = v.commitment
+        from (values ${values}) as v(id, role, stress, commitment) where stakeholders.id = v.id`);
     }
-    for (const flow of flows) await this.upsertFlow(gameId, flow);
+    if (flows.length > 0) {
+      writes.push(
+        this.orm
+          .insert(conflictFlows)
+          .values(flows.map((flow) => ({ ...flowColumns(flow), conflictId: flow.conflictId, gameId })))
+          .onConflictDoUpdate({ target: conflictFlows.conflictId, set: { ...excludedFlowColumns, updatedAt: new Date() } })
+          .getSQL(),
+      );
+    }
     if (reputations.length > 0) {
-      await this.orm
-        .insert(reputationScores)
-        .values(reputations.map((r) => ({ gameId, npcId: r.npcId, type: r.type, score: r.score })))
-        .onConflictDoUpdate({
-          target: [reputationScores.npcId, reputationScores.type],
-          set: { score: sql`excluded.score`, updatedAt: new Date() },
-        });
+      writes.push(
+        this.orm
+          .insert(reputationScores)
+          .values(reputations.map((r) => ({ gameId, npcId: r.npcId, type: r.type, score: r.score })))
+          .onConflictDoUpdate({
+            target: [reputationScores.npcId, reputationScores.type],
+            set: { score: sql`excluded.score`, updatedAt: new Date() },
+          })
+          .getSQL(),
+      );
     }
-    snapshot.clearChanges();
-    const [row] = await this.orm
+    const bump = this.orm
       .update(games)
       .set({ version: sql`${games.version} + 1`, entitiesVersion: sql`${games.entitiesVersion} + 1`, updatedAt: new Date() })
       .where(eq(games.id, gameId))
       .returning({ version: games.version, entitiesVersion: games.entitiesVersion });
-    snapshot.game.version = row?.version ?? snapshot.game.version;
-    snapshot.game.entitiesVersion = row?.entitiesVersion ?? snapshot.game.entitiesVersion;
+    const ctes = writes.map((write, i) => sql`${sql.raw(`write_${i}`)} as (${write})`);
+    const statement = ctes.length > 0 ? sql`with ${sql.join(ctes, sql`, `)} ${bump.getSQL()}` : bump.getSQL();
+    const { rows } = await this.db.query<{ version: unknown; entities_version: unknown }>(statement);
+    snapshot.clearChanges();
+    const row = rows[0];
+    if (row) {
+      snapshot.game.version = Number(row.version);
+      snapshot.game.entitiesVersion = Number(row.entities_version);
+    }
     return snapshot.game.version;
   }
 
@@ -513,6 +537,17 @@ function toFlow(row: typeof conflictFlows.$inferSelect): ConflictFlow {
     ...(row.lastBeatAt ? { lastBeatAt: row.lastBeatAt.getTime() } : {}),
   };
 }
+
+/** An upsert's SET for every flow column: the incoming row's values. */
+const excludedFlowColumns = {
+  phase: sql`excluded.phase`,
+  pacing: sql`excluded.pacing`,
+  intensity: sql`excluded.intensity`,
+  momentum: sql`excluded.momentum`,
+  phaseProgress: sql`excluded.phase_progress`,
+  lastBeatType: sql`excluded.last_beat_type`,
+  lastBeatAt: sql`excluded.last_beat_at`,
+};
 
 function flowColumns(flow: ConflictFlow) {
   return {
