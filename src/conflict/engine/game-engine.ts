@@ -1,4 +1,5 @@
 import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import PQueue from 'p-queue';
 import type { Cache } from '../../runtime/cache/cache.js';
 import type { PlannedActions } from '../../runtime/db/planned-actions.js';
@@ -64,6 +65,8 @@ export class GameEngine implements GameApi {
   private readonly lanes = new Map<string, PQueue>();
   private readonly scenarios: Map<string, Scenario>;
   private readonly snapshots: SnapshotCache;
+  /** A game's token hash never changes: once read, authorizing a request needs no statement. */
+  private readonly tokenHashes = new LRUCache<string, Buffer>({ max: 100_000 });
 
   constructor(private readonly deps: GameEngineDependencies) {
     this.scenarios = new Map(deps.scenarios.map((s) => [s.id, s]));
@@ -83,12 +86,14 @@ export class GameEngine implements GameApi {
       }
       const gameId = randomBytes(12).toString('base64url');
       const token = randomBytes(24).toString('base64url');
+      const tokenHash = hashToken(token);
       await this.deps.store.insertGame({
         id: gameId,
         scenarioId: scenario.id,
         seed: input.seed ?? randomInt(MAX_SEED),
-        tokenHash: hashToken(token).toString('hex'),
+        tokenHash: tokenHash.toString('hex'),
       });
+      this.tokenHashes.set(gameId, tokenHash);
       const npcs = await this.deps.store.insertNpcs(
         gameId,
         scenario.npcs.map((npc) => ({
@@ -124,9 +129,13 @@ export class GameEngine implements GameApi {
   }
 
   async authorize(gameId: string, token: string): Promise<'ok' | 'unknown_game' | 'forbidden'> {
-    const game = await this.deps.store.findGame(gameId);
-    if (!game) return 'unknown_game';
-    const expected = Buffer.from(game.tokenHash, 'hex');
+    let expected = this.tokenHashes.get(gameId);
+    if (!expected) {
+      const game = await this.deps.store.findGame(gameId);
+      if (!game) return 'unknown_game';
+      expected = Buffer.from(game.tokenHash, 'hex');
+      this.tokenHashes.set(gameId, expected);
+    }
     const given = hashToken(token);
     return expected.length === given.length && timingSafeEqual(expected, given) ? 'ok' : 'forbidden';
   }
