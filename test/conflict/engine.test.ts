@@ -4,6 +4,8 @@ import { choicesFor, isWellFormedChoiceId } from '../../src/conflict/engine/choi
 import { EngineHealth } from '../../src/conflict/engine/engine-health.js';
 import { GameSnapshot } from '../../src/conflict/engine/game-store.js';
 import { systemEvent } from '../../src/conflict/engine/events.js';
+import { dispatchContent } from '../../src/conflict/engine/content-dispatch.js';
+import type { HandlerContext } from '../../src/conflict/engine/handler-context.js';
 import { ConflictSynthesizer } from '../../src/conflict/engine/synthesizer.js';
 import { TaskDispatcher } from '../../src/conflict/engine/task-dispatcher.js';
 import { decisionContextHash } from '../../src/conflict/stakeholders/rules.js';
@@ -135,6 +137,8 @@ describe('graceful degradation', () => {
       toPhase: 'emerging',
     });
     expect(narration).toEqual({ status: 'skipped', reason: 'degraded' });
+    expect(dispatcher.skips('flow.narrate_phase_transition')).toBe(true);
+    expect(dispatcher.skips('stakeholders.generate_reaction')).toBe(false);
 
     backlog = 70; // under the threshold but above half of it: still degraded (hysteresis)
     await health.sample();
@@ -144,6 +148,40 @@ describe('graceful degradation', () => {
     expect(health.degraded).toBe(false);
     health.stop();
     await queue.close();
+  });
+});
+
+describe('dispatchContent', () => {
+  const context = (skips: boolean) => {
+    const calls: string[] = [];
+    const ctx = {
+      snapshot: { game: { id: 'g' }, version: 7, markChanged: () => calls.push('changed') },
+      feed: {
+        open: async () => (calls.push('open'), { id: 'item-1' }),
+        addFallback: async (_gameId: string, item: { stateVersion: number }) => (calls.push(`fallback@${item.stateVersion}`), { id: 'item-2' }),
+        fail: async () => calls.push('fail'),
+        discard: async () => calls.push('discard'),
+      },
+      dispatcher: {
+        skips: () => skips,
+        dispatch: async () => (calls.push('dispatch'), { status: 'accepted', jobId: 'j' }),
+      },
+      scope: { jobIds: [] },
+    } as unknown as HandlerContext;
+    return { ctx, calls };
+  };
+  const beat = { conflictId: 1, beat: { id: 'b', type: 'revelation' } };
+
+  it('opens the item, then dispatches the task that fills it', async () => {
+    const { ctx, calls } = context(false);
+    expect(await dispatchContent(ctx, { kind: 'beat', fallbackText: 'f' }, 'flow.describe_beat', beat)).toBe(true);
+    expect(calls).toEqual(['open', 'changed', 'dispatch']);
+  });
+
+  it('writes a skipped task\'s fallback as settled in one step, and dispatches nothing', async () => {
+    const { ctx, calls } = context(true);
+    expect(await dispatchContent(ctx, { kind: 'beat', fallbackText: 'f' }, 'flow.describe_beat', beat)).toBe(false);
+    expect(calls).toEqual(['fallback@7', 'changed']);
   });
 });
 

@@ -17,6 +17,12 @@ export async function dispatchContent<N extends TaskName>(
   options: { priority?: number } = {},
 ): Promise<boolean> {
   const gameId = ctx.snapshot.game.id;
+  if (ctx.dispatcher.skips(task)) {
+    // Known before dispatching: one statement for the settled fallback, not an open then a fail.
+    await ctx.feed.addFallback(gameId, { ...item, stateVersion: ctx.snapshot.version });
+    ctx.snapshot.markChanged();
+    return false;
+  }
   const opened = await ctx.feed.open(gameId, { ...item, stateVersion: ctx.snapshot.version });
   ctx.snapshot.markChanged();
   const result = await ctx.dispatcher.dispatch(

@@ -33,6 +33,14 @@ export class ContentFeed {
     return this.insert(gameId, item, { status: 'ready', origin: item.origin ?? 'generated', text: item.text, fallbackText: item.text });
   }
 
+  /** An item whose task will not run (skipped in degraded mode): its fallback, settled for good. */
+  async addFallback(
+    gameId: string,
+    item: { kind: ContentKind; fallbackText: string; subject?: ContentSubject; stateVersion: number },
+  ): Promise<ContentItemView> {
+    return this.insert(gameId, item, { status: 'failed', origin: 'fallback', text: null, fallbackText: item.fallbackText });
+  }
+
   private async insert(
     gameId: string,
     item: { kind: ContentKind; subject?: ContentSubject; stateVersion: number; contextHash?: string },

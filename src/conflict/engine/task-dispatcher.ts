@@ -22,8 +22,9 @@ export class TaskDispatcher {
     private readonly health: Pick<EngineHealth, 'degraded'>,
   ) {}
 
-  get degraded(): boolean {
-    return this.health.degraded;
+  /** Whether a dispatch of `name` now would be skipped (degraded mode, non-critical task). */
+  skips(name: TaskName): boolean {
+    return this.health.degraded && NON_CRITICAL_TASKS.has(name);
   }
 
   async dispatch<N extends TaskName>(
@@ -32,7 +33,7 @@ export class TaskDispatcher {
     scope?: DispatchScope,
     options: { priority?: number; delayMs?: number } = {},
   ): Promise<DispatchOutcome> {
-    if (this.health.degraded && NON_CRITICAL_TASKS.has(name)) return { status: 'skipped', reason: 'degraded' };
+    if (this.skips(name)) return { status: 'skipped', reason: 'degraded' };
     const contract = taskContracts[name];
     const result = await this.queue.dispatch(name, { ...payload, dispatchedAt: Date.now() }, {
       dedupeKey: (contract.dedupe as (p: TaskPayload<N>) => string)(payload),
