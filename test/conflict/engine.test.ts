@@ -214,6 +214,22 @@ describe('engine rules over a running game', () => {
     expect((await nyx.queue.counts()).active + (await nyx.queue.counts()).waiting).toBeGreaterThan(0);
   });
 
+  it('reads the tension bundle from the cache once per state sync, though the handler and the view both need it', async () => {
+    const { gameId } = await nyx.engine.createGame({ scenario: 'village-well', seed: 4 });
+    const reads: string[] = [];
+    const getJson = nyx.cache.getJson.bind(nyx.cache);
+    nyx.cache.getJson = (async (key: string, ...rest: unknown[]) => {
+      reads.push(key);
+      return (getJson as (...args: unknown[]) => unknown)(key, ...rest);
+    }) as typeof nyx.cache.getJson;
+    try {
+      await nyx.engine.getState(gameId);
+    } finally {
+      nyx.cache.getJson = getJson;
+    }
+    expect(reads.filter((key) => /:tension_bundle:[^:]+:v\d+$/.test(key))).toHaveLength(1);
+  });
+
   it('never serves a planned action made for a superseded context', async () => {
     const { gameId, state } = await nyx.engine.createGame({ scenario: 'village-well', seed: 2 });
     const conflict = state.conflicts[0]!;

@@ -39,11 +39,28 @@ function tensionScene(ctx: HandlerContext) {
  * The cached bundle, else the rule numbers with the fallback prose and, unless `dispatchOnMiss` is
  * false (a plain read for the state view), one dispatch per scene.
  */
+/**
+ * What the cache held for a scene, per request: a state sync's tension handler and the state view
+ * both ask, and the second ask would cost two more cache round trips for the same answer.
+ */
+const readInRequest = new WeakMap<HandlerContext, Map<string, { version: number; cached: TensionBundle | undefined }>>();
+
+async function readBundle(ctx: HandlerContext, hash: string): Promise<{ version: number; cached: TensionBundle | undefined }> {
+  let reads = readInRequest.get(ctx);
+  if (!reads) readInRequest.set(ctx, (reads = new Map()));
+  const earlier = reads.get(hash);
+  if (earlier) return earlier;
+  const gameId = ctx.snapshot.game.id;
+  const version = await ctx.cache.version(cacheKeys.tensionBundleLabel(gameId));
+  const read = { version, cached: await ctx.cache.getJson<TensionBundle>(cacheKeys.tensionBundle(gameId, hash, version)) };
+  reads.set(hash, read);
+  return read;
+}
+
 export async function tensionBundle(ctx: HandlerContext, { dispatchOnMiss = true } = {}): Promise<TensionBundle> {
   const gameId = ctx.snapshot.game.id;
   const hash = tensionScene(ctx);
-  const version = await ctx.cache.version(cacheKeys.tensionBundleLabel(gameId));
-  const cached = await ctx.cache.getJson<TensionBundle>(cacheKeys.tensionBundle(gameId, hash, version));
+  const { version, cached } = await readBundle(ctx, hash);
   const { score, level } = sceneTension(ctx);
   if (cached) return { ...cached, tension_score: score, tension_level: level };
   const fallback = { ...TENSION_FALLBACK, tension_score: score, tension_level: level, atmosphere: atmosphereFor(level) };
