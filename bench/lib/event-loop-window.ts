@@ -1,4 +1,3 @@
-import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { sumOf, type MetricSample } from './prometheus.js';
 
 /** The event-loop delay of the server process over the measured phase only. */
@@ -9,27 +8,6 @@ export interface EventLoopWindow {
   /** Called with every /metrics scrape of the server. */
   observe(samples: MetricSample[]): void;
   p99Ms(): number;
-}
-
-/** The server shares this process: read its event loop directly. */
-export class InProcessEventLoopWindow implements EventLoopWindow {
-  readonly source = 'perf_hooks.monitorEventLoopDelay in the server process (load generator shares it)';
-  private readonly histogram: IntervalHistogram = monitorEventLoopDelay({ resolution: 10 });
-
-  start(): void {
-    this.histogram.reset();
-    this.histogram.enable();
-  }
-
-  stop(): void {
-    this.histogram.disable();
-  }
-
-  observe(): void {}
-
-  p99Ms(): number {
-    return this.histogram.count > 0 ? this.histogram.percentile(99) / 1e6 : 0;
-  }
 }
 
 /** The server is another process: each scrape reads (and restarts) its own one-second window; keep the worst. */

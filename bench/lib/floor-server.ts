@@ -1,6 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { pathToFileURL } from 'node:url';
 import type { Cache } from '../../src/runtime/cache/cache.js';
+import { MemoryCache } from '../../src/runtime/cache/memory-cache.js';
 import { RedisCache } from '../../src/runtime/cache/redis-cache.js';
 
 /**
@@ -10,7 +11,7 @@ import { RedisCache } from '../../src/runtime/cache/redis-cache.js';
 export const FLOOR_PATH = '/floor';
 const FLOOR_KEY = 'bench:floor';
 
-export async function startFloorServer(cache: Cache): Promise<{ app: FastifyInstance; baseUrl: string }> {
+async function startFloorServer(cache: Cache): Promise<{ app: FastifyInstance; baseUrl: string }> {
   await cache.setJson(FLOOR_KEY, { ok: true, note: 'one cache read' });
   const app = Fastify({ logger: false });
   app.get(FLOOR_PATH, async () => cache.getJson(FLOOR_KEY, { ok: false }));
@@ -18,12 +19,11 @@ export async function startFloorServer(cache: Cache): Promise<{ app: FastifyInst
   return { app, baseUrl };
 }
 
-/** Run as a process of its own for the distributed benchmark: the floor on Redis (REDIS_URL). */
+/** Run as a process of its own, like Nyx: the floor on Redis when REDIS_URL is set, in memory otherwise. */
 async function main(): Promise<void> {
   const url = process.env.REDIS_URL;
-  if (!url) throw new Error('floor-server: REDIS_URL is not set');
-  const cache = new RedisCache({ url, keyPrefix: 'bench-floor:' });
-  await cache.whenReady();
+  const cache = url ? new RedisCache({ url, keyPrefix: 'bench-floor:' }) : new MemoryCache();
+  if (cache instanceof RedisCache) await cache.whenReady();
   const { app, baseUrl } = await startFloorServer(cache);
   const stop = async () => {
     await app.close();

@@ -2,14 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { startNyx } from '../../src/app/nyx.js';
-import { loadConfig } from '../../src/config/config.js';
-import { setLogLevel } from '../../src/observability/logger.js';
-import { MemoryCache } from '../../src/runtime/cache/memory-cache.js';
-import { buildNyxServer } from '../../src/app/nyx-server.js';
 import { startChild } from './child-process.js';
-import { InProcessEventLoopWindow, ScrapedEventLoopWindow, type EventLoopWindow } from './event-loop-window.js';
-import { startFloorServer } from './floor-server.js';
+import { ScrapedEventLoopWindow, type EventLoopWindow } from './event-loop-window.js';
 import type { BenchOptions } from './options.js';
 
 export type HotPathMode = 'async' | 'blocking';
@@ -37,33 +31,28 @@ function nyxEnvironment(mode: HotPathMode, options: BenchOptions): Record<string
   };
 }
 
+/** The environment of a process that must run on the embedded backends whatever the caller's shell holds. */
+function embeddedEnvironment(): NodeJS.ProcessEnv {
+  const { REDIS_URL: _redis, DATABASE_URL: _database, LLM_BASE_URL: _llm, ...rest } = process.env;
+  return rest;
+}
+
+const SERVER_READY = /Nyx is running: (http:\/\/127\.0\.0\.1:\d+)\//;
+const FLOOR_READY = /Floor is running: (http:\/\/127\.0\.0\.1:\d+)\//;
+
+/**
+ * `nyx serve` with its workers in-process, as `npm start` runs it (in memory), in a process of its
+ * own: the load generator must not share the event loop it measures.
+ */
 export async function startEmbeddedNyx(mode: HotPathMode, options: BenchOptions): Promise<BenchTarget> {
-  const config = loadConfig({ NYX_DATA_DIR: ':memory:', ...nyxEnvironment(mode, options) });
-  setLogLevel(config.logLevel);
-  const nyx = await startNyx(config, { workers: true });
-  const app = await buildNyxServer(nyx, { rateLimitPerMinute: 1_000_000 });
-  const baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
-  return {
-    baseUrl,
-    eventLoop: new InProcessEventLoopWindow(),
-    async close() {
-      await app.close();
-      await nyx.close({ graceMs: 1_000 });
-    },
-  };
+  const env = { ...embeddedEnvironment(), ...nyxEnvironment(mode, options), NYX_DATA_DIR: ':memory:', PORT: '0', HOST: '127.0.0.1' };
+  const server = await startChild(['src/cli/main.ts', 'serve'], env, SERVER_READY, { cwd: REPO_ROOT });
+  return { baseUrl: server.match[1]!, eventLoop: new ScrapedEventLoopWindow(), close: server.stop };
 }
 
 export async function startEmbeddedFloor(): Promise<BenchTarget> {
-  const cache = new MemoryCache();
-  const { app, baseUrl } = await startFloorServer(cache);
-  return {
-    baseUrl,
-    eventLoop: new InProcessEventLoopWindow(),
-    async close() {
-      await app.close();
-      await cache.close();
-    },
-  };
+  const floor = await startChild(['bench/lib/floor-server.ts'], embeddedEnvironment(), FLOOR_READY, { cwd: REPO_ROOT });
+  return { baseUrl: floor.match[1]!, eventLoop: new ScrapedEventLoopWindow(), close: floor.stop };
 }
 
 /** REDIS_URL and DATABASE_URL from the environment, narrowed to what one benchmark may touch. */
@@ -117,7 +106,7 @@ export async function startDistributedNyx(mode: HotPathMode, options: BenchOptio
   const env = { ...process.env, ...nyxEnvironment(mode, options), REDIS_URL: services.redisUrl, DATABASE_URL: database.url, PORT: '0', HOST: '127.0.0.1' };
   const stops: Array<() => Promise<void>> = [];
   try {
-    const server = await startChild(['src/cli/main.ts', 'serve', '--workers', '0'], env, /Nyx is running: (http:\/\/127\.0\.0\.1:\d+)\//, { cwd: REPO_ROOT });
+    const server = await startChild(['src/cli/main.ts', 'serve', '--workers', '0'], env, SERVER_READY, { cwd: REPO_ROOT });
     stops.push(server.stop);
     const worker = await startChild(['src/cli/main.ts', 'worker'], env, /Nyx worker running/, { cwd: REPO_ROOT });
     stops.push(worker.stop);
@@ -137,8 +126,6 @@ export async function startDistributedNyx(mode: HotPathMode, options: BenchOptio
 }
 
 export async function startDistributedFloor(services: DistributedServices): Promise<BenchTarget> {
-  const floor = await startChild(['bench/lib/floor-server.ts'], { ...process.env, REDIS_URL: services.redisUrl }, /Floor is running: (http:\/\/127\.0\.0\.1:\d+)\//, {
-    cwd: REPO_ROOT,
-  });
+  const floor = await startChild(['bench/lib/floor-server.ts'], { ...process.env, REDIS_URL: services.redisUrl }, FLOOR_READY, { cwd: REPO_ROOT });
   return { baseUrl: floor.match[1]!, eventLoop: new ScrapedEventLoopWindow(), close: floor.stop };
 }
