@@ -15,17 +15,9 @@ import { workerData } from 'piscina';
 /** @type {{ dataDir?: string }} */
 const { dataDir } = workerData ?? {};
 
-const opened = (async () => {
-  const client = await PGlite.create(dataDir);
-  // A commit that waits for its WAL flush would hold every queued statement behind it (measured:
-  // write p99 4 ms → 0.9 ms). A crash may lose the last moments of an embedded game; it cannot
-  // corrupt it. PostgreSQL keeps its own durability settings.
-  await client.exec('SET synchronous_commit = off');
-  return client;
-})();
-
 // Drizzle maps dates and intervals from their text form (as its own PGlite driver asks for), so
-// they cross the thread as text.
+// they cross the thread as text. Set once for the instance: passed with each query they cost
+// more than a primary-key lookup (measured: select 1 in 0.35 ms → 0.60 ms).
 const asText = (/** @type {string} */ value) => value;
 const parsers = {
   [types.TIMESTAMP]: asText,
@@ -38,6 +30,15 @@ const parsers = {
   1187: asText, // interval[]
   1182: asText, // date[]
 };
+
+const opened = (async () => {
+  const client = await PGlite.create({ dataDir, parsers });
+  // A commit that waits for its WAL flush would hold every queued statement behind it (measured:
+  // write p99 4 ms → 0.9 ms). A crash may lose the last moments of an embedded game; it cannot
+  // corrupt it. PostgreSQL keeps its own durability settings.
+  await client.exec('SET synchronous_commit = off');
+  return client;
+})();
 
 /**
  * @typedef {{ op: 'query', sql: string, params: unknown[], rowMode: 'array' | 'object' }
@@ -64,7 +65,7 @@ async function execute(task) {
   const client = await opened;
   switch (task.op) {
     case 'query': {
-      const result = await client.query(task.sql, task.params, { rowMode: task.rowMode, parsers });
+      const result = await client.query(task.sql, task.params, { rowMode: task.rowMode });
       return result.rows;
     }
     case 'migrate':
