@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { inArray } from 'drizzle-orm';
+import { eq, inArray } from 'drizzle-orm';
 import pg from 'pg';
 import { z } from 'zod';
 import type { Cache } from '../src/runtime/cache/cache.js';
@@ -115,6 +115,14 @@ function operations(backend: Backend, planned: PlannedActions, game: SeededGame)
       if (result.status !== 'accepted') throw new Error(`dispatch ${result.status}: ${'reason' in result ? result.reason : ''}`);
     },
   };
+  const read: Operation<unknown[]> = {
+    name: 'db read by primary key',
+    ...CLAIM,
+    run: () => backend.db.orm.select({ version: games.version }).from(games).where(eq(games.id, game.gameId)).limit(1),
+    check: (rows) => {
+      if (rows.length !== 1) throw new Error(`read ${rows.length} rows, expected 1`);
+    },
+  };
   const claim: Operation<PlannedAction[]> = {
     name: `claimReady ${CLAIM_LIMIT} of ${READY_ROWS.toLocaleString('en-US')}`,
     ...CLAIM,
@@ -133,6 +141,7 @@ function operations(backend: Backend, planned: PlannedActions, game: SeededGame)
     ['cache', write],
     ['locks', lock],
     ['queue', dispatch],
+    ['db', read],
     ['db', claim],
   ] as Array<[Port, Operation]>;
 }
@@ -217,7 +226,7 @@ async function embedded(teardown: Teardown): Promise<Backend> {
     locks,
     queue,
     db,
-    implementations: { cache: 'MemoryCache', locks: 'MemoryLocks', queue: 'InProcessQueue', db: 'PGlite in memory' },
+    implementations: { cache: 'MemoryCache', locks: 'MemoryLocks', queue: 'InProcessQueue', db: 'PGlite in memory, own thread' },
   };
 }
 
