@@ -18,7 +18,7 @@ import { MemoryCache } from '../../src/runtime/cache/memory-cache.js';
 import { CanonLedger } from '../../src/runtime/db/canon-ledger.js';
 import { openDatabase, type Database } from '../../src/runtime/db/database.js';
 import { PlannedActions } from '../../src/runtime/db/planned-actions.js';
-import { canonEvents, plannedStakeholderActions } from '../../src/runtime/db/schema/index.js';
+import { canonEvents, conflictFlows, plannedStakeholderActions } from '../../src/runtime/db/schema/index.js';
 import type { ContentEvent } from '../../src/runtime/hub/content-hub.js';
 import { InProcessHub } from '../../src/runtime/hub/in-process-hub.js';
 import { MemoryIdempotencyGuard } from '../../src/runtime/idempotency/memory-idempotency-guard.js';
@@ -102,6 +102,13 @@ function interceptedGateway(before: (kind: string) => Promise<void> | void): Llm
 const baseFlow = { phase: 'emerging', pacing: 'steady', intensity: 0.6, momentum: 0.2, phaseProgress: 0.3 } as const;
 
 /** A small tavern quarrel: three NPCs, one conflict, two stakeholders, a flow. */
+/** Writes a conflict's flow the way the hot path does: through a snapshot save. */
+async function saveFlow(gameId: string, flow: ConflictFlow): Promise<void> {
+  const snapshot = await store.loadEntities((await store.findGame(gameId))!);
+  snapshot.updateFlow(flow.conflictId, flow);
+  await store.saveSnapshot(snapshot);
+}
+
 async function createGame(options: { stress?: number } = {}) {
   const gameId = `g-${randomUUID().slice(0, 8)}`;
   await store.insertGame({ id: gameId, scenarioId: 'test', seed: 42, tokenHash: 'hash' });
@@ -116,7 +123,8 @@ async function createGame(options: { stress?: number } = {}) {
     { npcId: ilse!.id, conflictId: conflict.id, role: 'defender', decisionStyle: 'principled', stress: 0.3, commitment: 0.6 },
   ]);
   const flow: ConflictFlow = { ...baseFlow, conflictId: conflict.id };
-  await store.upsertFlow(gameId, flow);
+  // Seeded as the hot path's first save would leave it, but at version 0 like the rest of the setup.
+  await db.orm.insert(conflictFlows).values({ ...baseFlow, conflictId: conflict.id, gameId });
   return { gameId, maren: maren!, hobb: hobb!, ilse: ilse!, conflict, instigator: instigator!, defender: defender!, flow };
 }
 
@@ -221,7 +229,7 @@ describe('stakeholder tasks', () => {
 
   it('a decision whose context passes while the model thinks is kept as expired, never served', async () => {
     let game: Game | undefined;
-    const { run } = await startWorkers(interceptedGateway(() => store.upsertFlow(game!.gameId, { ...game!.flow, phase: 'rising' })));
+    const { run } = await startWorkers(interceptedGateway(() => saveFlow(game!.gameId, { ...game!.flow, phase: 'rising' })));
     game = await createGame();
     const contextHash = decisionContextHash(game.instigator, 'emerging');
 

@@ -297,14 +297,6 @@ export class GameStore {
     return inserted.map(toStakeholderRecord);
   }
 
-  async upsertFlow(gameId: string, flow: ConflictFlow): Promise<void> {
-    const values = flowColumns(flow);
-    await this.orm
-      .insert(conflictFlows)
-      .values({ ...values, conflictId: flow.conflictId, gameId })
-      .onConflictDoUpdate({ target: conflictFlows.conflictId, set: { ...values, updatedAt: new Date() } });
-  }
-
   async recordTransition(
     gameId: string,
     conflictId: number,
