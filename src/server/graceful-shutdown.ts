@@ -9,6 +9,8 @@ export interface GracefulShutdownOptions {
   requestGraceMs?: number;
   /** Injected by tests; `process.exit` otherwise. */
   exit?: (code: number) => void;
+  /** A second signal this soon after the first is the same interrupt delivered twice. Default 1 s. */
+  echoMs?: number;
 }
 
 const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
@@ -17,20 +19,27 @@ const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
  * On SIGTERM or SIGINT: stop accepting connections, let in-flight requests finish, end the live
  * update streams (the server's preClose does that), then run `onClose` and exit 0. A second signal,
  * or the timeout, exits at once with 1 so a stuck dependency cannot hold the process forever.
+ *
+ * Ctrl+C on `npm start` delivers SIGINT twice within milliseconds: the terminal signals the whole
+ * process group, and tsx relays the signal to the process it runs. Taking that echo for a second
+ * signal skipped `onClose`, so the embedded database was never closed and the game was lost. A
+ * second signal within `echoMs` of the first is therefore ignored.
  * Returns a function that removes the signal handlers.
  */
 export function installGracefulShutdown(app: FastifyInstance, options: GracefulShutdownOptions): () => void {
   const exit = options.exit ?? ((code: number) => process.exit(code));
   const timeoutMs = options.timeoutMs ?? 15_000;
-  let shuttingDown = false;
+  const echoMs = options.echoMs ?? 1_000;
+  let shuttingDownSince: number | undefined;
 
   const shutDown = async (signal: NodeJS.Signals) => {
-    if (shuttingDown) {
+    if (shuttingDownSince !== undefined) {
+      if (Date.now() - shuttingDownSince < echoMs) return;
       app.log.warn({ signal }, 'second signal during shutdown: exiting now');
       exit(1);
       return;
     }
-    shuttingDown = true;
+    shuttingDownSince = Date.now();
     app.log.info({ signal }, 'shutting down');
     const deadline = setTimeout(() => {
       app.log.error({ timeoutMs }, 'shutdown timed out');

@@ -65,6 +65,22 @@ describe('installGracefulShutdown', () => {
     expect(exit).toHaveBeenCalledTimes(1);
   });
 
+  it('takes a signal repeated at once (Ctrl+C reaching the process twice) as one, and a later one as an order to exit now', async () => {
+    const { server } = await started();
+    const exit = vi.fn();
+    let finishClose!: () => void;
+    const closing = new Promise<void>((resolve) => (finishClose = resolve));
+    uninstalls.push(installGracefulShutdown(server.app, { onClose: () => closing, echoMs: 200, exit }));
+    process.emit('SIGINT');
+    process.emit('SIGINT');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(exit).not.toHaveBeenCalled();
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    process.emit('SIGINT');
+    expect(exit).toHaveBeenCalledWith(1);
+    finishClose();
+  });
+
   it('exits 1 when shutdown takes longer than the timeout', async () => {
     const { server } = await started();
     const exit = vi.fn();

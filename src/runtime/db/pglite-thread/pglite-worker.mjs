@@ -33,10 +33,10 @@ const parsers = {
 
 const opened = (async () => {
   const client = await PGlite.create({ dataDir, parsers });
-  // A commit that waits for its WAL flush would hold every queued statement behind it (measured:
-  // write p99 4 ms → 0.9 ms). A crash may lose the last moments of an embedded game; it cannot
-  // corrupt it. PostgreSQL keeps its own durability settings.
-  await client.exec('SET synchronous_commit = off');
+  // In memory nothing survives anyway, so a commit need not wait for its WAL flush. On disk it
+  // must: PGlite has no WAL writer process, so with asynchronous commits a crash (or a kill) lost
+  // every game since the start, not just its last moments.
+  if (dataDir === undefined) await client.exec('SET synchronous_commit = off');
   return client;
 })();
 
