@@ -1,8 +1,12 @@
 import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config/config.js';
+import { spawnNyx } from '../support/processes.js';
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -81,4 +85,36 @@ describe('the nyx command', () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('unknown command "dance"');
   });
+});
+
+describe('nyx serve on disk', () => {
+  const serve = (dataDir: string) =>
+    spawnNyx('serve', ['serve'], { NYX_DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent' });
+  const baseUrl = async (server: ReturnType<typeof serve>) => (await server.waitForOutput(/Nyx is running: (http:\/\/\S+?)\//, 60_000))[1]!;
+
+  it('keeps a game through a killed process: the next start serves it', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'nyx-disk-'));
+    try {
+      const first = serve(dataDir);
+      const created = await fetch(`${await baseUrl(first)}/api/games`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ scenario: 'village-well', seed: 5 }),
+      });
+      const { gameId, token } = (await created.json()) as { gameId: string; token: string };
+      // No shutdown at all: only what was committed can be there after the restart.
+      expect(await first.stop('SIGKILL', 10_000)).toBe('SIGKILL');
+
+      const second = serve(dataDir);
+      try {
+        const state = await fetch(`${await baseUrl(second)}/api/games/${gameId}/state`, { headers: { authorization: `Bearer ${token}` } });
+        expect(state.status).toBe(200);
+        expect(((await state.json()) as { gameId: string }).gameId).toBe(gameId);
+      } finally {
+        expect(await second.stop('SIGTERM', 20_000)).toBe(0);
+      }
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
