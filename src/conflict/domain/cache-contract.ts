@@ -1,6 +1,4 @@
-import type { SocialBundle, GossipItem } from './social.js';
-import type { TensionBundle } from './tension.js';
-import type { CanonEventType, LoreCheckResult } from './canon.js';
+import type { CanonEventType } from './canon.js';
 
 /**
  * Every cache key of the conflict system with its TTL and the ONE type stored under it, shared by
@@ -102,17 +100,3 @@ export interface CachedCanonRecord {
   createdAt: number;
 }
 
-/** What each key holds, for readers and writers to name explicitly. */
-export interface CachedValues {
-  socialBundle: SocialBundle;
-  gossip: GossipItem;
-  tensionBundle: TensionBundle;
-  manifestations: string[];
-  transitionNarrative: TransitionNarrative;
-  beat: BeatDescription;
-  escalationNarrative: EscalationNarrative;
-  reputationNarration: ReputationNarration;
-  canonRecord: CachedCanonRecord;
-  canonReferences: CanonReference[];
-  loreCheck: LoreCheckResult;
-}

@@ -24,7 +24,6 @@ export const LLM_BEAT_TYPES = ['revelation', 'betrayal', 'escalation', 'reconcil
 /** Beats the rules detect from intensity and progress (§7.2 table). */
 export const RULE_BEAT_TYPES = ['climax', 'resolution', 'exposition', 'complication'] as const;
 export const BEAT_TYPES = [...LLM_BEAT_TYPES, ...RULE_BEAT_TYPES] as const;
-export type LlmBeatType = (typeof LLM_BEAT_TYPES)[number];
 export type RuleBeatType = (typeof RULE_BEAT_TYPES)[number];
 export type BeatType = (typeof BEAT_TYPES)[number];
 

@@ -12,7 +12,6 @@ export const SOCIAL_ROLES = [
   'follower',
   'wildcard',
 ] as const;
-export type SocialRole = (typeof SOCIAL_ROLES)[number];
 
 export const REPUTATION_TYPES = [
   'trustworthy',

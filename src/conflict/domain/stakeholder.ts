@@ -25,13 +25,6 @@ export const ACTION_TYPES = [
 ] as const;
 export type ActionType = (typeof ACTION_TYPES)[number];
 
-/**
- * Verbs that STAKEHOLDER_ACTION events carry besides an ActionType: the seed's flow and social
- * handlers key on these (§8), so they are part of the vocabulary.
- */
-export const ACTION_VERBS = ['escalate', 'withdraw', 'de-escalate', 'mediate', 'betray', 'support', 'oppose', 'ally'] as const;
-export type ActionVerb = (typeof ACTION_VERBS)[number];
-export type StakeholderActionKind = ActionType | ActionVerb;
 
 export const DECISION_STYLES = ['emotional', 'rational', 'instinctive', 'calculating', 'reactive', 'principled'] as const;
 export type DecisionStyle = (typeof DECISION_STYLES)[number];

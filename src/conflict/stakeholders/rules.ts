@@ -97,8 +97,6 @@ export function stressAfterTension(stress: number, tensionScore: number): number
 
 export const BREAKING_POINT_STRESS = 0.9;
 export const BREAKING_POINT_STRESS_RELIEF = 0.5;
-/** The edge case the handler reports on the bus (§9, priority EVENT_PRIORITY.breakingPoint). */
-export const BREAKING_POINT_EDGE_CASE = 'stakeholder_breaking_point';
 
 export interface BreakingPointOutcome<S extends Stakeholder> {
   stakeholder: S;

@@ -6,10 +6,9 @@ import { z } from 'zod';
  * `observe` fallback, which only the rules use.
  */
 import { CANON_EVENT_TYPES } from '../../conflict/domain/canon.js';
-import { BEAT_TYPES, PHASES, TRANSITION_TYPES } from '../../conflict/domain/flow.js';
-import { GOSSIP_TYPES, REPUTATION_TYPES } from '../../conflict/domain/social.js';
-import { ACTION_TYPES, DECISION_STYLES, EMOTIONAL_RESPONSES, REACTION_TYPES, STAKEHOLDER_ROLES } from '../../conflict/domain/stakeholder.js';
-import { TENSION_LEVELS } from '../../conflict/domain/tension.js';
+import { PHASES } from '../../conflict/domain/flow.js';
+import { GOSSIP_TYPES } from '../../conflict/domain/social.js';
+import { ACTION_TYPES, EMOTIONAL_RESPONSES, REACTION_TYPES, STAKEHOLDER_ROLES } from '../../conflict/domain/stakeholder.js';
 
 export type {
   ActionType,
@@ -23,7 +22,6 @@ export type { CanonEventType } from '../../conflict/domain/canon.js';
 export type { TensionLevel } from '../../conflict/domain/tension.js';
 
 export const stakeholderRoles = STAKEHOLDER_ROLES;
-export const decisionStyles = DECISION_STYLES;
 export const actionTypes = ACTION_TYPES;
 export const reactionTypes = REACTION_TYPES.filter((type) => type !== 'observe') as [
   Exclude<(typeof REACTION_TYPES)[number], 'observe'>,
@@ -31,14 +29,9 @@ export const reactionTypes = REACTION_TYPES.filter((type) => type !== 'observe')
 ];
 export type ReactionType = (typeof reactionTypes)[number];
 export const emotionalResponses = EMOTIONAL_RESPONSES;
-export const conflictPhases = PHASES;
 export type ConflictPhase = (typeof PHASES)[number];
-export const transitionTypes = TRANSITION_TYPES;
-export const beatTypes = BEAT_TYPES;
 export const gossipTypes = GOSSIP_TYPES;
-export const reputationTypes = REPUTATION_TYPES;
 export const canonEventTypes = CANON_EVENT_TYPES;
-export const tensionLevels = TENSION_LEVELS;
 
 /** Caps shared by the output schemas: what a cache entry or a UI line can hold. */
 export const limits = {
