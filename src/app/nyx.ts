@@ -28,6 +28,7 @@ import { GameStore } from '../conflict/engine/game-store.js';
 import { TaskDispatcher } from '../conflict/engine/task-dispatcher.js';
 import { loadBundledScenarios } from '../conflict/scenarios/index.js';
 import { declareConflictTasks } from '../conflict/tasks/declare.js';
+import { MaintenanceSweep, registerMaintenance } from '../conflict/maintenance.js';
 import { registerConflictWorkers } from '../conflict/workers.js';
 
 /**
@@ -63,13 +64,6 @@ export interface Nyx {
 
 const log = logger.child({ module: 'nyx' });
 
-/** How often a worker process expires stale planned actions and deletes old consumed ones. */
-const MAINTENANCE_EVERY_MS = 10 * 60_000;
-/**
- * A feed item still `generating` after this long lost its job (a crash, a queue that died with the
- * process): it is settled on its fallback so the player is not left waiting on it forever.
- */
-const ABANDONED_CONTENT_MS = 15 * 60_000;
 const REDIS_READY_TIMEOUT_MS = 5_000;
 
 async function withinTimeout(ready: Promise<void>, what: string): Promise<void> {
@@ -142,7 +136,6 @@ export async function startNyx(config: Config, options: NyxOptions): Promise<Nyx
   health.start();
 
   let stopWorkers: (() => void) | undefined;
-  let maintenance: NodeJS.Timeout | undefined;
   if (options.workers) {
     const gateway = createGateway(config.llm);
     stopWorkers = registerConflictWorkers(queue, {
@@ -158,16 +151,11 @@ export async function startNyx(config: Config, options: NyxOptions): Promise<Nyx
       taskTimeoutMs: config.llm.timeoutMs * 2 + 5_000,
       idempotencyTtlSeconds: config.idempotencyTtlSeconds,
     });
+    await registerMaintenance(queue, new MaintenanceSweep({ feed, planned, store, hub, dispatcher: new TaskDispatcher(queue, { degraded: false }) }));
     await queue.startWorkers();
-    maintenance = setInterval(() => {
-      const abandonedBefore = new Date(Date.now() - ABANDONED_CONTENT_MS);
-      void Promise.all([planned.expirePastDue(), planned.cleanup(24), feed.failAbandoned(abandonedBefore)]).catch((error: unknown) =>
-        log.warn({ err: error }, 'maintenance failed'),
-      );
-    }, MAINTENANCE_EVERY_MS);
-    maintenance.unref();
   } else {
     declareConflictTasks(queue);
+    await registerMaintenance(queue);
   }
 
   const engine = new GameEngine({
@@ -214,7 +202,6 @@ export async function startNyx(config: Config, options: NyxOptions): Promise<Nyx
       return { database, cache: cacheUp, queue: queueUp };
     },
     async close({ graceMs = 10_000 } = {}) {
-      if (maintenance) clearInterval(maintenance);
       health.stop();
       await queue.close({ graceMs });
       stopWorkers?.();

@@ -72,6 +72,9 @@ function plansStakeholderMoves(name: TaskName): name is PlanningTask {
  * content landing in the feed (and on the hub), and the story pieces most kinds take as input.
  */
 export class TaskContext {
+  /** Items this job has added to the feed so far. */
+  private added = 0;
+
   constructor(
     readonly snapshot: GameSnapshot,
     readonly deps: ConflictWorkerDeps,
@@ -85,9 +88,13 @@ export class TaskContext {
     return this.snapshot.game.id;
   }
 
-  /** Writes a planned stakeholder move; a ready one is announced so the next state sync claims it. */
-  async plan(move: Omit<NewPlannedAction, 'gameId'>): Promise<void> {
-    await this.deps.planned.insert({ ...move, gameId: this.gameId });
+  /**
+   * Writes a planned stakeholder move, once per job: a redelivered job (its worker died after the
+   * insert) finds its row there and plans nothing twice. A ready move is announced so the next
+   * state sync claims it.
+   */
+  async plan(move: Omit<NewPlannedAction, 'gameId' | 'sourceKey'>): Promise<void> {
+    await this.deps.planned.insert({ ...move, gameId: this.gameId, sourceKey: this.requestKey });
     if ((move.status ?? 'ready') === 'ready') await this.deps.cache.bump(cacheKeys.plannedActionsLabel(this.gameId));
   }
 
@@ -104,10 +111,16 @@ export class TaskContext {
     if (item) await publish(this.deps.hub, { gameId: this.gameId, kind: item.kind, id: item.id, status: 'ready', origin: 'generated', text: item.text });
   }
 
-  /** Adds generated content nobody was waiting for (a reference, an alliance) straight to the feed. */
-  async addReady(kind: ContentKind, text: string, subject?: ContentSubject): Promise<void> {
-    const item = await this.deps.feed.addReady(this.gameId, { kind, text, stateVersion: this.snapshot.version, ...(subject ? { subject } : {}) });
-    await publish(this.deps.hub, { gameId: this.gameId, kind, id: item.id, status: 'ready', origin: 'generated', text });
+  /**
+   * Adds generated content nobody was waiting for (a reference, an alliance) straight to the feed,
+   * once: the item is keyed by `sourceKey` (by default this job and the item's place in it), so a
+   * redelivered job adds nothing twice. Returns whether it was added.
+   */
+  async addReady(kind: ContentKind, text: string, subject?: ContentSubject, sourceKey = `${this.requestKey}#${this.added}`): Promise<boolean> {
+    this.added++;
+    const item = await this.deps.feed.addReady(this.gameId, { kind, text, stateVersion: this.snapshot.version, sourceKey, ...(subject ? { subject } : {}) });
+    if (item) await publish(this.deps.hub, { gameId: this.gameId, kind, id: item.id, status: 'ready', origin: 'generated', text });
+    return item !== undefined;
   }
 
   conflictTitle(conflictId: number): string {

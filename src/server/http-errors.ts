@@ -20,7 +20,7 @@ export class HttpError extends Error {
   }
 }
 
-const GAME_ERROR_STATUS: Record<GameErrorCode, number> = { invalid: 400, not_found: 404, stale: 409, forbidden: 403 };
+const GAME_ERROR_STATUS: Record<GameErrorCode, number> = { invalid: 400, not_found: 404, stale: 409, forbidden: 403, contended: 409 };
 
 /** Codes for client errors that fastify raises itself (body parsing, limits, content types). */
 const CODE_BY_STATUS: Record<number, string> = {

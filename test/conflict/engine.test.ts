@@ -7,13 +7,14 @@ import { systemEvent } from '../../src/conflict/engine/events.js';
 import { dispatchContent } from '../../src/conflict/engine/content-dispatch.js';
 import type { HandlerContext } from '../../src/conflict/engine/handler-context.js';
 import { ConflictSynthesizer } from '../../src/conflict/engine/synthesizer.js';
-import { TaskDispatcher } from '../../src/conflict/engine/task-dispatcher.js';
+import { DispatchScope, TaskDispatcher } from '../../src/conflict/engine/task-dispatcher.js';
 import { decisionContextHash } from '../../src/conflict/stakeholders/rules.js';
 import { cacheKeys } from '../../src/conflict/domain/cache-contract.js';
 import { declareConflictTasks } from '../../src/conflict/tasks/declare.js';
 import { metrics } from '../../src/observability/metrics.js';
 import { InProcessQueue } from '../../src/runtime/queue/in-process-queue.js';
 import type { QueueCounts, TaskQueue } from '../../src/runtime/queue/task-queue.js';
+import { openFeedItem } from '../support/feed.js';
 import { startTestNyx } from '../support/nyx-harness.js';
 
 describe('ConflictSynthesizer', () => {
@@ -152,36 +153,51 @@ describe('graceful degradation', () => {
 });
 
 describe('dispatchContent', () => {
-  const context = (skips: boolean) => {
-    const calls: string[] = [];
-    const ctx = {
-      snapshot: { game: { id: 'g' }, version: 7, markChanged: () => calls.push('changed') },
-      feed: {
-        open: async () => (calls.push('open'), { id: 'item-1' }),
-        addFallback: async (_gameId: string, item: { stateVersion: number }) => (calls.push(`fallback@${item.stateVersion}`), { id: 'item-2' }),
-        fail: async () => calls.push('fail'),
-        discard: async () => calls.push('discard'),
-      },
-      dispatcher: {
-        skips: () => skips,
-        dispatch: async () => (calls.push('dispatch'), { status: 'accepted', jobId: 'j' }),
-      },
-      scope: { jobIds: [] },
-    } as unknown as HandlerContext;
-    return { ctx, calls };
+  const context = (skips: boolean, answer: { status: string; jobId?: string; reason?: string } = { status: 'accepted', jobId: 'j' }) => {
+    const snapshot = GameSnapshot.fromStored(
+      { id: 'g', scenarioId: 's', seed: 1, tokenHash: 'h', version: 7, entitiesVersion: 3 },
+      { entitiesVersion: 3, plannedActionsSeen: -1, autonomyRequestedAt: {}, npcs: [], conflicts: [], stakeholders: [], flows: [], reputations: [] },
+    );
+    const sent: string[] = [];
+    const dispatcher = {
+      skips: () => skips,
+      dispatch: async (name: string) => (sent.push(name), answer),
+    } as unknown as TaskDispatcher;
+    const ctx = { snapshot, scope: new DispatchScope(dispatcher) } as unknown as HandlerContext;
+    return { ctx, snapshot, sent };
   };
   const beat = { conflictId: 1, beat: { id: 'b', type: 'revelation' } };
+  const feed = { discard: async () => undefined, fail: async () => undefined };
 
-  it('opens the item, then dispatches the task that fills it', async () => {
-    const { ctx, calls } = context(false);
-    expect(await dispatchContent(ctx, { kind: 'beat', fallbackText: 'f' }, 'flow.describe_beat', beat)).toBe(true);
-    expect(calls).toEqual(['open', 'changed', 'dispatch']);
+  it('stages the item with the job that fills it, and sends the job only when the request commits', async () => {
+    const { ctx, snapshot, sent } = context(false);
+    expect(dispatchContent(ctx, { kind: 'beat', fallbackText: 'f' }, 'flow.describe_beat', beat)).toBe(true);
+    const [item] = snapshot.pendingWrites().content;
+    expect(item).toMatchObject({ gameId: 'g', kind: 'beat', status: 'generating', origin: 'fallback', fallbackText: 'f', stateVersion: 7 });
+    expect(item!.task).toMatchObject({ name: 'flow.describe_beat', payload: { gameId: 'g', stateVersion: 7, contentId: item!.id, conflictId: 1 } });
+    expect(sent).toEqual([]);
+    await ctx.scope.flush(feed);
+    expect(sent).toEqual(['flow.describe_beat']);
+    expect(ctx.scope.jobIds).toEqual(['j']);
   });
 
-  it('writes a skipped task\'s fallback as settled in one step, and dispatches nothing', async () => {
-    const { ctx, calls } = context(true);
-    expect(await dispatchContent(ctx, { kind: 'beat', fallbackText: 'f' }, 'flow.describe_beat', beat)).toBe(false);
-    expect(calls).toEqual(['fallback@7', 'changed']);
+  it('writes a skipped task\'s fallback as settled, and dispatches nothing', async () => {
+    const { ctx, snapshot, sent } = context(true);
+    expect(dispatchContent(ctx, { kind: 'beat', fallbackText: 'f' }, 'flow.describe_beat', beat)).toBe(false);
+    expect(snapshot.pendingWrites().content).toMatchObject([{ status: 'failed', origin: 'fallback', fallbackText: 'f', stateVersion: 7, task: null }]);
+    await ctx.scope.flush(feed);
+    expect(sent).toEqual([]);
+  });
+
+  it('removes the item of a deduplicated job and settles the item of a refused one', async () => {
+    for (const [status, expected] of [['deduplicated', 'discard'], ['rejected', 'fail']] as const) {
+      const { ctx } = context(false, { status, reason: 'r' });
+      const settled: string[] = [];
+      dispatchContent(ctx, { kind: 'beat', fallbackText: 'f' }, 'flow.describe_beat', beat);
+      await ctx.scope.flush({ discard: async (id) => void settled.push(`discard ${id}`), fail: async (id) => (settled.push(`fail ${id}`), undefined) });
+      expect(settled).toHaveLength(1);
+      expect(settled[0]).toMatch(new RegExp(`^${expected} beat-`));
+    }
   });
 });
 
@@ -268,9 +284,9 @@ describe('engine rules over a running game', () => {
 
   it('settles feed items whose job was lost on their fallback', async () => {
     const { gameId } = await nyx.engine.createGame({ scenario: 'village-well', seed: 6 });
-    const orphan = await nyx.feed.open(gameId, { kind: 'gossip', fallbackText: 'Something was said', stateVersion: 0 });
-    expect(await nyx.feed.failAbandoned(new Date(Date.now() - 60_000))).toBe(0);
-    expect(await nyx.feed.failAbandoned(new Date(Date.now() + 1_000))).toBeGreaterThan(0);
+    const orphan = await openFeedItem(nyx.db, gameId, { kind: 'gossip', fallbackText: 'Something was said', stateVersion: 0 });
+    expect(await nyx.feed.failAbandoned(new Date(Date.now() - 60_000))).toEqual([]);
+    expect(await nyx.feed.failAbandoned(new Date(Date.now() + 1_000))).toContain(gameId);
     expect(await nyx.feed.find(orphan.id)).toMatchObject({ status: 'failed', origin: 'fallback', text: 'Something was said' });
   });
 

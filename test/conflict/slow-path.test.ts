@@ -7,6 +7,7 @@ import type { ConflictFlow } from '../../src/conflict/domain/flow.js';
 import type { SocialBundle } from '../../src/conflict/domain/social.js';
 import type { TensionBundle } from '../../src/conflict/domain/tension.js';
 import { ContentFeed } from '../../src/conflict/engine/content-feed.js';
+import { openFeedItem } from '../support/feed.js';
 import type { ContentKind } from '../../src/conflict/engine/game-state.js';
 import { GameStore } from '../../src/conflict/engine/game-store.js';
 import { TaskDispatcher } from '../../src/conflict/engine/task-dispatcher.js';
@@ -131,7 +132,7 @@ async function createGame(options: { stress?: number } = {}) {
 type Game = Awaited<ReturnType<typeof createGame>>;
 
 async function openItem(game: Game, kind: ContentKind) {
-  return feed.open(game.gameId, { kind, fallbackText: `fallback ${kind}`, stateVersion: 0 });
+  return openFeedItem(db, game.gameId, { kind, fallbackText: `fallback ${kind}`, stateVersion: 0 });
 }
 
 async function plannedRows(gameId: string) {

@@ -34,10 +34,9 @@ export async function cachedCanonRecord(ctx: HandlerContext, conflictId: number)
 async function references(ctx: HandlerContext, conflictId: number): Promise<{ references: CanonReference[]; pending: boolean }> {
   const list = await ctx.cache.getJson<CanonReference[]>(cacheKeys.canonReferences(ctx.snapshot.game.id, conflictId), []);
   if (list.length > 0) return { references: list, pending: false };
-  await ctx.dispatcher.dispatch(
+  ctx.scope.dispatch(
     'canon.generate_references',
     { gameId: ctx.snapshot.game.id, stateVersion: ctx.snapshot.version, conflictId },
-    ctx.scope,
   );
   return { references: [], pending: true };
 }
@@ -50,10 +49,9 @@ export async function checkLoreFast(ctx: HandlerContext, content: string, catego
   if (cached) return cached;
   const placeholder = lorePlaceholder();
   await ctx.cache.setJson(key, placeholder, CACHE_TTL.lorePlaceholder);
-  await ctx.dispatcher.dispatch(
+  ctx.scope.dispatch(
     'canon.check_lore',
     { gameId: ctx.snapshot.game.id, stateVersion: ctx.snapshot.version, content, category, contentHash: hash },
-    ctx.scope,
   );
   return placeholder;
 }
@@ -100,7 +98,7 @@ export const canonHotPath: Subsystem<HandlerContext> = {
           ],
         };
       }
-      await dispatchContent(
+      dispatchContent(
         ctx,
         { kind: 'canon', fallbackText: canonFallbackText(conflict.title), subject: { conflictId } },
         'canon.canonize_conflict',

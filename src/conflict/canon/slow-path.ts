@@ -73,6 +73,19 @@ export const canonTasks: SlowPathTasks<'canon.canonize_conflict' | 'canon.genera
   },
 
   async 'canon.generate_references'(payload, ctx) {
+    const cacheKey = cacheKeys.canonReferences(ctx.gameId, payload.conflictId);
+    // The feed is the record of what was said; the cache only mirrors it. After a cache loss the
+    // references are read back, not spoken (and paid for) a second time.
+    const spokenBefore = await ctx.deps.feed.ofConflict(ctx.gameId, 'reference', payload.conflictId);
+    if (spokenBefore.length > 0) {
+      const restored: CanonReference[] = spokenBefore.map((item) => ({
+        npcId: Number(item.subject.npcId),
+        npcName: String(item.subject.npcName),
+        text: String(item.subject.quote ?? item.text),
+      }));
+      await ctx.deps.cache.setJson(cacheKey, restored, CACHE_TTL.canonReferences);
+      return { status: 'stale', reason: 'references were already spoken; the cache was restored from the feed' };
+    }
     const row = await ctx.deps.store.latestCanonRecord(payload.conflictId);
     if (!row) throw new PermanentTaskError(`conflict ${payload.conflictId} has no canon record to refer to`);
     const { references } = await ctx.generate('canon_references', {
@@ -86,13 +99,15 @@ export const canonTasks: SlowPathTasks<'canon.canonize_conflict' | 'canon.genera
     });
     // Retryable: another answer may name characters of this game.
     if (spoken.length === 0) throw new Error('no reference was spoken by a character of this game');
-    await ctx.deps.cache.setJson(cacheKeys.canonReferences(ctx.gameId, payload.conflictId), spoken, CACHE_TTL.canonReferences);
+    await ctx.deps.cache.setJson(cacheKey, spoken, CACHE_TTL.canonReferences);
     for (const reference of spoken) {
-      await ctx.addReady('reference', `${reference.npcName}: “${reference.text}”`, {
-        npcId: reference.npcId,
-        npcName: reference.npcName,
-        conflictId: payload.conflictId,
-      });
+      // One reference per speaker and conflict, whatever runs this task again.
+      await ctx.addReady(
+        'reference',
+        `${reference.npcName}: “${reference.text}”`,
+        { npcId: reference.npcId, npcName: reference.npcName, conflictId: payload.conflictId, quote: reference.text },
+        `${ctx.gameId}:reference:${payload.conflictId}:${reference.npcId}`,
+      );
     }
     return { status: 'written' };
   },

@@ -1,41 +1,45 @@
 import type { TaskName, TaskPayload } from '../tasks/contracts.js';
-import type { ContentSubject } from './content-feed.js';
+import { contentRow, type ContentSubject } from './content-feed.js';
 import type { ContentKind } from './game-state.js';
 import type { HandlerContext } from './handler-context.js';
 
 /**
- * Query-then-dispatch for player-visible content: open a feed item with its rule fallback, dispatch
- * the task that will write it, and settle the item at once if that cannot happen — failed (fallback
- * for good) when the dispatch is rejected or skipped in degraded mode, discarded when an identical
- * job is already writing the same content.
+ * Query-then-dispatch for player-visible content: open a feed item with its rule fallback and ask
+ * for the task that will write it, both with the request — the item is inserted when the request
+ * commits and the job is sent only after that. A task that will not run (degraded mode) leaves the
+ * fallback settled at once, never a spinner nothing will fill. Returns whether a job was asked for.
  */
-export async function dispatchContent<N extends TaskName>(
+export function dispatchContent<N extends TaskName>(
   ctx: HandlerContext,
   item: { kind: ContentKind; fallbackText: string; subject?: ContentSubject },
   task: N,
   payload: Omit<TaskPayload<N>, 'gameId' | 'stateVersion' | 'contentId'>,
   options: { priority?: number } = {},
-): Promise<boolean> {
+): boolean {
   const gameId = ctx.snapshot.game.id;
-  if (ctx.dispatcher.skips(task)) {
-    // Known before dispatching: one statement for the settled fallback, not an open then a fail.
-    await ctx.feed.addFallback(gameId, { ...item, stateVersion: ctx.snapshot.version });
-    ctx.snapshot.markChanged();
+  const stateVersion = ctx.snapshot.version;
+  const fallback = { origin: 'fallback', text: null, fallbackText: item.fallbackText } as const;
+  if (ctx.scope.skips(task)) {
+    ctx.snapshot.addContent(contentRow(gameId, { ...item, stateVersion }, { status: 'failed', ...fallback }));
     return false;
   }
-  const opened = await ctx.feed.open(gameId, { ...item, stateVersion: ctx.snapshot.version });
-  ctx.snapshot.markChanged();
-  const result = await ctx.dispatcher.dispatch(
-    task,
-    { ...payload, gameId, stateVersion: ctx.snapshot.version, contentId: opened.id } as TaskPayload<N>,
-    ctx.scope,
-    options,
+  const opened = contentRow(gameId, { ...item, stateVersion }, { status: 'generating', ...fallback });
+  const fullPayload = { ...payload, gameId, stateVersion, contentId: opened.id } as TaskPayload<N>;
+  ctx.snapshot.addContent({ ...opened, task: { name: task, payload: fullPayload as Record<string, unknown> } });
+  ctx.scope.dispatch(task, fullPayload, options, opened.id);
+  return true;
+}
+
+/** Content the hot path already has in hand (a claimed move, a rule's line), ready at once. */
+export function addReadyContent(
+  ctx: HandlerContext,
+  item: { kind: ContentKind; text: string; subject?: ContentSubject; origin?: 'generated' | 'fallback' },
+): void {
+  ctx.snapshot.addContent(
+    contentRow(
+      ctx.snapshot.game.id,
+      { kind: item.kind, stateVersion: ctx.snapshot.version, ...(item.subject ? { subject: item.subject } : {}) },
+      { status: 'ready', origin: item.origin ?? 'generated', text: item.text, fallbackText: item.text },
+    ),
   );
-  if (result.status === 'accepted') return true;
-  if (result.status === 'deduplicated') {
-    await ctx.feed.discard(opened.id);
-    return true;
-  }
-  await ctx.feed.fail(opened.id);
-  return false;
 }

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { and, desc, eq, lt } from 'drizzle-orm';
+import { and, desc, eq, inArray, lt, sql } from 'drizzle-orm';
 import type { Database } from '../../runtime/db/database.js';
-import { contentItems } from '../../runtime/db/schema/index.js';
-import type { ContentItemView, ContentKind, ContentStatus } from './game-state.js';
+import { contentItems, type ContentTask } from '../../runtime/db/schema/index.js';
+import type { ContentItemView, ContentKind, ContentStatus, ContentSubject } from './game-state.js';
 
 /**
  * The player's feed of generated content. The hot path opens an item with its rule fallback
@@ -10,55 +10,54 @@ import type { ContentItemView, ContentKind, ContentStatus } from './game-state.j
  * (`ready`, `generated`) or the failure recorder fails it (`failed`, the fallback stays). Content the
  * hot path already has in hand (a claimed action) goes in `ready` at once.
  */
-export interface ContentSubject {
-  npcId?: number;
-  conflictId?: number;
-  npcName?: string;
+export type { ContentSubject };
+
+export interface NewContentItem {
+  kind: ContentKind;
+  subject?: ContentSubject;
+  stateVersion: number;
+  contextHash?: string;
+  /** What produced it; a second item with the same key is never inserted. */
+  sourceKey?: string;
+  /** The job that fills a `generating` item, so a lost job can be dispatched again. */
+  task?: ContentTask;
+}
+
+export type ContentRow = typeof contentItems.$inferInsert & { id: string };
+
+/** A feed item's row, ready to insert (the hot path inserts it when its request commits). */
+export function contentRow(
+  gameId: string,
+  item: NewContentItem,
+  content: { status: ContentStatus; origin: 'generated' | 'fallback'; text: string | null; fallbackText: string },
+): ContentRow {
+  return {
+    id: `${item.kind}-${randomUUID()}`,
+    gameId,
+    kind: item.kind,
+    ...content,
+    subject: (item.subject ?? {}) as Record<string, string | number>,
+    stateVersion: item.stateVersion,
+    contextHash: item.contextHash ?? null,
+    sourceKey: item.sourceKey ?? null,
+    task: item.task ?? null,
+  };
 }
 
 export class ContentFeed {
   constructor(private readonly db: Database) {}
 
-  async open(
-    gameId: string,
-    item: { kind: ContentKind; fallbackText: string; subject?: ContentSubject; stateVersion: number; contextHash?: string },
-  ): Promise<ContentItemView> {
-    return this.insert(gameId, item, { status: 'generating', origin: 'fallback', text: null, fallbackText: item.fallbackText });
-  }
-
-  async addReady(
-    gameId: string,
-    item: { kind: ContentKind; text: string; subject?: ContentSubject; stateVersion: number; origin?: 'generated' | 'fallback' },
-  ): Promise<ContentItemView> {
-    return this.insert(gameId, item, { status: 'ready', origin: item.origin ?? 'generated', text: item.text, fallbackText: item.text });
-  }
-
-  /** An item whose task will not run (skipped in degraded mode): its fallback, settled for good. */
-  async addFallback(
-    gameId: string,
-    item: { kind: ContentKind; fallbackText: string; subject?: ContentSubject; stateVersion: number },
-  ): Promise<ContentItemView> {
-    return this.insert(gameId, item, { status: 'failed', origin: 'fallback', text: null, fallbackText: item.fallbackText });
-  }
-
-  private async insert(
-    gameId: string,
-    item: { kind: ContentKind; subject?: ContentSubject; stateVersion: number; contextHash?: string },
-    content: { status: ContentStatus; origin: 'generated' | 'fallback'; text: string | null; fallbackText: string },
-  ): Promise<ContentItemView> {
+  /**
+   * Adds content the slow path wrote on its own (a reference, a gossip line), ready at once.
+   * Undefined when an item with the same `sourceKey` is already there: a repeated job adds nothing.
+   */
+  async addReady(gameId: string, item: NewContentItem & { text: string; origin?: 'generated' | 'fallback' }): Promise<ContentItemView | undefined> {
     const [row] = await this.db.orm
       .insert(contentItems)
-      .values({
-        id: `${item.kind}-${randomUUID()}`,
-        gameId,
-        kind: item.kind,
-        ...content,
-        subject: (item.subject ?? {}) as Record<string, string | number>,
-        stateVersion: item.stateVersion,
-        contextHash: item.contextHash ?? null,
-      })
+      .values(contentRow(gameId, item, { status: 'ready', origin: item.origin ?? 'generated', text: item.text, fallbackText: item.text }))
+      .onConflictDoNothing()
       .returning();
-    return toView(row!);
+    return row ? toView(row) : undefined;
   }
 
   /** Fills a generating item with generated text. Undefined if the item is gone or already settled. */
@@ -71,14 +70,46 @@ export class ContentFeed {
     return this.settle(id, { status: 'failed', origin: 'fallback' });
   }
 
-  /** Settles every item still generating since before `before` on its fallback; returns how many. */
-  async failAbandoned(before: Date): Promise<number> {
+  /**
+   * Settles every item still generating since before `before` on its fallback; returns the games
+   * whose feed changed, so each can move its version on and tell its players.
+   */
+  async failAbandoned(before: Date): Promise<string[]> {
     const rows = await this.db.orm
       .update(contentItems)
       .set({ status: 'failed', origin: 'fallback', updatedAt: new Date() })
       .where(and(eq(contentItems.status, 'generating'), lt(contentItems.createdAt, before)))
-      .returning({ id: contentItems.id });
-    return rows.length;
+      .returning({ gameId: contentItems.gameId });
+    return [...new Set(rows.map((row) => row.gameId))];
+  }
+
+  /** Items generating since before `before` (oldest first) with the job that should fill them. */
+  async generatingSince(before: Date, limit: number): Promise<Array<{ id: string; gameId: string; task: ContentTask | null }>> {
+    return this.db.orm
+      .select({ id: contentItems.id, gameId: contentItems.gameId, task: contentItems.task })
+      .from(contentItems)
+      .where(and(eq(contentItems.status, 'generating'), lt(contentItems.createdAt, before)))
+      .orderBy(contentItems.createdAt)
+      .limit(limit);
+  }
+
+  /** The jobs of the given items that are still generating. */
+  async tasksOf(ids: string[]): Promise<Array<{ id: string; task: ContentTask | null }>> {
+    if (ids.length === 0) return [];
+    return this.db.orm
+      .select({ id: contentItems.id, task: contentItems.task })
+      .from(contentItems)
+      .where(and(inArray(contentItems.id, ids), eq(contentItems.status, 'generating')));
+  }
+
+  /** Items of one kind about one conflict, oldest first. */
+  async ofConflict(gameId: string, kind: ContentKind, conflictId: number): Promise<ContentItemView[]> {
+    const rows = await this.db.orm
+      .select()
+      .from(contentItems)
+      .where(and(eq(contentItems.gameId, gameId), eq(contentItems.kind, kind), sql`(${contentItems.subject} ->> 'conflictId')::int = ${conflictId}`))
+      .orderBy(contentItems.createdAt);
+    return rows.map(toView);
   }
 
   /** Removes an item nobody will fill (its job was a duplicate of one already writing it). */

@@ -5,6 +5,7 @@ import type { Cache } from '../../runtime/cache/cache.js';
 import type { PlannedActions } from '../../runtime/db/planned-actions.js';
 import { hotPath } from '../../runtime/hot-path/hot-path.js';
 import type { Locks } from '../../runtime/locks/locks.js';
+import { logger } from '../../observability/logger.js';
 import type { TaskQueue } from '../../runtime/queue/task-queue.js';
 import type { Scenario } from '../scenarios/index.js';
 import { canonHotPath } from '../canon/hot-path.js';
@@ -16,10 +17,11 @@ import { choicesFor, isWellFormedChoiceId, outcomeText } from './choices.js';
 import type { ContentFeed } from './content-feed.js';
 import type { EngineHealth } from './engine-health.js';
 import { systemEvent, type EventPayloads } from './events.js';
-import { invalid, notFound, stale } from './game-errors.js';
+import { contended, invalid, notFound, stale } from './game-errors.js';
 import type { ChoiceOutcome, ConflictView, GameApi, GameState, ScenarioSummary } from './game-state.js';
 import type { GameSnapshot, GameStore } from './game-store.js';
 import type { HandlerContext } from './handler-context.js';
+import { LostContentRecovery } from './lost-content-recovery.js';
 import { SnapshotCache } from './snapshot-cache.js';
 import { buildGameState, conflictView } from './state-view.js';
 import { ConflictSynthesizer } from './synthesizer.js';
@@ -48,6 +50,11 @@ export interface GameEngineDependencies {
   now?: () => number;
 }
 
+const log = logger.child({ module: 'game-engine' });
+
+/** How many times a request runs when other processes keep saving the game under it. */
+const WRITE_ATTEMPTS = 4;
+
 /** Seeds are stored as a 32-bit integer. */
 const MAX_SEED = 2 ** 31 - 1;
 
@@ -67,10 +74,12 @@ export class GameEngine implements GameApi {
   private readonly snapshots: SnapshotCache;
   /** A game's token hash never changes: once read, authorizing a request needs no statement. */
   private readonly tokenHashes = new LRUCache<string, Buffer>({ max: 100_000 });
+  private readonly lostContent: LostContentRecovery;
 
   constructor(private readonly deps: GameEngineDependencies) {
     this.scenarios = new Map(deps.scenarios.map((s) => [s.id, s]));
     this.snapshots = new SnapshotCache(deps.store, deps.cache);
+    this.lostContent = new LostContentRecovery(deps.dispatcher);
   }
 
   async listScenarios(): Promise<ScenarioSummary[]> {
@@ -145,8 +154,23 @@ export class GameEngine implements GameApi {
       const { state } = await this.request(gameId, async (ctx) => {
         await this.synthesizer.emit(systemEvent('state_sync', gameId, {}), ctx);
       });
+      this.recoverLostContent(state);
       return state;
     });
+  }
+
+  /**
+   * Query-then-dispatch for the feed itself: an item the player can see still `generating` long
+   * after it opened is asked for again, in the background (the answer does not wait for it).
+   */
+  private recoverLostContent(state: GameState): void {
+    const now = Date.now();
+    const overdue = state.content.filter((item) => item.status === 'generating' && this.lostContent.overdue(new Date(item.createdAt), now));
+    if (overdue.length === 0) return;
+    void this.deps.feed
+      .tasksOf(overdue.map((item) => item.id))
+      .then((items) => this.lostContent.redispatch(items))
+      .catch((error: unknown) => log.warn({ err: error, gameId: state.gameId }, 'lost feed items not dispatched again'));
   }
 
   async makeChoice(gameId: string, choiceId: string): Promise<{ outcome: ChoiceOutcome; state: GameState }> {
@@ -220,10 +244,7 @@ export class GameEngine implements GameApi {
         const winners = [...new Set(input.winnerNpcIds ?? [])];
         const unknown = winners.find((id) => !ctx.snapshot.npcs.has(id));
         if (unknown !== undefined) throw invalid('winnerNpcIds', `NPC ${unknown} is not in this game`);
-        const resolution = { outcome: input.outcome, winnerNpcIds: winners };
-        await this.deps.store.resolveConflict(conflictId, resolution);
-        ctx.snapshot.conflicts.set(conflictId, { ...conflict, status: 'resolved', resolution });
-        ctx.snapshot.markChanged();
+        ctx.snapshot.resolveConflict(conflictId, { outcome: input.outcome, winnerNpcIds: winners });
         await this.synthesizer.emit(
           systemEvent('conflict_resolved', gameId, {
             conflictId,
@@ -243,13 +264,17 @@ export class GameEngine implements GameApi {
     ctx: HandlerContext,
     spec: { type: string; title: string; description: string; stakeholders: EventPayloads['conflict_created']['stakeholders'] },
   ): Promise<number> {
-    const conflict = await this.deps.store.insertConflict(ctx.snapshot.game.id, {
+    const [id] = await this.deps.store.allocateIds('conflicts', 1);
+    const conflict = {
+      id: id!,
       type: spec.type,
       title: spec.title,
       description: spec.description,
-    });
-    ctx.snapshot.conflicts.set(conflict.id, conflict);
-    ctx.snapshot.markChanged();
+      status: 'active' as const,
+      resolution: null,
+      createdAt: ctx.now(),
+    };
+    ctx.snapshot.addConflict(conflict);
     await this.synthesizer.emit(
       systemEvent('conflict_created', ctx.snapshot.game.id, { conflictId: conflict.id, stakeholders: spec.stakeholders }),
       ctx,
@@ -258,21 +283,31 @@ export class GameEngine implements GameApi {
   }
 
   /**
-   * One request against one game: load, run, save, wait as the mode says, read the state back.
-   * Requests for the same game queue behind each other in this process.
+   * One request against one game: load, run, save, dispatch, wait as the mode says, read the state
+   * back. Requests for the same game queue behind each other in this process; across processes the
+   * save is a compare-and-set, so a request that finds the game saved by another writer since it
+   * read it writes nothing, and runs again on the fresh state (at most WRITE_ATTEMPTS times). Its
+   * jobs are sent only after its save commits.
    */
   private async request<T>(gameId: string, run: (ctx: HandlerContext) => Promise<T>): Promise<{ result: T; state: GameState }> {
     return this.lane(gameId).add(async () => {
-      const snapshot = await this.snapshots.load(gameId);
-      if (!snapshot) throw notFound('game');
-      const ctx = this.context(snapshot);
-      const result = await run(ctx);
-      await this.deps.store.saveSnapshot(snapshot);
-      await this.snapshots.remember(snapshot);
-      await this.awaitDispatched(ctx.scope);
-      const refreshed = this.deps.mode === 'blocking' || this.deps.waitMs > 0 ? await this.reload(gameId, ctx) : ctx;
-      const scenario = this.scenarios.get(snapshot.game.scenarioId)!;
-      return { result, state: await buildGameState(refreshed, scenario, this.deps.health.degraded) };
+      for (let attempt = 1; ; attempt++) {
+        const snapshot = await this.snapshots.load(gameId);
+        if (!snapshot) throw notFound('game');
+        const ctx = this.context(snapshot);
+        const result = await run(ctx);
+        const saved = await this.deps.store.saveSnapshot(snapshot);
+        if (saved.status === 'stale') {
+          if (attempt >= WRITE_ATTEMPTS) throw contended();
+          continue;
+        }
+        await this.snapshots.remember(snapshot);
+        await ctx.scope.flush(this.deps.feed);
+        await this.awaitDispatched(ctx.scope);
+        const refreshed = this.deps.mode === 'blocking' || this.deps.waitMs > 0 ? await this.reload(gameId, ctx) : ctx;
+        const scenario = this.scenarios.get(snapshot.game.scenarioId)!;
+        return { result, state: await buildGameState(refreshed, scenario, this.deps.health.degraded) };
+      }
     }) as Promise<{ result: T; state: GameState }>;
   }
 
@@ -303,8 +338,7 @@ export class GameEngine implements GameApi {
       planned: this.deps.planned,
       cache: this.deps.cache,
       locks: this.deps.locks,
-      dispatcher: this.deps.dispatcher,
-      scope: new DispatchScope(),
+      scope: new DispatchScope(this.deps.dispatcher),
       random: this.deps.random ?? Math.random,
       now: this.deps.now ?? Date.now,
     };

@@ -1,3 +1,12 @@
+/** What a feed item is about, so the UI can place it. */
+export interface ContentSubject {
+  npcId?: number;
+  conflictId?: number;
+  npcName?: string;
+  /** What an NPC said, without the speaker's name (a canon reference). */
+  quote?: string;
+}
+
 /**
  * The player-facing read model: what `GET /state` returns and every mutating call answers with.
  * One type per stored/cached result lives in src/conflict/domain; this is the view built from them.
@@ -28,7 +37,7 @@ export interface ContentItemView {
   /** The generated text once ready; the fallback text while generating or after a failure. */
   text: string;
   fallbackText: string;
-  subject: { npcId?: number; conflictId?: number; npcName?: string };
+  subject: ContentSubject;
   createdAt: string;
   /** The game state version the content was made for. */
   stateVersion: number;

@@ -1,13 +1,16 @@
-import { and, desc, eq, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, getTableColumns, sql, type SQL } from 'drizzle-orm';
+import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import type { Database } from '../../runtime/db/database.js';
 import {
   canonRecords,
   conflictFlows,
   conflicts,
   dramaticBeats,
+  contentItems,
   games,
   npcs,
   phaseTransitions,
+  plannedStakeholderActions,
   reputationScores,
   socialAlliances,
   stakeholders,
@@ -77,7 +80,36 @@ export interface StoredSnapshot {
   reputations: Array<[number, ReputationScores]>;
 }
 
+type NewContentRow = typeof contentItems.$inferInsert;
+type NewTransitionRow = Omit<typeof phaseTransitions.$inferInsert, 'id' | 'createdAt'>;
+type NewBeatRow = Omit<typeof dramaticBeats.$inferInsert, 'createdAt'>;
+
+/**
+ * Rows a request adds, held until the request commits: a request writes all it changed in one
+ * statement, or nothing at all when another writer got there first.
+ */
+interface StagedRows {
+  conflicts: ConflictRecord[];
+  resolved: Set<number>;
+  stakeholders: StakeholderRecord[];
+  transitions: NewTransitionRow[];
+  beats: NewBeatRow[];
+  content: NewContentRow[];
+  consumedPlans: number[];
+}
+
+const noStagedRows = (): StagedRows => ({
+  conflicts: [],
+  resolved: new Set(),
+  stakeholders: [],
+  transitions: [],
+  beats: [],
+  content: [],
+  consumedPlans: [],
+});
+
 export class GameSnapshot {
+  private staged = noStagedRows();
   private readonly changedStakeholders = new Set<number>();
   private readonly changedFlows = new Set<number>();
   private readonly changedReputations = new Map<string, { npcId: number; type: ReputationType; score: number }>();
@@ -147,7 +179,54 @@ export class GameSnapshot {
     this.changed();
   }
 
-  /** Counts a change that the store wrote directly (a new row), so the version still moves. */
+  /** A new conflict (its id allocated by `GameStore.allocateIds`), written when the request commits. */
+  addConflict(conflict: ConflictRecord): void {
+    this.conflicts.set(conflict.id, conflict);
+    this.staged.conflicts.push(conflict);
+    this.changed();
+  }
+
+  resolveConflict(conflictId: number, resolution: Record<string, unknown>): void {
+    const conflict = this.conflicts.get(conflictId);
+    if (!conflict) return;
+    this.conflicts.set(conflictId, { ...conflict, status: 'resolved', resolution });
+    this.staged.resolved.add(conflictId);
+    this.changed();
+  }
+
+  /** New stakeholders (ids allocated by `GameStore.allocateIds`), written when the request commits. */
+  addStakeholders(created: StakeholderRecord[]): void {
+    for (const stakeholder of created) {
+      this.stakeholders.set(stakeholder.id, stakeholder);
+      this.staged.stakeholders.push(stakeholder);
+    }
+    this.changed();
+  }
+
+  recordTransition(conflictId: number, transition: { fromPhase: Phase | null; toPhase: Phase; transitionType: TransitionType; trigger: string }): void {
+    this.staged.transitions.push({ gameId: this.game.id, conflictId, ...transition });
+    this.changed();
+  }
+
+  recordBeat(beat: { id: string; conflictId: number; beatType: BeatType; impact: number; source: 'rule' | 'generated' }): void {
+    this.staged.beats.push({ gameId: this.game.id, ...beat });
+    this.changed();
+  }
+
+  /** A feed item, inserted when the request commits. */
+  addContent(row: NewContentRow): void {
+    this.staged.content.push(row);
+    this.changed();
+  }
+
+  /** Planned moves this request applies: consumed when it commits, so no other request applies them too. */
+  consumePlanned(ids: number[]): void {
+    if (ids.length === 0) return;
+    this.staged.consumedPlans.push(...ids);
+    this.changed();
+  }
+
+  /** Counts a change with no row of its own, so the version still moves. */
   markChanged(): void {
     this.changed();
   }
@@ -190,8 +269,13 @@ export class GameSnapshot {
   }
 
   pendingWrites() {
+    const added = new Set(this.staged.stakeholders.map((s) => s.id));
     return {
-      stakeholders: [...this.changedStakeholders].map((id) => this.stakeholders.get(id)!),
+      ...this.staged,
+      // A stakeholder added by this request is inserted as it stands now; only older ones are updated.
+      stakeholders: this.staged.stakeholders.map((s) => this.stakeholders.get(s.id)!),
+      changedStakeholders: [...this.changedStakeholders].filter((id) => !added.has(id)).map((id) => this.stakeholders.get(id)!),
+      resolved: [...this.staged.resolved].map((id) => ({ id, resolution: this.conflicts.get(id)!.resolution ?? {} })),
       flows: [...this.changedFlows].map((id) => this.flows.get(id)!),
       reputations: [...this.changedReputations.values()],
     };
@@ -227,12 +311,16 @@ export class GameSnapshot {
   }
 
   clearChanges(): void {
+    this.staged = noStagedRows();
     this.changedStakeholders.clear();
     this.changedFlows.clear();
     this.changedReputations.clear();
     this.changes = 0;
   }
 }
+
+/** What a save came to: written at `version`, or nothing written because another writer saved first. */
+export type SaveResult = { status: 'saved'; version: number } | { status: 'stale' };
 
 const number = (value: unknown, fallback: number) => (typeof value === 'number' && Number.isFinite(value) ? value : fallback);
 
@@ -297,25 +385,6 @@ export class GameStore {
     return inserted.map(toStakeholderRecord);
   }
 
-  async recordTransition(
-    gameId: string,
-    conflictId: number,
-    transition: { fromPhase: Phase | null; toPhase: Phase; transitionType: TransitionType; trigger: string },
-  ): Promise<void> {
-    await this.orm.insert(phaseTransitions).values({ gameId, conflictId, ...transition });
-  }
-
-  async recordBeat(gameId: string, beat: { id: string; conflictId: number; beatType: BeatType; impact: number; source: 'rule' | 'generated' }) {
-    await this.orm.insert(dramaticBeats).values({ gameId, ...beat }).onConflictDoNothing();
-  }
-
-  async resolveConflict(conflictId: number, resolution: Record<string, unknown>): Promise<void> {
-    await this.orm
-      .update(conflicts)
-      .set({ status: 'resolved', resolution, resolvedAt: new Date() })
-      .where(eq(conflicts.id, conflictId));
-  }
-
   async setStakeholderProfile(stakeholderId: number, profile: Record<string, unknown>): Promise<void> {
     await this.orm.update(stakeholders).set({ profile }).where(eq(stakeholders.id, stakeholderId));
   }
@@ -360,59 +429,105 @@ export class GameStore {
   }
 
   /**
-   * Writes what the handlers changed and bumps the version, in one statement (data-modifying
-   * CTEs): every statement is a round trip, and on PGlite a turn of its single session.
-   * Returns the new version.
+   * Ids for rows a request will insert when it commits. Sequences never roll back, so ids a
+   * request did not get to use are simply skipped.
    */
-  async saveSnapshot(snapshot: GameSnapshot): Promise<number> {
-    if (!snapshot.hasChanges) return snapshot.version;
-    const { stakeholders: changedStakeholders, flows, reputations } = snapshot.pendingWrites();
+  async allocateIds(table: 'conflicts' | 'stakeholders', count: number): Promise<number[]> {
+    if (count <= 0) return [];
+    const { rows } = await this.db.query<{ id: unknown }>(
+      sql`select nextval(pg_get_serial_sequence(${table}, 'id')) as id from generate_series(1, ${count})`,
+    );
+    return rows.map((row) => Number(row.id));
+  }
+
+  /**
+   * Writes everything the request changed and moves the version on, in one statement, if and only
+   * if no other writer saved the game since this snapshot was read (compare-and-set on
+   * `entities_version`). Every write in the statement reads the version bump, so when the bump
+   * finds a newer version nothing at all is written and the caller gets `stale`: a request never
+   * saves, nor caches, a world it did not win.
+   */
+  async saveSnapshot(snapshot: GameSnapshot): Promise<SaveResult> {
+    if (!snapshot.hasChanges) return { status: 'saved', version: snapshot.version };
+    const pending = snapshot.pendingWrites();
     const gameId = snapshot.game.id;
     const writes: SQL[] = [];
-    if (changedStakeholders.length > 0) {
+    if (pending.conflicts.length > 0) {
+      writes.push(insertIfCurrent(conflicts, pending.conflicts.map((c) => ({
+        id: c.id,
+        gameId,
+        type: c.type,
+        title: c.title,
+        description: c.description,
+        status: c.status,
+        resolution: c.resolution,
+        createdAt: new Date(c.createdAt),
+      }))));
+    }
+    if (pending.stakeholders.length > 0) {
+      writes.push(insertIfCurrent(stakeholders, pending.stakeholders.map((s) => ({
+        id: s.id,
+        gameId,
+        conflictId: s.conflictId,
+        npcId: s.npcId,
+        role: s.role,
+        decisionStyle: s.decisionStyle,
+        stress: s.stress,
+        commitment: s.commitment,
+      }))));
+    }
+    if (pending.changedStakeholders.length > 0) {
       const values = sql.join(
-        changedStakeholders.map((s) => sql`(${s.id}::integer, ${s.role}::text, ${s.stress}::real, ${s.commitment}::real)`),
+        pending.changedStakeholders.map((s) => sql`(${s.id}::integer, ${s.role}::text, ${s.stress}::real, ${s.commitment}::real)`),
         sql`, `,
       );
       writes.push(sql`update stakeholders set role = v.role, stress = v.stress, commitment = v.commitment
-        from (values ${values}) as v(id, role, stress, commitment) where stakeholders.id = v.id`);
+        from (values ${values}) as v(id, role, stress, commitment), bump where stakeholders.id = v.id`);
     }
-    if (flows.length > 0) {
+    for (const { id, resolution } of pending.resolved) {
+      writes.push(sql`update conflicts set status = 'resolved', resolution = ${JSON.stringify(resolution)}::jsonb, resolved_at = now()
+        from bump where conflicts.id = ${id} and conflicts.game_id = ${gameId}`);
+    }
+    if (pending.flows.length > 0) {
       writes.push(
-        this.orm
-          .insert(conflictFlows)
-          .values(flows.map((flow) => ({ ...flowColumns(flow), conflictId: flow.conflictId, gameId })))
-          .onConflictDoUpdate({ target: conflictFlows.conflictId, set: { ...excludedFlowColumns, updatedAt: new Date() } })
-          .getSQL(),
+        insertIfCurrent(
+          conflictFlows,
+          pending.flows.map((flow) => ({ conflictId: flow.conflictId, gameId, ...flowColumns(flow), updatedAt: new Date() })),
+          sql`on conflict (conflict_id) do update set phase = excluded.phase, pacing = excluded.pacing, intensity = excluded.intensity,
+            momentum = excluded.momentum, phase_progress = excluded.phase_progress, last_beat_type = excluded.last_beat_type,
+            last_beat_at = excluded.last_beat_at, updated_at = excluded.updated_at`,
+        ),
       );
     }
-    if (reputations.length > 0) {
+    if (pending.reputations.length > 0) {
       writes.push(
-        this.orm
-          .insert(reputationScores)
-          .values(reputations.map((r) => ({ gameId, npcId: r.npcId, type: r.type, score: r.score })))
-          .onConflictDoUpdate({
-            target: [reputationScores.npcId, reputationScores.type],
-            set: { score: sql`excluded.score`, updatedAt: new Date() },
-          })
-          .getSQL(),
+        insertIfCurrent(
+          reputationScores,
+          pending.reputations.map((r) => ({ gameId, npcId: r.npcId, type: r.type, score: r.score, updatedAt: new Date() })),
+          sql`on conflict (npc_id, type) do update set score = excluded.score, updated_at = excluded.updated_at`,
+        ),
       );
     }
-    const bump = this.orm
-      .update(games)
-      .set({ version: sql`${games.version} + 1`, entitiesVersion: sql`${games.entitiesVersion} + 1`, updatedAt: new Date() })
-      .where(eq(games.id, gameId))
-      .returning({ version: games.version, entitiesVersion: games.entitiesVersion });
-    const ctes = writes.map((write, i) => sql`${sql.raw(`write_${i}`)} as (${write})`);
-    const statement = ctes.length > 0 ? sql`with ${sql.join(ctes, sql`, `)} ${bump.getSQL()}` : bump.getSQL();
-    const { rows } = await this.db.query<{ version: unknown; entities_version: unknown }>(statement);
-    snapshot.clearChanges();
+    if (pending.transitions.length > 0) writes.push(insertIfCurrent(phaseTransitions, pending.transitions));
+    if (pending.beats.length > 0) writes.push(insertIfCurrent(dramaticBeats, pending.beats, sql`on conflict do nothing`));
+    if (pending.content.length > 0) writes.push(insertIfCurrent(contentItems, pending.content, sql`on conflict do nothing`));
+    if (pending.consumedPlans.length > 0) {
+      const ids = sql.join(pending.consumedPlans.map((id) => sql`${id}::bigint`), sql`, `);
+      writes.push(sql`update planned_stakeholder_actions set status = 'consumed', consumed_at = now()
+        from bump where planned_stakeholder_actions.id in (${ids}) and planned_stakeholder_actions.status = 'ready'`);
+    }
+    const bump = sql`update games set version = version + 1, entities_version = entities_version + 1, updated_at = now()
+      where id = ${gameId} and entities_version = ${snapshot.game.entitiesVersion} returning version, entities_version`;
+    const ctes = [sql`bump as (${bump})`, ...writes.map((write, i) => sql`${sql.raw(`write_${i}`)} as (${write})`)];
+    const { rows } = await this.db.query<{ version: unknown; entities_version: unknown }>(
+      sql`with ${sql.join(ctes, sql`, `)} select version, entities_version from bump`,
+    );
     const row = rows[0];
-    if (row) {
-      snapshot.game.version = Number(row.version);
-      snapshot.game.entitiesVersion = Number(row.entities_version);
-    }
-    return snapshot.game.version;
+    if (!row) return { status: 'stale' };
+    snapshot.clearChanges();
+    snapshot.game.version = Number(row.version);
+    snapshot.game.entitiesVersion = Number(row.entities_version);
+    return { status: 'saved', version: snapshot.game.version };
   }
 
   async activeAlliances(gameId: string, npcId: number) {
@@ -530,17 +645,6 @@ function toFlow(row: typeof conflictFlows.$inferSelect): ConflictFlow {
   };
 }
 
-/** An upsert's SET for every flow column: the incoming row's values. */
-const excludedFlowColumns = {
-  phase: sql`excluded.phase`,
-  pacing: sql`excluded.pacing`,
-  intensity: sql`excluded.intensity`,
-  momentum: sql`excluded.momentum`,
-  phaseProgress: sql`excluded.phase_progress`,
-  lastBeatType: sql`excluded.last_beat_type`,
-  lastBeatAt: sql`excluded.last_beat_at`,
-};
-
 function flowColumns(flow: ConflictFlow) {
   return {
     phase: flow.phase,
@@ -551,4 +655,34 @@ function flowColumns(flow: ConflictFlow) {
     lastBeatType: flow.lastBeatType ?? null,
     lastBeatAt: flow.lastBeatAt ? new Date(flow.lastBeatAt) : null,
   };
+}
+
+/** A column's type as a cast: serial columns take plain integers. */
+function castType(column: PgColumn): string {
+  const type = column.getSQLType();
+  if (type === 'serial') return 'integer';
+  if (type === 'bigserial') return 'bigint';
+  return type;
+}
+
+/**
+ * `insert … select` of typed rows that inserts nothing unless the statement's `bump` moved the
+ * game's version: one piece of a request's all-or-nothing save.
+ */
+function insertIfCurrent<T extends PgTable>(table: T, rows: Array<Partial<T['$inferInsert']>>, onConflict?: SQL): SQL {
+  const columns = getTableColumns(table) as Record<string, PgColumn>;
+  const keys = Object.keys(rows[0]!);
+  const target = keys.map((key) => columns[key]!);
+  const names = sql.join(target.map((column) => sql.identifier(column.name)), sql`, `);
+  const values = sql.join(
+    rows.map((row) => {
+      const record = row as Record<string, unknown>;
+      return sql`(${sql.join(
+        target.map((column, i) => sql`${sql.param(record[keys[i]!] ?? null, column)}::${sql.raw(castType(column))}`),
+        sql`, `,
+      )})`;
+    }),
+    sql`, `,
+  );
+  return sql`insert into ${table} (${names}) select * from (values ${values}) as v where exists (select 1 from bump) ${onConflict ?? sql``}`;
 }

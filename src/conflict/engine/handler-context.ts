@@ -3,7 +3,7 @@ import type { Locks } from '../../runtime/locks/locks.js';
 import type { PlannedActions } from '../../runtime/db/planned-actions.js';
 import type { ContentFeed } from './content-feed.js';
 import type { GameSnapshot, GameStore } from './game-store.js';
-import type { DispatchScope, TaskDispatcher } from './task-dispatcher.js';
+import type { DispatchScope } from './task-dispatcher.js';
 
 /**
  * What a hot-path handler may use: the request's game snapshot, fast stores, and the dispatcher.
@@ -16,8 +16,7 @@ export interface HandlerContext {
   readonly planned: PlannedActions;
   readonly cache: Cache;
   readonly locks: Locks;
-  readonly dispatcher: TaskDispatcher;
-  /** The job ids this request started (the blocking mode waits for them). */
+  /** The slow work this request asks for, sent once its writes commit. */
   readonly scope: DispatchScope;
   readonly random: () => number;
   readonly now: () => number;

@@ -1,19 +1,18 @@
 import type { DispatchResult, TaskQueue } from '../../runtime/queue/task-queue.js';
 import { NON_CRITICAL_TASKS, taskContracts, type TaskName, type TaskPayload } from '../tasks/contracts.js';
+import type { ContentFeed } from './content-feed.js';
 import type { EngineHealth } from './engine-health.js';
 
 /**
- * The hot path's only way to start slow work: by task name, through the contract (priority and
- * dedupe key come from there), never awaiting the job. In degraded mode non-critical tasks are
- * skipped and the caller keeps its rule fallback.
- *
- * A DispatchScope collects the job ids one request started, so the blocking rollback mode can wait
- * for exactly those before answering.
+ * The only way to start slow work: by task name, through the contract (priority and dedupe key
+ * come from there), never awaiting the job. In degraded mode non-critical tasks are skipped and the
+ * caller keeps its rule fallback.
  */
 export type DispatchOutcome = DispatchResult | { status: 'skipped'; reason: 'degraded' };
 
-export class DispatchScope {
-  readonly jobIds: string[] = [];
+export interface DispatchOptions {
+  priority?: number;
+  delayMs?: number;
 }
 
 export class TaskDispatcher {
@@ -27,21 +26,59 @@ export class TaskDispatcher {
     return this.health.degraded && NON_CRITICAL_TASKS.has(name);
   }
 
-  async dispatch<N extends TaskName>(
-    name: N,
-    payload: TaskPayload<N>,
-    scope?: DispatchScope,
-    options: { priority?: number; delayMs?: number } = {},
-  ): Promise<DispatchOutcome> {
+  async dispatch<N extends TaskName>(name: N, payload: TaskPayload<N>, options: DispatchOptions = {}): Promise<DispatchOutcome> {
     if (this.skips(name)) return { status: 'skipped', reason: 'degraded' };
     const contract = taskContracts[name];
-    const result = await this.queue.dispatch(name, { ...payload, dispatchedAt: Date.now() }, {
+    return this.queue.dispatch(name, { ...payload, dispatchedAt: Date.now() }, {
       dedupeKey: (contract.dedupe as (p: TaskPayload<N>) => string)(payload),
       dedupeMode: contract.dedupeMode,
       priority: options.priority ?? contract.priority,
       ...(options.delayMs !== undefined ? { delayMs: options.delayMs } : {}),
     });
-    if (result.status === 'accepted') scope?.jobIds.push(result.jobId);
-    return result;
+  }
+}
+
+interface DeferredDispatch {
+  name: TaskName;
+  payload: TaskPayload<TaskName>;
+  options: DispatchOptions;
+  /** The feed item the job fills: settled at once if the job will not run. */
+  contentId?: string;
+}
+
+/**
+ * The slow work one hot-path request asks for, held until the request's writes commit: a job
+ * must never read a world older than the one that made it, and a request that lost its
+ * compare-and-set (and runs again on the fresh state) must start nothing. The blocking rollback
+ * mode waits for exactly the job ids collected here.
+ */
+export class DispatchScope {
+  readonly jobIds: string[] = [];
+  private readonly pending: DeferredDispatch[] = [];
+
+  constructor(private readonly dispatcher: TaskDispatcher) {}
+
+  /** Whether `name` would be skipped now (degraded mode): the caller settles on its fallback instead. */
+  skips(name: TaskName): boolean {
+    return this.dispatcher.skips(name);
+  }
+
+  /** Dispatches `name` once the request has committed. */
+  dispatch<N extends TaskName>(name: N, payload: TaskPayload<N>, options: DispatchOptions = {}, contentId?: string): void {
+    this.pending.push({ name, payload: payload as TaskPayload<TaskName>, options, ...(contentId !== undefined ? { contentId } : {}) });
+  }
+
+  /**
+   * Sends what the committed request asked for. An item whose job was a duplicate of one already
+   * writing the same content is removed; one whose job was refused settles on its fallback.
+   */
+  async flush(feed: Pick<ContentFeed, 'discard' | 'fail'>): Promise<void> {
+    for (const { name, payload, options, contentId } of this.pending.splice(0)) {
+      const result = await this.dispatcher.dispatch(name, payload, options);
+      if (result.status === 'accepted') this.jobIds.push(result.jobId);
+      if (contentId === undefined || result.status === 'accepted') continue;
+      if (result.status === 'deduplicated') await feed.discard(contentId);
+      else await feed.fail(contentId);
+    }
   }
 }

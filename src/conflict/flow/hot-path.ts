@@ -49,7 +49,7 @@ function flowOf(ctx: HandlerContext, conflictId: number): ConflictFlow {
 
 async function narrateTransition(ctx: HandlerContext, conflictId: number, transition: PhaseTransition): Promise<void> {
   const title = ctx.snapshot.conflicts.get(conflictId)?.title ?? 'The conflict';
-  await dispatchContent(
+  dispatchContent(
     ctx,
     { kind: 'narration', fallbackText: phaseFallbackText(title, transition.toPhase), subject: { conflictId } },
     'flow.narrate_phase_transition',
@@ -65,7 +65,7 @@ async function transition(
   trigger: string,
   effects: SystemEvent[],
 ): Promise<void> {
-  await ctx.store.recordTransition(ctx.snapshot.game.id, conflictId, { ...change, trigger });
+  ctx.snapshot.recordTransition(conflictId, { ...change, trigger });
   for (const label of cacheKeys.sceneVersionLabels(ctx.snapshot.game.id)) await ctx.cache.bump(label);
   await narrateTransition(ctx, conflictId, change);
   effects.push(
@@ -81,7 +81,7 @@ async function transition(
 async function describeBeat(ctx: HandlerContext, flow: ConflictFlow, type: string, impact?: number): Promise<ConflictFlow> {
   const meta = beatMeta(flow.conflictId, type as never, ctx.now());
   const gameId = ctx.snapshot.game.id;
-  await ctx.store.recordBeat(gameId, {
+  ctx.snapshot.recordBeat({
     id: `${gameId}:${meta.id}`,
     conflictId: flow.conflictId,
     beatType: meta.type,
@@ -89,7 +89,7 @@ async function describeBeat(ctx: HandlerContext, flow: ConflictFlow, type: strin
     source: impact === undefined ? 'rule' : 'generated',
   });
   const title = ctx.snapshot.conflicts.get(flow.conflictId)?.title ?? 'The conflict';
-  await dispatchContent(
+  dispatchContent(
     ctx,
     { kind: 'beat', fallbackText: `${title}: a moment of ${meta.type}.`, subject: { conflictId: flow.conflictId } },
     'flow.describe_beat',
@@ -117,7 +117,7 @@ export const flowHotPath: Subsystem<HandlerContext> = {
       if (!conflict) return { data: { initialised: false } };
       const flow: ConflictFlow = { ...initialFlow(conflict.type), conflictId: conflict.id };
       ctx.snapshot.updateFlow(conflict.id, flow);
-      await ctx.store.recordTransition(event.gameId, conflict.id, {
+      ctx.snapshot.recordTransition(conflict.id, {
         fromPhase: null,
         toPhase: flow.phase,
         transitionType: 'triggered',

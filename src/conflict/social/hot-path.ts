@@ -73,7 +73,7 @@ async function narrateBiggestChange(ctx: HandlerContext, npcId: number, changes:
   if (!biggest || !shouldNarrateReputationChange(biggest.old, biggest.next)) return;
   const name = ctx.snapshot.npcName(npcId);
   const direction = biggest.next > biggest.old ? 'more' : 'less';
-  await dispatchContent(
+  dispatchContent(
     ctx,
     { kind: 'reputation', fallbackText: `People begin to think of ${name} as ${direction} ${biggest.type}.`, subject: { npcId } },
     'social.narrate_reputation',
@@ -96,10 +96,9 @@ export async function sceneBundle(ctx: HandlerContext): Promise<SocialBundle> {
   if (cached) return cached;
   const lock = await ctx.locks.tryLock(cacheKeys.socialBundleLock(gameId, hash), BUNDLE_LOCK_TTL_MS);
   if (!isLockBusy(lock)) {
-    await ctx.dispatcher.dispatch(
+    ctx.scope.dispatch(
       'social.generate_bundle',
       { gameId, stateVersion: ctx.snapshot.version, sceneHash: hash, cacheVersion: version, npcIds: [...ctx.snapshot.npcs.keys()].slice(0, 20) },
-      ctx.scope,
     );
   }
   return { ...SOCIAL_BUNDLE_FALLBACK };
@@ -132,7 +131,7 @@ export const socialHotPath: Subsystem<HandlerContext> = {
         return { data: { reputationChanged: kind } };
       }
       if (kind === 'ally' && event.payload.targetNpcId !== undefined) {
-        await ctx.dispatcher.dispatch(
+        ctx.scope.dispatch(
           'social.form_alliance',
           {
             gameId: event.gameId,
@@ -141,7 +140,6 @@ export const socialHotPath: Subsystem<HandlerContext> = {
             targetId: event.payload.targetNpcId,
             reason: 'mutual_benefit',
           },
-          ctx.scope,
         );
         return { data: { allianceQueued: true } };
       }

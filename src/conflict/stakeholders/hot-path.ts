@@ -3,7 +3,7 @@ import { EVENT_PRIORITY } from '../domain/priorities.js';
 import type { DecisionStyle, StakeholderDecision, StakeholderReaction, StakeholderRole } from '../domain/stakeholder.js';
 import { cacheKeys } from '../domain/cache-contract.js';
 import { systemEvent, type SystemEvent } from '../engine/events.js';
-import { dispatchContent } from '../engine/content-dispatch.js';
+import { addReadyContent, dispatchContent } from '../engine/content-dispatch.js';
 import type { HandlerContext } from '../engine/handler-context.js';
 import type { StakeholderRecord } from '../engine/game-store.js';
 import type { Subsystem } from '../engine/synthesizer.js';
@@ -38,9 +38,10 @@ export function reactionFallbackText(name: string): string {
 /** Planned moves claimed per state sync (§7.1: limit 10). */
 const CLAIM_BATCH = 10;
 
-async function dispatchDecision(ctx: HandlerContext, stakeholder: StakeholderRecord): Promise<boolean> {
+function dispatchDecision(ctx: HandlerContext, stakeholder: StakeholderRecord): boolean {
+  if (ctx.scope.skips('stakeholders.generate_action')) return false;
   const flow = ctx.snapshot.flows.get(stakeholder.conflictId);
-  const result = await ctx.dispatcher.dispatch(
+  ctx.scope.dispatch(
     'stakeholders.generate_action',
     {
       gameId: ctx.snapshot.game.id,
@@ -49,10 +50,9 @@ async function dispatchDecision(ctx: HandlerContext, stakeholder: StakeholderRec
       contextHash: decisionContextHash(stakeholder, flow?.phase ?? 'emerging'),
       priority: actionPriority(stakeholder),
     },
-    ctx.scope,
     { priority: actionPriority(stakeholder) },
   );
-  return result.status === 'accepted' || result.status === 'deduplicated';
+  return true;
 }
 
 /** Applies a stress change, and the breaking point when it is reached (an edge-case side effect). */
@@ -71,7 +71,7 @@ function setStress(ctx: HandlerContext, stakeholder: StakeholderRecord, stress: 
   }
 }
 
-async function applyClaimed(ctx: HandlerContext, row: PlannedAction, effects: SystemEvent[]): Promise<'applied' | 'stale'> {
+function applyClaimed(ctx: HandlerContext, row: PlannedAction, effects: SystemEvent[]): 'applied' | 'stale' {
   const stakeholder = ctx.snapshot.stakeholders.get(row.stakeholderId);
   if (!stakeholder) return 'stale';
   const npc = ctx.snapshot.npc(stakeholder.npcId);
@@ -81,13 +81,11 @@ async function applyClaimed(ctx: HandlerContext, row: PlannedAction, effects: Sy
     // A decision made for a phase or cast that no longer holds is never shown as current.
     if (row.contextHash !== decisionContextHash(stakeholder, flow?.phase ?? 'emerging')) return 'stale';
     const decision = row.payload as unknown as StakeholderDecision & { text?: string };
-    await ctx.feed.addReady(gameId, {
+    addReadyContent(ctx, {
       kind: 'action',
       text: decision.text ?? `${npc?.name ?? 'Someone'}: ${decision.description}`,
       subject: { npcId: stakeholder.npcId, conflictId: stakeholder.conflictId, ...(npc ? { npcName: npc.name } : {}) },
-      stateVersion: ctx.snapshot.version,
     });
-    ctx.snapshot.markChanged();
     effects.push(
       systemEvent(
         'stakeholder_action',
@@ -122,11 +120,10 @@ async function applyClaimed(ctx: HandlerContext, row: PlannedAction, effects: Sy
   const adaptation = row.payload as { new_role?: StakeholderRole; reason?: string };
   if (!adaptation.new_role || adaptation.new_role === stakeholder.role) return 'applied';
   ctx.snapshot.updateStakeholder(stakeholder.id, { role: adaptation.new_role });
-  await ctx.feed.addReady(gameId, {
+  addReadyContent(ctx, {
     kind: 'role',
     text: `${npc?.name ?? 'Someone'} is now acting as ${adaptation.new_role}${adaptation.reason ? `: ${adaptation.reason}` : '.'}`,
     subject: { npcId: stakeholder.npcId, conflictId: stakeholder.conflictId },
-    stateVersion: ctx.snapshot.version,
   });
   return 'applied';
 }
@@ -138,26 +135,22 @@ export const stakeholdersHotPath: Subsystem<HandlerContext> = {
     async conflict_created(event: SystemEvent<'conflict_created'>, ctx) {
       const conflict = ctx.snapshot.conflicts.get(event.payload.conflictId);
       if (!conflict) return { data: { created: 0 } };
-      const created = await ctx.store.insertStakeholders(
-        event.gameId,
-        event.payload.stakeholders.map((spec) => ({
+      const specs = event.payload.stakeholders;
+      const ids = await ctx.store.allocateIds('stakeholders', specs.length);
+      const created: StakeholderRecord[] = specs.map((spec, i) => ({
+          id: ids[i]!,
+          profile: null,
           npcId: spec.npcId,
           conflictId: conflict.id,
           role: (spec.role as StakeholderRole | undefined) ?? initialRole(conflict.type, ctx.random) ?? CREATION_DEFAULTS.role,
           decisionStyle: (spec.decisionStyle as DecisionStyle | undefined) ?? CREATION_DEFAULTS.decisionStyle,
           stress: spec.stress ?? CREATION_DEFAULTS.stress,
           commitment: spec.commitment ?? CREATION_DEFAULTS.commitment,
-        })),
-      );
+        }));
+      ctx.snapshot.addStakeholders(created);
       for (const stakeholder of created) {
-        ctx.snapshot.stakeholders.set(stakeholder.id, stakeholder);
-        await ctx.dispatcher.dispatch(
-          'stakeholders.populate_details',
-          { gameId: event.gameId, stateVersion: ctx.snapshot.version, stakeholderId: stakeholder.id },
-          ctx.scope,
-        );
+        ctx.scope.dispatch('stakeholders.populate_details', { gameId: event.gameId, stateVersion: ctx.snapshot.version, stakeholderId: stakeholder.id });
       }
-      ctx.snapshot.markChanged();
       return { data: { created: created.length } };
     },
 
@@ -165,7 +158,7 @@ export const stakeholdersHotPath: Subsystem<HandlerContext> = {
       const acting = selectActingStakeholders(ctx.snapshot.stakeholdersOf(event.payload.conflictId), ctx.random);
       let dispatched = 0;
       for (const stakeholder of acting) {
-        if (shouldDispatchActionGeneration(stakeholder, ctx.random) && (await dispatchDecision(ctx, stakeholder))) dispatched++;
+        if (shouldDispatchActionGeneration(stakeholder, ctx.random) && dispatchDecision(ctx, stakeholder)) dispatched++;
       }
       return { data: { actionsDispatched: dispatched } };
     },
@@ -184,7 +177,7 @@ export const stakeholdersHotPath: Subsystem<HandlerContext> = {
       let dispatched = 0;
       for (const reactor of reactors) {
         const name = ctx.snapshot.npcName(reactor.npcId);
-        const queued = await dispatchContent(
+        const queued = dispatchContent(
           ctx,
           { kind: 'reaction', fallbackText: reactionFallbackText(name), subject: { npcId: reactor.npcId, conflictId, npcName: name } },
           'stakeholders.generate_reaction',
@@ -207,15 +200,17 @@ export const stakeholdersHotPath: Subsystem<HandlerContext> = {
       // The slow path bumps this counter after every ready move it writes: unchanged, nothing to claim.
       const planned = await ctx.cache.version(cacheKeys.plannedActionsLabel(ctx.snapshot.game.id));
       const claimable = planned !== ctx.snapshot.plannedActionsSeen;
+      // Read now, consumed when this request commits: a request that loses its save applies nothing.
       const claimed = claimable
-        ? await ctx.planned.claimReady({ gameId: ctx.snapshot.game.id, stakeholderIds: present.map((s) => s.id), limit: CLAIM_BATCH })
+        ? await ctx.planned.peekReady({ gameId: ctx.snapshot.game.id, stakeholderIds: present.map((s) => s.id), limit: CLAIM_BATCH })
         : [];
+      ctx.snapshot.consumePlanned(claimed.map((row) => row.id));
       // A full batch may have left more behind: claim again on the next sync.
       if (claimable && claimed.length < CLAIM_BATCH) ctx.snapshot.sawPlannedActions(planned);
       const served = new Set<number>();
       let stale = 0;
       for (const row of claimed) {
-        if ((await applyClaimed(ctx, row, effects)) === 'stale') stale++;
+        if (applyClaimed(ctx, row, effects) === 'stale') stale++;
         else served.add(row.stakeholderId);
       }
       let dispatched = 0;
@@ -224,7 +219,7 @@ export const stakeholdersHotPath: Subsystem<HandlerContext> = {
         if (served.has(stakeholder.id) || !autonomyRested(ctx.snapshot.autonomyRequestedAt(stakeholder.id), now)) continue;
         const current = ctx.snapshot.stakeholders.get(stakeholder.id)!;
         if (!passesAutonomyRoll(current, ctx.random) || !shouldDispatchActionGeneration(current, ctx.random)) continue;
-        if (await dispatchDecision(ctx, current)) {
+        if (dispatchDecision(ctx, current)) {
           ctx.snapshot.requestedAutonomy(stakeholder.id, now);
           dispatched++;
         }
@@ -236,7 +231,7 @@ export const stakeholdersHotPath: Subsystem<HandlerContext> = {
       let dispatched = 0;
       for (const stakeholder of ctx.snapshot.stakeholdersOf(event.payload.conflictId)) {
         if (!needsRoleAdaptation(stakeholder, event.payload.toPhase as never)) continue;
-        await ctx.dispatcher.dispatch(
+        ctx.scope.dispatch(
           'stakeholders.adapt_role',
           {
             gameId: event.gameId,
@@ -245,7 +240,6 @@ export const stakeholdersHotPath: Subsystem<HandlerContext> = {
             phase: event.payload.toPhase,
             contextHash: decisionContextHash(stakeholder, event.payload.toPhase),
           },
-          ctx.scope,
         );
         dispatched++;
       }
@@ -266,14 +260,12 @@ export const stakeholdersHotPath: Subsystem<HandlerContext> = {
       for (const label of cacheKeys.sceneVersionLabels(event.gameId)) await ctx.cache.bump(label);
       const stakeholder = ctx.snapshot.stakeholders.get(event.payload.stakeholderId);
       if (stakeholder) {
-        await ctx.feed.addReady(event.gameId, {
+        addReadyContent(ctx, {
           kind: 'role',
           text: `${ctx.snapshot.npcName(stakeholder.npcId)} has reached a breaking point and steps back from the quarrel.`,
           subject: { npcId: stakeholder.npcId, conflictId: stakeholder.conflictId },
-          stateVersion: ctx.snapshot.version,
           origin: 'fallback',
         });
-        ctx.snapshot.markChanged();
       }
       return { data: { invalidated: true } };
     },

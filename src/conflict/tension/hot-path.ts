@@ -67,10 +67,9 @@ export async function tensionBundle(ctx: HandlerContext, { dispatchOnMiss = true
   if (!dispatchOnMiss) return fallback;
   const lock = await ctx.locks.tryLock(cacheKeys.tensionBundleLock(gameId, hash), BUNDLE_LOCK_TTL_MS);
   if (!isLockBusy(lock)) {
-    await ctx.dispatcher.dispatch(
+    ctx.scope.dispatch(
       'tension.update_bundle',
       { gameId, stateVersion: ctx.snapshot.version, sceneHash: hash, cacheVersion: version },
-      ctx.scope,
     );
   }
   return fallback;
@@ -99,7 +98,7 @@ async function maybeEscalate(ctx: HandlerContext): Promise<boolean> {
     .sort((a, b) => b.intensity - a.intensity)[0];
   if (!hottest) return false;
   await ctx.cache.setJson(key, ctx.now(), 24 * 3600);
-  await dispatchContent(
+  dispatchContent(
     ctx,
     {
       kind: 'escalation',
@@ -127,10 +126,9 @@ export const tensionHotPath: Subsystem<HandlerContext> = {
       const hash = tensionScene(ctx);
       const manifestations = await ctx.cache.getJson<string[]>(cacheKeys.manifestations(gameId, hash), []);
       if (manifestations.length === 0 && bundle.tension_score >= 0.4) {
-        await ctx.dispatcher.dispatch(
+        ctx.scope.dispatch(
           'tension.generate_manifestations',
           { gameId, stateVersion: ctx.snapshot.version, sceneHash: hash, level: bundle.tension_level },
-          ctx.scope,
         );
       }
       return { data: { tensionLevel: bundle.tension_level, status: bundle.status } };

@@ -25,6 +25,8 @@ export interface NewPlannedAction {
   /** Default `ready`; `failed` records a generation that gave up (with `error`). */
   status?: PlannedActionStatus;
   error?: string | null;
+  /** What planned it (a job's key): a second insert with the same key is a no-op. */
+  sourceKey?: string | null;
 }
 
 export interface PlannedAction {
@@ -71,6 +73,7 @@ const servingOrder = [desc(actions.priority), asc(actions.availableAt), asc(acti
 export class PlannedActions {
   constructor(private readonly db: Database) {}
 
+  /** Inserts a move and returns its id; with a `sourceKey` already planned, the id of that row instead. */
   async insert(action: NewPlannedAction): Promise<number> {
     const [row] = await this.db.orm
       .insert(actions)
@@ -88,8 +91,11 @@ export class PlannedActions {
         expiresAt: action.expiresAt ?? null,
         status: action.status ?? 'ready',
         error: action.error ?? null,
+        sourceKey: action.sourceKey ?? null,
         ...(action.availableAt ? { availableAt: action.availableAt } : {}),
       })
+      // A no-op update, so RETURNING also answers for the row already there.
+      .onConflictDoUpdate({ target: actions.sourceKey, set: { sourceKey: sql`excluded.source_key` } })
       .returning({ id: actions.id });
     return row!.id;
   }

@@ -114,6 +114,11 @@ export class BullMqQueue implements TaskQueue {
     );
   }
 
+  async repeat(name: string, everyMs: number): Promise<void> {
+    this.tasks.prepare(name, {}, {});
+    await this.queue.upsertJobScheduler(name, { every: everyMs }, { name, data: {}, opts: { removeOnComplete: true, removeOnFail: 100 } });
+  }
+
   async startWorkers(): Promise<void> {
     if (this.worker || this.closing) return;
     const redis = this.consumer();

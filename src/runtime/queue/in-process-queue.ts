@@ -56,6 +56,8 @@ export class InProcessQueue implements TaskQueue {
   /** dedupe key → the job holding it; a `dedupeTtlMs` key outlives its job until the TTL ends. */
   private readonly dedupeHolders = new LRUCache<string, string>({ max: 100_000 });
   private closing = false;
+  /** Timers of `repeat`, by task name. */
+  private readonly schedules = new Map<string, NodeJS.Timeout>();
 
   constructor(options: InProcessQueueOptions) {
     this.tasks = new TaskRegistry(options);
@@ -82,6 +84,14 @@ export class InProcessQueue implements TaskQueue {
 
   async startWorkers(): Promise<void> {
     if (!this.closing) this.slots.start();
+  }
+
+  async repeat(name: string, everyMs: number): Promise<void> {
+    this.tasks.prepare(name, {}, {});
+    clearInterval(this.schedules.get(name));
+    const timer = setInterval(() => void this.dispatch(name, {}, { dedupeKey: `repeat:${name}` }), everyMs);
+    timer.unref();
+    this.schedules.set(name, timer);
   }
 
   async counts(): Promise<QueueCounts> {
@@ -112,6 +122,7 @@ export class InProcessQueue implements TaskQueue {
   async close({ graceMs = 10_000 }: { graceMs?: number } = {}): Promise<void> {
     if (this.closing) return;
     this.closing = true;
+    for (const timer of this.schedules.values()) clearInterval(timer);
     this.slots.pause();
     await raceDeadline(this.slots.onPendingZero(), graceMs, () => undefined);
     // Drops what is queued or delayed and aborts the signal of whatever still runs.

@@ -96,6 +96,12 @@ export interface TaskQueue {
   dispatch(name: string, payload: unknown, options?: DispatchOptions): Promise<DispatchResult>;
   /** Starts consuming jobs for every task defined with a handler. */
   startWorkers(): Promise<void>;
+  /**
+   * Runs `name` (a task with no payload) every `everyMs`, once for the whole cluster however many
+   * processes ask: BullMQ keeps one job scheduler per name in Redis; the in-process queue (one
+   * process by definition) keeps a timer. Asking again with another interval replaces it.
+   */
+  repeat(name: string, everyMs: number): Promise<void>;
   counts(): Promise<QueueCounts>;
   on<E extends QueueEventName>(event: E, listener: (data: QueueEvents[E]) => void): () => void;
   /**

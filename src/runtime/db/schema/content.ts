@@ -1,9 +1,15 @@
 import { sql } from 'drizzle-orm';
-import { bigint, check, index, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import { bigint, check, index, jsonb, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import { gameIdColumn } from './game-column.js';
 
 /** The ids a content item is about, so the UI can place it (npcId, conflictId, …). */
 export type ContentSubject = Record<string, string | number>;
+
+/** The job that will fill a `generating` item, kept so the item can be dispatched again if that job is lost. */
+export interface ContentTask {
+  name: string;
+  payload: Record<string, unknown>;
+}
 
 /**
  * The player-visible feed of generated content. An item is written at once with its fallback text
@@ -24,11 +30,19 @@ export const contentItems = pgTable(
     /** The game version the content was generated against. */
     stateVersion: bigint('state_version', { mode: 'number' }),
     contextHash: text('context_hash'),
+    /**
+     * What produced the item, for content the slow path adds on its own (a reference, a gossip line):
+     * unique, so a redelivered or repeated job inserts nothing the second time.
+     */
+    sourceKey: text('source_key'),
+    task: jsonb('task').$type<ContentTask>(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
     index('idx_content_items_game_created').on(t.gameId, t.createdAt),
+    uniqueIndex('uq_content_items_source_key').on(t.sourceKey),
+    index('idx_content_items_generating').on(t.createdAt).where(sql`status = 'generating'`),
     check('content_items_status_check', sql`${t.status} IN ('ready', 'generating', 'failed')`),
     check('content_items_origin_check', sql`${t.origin} IN ('generated', 'fallback')`),
   ],

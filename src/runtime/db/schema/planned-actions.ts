@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigint, bigserial, check, foreignKey, index, integer, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, check, foreignKey, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import { stakeholders } from './conflicts.js';
 import { gameIdColumn } from './game-column.js';
 
@@ -36,6 +36,8 @@ export const plannedStakeholderActions = pgTable(
     /** Higher is served first. */
     priority: integer('priority').notNull().default(5),
     contextHash: text('context_hash'),
+    /** The job that planned it: unique, so a redelivered job plans nothing twice. */
+    sourceKey: text('source_key'),
     expiresAt: timestamp('expires_at', { withTimezone: true }),
     /** The game version the action was planned against. */
     stateVersion: bigint('state_version', { mode: 'number' }),
@@ -52,5 +54,6 @@ export const plannedStakeholderActions = pgTable(
     index('idx_planned_actions_expired').on(t.createdAt).where(sql`status IN ('consumed', 'expired')`),
     // Serves the claim: a game's ready rows in serving order.
     index('idx_planned_actions_game').on(t.gameId, t.status, t.priority.desc().nullsFirst(), t.availableAt),
+    uniqueIndex('uq_planned_actions_source_key').on(t.sourceKey),
   ],
 );

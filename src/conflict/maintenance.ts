@@ -1,0 +1,81 @@
+import { z } from 'zod';
+import { logger } from '../observability/logger.js';
+import type { PlannedActions } from '../runtime/db/planned-actions.js';
+import type { ContentHub } from '../runtime/hub/content-hub.js';
+import type { TaskQueue } from '../runtime/queue/task-queue.js';
+import type { ContentFeed } from './engine/content-feed.js';
+import type { GameStore } from './engine/game-store.js';
+import { LOST_AFTER_MS, LostContentRecovery } from './engine/lost-content-recovery.js';
+import type { TaskDispatcher } from './engine/task-dispatcher.js';
+
+/** The cluster's housekeeping job: one schedule in the queue, whichever worker process runs it. */
+export const MAINTENANCE_TASK = 'maintenance.sweep';
+
+/** How often the sweep runs: an item whose job was lost is asked for again within this plus LOST_AFTER_MS. */
+export const SWEEP_EVERY_MS = 30_000;
+/**
+ * An item still `generating` after this long is settled on its fallback: a job that has been asked
+ * for again and still not written it is not coming.
+ */
+export const ABANDONED_AFTER_MS = 10 * 60_000;
+/** Consumed and expired planned moves are deleted once they are this old. */
+const PLANNED_RETENTION_HOURS = 24;
+/** Lost items asked for again per sweep, oldest first. */
+const REDISPATCH_BATCH = 500;
+
+const log = logger.child({ module: 'maintenance' });
+
+export interface MaintenanceDeps {
+  feed: ContentFeed;
+  planned: PlannedActions;
+  store: GameStore;
+  hub: ContentHub;
+  dispatcher: TaskDispatcher;
+}
+
+export interface SweepReport {
+  expired: number;
+  deleted: number;
+  redispatched: number;
+  abandonedGames: number;
+}
+
+export class MaintenanceSweep {
+  private readonly lost: LostContentRecovery;
+
+  constructor(private readonly deps: MaintenanceDeps) {
+    // The sweep runs every SWEEP_EVERY_MS: each run may ask again for what the last one asked.
+    this.lost = new LostContentRecovery(deps.dispatcher, Math.min(LOST_AFTER_MS, SWEEP_EVERY_MS));
+  }
+
+  async run(now = Date.now()): Promise<SweepReport> {
+    const { feed, planned, store, hub } = this.deps;
+    const [expired, deleted] = await Promise.all([planned.expirePastDue(), planned.cleanup(PLANNED_RETENTION_HOURS)]);
+    const lost = await feed.generatingSince(new Date(now - LOST_AFTER_MS), REDISPATCH_BATCH);
+    const redispatched = await this.lost.redispatch(lost);
+    const games = await feed.failAbandoned(new Date(now - ABANDONED_AFTER_MS));
+    // Settling items changes what players see: move each game's version on and tell its players.
+    for (const gameId of games) {
+      const version = await store.bumpVersion(gameId);
+      await hub
+        .publish({ gameId, kind: 'state', id: 'state', status: 'ready', origin: 'generated', version })
+        .catch((error: unknown) => log.warn({ err: error, gameId }, 'state event not published'));
+    }
+    const report = { expired, deleted, redispatched, abandonedGames: games.length };
+    if (redispatched + games.length > 0) log.info(report, 'maintenance sweep');
+    return report;
+  }
+}
+
+/**
+ * Declares the sweep on `queue`. With `sweep` (a worker process) it also runs it and schedules it
+ * once for the cluster; without (a web process that only dispatches) it is only declared.
+ */
+export async function registerMaintenance(queue: TaskQueue, sweep?: MaintenanceSweep, everyMs = SWEEP_EVERY_MS): Promise<void> {
+  queue.defineTask(MAINTENANCE_TASK, {
+    payload: z.object({}).passthrough(),
+    attempts: 1,
+    ...(sweep ? { handler: () => sweep.run() } : {}),
+  });
+  if (sweep) await queue.repeat(MAINTENANCE_TASK, everyMs);
+}
