@@ -284,6 +284,28 @@ describe('stakeholder tasks', () => {
     expect(await feed.find(item.id)).toMatchObject({ status: 'ready', origin: 'generated' });
   });
 
+  it('a reaction redelivered after its worker died between planning and filling plans once and fills its item', async () => {
+    const game = await createGame();
+    const item = await openItem(game, 'reaction');
+    // The first delivery plans its row, then its worker dies before the item is filled: from the
+    // database's side, exactly a run whose item fill never happened.
+    const lostFill = vi.spyOn(feed, 'complete').mockImplementationOnce(async () => undefined);
+    try {
+      const { run } = await startWorkers();
+      await run('stakeholders.generate_reaction', reactionPayload(game, item.id));
+    } finally {
+      lostFill.mockRestore();
+    }
+    expect(await plannedRows(game.gameId)).toHaveLength(1);
+    expect(await feed.find(item.id)).toMatchObject({ status: 'generating' });
+    // Redelivery lands on another worker process, whose idempotency guard never saw the first run.
+    const { run: rerun } = await startWorkers();
+    await rerun('stakeholders.generate_reaction', reactionPayload(game, item.id));
+
+    expect(await plannedRows(game.gameId)).toHaveLength(1);
+    expect(await feed.find(item.id)).toMatchObject({ status: 'ready', origin: 'generated' });
+  });
+
   it('the same request for two feed items fills both: each item is its own piece of work', async () => {
     let modelCalls = 0;
     const { run } = await startWorkers(interceptedGateway(() => void modelCalls++));
@@ -411,6 +433,38 @@ describe('canon tasks', () => {
       const lines = (await feed.recent(game.gameId)).filter((i) => i.kind === 'reference');
       expect(lines).toHaveLength(references.length);
     }, WAIT);
+  });
+
+  it('after the cache lost them, references are restored from the feed, not spoken (or paid for) again', async () => {
+    let modelCalls = 0;
+    const { run } = await startWorkers(interceptedGateway((kind) => void (kind === 'canon_references' && modelCalls++)));
+    const game = await createGame();
+    await canon.apply(game.gameId, randomUUID(), { conflictId: game.conflict.id });
+    await store.insertCanonRecord(game.gameId, {
+      conflictId: game.conflict.id,
+      eventType: 'legendary_moment',
+      name: 'The Toll War',
+      canonText: 'The tolls were halved.',
+      significanceScore: 0.8,
+      culturalImpact: 'high',
+      tags: [],
+    });
+    const payload = { gameId: game.gameId, stateVersion: 0, conflictId: game.conflict.id };
+    const referencesKey = cacheKeys.canonReferences(game.gameId, game.conflict.id);
+    await run('canon.generate_references', payload);
+    const spoken = await cache.getJson<CanonReference[]>(referencesKey, []);
+    expect(spoken.length).toBeGreaterThan(0);
+
+    // A cache flush loses the idempotency keys with the references: a fresh guard stands for it.
+    await cache.deleteKeys(referencesKey);
+    const { run: runAfterFlush } = await startWorkers(interceptedGateway((kind) => void (kind === 'canon_references' && modelCalls++)));
+    const again = await runAfterFlush('canon.generate_references', payload);
+
+    expect(again.outcome).toMatchObject({ status: 'completed', result: { status: 'stale' } });
+    expect(modelCalls).toBe(1);
+    expect(await cache.getJson<CanonReference[]>(referencesKey, [])).toEqual(spoken);
+    const lines = (await feed.recent(game.gameId)).filter((i) => i.kind === 'reference');
+    expect(lines).toHaveLength(spoken.length);
   });
 
   it('a lore check overwrites the placeholder with its verdict', async () => {

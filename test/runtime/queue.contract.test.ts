@@ -39,6 +39,20 @@ function queueContract(makeQueue: (concurrency: number) => TaskQueue): void {
     await Promise.all(open.splice(0).map((queue) => queue.close({ graceMs: 0 })));
   });
 
+  it('a repeated task runs on its schedule, and asking again replaces the schedule', async () => {
+    const queue = create();
+    let runs = 0;
+    queue.defineTask('sweep', { payload: anything, handler: async () => void runs++ });
+    await queue.repeat('sweep', 300);
+    await queue.repeat('sweep', 300);
+    await queue.startWorkers();
+    await sleep(1_700);
+    // About five runs in 1.7 s at one every 300 ms; two schedules would make about ten.
+    expect(runs).toBeGreaterThanOrEqual(3);
+    expect(runs).toBeLessThanOrEqual(7);
+    await expect(queue.repeat('no-such-task', 300)).rejects.toThrow(/unknown task/);
+  });
+
   it('dispatch settles at once while the handler runs for seconds, and close does not wait for it', async () => {
     const queue = create();
     queue.defineTask('slow', { payload: anything, handler: (_, job) => sleep(5_000, 'done', { signal: job.signal }) });
@@ -395,6 +409,25 @@ describeWithServices('TaskQueue contract: BullMqQueue', ['redis'], () => {
     prefixes.push(prefix);
     // A generous deadline: 1,000 dispatches at once on two loaded cores take about a second.
     return new BullMqQueue({ ...defaults, url: redisUrl ?? '', prefix, concurrency, dispatchTimeoutMs: 5_000 });
+  });
+
+  it('a repeated task is scheduled once for the cluster, however many worker processes ask for it', async () => {
+    const prefix = uniquePrefix('queue-repeat');
+    prefixes.push(prefix);
+    const workers = [0, 1].map(() => new BullMqQueue({ ...defaults, url: redisUrl ?? '', prefix, concurrency: 2 }));
+    let runs = 0;
+    try {
+      for (const queue of workers) {
+        queue.defineTask('sweep', { payload: anything, handler: async () => void runs++ });
+        await queue.repeat('sweep', 300);
+        await queue.startWorkers();
+      }
+      await sleep(1_700);
+      expect(runs).toBeGreaterThanOrEqual(3);
+      expect(runs).toBeLessThanOrEqual(7);
+    } finally {
+      await Promise.all(workers.map((queue) => queue.close({ graceMs: 0 })));
+    }
   });
 
   it('rejects dispatches fast and never throws when Redis is unreachable', async () => {
