@@ -20,6 +20,8 @@ import { RedisLocks } from '../runtime/locks/redis-locks.js';
 import { BullMqQueue } from '../runtime/queue/bullmq-queue.js';
 import { InProcessQueue } from '../runtime/queue/in-process-queue.js';
 import type { TaskQueue } from '../runtime/queue/task-queue.js';
+import { Budget } from '../runtime/spend/budget.js';
+import { SpendLedger } from '../runtime/spend/spend-ledger.js';
 import { createGateway } from '../gateway/index.js';
 import { ContentFeed } from '../conflict/engine/content-feed.js';
 import { EngineHealth } from '../conflict/engine/engine-health.js';
@@ -144,7 +146,7 @@ export async function startNyx(config: Config, options: NyxOptions): Promise<Nyx
   let stopWorkers: (() => void) | undefined;
   let maintenance: NodeJS.Timeout | undefined;
   if (options.workers) {
-    const gateway = createGateway(config.llm);
+    const gateway = createGateway(config.llm, { cache, budget: config.budget });
     stopWorkers = registerConflictWorkers(queue, {
       gateway,
       store,
@@ -179,6 +181,7 @@ export async function startNyx(config: Config, options: NyxOptions): Promise<Nyx
     dispatcher: new TaskDispatcher(queue, health),
     queue,
     health,
+    budget: new Budget(new SpendLedger(cache), config.budget),
     scenarios: await loadBundledScenarios(),
     mode: config.hotPath.mode,
     waitMs: config.hotPath.waitMs,

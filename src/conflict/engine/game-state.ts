@@ -1,3 +1,5 @@
+import type { GameCost } from '../../runtime/spend/budget.js';
+
 /**
  * The player-facing read model: what `GET /state` returns and every mutating call answers with.
  * One type per stored/cached result lives in src/conflict/domain; this is the view built from them.
@@ -91,6 +93,8 @@ export interface GameState {
   gameId: string;
   version: number;
   degraded: boolean;
+  /** What the game has spent on models so far; once `exhausted`, new content is rule-written only. */
+  cost: GameCost;
   scenario: { id: string; title: string };
   player: { name?: string; role?: string; intro: string };
   scene: {
