@@ -24,32 +24,35 @@ export interface ReplaySettings {
 }
 
 /**
- * LLM_PROVIDER=replay: answers from a recording made with LLM_RECORD. Requests are matched by kind
- * and prompt hash; the n-th identical request gets the n-th recorded answer (the last one once they
- * run out), so a scripted game replays the same way every time.
+ * LLM_PROVIDER=replay: answers from a recording made with LLM_RECORD, each recorded answer once, in
+ * recording order. A request takes the first unused answer recorded for its kind and prompt hash;
+ * failing that (its prompt differs from every recorded one, say by a timestamp), the first unused
+ * answer of its kind; once those run out, the last answer for its prompt again. So a scripted game
+ * replays the same way every time, and only a request of a kind never recorded, or past the end
+ * of the recording, is a miss.
  */
 export class ReplayProvider implements ModelProvider {
   readonly name = 'replay';
-  private readonly answers = new Map<string, RecordedCall[]>();
-  private readonly served = new Map<string, number>();
+  private readonly calls: RecordedCall[];
+  private readonly used: boolean[];
+  private readonly byRequest = new Map<string, number[]>();
+  private readonly byKind = new Map<string, number[]>();
 
   constructor(
     private readonly dir: string,
     private readonly settings: ReplaySettings,
   ) {
-    for (const call of readRecording(dir)) {
-      const key = requestKey(call.kind, call.promptHash);
-      const calls = this.answers.get(key) ?? [];
-      calls.push(call);
-      this.answers.set(key, calls);
-    }
+    this.calls = readRecording(dir);
+    this.used = this.calls.map(() => false);
+    this.calls.forEach((call, index) => {
+      append(this.byRequest, requestKey(call.kind, call.promptHash), index);
+      append(this.byKind, call.kind, index);
+    });
   }
 
   /** How many recorded answers were loaded. */
   get size(): number {
-    let total = 0;
-    for (const calls of this.answers.values()) total += calls.length;
-    return total;
+    return this.calls.length;
   }
 
   modelFor(): string {
@@ -58,18 +61,24 @@ export class ReplayProvider implements ModelProvider {
 
   async complete(request: CompletionRequest): Promise<Completion> {
     const hash = promptHash(request.prompt);
-    const key = requestKey(request.kind, hash);
-    const calls = this.answers.get(key);
-    if (!calls) {
+    const sameRequest = this.byRequest.get(requestKey(request.kind, hash)) ?? [];
+    const unused = (indices: number[]) => indices.find((index) => !this.used[index]);
+    const index = unused(sameRequest) ?? unused(this.byKind.get(request.kind) ?? []) ?? sameRequest.at(-1);
+    if (index === undefined) {
       if (this.settings.onMiss) return this.settings.onMiss.complete(request);
       throw new ReplayMissError(request.kind, hash, this.dir);
     }
-    const index = this.served.get(key) ?? 0;
-    this.served.set(key, index + 1);
-    const call = calls[Math.min(index, calls.length - 1)]!;
+    this.used[index] = true;
+    const call = this.calls[index]!;
     if (this.settings.latency && call.latencyMs > 0) await abortableDelay(call.latencyMs, request.signal);
     return { answer: call.output, model: call.model, promptTokens: call.usage.promptTokens, outputTokens: call.usage.outputTokens };
   }
+}
+
+function append(index: Map<string, number[]>, key: string, value: number): void {
+  const values = index.get(key) ?? [];
+  values.push(value);
+  index.set(key, values);
 }
 
 function requestKey(kind: string, hash: string): string {
