@@ -59,6 +59,8 @@ export interface Nyx {
   readonly planned: PlannedActions;
   readonly health: EngineHealth;
   readonly engine: GameEngine;
+  /** Model spend and player turns, shared by every process on the same cache. */
+  readonly spend: SpendLedger;
   readiness(): Promise<Record<string, boolean>>;
   close(options?: { graceMs?: number }): Promise<void>;
 }
@@ -172,6 +174,7 @@ export async function startNyx(config: Config, options: NyxOptions): Promise<Nyx
     declareConflictTasks(queue);
   }
 
+  const spend = new SpendLedger(cache);
   const engine = new GameEngine({
     store,
     feed,
@@ -181,7 +184,8 @@ export async function startNyx(config: Config, options: NyxOptions): Promise<Nyx
     dispatcher: new TaskDispatcher(queue, health),
     queue,
     health,
-    budget: new Budget(new SpendLedger(cache), config.budget),
+    budget: new Budget(spend, config.budget),
+    spend,
     scenarios: await loadBundledScenarios(),
     mode: config.hotPath.mode,
     waitMs: config.hotPath.waitMs,
@@ -212,6 +216,7 @@ export async function startNyx(config: Config, options: NyxOptions): Promise<Nyx
     planned,
     health,
     engine,
+    spend,
     async readiness() {
       const [database, cacheUp, queueUp] = await Promise.all([db.ping(), cache.ping(), queue.ping()]);
       return { database, cache: cacheUp, queue: queueUp };

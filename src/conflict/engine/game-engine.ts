@@ -6,6 +6,7 @@ import type { PlannedActions } from '../../runtime/db/planned-actions.js';
 import { hotPath } from '../../runtime/hot-path/hot-path.js';
 import type { Locks } from '../../runtime/locks/locks.js';
 import type { Budget } from '../../runtime/spend/budget.js';
+import type { SpendLedger } from '../../runtime/spend/spend-ledger.js';
 import type { TaskQueue } from '../../runtime/queue/task-queue.js';
 import type { Scenario } from '../scenarios/index.js';
 import { canonHotPath } from '../canon/hot-path.js';
@@ -44,6 +45,8 @@ export interface GameEngineDependencies {
   health: Pick<EngineHealth, 'degraded'>;
   /** What each game has spent on models, and whether that is its whole budget. */
   budget: Pick<Budget, 'gameCost'>;
+  /** Where player turns are counted, for the model spend per turn. */
+  spend: Pick<SpendLedger, 'countTurn'>;
   scenarios: readonly Scenario[];
   mode: 'async' | 'blocking';
   waitMs: number;
@@ -184,6 +187,7 @@ export class GameEngine implements GameApi {
           reactionsDispatched: typeof reactions === 'number' ? reactions : 0,
         };
       });
+      await this.deps.spend.countTurn();
       return { outcome: result, state };
     });
   }

@@ -33,13 +33,23 @@ export class SpendLedger {
     return (await this.cache.counter(gameKey(gameId))) / NANO_PER_USD;
   }
 
+  /** Counts a player turn (a choice) in the current hour, so spend per turn can be read across processes. */
+  async countTurn(): Promise<void> {
+    await this.cache.addToCounter(this.hourKey('turns'), 1, HOUR_TTL_SECONDS);
+  }
+
+  /** Player turns since the start of the current clock hour. */
+  async hourTurns(): Promise<number> {
+    return this.cache.counter(this.hourKey('turns'));
+  }
+
   /** Spent since the start of the current clock hour (UTC). */
   async hourSpentUsd(): Promise<number> {
     return (await this.cache.counter(this.hourKey())) / NANO_PER_USD;
   }
 
-  private hourKey(): string {
-    return cacheKey('llm', 'spend', 'hour', Math.floor(this.now() / HOUR_MS));
+  private hourKey(counter: 'spend' | 'turns' = 'spend'): string {
+    return cacheKey('llm', counter, 'hour', Math.floor(this.now() / HOUR_MS));
   }
 }
 
