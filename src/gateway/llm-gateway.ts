@@ -32,6 +32,7 @@ export interface ModelUsage {
   latencyMs: number;
   /** 1, or 2 when the first answer was invalid and repaired. */
   attempts: number;
+  /** US dollars at LLM_PRICES, repair included; 0 for a model without a price and for a cached answer. */
   estimatedCostUsd: number;
 }
 
