@@ -1,6 +1,7 @@
 import type { FloorResult } from './floor-load.js';
 import type { ModeResult } from './mode-run.js';
 import { PLAYER_OPERATIONS } from './mode-run.js';
+import { BENCH_PRICES } from './nyx-target.js';
 import type { BenchOptions } from './options.js';
 
 /** Every figure of one run, as written to the JSON file and drawn in the HTML report. */
@@ -21,6 +22,8 @@ export interface BenchResult {
   /** The async mode's figures (the architecture under test), repeated at the top for readers. */
   eventLoopP99Ms: number;
   modelCalls: { issued: number; deduplicated: number; failed: number; source: string };
+  /** Model spend of the async mode at the simulated prices; null where the workers run in another process. */
+  cost: { perTurnUsd: number; totalUsd: number; turns: number; prices: typeof BENCH_PRICES } | null;
   queueDepth: ModeResult['queueDepth'];
   coverage: ModeResult['coverage'];
   contentAgeMs: ModeResult['coverage']['contentAgeMs'];
@@ -40,6 +43,12 @@ export function modelCallsOf(mode: ModeResult, backend: BenchResult['backend']):
   return backend === 'embedded'
     ? { issued: slowPath.modelCalls, deduplicated: slowPath.dispatchDeduplicated, failed: slowPath.modelCallsFailed, source: 'gateway counter nyx_model_calls_total' }
     : { issued: slowPath.jobsFinished, deduplicated: slowPath.dispatchDeduplicated, failed: slowPath.taskAttemptsFailed, source: 'finished jobs (workers run in another process)' };
+}
+
+export function costOf(mode: ModeResult, backend: BenchResult['backend']): BenchResult['cost'] {
+  if (backend !== 'embedded') return null;
+  const { modelCostUsd, playerTurns } = mode.slowPath;
+  return { perTurnUsd: ratio(modelCostUsd, playerTurns), totalUsd: modelCostUsd, turns: playerTurns, prices: BENCH_PRICES };
 }
 
 const ratio = (a: number, b: number) => (b > 0 ? a / b : 0);
@@ -91,6 +100,7 @@ export function assembleResult(parts: {
     ratios: { blockingToAsyncP50, asyncToFloorThroughput },
     eventLoopP99Ms: async.eventLoopP99Ms,
     modelCalls: modelCallsOf(async, backend),
+    cost: costOf(async, backend),
     queueDepth: async.queueDepth,
     coverage: async.coverage,
     contentAgeMs: async.coverage.contentAgeMs,

@@ -23,6 +23,10 @@ export interface SlowPathTotals {
   taskAttemptsFailed: number;
   /** Finished jobs the queue still reports (the distributed web process has no gateway counter). */
   jobsFinished: number;
+  /** What the model calls cost at the run's LLM_PRICES (only in the process that runs workers). */
+  modelCostUsd: number;
+  /** Player choices the server answered. */
+  playerTurns: number;
 }
 
 export function slowPathTotals(samples: MetricSample[]): SlowPathTotals {
@@ -34,6 +38,8 @@ export function slowPathTotals(samples: MetricSample[]): SlowPathTotals {
     dispatchRejected: sumOf(samples, 'nyx_queue_dispatch_total', { result: 'rejected' }),
     taskAttemptsFailed: sumOf(samples, 'nyx_task_failed_total'),
     jobsFinished: sumOf(samples, 'nyx_queue_jobs', { state: 'completed' }) + sumOf(samples, 'nyx_queue_jobs', { state: 'failed' }),
+    modelCostUsd: sumOf(samples, 'nyx_model_cost_usd_total'),
+    playerTurns: sumOf(samples, 'nyx_hot_path_duration_seconds_count', { operation: 'game.player_choice' }),
   };
 }
 

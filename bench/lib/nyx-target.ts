@@ -19,10 +19,17 @@ const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** A Redis database of its own, emptied before each server starts: the prefix is not configurable from the environment. */
 const BENCH_REDIS_DB = 7;
 
+/**
+ * The simulated prices of every run: the offline writer billed like a small hosted model, in US
+ * dollars per million tokens, so the report can state a cost per player turn.
+ */
+export const BENCH_PRICES = { 'nyx-offline-grammar-1': { input: 0.15, output: 0.6 } } as const;
+
 function nyxEnvironment(mode: HotPathMode, options: BenchOptions): Record<string, string> {
   return {
     NYX_HOT_PATH: mode,
     LLM_SIM_LATENCY_MS: options.latency,
+    LLM_PRICES: JSON.stringify(BENCH_PRICES),
     QUEUE_CONCURRENCY: String(options.concurrency),
     // The benchmark measures over-budget operations itself; a warning per request would flood.
     HOT_PATH_ENFORCE_MS: '60000',

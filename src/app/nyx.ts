@@ -20,6 +20,8 @@ import { RedisLocks } from '../runtime/locks/redis-locks.js';
 import { BullMqQueue } from '../runtime/queue/bullmq-queue.js';
 import { InProcessQueue } from '../runtime/queue/in-process-queue.js';
 import type { TaskQueue } from '../runtime/queue/task-queue.js';
+import { Budget } from '../runtime/spend/budget.js';
+import { SpendLedger } from '../runtime/spend/spend-ledger.js';
 import { createGateway } from '../gateway/index.js';
 import { ContentFeed } from '../conflict/engine/content-feed.js';
 import { EngineHealth } from '../conflict/engine/engine-health.js';
@@ -58,6 +60,8 @@ export interface Nyx {
   readonly planned: PlannedActions;
   readonly health: EngineHealth;
   readonly engine: GameEngine;
+  /** Model spend and player turns, shared by every process on the same cache. */
+  readonly spend: SpendLedger;
   readiness(): Promise<Record<string, boolean>>;
   close(options?: { graceMs?: number }): Promise<void>;
 }
@@ -137,7 +141,7 @@ export async function startNyx(config: Config, options: NyxOptions): Promise<Nyx
 
   let stopWorkers: (() => void) | undefined;
   if (options.workers) {
-    const gateway = createGateway(config.llm);
+    const gateway = createGateway(config.llm, { cache, budget: config.budget });
     stopWorkers = registerConflictWorkers(queue, {
       gateway,
       store,
@@ -158,6 +162,7 @@ export async function startNyx(config: Config, options: NyxOptions): Promise<Nyx
     await registerMaintenance(queue);
   }
 
+  const spend = new SpendLedger(cache);
   const engine = new GameEngine({
     store,
     feed,
@@ -167,6 +172,8 @@ export async function startNyx(config: Config, options: NyxOptions): Promise<Nyx
     dispatcher: new TaskDispatcher(queue, health),
     queue,
     health,
+    budget: new Budget(spend, config.budget),
+    spend,
     scenarios: await loadBundledScenarios(),
     mode: config.hotPath.mode,
     waitMs: config.hotPath.waitMs,
@@ -197,6 +204,7 @@ export async function startNyx(config: Config, options: NyxOptions): Promise<Nyx
     planned,
     health,
     engine,
+    spend,
     async readiness() {
       const [database, cacheUp, queueUp] = await Promise.all([db.ping(), cache.ping(), queue.ping()]);
       return { database, cache: cacheUp, queue: queueUp };

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 
 /** Thrown when the environment holds a value Nyx cannot use; its message names the variable. */
@@ -96,6 +97,68 @@ const latencyRange = (name: string) =>
       return { min, max };
     });
 
+/** A non-negative amount of US dollars; absent means "no limit". */
+const dollars = (name: string) =>
+  z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined || raw === '') return undefined;
+      const value = Number(raw);
+      if (!Number.isFinite(value) || value < 0) {
+        ctx.addIssue({ code: 'custom', message: `${name}|a number of US dollars, 0 or more` });
+        return z.NEVER;
+      }
+      return value;
+    });
+
+/** US dollars per million tokens, for the prompt and for the output. */
+export interface ModelPrice {
+  input: number;
+  output: number;
+}
+
+const priceTable = z.record(
+  z.string().min(1),
+  z.strictObject({ input: z.number().nonnegative(), output: z.number().nonnegative() }),
+);
+
+/** `LLM_PRICES`: inline JSON (`{"model": {"input": 0.15, "output": 0.6}}`) or the path of a JSON file holding it. */
+const prices = (name: string) =>
+  z
+    .string()
+    .optional()
+    .transform((raw, ctx): Record<string, ModelPrice> => {
+      if (raw === undefined || raw.trim() === '') return {};
+      const inline = raw.trim().startsWith('{');
+      let text = raw;
+      if (!inline) {
+        try {
+          text = readFileSync(raw, 'utf8');
+        } catch (error) {
+          ctx.addIssue({ code: 'custom', message: `${name}|inline JSON or a readable JSON file (${(error as Error).message})` });
+          return z.NEVER;
+        }
+      }
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: `${name}|JSON${inline ? '' : ` in ${raw}`} (${(error as Error).message})` });
+        return z.NEVER;
+      }
+      const table = priceTable.safeParse(parsed);
+      if (!table.success) {
+        const issue = table.error.issues[0]!;
+        ctx.addIssue({
+          code: 'custom',
+          message: `${name}|{"<model>": {"input": <USD per 1M tokens>, "output": <USD per 1M tokens>}}; at ${issue.path.join('.') || 'the top'}: ${issue.message}`,
+        });
+        return z.NEVER;
+      }
+      return table.data;
+    });
+
 const faults = ['timeout', '429', '5xx', 'garbage'] as const;
 export type SimulatedFault = (typeof faults)[number];
 
@@ -135,7 +198,7 @@ const schema = z.object({
   DEGRADE_QUEUE_DEPTH: integer('DEGRADE_QUEUE_DEPTH', 100, 1),
   DEGRADE_FAILURE_RATE: ratio('DEGRADE_FAILURE_RATE', 0.5),
   RATE_LIMIT_PER_MINUTE: integer('RATE_LIMIT_PER_MINUTE', 600, 1),
-  LLM_PROVIDER: oneOf('LLM_PROVIDER', ['offline', 'openai-compatible'] as const, undefined),
+  LLM_PROVIDER: oneOf('LLM_PROVIDER', ['offline', 'openai-compatible', 'replay'] as const, undefined),
   LLM_BASE_URL: url('LLM_BASE_URL', ['http:', 'https:']),
   LLM_API_KEY: z.string().optional(),
   LLM_MODEL: z.string().optional(),
@@ -143,6 +206,14 @@ const schema = z.object({
   LLM_SIM_LATENCY_MS: latencyRange('LLM_SIM_LATENCY_MS'),
   LLM_SIM_FAIL_RATE: ratio('LLM_SIM_FAIL_RATE', 0),
   LLM_SIM_FAULTS: faultList('LLM_SIM_FAULTS'),
+  LLM_PRICES: prices('LLM_PRICES'),
+  GAME_BUDGET_USD: dollars('GAME_BUDGET_USD'),
+  LLM_BUDGET_USD_PER_HOUR: dollars('LLM_BUDGET_USD_PER_HOUR'),
+  LLM_CACHE_TTL_MS: integer('LLM_CACHE_TTL_MS', 60_000, 0),
+  LLM_RECORD: z.string().optional(),
+  LLM_REPLAY: z.string().optional(),
+  LLM_REPLAY_LATENCY: flag('LLM_REPLAY_LATENCY', true),
+  LLM_REPLAY_MISS: oneOf('LLM_REPLAY_MISS', ['error', 'offline'] as const, 'error'),
 });
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -172,7 +243,7 @@ export interface Config {
   degrade: { queueDepth: number; failureRate: number };
   rateLimitPerMinute: number;
   llm: {
-    provider: 'offline' | 'openai-compatible';
+    provider: 'offline' | 'openai-compatible' | 'replay';
     baseUrl: string | undefined;
     apiKey: string | undefined;
     model: string | undefined;
@@ -184,6 +255,20 @@ export interface Config {
       failRate: number;
       faults: SimulatedFault[];
     };
+    /** LLM_PRICES by model id; a model not listed costs 0. Default: none. */
+    prices: Record<string, ModelPrice>;
+    /** LLM_CACHE_TTL_MS: how long an identical request is answered from the cache; 0 turns it off. Default 60 000. */
+    cacheTtlMs: number;
+    /** LLM_RECORD: the folder every model request and answer is appended to. Default: no recording. */
+    recordDir: string | undefined;
+    /** LLM_PROVIDER=replay: where the recording is and how to play it. */
+    replay: { dir: string | undefined; latency: boolean; onMiss: 'error' | 'offline' };
+  };
+  budget: {
+    /** GAME_BUDGET_USD: what one game may spend on models. Default: no limit. */
+    gameUsd: number | undefined;
+    /** LLM_BUDGET_USD_PER_HOUR: what every game together may spend in one clock hour. Default: no limit. */
+    hourlyUsd: number | undefined;
   };
 }
 
@@ -204,6 +289,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const provider = e.LLM_PROVIDER ?? (e.LLM_BASE_URL ? 'openai-compatible' : 'offline');
   if (provider === 'openai-compatible' && !e.LLM_BASE_URL) {
     throw new ConfigError('LLM_BASE_URL', 'an http(s) URL when LLM_PROVIDER=openai-compatible', env.LLM_BASE_URL);
+  }
+  if (provider === 'replay' && !e.LLM_REPLAY) {
+    throw new ConfigError('LLM_REPLAY', 'the folder of a recording (made with LLM_RECORD) when LLM_PROVIDER=replay', env.LLM_REPLAY);
   }
   const modelByKind: Record<string, string> = {};
   for (const [name, value] of Object.entries(env)) {
@@ -239,6 +327,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       modelByKind,
       timeoutMs: e.LLM_TIMEOUT_MS,
       simulated: { latencyMs: e.LLM_SIM_LATENCY_MS, failRate: e.LLM_SIM_FAIL_RATE, faults: e.LLM_SIM_FAULTS },
+      prices: e.LLM_PRICES,
+      cacheTtlMs: e.LLM_CACHE_TTL_MS,
+      recordDir: e.LLM_RECORD || undefined,
+      replay: { dir: e.LLM_REPLAY || undefined, latency: e.LLM_REPLAY_LATENCY, onMiss: e.LLM_REPLAY_MISS ?? 'error' },
     },
+    budget: { gameUsd: e.GAME_BUDGET_USD, hourlyUsd: e.LLM_BUDGET_USD_PER_HOUR },
   };
 }

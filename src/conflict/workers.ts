@@ -82,6 +82,8 @@ export class TaskContext {
     private readonly job: JobContext,
     /** What this request is: seeds the model so the same request gets the same answer offline. */
     private readonly requestKey: string,
+    /** The task's priority: under the hourly model budget, the least valuable work is shed first. */
+    private readonly priority: number,
   ) {}
 
   get gameId(): string {
@@ -100,7 +102,7 @@ export class TaskContext {
 
   async generate<K extends Kind>(kind: K, input: KindInput<K>): Promise<KindOutput<K>> {
     const seed = (this.snapshot.game.seed + parseInt(contentHash(`${this.requestKey}|${kind}`).slice(0, 7), 16)) % 2 ** 31;
-    const { value } = await this.deps.gateway.generate(kind, { input, context: { seed, gameId: this.gameId } }, { signal: this.job.signal });
+    const { value } = await this.deps.gateway.generate(kind, { input, context: { seed, gameId: this.gameId, priority: this.priority } }, { signal: this.job.signal });
     return value;
   }
 
@@ -248,7 +250,8 @@ class ConflictTaskRunner {
     const snapshot = await this.snapshots.load(payload.gameId);
     if (!snapshot) throw new PermanentTaskError(`game ${payload.gameId} does not exist`);
     const task = this.tasks[name] as SlowPathTask<N>;
-    const outcome = await task(payload, new TaskContext(snapshot, this.deps, this.dispatcher, job, key));
+    const priority = 'priority' in payload && typeof payload.priority === 'number' ? payload.priority : taskContracts[name].priority;
+    const outcome = await task(payload, new TaskContext(snapshot, this.deps, this.dispatcher, job, key, priority));
     if (outcome.status === 'written') await this.announceChange(payload.gameId);
     return outcome;
   }

@@ -1,26 +1,56 @@
 import { ConfigError, type Config } from '../config/config.js';
+import type { Cache } from '../runtime/cache/cache.js';
+import { Budget } from '../runtime/spend/budget.js';
+import { SpendLedger } from '../runtime/spend/spend-ledger.js';
+import { CompletionCache } from './completion-cache.js';
+import { MeteredProvider } from './cost/metered-provider.js';
+import { PriceList } from './cost/price-list.js';
 import { LlmGateway } from './llm-gateway.js';
 import type { ModelProvider } from './providers/model-provider.js';
 import { OfflineProvider } from './providers/offline/offline-provider.js';
 import { OpenAiCompatibleProvider } from './providers/openai-compatible-provider.js';
 import { SimulatedProvider } from './providers/simulated-provider.js';
+import { RecordingProvider } from './recording/recording-provider.js';
+import { ReplayProvider } from './recording/replay-provider.js';
 
 /** Offline answers are instant; without a delay a player would never see anything arrive later. */
 export const defaultOfflineLatencyMs = { min: 300, max: 1500 } as const;
 
-/** The provider stack LLM_* asks for: offline or openai-compatible, wrapped in simulation if set. */
-export function createGateway(llm: Config['llm']): LlmGateway {
+/** What the gateway shares with the rest of the deployment: the cache backend in use and the budgets. */
+export interface GatewayRuntime {
+  /** Holds the spend ledger and the completion cache, so every process sees the same ones. */
+  cache: Cache;
+  budget: Config['budget'];
+}
+
+/**
+ * The provider stack LLM_* asks for, outermost first: metering and budgets, the completion cache,
+ * recording, simulation, and the provider that answers (offline, openai-compatible or replay).
+ */
+export function createGateway(llm: Config['llm'], runtime: GatewayRuntime): LlmGateway {
   const base = createBaseProvider(llm);
   const latencyMs = llm.simulated.latencyMs ?? (llm.provider === 'offline' ? defaultOfflineLatencyMs : undefined);
   const simulated = latencyMs !== undefined || llm.simulated.failRate > 0;
-  const provider = simulated
+  let provider: ModelProvider = simulated
     ? new SimulatedProvider(base, { latencyMs: latencyMs ?? { min: 0, max: 0 }, failRate: llm.simulated.failRate, faults: llm.simulated.faults })
     : base;
+  if (llm.recordDir) provider = new RecordingProvider(provider, llm.recordDir);
+  const prices = new PriceList(llm.prices);
+  if (llm.cacheTtlMs > 0) provider = new CompletionCache(provider, runtime.cache, prices, llm.cacheTtlMs);
+  const ledger = new SpendLedger(runtime.cache);
+  provider = new MeteredProvider(provider, prices, ledger, new Budget(ledger, runtime.budget));
   return new LlmGateway(provider, llm.timeoutMs);
 }
 
 function createBaseProvider(llm: Config['llm']): ModelProvider {
   if (llm.provider === 'offline') return new OfflineProvider();
+  if (llm.provider === 'replay') {
+    if (!llm.replay.dir) throw new ConfigError('LLM_REPLAY', 'the folder of a recording when LLM_PROVIDER=replay', llm.replay.dir);
+    return new ReplayProvider(llm.replay.dir, {
+      latency: llm.replay.latency,
+      onMiss: llm.replay.onMiss === 'offline' ? new OfflineProvider() : undefined,
+    });
+  }
   if (!llm.baseUrl) throw new ConfigError('LLM_BASE_URL', 'an http(s) URL when LLM_PROVIDER=openai-compatible', llm.baseUrl);
   if (!llm.model) throw new ConfigError('LLM_MODEL', 'a model id when LLM_PROVIDER=openai-compatible', llm.model);
   return new OpenAiCompatibleProvider({ baseUrl: llm.baseUrl, apiKey: llm.apiKey, model: llm.model, modelByKind: llm.modelByKind });

@@ -1,5 +1,12 @@
 /** The LLM gateway: slow path only. The hot path dispatches tasks and never imports this. */
-export { createGateway, defaultOfflineLatencyMs } from './create-gateway.js';
+export { createGateway, defaultOfflineLatencyMs, type GatewayRuntime } from './create-gateway.js';
+export { CompletionCache } from './completion-cache.js';
+export { BudgetExceededError } from './cost/budget-exceeded-error.js';
+export { MeteredProvider } from './cost/metered-provider.js';
+export { PriceList } from './cost/price-list.js';
+export { promptHash, schemaVersion } from './prompt-hash.js';
+export { RecordingProvider } from './recording/recording-provider.js';
+export { ReplayMissError, ReplayProvider, type ReplaySettings } from './recording/replay-provider.js';
 export { LlmGateway, type GenerateOptions, type GenerateRequest, type Generation, type ModelUsage } from './llm-gateway.js';
 export {
   ModelOutputInvalidError,
@@ -28,7 +35,7 @@ export type { CanonReferencesInput, CanonReferencesOutput } from './kinds/canon-
 export type { LoreCheckInput, LoreCheckOutput } from './kinds/lore-check.js';
 export type { TensionManifestationsInput, TensionManifestationsOutput } from './kinds/tension-manifestations.js';
 export type { EscalationNarrationInput, EscalationNarrationOutput } from './kinds/escalation-narration.js';
-export { estimateTokens, type Completion, type CompletionRequest, type ModelAnswer, type ModelProvider, type TokenPricing } from './providers/model-provider.js';
+export { estimateTokens, type Completion, type CompletionRequest, type ModelAnswer, type ModelProvider } from './providers/model-provider.js';
 export { OfflineProvider, offlineModel } from './providers/offline/offline-provider.js';
 export { OpenAiCompatibleProvider, defaultRetryAfterMs, retryAfterMs, type OpenAiCompatibleSettings } from './providers/openai-compatible-provider.js';
 export { SimulatedProvider, simulatedRetryAfterMs, type SimulationSettings } from './providers/simulated-provider.js';

@@ -12,7 +12,8 @@ import { capInput, withRepairRequest, type Prompt } from './prompt.js';
 
 export interface GenerateRequest<K extends Kind> {
   input: KindInput<K>;
-  context?: { seed?: number; gameId?: string };
+  /** `priority` (1–10, default 5) decides what the hourly budget sheds first. */
+  context?: { seed?: number; gameId?: string; priority?: number };
   /** Replaces the kind's output schema, e.g. to narrow it; it must still produce the kind's output. */
   schema?: KindOutputSchema<K>;
 }
@@ -31,6 +32,7 @@ export interface ModelUsage {
   latencyMs: number;
   /** 1, or 2 when the first answer was invalid and repaired. */
   attempts: number;
+  /** US dollars at LLM_PRICES, repair included; 0 for a model without a price and for a cached answer. */
   estimatedCostUsd: number;
 }
 
@@ -42,6 +44,9 @@ export interface Generation<K extends Kind> {
 type Verdict = { valid: true; value: unknown } | { valid: false; problem: string; raw: string };
 
 const log = logger.child({ module: 'gateway' });
+
+/** The priority of a call that names none: the task contracts' default. */
+const DEFAULT_PRIORITY = 5;
 
 /**
  * The one place Nyx talks to language models (slow path only). A call gets a time budget, one
@@ -65,7 +70,7 @@ export class LlmGateway {
     const input = capInput(request.input);
     const firstPrompt = taskKind.buildPrompt(request.input);
     const started = performance.now();
-    const usage = { promptTokens: 0, outputTokens: 0, attempts: 0, model: '' };
+    const usage = { promptTokens: 0, outputTokens: 0, attempts: 0, model: '', estimatedCostUsd: 0 };
 
     let prompt: Prompt = firstPrompt;
     for (;;) {
@@ -79,7 +84,10 @@ export class LlmGateway {
         maxOutputTokens: Math.ceil(taskKind.maxOutputChars / 2),
         seed: request.context?.seed,
         signal,
+        gameId: request.context?.gameId,
+        priority: request.context?.priority ?? DEFAULT_PRIORITY,
       });
+      usage.estimatedCostUsd += completion.costUsd ?? 0;
       usage.promptTokens += completion.promptTokens;
       usage.outputTokens += completion.outputTokens;
       usage.model = completion.model;
@@ -93,7 +101,6 @@ export class LlmGateway {
             provider: this.provider.name,
             ...usage,
             latencyMs: Math.round(performance.now() - started),
-            estimatedCostUsd: this.costUsd(usage.promptTokens, usage.outputTokens),
           },
         };
       }
@@ -135,11 +142,6 @@ export class LlmGateway {
 
   private countCall(kind: Kind, outcome: string): void {
     metrics.modelCalls.inc({ kind, provider: this.provider.name, outcome });
-  }
-
-  private costUsd(promptTokens: number, outputTokens: number): number {
-    const { pricing } = this.provider;
-    return (promptTokens * pricing.prompt + outputTokens * pricing.output) / 1_000_000;
   }
 }
 

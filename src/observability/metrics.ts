@@ -107,6 +107,30 @@ export const metrics = {
     labelNames: ['kind', 'reason'] as const,
     registers: [registry],
   }),
+  modelCost: new Counter({
+    name: 'nyx_model_cost_usd_total',
+    help: 'What model calls cost in US dollars at LLM_PRICES, by kind and model (0 for a model without a price).',
+    labelNames: ['kind', 'model'] as const,
+    registers: [registry],
+  }),
+  modelBudgetRefusals: new Counter({
+    name: 'nyx_model_budget_refusals_total',
+    help: 'Model calls refused before they started because a budget was spent, by scope (game, hour) and kind.',
+    labelNames: ['scope', 'kind'] as const,
+    registers: [registry],
+  }),
+  completionCache: new Counter({
+    name: 'nyx_completion_cache_total',
+    help: 'Model requests looked up in the completion cache, by kind and result (hit, miss).',
+    labelNames: ['kind', 'result'] as const,
+    registers: [registry],
+  }),
+  completionCacheSavedUsd: new Counter({
+    name: 'nyx_completion_cache_saved_usd_total',
+    help: 'What the calls answered from the completion cache would have cost at LLM_PRICES, in US dollars.',
+    labelNames: ['kind', 'model'] as const,
+    registers: [registry],
+  }),
   eventLoopDelay: new Gauge({
     name: 'nyx_event_loop_delay_seconds',
     help: 'Event-loop delay since the previous scrape, by statistic (p50, p99, max).',

@@ -8,6 +8,11 @@ export interface OpsSnapshot {
   /** Null when the queue could not be asked (its backend is down). */
   queue: QueueCounts | null;
   model: { calls: number; failures: number; timeouts: number };
+  /**
+   * Model spend in the current clock hour across every process, and per player turn in it; null
+   * when the server has no ledger. `cacheHits` and `savedUsd` are this process's completion cache.
+   */
+  cost: { hourUsd: number; turnsThisHour: number; perTurnUsd: number; cacheHits: number; cacheMisses: number; savedUsd: number } | null;
   sseClients: number;
   degraded: boolean;
 }
@@ -71,12 +76,13 @@ function hotPathSummary(metrics: Metric[]): OpsSnapshot['hotPath'] {
 
 export function opsSnapshot(
   metrics: Metric[],
-  live: { queue: QueueCounts | null; sseClients: number; degraded: boolean },
+  live: { queue: QueueCounts | null; spend: { hourUsd: number; hourTurns: number } | null; sseClients: number; degraded: boolean },
 ): OpsSnapshot {
   const cache = samples(metrics, 'nyx_cache_requests_total');
   const hits = sum(cache.filter((sample) => sample.labels.result === 'hit'));
   const misses = sum(cache.filter((sample) => sample.labels.result === 'miss'));
   const failures = samples(metrics, 'nyx_model_failures_total');
+  const completions = samples(metrics, 'nyx_completion_cache_total');
   return {
     hotPath: hotPathSummary(metrics),
     cache: { hits, misses, hitRate: hits + misses === 0 ? 0 : hits / (hits + misses) },
@@ -85,6 +91,14 @@ export function opsSnapshot(
       calls: sum(samples(metrics, 'nyx_model_calls_total')),
       failures: sum(failures),
       timeouts: sum(failures.filter((sample) => sample.labels.reason === 'timeout')),
+    },
+    cost: live.spend && {
+      hourUsd: live.spend.hourUsd,
+      turnsThisHour: live.spend.hourTurns,
+      perTurnUsd: live.spend.hourTurns === 0 ? 0 : live.spend.hourUsd / live.spend.hourTurns,
+      cacheHits: sum(completions.filter((sample) => sample.labels.result === 'hit')),
+      cacheMisses: sum(completions.filter((sample) => sample.labels.result === 'miss')),
+      savedUsd: sum(samples(metrics, 'nyx_completion_cache_saved_usd_total')),
     },
     sseClients: live.sseClients,
     degraded: live.degraded,

@@ -11,6 +11,7 @@ import { liveUpdateRoutes } from './plugins/live-update-routes.js';
 import { opsRoutes } from './plugins/ops-routes.js';
 import { staticUi } from './plugins/static-ui.js';
 import { registerRateLimit } from './rate-limit.js';
+import type { SpendLedger } from '../runtime/spend/spend-ledger.js';
 
 export interface ServerConfig {
   rateLimitPerMinute: number;
@@ -33,6 +34,8 @@ export interface ServerDependencies {
   /** Named checks, e.g. `{ database, cache, queue }`; any false makes /readyz answer 503. */
   readiness: () => Promise<Record<string, boolean>>;
   degraded: () => boolean;
+  /** Model spend this hour and player turns, for the ops page; without it the page shows no cost. */
+  spend?: Pick<SpendLedger, 'hourSpentUsd' | 'hourTurns'>;
   config: ServerConfig;
 }
 
@@ -84,7 +87,7 @@ export async function buildServer(deps: ServerDependencies): Promise<FastifyInst
 
   await app.register(gameRoutes, { api: deps.api });
   await app.register(liveUpdateRoutes, { api: deps.api, streams });
-  await app.register(opsRoutes, { queue: deps.queue, readiness: deps.readiness, degraded: deps.degraded, streams });
+  await app.register(opsRoutes, { queue: deps.queue, readiness: deps.readiness, degraded: deps.degraded, streams, ...(deps.spend ? { spend: deps.spend } : {}) });
   await app.register(staticUi);
   return app;
 }

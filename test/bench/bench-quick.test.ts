@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GameState } from '../../src/conflict/engine/game-state.js';
 import type { BenchResult } from '../../bench/lib/bench-result.js';
 import { HttpClient } from '../../bench/lib/http-client.js';
-import { startEmbeddedNyx, type BenchTarget, type HotPathMode } from '../../bench/lib/nyx-target.js';
+import { BENCH_PRICES, startEmbeddedNyx, type BenchTarget, type HotPathMode } from '../../bench/lib/nyx-target.js';
 import { QUICK_DEFAULTS } from '../../bench/lib/options.js';
 import { runBench } from '../../bench/lib/run-bench.js';
 import { createGame } from '../../bench/lib/virtual-player.js';
@@ -58,6 +58,12 @@ describe('the quick hot-path benchmark', () => {
     expectCount(result.modelCalls.deduplicated);
     expectCount(result.modelCalls.failed);
     expect(result.modelCalls.issued).toBeGreaterThan(0);
+    // The offline writer is billed at the run's simulated prices, so every turn has a cost.
+    expect(result.cost).not.toBeNull();
+    expect(result.cost!.prices).toEqual(BENCH_PRICES);
+    expect(result.cost!.turns).toBeGreaterThan(0);
+    expect(result.cost!.totalUsd).toBeGreaterThan(0);
+    expect(result.cost!.perTurnUsd).toBeCloseTo(result.cost!.totalUsd / result.cost!.turns, 12);
     expect(result.queueDepth.length).toBeGreaterThan(0);
     for (const point of result.queueDepth) for (const key of ['t', 'waiting', 'active', 'delayed'] as const) expectCount(point[key]);
     expectCount(result.coverage.lastSeen.share);

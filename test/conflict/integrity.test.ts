@@ -9,6 +9,7 @@ import { contentRow } from '../../src/conflict/engine/content-feed.js';
 import { MaintenanceSweep } from '../../src/conflict/maintenance.js';
 import { loadBundledScenarios } from '../../src/conflict/scenarios/index.js';
 import { contentItems, phaseTransitions, stakeholders } from '../../src/runtime/db/schema/index.js';
+import { Budget } from '../../src/runtime/spend/budget.js';
 import type { QueueEvents } from '../../src/runtime/queue/task-queue.js';
 import { openFeedItem } from '../support/feed.js';
 import { eventually, startTestNyx, type Backend } from '../support/nyx-harness.js';
@@ -40,6 +41,8 @@ function integrity(backend: Backend) {
       scenarios: await loadBundledScenarios(),
       mode: 'async',
       waitMs: 0,
+      budget: new Budget(nyx.spend, nyx.config.budget),
+      spend: nyx.spend,
     });
     nyx.queue.on('failed', (event) => {
       if (event.final) finalFailures.push(event);

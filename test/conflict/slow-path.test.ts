@@ -44,7 +44,11 @@ const offline = createGateway({
   modelByKind: {},
   timeoutMs: 30_000,
   simulated: { latencyMs: { min: 0, max: 0 }, failRate: 0, faults: [] },
-});
+  prices: {},
+  cacheTtlMs: 0,
+  recordDir: undefined,
+  replay: { dir: undefined, latency: false, onMiss: 'error' },
+}, { cache: new MemoryCache(), budget: { gameUsd: undefined, hourlyUsd: undefined } });
 
 beforeAll(async () => {
   db = await openDatabase({ inMemory: true });

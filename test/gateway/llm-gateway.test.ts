@@ -6,21 +6,24 @@ import {
   LlmGateway,
   ModelOutputInvalidError,
   ModelTimeoutError,
+  MeteredProvider,
   OfflineProvider,
-  SimulatedProvider,
+  PriceList,
   type Completion,
   type CompletionRequest,
   type ModelAnswer,
   type ModelProvider,
 } from '../../src/gateway/index.js';
 import { metrics } from '../../src/observability/metrics.js';
+import { MemoryCache } from '../../src/runtime/cache/memory-cache.js';
 import { configureHotPath, hotPath, HotPathViolation } from '../../src/runtime/hot-path/hot-path.js';
+import { Budget } from '../../src/runtime/spend/budget.js';
+import { SpendLedger } from '../../src/runtime/spend/spend-ledger.js';
 import { sampleInputs } from './sample-inputs.js';
 
 /** Answers from a script, and remembers what it was asked. */
 class ScriptedProvider implements ModelProvider {
   readonly name = 'scripted';
-  readonly pricing = { prompt: 2, output: 10 };
   readonly requests: CompletionRequest[] = [];
   constructor(private readonly answers: (ModelAnswer | 'hang')[]) {}
 
@@ -31,6 +34,8 @@ class ScriptedProvider implements ModelProvider {
     return { answer, model: 'scripted-1', promptTokens: 1000, outputTokens: 100 };
   }
 }
+
+const noBudget = { gameUsd: undefined, hourlyUsd: undefined };
 
 const narration: ModelAnswer = { type: 'json', value: { text: 'The quarrel over the harbour tolls grows loud.' } };
 
@@ -54,9 +59,12 @@ describe('LlmGateway', () => {
     }
   });
 
-  it('reports usage: tokens, attempts, latency and cost', async () => {
+  it('reports usage: tokens, attempts, latency and cost at the model\'s price', async () => {
     const provider = new ScriptedProvider([narration]);
-    const { value, usage } = await new LlmGateway(provider, 30_000).generate('phase_narration', { input: sampleInputs.phase_narration, context: { seed: 4 } });
+    const cache = new MemoryCache();
+    const ledger = new SpendLedger(cache);
+    const metered = new MeteredProvider(provider, new PriceList({ 'scripted-1': { input: 2, output: 10 } }), ledger, new Budget(ledger, noBudget));
+    const { value, usage } = await new LlmGateway(metered, 30_000).generate('phase_narration', { input: sampleInputs.phase_narration, context: { seed: 4 } });
     expect(value.text).toContain('harbour tolls');
     expect(usage).toMatchObject({ provider: 'scripted', model: 'scripted-1', promptTokens: 1000, outputTokens: 100, attempts: 1 });
     expect(usage.estimatedCostUsd).toBeCloseTo((1000 * 2 + 100 * 10) / 1_000_000, 9);
@@ -121,20 +129,21 @@ describe('LlmGateway', () => {
 });
 
 describe('createGateway', () => {
+  const runtime = { cache: new MemoryCache(), budget: noBudget };
+
   it('defaults to the offline provider with a visible latency', () => {
-    const gateway = createGateway(loadConfig({}).llm);
-    expect(gateway.provider).toBeInstanceOf(SimulatedProvider);
+    const gateway = createGateway(loadConfig({}).llm, runtime);
     expect(gateway.provider.name).toBe('offline+simulated');
   });
 
   it('uses the configured latency and failure simulation', async () => {
-    const gateway = createGateway(loadConfig({ LLM_SIM_LATENCY_MS: '0', LLM_SIM_FAIL_RATE: '1', LLM_SIM_FAULTS: '5xx' }).llm);
+    const gateway = createGateway(loadConfig({ LLM_SIM_LATENCY_MS: '0', LLM_SIM_FAIL_RATE: '1', LLM_SIM_FAULTS: '5xx' }).llm, runtime);
     await expect(gateway.generate('gossip', { input: sampleInputs.gossip })).rejects.toMatchObject({ name: 'ModelServerError' });
   });
 
   it('builds the openai-compatible provider, and demands a model for it', () => {
-    const gateway = createGateway(loadConfig({ LLM_BASE_URL: 'http://127.0.0.1:1/v1', LLM_MODEL: 'qwen' }).llm);
+    const gateway = createGateway(loadConfig({ LLM_BASE_URL: 'http://127.0.0.1:1/v1', LLM_MODEL: 'qwen' }).llm, runtime);
     expect(gateway.provider.name).toBe('openai-compatible');
-    expect(() => createGateway(loadConfig({ LLM_BASE_URL: 'http://127.0.0.1:1/v1' }).llm)).toThrow(ConfigError);
+    expect(() => createGateway(loadConfig({ LLM_BASE_URL: 'http://127.0.0.1:1/v1' }).llm, runtime)).toThrow(ConfigError);
   });
 });

@@ -13,6 +13,8 @@ async function answer(kind: Kind, seed: number, input: unknown = sampleInputs[ki
     maxOutputTokens: 1000,
     seed,
     signal: new AbortController().signal,
+    gameId: undefined,
+    priority: 5,
   });
   expect(completion.answer.type).toBe('json');
   return completion.answer.type === 'json' ? completion.answer.value : undefined;

@@ -151,6 +151,26 @@ for (const backend of backends) {
       expect(await cache.version('busy-label')).toBe(20);
     });
 
+    it('adds to a counter atomically, from 0, by any integer amount', async () => {
+      expect(await cache.counter('spend')).toBe(0);
+      await Promise.all(Array.from({ length: 20 }, (_, i) => cache.addToCounter('spend', i + 1)));
+      expect(await cache.counter('spend')).toBe(210);
+      expect(await cache.addToCounter('spend', -10)).toBe(200);
+    });
+
+    it('expires a counter after the TTL of its last write', async () => {
+      expect(await cache.addToCounter('hourly', 5, 0.15)).toBe(5);
+      expect(await cache.counter('hourly')).toBe(5);
+      await sleep(400);
+      expect(await cache.counter('hourly')).toBe(0);
+    });
+
+    it('refuses a fractional amount, answering undefined and leaving the counter alone', async () => {
+      await cache.addToCounter('exact', 3);
+      expect(await cache.addToCounter('exact', 0.5)).toBeUndefined();
+      expect(await cache.counter('exact')).toBe(3);
+    });
+
     it('reads an unparseable version as 0', async () => {
       await cache.setJson('cache:versions:garbled', 'not a number');
       expect(await cache.version('garbled')).toBe(0);

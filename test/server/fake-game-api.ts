@@ -138,6 +138,7 @@ export class FakeGameApi implements GameApi {
       gameId,
       version: game.version,
       degraded: false,
+      cost: { spentUsd: 0, budgetUsd: null, exhausted: false },
       scenario: { id: game.scenario.id, title: game.scenario.title },
       player: { intro: 'You arrive.' },
       scene: {

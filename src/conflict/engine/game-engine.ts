@@ -6,6 +6,8 @@ import type { PlannedActions } from '../../runtime/db/planned-actions.js';
 import { hotPath } from '../../runtime/hot-path/hot-path.js';
 import type { Locks } from '../../runtime/locks/locks.js';
 import { logger } from '../../observability/logger.js';
+import type { Budget } from '../../runtime/spend/budget.js';
+import type { SpendLedger } from '../../runtime/spend/spend-ledger.js';
 import type { TaskQueue } from '../../runtime/queue/task-queue.js';
 import type { Scenario } from '../scenarios/index.js';
 import { canonHotPath } from '../canon/hot-path.js';
@@ -43,6 +45,10 @@ export interface GameEngineDependencies {
   dispatcher: TaskDispatcher;
   queue: Pick<TaskQueue, 'waitForJob'>;
   health: Pick<EngineHealth, 'degraded'>;
+  /** What each game has spent on models, and whether that is its whole budget. */
+  budget: Pick<Budget, 'gameCost'>;
+  /** Where player turns are counted, for the model spend per turn. */
+  spend: Pick<SpendLedger, 'countTurn'>;
   scenarios: readonly Scenario[];
   mode: 'async' | 'blocking';
   waitMs: number;
@@ -205,6 +211,7 @@ export class GameEngine implements GameApi {
           reactionsDispatched: typeof reactions === 'number' ? reactions : 0,
         };
       });
+      await this.deps.spend.countTurn();
       return { outcome: result, state };
     });
   }
@@ -306,7 +313,7 @@ export class GameEngine implements GameApi {
         await this.awaitDispatched(ctx.scope);
         const refreshed = this.deps.mode === 'blocking' || this.deps.waitMs > 0 ? await this.reload(gameId, ctx) : ctx;
         const scenario = this.scenarios.get(snapshot.game.scenarioId)!;
-        return { result, state: await buildGameState(refreshed, scenario, this.deps.health.degraded) };
+        return { result, state: await buildGameState(refreshed, scenario, this.deps.health.degraded, this.deps.budget) };
       }
     }) as Promise<{ result: T; state: GameState }>;
   }

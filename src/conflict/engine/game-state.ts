@@ -1,3 +1,5 @@
+import type { GameCost } from '../../runtime/spend/budget.js';
+
 /** What a feed item is about, so the UI can place it. */
 export interface ContentSubject {
   npcId?: number;
@@ -100,6 +102,8 @@ export interface GameState {
   gameId: string;
   version: number;
   degraded: boolean;
+  /** What the game has spent on models so far; once `exhausted`, new content is rule-written only. */
+  cost: GameCost;
   scenario: { id: string; title: string };
   player: { name?: string; role?: string; intro: string };
   scene: {

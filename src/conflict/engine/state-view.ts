@@ -7,6 +7,7 @@ import { REPUTATION_DEFAULT } from '../social/rules.js';
 import { choicesFor } from './choices.js';
 import type { ConflictView, GameState, NpcView, StakeholderView } from './game-state.js';
 import type { HandlerContext } from './handler-context.js';
+import type { Budget } from '../../runtime/spend/budget.js';
 
 /**
  * Builds the player's view from the request's snapshot, the feed and the cache: no dispatch, no
@@ -62,16 +63,26 @@ function npcViews(ctx: HandlerContext): NpcView[] {
   });
 }
 
-export async function buildGameState(ctx: HandlerContext, scenario: Scenario, degraded: boolean): Promise<GameState> {
+export async function buildGameState(
+  ctx: HandlerContext,
+  scenario: Scenario,
+  degraded: boolean,
+  budget: Pick<Budget, 'gameCost'>,
+): Promise<GameState> {
   const { snapshot } = ctx;
   const gameId = snapshot.game.id;
-  const [{ content, canon }, tension] = await Promise.all([chronicle(ctx), tensionBundle(ctx, { dispatchOnMiss: false })]);
+  const [{ content, canon }, tension, cost] = await Promise.all([
+    chronicle(ctx),
+    tensionBundle(ctx, { dispatchOnMiss: false }),
+    budget.gameCost(gameId),
+  ]);
   const conflicts = [...snapshot.conflicts.keys()].map((id) => conflictView(ctx, id));
   const location = scenario.locations[0]!;
   return {
     gameId,
     version: snapshot.version,
     degraded,
+    cost,
     scenario: { id: scenario.id, title: scenario.title },
     player: {
       ...(scenario.player.name ? { name: scenario.player.name } : {}),

@@ -12,6 +12,10 @@ export interface CompletionRequest {
   /** Makes the answer reproducible where the provider supports it. */
   seed: number | undefined;
   signal: AbortSignal;
+  /** The game the call is for, whose budget it is charged to; undefined for work outside a game. */
+  gameId: string | undefined;
+  /** The task's priority (1–10, higher is worth more): under the hourly budget the lowest is shed first. */
+  priority: number;
 }
 
 /** What the model said: parsed JSON, or text the provider could not parse or validate. */
@@ -22,12 +26,8 @@ export interface Completion {
   model: string;
   promptTokens: number;
   outputTokens: number;
-}
-
-/** US dollars per million tokens. */
-export interface TokenPricing {
-  prompt: number;
-  output: number;
+  /** What the call cost in US dollars, set by the metering around the provider; 0 for a cached answer. */
+  costUsd?: number;
 }
 
 /**
@@ -37,7 +37,8 @@ export interface TokenPricing {
  */
 export interface ModelProvider {
   readonly name: string;
-  readonly pricing: TokenPricing;
+  /** The model id a request of `kind` goes to, known before the call (the completion cache keys on it). */
+  modelFor?(kind: Kind): string;
   complete(request: CompletionRequest): Promise<Completion>;
 }
 

@@ -2,7 +2,7 @@ import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import { APICallError, generateText, NoObjectGeneratedError, NoOutputGeneratedError, Output, RetryError } from 'ai';
 import { ModelRateLimitedError, ModelRequestRejectedError, ModelServerError } from '../errors.js';
 import type { Kind } from '../kinds/index.js';
-import type { Completion, CompletionRequest, ModelProvider, TokenPricing } from './model-provider.js';
+import type { Completion, CompletionRequest, ModelProvider } from './model-provider.js';
 import { estimateTokens } from './model-provider.js';
 
 export interface OpenAiCompatibleSettings {
@@ -12,7 +12,6 @@ export interface OpenAiCompatibleSettings {
   model: string;
   /** Per-kind model ids, keyed by the upper-cased kind (LLM_MODEL_<KIND>). */
   modelByKind: Record<string, string>;
-  pricing?: TokenPricing;
 }
 
 /** When a 429 carries no usable Retry-After. */
@@ -24,11 +23,9 @@ export const defaultRetryAfterMs = 5_000;
  */
 export class OpenAiCompatibleProvider implements ModelProvider {
   readonly name = 'openai-compatible';
-  readonly pricing: TokenPricing;
   private readonly client: ReturnType<typeof createOpenAICompatible>;
 
   constructor(private readonly settings: OpenAiCompatibleSettings) {
-    this.pricing = settings.pricing ?? { prompt: 0, output: 0 };
     this.client = createOpenAICompatible({
       name: 'nyx',
       baseURL: settings.baseUrl,

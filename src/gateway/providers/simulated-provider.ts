@@ -1,7 +1,8 @@
 import type { SimulatedFault } from '../../config/config.js';
 import { abortableDelay, untilAbortedForever } from '../abort.js';
 import { ModelRateLimitedError, ModelServerError } from '../errors.js';
-import type { Completion, CompletionRequest, ModelProvider, TokenPricing } from './model-provider.js';
+import type { Kind } from '../kinds/index.js';
+import type { Completion, CompletionRequest, ModelProvider } from './model-provider.js';
 
 export interface SimulationSettings {
   /** Uniform per-call latency; { min: 0, max: 0 } for none. */
@@ -28,7 +29,6 @@ const garbage = [
  */
 export class SimulatedProvider implements ModelProvider {
   readonly name: string;
-  readonly pricing: TokenPricing;
   private readonly random: () => number;
 
   constructor(
@@ -36,8 +36,11 @@ export class SimulatedProvider implements ModelProvider {
     private readonly settings: SimulationSettings,
   ) {
     this.name = `${inner.name}+simulated`;
-    this.pricing = inner.pricing;
     this.random = settings.random ?? Math.random;
+  }
+
+  modelFor(kind: Kind): string {
+    return this.inner.modelFor?.(kind) ?? this.inner.name;
   }
 
   async complete(request: CompletionRequest): Promise<Completion> {

@@ -38,6 +38,13 @@ export interface Cache {
   version(label: string): Promise<number>;
   /** Increments the version of `label` in one call, invalidating every key built on it. */
   bump(label: string): Promise<number>;
+  /**
+   * Adds the integer `amount` to the counter at `key` in one atomic step and returns the new total;
+   * with `ttlSeconds` the counter expires that long after this write. Undefined on error.
+   */
+  addToCounter(key: string, amount: number, ttlSeconds?: number): Promise<number | undefined>;
+  /** The counter at `key`: 0 when missing, on a backend error, or when the key holds no integer. */
+  counter(key: string): Promise<number>;
   /** `label:...parts:v{n}` with the current version of `label`. */
   versionedKey(label: string, ...parts: Array<string | number>): Promise<string>;
   /** True when the backend answers. */

@@ -37,8 +37,8 @@ export abstract class EnvelopeCache implements Cache {
   protected abstract readTexts(key: string, limit: number | undefined): Promise<string[]>;
   /** `pattern` is already prefixed. */
   protected abstract deleteMatching(pattern: string): Promise<number>;
-  /** Atomic increment of an integer counter (missing counts as 0). */
-  protected abstract increment(key: string): Promise<number>;
+  /** Atomic increment of an integer counter (missing counts as 0); a TTL given replaces the key's. */
+  protected abstract increment(key: string, amount: number, ttlMs: number | undefined): Promise<number>;
   protected abstract answers(): Promise<boolean>;
   abstract close(): Promise<void>;
 
@@ -114,21 +114,30 @@ export abstract class EnvelopeCache implements Cache {
     return value;
   }
 
-  async version(label: string): Promise<number> {
+  async addToCounter(key: string, amount: number, ttlSeconds?: number): Promise<number | undefined> {
     try {
-      const counter = Number(await this.readText(this.prefixed(versionKey(label))));
-      return Number.isSafeInteger(counter) && counter > 0 ? counter : 0;
+      if (!Number.isSafeInteger(amount)) throw new RangeError(`amount must be an integer, got ${amount}`);
+      return await this.increment(this.prefixed(key), amount, toTtlMs(ttlSeconds));
     } catch (error) {
-      return this.failed('version', label, error, 0);
+      return this.failed('add', key, error, undefined);
     }
   }
 
-  async bump(label: string): Promise<number> {
+  async counter(key: string): Promise<number> {
     try {
-      return await this.increment(this.prefixed(versionKey(label)));
+      const counter = Number(await this.readText(this.prefixed(key)));
+      return Number.isSafeInteger(counter) ? counter : 0;
     } catch (error) {
-      return this.failed('bump', label, error, 0);
+      return this.failed('counter', key, error, 0);
     }
+  }
+
+  async version(label: string): Promise<number> {
+    return Math.max(await this.counter(versionKey(label)), 0);
+  }
+
+  async bump(label: string): Promise<number> {
+    return (await this.addToCounter(versionKey(label), 1)) ?? 0;
   }
 
   async versionedKey(label: string, ...parts: Array<string | number>): Promise<string> {

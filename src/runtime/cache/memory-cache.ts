@@ -53,12 +53,13 @@ export class MemoryCache extends EnvelopeCache {
     return deleted;
   }
 
-  protected async increment(key: string): Promise<number> {
+  protected async increment(key: string, amount: number, ttlMs: number | undefined): Promise<number> {
     const stored = this.entries.get(key) ?? '0';
     const counter = typeof stored === 'string' ? Number(stored) : NaN;
     if (!Number.isSafeInteger(counter)) throw new TypeError(`value at ${key} is not an integer`);
-    this.entries.set(key, String(counter + 1), { noUpdateTTL: true });
-    return counter + 1;
+    const total = counter + amount;
+    this.entries.set(key, String(total), ttlMs === undefined ? { noUpdateTTL: true } : { ttl: ttlMs });
+    return total;
   }
 
   protected async answers(): Promise<boolean> {

@@ -55,8 +55,13 @@ export class RedisCache extends EnvelopeCache {
     return deleted;
   }
 
-  protected async increment(key: string): Promise<number> {
-    return this.redis.incr(key);
+  protected async increment(key: string, amount: number, ttlMs: number | undefined): Promise<number> {
+    if (ttlMs === undefined) return this.redis.incrby(key, amount);
+    const replies = await this.redis.multi().incrby(key, amount).pexpire(key, ttlMs).exec();
+    if (replies === null) throw new Error(`transaction on ${key} was aborted`);
+    const failure = replies.find(([error]) => error)?.[0];
+    if (failure) throw failure;
+    return Number(replies[0]![1]);
   }
 
   protected async answers(): Promise<boolean> {

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { metrics, registry } from '../../observability/metrics.js';
 import type { QueueCounts, TaskQueue } from '../../runtime/queue/task-queue.js';
+import type { SpendLedger } from '../../runtime/spend/spend-ledger.js';
 // Registers nyx_event_loop_delay_seconds on the registry this plugin serves.
 import type { GameEventStreams } from '../game-event-streams.js';
 import { onHotPath } from '../hot-path-handler.js';
@@ -11,10 +12,11 @@ export interface OpsDependencies {
   readiness: () => Promise<Record<string, boolean>>;
   degraded: () => boolean;
   streams: GameEventStreams;
+  spend?: Pick<SpendLedger, 'hourSpentUsd' | 'hourTurns'>;
 }
 
 /** Probes and telemetry: /healthz, /readyz, /metrics (Prometheus) and /api/ops (the dashboard). */
-export const opsRoutes: FastifyPluginAsync<OpsDependencies> = async (app, { queue, readiness, degraded, streams }) => {
+export const opsRoutes: FastifyPluginAsync<OpsDependencies> = async (app, { queue, readiness, degraded, streams, spend }) => {
   /** The queue's backend may be down; the dashboard and scrapes must still answer. */
   async function sampleQueue(): Promise<QueueCounts | null> {
     try {
@@ -51,9 +53,10 @@ export const opsRoutes: FastifyPluginAsync<OpsDependencies> = async (app, { queu
 
   app.get('/api/ops', async (request) =>
     onHotPath(request, async () => {
-      const queueCounts = await sampleQueue();
+      const [queueCounts, hourUsd, hourTurns] = await Promise.all([sampleQueue(), spend?.hourSpentUsd(), spend?.hourTurns()]);
       return opsSnapshot(await registry.getMetricsAsJSON(), {
         queue: queueCounts,
+        spend: hourUsd === undefined || hourTurns === undefined ? null : { hourUsd, hourTurns },
         sseClients: streams.clientCount,
         degraded: degraded(),
       });

@@ -246,6 +246,9 @@ function renderHeader(state) {
   $('#tension-fill').style.width = pct(t.score ?? 0);
   $('#tension-atmosphere').textContent = t.atmosphere ?? '';
   $('#degraded').hidden = !state.degraded;
+  const cost = state.cost ?? { spentUsd: 0, budgetUsd: null, exhausted: false };
+  $('#budget-spent').hidden = !cost.exhausted;
+  $('#cost').textContent = `$${cost.spentUsd.toFixed(4)}${cost.budgetUsd === null ? '' : ` of $${cost.budgetUsd.toFixed(2)}`}`;
 
   const p = state.player ?? {};
   $('#player').replaceChildren(

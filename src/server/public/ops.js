@@ -24,6 +24,8 @@ function spark(svg, series, { max } = {}) {
   svg.replaceChildren(...lines);
 }
 
+/** Dollars with enough places for sub-cent model calls. */
+const usd = (v) => `$${(v ?? 0).toFixed(v !== 0 && Math.abs(v) < 0.01 ? 6 : 2)}`;
 const ms = (v) => (v === undefined || v === null ? '—' : v < 10 ? `${v.toFixed(1)} ms` : `${Math.round(v)} ms`);
 const level = (v) => (v > BUDGET_MS ? 'over' : v > BUDGET_MS / 2 ? 'warn' : 'ok');
 
@@ -52,6 +54,12 @@ function render(o) {
   push(history.model, Math.max(0, (m.calls ?? 0) - prevCalls));
   history.model.lastCalls = m.calls ?? 0;
   spark($('#model-spark'), [{ values: history.model, cls: 'line-gold' }]);
+
+  const c = o.cost;
+  $('#cost-hour').textContent = c ? usd(c.hourUsd) : '—';
+  $('#cost-detail').textContent = c
+    ? `${usd(c.perTurnUsd)} per player turn (${c.turnsThisHour} turns) · cache ${c.cacheHits} hits, ${c.cacheMisses} misses, ${usd(c.savedUsd)} saved`
+    : 'no spend ledger on this server';
 
   $('#sse').textContent = String(o.sseClients ?? 0);
   push(history.sse, o.sseClients ?? 0);

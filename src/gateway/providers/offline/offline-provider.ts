@@ -33,7 +33,10 @@ export const offlineModel = 'nyx-offline-grammar-1';
  */
 export class OfflineProvider implements ModelProvider {
   readonly name = 'offline';
-  readonly pricing = { prompt: 0, output: 0 };
+
+  modelFor(): string {
+    return offlineModel;
+  }
 
   async complete(request: CompletionRequest): Promise<Completion> {
     const grammar = new Grammar(`${request.seed ?? 0}|${request.kind}|${JSON.stringify(request.input)}`);
