@@ -186,7 +186,7 @@ describe('hotPath() at the boundaries: HTTP, the AI SDK, job waits', () => {
       const finished = await hotPath('game.player_choice', async () => {
         const dispatched = await queue.dispatch('narrate', {});
         if (dispatched.status !== 'accepted') throw new Error('not dispatched');
-        return waitWithinBudget(500, () => queue.waitForJob(dispatched.jobId));
+        return waitWithinBudget(500, queue, [dispatched.jobId]);
       });
       expect(finished).toBe(true);
     } finally {
@@ -201,7 +201,7 @@ describe('waitWithinBudget (HOT_PATH_WAIT_MS)', () => {
     const started = performance.now();
     const settled = await hotPath('game.player_choice', async () => {
       await sleep(100);
-      return waitWithinBudget(150, () => new Promise(() => {}));
+      return waitWithinBudget(150, { waitForJob: () => new Promise(() => {}) }, ['held']);
     });
     const tookMs = performance.now() - started;
     expect(settled).toBe(false);
@@ -215,7 +215,7 @@ describe('waitWithinBudget (HOT_PATH_WAIT_MS)', () => {
     const settled = await hotPath('game.player_choice', async () => {
       await sleep(40);
       const waitStarted = performance.now();
-      const result = await waitWithinBudget(30, () => sleep(25));
+      const result = await waitWithinBudget(30, { waitForJob: () => sleep(25, { status: 'timeout' } as const) }, ['quick']);
       return { result, waitedMs: performance.now() - waitStarted };
     });
     expect(settled.result).toBe(false);

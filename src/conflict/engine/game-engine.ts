@@ -279,9 +279,8 @@ export class GameEngine implements GameApi {
 
   private async awaitDispatched(scope: DispatchScope): Promise<void> {
     if (scope.jobIds.length === 0) return;
-    const jobs = () => Promise.all(scope.jobIds.map((id) => this.deps.queue.waitForJob(id)));
-    if (this.deps.mode === 'blocking') await waitOnPurpose(jobs);
-    else if (this.deps.waitMs > 0) await waitWithinBudget(this.deps.waitMs, jobs);
+    if (this.deps.mode === 'blocking') await waitOnPurpose(this.deps.queue, scope.jobIds);
+    else if (this.deps.waitMs > 0) await waitWithinBudget(this.deps.waitMs, this.deps.queue, scope.jobIds);
   }
 
   /** After waiting for jobs, the stored game has moved on: read it again for the answer. */

@@ -4,6 +4,7 @@ import type { ClientRequest } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { logger } from '../../observability/logger.js';
 import { metrics } from '../../observability/metrics.js';
+import type { JobOutcome, TaskQueue } from '../queue/task-queue.js';
 
 /**
  * The runtime half of the hot-path rule: `hotPath(name, fn)` marks an operation that a player is
@@ -43,6 +44,8 @@ export function configureHotPath(next: Partial<HotPathSettings>): HotPathSetting
 export function hotPathSettings(): Readonly<HotPathSettings> {
   return settings;
 }
+
+type JobWaiter = Pick<TaskQueue, 'waitForJob'>;
 
 /** What a hot-path operation must not do. */
 export type ViolationKind = 'model-call' | 'ai-sdk' | 'outbound-http' | 'job-wait';
@@ -233,30 +236,27 @@ function remainingBudgetMs(): number {
 }
 
 /**
- * HOT_PATH_WAIT_MS: waits for `settle` (the jobs this operation dispatched) at most `maxMs`, and
- * never past what is left of the operation's budget after its own work, so the wait cannot be
- * what takes the operation over. Returns whether `settle` finished in time.
+ * HOT_PATH_WAIT_MS: waits for the jobs this operation dispatched at most `maxMs`, and never past
+ * what is left of the operation's budget after its own work, so the wait cannot be what takes the
+ * operation over. Returns whether they all finished in time.
  */
-export async function waitWithinBudget(maxMs: number, settle: () => Promise<unknown>): Promise<boolean> {
+export async function waitWithinBudget(maxMs: number, queue: JobWaiter, jobIds: readonly string[]): Promise<boolean> {
   const limitMs = Math.min(maxMs, remainingBudgetMs());
   if (limitMs <= 0) return false;
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<false>((resolve) => (timer = setTimeout(resolve, limitMs, false)));
   try {
-    return await Promise.race([allowingJobWaits(settle).then(() => true), expired]);
+    return await Promise.race([waitOnPurpose(queue, jobIds).then(() => true), expired]);
   } finally {
     clearTimeout(timer);
   }
 }
 
 /** NYX_HOT_PATH=blocking: the rollback mode waits for its jobs on purpose, for as long as they take. */
-export function waitOnPurpose<T>(settle: () => Promise<T>): Promise<T> {
-  return allowingJobWaits(settle);
-}
-
-function allowingJobWaits<T>(settle: () => Promise<T>): Promise<T> {
+export function waitOnPurpose(queue: JobWaiter, jobIds: readonly string[]): Promise<JobOutcome[]> {
   const frame = storage.getStore();
-  return frame ? storage.run({ ...frame, jobWaitAllowed: true }, settle) : settle();
+  const wait = () => Promise.all(jobIds.map((jobId) => queue.waitForJob(jobId)));
+  return frame ? storage.run({ ...frame, jobWaitAllowed: true }, wait) : wait();
 }
 
 // Outbound HTTP from any library: Node's fetch (undici) and node:http publish every request here,
