@@ -8,7 +8,7 @@ function renderFinding(finding: Finding): string {
   return [
     `✖ [${finding.kind}] ${describeFinding(finding)}`,
     ...hops,
-    `  sink: ${sinkAt} (matches ${finding.sink.pattern})`,
+    finding.kind === 'call' || finding.kind === 'import' ? `  sink: ${sinkAt} (matches ${finding.sink.pattern})` : `  ${finding.kind}: ${sinkAt} (${finding.sink.pattern})`,
     `  fix: ${FIX_ADVICE.join('; ')}`,
   ].join('\n');
 }
