@@ -168,7 +168,8 @@ export async function hotPath<T>(operation: string, fn: () => T | Promise<T>): P
   } catch (error) {
     // Timed when it refuses too: a slow 4xx keeps a player waiting just the same.
     finish(frame);
-    throw frame.violations[0] ?? error;
+    // Whatever the code made of the violation (a `fetch failed`, a fallback that failed too), it is the cause.
+    throw (settings.disableLlm && frame.violations[0]) || error;
   }
   finish(frame);
   if (frame.violations.length > 0 && settings.disableLlm) throw frame.violations[0];
