@@ -7,6 +7,7 @@ import { RedisCache } from '../runtime/cache/redis-cache.js';
 import { CanonLedger } from '../runtime/db/canon-ledger.js';
 import { openDatabase, type Database, type DatabaseOptions } from '../runtime/db/database.js';
 import { PlannedActions } from '../runtime/db/planned-actions.js';
+import { watchAiSdkCalls } from '../runtime/hot-path/ai-sdk-boundary.js';
 import { configureHotPath } from '../runtime/hot-path/hot-path.js';
 import type { ContentHub } from '../runtime/hub/content-hub.js';
 import { InProcessHub } from '../runtime/hub/in-process-hub.js';
@@ -90,7 +91,9 @@ export function databaseOptions(config: Config): DatabaseOptions {
 }
 
 export async function startNyx(config: Config, options: NyxOptions): Promise<Nyx> {
-  configureHotPath({ disableLlm: config.hotPath.disableLlm, enforceMs: config.hotPath.enforceMs, strict: config.hotPath.strict });
+  const { disableLlm, enforceMs, strict, blockMs } = config.hotPath;
+  configureHotPath({ disableLlm, enforceMs, strict, blockMs });
+  watchAiSdkCalls();
   const distributed = config.redisUrl !== undefined;
   if (!distributed && !options.workers) {
     throw new Error('an embedded deployment (no REDIS_URL) runs its workers in-process; set REDIS_URL to run web and worker processes apart');

@@ -189,6 +189,7 @@ const schema = z.object({
   HOT_PATH_ENFORCE_MS: integer('HOT_PATH_ENFORCE_MS', 200, 1),
   HOT_PATH_WAIT_MS: integer('HOT_PATH_WAIT_MS', 0, 0),
   HOT_PATH_STRICT: flag('HOT_PATH_STRICT', false),
+  HOT_PATH_BLOCK_MS: integer('HOT_PATH_BLOCK_MS', 100, 1),
   DISABLE_LLM_IN_HOT_PATH: flag('DISABLE_LLM_IN_HOT_PATH', false),
   QUEUE_CONCURRENCY: integer('QUEUE_CONCURRENCY', 8, 1, 1000),
   TASK_ATTEMPTS: integer('TASK_ATTEMPTS', 3, 1, 20),
@@ -232,6 +233,7 @@ export interface Config {
     waitMs: number;
     strict: boolean;
     disableLlm: boolean;
+    blockMs: number;
   };
   queue: {
     concurrency: number;
@@ -309,6 +311,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       waitMs: e.HOT_PATH_WAIT_MS,
       strict: e.HOT_PATH_STRICT,
       disableLlm: e.DISABLE_LLM_IN_HOT_PATH,
+      blockMs: e.HOT_PATH_BLOCK_MS,
     },
     queue: {
       concurrency: e.QUEUE_CONCURRENCY,

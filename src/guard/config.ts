@@ -17,6 +17,11 @@ export const guardConfigSchema = z
     allowed: patternList.default([]),
     /** Method and function names that are model calls when made on a sink module or type. */
     modelCallNames: patternList.default(['generate', 'generateText', 'generateObject', 'streamText', 'streamObject', 'complete']),
+    /**
+     * Module globs whose blocking calls are not findings: the runtime bounds their waits by the
+     * operation's budget, or a configured rollback mode asks for them.
+     */
+    boundedWaits: patternList.default([]),
     /** Relative to the project root. */
     tsConfig: z.string().min(1).default('tsconfig.json'),
   })
@@ -37,6 +42,7 @@ export const NYX_GUARD_CONFIG: GuardConfig = {
   sinks: ['src/gateway/**', 'src/conflict/*/slow-path.ts', 'src/conflict/workers.ts', 'ai', '@ai-sdk/*'],
   allowed: ['test/**', 'bench/**'],
   modelCallNames: ['generate', 'generateText', 'generateObject', 'streamText', 'streamObject', 'complete'],
+  boundedWaits: ['src/runtime/hot-path/**'],
   tsConfig: 'tsconfig.json',
 };
 

@@ -12,15 +12,19 @@ export interface Hop extends SourceLocation {
 
 /**
  * `import`: dependency-cruiser proved the hot module's dependency graph reaches a sink module.
- * `call`: the call graph from one of its exported operations reaches a call into a sink.
+ * `call`: the call graph from one of its operations reaches a call into a sink.
+ * `blocking`: it reaches a call that makes the player wait whatever it calls: outbound HTTP
+ * (`fetch`, `http(s).request`), a wait for a queue job, a synchronous child process, `Atomics.wait`.
+ * `unresolved`: it reaches a module load the analysis cannot follow (`import()` of a computed
+ * path, `require`, `createRequire`), so nothing behind it is proven.
  */
-export type FindingKind = 'import' | 'call';
+export type FindingKind = 'import' | 'call' | 'blocking' | 'unresolved';
 
 export interface Finding {
   kind: FindingKind;
-  /** The hot-path module, and for `call` findings the exported operation the chain starts from. */
+  /** The hot-path module, and except for `import` findings the operation the chain starts from. */
   entry: { file: string; operation?: string };
-  /** The sink that was reached, and the configured pattern that makes it one. */
+  /** The sink that was reached and the configured pattern that makes it one; for `blocking` and `unresolved`, the call itself and what it is. */
   sink: SourceLocation & { name: string; pattern: string };
   /** From the entry to the last hop before the sink; the last hop is the import or call into it. */
   chain: Hop[];
@@ -55,5 +59,9 @@ export function describeFinding(finding: Finding): string {
   if (finding.kind === 'import') {
     return `${entry.file} reaches sink module ${sink.file} (${sink.pattern}) through ${finding.chain.length} import(s)`;
   }
-  return `${entry.operation}() in ${entry.file} reaches ${sink.name} at ${sink.file}:${sink.line}, a sink (${sink.pattern}), in ${finding.chain.length - 1} call(s)`;
+  const reaches = `${entry.operation}() in ${entry.file} reaches ${sink.name} at ${sink.file}:${sink.line}`;
+  const steps = `in ${finding.chain.length - 1} step(s)`;
+  if (finding.kind === 'blocking') return `${reaches}, which blocks (${sink.pattern}), ${steps}`;
+  if (finding.kind === 'unresolved') return `${reaches}, a module load the guard cannot follow (${sink.pattern}), ${steps}`;
+  return `${reaches}, a sink (${sink.pattern}), ${steps}`;
 }

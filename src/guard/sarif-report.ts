@@ -11,9 +11,19 @@ const RULES = {
     name: 'HotPathCallsSink',
     description: 'A hot-path operation reaches a model call or a call into a sink module.',
   },
+  blocking: {
+    id: 'nyx/hot-path-blocks',
+    name: 'HotPathBlocks',
+    description: 'A hot-path operation reaches outbound HTTP, a wait for a queue job, a synchronous child process or Atomics.wait.',
+  },
+  unresolved: {
+    id: 'nyx/hot-path-unresolved-load',
+    name: 'HotPathUnresolvedLoad',
+    description: 'A hot-path operation reaches an import() of a computed path, require or createRequire, which the guard cannot follow.',
+  },
 } as const;
 
-const RULE_ORDER = ['import', 'call'] as const;
+const RULE_ORDER = ['import', 'call', 'blocking', 'unresolved'] as const;
 
 function physicalLocation({ file, line, column }: SourceLocation) {
   return {
@@ -24,7 +34,7 @@ function physicalLocation({ file, line, column }: SourceLocation) {
 
 /** Call chains start at the operation's declaration; the line to change is the first call in it. */
 function primaryLocation(finding: Finding): SourceLocation {
-  const index = finding.kind === 'call' ? Math.min(1, finding.chain.length - 1) : 0;
+  const index = finding.kind === 'import' ? 0 : Math.min(1, finding.chain.length - 1);
   return finding.chain[index]!;
 }
 

@@ -4,11 +4,11 @@ const position = ({ file, line, column }: { file: string; line: number; column: 
 
 function renderFinding(finding: Finding): string {
   const hops = finding.chain.map((hop) => `    ${position(hop).padEnd(40)} ${hop.step}`);
-  const sinkAt = finding.kind === 'call' ? `${position(finding.sink)} ${finding.sink.name}` : finding.sink.file;
+  const sinkAt = finding.kind === 'import' ? finding.sink.file : `${position(finding.sink)} ${finding.sink.name}`;
   return [
     `✖ [${finding.kind}] ${describeFinding(finding)}`,
     ...hops,
-    `  sink: ${sinkAt} (matches ${finding.sink.pattern})`,
+    finding.kind === 'call' || finding.kind === 'import' ? `  sink: ${sinkAt} (matches ${finding.sink.pattern})` : `  ${finding.kind}: ${sinkAt} (${finding.sink.pattern})`,
     `  fix: ${FIX_ADVICE.join('; ')}`,
   ].join('\n');
 }

@@ -9,6 +9,7 @@ export class GuardWorkspace {
   readonly hotPath: ModulePatterns;
   readonly sinks: ModulePatterns;
   readonly allowed: ModulePatterns;
+  readonly boundedWaits: ModulePatterns;
   readonly modelCallNames: ReadonlySet<string>;
   readonly tsConfigPath: string;
   readonly project: Project;
@@ -20,6 +21,7 @@ export class GuardWorkspace {
     this.hotPath = new ModulePatterns(config.hotPath);
     this.sinks = new ModulePatterns(config.sinks);
     this.allowed = new ModulePatterns(config.allowed);
+    this.boundedWaits = new ModulePatterns(config.boundedWaits);
     this.modelCallNames = new Set(config.modelCallNames);
     this.tsConfigPath = path.resolve(root, config.tsConfig);
     this.project = new Project({ tsConfigFilePath: this.tsConfigPath });
@@ -33,6 +35,11 @@ export class GuardWorkspace {
   isAnalysable(file: SourceFile): boolean {
     const relative = this.relative(file.getFilePath());
     return !file.isDeclarationFile() && !file.isInNodeModules() && !relative.startsWith('../') && !this.allowed.matches(relative);
+  }
+
+  /** Every file the guard may follow, for the searches that need the whole program (registrations, listeners). */
+  analysableSourceFiles(): SourceFile[] {
+    return this.project.getSourceFiles().filter((file) => this.isAnalysable(file));
   }
 
   hotSourceFiles(): SourceFile[] {

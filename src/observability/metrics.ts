@@ -35,8 +35,14 @@ export const metrics = {
   }),
   hotPathGuardViolations: new Counter({
     name: 'nyx_hot_path_guard_violations_total',
-    help: 'Model calls attempted inside a hot-path operation.',
+    help: 'Model calls, AI SDK calls, outbound HTTP requests and job waits attempted inside a hot-path operation, by kind.',
     labelNames: ['operation', 'kind'] as const,
+    registers: [registry],
+  }),
+  hotPathEventLoopBlocks: new Counter({
+    name: 'nyx_hot_path_event_loop_blocks_total',
+    help: 'Times synchronous work held the event loop longer than HOT_PATH_BLOCK_MS inside a hot-path operation.',
+    labelNames: ['operation'] as const,
     registers: [registry],
   }),
   cacheRequests: new Counter({

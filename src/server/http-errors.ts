@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, type ZodFastifySchemaValidationError } from 'fastify-type-provider-zod';
 import { GameError, type GameErrorCode } from '../conflict/engine/game-errors.js';
+import { HotPathViolation } from '../runtime/hot-path/hot-path.js';
 
 /** The one error shape every API answer uses: `{ error: { code, message, field? } }`. */
 interface ErrorBody {
@@ -76,6 +77,10 @@ function mapError(error: unknown): MappedError {
   if (typeof status === 'number' && status >= 400 && status < 500) {
     const message = status === 415 ? 'Send the body as JSON (Content-Type: application/json).' : (error as Error).message;
     return respond(status, CODE_BY_STATUS[status] ?? 'bad_request', message);
+  }
+  // A bug, but one with a name: under DISABLE_LLM_IN_HOT_PATH the caller learns which rule it broke.
+  if (error instanceof HotPathViolation) {
+    return { status: 500, body: { error: { code: 'hot_path_violation', message: error.message } }, internal: true };
   }
   return {
     status: 500,

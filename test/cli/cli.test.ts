@@ -32,7 +32,7 @@ describe('configuration', () => {
     expect(config.redisUrl).toBeUndefined();
     expect(config.databaseUrl).toBeUndefined();
     expect(config.llm.provider).toBe('offline');
-    expect(config.hotPath).toMatchObject({ enforceMs: 200, waitMs: 0, disableLlm: false, mode: 'async' });
+    expect(config.hotPath).toMatchObject({ enforceMs: 200, waitMs: 0, disableLlm: false, mode: 'async', blockMs: 100 });
     expect(config.queue).toMatchObject({ attempts: 3, backoffMs: 10_000, backoffFactor: 3 });
   });
 
@@ -43,6 +43,7 @@ describe('configuration', () => {
     [{ LLM_SIM_LATENCY_MS: '5000-2000' }, 'LLM_SIM_LATENCY_MS', 'MIN-MAX'],
     [{ NYX_HOT_PATH: 'sometimes' }, 'NYX_HOT_PATH', 'async, blocking'],
     [{ HOT_PATH_WAIT_MS: '500' }, 'HOT_PATH_WAIT_MS', 'at most HOT_PATH_ENFORCE_MS'],
+    [{ HOT_PATH_BLOCK_MS: '0' }, 'HOT_PATH_BLOCK_MS', 'an integer'],
     [{ LLM_PROVIDER: 'openai-compatible' }, 'LLM_BASE_URL', 'http(s) URL'],
   ])('rejects %o naming %s and what it accepts', (env, variable, accepts) => {
     let error: unknown;

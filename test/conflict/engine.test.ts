@@ -12,6 +12,7 @@ import { decisionContextHash } from '../../src/conflict/stakeholders/rules.js';
 import { cacheKeys } from '../../src/conflict/domain/cache-contract.js';
 import { declareConflictTasks } from '../../src/conflict/tasks/declare.js';
 import { metrics } from '../../src/observability/metrics.js';
+import { assertModelCallAllowed, HotPathViolation, takeHotPathIncidents } from '../../src/runtime/hot-path/hot-path.js';
 import { InProcessQueue } from '../../src/runtime/queue/in-process-queue.js';
 import type { QueueCounts, TaskQueue } from '../../src/runtime/queue/task-queue.js';
 import { openFeedItem } from '../support/feed.js';
@@ -53,6 +54,19 @@ describe('ConflictSynthesizer', () => {
     expect(seen).toEqual(['flow:player_choice', 'flow:edge_case_detected', 'flow:phase_transition', 'flow:tension_changed']);
     expect(records[0]!.failures.social).toBe('boom');
     expect(records[0]!.responses.canon).toEqual({ saw: 'player_choice' });
+  });
+
+  it('lets a hot-path violation through instead of logging it as a failed handler', async () => {
+    let later = false;
+    const synthesizer = new ConflictSynthesizer<null>([
+      { name: 'tension', handlers: { state_sync: async () => void assertModelCallAllowed('tension_summary') } },
+      { name: 'canon', handlers: { state_sync: async () => void (later = true) } },
+    ]);
+    const failure = await synthesizer.emit(systemEvent('state_sync', 'g', {}), null).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(HotPathViolation);
+    expect(failure).toMatchObject({ operation: 'tension.state_sync', kind: 'model-call' });
+    expect(later).toBe(false);
+    expect(takeHotPathIncidents()).toEqual([failure]);
   });
 
   it('times every handler as its own hot-path operation', async () => {

@@ -16,7 +16,7 @@ import {
 } from '../../src/gateway/index.js';
 import { metrics } from '../../src/observability/metrics.js';
 import { MemoryCache } from '../../src/runtime/cache/memory-cache.js';
-import { configureHotPath, hotPath, HotPathViolation } from '../../src/runtime/hot-path/hot-path.js';
+import { configureHotPath, hotPath, HotPathViolation, takeHotPathIncidents } from '../../src/runtime/hot-path/hot-path.js';
 import { Budget } from '../../src/runtime/spend/budget.js';
 import { SpendLedger } from '../../src/runtime/spend/spend-ledger.js';
 import { sampleInputs } from './sample-inputs.js';
@@ -51,8 +51,9 @@ describe('LlmGateway', () => {
       const gateway = new LlmGateway(new OfflineProvider(), 30_000);
       const failure = await hotPath('player_choice', () => gateway.generate('gossip', { input: sampleInputs.gossip })).catch((error: unknown) => error);
       expect(failure).toBeInstanceOf(HotPathViolation);
-      expect(failure).toMatchObject({ operation: 'player_choice', kind: 'gossip' });
-      expect((failure as Error).message).toMatch(/"gossip".*"player_choice"/);
+      expect(failure).toMatchObject({ operation: 'player_choice', kind: 'model-call' });
+      expect((failure as Error).message).toMatch(/"player_choice".*"gossip"/);
+      expect(takeHotPathIncidents()).toEqual([failure]);
       await expect(gateway.generate('gossip', { input: sampleInputs.gossip })).resolves.toMatchObject({ usage: { provider: 'offline' } });
     } finally {
       configureHotPath(previous);

@@ -19,7 +19,7 @@ describe('nyx audit', () => {
 
   it('writes the document and says so', () => {
     expect(code).toBe(0);
-    expect(stdout).toMatch(/^nyx audit: wrote .*hot_path_blockers\.md \(9 hot-path modules, 11 chains\)\n$/);
+    expect(stdout).toMatch(/^nyx audit: wrote .*hot_path_blockers\.md \(19 hot-path modules, 24 chains\)\n$/);
   });
 
   it('stamps the date and the git commit it describes', () => {
@@ -29,8 +29,12 @@ describe('nyx audit', () => {
   it('lists hot-path modules with their operations, the sinks and every chain', () => {
     expect(doc).toContain('| `src/hot/via-interface.ts` | `Narrator.constructor` (line 4), `Narrator.narrate` (line 6) |');
     expect(doc).toContain('- `src/llm/**` (module glob)');
-    expect(doc).toContain('**11 chain(s) from hot-path code to a sink**');
+    expect(doc).toContain('**24 chain(s) from hot-path code to a sink, a blocking call or a module load the guard cannot follow**');
     expect(doc).toContain('   - `src/lib/helper.ts:4` calls generate()');
+    // A handler's own chain: the method of the handler map, not only the module that holds it.
+    expect(doc).toContain('| `src/hot/subsystem-handler.ts` | `tensionHotPath.handlers.state_sync` (line 9) |');
+    expect(doc).toContain('**[call]** tensionHotPath.handlers.state_sync() in src/hot/subsystem-handler.ts reaches generate');
+    expect(doc).toContain('   - blocking: `src/hot/fetch-completions.ts:3` fetch() (outbound HTTP)');
   });
 
   it('gives every operation a budget', () => {

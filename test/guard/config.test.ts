@@ -29,7 +29,8 @@ describe('loadGuardConfig', () => {
     const { config, source } = loadGuardConfig(fixture);
     expect(source).toBe(path.join(fixture, 'nyx-guard.config.json'));
     expect(config.hotPath).toEqual(['src/hot/**']);
-    expect(config.sinks).toEqual(['src/llm/**']);
+    expect(config.sinks).toEqual(['src/llm/**', 'ai', '@ai-sdk/*']);
+    expect(config.boundedWaits).toEqual([]);
     expect(config.tsConfig).toBe('tsconfig.json');
   });
 

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Finding, GuardReport } from '../../src/guard/findings.js';
+import { describeFinding, type Finding, type GuardReport } from '../../src/guard/findings.js';
 import { runGuardCli } from '../../src/guard/index.js';
 import { guardFixture, runCaptured } from './support.js';
 
@@ -29,19 +29,65 @@ describe('nyx guard on the fixture project', () => {
   it('finds every planted violation, by entry and sink, and nothing else', () => {
     expect(report.findings.map(summary).sort()).toEqual(
       [
+        'blocking src/hot/block-event-loop.ts holdTheLoop src/hot/block-event-loop.ts',
+        'blocking src/hot/block-event-loop.ts holdTheLoop src/hot/block-event-loop.ts',
+        'blocking src/hot/fetch-completions.ts answerOverHttp src/hot/fetch-completions.ts',
+        'blocking src/hot/wait-for-job.ts answerAfterJob src/hot/wait-for-job.ts',
+        'call src/hot/ai-sdk-route.ts answerWithSdk ../../../node_modules/ai/dist/index.d.ts',
         'call src/hot/callback.ts answerInCallback src/llm/client.ts',
+        'call src/hot/context-callback.ts stakeholdersHotPath.handlers.player_choice src/llm/client.ts',
         'call src/hot/direct.ts answerDirectly src/llm/client.ts',
         'call src/hot/dynamic-import.ts answerLazily src/llm/client.ts',
+        'call src/hot/emitter.ts announceChoice src/llm/client.ts',
+        'call src/hot/registry-lookup.ts answerFromRegistry src/llm/client.ts',
+        'call src/hot/subsystem-handler.ts tensionHotPath.handlers.state_sync src/llm/client.ts',
         'call src/hot/via-helper.ts answerViaHelper src/llm/client.ts',
         'call src/hot/via-interface.ts Narrator.narrate src/llm/echo-model.ts',
         'call src/hot/via-reexport.ts answerViaReexport src/llm/client.ts',
+        'import src/hot/ai-sdk-route.ts - ../../../node_modules/ai/dist/index.js',
         'import src/hot/callback.ts - src/llm/client.ts',
         'import src/hot/direct.ts - src/llm/client.ts',
         'import src/hot/dynamic-import.ts - src/llm/client.ts',
+        'import src/hot/subsystem-handler.ts - src/llm/client.ts',
         'import src/hot/via-helper.ts - src/llm/client.ts',
         'import src/hot/via-reexport.ts - src/llm/client.ts',
+        'unresolved src/hot/ai-sdk-require.ts answerWithRequiredSdk src/hot/ai-sdk-require.ts',
+        'unresolved src/hot/computed-import.ts answerFromAnywhere src/hot/computed-import.ts',
       ].sort(),
     );
+  });
+
+  // The ways found to make a hot-path request wait for a model or hold the event loop. Each must
+  // stay caught, by a finding that names the planted file and the road to the sink. The runtime
+  // guard's side of the same table is in test/runtime/hot-path.test.ts.
+  const techniques: Array<[technique: string, file: string, kind: Finding['kind'], road: RegExp]> = [
+    ['static import of the model client, called in a handler-map method', 'src/hot/subsystem-handler.ts', 'call', /^calls generate\(\)$/],
+    ['import() of a computed path', 'src/hot/computed-import.ts', 'unresolved', /^loads a module with import\(target\)$/],
+    ['model function in a registry filled by slow-path code, looked up by string', 'src/hot/registry-lookup.ts', 'call', /looks up "narrate" in models, registered at src\/slow\/register-models\.ts:4/],
+    ['typed context callback wired in the composition root', 'src/hot/context-callback.ts', 'call', /calls ctx\.narrate\(\), wired at src\/app\/compose\.ts:7/],
+    ['EventEmitter: slow-path listener, hot-path emit', 'src/hot/emitter.ts', 'call', /emits "choice" on gameEvents, registered at src\/slow\/listeners\.ts:4/],
+    ['the AI SDK imported and called in a route', 'src/hot/ai-sdk-route.ts', 'call', /^calls generateText\(\)$/],
+    ['the AI SDK through createRequire', 'src/hot/ai-sdk-require.ts', 'unresolved', /createRequire\(import\.meta\.url\)/],
+    ['fetch() to /v1/chat/completions', 'src/hot/fetch-completions.ts', 'blocking', /^calls fetch\(\)$/],
+    ['dispatch, then wait for the job', 'src/hot/wait-for-job.ts', 'blocking', /^calls queue\.waitForJob\(\)$/],
+    ['Atomics.wait and execSync', 'src/hot/block-event-loop.ts', 'blocking', /^calls (Atomics\.wait|execSync)\(\)$/],
+  ];
+
+  it.each(techniques)('catches %s (%s), naming the file and the road', (_technique, file, kind, road) => {
+    const caught = report.findings.filter((finding) => finding.entry.file === file && finding.kind === kind);
+    expect(caught, `${kind} finding for ${file}`).not.toHaveLength(0);
+    for (const finding of caught) {
+      expect(finding.chain[0]!.file).toBe(file);
+      expect(finding.chain.slice(1).map((hop) => hop.step).join(' > ')).toMatch(road);
+      expect(describeFinding(finding)).toContain(file);
+    }
+  });
+
+  it('has no planted file that passes: every hot module is either caught or a known clean one', () => {
+    const clean = new Set(['src/hot/type-only.ts', 'src/hot/dispatch.ts', 'src/hot/model-data.ts']);
+    const caught = new Set(report.findings.map((finding) => finding.entry.file));
+    const passing = report.modules.map((module) => module.file).filter((file) => !clean.has(file) && !caught.has(file));
+    expect(passing).toEqual([]);
   });
 
   it('does not report a type-only import, a task dispatched by name or a read of a sink-implemented field', () => {
@@ -87,7 +133,8 @@ describe('nyx guard on the fixture project', () => {
     const operations = Object.fromEntries(report.modules.map((module) => [module.file, module.operations.map((operation) => operation.name)]));
     expect(operations['src/hot/via-interface.ts']).toEqual(['Narrator.constructor', 'Narrator.narrate']);
     expect(operations['src/hot/dispatch.ts']).toEqual(['requestAnswer']);
-    expect(Object.keys(operations)).toHaveLength(9);
+    expect(operations['src/hot/subsystem-handler.ts']).toEqual(['tensionHotPath.handlers.state_sync']);
+    expect(Object.keys(operations)).toHaveLength(19);
   });
 });
 
@@ -97,10 +144,10 @@ describe('nyx guard output formats and exit codes', () => {
     async () => {
       const { code, stdout } = await runCaptured(runGuardCli, ['--cwd', guardFixture]);
       expect(code).toBe(1);
-      expect(stdout).toMatch(/^nyx guard: 11 hot-path violation\(s\)/);
+      expect(stdout).toMatch(/^nyx guard: 24 hot-path violation\(s\)/);
       expect(stdout).toContain('src/lib/helper.ts:4:10');
       expect(stdout).toContain('sink: src/llm/client.ts:6:1 generate (matches src/llm/**)');
-      expect(stdout.match(/ {2}fix: dispatch a task by name/g)).toHaveLength(11);
+      expect(stdout.match(/ {2}fix: dispatch a task by name/g)).toHaveLength(24);
     },
     ANALYSIS_TIMEOUT,
   );
@@ -115,8 +162,13 @@ describe('nyx guard output formats and exit codes', () => {
       expect(sarif.$schema).toMatch(/sarif-2\.1\.0/);
       const [run] = sarif.runs;
       expect(run.tool.driver.name).toBe('nyx-guard');
-      expect(run.tool.driver.rules.map((rule: { id: string }) => rule.id)).toEqual(['nyx/hot-path-imports-sink', 'nyx/hot-path-calls-sink']);
-      expect(run.results).toHaveLength(11);
+      expect(run.tool.driver.rules.map((rule: { id: string }) => rule.id)).toEqual([
+        'nyx/hot-path-imports-sink',
+        'nyx/hot-path-calls-sink',
+        'nyx/hot-path-blocks',
+        'nyx/hot-path-unresolved-load',
+      ]);
+      expect(run.results).toHaveLength(24);
       for (const result of run.results) {
         expect(run.tool.driver.rules[result.ruleIndex].id).toBe(result.ruleId);
         expect(result.level).toBe('error');

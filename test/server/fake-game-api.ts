@@ -7,6 +7,7 @@ import type {
   GameState,
   ScenarioSummary,
 } from '../../src/conflict/engine/game-state.js';
+import { assertModelCallAllowed } from '../../src/runtime/hot-path/hot-path.js';
 import type { ContentHub } from '../../src/runtime/hub/content-hub.js';
 
 export const SCENARIOS: ScenarioSummary[] = [
@@ -16,6 +17,8 @@ export const SCENARIOS: ScenarioSummary[] = [
 
 /** A scenario id that makes createGame fail the way a bug would (a plain Error, not a GameError). */
 export const BUGGY_SCENARIO = 'bug';
+/** A scenario id that makes createGame call a model, as a hot-path bug would. */
+export const MODEL_CALL_SCENARIO = 'model-call';
 
 const NPCS = [
   { id: 1, key: 'bram', name: 'Old Bram' },
@@ -47,6 +50,7 @@ export class FakeGameApi implements GameApi {
   }
 
   async createGame(input: { scenario: string; seed?: number }) {
+    if (input.scenario === MODEL_CALL_SCENARIO) assertModelCallAllowed('scenario_intro');
     if (input.scenario === BUGGY_SCENARIO) throw new TypeError('cannot read properties of undefined (secret internals)');
     // As the real store does: the seed column is a PostgreSQL integer.
     if (input.seed !== undefined && !(Number.isInteger(input.seed) && input.seed >= 0 && input.seed <= 2 ** 31 - 1)) {

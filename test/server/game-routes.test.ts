@@ -1,7 +1,8 @@
 import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GameState } from '../../src/conflict/engine/game-state.js';
-import { BUGGY_SCENARIO, SCENARIOS } from './fake-game-api.js';
+import { takeHotPathIncidents } from '../../src/runtime/hot-path/hot-path.js';
+import { BUGGY_SCENARIO, MODEL_CALL_SCENARIO, SCENARIOS } from './fake-game-api.js';
 import { buildTestServer, createGame, type TestServer } from './test-server.js';
 
 let server: TestServer;
@@ -109,6 +110,13 @@ describe('game routes', () => {
     const response = await inject({ method: 'POST', url: '/api/games', payload: { scenario: BUGGY_SCENARIO } });
     expectError(response, 500, 'internal');
     expect(response.body).not.toContain('secret internals');
+  });
+
+  it('answers 500 hot_path_violation, naming the operation, when a route calls a model', async () => {
+    const response = await inject({ method: 'POST', url: '/api/games', payload: { scenario: MODEL_CALL_SCENARIO } });
+    expectError(response, 500, 'hot_path_violation');
+    expect((response.json() as { error: { message: string } }).error.message).toContain('"http.POST /api/games"');
+    expect(takeHotPathIncidents()).toHaveLength(1);
   });
 });
 

@@ -22,6 +22,8 @@ export async function startTestNyx(
     TASK_BACKOFF_FACTOR: '2',
     QUEUE_CONCURRENCY: '4',
     DISABLE_LLM_IN_HOT_PATH: '1',
+    // The suite's event-loop block threshold (vitest.config.ts), not the production default.
+    ...(process.env.HOT_PATH_BLOCK_MS ? { HOT_PATH_BLOCK_MS: process.env.HOT_PATH_BLOCK_MS } : {}),
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
     ...(backend === 'distributed' ? { REDIS_URL: redisUrl!, DATABASE_URL: database!.url } : {}),
     ...env,

@@ -3,7 +3,7 @@ import { LRUCache } from 'lru-cache';
 import PQueue from 'p-queue';
 import type { Cache } from '../../runtime/cache/cache.js';
 import type { PlannedActions } from '../../runtime/db/planned-actions.js';
-import { hotPath } from '../../runtime/hot-path/hot-path.js';
+import { hotPath, waitOnPurpose, waitWithinBudget } from '../../runtime/hot-path/hot-path.js';
 import type { Locks } from '../../runtime/locks/locks.js';
 import { logger } from '../../observability/logger.js';
 import type { Budget } from '../../runtime/spend/budget.js';
@@ -34,7 +34,8 @@ import { DispatchScope, type TaskDispatcher } from './task-dispatcher.js';
  * handlers over it, saves what changed, and answers with the new state — without waiting for any
  * model. In the blocking rollback mode (NYX_HOT_PATH=blocking) the same call then waits for the
  * jobs it dispatched before answering: the "before" architecture, kept as a measured switch. With
- * HOT_PATH_WAIT_MS > 0 it waits at most that long (a bounded wait), then answers with fallbacks.
+ * HOT_PATH_WAIT_MS > 0 it waits at most that long, and never past what is left of the operation's
+ * budget after its own work (a bounded wait), then answers with fallbacks.
  */
 export interface GameEngineDependencies {
   store: GameStore;
@@ -320,15 +321,8 @@ export class GameEngine implements GameApi {
 
   private async awaitDispatched(scope: DispatchScope): Promise<void> {
     if (scope.jobIds.length === 0) return;
-    const jobs = Promise.all(scope.jobIds.map((id) => this.deps.queue.waitForJob(id)));
-    if (this.deps.mode === 'blocking') {
-      await jobs;
-      return;
-    }
-    if (this.deps.waitMs <= 0) return;
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([jobs, new Promise((resolve) => (timer = setTimeout(resolve, this.deps.waitMs)))]);
-    clearTimeout(timer);
+    if (this.deps.mode === 'blocking') await waitOnPurpose(this.deps.queue, scope.jobIds);
+    else if (this.deps.waitMs > 0) await waitWithinBudget(this.deps.waitMs, this.deps.queue, scope.jobIds);
   }
 
   /** After waiting for jobs, the stored game has moved on: read it again for the answer. */

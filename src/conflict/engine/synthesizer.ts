@@ -1,4 +1,4 @@
-import { hotPath } from '../../runtime/hot-path/hot-path.js';
+import { hotPath, HotPathViolation } from '../../runtime/hot-path/hot-path.js';
 import { logger } from '../../observability/logger.js';
 import type { EventType, SubsystemName, SubsystemResponse, SystemEvent } from './events.js';
 
@@ -6,7 +6,9 @@ import type { EventType, SubsystemName, SubsystemResponse, SystemEvent } from '.
  * Routes a game event to every subsystem that handles it, then runs the side effects those handlers
  * return as follow-up events, most urgent first. Each handler runs as its own hot-path operation
  * (`stakeholders.player_choice`, ...): timed, and closed to model calls. A failing handler is logged
- * and skipped so one subsystem cannot take the others down with it.
+ * and skipped so one subsystem cannot take the others down with it — except for a
+ * `HotPathViolation`, which is a bug in the handler, not bad luck: it fails the request before
+ * anything is saved, so it is seen rather than counted away.
  */
 export type EventHandler<Ctx> = (event: SystemEvent<any>, context: Ctx) => Promise<SubsystemResponse | void>;
 
@@ -43,6 +45,7 @@ export class ConflictSynthesizer<Ctx> {
           if (response?.data) record.responses[subsystem.name] = response.data;
           for (const effect of response?.sideEffects ?? []) insertByPriority(pending, effect);
         } catch (error) {
+          if (error instanceof HotPathViolation) throw error;
           record.failures[subsystem.name] = error instanceof Error ? error.message : String(error);
           log.error({ err: error, subsystem: subsystem.name, event: event.type, gameId: event.gameId }, 'handler failed');
         }

@@ -4,6 +4,7 @@ import { DelayedError, Queue, QueueEvents, UnrecoverableError, Worker, type Job,
 import type { Redis } from 'ioredis';
 import { logger } from '../../observability/logger.js';
 import { metrics } from '../../observability/metrics.js';
+import { assertJobWaitAllowed } from '../hot-path/hot-path.js';
 import { createRedis } from '../redis/connection.js';
 import { raceDeadline } from './deadline.js';
 import { QueueEventBus } from './queue-event-bus.js';
@@ -170,6 +171,7 @@ export class BullMqQueue implements TaskQueue {
   }
 
   async waitForJob(jobId: string, timeoutMs?: number): Promise<JobOutcome> {
+    assertJobWaitAllowed(jobId);
     // Its connection queues commands while Redis is down: the deadline covers opening it too.
     const opened = await raceDeadline(this.openQueueEvents(), timeoutMs, () => undefined);
     if (!opened) return { status: 'timeout' };

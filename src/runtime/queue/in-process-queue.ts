@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { LRUCache } from 'lru-cache';
 import PQueue from 'p-queue';
 import { metrics } from '../../observability/metrics.js';
+import { assertJobWaitAllowed } from '../hot-path/hot-path.js';
 import { raceDeadline } from './deadline.js';
 import { QueueEventBus } from './queue-event-bus.js';
 import { TaskAttemptRunner, unlimitedAbortController } from './task-attempt.js';
@@ -108,6 +109,7 @@ export class InProcessQueue implements TaskQueue {
   }
 
   async waitForJob(jobId: string, timeoutMs?: number): Promise<JobOutcome> {
+    assertJobWaitAllowed(jobId);
     const finished = this.finishedOutcomes.get(jobId);
     if (finished) return finished;
     const job = this.live.get(jobId);

@@ -106,7 +106,8 @@ export interface TaskQueue {
   on<E extends QueueEventName>(event: E, listener: (data: QueueEvents[E]) => void): () => void;
   /**
    * Waits for a job's outcome (the blocking rollback mode and tests); `timeoutMs` undefined waits
-   * without deadline.
+   * without deadline. Inside `hotPath()` it is a violation unless the engine's bounded wait
+   * (`waitWithinBudget`) or the blocking mode (`waitOnPurpose`) asked for it.
    */
   waitForJob(jobId: string, timeoutMs?: number): Promise<JobOutcome>;
   ping(): Promise<boolean>;
