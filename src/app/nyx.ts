@@ -26,7 +26,7 @@ import { EngineHealth } from '../conflict/engine/engine-health.js';
 import { GameEngine } from '../conflict/engine/game-engine.js';
 import { GameStore } from '../conflict/engine/game-store.js';
 import { TaskDispatcher } from '../conflict/engine/task-dispatcher.js';
-import { loadBundledScenarios } from '../conflict/scenarios/index.js';
+import { loadBundledScenarios, type Scenario } from '../conflict/scenarios/index.js';
 import { declareConflictTasks } from '../conflict/tasks/declare.js';
 import { registerConflictWorkers } from '../conflict/workers.js';
 
@@ -42,6 +42,8 @@ export interface NyxOptions {
   engine?: boolean;
   /** Key prefix for Redis (tests isolate themselves with it). */
   redisPrefix?: string;
+  /** The scenarios players can start (e.g. from `loadScenarioFile`). Default: the ones shipped in `scenarios/`. */
+  scenarios?: readonly Scenario[];
 }
 
 export interface Nyx {
@@ -179,7 +181,7 @@ export async function startNyx(config: Config, options: NyxOptions): Promise<Nyx
     dispatcher: new TaskDispatcher(queue, health),
     queue,
     health,
-    scenarios: await loadBundledScenarios(),
+    scenarios: options.scenarios ?? (await loadBundledScenarios()),
     mode: config.hotPath.mode,
     waitMs: config.hotPath.waitMs,
   });

@@ -74,6 +74,25 @@ async function worker(): Promise<number> {
   return -1;
 }
 
+interface BenchCli {
+  runBenchCli(argv: string[]): Promise<number>;
+}
+
+/**
+ * The benchmark lives next to the sources, not in the package: a built install has no `bench/`.
+ * The specifier is a variable so the build does not pull `bench/` (and its dev-only load
+ * generators) into `dist/`.
+ */
+async function benchCli(): Promise<BenchCli> {
+  const specifier = '../../bench/hot-path.js';
+  try {
+    return (await import(specifier)) as BenchCli;
+  } catch (error) {
+    if ((error as { code?: string }).code === 'ERR_MODULE_NOT_FOUND') throw new UsageError('nyx bench runs from a source checkout of Nyx: npm run bench');
+    throw error;
+  }
+}
+
 async function migrate(): Promise<number> {
   const config = configFrom(process.env);
   const { openDatabase } = await import('../runtime/db/database.js');
@@ -120,10 +139,8 @@ async function run(argv: string[]): Promise<number> {
       const { runAuditCli } = await import('../guard/index.js');
       return runAuditCli(args);
     }
-    case 'bench': {
-      const { runBenchCli } = await import('../../bench/hot-path.js');
-      return runBenchCli(args);
-    }
+    case 'bench':
+      return (await benchCli()).runBenchCli(args);
     case undefined:
     case 'help':
     case '--help':
