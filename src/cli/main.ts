@@ -44,9 +44,10 @@ async function serve(args: string[]): Promise<number> {
   const { startNyx } = await import('../app/nyx.js');
   const { buildNyxServer } = await import('../app/nyx-server.js');
   const { installGracefulShutdown } = await import('../server/graceful-shutdown.js');
+  const stopTracing = await startTracing(config);
   const nyx = await startNyx(config, { workers: workers > 0 });
   const app = await buildNyxServer(nyx);
-  installGracefulShutdown(app, { onClose: () => nyx.close() });
+  installGracefulShutdown(app, { onClose: () => nyx.close().finally(stopTracing) });
   await app.listen({ port: config.http.port, host: config.http.host });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.http.port;
@@ -58,14 +59,23 @@ async function serve(args: string[]): Promise<number> {
   return -1;
 }
 
+/** Exports spans over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set; returns the flush for shutdown. */
+async function startTracing(config: Config): Promise<() => Promise<void>> {
+  if (config.otlpEndpoint === undefined) return async () => {};
+  const { startOtlpTracing } = await import('../observability/tracing-sdk.js');
+  return startOtlpTracing();
+}
+
 async function worker(): Promise<number> {
   const config = configFrom(process.env);
   if (!config.redisUrl) throw new UsageError('nyx worker needs REDIS_URL (embedded deployments run their workers inside `nyx serve`)');
   const { startNyx } = await import('../app/nyx.js');
+  const stopTracing = await startTracing(config);
   const nyx = await startNyx(config, { workers: true });
   const stop = async (signal: string) => {
     logger.info({ signal }, 'worker shutting down');
     await nyx.close();
+    await stopTracing();
     process.exit(0);
   };
   process.once('SIGTERM', () => void stop('SIGTERM'));

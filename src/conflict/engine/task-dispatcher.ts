@@ -1,3 +1,4 @@
+import { inSpan, SpanKind } from '../../observability/tracing.js';
 import type { DispatchResult, TaskQueue } from '../../runtime/queue/task-queue.js';
 import { NON_CRITICAL_TASKS, taskContracts, type TaskName, type TaskPayload } from '../tasks/contracts.js';
 import type { EngineHealth } from './engine-health.js';
@@ -35,13 +36,20 @@ export class TaskDispatcher {
   ): Promise<DispatchOutcome> {
     if (this.skips(name)) return { status: 'skipped', reason: 'degraded' };
     const contract = taskContracts[name];
-    const result = await this.queue.dispatch(name, { ...payload, dispatchedAt: Date.now() }, {
-      dedupeKey: (contract.dedupe as (p: TaskPayload<N>) => string)(payload),
-      dedupeMode: contract.dedupeMode,
-      priority: options.priority ?? contract.priority,
-      ...(options.delayMs !== undefined ? { delayMs: options.delayMs } : {}),
+    const publish = { kind: SpanKind.PRODUCER, attributes: { 'messaging.operation.type': 'send', 'messaging.destination.name': name } };
+    return inSpan(`send ${name}`, publish, async (span) => {
+      const result = await this.queue.dispatch(name, { ...payload, dispatchedAt: Date.now() }, {
+        dedupeKey: (contract.dedupe as (p: TaskPayload<N>) => string)(payload),
+        dedupeMode: contract.dedupeMode,
+        priority: options.priority ?? contract.priority,
+        ...(options.delayMs !== undefined ? { delayMs: options.delayMs } : {}),
+      });
+      span.setAttribute('nyx.dispatch.status', result.status);
+      if (result.status === 'accepted') {
+        span.setAttribute('messaging.message.id', result.jobId);
+        scope?.jobIds.push(result.jobId);
+      }
+      return result;
     });
-    if (result.status === 'accepted') scope?.jobIds.push(result.jobId);
-    return result;
   }
 }
