@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    exclude: ['test/fixtures/**', 'node_modules/**'],
+    exclude: ['test/fixtures/**', 'node_modules/**', 'dist/**'],
     // Two cores here; PGlite instances are large. Files run in parallel, tests within a file in order.
     pool: 'forks',
     maxWorkers: 2,

@@ -29,7 +29,7 @@ import { EngineHealth } from '../conflict/engine/engine-health.js';
 import { GameEngine } from '../conflict/engine/game-engine.js';
 import { GameStore } from '../conflict/engine/game-store.js';
 import { TaskDispatcher } from '../conflict/engine/task-dispatcher.js';
-import { loadBundledScenarios } from '../conflict/scenarios/index.js';
+import { loadBundledScenarios, type Scenario } from '../conflict/scenarios/index.js';
 import { declareConflictTasks } from '../conflict/tasks/declare.js';
 import { MaintenanceSweep, registerMaintenance } from '../conflict/maintenance.js';
 import { registerConflictWorkers } from '../conflict/workers.js';
@@ -46,6 +46,8 @@ export interface NyxOptions {
   engine?: boolean;
   /** Key prefix for Redis (tests isolate themselves with it). */
   redisPrefix?: string;
+  /** The scenarios players can start (e.g. from `loadScenarioFile`). Default: the ones shipped in `scenarios/`. */
+  scenarios?: readonly Scenario[];
 }
 
 export interface Nyx {
@@ -177,7 +179,7 @@ export async function startNyx(config: Config, options: NyxOptions): Promise<Nyx
     health,
     budget: new Budget(spend, config.budget),
     spend,
-    scenarios: await loadBundledScenarios(),
+    scenarios: options.scenarios ?? (await loadBundledScenarios()),
     mode: config.hotPath.mode,
     waitMs: config.hotPath.waitMs,
   });

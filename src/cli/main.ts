@@ -44,9 +44,10 @@ async function serve(args: string[]): Promise<number> {
   const { startNyx } = await import('../app/nyx.js');
   const { buildNyxServer } = await import('../app/nyx-server.js');
   const { installGracefulShutdown } = await import('../server/graceful-shutdown.js');
+  const stopTracing = await startTracing(config);
   const nyx = await startNyx(config, { workers: workers > 0 });
   const app = await buildNyxServer(nyx);
-  installGracefulShutdown(app, { onClose: () => nyx.close() });
+  installGracefulShutdown(app, { onClose: () => nyx.close().finally(stopTracing) });
   await app.listen({ port: config.http.port, host: config.http.host });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.http.port;
@@ -58,20 +59,48 @@ async function serve(args: string[]): Promise<number> {
   return -1;
 }
 
+/** Exports spans over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set; returns the flush for shutdown. */
+async function startTracing(config: Config): Promise<() => Promise<void>> {
+  if (config.otlpEndpoint === undefined) return async () => {};
+  const { startOtlpTracing } = await import('../observability/tracing-sdk.js');
+  return startOtlpTracing();
+}
+
 async function worker(): Promise<number> {
   const config = configFrom(process.env);
   if (!config.redisUrl) throw new UsageError('nyx worker needs REDIS_URL (embedded deployments run their workers inside `nyx serve`)');
   const { startNyx } = await import('../app/nyx.js');
+  const stopTracing = await startTracing(config);
   const nyx = await startNyx(config, { workers: true });
   const stop = async (signal: string) => {
     logger.info({ signal }, 'worker shutting down');
     await nyx.close();
+    await stopTracing();
     process.exit(0);
   };
   process.once('SIGTERM', () => void stop('SIGTERM'));
   process.once('SIGINT', () => void stop('SIGINT'));
   console.log(`Nyx worker running: queue ${nyx.queue.backend}, model ${config.llm.provider}, concurrency ${config.queue.concurrency}`);
   return -1;
+}
+
+interface BenchCli {
+  runBenchCli(argv: string[]): Promise<number>;
+}
+
+/**
+ * The benchmark lives next to the sources, not in the package: a built install has no `bench/`.
+ * The specifier is a variable so the build does not pull `bench/` (and its dev-only load
+ * generators) into `dist/`.
+ */
+async function benchCli(): Promise<BenchCli> {
+  const specifier = '../../bench/hot-path.js';
+  try {
+    return (await import(specifier)) as BenchCli;
+  } catch (error) {
+    if ((error as { code?: string }).code === 'ERR_MODULE_NOT_FOUND') throw new UsageError('nyx bench runs from a source checkout of Nyx: npm run bench');
+    throw error;
+  }
 }
 
 async function migrate(): Promise<number> {
@@ -120,10 +149,8 @@ async function run(argv: string[]): Promise<number> {
       const { runAuditCli } = await import('../guard/index.js');
       return runAuditCli(args);
     }
-    case 'bench': {
-      const { runBenchCli } = await import('../../bench/hot-path.js');
-      return runBenchCli(args);
-    }
+    case 'bench':
+      return (await benchCli()).runBenchCli(args);
     case undefined:
     case 'help':
     case '--help':

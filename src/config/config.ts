@@ -184,6 +184,7 @@ const schema = z.object({
   HOST: z.string().optional().transform((v) => v || '127.0.0.1'),
   REDIS_URL: url('REDIS_URL', ['redis:', 'rediss:']),
   DATABASE_URL: url('DATABASE_URL', ['postgres:', 'postgresql:']),
+  OTEL_EXPORTER_OTLP_ENDPOINT: url('OTEL_EXPORTER_OTLP_ENDPOINT', ['http:', 'https:']),
   NYX_DATA_DIR: z.string().optional().transform((v) => v || '.nyx-data'),
   NYX_HOT_PATH: oneOf('NYX_HOT_PATH', ['async', 'blocking'] as const, 'async'),
   HOT_PATH_ENFORCE_MS: integer('HOT_PATH_ENFORCE_MS', 200, 1),
@@ -227,6 +228,8 @@ export interface Config {
   /** Absent: PGlite in `dataDir`. */
   databaseUrl: string | undefined;
   dataDir: string;
+  /** Absent: no traces are recorded or sent. Set: `nyx serve` and `nyx worker` export spans over OTLP/HTTP here. */
+  otlpEndpoint: string | undefined;
   hotPath: {
     mode: 'async' | 'blocking';
     enforceMs: number;
@@ -305,6 +308,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisUrl: e.REDIS_URL,
     databaseUrl: e.DATABASE_URL,
     dataDir: e.NYX_DATA_DIR,
+    otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT,
     hotPath: {
       mode: e.NYX_HOT_PATH ?? 'async',
       enforceMs: e.HOT_PATH_ENFORCE_MS,

@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
 import { logger } from '../observability/logger.js';
 import { metrics } from '../observability/metrics.js';
+import { inSpan, SpanKind } from '../observability/tracing.js';
 import { assertModelCallAllowed } from '../runtime/hot-path/hot-path.js';
 import { untilAborted } from './abort.js';
 import { ModelOutputInvalidError, ModelTimeoutError } from './errors.js';
@@ -75,24 +76,40 @@ export class LlmGateway {
     let prompt: Prompt = firstPrompt;
     for (;;) {
       usage.attempts += 1;
-      const completion = await this.attempt(kind, budgetMs, deadline, {
-        kind,
-        input,
-        prompt,
-        schema,
-        // Generous (JSON runs 3–4 characters a token): the cap only stops a runaway answer.
-        maxOutputTokens: Math.ceil(taskKind.maxOutputChars / 2),
-        seed: request.context?.seed,
-        signal,
-        gameId: request.context?.gameId,
-        priority: request.context?.priority ?? DEFAULT_PRIORITY,
+      const modelCall = {
+        kind: SpanKind.CLIENT,
+        attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': this.provider.name, 'nyx.task_kind': kind, 'nyx.attempt': usage.attempts },
+      };
+      // GenAI semantic conventions: `chat <model>`, with the model, the tokens and the outcome.
+      const { completion, verdict } = await inSpan('chat', modelCall, async (span) => {
+        const answered = await this.attempt(kind, budgetMs, deadline, {
+          kind,
+          input,
+          prompt,
+          schema,
+          // Generous (JSON runs 3–4 characters a token): the cap only stops a runaway answer.
+          maxOutputTokens: Math.ceil(taskKind.maxOutputChars / 2),
+          seed: request.context?.seed,
+          signal,
+          gameId: request.context?.gameId,
+          priority: request.context?.priority ?? DEFAULT_PRIORITY,
+        });
+        const checked = validate(schema, answered.answer);
+        span.updateName(`chat ${answered.model}`);
+        span.setAttributes({
+          'gen_ai.request.model': answered.model,
+          'gen_ai.response.model': answered.model,
+          'gen_ai.usage.input_tokens': answered.promptTokens,
+          'gen_ai.usage.output_tokens': answered.outputTokens,
+          'nyx.outcome': checked.valid ? 'ok' : 'invalid_output',
+        });
+        return { completion: answered, verdict: checked };
       });
       usage.estimatedCostUsd += completion.costUsd ?? 0;
       usage.promptTokens += completion.promptTokens;
       usage.outputTokens += completion.outputTokens;
       usage.model = completion.model;
 
-      const verdict = validate(schema, completion.answer);
       if (verdict.valid) {
         this.countCall(kind, 'ok');
         return {

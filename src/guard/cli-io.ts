@@ -10,7 +10,11 @@ export interface CliIo {
 export const processIo = (): CliIo => ({ stdout: process.stdout, stderr: process.stderr, cwd: process.cwd() });
 
 /** Strict option parsing: an unknown flag or a stray argument is a usage error, not a guess. */
-export function parseCliOptions<T extends NonNullable<ParseArgsConfig['options']>>(command: string, argv: string[], options: T) {
+export function parseCliOptions<T extends NonNullable<ParseArgsConfig['options']>>(
+  command: string,
+  argv: string[],
+  options: T,
+): ReturnType<typeof parseArgs<{ args: string[]; options: T; strict: true; allowPositionals: false }>>['values'] {
   try {
     return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values;
   } catch (error) {

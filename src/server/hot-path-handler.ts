@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify';
+import { inSpan, SpanKind } from '../observability/tracing.js';
 import { hotPath } from '../runtime/hot-path/hot-path.js';
 
 /** The hot-path operation name of a route: `http.POST /api/games/:gameId/choices`. */
@@ -10,5 +11,7 @@ const operationOf = (request: FastifyRequest) => `http.${request.method} ${reque
  * whole async call chain.
  */
 export function onHotPath<T>(request: FastifyRequest, work: () => Promise<T>): Promise<T> {
-  return hotPath(operationOf(request), work);
+  const route = request.routeOptions.url ?? request.url;
+  const attributes = { 'http.request.method': request.method, 'http.route': route };
+  return inSpan(`${request.method} ${route}`, { kind: SpanKind.SERVER, attributes }, () => hotPath(operationOf(request), work));
 }

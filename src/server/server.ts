@@ -10,6 +10,7 @@ import { gameRoutes } from './plugins/game-routes.js';
 import { liveUpdateRoutes } from './plugins/live-update-routes.js';
 import { opsRoutes } from './plugins/ops-routes.js';
 import { staticUi } from './plugins/static-ui.js';
+import { registerOpenApi } from './openapi.js';
 import { registerRateLimit } from './rate-limit.js';
 import type { SpendLedger } from '../runtime/spend/spend-ledger.js';
 
@@ -85,6 +86,7 @@ export async function buildServer(deps: ServerDependencies): Promise<FastifyInst
     idleChannelMs: IDLE_CHANNEL_MS,
   });
 
+  await registerOpenApi(app);
   await app.register(gameRoutes, { api: deps.api });
   await app.register(liveUpdateRoutes, { api: deps.api, streams });
   await app.register(opsRoutes, { queue: deps.queue, readiness: deps.readiness, degraded: deps.degraded, streams, ...(deps.spend ? { spend: deps.spend } : {}) });

@@ -1,3 +1,4 @@
+import { inSpan, SpanKind } from '../../observability/tracing.js';
 import type { DispatchResult, TaskQueue } from '../../runtime/queue/task-queue.js';
 import { NON_CRITICAL_TASKS, taskContracts, type TaskName, type TaskPayload } from '../tasks/contracts.js';
 import type { ContentFeed } from './content-feed.js';
@@ -29,11 +30,17 @@ export class TaskDispatcher {
   async dispatch<N extends TaskName>(name: N, payload: TaskPayload<N>, options: DispatchOptions = {}): Promise<DispatchOutcome> {
     if (this.skips(name)) return { status: 'skipped', reason: 'degraded' };
     const contract = taskContracts[name];
-    return this.queue.dispatch(name, { ...payload, dispatchedAt: Date.now() }, {
-      dedupeKey: (contract.dedupe as (p: TaskPayload<N>) => string)(payload),
-      dedupeMode: contract.dedupeMode,
-      priority: options.priority ?? contract.priority,
-      ...(options.delayMs !== undefined ? { delayMs: options.delayMs } : {}),
+    const publish = { kind: SpanKind.PRODUCER, attributes: { 'messaging.operation.type': 'send', 'messaging.destination.name': name } };
+    return inSpan(`send ${name}`, publish, async (span) => {
+      const result = await this.queue.dispatch(name, { ...payload, dispatchedAt: Date.now() }, {
+        dedupeKey: (contract.dedupe as (p: TaskPayload<N>) => string)(payload),
+        dedupeMode: contract.dedupeMode,
+        priority: options.priority ?? contract.priority,
+        ...(options.delayMs !== undefined ? { delayMs: options.delayMs } : {}),
+      });
+      span.setAttribute('nyx.dispatch.status', result.status);
+      if (result.status === 'accepted') span.setAttribute('messaging.message.id', result.jobId);
+      return result;
     });
   }
 }

@@ -13,6 +13,7 @@ import { isPermanentTaskError } from './task-errors.js';
 import type { DispatchOptions, DispatchResult, JobOutcome, QueueCounts, QueueEventName, QueueEvents as NyxQueueEvents, TaskDefinition, TaskQueue } from './task-queue.js';
 import { DispatchRejection, errorMessage, retryDelayMs, TaskRegistry, type PreparedJob, type TaskDefaults } from './task-registry.js';
 import { RedisTaskStartGate } from './task-start-gate.js';
+import type { TraceCarrier } from '../../observability/tracing.js';
 
 const log = logger.child({ module: 'bullmq-queue' });
 
@@ -263,6 +264,8 @@ export class BullMqQueue implements TaskQueue {
       attempts: prepared.task.attempts,
       backoff: { type: NYX_BACKOFF },
       ...(prepared.delayMs > 0 ? { delay: prepared.delayMs } : {}),
+      // BullMQ keeps job metadata for telemetry with the job; the worker reads the trace back from it.
+      ...(prepared.trace === undefined ? {} : { telemetry: { metadata: JSON.stringify(prepared.trace) } }),
       ...(dedupe === undefined
         ? {}
         : {
@@ -284,7 +287,13 @@ export class BullMqQueue implements TaskQueue {
     const task = this.tasks.get(job.name);
     if (!task?.handler) throw new UnrecoverableError(`task "${job.name}" has no handler in this worker process`);
     const stopSignal = signal ? AbortSignal.any([signal, this.stop.signal]) : this.stop.signal;
-    const identity = { jobId: String(job.id), attempt: job.attemptsMade + 1, maxAttempts: job.opts.attempts ?? task.attempts };
+    const identity = {
+      jobId: String(job.id),
+      attempt: job.attemptsMade + 1,
+      maxAttempts: job.opts.attempts ?? task.attempts,
+      enqueuedAt: job.timestamp,
+      trace: traceCarrierOf(job),
+    };
     let deferMs: number;
     try {
       const outcome = await runner.run(task, job.data, identity, stopSignal);
@@ -346,5 +355,16 @@ export class BullMqQueue implements TaskQueue {
     const job = state === 'unknown' ? undefined : await this.queue.getJob(jobId);
     if (!job) return { status: 'failed', error: `unknown job "${jobId}"` };
     return state === 'completed' ? { status: 'completed', result: job.returnvalue } : { status: 'failed', error: job.failedReason };
+  }
+}
+
+/** The dispatcher's trace context as the job carries it; a job without one (or a mangled one) starts its own trace. */
+function traceCarrierOf(job: Job): TraceCarrier | undefined {
+  const metadata = job.opts.telemetry?.metadata;
+  if (metadata === undefined) return undefined;
+  try {
+    return JSON.parse(metadata) as TraceCarrier;
+  } catch {
+    return undefined;
   }
 }

@@ -181,7 +181,12 @@ export class InProcessQueue implements TaskQueue {
         const outcome = await this.slots.add(
           () => {
             job.state = 'active';
-            return this.runner.run(task, job.payload, { jobId: job.id, attempt: job.attempt, maxAttempts: task.attempts }, this.stop.signal);
+            return this.runner.run(
+              task,
+              job.payload,
+              { jobId: job.id, attempt: job.attempt, maxAttempts: task.attempts, enqueuedAt: job.prepared.enqueuedAt, trace: job.prepared.trace },
+              this.stop.signal,
+            );
           },
           { priority: job.prepared.priority, signal: this.stop.signal },
         );

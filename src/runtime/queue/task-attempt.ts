@@ -1,6 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { metrics } from '../../observability/metrics.js';
+import { contextOf, inSpan, recordSpan, SpanKind, type TraceCarrier } from '../../observability/tracing.js';
 import { outsideHotPath } from '../hot-path/hot-path.js';
 import type { QueueEventBus } from './queue-event-bus.js';
 import { retryAfterMsOf } from './task-errors.js';
@@ -19,6 +20,10 @@ export interface AttemptIdentity {
   jobId: string;
   attempt: number;
   maxAttempts: number;
+  /** Epoch ms the job was enqueued: its queue-wait span runs from here to the attempt's start. */
+  enqueuedAt: number;
+  /** The dispatcher's trace, which the attempt's spans continue. */
+  trace?: TraceCarrier;
 }
 
 export type AttemptOutcome = { deferMs: number } | { result: unknown; durationMs: number };
@@ -53,15 +58,25 @@ export class TaskAttemptRunner {
       else signal.addEventListener('abort', rejectWithReason, { once: true });
     });
     const started = performance.now();
+    const trace = contextOf(job.trace);
+    const attributes = { 'messaging.destination.name': task.name, 'messaging.message.id': job.jobId, 'nyx.job.attempt': job.attempt };
+    recordSpan(`wait ${task.name}`, job.enqueuedAt, Date.now(), trace, attributes);
     try {
-      // A job dispatched from a hot-path operation would otherwise inherit its async context and
-      // trip the model-call guard although it runs on its own time.
-      const running = outsideHotPath(() =>
-        Promise.resolve().then(() => handler(payload, { jobId: job.jobId, taskName: task.name, attempt: job.attempt, maxAttempts: job.maxAttempts, signal })),
+      return await inSpan(
+        `process ${task.name}`,
+        { kind: SpanKind.CONSUMER, attributes: { ...attributes, 'messaging.operation.type': 'process' } },
+        async () => {
+          // A job dispatched from a hot-path operation would otherwise inherit its async context and
+          // trip the model-call guard although it runs on its own time.
+          const running = outsideHotPath(() =>
+            Promise.resolve().then(() => handler(payload, { jobId: job.jobId, taskName: task.name, attempt: job.attempt, maxAttempts: job.maxAttempts, signal })),
+          );
+          // A handler that ignores its signal must still not keep the attempt (and its slot) past the deadline.
+          const result = await Promise.race([running, aborted]);
+          return { result, durationMs: performance.now() - started };
+        },
+        trace,
       );
-      // A handler that ignores its signal must still not keep the attempt (and its slot) past the deadline.
-      const result = await Promise.race([running, aborted]);
-      return { result, durationMs: performance.now() - started };
     } catch (error) {
       const retryAfterMs = retryAfterMsOf(error);
       if (retryAfterMs !== undefined) await this.gate.holdBack(task.name, retryAfterMs);

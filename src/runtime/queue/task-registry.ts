@@ -1,3 +1,4 @@
+import { currentTraceCarrier, type TraceCarrier } from '../../observability/tracing.js';
 import type { Backoff, DispatchOptions, TaskDefinition, TaskHandler } from './task-queue.js';
 import { retryAfterMsOf } from './task-errors.js';
 
@@ -32,6 +33,10 @@ export interface PreparedJob {
   delayMs: number;
   /** `id` scopes the caller's key to the task kind, so two kinds never collapse into each other. */
   dedupe?: { key: string; id: string; mode: 'first' | 'latest'; ttlMs?: number };
+  /** The dispatcher's trace, continued by the job's spans wherever it runs. */
+  trace?: TraceCarrier;
+  /** Epoch ms of the dispatch: where the job's queue wait starts. */
+  enqueuedAt: number;
 }
 
 /** A dispatch the queue refuses; `dispatch` turns it into `{ status: 'rejected', reason }`. */
@@ -94,7 +99,8 @@ export class TaskRegistry {
       options.dedupeKey === undefined
         ? undefined
         : { key: options.dedupeKey, id: `${name}:${options.dedupeKey}`, mode: options.dedupeMode ?? 'first', ttlMs: options.dedupeTtlMs };
-    return { task, payload: parsed.data, priority, delayMs, dedupe };
+    const trace = currentTraceCarrier();
+    return { task, payload: parsed.data, priority, delayMs, dedupe, enqueuedAt: Date.now(), ...(trace ? { trace } : {}) };
   }
 }
 

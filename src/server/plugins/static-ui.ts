@@ -30,7 +30,7 @@ export const staticUi: FastifyPluginAsync = async (app) => {
     .map((entry) => entry.name);
 
   const serve = (url: string, file: string) =>
-    app.get(url, { config: { rateLimit: false } }, async (_request, reply) =>
+    app.get(url, { schema: { hide: true }, config: { rateLimit: false } }, async (_request, reply) =>
       // One operation for every asset, so the dashboard's table lists the API, not each file.
       hotPath('http.GET static', async () => {
         // Read per request so a UI edit shows on reload; the files are small.
