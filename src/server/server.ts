@@ -2,10 +2,13 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { GameApi } from '../conflict/engine/game-state.js';
 import { logger } from '../observability/logger.js';
+import type { Cache } from '../runtime/cache/cache.js';
 import type { ContentHub } from '../runtime/hub/content-hub.js';
+import type { Locks } from '../runtime/locks/locks.js';
 import type { TaskQueue } from '../runtime/queue/task-queue.js';
 import { GameEventStreams } from './game-event-streams.js';
 import { handleError, handleNotFound } from './http-errors.js';
+import { IdempotentRequests } from './idempotent-requests.js';
 import { gameRoutes } from './plugins/game-routes.js';
 import { liveUpdateRoutes } from './plugins/live-update-routes.js';
 import { opsRoutes } from './plugins/ops-routes.js';
@@ -18,6 +21,8 @@ export interface ServerConfig {
   redisUrl?: string;
   /** Default 16 KiB: every request body of the API is a few hundred bytes. */
   bodyLimitBytes?: number;
+  /** How long an `Idempotency-Key`'s answer is kept for replay. Default 24 h. */
+  idempotencyKeyTtlSeconds?: number;
   /** Default 15 s. */
   sseHeartbeatMs?: number;
   /** Events kept per game for Last-Event-ID replay. Default 200. */
@@ -30,6 +35,9 @@ export interface ServerDependencies {
   api: GameApi;
   hub: ContentHub;
   queue: Pick<TaskQueue, 'counts'>;
+  /** Where `Idempotency-Key` answers are kept and claimed: shared by every web process when distributed. */
+  cache: Cache;
+  locks: Locks;
   /** Named checks, e.g. `{ database, cache, queue }`; any false makes /readyz answer 503. */
   readiness: () => Promise<Record<string, boolean>>;
   degraded: () => boolean;
@@ -82,6 +90,7 @@ export async function buildServer(deps: ServerDependencies): Promise<FastifyInst
     idleChannelMs: IDLE_CHANNEL_MS,
   });
 
+  new IdempotentRequests(deps.cache, deps.locks, config.idempotencyKeyTtlSeconds).register(app);
   await app.register(gameRoutes, { api: deps.api });
   await app.register(liveUpdateRoutes, { api: deps.api, streams });
   await app.register(opsRoutes, { queue: deps.queue, readiness: deps.readiness, degraded: deps.degraded, streams });
