@@ -1,8 +1,23 @@
 #!/usr/bin/env node
 // Runs the TypeScript CLI through tsx, so `npx nyx …` works without a build step.
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const entry = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
-const result = spawnSync(process.execPath, ['--import', 'tsx', entry, ...process.argv.slice(2)], { stdio: 'inherit' });
-process.exit(result.status ?? 1);
+const child = spawn(process.execPath, ['--import', 'tsx', entry, ...process.argv.slice(2)], { stdio: 'inherit' });
+
+// The wrapper is what a process manager sees: its signals are meant for the server, and the server
+// must never outlive it. (A terminal's Ctrl+C reaches both; the server takes the echo for one signal.)
+const FORWARDED = ['SIGTERM', 'SIGINT', 'SIGHUP'];
+for (const signal of FORWARDED) process.on(signal, () => child.kill(signal));
+
+child.on('error', (error) => {
+  console.error(`nyx: cannot start ${process.execPath}: ${error.message}`);
+  process.exit(1);
+});
+child.on('exit', (code, signal) => {
+  if (code !== null) process.exit(code);
+  // Ended by a signal: end the same way, so the caller sees what the server saw.
+  for (const forwarded of FORWARDED) process.removeAllListeners(forwarded);
+  process.kill(process.pid, signal ?? 'SIGTERM');
+});
