@@ -14,6 +14,7 @@ import { liveUpdateRoutes } from './plugins/live-update-routes.js';
 import { opsRoutes } from './plugins/ops-routes.js';
 import { staticUi } from './plugins/static-ui.js';
 import { registerRateLimit } from './rate-limit.js';
+import { VerifiedTokens } from './verified-tokens.js';
 
 export interface ServerConfig {
   rateLimitPerMinute: number;
@@ -81,7 +82,8 @@ export async function buildServer(deps: ServerDependencies): Promise<FastifyInst
   app.setNotFoundHandler(handleNotFound);
   closeConnectionsWhenDraining(app);
 
-  await registerRateLimit(app, { perMinute: config.rateLimitPerMinute, redisUrl: config.redisUrl });
+  const verified = new VerifiedTokens();
+  await registerRateLimit(app, { perMinute: config.rateLimitPerMinute, redisUrl: config.redisUrl, verified });
 
   const streams = new GameEventStreams(deps.hub, {
     heartbeatMs: config.sseHeartbeatMs ?? 15_000,
@@ -91,8 +93,8 @@ export async function buildServer(deps: ServerDependencies): Promise<FastifyInst
   });
 
   new IdempotentRequests(deps.cache, deps.locks, config.idempotencyKeyTtlSeconds).register(app);
-  await app.register(gameRoutes, { api: deps.api });
-  await app.register(liveUpdateRoutes, { api: deps.api, streams });
+  await app.register(gameRoutes, { api: deps.api, verified });
+  await app.register(liveUpdateRoutes, { api: deps.api, verified, streams });
   await app.register(opsRoutes, { queue: deps.queue, readiness: deps.readiness, degraded: deps.degraded, streams });
   await app.register(staticUi);
   return app;

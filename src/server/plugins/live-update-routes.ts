@@ -5,6 +5,7 @@ import type { GameEventStreams } from '../game-event-streams.js';
 import { HttpError } from '../http-errors.js';
 import { onHotPath } from '../hot-path-handler.js';
 import { eventsQuery, gameParams } from '../request-schemas.js';
+import type { VerifiedTokens } from '../verified-tokens.js';
 
 /**
  * `GET /api/games/:gameId/events`: the game's live updates as Server-Sent Events.
@@ -13,9 +14,9 @@ import { eventsQuery, gameParams } from '../request-schemas.js';
  * slow client's buffered output (the plugin waits for 'drain' without bound), replay from our own
  * per-game buffer, and to be ended from the server's preClose so `close()` never waits on it.
  */
-export const liveUpdateRoutes: FastifyPluginAsyncZod<{ api: GameApi; streams: GameEventStreams }> = async (
+export const liveUpdateRoutes: FastifyPluginAsyncZod<{ api: GameApi; verified: VerifiedTokens; streams: GameEventStreams }> = async (
   app,
-  { api, streams },
+  { api, verified, streams },
 ) => {
   app.addHook('preClose', async () => streams.close());
 
@@ -23,7 +24,7 @@ export const liveUpdateRoutes: FastifyPluginAsyncZod<{ api: GameApi; streams: Ga
     '/api/games/:gameId/events',
     {
       schema: { params: gameParams, querystring: eventsQuery },
-      preValidation: requireGameToken(api, { allowQueryToken: true }),
+      preValidation: requireGameToken(api, verified, { allowQueryToken: true }),
       config: { rateLimit: false },
     },
     async (request, reply) =>
