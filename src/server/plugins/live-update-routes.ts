@@ -29,7 +29,10 @@ export const liveUpdateRoutes: FastifyPluginAsyncZod<{ api: GameApi; verified: V
     },
     async (request, reply) =>
       onHotPath(request, async () => {
-        if (streams.isClosed) throw new HttpError(503, 'shutting_down', 'The server is shutting down; reconnect shortly.');
+        if (streams.isClosed) {
+          reply.header('retry-after', '1');
+          throw new HttpError(503, 'shutting_down', 'The server is shutting down; reconnect shortly.');
+        }
         const lastEventId = request.headers['last-event-id'];
         reply.hijack();
         streams.open(request.params.gameId, reply.raw, typeof lastEventId === 'string' ? lastEventId : undefined);
