@@ -14,6 +14,11 @@ function queryToken(request: FastifyRequest): string | undefined {
   return typeof token === 'string' && token !== '' ? token : undefined;
 }
 
+/** The game token a request presents: the Bearer header, else (where allowed) `?token=`. */
+export function presentedToken(request: FastifyRequest, options: { allowQueryToken?: boolean } = {}): string | undefined {
+  return bearerToken(request) ?? (options.allowQueryToken ? queryToken(request) : undefined);
+}
+
 /**
  * A game's routes answer only to that game's token. Runs before validation, after the rate limiter,
  * so guessing tokens costs rate-limit budget and an unauthorised caller learns nothing from a 400.
@@ -25,7 +30,7 @@ export function requireGameToken(
   options: { allowQueryToken?: boolean } = {},
 ): preValidationAsyncHookHandler {
   return async (request) => {
-    const token = bearerToken(request) ?? (options.allowQueryToken ? queryToken(request) : undefined);
+    const token = presentedToken(request, options);
     if (token === undefined) {
       throw new HttpError(401, 'unauthorized', 'Send the game token as "Authorization: Bearer <token>".');
     }

@@ -11,6 +11,7 @@ import { handleError, handleNotFound } from './http-errors.js';
 import { IdempotentRequests } from './idempotent-requests.js';
 import { gameRoutes } from './plugins/game-routes.js';
 import { liveUpdateRoutes } from './plugins/live-update-routes.js';
+import { OpenStreamLimits } from './open-stream-limits.js';
 import { opsRoutes } from './plugins/ops-routes.js';
 import { staticUi } from './plugins/static-ui.js';
 import { registerRateLimit } from './rate-limit.js';
@@ -30,6 +31,19 @@ export interface ServerConfig {
   sseReplayBuffer?: number;
   /** Unsent bytes after which a live-update client is dropped as too slow. Default 1 MiB. */
   sseMaxBufferedBytes?: number;
+  /** Live-update streams one game token may hold open on this process; beyond, 429. Default 8. */
+  sseMaxStreamsPerToken?: number;
+  /** Live-update streams one address may hold open on this process; beyond, 429. Default 64. */
+  sseMaxStreamsPerIp?: number;
+  /**
+   * Time allowed to receive a whole request, headers and body: a client trickling its body is cut
+   * (408). Default 15 s; every body of the API is a few hundred bytes.
+   */
+  requestTimeoutMs?: number;
+  /** Time allowed to receive a request's headers. Default 10 s; at most `requestTimeoutMs`. */
+  headersTimeoutMs?: number;
+  /** A connection silent this long is closed. Default 60 s, above the live-update heartbeat. */
+  idleConnectionTimeoutMs?: number;
 }
 
 export interface ServerDependencies {
@@ -66,6 +80,7 @@ function closeConnectionsWhenDraining(app: FastifyInstance): void {
 /** The game server, ready to `listen()`: HTTP API, live updates, probes, metrics and the web UI. */
 export async function buildServer(deps: ServerDependencies): Promise<FastifyInstance> {
   const { config } = deps;
+  const requestTimeoutMs = config.requestTimeoutMs ?? 15_000;
   const httpLogger: FastifyBaseLogger = logger.child({ module: 'http' });
   const app = Fastify({
     loggerInstance: httpLogger,
@@ -73,6 +88,10 @@ export async function buildServer(deps: ServerDependencies): Promise<FastifyInst
     // metrics count every request, and errors are still logged by the error handler.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.bodyLimitBytes ?? 16 * 1024,
+    requestTimeout: requestTimeoutMs,
+    connectionTimeout: config.idleConnectionTimeoutMs ?? 60_000,
+    // Node checks the request and headers timeouts this often (30 s by default): the cut comes late by up to this much.
+    http: { headersTimeout: Math.min(config.headersTimeoutMs ?? 10_000, requestTimeoutMs), connectionsCheckingInterval: 1_000 },
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -94,7 +113,8 @@ export async function buildServer(deps: ServerDependencies): Promise<FastifyInst
 
   new IdempotentRequests(deps.cache, deps.locks, config.idempotencyKeyTtlSeconds).register(app);
   await app.register(gameRoutes, { api: deps.api, verified });
-  await app.register(liveUpdateRoutes, { api: deps.api, verified, streams });
+  const limits = new OpenStreamLimits({ perToken: config.sseMaxStreamsPerToken ?? 8, perIp: config.sseMaxStreamsPerIp ?? 64 });
+  await app.register(liveUpdateRoutes, { api: deps.api, verified, streams, limits });
   await app.register(opsRoutes, { queue: deps.queue, readiness: deps.readiness, degraded: deps.degraded, streams });
   await app.register(staticUi);
   return app;

@@ -1,9 +1,10 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { GameApi } from '../../conflict/engine/game-state.js';
-import { requireGameToken } from '../game-auth.js';
+import { presentedToken, requireGameToken } from '../game-auth.js';
 import type { GameEventStreams } from '../game-event-streams.js';
 import { HttpError } from '../http-errors.js';
 import { onHotPath } from '../hot-path-handler.js';
+import type { OpenStreamLimits } from '../open-stream-limits.js';
 import { eventsQuery, gameParams } from '../request-schemas.js';
 import type { VerifiedTokens } from '../verified-tokens.js';
 
@@ -14,10 +15,15 @@ import type { VerifiedTokens } from '../verified-tokens.js';
  * slow client's buffered output (the plugin waits for 'drain' without bound), replay from our own
  * per-game buffer, and to be ended from the server's preClose so `close()` never waits on it.
  */
-export const liveUpdateRoutes: FastifyPluginAsyncZod<{ api: GameApi; verified: VerifiedTokens; streams: GameEventStreams }> = async (
-  app,
-  { api, verified, streams },
-) => {
+/** A capped caller retries after this long; by then a stream it dropped has been counted out. */
+const STREAM_CAP_RETRY_AFTER_S = 10;
+
+export const liveUpdateRoutes: FastifyPluginAsyncZod<{
+  api: GameApi;
+  verified: VerifiedTokens;
+  streams: GameEventStreams;
+  limits: OpenStreamLimits;
+}> = async (app, { api, verified, streams, limits }) => {
   app.addHook('preClose', async () => streams.close());
 
   app.get(
@@ -33,6 +39,13 @@ export const liveUpdateRoutes: FastifyPluginAsyncZod<{ api: GameApi; verified: V
           reply.header('retry-after', '1');
           throw new HttpError(503, 'shutting_down', 'The server is shutting down; reconnect shortly.');
         }
+        // requireGameToken has run: the token is present and opens this game.
+        const release = limits.admit(presentedToken(request, { allowQueryToken: true })!, request.ip);
+        if (release === undefined) {
+          reply.header('retry-after', String(STREAM_CAP_RETRY_AFTER_S));
+          throw new HttpError(429, 'too_many_streams', 'Too many live-update streams open for this game token or address; close one first.');
+        }
+        reply.raw.once('close', release);
         const lastEventId = request.headers['last-event-id'];
         reply.hijack();
         streams.open(request.params.gameId, reply.raw, typeof lastEventId === 'string' ? lastEventId : undefined);
