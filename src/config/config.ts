@@ -121,6 +121,7 @@ const schema = z.object({
   HOST: z.string().optional().transform((v) => v || '127.0.0.1'),
   REDIS_URL: url('REDIS_URL', ['redis:', 'rediss:']),
   DATABASE_URL: url('DATABASE_URL', ['postgres:', 'postgresql:']),
+  DEPENDENCY_WAIT_S: integer('DEPENDENCY_WAIT_S', 0, 0, 3600),
   NYX_DATA_DIR: z.string().optional().transform((v) => v || '.nyx-data'),
   NYX_HOT_PATH: oneOf('NYX_HOT_PATH', ['async', 'blocking'] as const, 'async'),
   HOT_PATH_ENFORCE_MS: integer('HOT_PATH_ENFORCE_MS', 200, 1),
@@ -155,6 +156,11 @@ export interface Config {
   /** Absent: PGlite in `dataDir`. */
   databaseUrl: string | undefined;
   dataDir: string;
+  /**
+   * How long start-up waits for an unreachable REDIS_URL or DATABASE_URL, trying again every 2 s.
+   * 0 (the default): one attempt of at most 5 s, then exit.
+   */
+  dependencyWaitSeconds: number;
   hotPath: {
     mode: 'async' | 'blocking';
     enforceMs: number;
@@ -215,6 +221,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisUrl: e.REDIS_URL,
     databaseUrl: e.DATABASE_URL,
     dataDir: e.NYX_DATA_DIR,
+    dependencyWaitSeconds: e.DEPENDENCY_WAIT_S,
     hotPath: {
       mode: e.NYX_HOT_PATH ?? 'async',
       enforceMs: e.HOT_PATH_ENFORCE_MS,
