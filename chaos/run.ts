@@ -7,7 +7,8 @@
  * Goals: 0 lost acknowledged writes, 0 duplicates, 0 hot-path 5xx outside a database outage,
  * 0 stuck items, recovery within 5 s of a service's return. Exit code 1 when a goal is missed.
  *
- * Environment: CHAOS_BASE_PORT (default 42680; uses the next 5 ports), CHAOS_SETTLE_S (60).
+ * Environment: CHAOS_BASE_PORT (default 42680; and the next 3), CHAOS_SETTLE_S (60), CHAOS_ONLY
+ * (run only the experiments whose name contains it).
  * Needs redis-server and PostgreSQL's initdb/pg_ctl (found under /usr/lib/postgresql/<v>/bin);
  * run as root it runs PostgreSQL as the `postgres` user.
  */
@@ -120,6 +121,13 @@ class NyxProcess {
       if (child.exitCode !== null) throw new Error(`${this.name} exited ${child.exitCode}:\n${this.output}`);
       return ready.test(this.output);
     }, 180_000);
+  }
+
+  /** Undefined while running; else how it ended and its last output lines. */
+  exitReport(): string | undefined {
+    const child = this.child;
+    if (!child || (child.exitCode === null && child.signalCode === null)) return undefined;
+    return `${this.name} exited (${child.exitCode ?? child.signalCode}): ${this.output.trim().split('\n').slice(-3).join(' | ').slice(0, 400)}`;
   }
 
   async signal(signal: NodeJS.Signals, timeoutMs = 20_000): Promise<void> {
@@ -446,7 +454,7 @@ function printTable(rows: Array<{ name: string; tally: Tally; outage?: boolean }
       met ? 'met' : 'MISS',
     ];
     console.log(cells.map((c, i) => pad(c, widths[i]!)).join(' '));
-    for (const note of tally.notes.slice(0, 3)) console.log(`    note: ${note}`);
+    for (const note of tally.notes.slice(0, 5)) console.log(`    note: ${note}`);
   }
   return allMet;
 }
@@ -481,13 +489,18 @@ async function main(): Promise<number> {
 
     const cluster: Cluster = { redis, postgres, worker, workerReady };
     const rows: Array<{ name: string; tally: Tally; outage?: boolean }> = [];
-    for (const experiment of EXPERIMENTS) {
+    const only = process.env.CHAOS_ONLY;
+    for (const experiment of EXPERIMENTS.filter((e) => only === undefined || e.name.includes(only))) {
       const tally = newTally();
       const started = Date.now();
       try {
         await experiment.run(tally, cluster);
       } catch (error) {
         tally.notes.push(`aborted: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
+      }
+      for (const nyx of processes) {
+        const report = nyx.exitReport();
+        if (report) tally.notes.push(report);
       }
       console.log(`chaos: ${experiment.name}: ${((Date.now() - started) / 1000).toFixed(1)} s`);
       rows.push({ name: experiment.name, tally, ...(experiment.outage ? { outage: true } : {}) });

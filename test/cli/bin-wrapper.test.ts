@@ -19,6 +19,12 @@ async function serverPidOf(wrapper: NyxProcess): Promise<number> {
   return pids[0]!;
 }
 
+const auth = (token: string) => ({ authorization: `Bearer ${token}` });
+
+function post(body: unknown, token?: string): RequestInit {
+  return { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? auth(token) : {}) }, body: JSON.stringify(body) };
+}
+
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -54,6 +60,30 @@ describe('bin/nyx.mjs', () => {
     process.kill(server, 'SIGKILL');
     expect(await wrapper.exited).toBe('SIGKILL');
   }, STARTUP_MS + 30_000);
+
+  it('stops an embedded server with a backlog of running jobs within 16 s of SIGTERM', async () => {
+    const port = nextPort++;
+    const wrapper = spawnNyx(
+      'nyx (bin, backlog)',
+      ['serve', '--port', String(port)],
+      // Every model call takes a minute: each choice leaves jobs running and queued.
+      { NYX_DATA_DIR: ':memory:', LOG_LEVEL: 'warn', LLM_SIM_LATENCY_MS: '60000', QUEUE_CONCURRENCY: '2' },
+      { viaBin: true },
+    );
+    started.push(wrapper);
+    await wrapper.waitForOutput(/Nyx is running/, STARTUP_MS);
+    const base = `http://127.0.0.1:${port}`;
+    const created = (await (await fetch(`${base}/api/games`, post({ scenario: 'village-well' }))).json()) as { gameId: string; token: string };
+    for (let i = 0; i < 4; i++) {
+      const state = (await (await fetch(`${base}/api/games/${created.gameId}/state`, { headers: auth(created.token) })).json()) as {
+        choices: Array<{ id: string }>;
+      };
+      await fetch(`${base}/api/games/${created.gameId}/choices`, post({ choiceId: state.choices[0]!.id }, created.token));
+    }
+    const signalled = Date.now();
+    expect(await wrapper.stop('SIGTERM', 30_000)).toBe(0);
+    expect(Date.now() - signalled).toBeLessThan(16_000);
+  }, STARTUP_MS + 60_000);
 
   it('exits with the code of a command that fails', async () => {
     const wrapper = spawnNyx('nyx (bin)', ['no-such-command'], {}, { viaBin: true });
