@@ -8,6 +8,8 @@ export function buildNyxServer(nyx: Nyx, overrides: Partial<ServerConfig> = {}):
     api: nyx.engine,
     hub: nyx.hub,
     queue: nyx.queue,
+    cache: nyx.cache,
+    locks: nyx.locks,
     readiness: () => nyx.readiness(),
     degraded: () => nyx.health.degraded,
     spend: nyx.spend,

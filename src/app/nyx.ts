@@ -23,6 +23,7 @@ import { InProcessQueue } from '../runtime/queue/in-process-queue.js';
 import type { TaskQueue } from '../runtime/queue/task-queue.js';
 import { Budget } from '../runtime/spend/budget.js';
 import { SpendLedger } from '../runtime/spend/spend-ledger.js';
+import { checkDependencies } from './dependency-check.js';
 import { createGateway } from '../gateway/index.js';
 import { ContentFeed } from '../conflict/engine/content-feed.js';
 import { EngineHealth } from '../conflict/engine/engine-health.js';
@@ -77,7 +78,8 @@ async function withinTimeout(ready: Promise<void>, what: string): Promise<void> 
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<void>((resolveTimeout) => {
     timer = setTimeout(() => {
-      log.warn({ what }, 'Redis not reachable yet; continuing with defaults until it is');
+      // Redis answered the start-up check, so it went away since: requests take their Redis-down paths.
+      log.warn({ what }, 'Redis connections not ready yet; starting anyway, they reconnect by themselves');
       resolveTimeout();
     }, REDIS_READY_TIMEOUT_MS);
   });
@@ -101,6 +103,7 @@ export async function startNyx(config: Config, options: NyxOptions): Promise<Nyx
     throw new Error('an embedded deployment (no REDIS_URL) runs its workers in-process; set REDIS_URL to run web and worker processes apart');
   }
 
+  await checkDependencies(config, (error, attempt) => log.warn(`${error.message}; attempt ${attempt}, trying again`));
   const db = await openDatabase(databaseOptions(config));
   await db.migrate();
 

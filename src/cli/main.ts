@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Config } from '../config/config.js';
 import { logger, setLogLevel } from '../observability/logger.js';
+import { DependencyUnavailableError } from '../app/dependency-unavailable-error.js';
 
 /**
  * `nyx <command>`: serve, worker, migrate, scenario validate, guard, audit, bench.
@@ -105,6 +106,8 @@ async function benchCli(): Promise<BenchCli> {
 
 async function migrate(): Promise<number> {
   const config = configFrom(process.env);
+  const { checkDependencies } = await import('../app/dependency-check.js');
+  await checkDependencies({ ...config, redisUrl: undefined }, (error, attempt) => console.error(`nyx: ${error.message}; attempt ${attempt}, trying again`));
   const { openDatabase } = await import('../runtime/db/database.js');
   const { databaseOptions } = await import('../app/nyx.js');
   const db = await openDatabase(databaseOptions(config));
@@ -167,7 +170,7 @@ run(process.argv.slice(2)).then(
     if (code >= 0) process.exitCode = code;
   },
   (error: unknown) => {
-    if (error instanceof ConfigError || error instanceof UsageError) {
+    if (error instanceof ConfigError || error instanceof UsageError || error instanceof DependencyUnavailableError) {
       console.error(`nyx: ${error.message}`);
       process.exit(2);
     }

@@ -185,6 +185,7 @@ const schema = z.object({
   REDIS_URL: url('REDIS_URL', ['redis:', 'rediss:']),
   DATABASE_URL: url('DATABASE_URL', ['postgres:', 'postgresql:']),
   OTEL_EXPORTER_OTLP_ENDPOINT: url('OTEL_EXPORTER_OTLP_ENDPOINT', ['http:', 'https:']),
+  DEPENDENCY_WAIT_S: integer('DEPENDENCY_WAIT_S', 0, 0, 3600),
   NYX_DATA_DIR: z.string().optional().transform((v) => v || '.nyx-data'),
   NYX_HOT_PATH: oneOf('NYX_HOT_PATH', ['async', 'blocking'] as const, 'async'),
   HOT_PATH_ENFORCE_MS: integer('HOT_PATH_ENFORCE_MS', 200, 1),
@@ -230,6 +231,11 @@ export interface Config {
   dataDir: string;
   /** Absent: no traces are recorded or sent. Set: `nyx serve` and `nyx worker` export spans over OTLP/HTTP here. */
   otlpEndpoint: string | undefined;
+  /**
+   * How long start-up waits for an unreachable REDIS_URL or DATABASE_URL, trying again every 2 s.
+   * 0 (the default): one attempt of at most 5 s, then exit.
+   */
+  dependencyWaitSeconds: number;
   hotPath: {
     mode: 'async' | 'blocking';
     enforceMs: number;
@@ -309,6 +315,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: e.DATABASE_URL,
     dataDir: e.NYX_DATA_DIR,
     otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT,
+    dependencyWaitSeconds: e.DEPENDENCY_WAIT_S,
     hotPath: {
       mode: e.NYX_HOT_PATH ?? 'async',
       enforceMs: e.HOT_PATH_ENFORCE_MS,

@@ -13,10 +13,11 @@ export interface GracefulShutdownOptions {
   echoMs?: number;
 }
 
-const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
+// SIGHUP: a closed terminal or a process manager's reload must not kill the server mid-request.
+const SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
 
 /**
- * On SIGTERM or SIGINT: stop accepting connections, let in-flight requests finish, end the live
+ * On SIGTERM, SIGINT or SIGHUP: stop accepting connections, let in-flight requests finish, end the live
  * update streams (the server's preClose does that), then run `onClose` and exit 0. A second signal,
  * or the timeout, exits at once with 1 so a stuck dependency cannot hold the process forever.
  *

@@ -50,9 +50,36 @@ function validationMessage(issue: ZodFastifySchemaValidationError, field: string
   return issue.keyword === 'unrecognized_keys' ? `${field}: unknown field` : `${field}: ${issue.message}`;
 }
 
+/** How long a client should wait before retrying a 503: about how long a database failover takes. */
+export const UNAVAILABLE_RETRY_AFTER_S = 5;
+
+/** Node socket errors of a dependency that cannot be reached. */
+const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+/**
+ * PostgreSQL SQLSTATEs of a server that is down or not taking connections: class 08 (connection
+ * exception), 57P01-57P03 (shutting down, crashed, starting up), 53300 (too many connections).
+ */
+const UNAVAILABLE_SQLSTATE = /^(08...|57P0[123]|53300)$/;
+/** node-postgres reports a lost or never-made connection by message only. */
+const UNAVAILABLE_MESSAGE = /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i;
+
+/**
+ * True when `error`, or an error it wraps (drizzle wraps the driver's error as `cause`), says the
+ * database could not be reached: an outage the client can wait out, not a bug.
+ */
+export function isDependencyUnavailable(error: unknown): boolean {
+  for (let current = error, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && (UNREACHABLE_CODES.has(code) || UNAVAILABLE_SQLSTATE.test(code))) return true;
+    if (UNAVAILABLE_MESSAGE.test(current.message)) return true;
+  }
+  return false;
+}
+
 interface MappedError {
   status: number;
   body: ErrorBody;
+  headers?: Record<string, string>;
   /** A bug rather than a bad request: worth a log line with the stack. */
   internal: boolean;
 }
@@ -71,6 +98,13 @@ function mapError(error: unknown): MappedError {
   }
   if (error instanceof HttpError) return respond(error.statusCode, error.code, error.message, error.field);
   if (error instanceof GameError) return respond(GAME_ERROR_STATUS[error.code], error.code, error.message, error.field);
+
+  if (isDependencyUnavailable(error)) {
+    return {
+      ...respond(503, 'unavailable', 'The game data is unreachable for a moment; retry shortly.'),
+      headers: { 'retry-after': String(UNAVAILABLE_RETRY_AFTER_S) },
+    };
+  }
 
   // Fastify's own client errors (bad JSON, body too large, wrong content type) carry a 4xx status.
   const status = (error as Partial<FastifyError> | null)?.statusCode;
@@ -92,6 +126,7 @@ function mapError(error: unknown): MappedError {
 export function handleError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const mapped = mapError(error);
   if (mapped.internal) request.log.error({ err: error }, 'request failed');
+  if (mapped.headers) reply.headers(mapped.headers);
   return reply.code(mapped.status).type('application/json; charset=utf-8').send(mapped.body);
 }
 

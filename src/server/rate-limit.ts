@@ -5,16 +5,20 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { closeRedis, createRedis, redisReady } from '../runtime/redis/connection.js';
 import { bearerToken } from './game-auth.js';
 import { HttpError } from './http-errors.js';
+import type { VerifiedTokens } from './verified-tokens.js';
 
 const REDIS_READY_WAIT_MS = 2_000;
 
 /**
- * A player is limited by their game token, anyone else by address. The token is hashed so the
- * limiter's keys (in Redis when distributed) never hold a credential.
+ * A player is limited by their game token once it has opened its game here, anyone else by
+ * address: a made-up token must not buy a fresh budget. The token is hashed so the limiter's keys
+ * (in Redis when distributed) never hold a credential.
  */
-function rateLimitKey(request: FastifyRequest): string {
+function rateLimitKey(request: FastifyRequest, verified: VerifiedTokens): string {
   const token = bearerToken(request);
-  return token === undefined ? `ip:${request.ip}` : `token:${createHash('sha256').update(token).digest('hex').slice(0, 32)}`;
+  const gameId = (request.params as { gameId?: unknown } | undefined)?.gameId;
+  if (token === undefined || typeof gameId !== 'string' || !verified.has(gameId, token)) return `ip:${request.ip}`;
+  return `token:${createHash('sha256').update(token).digest('hex').slice(0, 32)}`;
 }
 
 /**
@@ -22,7 +26,10 @@ function rateLimitKey(request: FastifyRequest): string {
  * live updates, probes, metrics, static files). Shared through Redis when a URL is given, so the
  * limit holds across web processes; a Redis outage lets requests through rather than block players.
  */
-export async function registerRateLimit(app: FastifyInstance, options: { perMinute: number; redisUrl?: string }) {
+export async function registerRateLimit(
+  app: FastifyInstance,
+  options: { perMinute: number; redisUrl?: string; verified: VerifiedTokens },
+) {
   const redis = options.redisUrl === undefined ? undefined : createRedis(options.redisUrl, 'cache');
   if (redis) {
     app.addHook('onClose', async () => closeRedis(redis));
@@ -33,7 +40,7 @@ export async function registerRateLimit(app: FastifyInstance, options: { perMinu
   await app.register(rateLimit, {
     max: options.perMinute,
     timeWindow: 60_000,
-    keyGenerator: rateLimitKey,
+    keyGenerator: (request) => rateLimitKey(request, options.verified),
     skipOnError: true,
     ...(redis ? { redis, nameSpace: 'nyx:rate-limit:' } : {}),
     errorResponseBuilder: (_request, context) =>

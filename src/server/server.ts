@@ -2,17 +2,22 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { GameApi } from '../conflict/engine/game-state.js';
 import { logger } from '../observability/logger.js';
+import type { Cache } from '../runtime/cache/cache.js';
 import type { ContentHub } from '../runtime/hub/content-hub.js';
+import type { Locks } from '../runtime/locks/locks.js';
 import type { TaskQueue } from '../runtime/queue/task-queue.js';
 import { GameEventStreams } from './game-event-streams.js';
 import { handleError, handleNotFound } from './http-errors.js';
+import { IdempotentRequests } from './idempotent-requests.js';
 import { gameRoutes } from './plugins/game-routes.js';
 import { liveUpdateRoutes } from './plugins/live-update-routes.js';
+import { OpenStreamLimits } from './open-stream-limits.js';
 import { opsRoutes } from './plugins/ops-routes.js';
 import { staticUi } from './plugins/static-ui.js';
 import { registerOpenApi } from './openapi.js';
 import { registerRateLimit } from './rate-limit.js';
 import type { SpendLedger } from '../runtime/spend/spend-ledger.js';
+import { VerifiedTokens } from './verified-tokens.js';
 
 export interface ServerConfig {
   rateLimitPerMinute: number;
@@ -20,18 +25,36 @@ export interface ServerConfig {
   redisUrl?: string;
   /** Default 16 KiB: every request body of the API is a few hundred bytes. */
   bodyLimitBytes?: number;
+  /** How long an `Idempotency-Key`'s answer is kept for replay. Default 24 h. */
+  idempotencyKeyTtlSeconds?: number;
   /** Default 15 s. */
   sseHeartbeatMs?: number;
   /** Events kept per game for Last-Event-ID replay. Default 200. */
   sseReplayBuffer?: number;
   /** Unsent bytes after which a live-update client is dropped as too slow. Default 1 MiB. */
   sseMaxBufferedBytes?: number;
+  /** Live-update streams one game token may hold open on this process; beyond, 429. Default 8. */
+  sseMaxStreamsPerToken?: number;
+  /** Live-update streams one address may hold open on this process; beyond, 429. Default 64. */
+  sseMaxStreamsPerIp?: number;
+  /**
+   * Time allowed to receive a whole request, headers and body: a client trickling its body is cut
+   * (408). Default 15 s; every body of the API is a few hundred bytes.
+   */
+  requestTimeoutMs?: number;
+  /** Time allowed to receive a request's headers. Default 10 s; at most `requestTimeoutMs`. */
+  headersTimeoutMs?: number;
+  /** A connection silent this long is closed. Default 60 s, above the live-update heartbeat. */
+  idleConnectionTimeoutMs?: number;
 }
 
 export interface ServerDependencies {
   api: GameApi;
   hub: ContentHub;
   queue: Pick<TaskQueue, 'counts'>;
+  /** Where `Idempotency-Key` answers are kept and claimed: shared by every web process when distributed. */
+  cache: Cache;
+  locks: Locks;
   /** Named checks, e.g. `{ database, cache, queue }`; any false makes /readyz answer 503. */
   readiness: () => Promise<Record<string, boolean>>;
   degraded: () => boolean;
@@ -61,6 +84,7 @@ function closeConnectionsWhenDraining(app: FastifyInstance): void {
 /** The game server, ready to `listen()`: HTTP API, live updates, probes, metrics and the web UI. */
 export async function buildServer(deps: ServerDependencies): Promise<FastifyInstance> {
   const { config } = deps;
+  const requestTimeoutMs = config.requestTimeoutMs ?? 15_000;
   const httpLogger: FastifyBaseLogger = logger.child({ module: 'http' });
   const app = Fastify({
     loggerInstance: httpLogger,
@@ -68,6 +92,10 @@ export async function buildServer(deps: ServerDependencies): Promise<FastifyInst
     // metrics count every request, and errors are still logged by the error handler.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.bodyLimitBytes ?? 16 * 1024,
+    requestTimeout: requestTimeoutMs,
+    connectionTimeout: config.idleConnectionTimeoutMs ?? 60_000,
+    // Node checks the request and headers timeouts this often (30 s by default): the cut comes late by up to this much.
+    http: { headersTimeout: Math.min(config.headersTimeoutMs ?? 10_000, requestTimeoutMs), connectionsCheckingInterval: 1_000 },
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -77,7 +105,8 @@ export async function buildServer(deps: ServerDependencies): Promise<FastifyInst
   app.setNotFoundHandler(handleNotFound);
   closeConnectionsWhenDraining(app);
 
-  await registerRateLimit(app, { perMinute: config.rateLimitPerMinute, redisUrl: config.redisUrl });
+  const verified = new VerifiedTokens();
+  await registerRateLimit(app, { perMinute: config.rateLimitPerMinute, redisUrl: config.redisUrl, verified });
 
   const streams = new GameEventStreams(deps.hub, {
     heartbeatMs: config.sseHeartbeatMs ?? 15_000,
@@ -87,8 +116,10 @@ export async function buildServer(deps: ServerDependencies): Promise<FastifyInst
   });
 
   await registerOpenApi(app);
-  await app.register(gameRoutes, { api: deps.api });
-  await app.register(liveUpdateRoutes, { api: deps.api, streams });
+  new IdempotentRequests(deps.cache, deps.locks, config.idempotencyKeyTtlSeconds).register(app);
+  await app.register(gameRoutes, { api: deps.api, verified });
+  const limits = new OpenStreamLimits({ perToken: config.sseMaxStreamsPerToken ?? 8, perIp: config.sseMaxStreamsPerIp ?? 64 });
+  await app.register(liveUpdateRoutes, { api: deps.api, verified, streams, limits });
   await app.register(opsRoutes, { queue: deps.queue, readiness: deps.readiness, degraded: deps.degraded, streams, ...(deps.spend ? { spend: deps.spend } : {}) });
   await app.register(staticUi);
   return app;

@@ -42,6 +42,8 @@ export class FakeGameApi implements GameApi {
   readonly games = new Map<string, FakeGame>();
   /** Makes getState slow, to hold a request in flight. */
   stateDelayMs = 0;
+  /** Makes createConflict slow, to hold a write in flight. */
+  writeDelayMs = 0;
 
   constructor(private readonly hub: ContentHub) {}
 
@@ -99,6 +101,7 @@ export class FakeGameApi implements GameApi {
   }
 
   async createConflict(gameId: string, input: { type: string; npcIds: number[]; title?: string }) {
+    if (this.writeDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.writeDelayMs));
     const game = this.game(gameId);
     const unknown = input.npcIds.find((id) => !NPCS.some((npc) => npc.id === id));
     if (unknown !== undefined) throw invalid('npcIds', `No NPC ${unknown} in this scene`);

@@ -49,11 +49,31 @@ describe('rate limit (in memory)', () => {
     expectRateLimited(await app.inject({ method: 'GET', url: '/api/scenarios' }));
   });
 
-  it('counts requests with a wrong token, so guessing tokens is limited too', async () => {
+  it('limits made-up tokens by address: a fresh token does not buy a fresh budget', async () => {
     const { app } = await limitedServer();
-    const game = await createGame(app);
-    const guess = { authorization: 'Bearer guess' };
-    expect(await exhaust(app, game.gameId, guess)).toEqual([...Array(LIMIT).fill(403), 429]);
+    const game = await createGame(app); // one request of the address's budget
+    const statuses = [];
+    for (let i = 0; i < LIMIT + 5; i++) {
+      const guess = { authorization: `Bearer guess-${i}` };
+      statuses.push((await app.inject({ method: 'GET', url: `/api/games/${game.gameId}/state`, headers: guess })).statusCode);
+    }
+    expect(statuses).toEqual([...Array(LIMIT - 1).fill(403), ...Array(6).fill(429)]);
+    // The player's token, issued by this server, keeps its own budget.
+    expect((await app.inject({ method: 'GET', url: `/api/games/${game.gameId}/state`, headers: game.headers })).statusCode).toBe(200);
+  });
+
+  it('gives a token its own budget once it has opened its game', async () => {
+    const first = await limitedServer();
+    const second = await limitedServer();
+    const game = await createGame(first.app);
+    second.api.games.set(game.gameId, first.api.games.get(game.gameId)!);
+    // On a server that did not issue it, the token's first request is counted by address.
+    const statuses = [];
+    for (let i = 0; i <= LIMIT; i++) {
+      statuses.push((await second.app.inject({ method: 'GET', url: `/api/games/${game.gameId}/state`, headers: game.headers })).statusCode);
+    }
+    expect(statuses).toEqual(Array(LIMIT + 1).fill(200));
+    expect((await second.app.inject({ method: 'GET', url: '/api/scenarios' })).statusCode).toBe(200);
   });
 
   it('never limits probes, metrics, live updates or the UI files', async () => {
@@ -74,6 +94,8 @@ describeWithServices('rate limit (Redis)', ['redis'], () => {
     const game = await createGame(first.app);
     second.api.games.set(game.gameId, first.api.games.get(game.gameId)!);
     const url = `/api/games/${game.gameId}/state`;
+    // The second server has not seen the token open its game yet: this first request counts by address.
+    expect((await second.app.inject({ method: 'GET', url, headers: game.headers })).statusCode).toBe(200);
     const statuses = [];
     for (let i = 0; i <= LIMIT; i++) {
       const app = i % 2 === 0 ? first.app : second.app;

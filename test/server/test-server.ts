@@ -1,4 +1,6 @@
 import type { FastifyInstance } from 'fastify';
+import { MemoryCache } from '../../src/runtime/cache/memory-cache.js';
+import { MemoryLocks } from '../../src/runtime/locks/memory-locks.js';
 import { InProcessHub } from '../../src/runtime/hub/in-process-hub.js';
 import type { QueueCounts } from '../../src/runtime/queue/task-queue.js';
 import { buildServer, type ServerConfig, type ServerDependencies } from '../../src/server/server.js';
@@ -17,7 +19,7 @@ export const QUEUE_COUNTS: QueueCounts = { waiting: 3, active: 1, delayed: 0, fa
 /** The server over a fake game API and an in-process hub; nothing listens until a test asks. */
 export async function buildTestServer(
   config: Partial<ServerConfig> = {},
-  overrides: Partial<Pick<ServerDependencies, 'queue' | 'degraded'>> = {},
+  overrides: Partial<Pick<ServerDependencies, 'queue' | 'degraded' | 'cache' | 'locks'>> = {},
 ): Promise<TestServer> {
   const hub = new InProcessHub();
   const api = new FakeGameApi(hub);
@@ -28,6 +30,8 @@ export async function buildTestServer(
     queue: { counts: async () => QUEUE_COUNTS },
     readiness: async () => ({ ...readiness }),
     degraded: () => false,
+    cache: new MemoryCache(),
+    locks: new MemoryLocks(),
     config: { rateLimitPerMinute: 10_000, ...config },
     ...overrides,
   });

@@ -24,9 +24,13 @@ process.once('exit', () => {
   for (const child of running) child.kill('SIGKILL');
 });
 
-/** Starts `node --import tsx src/cli/main.ts ...args` with exactly `env` (plus PATH and HOME). */
-export function spawnNyx(name: string, args: string[], env: Record<string, string>): NyxProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+/**
+ * Starts `node --import tsx src/cli/main.ts ...args` with exactly `env` (plus PATH and HOME); with
+ * `viaBin`, `node bin/nyx.mjs ...args` as `npx nyx` would, so `child` is the wrapper.
+ */
+export function spawnNyx(name: string, args: string[], env: Record<string, string>, options: { viaBin?: boolean } = {}): NyxProcess {
+  const command = options.viaBin ? ['bin/nyx.mjs'] : ['--import', 'tsx', 'src/cli/main.ts'];
+  const child = spawn(process.execPath, [...command, ...args], {
     cwd: repoRoot,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -10,15 +10,18 @@ import {
   gameParams,
   resolveConflictBody,
 } from '../request-schemas.js';
+import type { VerifiedTokens } from '../verified-tokens.js';
 
 /** The game API: scenarios, new games, and each game's state, choices and conflicts. */
-export const gameRoutes: FastifyPluginAsyncZod<{ api: GameApi }> = async (app, { api }) => {
-  const authorized = requireGameToken(api);
+export const gameRoutes: FastifyPluginAsyncZod<{ api: GameApi; verified: VerifiedTokens }> = async (app, { api, verified }) => {
+  const authorized = requireGameToken(api, verified);
 
   app.get('/api/scenarios', async (request) => onHotPath(request, () => api.listScenarios()));
 
   app.post('/api/games', { schema: { body: createGameBody } }, async (request, reply) => {
     const created = await onHotPath(request, () => api.createGame(request.body));
+    // The token was minted just now: its player gets a budget of their own from the first request.
+    verified.add(created.gameId, created.token);
     return reply.code(201).send(created);
   });
 

@@ -32,6 +32,8 @@ async function request(method, path, { body, token } = {}) {
   const headers = { accept: 'application/json' };
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (token) headers.authorization = `Bearer ${token}`;
+  // One key per click: a double click or a resent request is answered once, never applied twice.
+  if (method === 'POST') headers['idempotency-key'] = crypto.randomUUID();
   let res;
   try {
     res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
