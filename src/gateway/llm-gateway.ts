@@ -5,6 +5,7 @@ import { metrics } from '../observability/metrics.js';
 import { assertModelCallAllowed } from '../runtime/hot-path/hot-path.js';
 import { untilAborted } from './abort.js';
 import { ModelOutputInvalidError, ModelTimeoutError } from './errors.js';
+import { correctOutput } from './output-corrections.js';
 import { taskKinds, type Kind, type KindInput, type KindOutput, type KindOutputSchema } from './kinds/index.js';
 import type { TaskKind } from './kinds/task-kind.js';
 import type { Completion, ModelAnswer, ModelProvider } from './providers/model-provider.js';
@@ -84,7 +85,7 @@ export class LlmGateway {
       usage.outputTokens += completion.outputTokens;
       usage.model = completion.model;
 
-      const verdict = validate(schema, completion.answer);
+      const verdict = validate(kind, schema, completion.answer);
       if (verdict.valid) {
         this.countCall(kind, 'ok');
         return {
@@ -149,7 +150,7 @@ function failureReasonOf(error: unknown, signal: AbortSignal): string {
   return signal.aborted ? 'aborted' : 'error';
 }
 
-function validate(schema: z.ZodType, answer: ModelAnswer): Verdict {
+function validate(kind: Kind, schema: z.ZodType, answer: ModelAnswer): Verdict {
   let value: unknown;
   if (answer.type === 'json') {
     value = answer.value;
@@ -160,7 +161,9 @@ function validate(schema: z.ZodType, answer: ModelAnswer): Verdict {
       return { valid: false, problem: `not valid JSON (${(error as Error).message})`, raw: answer.text };
     }
   }
-  const parsed = schema.safeParse(value);
+  const corrected = correctOutput(schema, value);
+  for (const { field, correction } of corrected.corrections) metrics.modelOutputCorrections.inc({ kind, field, correction });
+  const parsed = schema.safeParse(corrected.value);
   if (parsed.success) return { valid: true, value: parsed.data };
   return { valid: false, problem: `does not match the schema:\n${z.prettifyError(parsed.error)}`, raw: answer.type === 'text' ? answer.text : JSON.stringify(value) };
 }
