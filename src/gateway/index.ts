@@ -10,6 +10,7 @@ export {
   type ModelFailureReason,
 } from './errors.js';
 export { capInput, inputLimits, type Prompt } from './prompt.js';
+export { correctOutput, type CorrectedOutput, type CorrectionKind, type OutputCorrection } from './output-corrections.js';
 export { kinds, taskKinds, type Kind, type KindInput, type KindOutput, type KindOutputSchema } from './kinds/index.js';
 export type { TaskKind } from './kinds/task-kind.js';
 export * from './kinds/vocabulary.js';
@@ -31,4 +32,5 @@ export type { EscalationNarrationInput, EscalationNarrationOutput } from './kind
 export { estimateTokens, type Completion, type CompletionRequest, type ModelAnswer, type ModelProvider, type TokenPricing } from './providers/model-provider.js';
 export { OfflineProvider, offlineModel } from './providers/offline/offline-provider.js';
 export { OpenAiCompatibleProvider, defaultRetryAfterMs, retryAfterMs, type OpenAiCompatibleSettings } from './providers/openai-compatible-provider.js';
+export { LlamaCppProvider, type LlamaCppSettings } from './providers/llama-cpp-provider.js';
 export { SimulatedProvider, simulatedRetryAfterMs, type SimulationSettings } from './providers/simulated-provider.js';

@@ -41,6 +41,7 @@ const offline = createGateway({
   apiKey: undefined,
   model: undefined,
   modelByKind: {},
+  local: { modelPath: undefined, sequences: 1, gpu: 'off', threads: 0 },
   timeoutMs: 30_000,
   simulated: { latencyMs: { min: 0, max: 0 }, failRate: 0, faults: [] },
 });

@@ -88,9 +88,9 @@ describe('LlmGateway', () => {
   });
 
   it('validates against a caller-supplied schema', async () => {
-    const titled = z.object({ title: z.string() });
+    const onceUponATime = z.object({ text: z.string().startsWith('Once') });
     const provider = new ScriptedProvider([narration, narration]);
-    await expect(new LlmGateway(provider, 30_000).generate('phase_narration', { input: sampleInputs.phase_narration, schema: titled })).rejects.toBeInstanceOf(
+    await expect(new LlmGateway(provider, 30_000).generate('phase_narration', { input: sampleInputs.phase_narration, schema: onceUponATime })).rejects.toBeInstanceOf(
       ModelOutputInvalidError,
     );
   });
