@@ -18,6 +18,8 @@ export const CACHE_TTL = {
   beat: 1800,
   escalationNarrative: 3600,
   tensionBundle: 1800,
+  /** A bundle settled on its rule fallback after its task failed for good: short, so the model is asked again soon. */
+  fallbackBundle: 300,
   manifestations: 1800,
   canonRecord: 3600,
   canonReferences: 12 * 3600,
