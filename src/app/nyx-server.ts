@@ -10,6 +10,7 @@ export function buildNyxServer(nyx: Nyx, overrides: Partial<ServerConfig> = {}):
     queue: nyx.queue,
     readiness: () => nyx.readiness(),
     degraded: () => nyx.health.degraded,
+    modelHealth: () => nyx.health.model,
     config: {
       rateLimitPerMinute: nyx.config.rateLimitPerMinute,
       ...(nyx.config.redisUrl ? { redisUrl: nyx.config.redisUrl } : {}),

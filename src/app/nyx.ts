@@ -20,7 +20,7 @@ import { RedisLocks } from '../runtime/locks/redis-locks.js';
 import { BullMqQueue } from '../runtime/queue/bullmq-queue.js';
 import { InProcessQueue } from '../runtime/queue/in-process-queue.js';
 import type { TaskQueue } from '../runtime/queue/task-queue.js';
-import { createGateway } from '../gateway/index.js';
+import { createGateway, ModelHealth, modelEndpoint } from '../gateway/index.js';
 import { ContentFeed } from '../conflict/engine/content-feed.js';
 import { EngineHealth } from '../conflict/engine/engine-health.js';
 import { GameEngine } from '../conflict/engine/game-engine.js';
@@ -138,13 +138,16 @@ export async function startNyx(config: Config, options: NyxOptions): Promise<Nyx
   const store = new GameStore(db);
   const feed = new ContentFeed(db);
   const planned = new PlannedActions(db);
-  const health = new EngineHealth(queue, config.degrade);
+  const health = new EngineHealth(queue, config.degrade, cache);
   health.start();
 
   let stopWorkers: (() => void) | undefined;
   let maintenance: NodeJS.Timeout | undefined;
   if (options.workers) {
-    const gateway = createGateway(config.llm);
+    const modelHealth = new ModelHealth(cache);
+    const gateway = createGateway(config.llm, modelHealth);
+    // Not awaited: a slow or dead model must not hold up start-up, only be reported.
+    void modelHealth.probe(gateway.provider, modelEndpoint(config.llm));
     stopWorkers = registerConflictWorkers(queue, {
       gateway,
       store,

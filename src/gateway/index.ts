@@ -1,5 +1,6 @@
 /** The LLM gateway: slow path only. The hot path dispatches tasks and never imports this. */
-export { createGateway, defaultOfflineLatencyMs } from './create-gateway.js';
+export { createGateway, defaultOfflineLatencyMs, modelEndpoint } from './create-gateway.js';
+export { FAILURES_BEFORE_FAILING, ModelHealth, MonitoredProvider } from './model-health.js';
 export { LlmGateway, type GenerateOptions, type GenerateRequest, type Generation, type ModelUsage } from './llm-gateway.js';
 export {
   ModelOutputInvalidError,

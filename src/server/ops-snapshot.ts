@@ -1,4 +1,5 @@
 import type { MetricObjectWithValues, MetricValue } from 'prom-client';
+import type { ModelHealthRecord } from '../conflict/domain/cache-contract.js';
 import type { QueueCounts } from '../runtime/queue/task-queue.js';
 
 /** What `GET /api/ops` answers: the dashboard's view of the process, read from the metrics registry. */
@@ -7,7 +8,7 @@ export interface OpsSnapshot {
   cache: { hits: number; misses: number; hitRate: number };
   /** Null when the queue could not be asked (its backend is down). */
   queue: QueueCounts | null;
-  model: { calls: number; failures: number; timeouts: number };
+  model: { calls: number; failures: number; timeouts: number; status: 'ok' | 'failing' | 'unknown'; reason?: string };
   sseClients: number;
   degraded: boolean;
 }
@@ -71,7 +72,7 @@ function hotPathSummary(metrics: Metric[]): OpsSnapshot['hotPath'] {
 
 export function opsSnapshot(
   metrics: Metric[],
-  live: { queue: QueueCounts | null; sseClients: number; degraded: boolean },
+  live: { queue: QueueCounts | null; sseClients: number; degraded: boolean; modelHealth?: ModelHealthRecord | undefined },
 ): OpsSnapshot {
   const cache = samples(metrics, 'nyx_cache_requests_total');
   const hits = sum(cache.filter((sample) => sample.labels.result === 'hit'));
@@ -85,6 +86,8 @@ export function opsSnapshot(
       calls: sum(samples(metrics, 'nyx_model_calls_total')),
       failures: sum(failures),
       timeouts: sum(failures.filter((sample) => sample.labels.reason === 'timeout')),
+      status: live.modelHealth?.status ?? 'unknown',
+      ...(live.modelHealth?.reason ? { reason: live.modelHealth.reason } : {}),
     },
     sseClients: live.sseClients,
     degraded: live.degraded,

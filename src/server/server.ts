@@ -11,6 +11,7 @@ import { liveUpdateRoutes } from './plugins/live-update-routes.js';
 import { opsRoutes } from './plugins/ops-routes.js';
 import { staticUi } from './plugins/static-ui.js';
 import { registerRateLimit } from './rate-limit.js';
+import type { ModelHealthRecord } from '../conflict/domain/cache-contract.js';
 
 export interface ServerConfig {
   rateLimitPerMinute: number;
@@ -33,6 +34,8 @@ export interface ServerDependencies {
   /** Named checks, e.g. `{ database, cache, queue }`; any false makes /readyz answer 503. */
   readiness: () => Promise<Record<string, boolean>>;
   degraded: () => boolean;
+  /** The model backend's health as the workers last reported it; shown, never a reason for 503. */
+  modelHealth?: () => ModelHealthRecord | undefined;
   config: ServerConfig;
 }
 
@@ -84,7 +87,7 @@ export async function buildServer(deps: ServerDependencies): Promise<FastifyInst
 
   await app.register(gameRoutes, { api: deps.api });
   await app.register(liveUpdateRoutes, { api: deps.api, streams });
-  await app.register(opsRoutes, { queue: deps.queue, readiness: deps.readiness, degraded: deps.degraded, streams });
+  await app.register(opsRoutes, { queue: deps.queue, readiness: deps.readiness, degraded: deps.degraded, modelHealth: deps.modelHealth ?? (() => undefined), streams });
   await app.register(staticUi);
   return app;
 }

@@ -67,6 +67,10 @@ export class LlamaCppProvider implements ModelProvider {
     await this.loaded;
   }
 
+  probe(): Promise<void> {
+    return this.ready();
+  }
+
   async complete(request: CompletionRequest): Promise<Completion> {
     const loaded = await this.loaded.catch((error: unknown) => {
       throw new ModelServerError(request.kind, undefined, { cause: error });

@@ -39,6 +39,8 @@ export interface ModelProvider {
   readonly name: string;
   readonly pricing: TokenPricing;
   complete(request: CompletionRequest): Promise<Completion>;
+  /** One cheap request that shows the backend answers (start-up check); rejects with why it does not. */
+  probe?(signal: AbortSignal): Promise<void>;
 }
 
 /** The usual rough estimate when a provider reports no token counts. */
