@@ -5,13 +5,14 @@ import { z } from 'zod';
  * - `clamped`: a number outside its schema's range is moved to the nearest bound (JSON-schema
  *   grammars do not enforce minimum/maximum, so small models often overshoot);
  * - `rounded`: a fractional number where an integer is asked;
- * - `dropped_non_finite`: an optional number that parsed as Infinity (`1e999`) is left out; a required
- *   one stays and fails validation, naming that field alone;
+ * - `dropped_non_finite` / `neutral_non_finite`: a number that parsed as Infinity (`1e999`) says
+ *   nothing, so that field alone is treated as unanswered: left out when optional, else set to the
+ *   middle of its range (a required number with no range stays, and fails validation alone);
  * - `cleaned`: U+FFFD and control characters (bar newline and tab) are removed from a string;
  * - `trimmed`: a string longer than its limit is cut at the last word boundary before it;
  * - `truncated`: a list longer than its limit keeps its first items.
  */
-export type CorrectionKind = 'clamped' | 'rounded' | 'dropped_non_finite' | 'cleaned' | 'trimmed' | 'truncated';
+export type CorrectionKind = 'clamped' | 'rounded' | 'dropped_non_finite' | 'neutral_non_finite' | 'cleaned' | 'trimmed' | 'truncated';
 
 export interface OutputCorrection {
   /** Dotted path from the answer's root; list items appear as `[]` so the label set stays bounded. */
@@ -81,7 +82,12 @@ function correctNode(node: JsonSchemaNode, value: unknown, path: string, correct
 }
 
 function correctNumber(node: JsonSchemaNode, value: number, path: string, corrections: OutputCorrection[]): number {
-  if (!Number.isFinite(value)) return value;
+  if (!Number.isFinite(value)) {
+    if (node.minimum === undefined || node.maximum === undefined) return value;
+    const middle = (node.minimum + node.maximum) / 2;
+    corrections.push({ field: path, correction: 'neutral_non_finite' });
+    return hasType(node, 'integer') ? Math.round(middle) : middle;
+  }
   let corrected = value;
   if (hasType(node, 'integer') && !Number.isInteger(corrected)) {
     corrected = Math.round(corrected);

@@ -114,14 +114,22 @@ describe('LlmGateway', () => {
     expect((await counterValue(metrics.modelOutputCorrections, labels)) - before).toBe(1);
   });
 
+  it('keeps the rest of an answer whose number parsed as Infinity, and clamps 187E9', async () => {
+    const answer = '{"reaction_type":"support","emotional_response":"angry","description":"Mara nods.","relationship_impact":1e999,"stress_impact":187E9}';
+    const provider = new ScriptedProvider([{ type: 'text', text: answer }]);
+    const { value, usage } = await new LlmGateway(provider, 30_000).generate('stakeholder_reaction', { input: sampleInputs.stakeholder_reaction });
+    expect(usage.attempts).toBe(1);
+    expect(value).toMatchObject({ description: 'Mara nods.', relationship_impact: 0, stress_impact: 0.3 });
+  });
+
   it('asks for a repair naming only the field that is unusable, after correcting the others', async () => {
-    const broken = '{"reaction_type":"support","emotional_response":"angry","description":"Mara nods.","relationship_impact":1e999,"stress_impact":0.8}';
-    const provider = new ScriptedProvider([{ type: 'text', text: broken }, { type: 'text', text: broken.replace('1e999', '187E9') }]);
+    const broken = '{"reaction_type":"support","emotional_response":"angry","description":"","relationship_impact":0,"stress_impact":0.8}';
+    const provider = new ScriptedProvider([{ type: 'text', text: broken }, { type: 'text', text: broken.replace('""', '"Mara nods."') }]);
     const { value, usage } = await new LlmGateway(provider, 30_000).generate('stakeholder_reaction', { input: sampleInputs.stakeholder_reaction });
     expect(usage.attempts).toBe(2);
-    expect(value).toMatchObject({ relationship_impact: 1, stress_impact: 0.3 });
+    expect(value).toMatchObject({ description: 'Mara nods.', stress_impact: 0.3 });
     const { problem } = JSON.parse(provider.requests[1]!.prompt.data.split('REJECTED PREVIOUS ANSWER (JSON):\n')[1]!) as { problem: string };
-    expect(problem).toContain('relationship_impact');
+    expect(problem).toContain('description');
     expect(problem).not.toContain('stress_impact');
   });
 

@@ -27,13 +27,22 @@ describe('correctOutput', () => {
     ]);
   });
 
-  it('leaves a required non-finite number for validation to reject, naming only that field', () => {
-    const answer = JSON.parse(`{"description":"ok","relationship_impact":1e999,"stress_impact":0.9}`) as Record<string, unknown>;
+  it('treats a required non-finite number as unanswered: the middle of its range, not its sign', () => {
+    const answer = JSON.parse(`{"description":"ok","relationship_impact":1e999,"stress_impact":-1e999}`) as Record<string, unknown>;
     const { value, corrections } = correctOutput(reactionSchema, answer);
-    expect(value).toMatchObject({ relationship_impact: Infinity, stress_impact: 0.3 });
-    expect(corrections).toEqual([{ field: 'stress_impact', correction: 'clamped' }]);
-    const issues = z.object({ relationship_impact: z.number(), stress_impact: z.number().max(0.3) }).safeParse(value).error?.issues;
-    expect(issues?.map((issue) => issue.path.join('.'))).toEqual(['relationship_impact']);
+    expect(value).toMatchObject({ relationship_impact: 0, stress_impact: 0 });
+    expect(corrections).toEqual([
+      { field: 'relationship_impact', correction: 'neutral_non_finite' },
+      { field: 'stress_impact', correction: 'neutral_non_finite' },
+    ]);
+    expect(correctOutput(taskKinds.gossip.output, { spread: Infinity }).value).toEqual({ spread: 0.5 });
+  });
+
+  it('leaves a required non-finite number without a range for validation to reject, naming only that field', () => {
+    const schema = z.object({ weight: z.number(), share: z.number().max(1) });
+    const { value } = correctOutput(schema, { weight: Infinity, share: 4 });
+    expect(value).toEqual({ weight: Infinity, share: 1 });
+    expect(schema.safeParse(value).error?.issues.map((issue) => issue.path.join('.'))).toEqual(['weight']);
   });
 
   it('drops an optional non-finite number', () => {
