@@ -13,6 +13,7 @@ export function buildNyxServer(nyx: Nyx, overrides: Partial<ServerConfig> = {}):
     readiness: () => nyx.readiness(),
     degraded: () => nyx.health.degraded,
     spend: nyx.spend,
+    modelHealth: () => nyx.health.model,
     config: {
       rateLimitPerMinute: nyx.config.rateLimitPerMinute,
       ...(nyx.config.redisUrl ? { redisUrl: nyx.config.redisUrl } : {}),

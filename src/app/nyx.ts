@@ -24,7 +24,7 @@ import type { TaskQueue } from '../runtime/queue/task-queue.js';
 import { Budget } from '../runtime/spend/budget.js';
 import { SpendLedger } from '../runtime/spend/spend-ledger.js';
 import { checkDependencies } from './dependency-check.js';
-import { createGateway } from '../gateway/index.js';
+import { createGateway, ModelHealth, modelEndpoint } from '../gateway/index.js';
 import { ContentFeed } from '../conflict/engine/content-feed.js';
 import { EngineHealth } from '../conflict/engine/engine-health.js';
 import { GameEngine } from '../conflict/engine/game-engine.js';
@@ -144,12 +144,15 @@ export async function startNyx(config: Config, options: NyxOptions): Promise<Nyx
   const store = new GameStore(db);
   const feed = new ContentFeed(db);
   const planned = new PlannedActions(db);
-  const health = new EngineHealth(queue, config.degrade);
+  const health = new EngineHealth(queue, config.degrade, cache);
   health.start();
 
   let stopWorkers: (() => void) | undefined;
   if (options.workers) {
-    const gateway = createGateway(config.llm, { cache, budget: config.budget });
+    const modelHealth = new ModelHealth(cache);
+    const gateway = createGateway(config.llm, { cache, budget: config.budget, health: modelHealth });
+    // Not awaited: a slow or dead model must not hold up start-up, only be reported.
+    void modelHealth.probe(gateway.provider, modelEndpoint(config.llm));
     stopWorkers = registerConflictWorkers(queue, {
       gateway,
       store,

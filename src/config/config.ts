@@ -201,11 +201,15 @@ const schema = z.object({
   DEGRADE_QUEUE_DEPTH: integer('DEGRADE_QUEUE_DEPTH', 100, 1),
   DEGRADE_FAILURE_RATE: ratio('DEGRADE_FAILURE_RATE', 0.5),
   RATE_LIMIT_PER_MINUTE: integer('RATE_LIMIT_PER_MINUTE', 600, 1),
-  LLM_PROVIDER: oneOf('LLM_PROVIDER', ['offline', 'openai-compatible', 'replay'] as const, undefined),
+  LLM_PROVIDER: oneOf('LLM_PROVIDER', ['offline', 'openai-compatible', 'replay', 'llama-cpp'] as const, undefined),
   LLM_BASE_URL: url('LLM_BASE_URL', ['http:', 'https:']),
   LLM_API_KEY: z.string().optional(),
   LLM_MODEL: z.string().optional(),
   LLM_TIMEOUT_MS: integer('LLM_TIMEOUT_MS', 30_000, 1),
+  LLM_MODEL_PATH: z.string().optional().transform((v) => v || undefined),
+  LLM_SEQUENCES: integer('LLM_SEQUENCES', 2, 1, 64),
+  LLM_GPU: oneOf('LLM_GPU', ['auto', 'off'] as const, 'auto'),
+  LLM_THREADS: integer('LLM_THREADS', 0, 0, 1024),
   LLM_SIM_LATENCY_MS: latencyRange('LLM_SIM_LATENCY_MS'),
   LLM_SIM_FAIL_RATE: ratio('LLM_SIM_FAIL_RATE', 0),
   LLM_SIM_FAULTS: faultList('LLM_SIM_FAULTS'),
@@ -254,13 +258,24 @@ export interface Config {
   degrade: { queueDepth: number; failureRate: number };
   rateLimitPerMinute: number;
   llm: {
-    provider: 'offline' | 'openai-compatible' | 'replay';
+    provider: 'offline' | 'openai-compatible' | 'replay' | 'llama-cpp';
     baseUrl: string | undefined;
     apiKey: string | undefined;
     model: string | undefined;
     /** `LLM_MODEL_<KIND>` overrides, keyed by the upper-cased task kind. */
     modelByKind: Record<string, string>;
     timeoutMs: number;
+    /** The in-process model of `llama-cpp`. */
+    local: {
+      /** Absent unless LLM_PROVIDER=llama-cpp, which requires it. */
+      modelPath: string | undefined;
+      /** Answers generated at once. Default 2. */
+      sequences: number;
+      /** Default auto: a GPU when one is found. */
+      gpu: 'auto' | 'off';
+      /** CPU threads per evaluation; 0 (default) lets llama.cpp decide. */
+      threads: number;
+    };
     simulated: {
       latencyMs: { min: number; max: number } | undefined;
       failRate: number;
@@ -304,6 +319,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (provider === 'replay' && !e.LLM_REPLAY) {
     throw new ConfigError('LLM_REPLAY', 'the folder of a recording (made with LLM_RECORD) when LLM_PROVIDER=replay', env.LLM_REPLAY);
   }
+  if (provider === 'llama-cpp' && !e.LLM_MODEL_PATH) {
+    throw new ConfigError('LLM_MODEL_PATH', 'the path of a GGUF file when LLM_PROVIDER=llama-cpp', env.LLM_MODEL_PATH);
+  }
   const modelByKind: Record<string, string> = {};
   for (const [name, value] of Object.entries(env)) {
     if (name.startsWith('LLM_MODEL_') && value) modelByKind[name.slice('LLM_MODEL_'.length)] = value;
@@ -340,6 +358,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       model: e.LLM_MODEL,
       modelByKind,
       timeoutMs: e.LLM_TIMEOUT_MS,
+      local: { modelPath: e.LLM_MODEL_PATH, sequences: e.LLM_SEQUENCES, gpu: e.LLM_GPU ?? 'auto', threads: e.LLM_THREADS },
       simulated: { latencyMs: e.LLM_SIM_LATENCY_MS, failRate: e.LLM_SIM_FAIL_RATE, faults: e.LLM_SIM_FAULTS },
       prices: e.LLM_PRICES,
       cacheTtlMs: e.LLM_CACHE_TTL_MS,

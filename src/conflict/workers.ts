@@ -17,11 +17,11 @@ import type { GameSnapshot, GameStore, NpcRecord } from './engine/game-store.js'
 import { SnapshotCache } from './engine/snapshot-cache.js';
 import { TaskDispatcher } from './engine/task-dispatcher.js';
 import { flowTasks } from './flow/slow-path.js';
-import { socialTasks } from './social/slow-path.js';
+import { socialFallbacks, socialTasks } from './social/slow-path.js';
 import { stakeholderTasks } from './stakeholders/slow-path.js';
 import { taskDefinition } from './tasks/declare.js';
 import { taskContracts, type ParsedTaskPayload, type TaskName } from './tasks/contracts.js';
-import { tensionTasks } from './tension/slow-path.js';
+import { tensionFallbacks, tensionTasks } from './tension/slow-path.js';
 
 /**
  * The conflict system's queue workers: every task of the contract gets the same runner around its
@@ -49,6 +49,13 @@ export type TaskOutcome = { status: 'written' } | { status: 'stale'; reason: str
 
 export type SlowPathTask<N extends TaskName> = (payload: ParsedTaskPayload<N>, ctx: TaskContext) => Promise<TaskOutcome>;
 export type SlowPathTasks<N extends TaskName> = { [K in N]: SlowPathTask<K> };
+
+/**
+ * What a task whose result the hot path polls (a scene bundle) leaves behind when it fails for good,
+ * so the game reads a settled fallback instead of `generating` until some later success.
+ */
+export type FinalFailureFallback<N extends TaskName> = (payload: ParsedTaskPayload<N>, snapshot: GameSnapshot, deps: ConflictWorkerDeps) => Promise<void>;
+export type FinalFailureFallbacks<N extends TaskName> = { [K in N]: FinalFailureFallback<K> };
 
 /** §5: by default a finished task keeps its key for an hour, so a replayed job does not generate twice. */
 const IDEMPOTENCY_TTL_SECONDS = 3600;
@@ -207,6 +214,7 @@ class ConflictTaskRunner {
 
   constructor(
     private readonly tasks: SlowPathTasks<TaskName>,
+    private readonly fallbacks: Partial<FinalFailureFallbacks<TaskName>>,
     private readonly deps: ConflictWorkerDeps,
     private readonly dispatcher: TaskDispatcher,
   ) {
@@ -242,8 +250,18 @@ class ConflictTaskRunner {
     const startedAt = this.started.get(event.jobId);
     this.started.delete(event.jobId);
     await this.settleOnFallback(payload.gameId, payload.contentId);
+    await this.writeFallback(name, payload);
     if (plansStakeholderMoves(name)) await this.recordFailedPlan(name, payload as ParsedTaskPayload<typeof name>, event.error);
     await this.publishJob(name, payload, event.jobId, { status: 'failed', startedAt, finishedAt: Date.now(), error: event.error });
+  }
+
+  private async writeFallback(name: TaskName, payload: ParsedTaskPayload<TaskName>): Promise<void> {
+    const fallback = this.fallbacks[name] as FinalFailureFallback<TaskName> | undefined;
+    if (!fallback) return;
+    const snapshot = await this.snapshots.load(payload.gameId);
+    if (!snapshot) return;
+    await fallback(payload, snapshot, this.deps);
+    await this.announceChange(payload.gameId);
   }
 
   private async runTask<N extends TaskName>(name: N, payload: ParsedTaskPayload<N>, job: JobContext, key: string): Promise<TaskOutcome> {
@@ -312,7 +330,7 @@ export function registerConflictWorkers(queue: TaskQueue, deps: ConflictWorkerDe
   // Assembled here, not at module load: the subsystems import this module's helpers, so their task
   // tables may still be initialising while it loads.
   const tasks: SlowPathTasks<TaskName> = { ...stakeholderTasks, ...flowTasks, ...socialTasks, ...canonTasks, ...tensionTasks };
-  const runner = new ConflictTaskRunner(tasks, deps, dispatcher);
+  const runner = new ConflictTaskRunner(tasks, { ...socialFallbacks, ...tensionFallbacks }, deps, dispatcher);
   for (const name of Object.keys(taskContracts) as TaskName[]) {
     queue.defineTask(
       name,

@@ -6,8 +6,10 @@ import { CompletionCache } from './completion-cache.js';
 import { MeteredProvider } from './cost/metered-provider.js';
 import { PriceList } from './cost/price-list.js';
 import { LlmGateway } from './llm-gateway.js';
+import { MonitoredProvider, type ModelHealth } from './model-health.js';
 import type { ModelProvider } from './providers/model-provider.js';
 import { OfflineProvider } from './providers/offline/offline-provider.js';
+import { LlamaCppProvider } from './providers/llama-cpp-provider.js';
 import { OpenAiCompatibleProvider } from './providers/openai-compatible-provider.js';
 import { SimulatedProvider } from './providers/simulated-provider.js';
 import { RecordingProvider } from './recording/recording-provider.js';
@@ -21,11 +23,14 @@ export interface GatewayRuntime {
   /** Holds the spend ledger and the completion cache, so every process sees the same ones. */
   cache: Cache;
   budget: Config['budget'];
+  /** Where calls report the model's health (a worker process); absent, nobody watches. */
+  health?: ModelHealth;
 }
 
 /**
  * The provider stack LLM_* asks for, outermost first: metering and budgets, the completion cache,
- * recording, simulation, and the provider that answers (offline, openai-compatible or replay).
+ * recording, health monitoring, simulation, and the provider that answers (offline,
+ * openai-compatible, llama-cpp or replay).
  */
 export function createGateway(llm: Config['llm'], runtime: GatewayRuntime): LlmGateway {
   const base = createBaseProvider(llm);
@@ -34,6 +39,7 @@ export function createGateway(llm: Config['llm'], runtime: GatewayRuntime): LlmG
   let provider: ModelProvider = simulated
     ? new SimulatedProvider(base, { latencyMs: latencyMs ?? { min: 0, max: 0 }, failRate: llm.simulated.failRate, faults: llm.simulated.faults })
     : base;
+  if (runtime.health) provider = new MonitoredProvider(provider, runtime.health);
   if (llm.recordDir) provider = new RecordingProvider(provider, llm.recordDir);
   const prices = new PriceList(llm.prices);
   if (llm.cacheTtlMs > 0) provider = new CompletionCache(provider, runtime.cache, prices, llm.cacheTtlMs);
@@ -51,7 +57,19 @@ function createBaseProvider(llm: Config['llm']): ModelProvider {
       onMiss: llm.replay.onMiss === 'offline' ? new OfflineProvider() : undefined,
     });
   }
+  if (llm.provider === 'llama-cpp') {
+    const { modelPath, sequences, gpu, threads } = llm.local;
+    if (!modelPath) throw new ConfigError('LLM_MODEL_PATH', 'the path of a GGUF file when LLM_PROVIDER=llama-cpp', modelPath);
+    return new LlamaCppProvider({ modelPath, sequences, gpu, threads });
+  }
   if (!llm.baseUrl) throw new ConfigError('LLM_BASE_URL', 'an http(s) URL when LLM_PROVIDER=openai-compatible', llm.baseUrl);
   if (!llm.model) throw new ConfigError('LLM_MODEL', 'a model id when LLM_PROVIDER=openai-compatible', llm.model);
   return new OpenAiCompatibleProvider({ baseUrl: llm.baseUrl, apiKey: llm.apiKey, model: llm.model, modelByKind: llm.modelByKind });
+}
+
+/** Where the configured model lives, for the start-up line that says it does not answer. */
+export function modelEndpoint(llm: Config['llm']): string {
+  if (llm.provider === 'llama-cpp') return llm.local.modelPath ?? '(no LLM_MODEL_PATH)';
+  if (llm.provider === 'openai-compatible') return llm.baseUrl ?? '(no LLM_BASE_URL)';
+  return 'offline';
 }

@@ -1,5 +1,6 @@
 /** The LLM gateway: slow path only. The hot path dispatches tasks and never imports this. */
-export { createGateway, defaultOfflineLatencyMs, type GatewayRuntime } from './create-gateway.js';
+export { createGateway, defaultOfflineLatencyMs, modelEndpoint, type GatewayRuntime } from './create-gateway.js';
+export { FAILURES_BEFORE_FAILING, ModelHealth, MonitoredProvider } from './model-health.js';
 export { CompletionCache } from './completion-cache.js';
 export { BudgetExceededError } from './cost/budget-exceeded-error.js';
 export { MeteredProvider } from './cost/metered-provider.js';
@@ -17,6 +18,7 @@ export {
   type ModelFailureReason,
 } from './errors.js';
 export { capInput, inputLimits, type Prompt } from './prompt.js';
+export { correctOutput, type CorrectedOutput, type CorrectionKind, type OutputCorrection } from './output-corrections.js';
 export { kinds, taskKinds, type Kind, type KindInput, type KindOutput, type KindOutputSchema } from './kinds/index.js';
 export type { TaskKind } from './kinds/task-kind.js';
 export * from './kinds/vocabulary.js';
@@ -38,4 +40,5 @@ export type { EscalationNarrationInput, EscalationNarrationOutput } from './kind
 export { estimateTokens, type Completion, type CompletionRequest, type ModelAnswer, type ModelProvider } from './providers/model-provider.js';
 export { OfflineProvider, offlineModel } from './providers/offline/offline-provider.js';
 export { OpenAiCompatibleProvider, defaultRetryAfterMs, retryAfterMs, type OpenAiCompatibleSettings } from './providers/openai-compatible-provider.js';
+export { LlamaCppProvider, type LlamaCppSettings } from './providers/llama-cpp-provider.js';
 export { SimulatedProvider, simulatedRetryAfterMs, type SimulationSettings } from './providers/simulated-provider.js';

@@ -6,6 +6,7 @@ import { inSpan, SpanKind } from '../observability/tracing.js';
 import { assertModelCallAllowed } from '../runtime/hot-path/hot-path.js';
 import { untilAborted } from './abort.js';
 import { ModelOutputInvalidError, ModelTimeoutError } from './errors.js';
+import { correctOutput } from './output-corrections.js';
 import { taskKinds, type Kind, type KindInput, type KindOutput, type KindOutputSchema } from './kinds/index.js';
 import type { TaskKind } from './kinds/task-kind.js';
 import type { Completion, ModelAnswer, ModelProvider } from './providers/model-provider.js';
@@ -94,7 +95,7 @@ export class LlmGateway {
           gameId: request.context?.gameId,
           priority: request.context?.priority ?? DEFAULT_PRIORITY,
         });
-        const checked = validate(schema, answered.answer);
+        const checked = validate(kind, schema, answered.answer);
         span.updateName(`chat ${answered.model}`);
         span.setAttributes({
           'gen_ai.request.model': answered.model,
@@ -168,7 +169,7 @@ function failureReasonOf(error: unknown, signal: AbortSignal): string {
   return signal.aborted ? 'aborted' : 'error';
 }
 
-function validate(schema: z.ZodType, answer: ModelAnswer): Verdict {
+function validate(kind: Kind, schema: z.ZodType, answer: ModelAnswer): Verdict {
   let value: unknown;
   if (answer.type === 'json') {
     value = answer.value;
@@ -179,7 +180,9 @@ function validate(schema: z.ZodType, answer: ModelAnswer): Verdict {
       return { valid: false, problem: `not valid JSON (${(error as Error).message})`, raw: answer.text };
     }
   }
-  const parsed = schema.safeParse(value);
+  const corrected = correctOutput(schema, value);
+  for (const { field, correction } of corrected.corrections) metrics.modelOutputCorrections.inc({ kind, field, correction });
+  const parsed = schema.safeParse(corrected.value);
   if (parsed.success) return { valid: true, value: parsed.data };
   return { valid: false, problem: `does not match the schema:\n${z.prettifyError(parsed.error)}`, raw: answer.type === 'text' ? answer.text : JSON.stringify(value) };
 }

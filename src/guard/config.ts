@@ -39,7 +39,7 @@ export const NYX_GUARD_CONFIG: GuardConfig = {
     'src/conflict/domain/**',
     'src/conflict/tasks/**',
   ],
-  sinks: ['src/gateway/**', 'src/conflict/*/slow-path.ts', 'src/conflict/workers.ts', 'ai', '@ai-sdk/*'],
+  sinks: ['src/gateway/**', 'src/conflict/*/slow-path.ts', 'src/conflict/workers.ts', 'ai', '@ai-sdk/*', 'node-llama-cpp'],
   allowed: ['test/**', 'bench/**'],
   modelCallNames: ['generate', 'generateText', 'generateObject', 'streamText', 'streamObject', 'complete'],
   boundedWaits: ['src/runtime/hot-path/**'],

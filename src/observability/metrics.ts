@@ -137,6 +137,12 @@ export const metrics = {
     labelNames: ['kind', 'model'] as const,
     registers: [registry],
   }),
+  modelOutputCorrections: new Counter({
+    name: 'nyx_model_output_corrections_total',
+    help: 'Fields of model answers put right before validation, by kind, field and correction (clamped, trimmed, cleaned, ...).',
+    labelNames: ['kind', 'field', 'correction'] as const,
+    registers: [registry],
+  }),
   eventLoopDelay: new Gauge({
     name: 'nyx_event_loop_delay_seconds',
     help: 'Event-loop delay since the previous scrape, by statistic (p50, p99, max).',

@@ -1,4 +1,5 @@
 import type { MetricObjectWithValues, MetricValue } from 'prom-client';
+import type { ModelHealthRecord } from '../conflict/domain/cache-contract.js';
 import type { QueueCounts } from '../runtime/queue/task-queue.js';
 
 /** What `GET /api/ops` answers: the dashboard's view of the process, read from the metrics registry. */
@@ -7,7 +8,7 @@ export interface OpsSnapshot {
   cache: { hits: number; misses: number; hitRate: number };
   /** Null when the queue could not be asked (its backend is down). */
   queue: QueueCounts | null;
-  model: { calls: number; failures: number; timeouts: number };
+  model: { calls: number; failures: number; timeouts: number; status: 'ok' | 'failing' | 'unknown'; reason?: string };
   /**
    * Model spend in the current clock hour across every process, and per player turn in it; null
    * when the server has no ledger. `cacheHits` and `savedUsd` are this process's completion cache.
@@ -76,7 +77,7 @@ function hotPathSummary(metrics: Metric[]): OpsSnapshot['hotPath'] {
 
 export function opsSnapshot(
   metrics: Metric[],
-  live: { queue: QueueCounts | null; spend: { hourUsd: number; hourTurns: number } | null; sseClients: number; degraded: boolean },
+  live: { queue: QueueCounts | null; spend: { hourUsd: number; hourTurns: number } | null; sseClients: number; degraded: boolean; modelHealth?: ModelHealthRecord | undefined },
 ): OpsSnapshot {
   const cache = samples(metrics, 'nyx_cache_requests_total');
   const hits = sum(cache.filter((sample) => sample.labels.result === 'hit'));
@@ -91,6 +92,8 @@ export function opsSnapshot(
       calls: sum(samples(metrics, 'nyx_model_calls_total')),
       failures: sum(failures),
       timeouts: sum(failures.filter((sample) => sample.labels.reason === 'timeout')),
+      status: live.modelHealth?.status ?? 'unknown',
+      ...(live.modelHealth?.reason ? { reason: live.modelHealth.reason } : {}),
     },
     cost: live.spend && {
       hourUsd: live.spend.hourUsd,

@@ -18,6 +18,7 @@ import { registerOpenApi } from './openapi.js';
 import { registerRateLimit } from './rate-limit.js';
 import type { SpendLedger } from '../runtime/spend/spend-ledger.js';
 import { VerifiedTokens } from './verified-tokens.js';
+import type { ModelHealthRecord } from '../conflict/domain/cache-contract.js';
 
 export interface ServerConfig {
   rateLimitPerMinute: number;
@@ -60,6 +61,8 @@ export interface ServerDependencies {
   degraded: () => boolean;
   /** Model spend this hour and player turns, for the ops page; without it the page shows no cost. */
   spend?: Pick<SpendLedger, 'hourSpentUsd' | 'hourTurns'>;
+  /** The model backend's health as the workers last reported it; shown, never a reason for 503. */
+  modelHealth?: () => ModelHealthRecord | undefined;
   config: ServerConfig;
 }
 
@@ -120,7 +123,14 @@ export async function buildServer(deps: ServerDependencies): Promise<FastifyInst
   await app.register(gameRoutes, { api: deps.api, verified });
   const limits = new OpenStreamLimits({ perToken: config.sseMaxStreamsPerToken ?? 8, perIp: config.sseMaxStreamsPerIp ?? 64 });
   await app.register(liveUpdateRoutes, { api: deps.api, verified, streams, limits });
-  await app.register(opsRoutes, { queue: deps.queue, readiness: deps.readiness, degraded: deps.degraded, streams, ...(deps.spend ? { spend: deps.spend } : {}) });
+  await app.register(opsRoutes, {
+    queue: deps.queue,
+    readiness: deps.readiness,
+    degraded: deps.degraded,
+    modelHealth: deps.modelHealth ?? (() => undefined),
+    streams,
+    ...(deps.spend ? { spend: deps.spend } : {}),
+  });
   await app.register(staticUi);
   return app;
 }

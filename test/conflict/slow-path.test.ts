@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { cacheKeys, type CanonReference, type CachedCanonRecord, type TransitionNarrative } from '../../src/conflict/domain/cache-contract.js';
+import { CACHE_TTL, cacheKeys, type CanonReference, type CachedCanonRecord, type TransitionNarrative } from '../../src/conflict/domain/cache-contract.js';
 import type { LoreCheckResult } from '../../src/conflict/domain/canon.js';
 import type { ConflictFlow } from '../../src/conflict/domain/flow.js';
 import type { SocialBundle } from '../../src/conflict/domain/social.js';
@@ -12,6 +12,7 @@ import type { ContentKind } from '../../src/conflict/engine/game-state.js';
 import { GameStore } from '../../src/conflict/engine/game-store.js';
 import { TaskDispatcher } from '../../src/conflict/engine/task-dispatcher.js';
 import { decisionContextHash } from '../../src/conflict/stakeholders/rules.js';
+import { atmosphereFor } from '../../src/conflict/tension/rules.js';
 import type { TaskName, TaskPayload } from '../../src/conflict/tasks/contracts.js';
 import { registerConflictWorkers, type ConflictWorkerDeps } from '../../src/conflict/workers.js';
 import { createGateway, type LlmGateway } from '../../src/gateway/index.js';
@@ -42,6 +43,7 @@ const offline = createGateway({
   apiKey: undefined,
   model: undefined,
   modelByKind: {},
+  local: { modelPath: undefined, sequences: 1, gpu: 'off', threads: 0 },
   timeoutMs: 30_000,
   simulated: { latencyMs: { min: 0, max: 0 }, failRate: 0, faults: [] },
   prices: {},
@@ -378,6 +380,33 @@ describe('bundle tasks', () => {
     expect(await cache.getList(cacheKeys.gossip(game.gameId, 'scene-a'))).toEqual(bundle!.gossip);
     const gossipItems = (await feed.recent(game.gameId)).filter((item) => item.kind === 'gossip');
     expect(gossipItems).toEqual([expect.objectContaining({ status: 'ready', origin: 'generated', text: bundle!.gossip[0]!.content })]);
+  });
+
+  it('a bundle whose task fails for good settles on its rule fallback, briefly, instead of staying generating', async () => {
+    const { run } = await startWorkers(
+      interceptedGateway(() => {
+        throw new Error('model down');
+      }),
+    );
+    const game = await createGame();
+    const events = hubEvents(game.gameId);
+    const writes = vi.spyOn(cache, 'setJson');
+    const scene = { gameId: game.gameId, stateVersion: 0, sceneHash: 'scene-f', cacheVersion: 2 };
+
+    expect((await run('tension.update_bundle', scene)).outcome).toMatchObject({ status: 'failed' });
+    expect((await run('social.generate_bundle', { ...scene, npcIds: [game.maren.id, game.hobb.id] })).outcome).toMatchObject({ status: 'failed' });
+
+    const tensionKey = cacheKeys.tensionBundle(game.gameId, 'scene-f', 2);
+    await vi.waitFor(async () => expect(await cache.getJson<TensionBundle>(tensionKey)).toMatchObject({ status: 'ready', manifestations: [] }), WAIT);
+    const tension = (await cache.getJson<TensionBundle>(tensionKey))!;
+    expect(tension.atmosphere).toBe(atmosphereFor(tension.tension_level));
+    const socialKey = cacheKeys.socialBundle(game.gameId, 'scene-f', 2);
+    await vi.waitFor(async () => expect(await cache.getJson<SocialBundle>(socialKey)).toMatchObject({ status: 'ready', gossip: [], alliances: [] }), WAIT);
+    // Kept only briefly, so the model is asked again once it may be back.
+    expect(writes).toHaveBeenCalledWith(tensionKey, tension, CACHE_TTL.fallbackBundle);
+    expect(writes).toHaveBeenCalledWith(socialKey, expect.anything(), CACHE_TTL.fallbackBundle);
+    writes.mockRestore();
+    await vi.waitFor(() => expect(events.filter((e) => e.kind === 'state')).toHaveLength(2), WAIT);
   });
 
   it('a bundle for a newer cache version of the same scene is generated again', async () => {

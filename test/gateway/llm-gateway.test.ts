@@ -97,11 +97,49 @@ describe('LlmGateway', () => {
   });
 
   it('validates against a caller-supplied schema', async () => {
-    const short = z.object({ text: z.string().max(10) });
+    const onceUponATime = z.object({ text: z.string().startsWith('Once') });
     const provider = new ScriptedProvider([narration, narration]);
-    await expect(new LlmGateway(provider, 30_000).generate('phase_narration', { input: sampleInputs.phase_narration, schema: short })).rejects.toBeInstanceOf(
+    await expect(new LlmGateway(provider, 30_000).generate('phase_narration', { input: sampleInputs.phase_narration, schema: onceUponATime })).rejects.toBeInstanceOf(
       ModelOutputInvalidError,
     );
+  });
+
+  it('corrects by the caller-supplied schema: its limits, not the kind’s', async () => {
+    const short = z.object({ text: z.string().max(20) });
+    const provider = new ScriptedProvider([narration]);
+    const { value, usage } = await new LlmGateway(provider, 30_000).generate('phase_narration', { input: sampleInputs.phase_narration, schema: short });
+    expect(value).toEqual({ text: 'The quarrel over the' });
+    expect(usage.attempts).toBe(1);
+  });
+
+  it('accepts a usable answer after correcting it, without a repair, and counts each correction', async () => {
+    const labels = { kind: 'stakeholder_reaction', field: 'stress_impact', correction: 'clamped' };
+    const before = await counterValue(metrics.modelOutputCorrections, labels);
+    const answer = { reaction_type: 'support', emotional_response: 'angry', description: 'Mara\uFFFD nods.', relationship_impact: 0, stress_impact: 0.8 };
+    const provider = new ScriptedProvider([{ type: 'text', text: JSON.stringify(answer) }]);
+    const { value, usage } = await new LlmGateway(provider, 30_000).generate('stakeholder_reaction', { input: sampleInputs.stakeholder_reaction });
+    expect(value).toMatchObject({ description: 'Mara nods.', stress_impact: 0.3 });
+    expect(usage.attempts).toBe(1);
+    expect((await counterValue(metrics.modelOutputCorrections, labels)) - before).toBe(1);
+  });
+
+  it('keeps the rest of an answer whose number parsed as Infinity, and clamps 187E9', async () => {
+    const answer = '{"reaction_type":"support","emotional_response":"angry","description":"Mara nods.","relationship_impact":1e999,"stress_impact":187E9}';
+    const provider = new ScriptedProvider([{ type: 'text', text: answer }]);
+    const { value, usage } = await new LlmGateway(provider, 30_000).generate('stakeholder_reaction', { input: sampleInputs.stakeholder_reaction });
+    expect(usage.attempts).toBe(1);
+    expect(value).toMatchObject({ description: 'Mara nods.', relationship_impact: 0, stress_impact: 0.3 });
+  });
+
+  it('asks for a repair naming only the field that is unusable, after correcting the others', async () => {
+    const broken = '{"reaction_type":"support","emotional_response":"angry","description":"","relationship_impact":0,"stress_impact":0.8}';
+    const provider = new ScriptedProvider([{ type: 'text', text: broken }, { type: 'text', text: broken.replace('""', '"Mara nods."') }]);
+    const { value, usage } = await new LlmGateway(provider, 30_000).generate('stakeholder_reaction', { input: sampleInputs.stakeholder_reaction });
+    expect(usage.attempts).toBe(2);
+    expect(value).toMatchObject({ description: 'Mara nods.', stress_impact: 0.3 });
+    const { problem } = JSON.parse(provider.requests[1]!.prompt.data.split('REJECTED PREVIOUS ANSWER (JSON):\n')[1]!) as { problem: string };
+    expect(problem).toContain('description');
+    expect(problem).not.toContain('stress_impact');
   });
 
   it('caps every time budget at LLM_TIMEOUT_MS', async () => {

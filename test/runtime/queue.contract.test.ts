@@ -239,6 +239,47 @@ function queueContract(makeQueue: (concurrency: number) => TaskQueue): void {
     expect((await queue.dispatch('storm', {}, { dedupeKey: 'scene-7' })).status).toBe('accepted');
   });
 
+  it.each([
+    { mode: 'first', ttl: undefined },
+    { mode: 'first', ttl: 60_000 },
+    { mode: 'latest', ttl: undefined },
+  ] as const)('a job that fails for good frees its dedupe key ($mode mode, TTL $ttl), so the next request runs', async ({ mode, ttl }) => {
+    const queue = create();
+    const finals = collect(queue, 'failed');
+    let fail = true;
+    queue.defineTask('bundle', {
+      payload: anything,
+      attempts: 2,
+      handler: async () => {
+        if (fail) throw new Error('model unavailable');
+        return 'written';
+      },
+    });
+    await queue.startWorkers();
+    const options = { dedupeKey: 'scene-9', dedupeMode: mode, ...(ttl === undefined ? {} : { dedupeTtlMs: ttl }) };
+    const first = await queue.dispatch('bundle', {}, options);
+    if (first.status !== 'accepted') throw new Error(`dispatch ${first.status}`);
+    expect((await queue.waitForJob(first.jobId, 10_000)).status).toBe('failed');
+    // Listeners hear of the final failure once the key is free: a fallback written then may be retried at once.
+    await vi.waitFor(() => expect(finals.filter((event) => event.final)).toHaveLength(1), { timeout: 5_000 });
+
+    fail = false;
+    const again = await queue.dispatch('bundle', {}, options);
+    expect(again.status).toBe('accepted');
+    if (again.status === 'accepted') expect(await queue.waitForJob(again.jobId, 10_000)).toMatchObject({ status: 'completed' });
+  });
+
+  it('a first-mode TTL still holds the key after its job completed', async () => {
+    const queue = create();
+    queue.defineTask('bundle', { payload: anything, handler: async () => 'written' });
+    await queue.startWorkers();
+    const options = { dedupeKey: 'scene-10', dedupeTtlMs: 60_000 };
+    const first = await queue.dispatch('bundle', {}, options);
+    if (first.status !== 'accepted') throw new Error(`dispatch ${first.status}`);
+    expect((await queue.waitForJob(first.jobId, 10_000)).status).toBe('completed');
+    expect((await queue.dispatch('bundle', {}, options)).status).toBe('deduplicated');
+  });
+
   it('latest mode: a waiting job takes the newest payload, a running one keeps exactly one follow-up', async () => {
     const queue = create(1);
     const blocker = latch();

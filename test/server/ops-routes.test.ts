@@ -19,15 +19,28 @@ describe('probes', () => {
   it('answers /readyz 200 with the readiness map, and 503 once a check fails', async () => {
     const ready = await server.app.inject({ method: 'GET', url: '/readyz' });
     expect(ready.statusCode).toBe(200);
-    expect(ready.json()).toEqual({ database: true, cache: true, queue: true });
+    expect(ready.json()).toEqual({ database: true, cache: true, queue: true, model: 'unknown' });
 
     server.readiness.cache = false;
     try {
       const notReady = await server.app.inject({ method: 'GET', url: '/readyz' });
       expect(notReady.statusCode).toBe(503);
-      expect(notReady.json()).toEqual({ database: true, cache: false, queue: true });
+      expect(notReady.json()).toEqual({ database: true, cache: false, queue: true, model: 'unknown' });
     } finally {
       server.readiness.cache = true;
+    }
+  });
+
+  it('shows the model’s health on /readyz and /api/ops without answering 503 for it', async () => {
+    const failing = await buildTestServer({}, { modelHealth: () => ({ status: 'failing', reason: 'server_error', checkedAt: Date.now() }) });
+    try {
+      const ready = await failing.app.inject({ method: 'GET', url: '/readyz' });
+      expect(ready.statusCode).toBe(200);
+      expect(ready.json()).toMatchObject({ model: 'failing' });
+      const ops = (await failing.app.inject({ method: 'GET', url: '/api/ops' })).json() as OpsSnapshot;
+      expect(ops.model).toMatchObject({ status: 'failing', reason: 'server_error' });
+    } finally {
+      await failing.app.close();
     }
   });
 });
@@ -41,6 +54,19 @@ describe('/metrics', () => {
     expect(response.body).toMatch(/nyx_hot_path_duration_seconds_count\{operation="http\.GET \/api\/scenarios"\} [1-9]/);
     expect(response.body).toContain(`nyx_queue_jobs{state="waiting"} ${QUEUE_COUNTS.waiting}`);
     expect(response.body).toMatch(/nyx_event_loop_delay_seconds\{stat="p99"\} [0-9.e-]+/);
+  });
+
+  it('shows the model’s health on /readyz and /api/ops without answering 503 for it', async () => {
+    const failing = await buildTestServer({}, { modelHealth: () => ({ status: 'failing', reason: 'server_error', checkedAt: Date.now() }) });
+    try {
+      const ready = await failing.app.inject({ method: 'GET', url: '/readyz' });
+      expect(ready.statusCode).toBe(200);
+      expect(ready.json()).toMatchObject({ model: 'failing' });
+      const ops = (await failing.app.inject({ method: 'GET', url: '/api/ops' })).json() as OpsSnapshot;
+      expect(ops.model).toMatchObject({ status: 'failing', reason: 'server_error' });
+    } finally {
+      await failing.app.close();
+    }
   });
 });
 
@@ -84,6 +110,19 @@ describe('/api/ops', () => {
       await broken.app.close();
     }
   });
+
+  it('shows the model’s health on /readyz and /api/ops without answering 503 for it', async () => {
+    const failing = await buildTestServer({}, { modelHealth: () => ({ status: 'failing', reason: 'server_error', checkedAt: Date.now() }) });
+    try {
+      const ready = await failing.app.inject({ method: 'GET', url: '/readyz' });
+      expect(ready.statusCode).toBe(200);
+      expect(ready.json()).toMatchObject({ model: 'failing' });
+      const ops = (await failing.app.inject({ method: 'GET', url: '/api/ops' })).json() as OpsSnapshot;
+      expect(ops.model).toMatchObject({ status: 'failing', reason: 'server_error' });
+    } finally {
+      await failing.app.close();
+    }
+  });
 });
 
 describe('bucketQuantile', () => {
@@ -102,5 +141,18 @@ describe('bucketQuantile', () => {
   it('reports the last finite bound for ranks in the +Inf bucket, and 0 when empty', () => {
     expect(bucketQuantile([{ le: 0.5, count: 1 }, { le: Number.POSITIVE_INFINITY, count: 10 }], 0.99)).toBe(0.5);
     expect(bucketQuantile([{ le: 0.5, count: 0 }, { le: Number.POSITIVE_INFINITY, count: 0 }], 0.5)).toBe(0);
+  });
+
+  it('shows the model’s health on /readyz and /api/ops without answering 503 for it', async () => {
+    const failing = await buildTestServer({}, { modelHealth: () => ({ status: 'failing', reason: 'server_error', checkedAt: Date.now() }) });
+    try {
+      const ready = await failing.app.inject({ method: 'GET', url: '/readyz' });
+      expect(ready.statusCode).toBe(200);
+      expect(ready.json()).toMatchObject({ model: 'failing' });
+      const ops = (await failing.app.inject({ method: 'GET', url: '/api/ops' })).json() as OpsSnapshot;
+      expect(ops.model).toMatchObject({ status: 'failing', reason: 'server_error' });
+    } finally {
+      await failing.app.close();
+    }
   });
 });

@@ -18,6 +18,8 @@ export const CACHE_TTL = {
   beat: 1800,
   escalationNarrative: 3600,
   tensionBundle: 1800,
+  /** A bundle settled on its rule fallback after its task failed for good: short, so the model is asked again soon. */
+  fallbackBundle: 300,
   manifestations: 1800,
   canonRecord: 3600,
   canonReferences: 12 * 3600,
@@ -33,7 +35,23 @@ export const GOSSIP_LIST_LENGTH = 10;
 
 const game = (gameId: string) => `game:${gameId}`;
 
+/**
+ * How the model backend answered lately, as the worker processes saw it, shared through the cache so
+ * that every web process can show it and degrade on it. A missing record means nothing is known yet.
+ */
+export interface ModelHealthRecord {
+  status: 'ok' | 'failing';
+  /** Why it is failing: the last failure's reason (timeout, server_error, unreachable, ...). */
+  reason?: string;
+  /** Epoch milliseconds of the observation. */
+  checkedAt: number;
+}
+
+/** Seconds a model-health record lives: a record nobody refreshed (no worker, no calls) is not evidence. */
+export const MODEL_HEALTH_TTL_S = 300;
+
 export const cacheKeys = {
+  modelHealth: 'model_health',
   /** Version labels bumped on a major state change; bundle keys are built on them. */
   sceneVersionLabels: (gameId: string) => [`${game(gameId)}:social_bundle`, `${game(gameId)}:tension_bundle`],
   socialBundleLabel: (gameId: string) => `${game(gameId)}:social_bundle`,

@@ -1,4 +1,6 @@
+import type { Cache } from '../../runtime/cache/cache.js';
 import type { TaskQueue } from '../../runtime/queue/task-queue.js';
+import { cacheKeys, type ModelHealthRecord } from '../domain/cache-contract.js';
 import { logger } from '../../observability/logger.js';
 
 /**
@@ -6,7 +8,8 @@ import { logger } from '../../observability/logger.js';
  * threshold the engine is "degraded": non-critical kinds (narration, gossip, manifestations, ...)
  * are skipped in favour of their rule fallbacks while reactions and actions keep flowing. It samples
  * off the hot path (a timer) so a request only reads a boolean, and recovers by itself once both
- * signals fall back under half their thresholds (hysteresis, so it does not flap).
+ * signals fall back under half their thresholds (hysteresis, so it does not flap). A model backend
+ * the workers report failing (through the cache) degrades it too, until they report it answering.
  */
 export interface HealthThresholds {
   queueDepth: number;
@@ -22,6 +25,7 @@ export class EngineHealth {
   private outcomes: boolean[] = [];
   private backlog = 0;
   private state = false;
+  private modelHealth: ModelHealthRecord | undefined;
   private timer: NodeJS.Timeout | undefined;
   private readonly unsubscribe: Array<() => void>;
   private readonly window: number;
@@ -29,6 +33,8 @@ export class EngineHealth {
   constructor(
     private readonly queue: TaskQueue,
     private readonly thresholds: HealthThresholds,
+    /** Where the workers publish the model's health; without it only the queue counts. */
+    private readonly cache?: Pick<Cache, 'getJson'>,
   ) {
     this.window = thresholds.window ?? 50;
     this.unsubscribe = [
@@ -49,6 +55,11 @@ export class EngineHealth {
     return this.state;
   }
 
+  /** The model's health as last read; undefined until a worker has reported it. */
+  get model(): ModelHealthRecord | undefined {
+    return this.modelHealth;
+  }
+
   get failureRate(): number {
     if (this.outcomes.length === 0) return 0;
     return this.outcomes.filter((ok) => !ok).length / this.outcomes.length;
@@ -62,6 +73,7 @@ export class EngineHealth {
     } catch {
       // A queue that cannot answer leaves the last reading in place.
     }
+    if (this.cache) this.modelHealth = await this.cache.getJson<ModelHealthRecord>(cacheKeys.modelHealth).catch(() => this.modelHealth);
     this.evaluate();
   }
 
@@ -79,11 +91,12 @@ export class EngineHealth {
 
   private evaluate(): void {
     const rate = this.outcomes.length >= 10 ? this.failureRate : 0;
-    const over = this.backlog > this.thresholds.queueDepth || rate > this.thresholds.failureRate;
-    const clear = this.backlog <= this.thresholds.queueDepth / 2 && rate <= this.thresholds.failureRate / 2;
+    const modelFailing = this.modelHealth?.status === 'failing';
+    const over = this.backlog > this.thresholds.queueDepth || rate > this.thresholds.failureRate || modelFailing;
+    const clear = this.backlog <= this.thresholds.queueDepth / 2 && rate <= this.thresholds.failureRate / 2 && !modelFailing;
     const next = this.state ? !clear : over;
     if (next !== this.state) {
-      log.warn({ degraded: next, backlog: this.backlog, failureRate: rate }, next ? 'entering degraded mode' : 'leaving degraded mode');
+      log.warn({ degraded: next, backlog: this.backlog, failureRate: rate, model: this.modelHealth?.status }, next ? 'entering degraded mode' : 'leaving degraded mode');
       this.state = next;
     }
   }

@@ -1,7 +1,8 @@
 import type { GossipTopic } from '../../gateway/index.js';
 import { CACHE_TTL, GOSSIP_LIST_LENGTH, cacheKeys, type ReputationNarration } from '../domain/cache-contract.js';
 import { REPUTATION_TYPES, type Alliance, type GossipItem, type SocialBundle } from '../domain/social.js';
-import { knownValue, type SlowPathTasks, type TaskContext } from '../workers.js';
+import { knownValue, type FinalFailureFallbacks, type SlowPathTasks, type TaskContext } from '../workers.js';
+import { SOCIAL_BUNDLE_FALLBACK } from './rules.js';
 
 /**
  * Social tasks: gossip, the scene's social bundle, reputation narration and alliances. Gossip goes
@@ -133,5 +134,13 @@ export const socialTasks: SlowPathTasks<
       { npcId: initiator.id, npcName: initiator.name },
     );
     return { status: 'written' };
+  },
+};
+
+export const socialFallbacks: FinalFailureFallbacks<'social.generate_bundle'> = {
+  /** No gossip and no alliances, settled: the scene stops reading as `generating`. */
+  async 'social.generate_bundle'(payload, snapshot, deps) {
+    const bundle: SocialBundle = { ...SOCIAL_BUNDLE_FALLBACK, status: 'ready' };
+    await deps.cache.setJson(cacheKeys.socialBundle(snapshot.game.id, payload.sceneHash, payload.cacheVersion), bundle, CACHE_TTL.fallbackBundle);
   },
 };

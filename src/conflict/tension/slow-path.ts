@@ -1,8 +1,9 @@
 import type { TensionManifestationsOutput } from '../../gateway/index.js';
 import { CACHE_TTL, cacheKeys, type EscalationNarrative } from '../domain/cache-contract.js';
 import { TENSION_LEVELS, type TensionBundle, type TensionLevel } from '../domain/tension.js';
-import { knownValue, type SlowPathTasks, type TaskContext } from '../workers.js';
+import { knownValue, type FinalFailureFallbacks, type SlowPathTasks, type TaskContext } from '../workers.js';
 import { sceneTension } from './hot-path.js';
+import { TENSION_FALLBACK, atmosphereFor } from './rules.js';
 
 /**
  * Tension tasks: the prose of a scene's tension (atmosphere, small visible signs) around the numbers
@@ -56,5 +57,14 @@ export const tensionTasks: SlowPathTasks<'tension.update_bundle' | 'tension.gene
     await ctx.deps.cache.setJson(cacheKeys.escalationNarrative(ctx.gameId, payload.conflictId), narrative, CACHE_TTL.escalationNarrative);
     await ctx.complete(payload.contentId, text);
     return { status: 'written' };
+  },
+};
+
+export const tensionFallbacks: FinalFailureFallbacks<'tension.update_bundle'> = {
+  /** The rule numbers and the level's one-word mood, settled: the scene stops reading as `generating`. */
+  async 'tension.update_bundle'(payload, snapshot, deps) {
+    const { score, level } = sceneTension({ snapshot });
+    const bundle: TensionBundle = { ...TENSION_FALLBACK, tension_level: level, tension_score: score, atmosphere: atmosphereFor(level), status: 'ready' };
+    await deps.cache.setJson(cacheKeys.tensionBundle(snapshot.game.id, payload.sceneHash, payload.cacheVersion), bundle, CACHE_TTL.fallbackBundle);
   },
 };

@@ -22,6 +22,11 @@ export class MeteredProvider implements ModelProvider {
     this.name = inner.name;
   }
 
+  /** The start-up check goes through to the provider that answers. */
+  probe(signal: AbortSignal): Promise<void> {
+    return this.inner.probe?.(signal) ?? Promise.resolve();
+  }
+
   modelFor(kind: Kind): string {
     return this.inner.modelFor?.(kind) ?? this.inner.name;
   }

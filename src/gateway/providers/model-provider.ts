@@ -40,6 +40,8 @@ export interface ModelProvider {
   /** The model id a request of `kind` goes to, known before the call (the completion cache keys on it). */
   modelFor?(kind: Kind): string;
   complete(request: CompletionRequest): Promise<Completion>;
+  /** One cheap request that shows the backend answers (start-up check); rejects with why it does not. */
+  probe?(signal: AbortSignal): Promise<void>;
 }
 
 /** The usual rough estimate when a provider reports no token counts. */

@@ -38,6 +38,16 @@ export class OpenAiCompatibleProvider implements ModelProvider {
     return this.settings.modelByKind[kind.toUpperCase()] ?? this.settings.model;
   }
 
+  /** Lists the server's models: every OpenAI-compatible server answers it, and it costs no tokens. */
+  async probe(signal: AbortSignal): Promise<void> {
+    const response = await fetch(`${this.settings.baseUrl.replace(/\/$/, '')}/models`, {
+      headers: this.settings.apiKey ? { authorization: `Bearer ${this.settings.apiKey}` } : {},
+      signal,
+    });
+    await response.body?.cancel();
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+  }
+
   async complete(request: CompletionRequest): Promise<Completion> {
     const model = this.modelFor(request.kind);
     try {

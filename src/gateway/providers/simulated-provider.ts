@@ -39,6 +39,11 @@ export class SimulatedProvider implements ModelProvider {
     this.random = settings.random ?? Math.random;
   }
 
+  /** The start-up check goes through to the provider that answers. */
+  probe(signal: AbortSignal): Promise<void> {
+    return this.inner.probe?.(signal) ?? Promise.resolve();
+  }
+
   modelFor(kind: Kind): string {
     return this.inner.modelFor?.(kind) ?? this.inner.name;
   }

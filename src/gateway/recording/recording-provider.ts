@@ -31,6 +31,11 @@ export class RecordingProvider implements ModelProvider {
     this.file = join(dir, `nyx-${new Date().toISOString().replace(/[:.]/g, '-')}-${process.pid}${RECORDING_EXTENSION}`);
   }
 
+  /** The start-up check goes through to the provider that answers. */
+  probe(signal: AbortSignal): Promise<void> {
+    return this.inner.probe?.(signal) ?? Promise.resolve();
+  }
+
   modelFor(kind: Kind): string {
     return this.inner.modelFor?.(kind) ?? this.inner.name;
   }

@@ -148,7 +148,18 @@ export class BullMqQueue implements TaskQueue {
       if (!job) return;
       const final = error.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1);
       metrics.taskFailures.inc({ task: job.name, final: String(final) });
-      this.events.emit('failed', { jobId: String(job.id), taskName: job.name, error: error.message, attempt: job.attemptsMade, final, payload: job.data });
+      const announce = () =>
+        this.events.emit('failed', { jobId: String(job.id), taskName: job.name, error: error.message, attempt: job.attemptsMade, final, payload: job.data });
+      if (!final || !job.opts.deduplication) {
+        announce();
+        return;
+      }
+      // A dedupe TTL outlives the job: a job that failed for good frees its key (only if it still
+      // holds it) before anyone hears of the failure, so the next request may try again.
+      void job
+        .removeDeduplicationKey()
+        .catch((removeError: unknown) => log.warn({ err: removeError, task: job.name }, 'dedupe key of a failed job not released'))
+        .finally(announce);
     });
     this.worker = worker;
     await worker.waitUntilReady();

@@ -222,7 +222,9 @@ export class InProcessQueue implements TaskQueue {
     job.settle(outcome);
     const dedupe = job.prepared.dedupe;
     if (!dedupe) return;
-    const holdsUntilTtl = dedupe.mode === 'first' && dedupe.ttlMs !== undefined;
+    // A TTL holds a finished job's key against repeats; a job that failed for good frees it, so the
+    // next request may try again instead of waiting out the TTL on a fallback.
+    const holdsUntilTtl = dedupe.mode === 'first' && dedupe.ttlMs !== undefined && outcome.status === 'completed';
     if (this.dedupeHolders.get(dedupe.id) === job.id && !holdsUntilTtl) this.dedupeHolders.delete(dedupe.id);
     if (job.followUp && !this.closing) this.enqueue(job.followUp);
   }

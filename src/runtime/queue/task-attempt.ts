@@ -1,11 +1,12 @@
 import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
+import { logger } from '../../observability/logger.js';
 import { metrics } from '../../observability/metrics.js';
 import { contextOf, inSpan, recordSpan, SpanKind, type TraceCarrier } from '../../observability/tracing.js';
 import { outsideHotPath } from '../hot-path/hot-path.js';
 import type { QueueEventBus } from './queue-event-bus.js';
-import { retryAfterMsOf } from './task-errors.js';
-import type { RegisteredTask } from './task-registry.js';
+import { isPermanentTaskError, retryAfterMsOf } from './task-errors.js';
+import { errorMessage, type RegisteredTask } from './task-registry.js';
 import type { TaskStartGate } from './task-start-gate.js';
 
 /** An attempt that ran past its task's `timeoutMs`; retryable like any other failure. */
@@ -25,6 +26,8 @@ export interface AttemptIdentity {
   /** The dispatcher's trace, which the attempt's spans continue. */
   trace?: TraceCarrier;
 }
+
+const log = logger.child({ module: 'task-queue' });
 
 export type AttemptOutcome = { deferMs: number } | { result: unknown; durationMs: number };
 
@@ -78,6 +81,7 @@ export class TaskAttemptRunner {
         trace,
       );
     } catch (error) {
+      if (!stopSignal.aborted) logFailure(task.name, job, error);
       const retryAfterMs = retryAfterMsOf(error);
       if (retryAfterMs !== undefined) await this.gate.holdBack(task.name, retryAfterMs);
       throw error;
@@ -87,6 +91,29 @@ export class TaskAttemptRunner {
       metrics.taskDuration.observe({ task: task.name }, (performance.now() - started) / 1000);
     }
   }
+}
+
+/**
+ * One line per failed attempt, so the log says why without the metrics or the event stream: the
+ * task, the model kind and reason when a model call failed (the gateway's errors carry both), the
+ * attempt, and whether the queue will retry.
+ */
+function logFailure(taskName: string, job: AttemptIdentity, error: unknown): void {
+  const detail = typeof error === 'object' && error !== null ? (error as { kind?: unknown; reason?: unknown; name?: unknown }) : {};
+  const final = isPermanentTaskError(error) || job.attempt >= job.maxAttempts;
+  log.warn(
+    {
+      task: taskName,
+      jobId: job.jobId,
+      kind: typeof detail.kind === 'string' ? detail.kind : undefined,
+      attempt: job.attempt,
+      maxAttempts: job.maxAttempts,
+      final,
+      reason: typeof detail.reason === 'string' ? detail.reason : typeof detail.name === 'string' ? detail.name : 'error',
+      error: errorMessage(error),
+    },
+    final ? 'task failed for good' : 'task failed; it will be retried',
+  );
 }
 
 /** An AbortController whose signal any number of running jobs may listen to without a leak warning. */

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { metrics, registry } from '../../observability/metrics.js';
+import type { ModelHealthRecord } from '../../conflict/domain/cache-contract.js';
 import type { QueueCounts, TaskQueue } from '../../runtime/queue/task-queue.js';
 import type { SpendLedger } from '../../runtime/spend/spend-ledger.js';
 // Registers nyx_event_loop_delay_seconds on the registry this plugin serves.
@@ -11,12 +12,13 @@ export interface OpsDependencies {
   queue: Pick<TaskQueue, 'counts'>;
   readiness: () => Promise<Record<string, boolean>>;
   degraded: () => boolean;
+  modelHealth: () => ModelHealthRecord | undefined;
   streams: GameEventStreams;
   spend?: Pick<SpendLedger, 'hourSpentUsd' | 'hourTurns'>;
 }
 
 /** Probes and telemetry: /healthz, /readyz, /metrics (Prometheus) and /api/ops (the dashboard). */
-export const opsRoutes: FastifyPluginAsync<OpsDependencies> = async (app, { queue, readiness, degraded, streams, spend }) => {
+export const opsRoutes: FastifyPluginAsync<OpsDependencies> = async (app, { queue, readiness, degraded, modelHealth, streams, spend }) => {
   /** The queue's backend may be down; the dashboard and scrapes must still answer. */
   async function sampleQueue(): Promise<QueueCounts | null> {
     try {
@@ -40,7 +42,8 @@ export const opsRoutes: FastifyPluginAsync<OpsDependencies> = async (app, { queu
         return { readiness: false };
       });
       const ready = Object.values(checks).every(Boolean);
-      return reply.code(ready ? 200 : 503).send(checks);
+      // The game plays on rule fallbacks without a model: its health is reported, not a reason to take the process out.
+      return reply.code(ready ? 200 : 503).send({ ...checks, model: modelHealth()?.status ?? 'unknown' });
     }),
   );
 
@@ -59,6 +62,7 @@ export const opsRoutes: FastifyPluginAsync<OpsDependencies> = async (app, { queu
         spend: hourUsd === undefined || hourTurns === undefined ? null : { hourUsd, hourTurns },
         sseClients: streams.clientCount,
         degraded: degraded(),
+        modelHealth: modelHealth(),
       });
     }),
   );

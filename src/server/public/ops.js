@@ -50,6 +50,8 @@ function render(o) {
   const failRate = m.calls ? (m.failures ?? 0) / m.calls : 0;
   $('#model-detail').textContent = `${m.failures ?? 0} failures (${pct(failRate)}) · ${m.timeouts ?? 0} timeouts`;
   $('#model-detail').dataset.bad = String(failRate > 0.2);
+  $('#model-status').textContent = m.status === 'failing' ? `model failing: ${m.reason ?? 'no answer'}` : m.status === 'ok' ? 'model answering' : 'model not heard from yet';
+  $('#model-status').dataset.bad = String(m.status === 'failing');
   const prevCalls = history.model.lastCalls ?? m.calls ?? 0;
   push(history.model, Math.max(0, (m.calls ?? 0) - prevCalls));
   history.model.lastCalls = m.calls ?? 0;
