@@ -20,8 +20,6 @@ export interface ServerConfig {
   bodyLimitBytes?: number;
   /** Default 15 s. */
   sseHeartbeatMs?: number;
-  /** Events kept per game for Last-Event-ID replay. Default 200. */
-  sseReplayBuffer?: number;
   /** Unsent bytes after which a live-update client is dropped as too slow. Default 1 MiB. */
   sseMaxBufferedBytes?: number;
 }
@@ -36,7 +34,7 @@ export interface ServerDependencies {
   config: ServerConfig;
 }
 
-/** How long a game's replay buffer outlives its last client: long enough for any reconnect. */
+/** How long a game's hub subscription outlives its last client: long enough for any reconnect. */
 const IDLE_CHANNEL_MS = 5 * 60_000;
 
 /**
@@ -77,7 +75,6 @@ export async function buildServer(deps: ServerDependencies): Promise<FastifyInst
 
   const streams = new GameEventStreams(deps.hub, {
     heartbeatMs: config.sseHeartbeatMs ?? 15_000,
-    replayBuffer: config.sseReplayBuffer ?? 200,
     maxBufferedBytes: config.sseMaxBufferedBytes ?? 1024 * 1024,
     idleChannelMs: IDLE_CHANNEL_MS,
   });
