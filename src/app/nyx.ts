@@ -21,6 +21,7 @@ import { BullMqQueue } from '../runtime/queue/bullmq-queue.js';
 import { InProcessQueue } from '../runtime/queue/in-process-queue.js';
 import type { TaskQueue } from '../runtime/queue/task-queue.js';
 import { createGateway } from '../gateway/index.js';
+import { cacheKeyClass } from '../conflict/domain/cache-contract.js';
 import { ContentFeed } from '../conflict/engine/content-feed.js';
 import { EngineHealth } from '../conflict/engine/engine-health.js';
 import { GameEngine } from '../conflict/engine/game-engine.js';
@@ -114,7 +115,7 @@ export async function startNyx(config: Config, options: NyxOptions): Promise<Nyx
   if (config.redisUrl) {
     const url = config.redisUrl;
     const keyPrefix = options.redisPrefix ?? '';
-    const redisCache = new RedisCache({ url, keyPrefix });
+    const redisCache = new RedisCache({ url, keyPrefix, classOfKey: cacheKeyClass });
     const redisLocks = new RedisLocks({ url, keyPrefix });
     const redisIdempotency = new RedisIdempotencyGuard({ url, keyPrefix, defaultTtlSeconds: config.idempotencyTtlSeconds });
     const redisHub = new RedisHub({ url, keyPrefix });
@@ -128,7 +129,7 @@ export async function startNyx(config: Config, options: NyxOptions): Promise<Nyx
     hub = redisHub;
     queue = new BullMqQueue({ url, ...queueOptions, prefix: `${keyPrefix}nyx` });
   } else {
-    cache = new MemoryCache();
+    cache = new MemoryCache({ classOfKey: cacheKeyClass });
     locks = new MemoryLocks();
     idempotency = new MemoryIdempotencyGuard({ defaultTtlSeconds: config.idempotencyTtlSeconds });
     hub = new InProcessHub();
