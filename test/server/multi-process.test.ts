@@ -175,6 +175,7 @@ describeWithServices('multi-process: two web servers and a worker process', ['re
   const streams: SseStream[] = [];
   let serverA = '';
   let serverB = '';
+  let workerProbes = '';
 
   const flushRedisDb = async () => {
     const redis = new Redis(sharedRedisUrl, { maxRetriesPerRequest: 2, lazyConnect: true });
@@ -211,16 +212,17 @@ describeWithServices('multi-process: two web servers and a worker process', ['re
 
     const a = spawnNyx('serve A', ['serve', '--workers', '0'], env);
     const b = spawnNyx('serve B', ['serve', '--workers', '0'], env);
-    const worker = spawnNyx('worker', ['worker'], env);
+    const worker = spawnNyx('worker', ['worker'], { ...env, WORKER_METRICS_PORT: '0' });
     processes.push(a, b, worker);
     const running = /Nyx is running: (http:\/\/127\.0\.0\.1:\d+)\//;
-    const [matchA, matchB] = await Promise.all([
+    const [matchA, matchB, matchWorker] = await Promise.all([
       a.waitForOutput(running, STEP_MS),
       b.waitForOutput(running, STEP_MS),
-      worker.waitForOutput(/Nyx worker running/, STEP_MS),
+      worker.waitForOutput(/Nyx worker running: .* metrics (http:\/\/127\.0\.0\.1:\d+)\/metrics/, STEP_MS),
     ]);
     serverA = matchA[1]!;
     serverB = matchB[1]!;
+    workerProbes = matchWorker[1]!;
     expect(serverA).not.toBe(serverB);
   }, TEST_MS + STEP_MS);
 
@@ -295,6 +297,16 @@ describeWithServices('multi-process: two web servers and a worker process', ['re
       expect(state.content.find((item) => item.id === landed.id)?.text).toBe(landed.text);
     }
     stream.close();
+
+    // The task and model series are recorded where tasks run: the worker serves them itself.
+    const workerMetrics = await request('GET', `${workerProbes}/metrics`);
+    expect(workerMetrics.status).toBe(200);
+    expect(workerMetrics.text).toMatch(/^nyx_task_completed_total\{task="[^"]+"\} [1-9]/m);
+    expect(workerMetrics.text).toMatch(/^nyx_model_calls_total\{[^}]*outcome="ok"[^}]*\} [1-9]/m);
+    // Every process reports the one cluster-wide queue, so the same counts appear on web and worker.
+    expect(workerMetrics.text).toMatch(/^nyx_queue_jobs\{state="waiting"\} \d+/m);
+    expect((await request('GET', `${workerProbes}/healthz`)).status).toBe(200);
+    expect((await request('GET', `${workerProbes}/readyz`)).status).toBe(200);
   }, TEST_MS);
 
   it('a stream dropped on server A and resumed on server B with Last-Event-ID gets what an always-connected client got', async () => {
