@@ -47,8 +47,8 @@ const FLOOR_READY = /Floor is running: (http:\/\/127\.0\.0\.1:\d+)\//;
  * `nyx serve` with its workers in-process, as `npm start` runs it (in memory), in a process of its
  * own: the load generator must not share the event loop it measures.
  */
-export async function startEmbeddedNyx(mode: HotPathMode, options: BenchOptions): Promise<BenchTarget> {
-  const env = { ...embeddedEnvironment(), ...nyxEnvironment(mode, options), NYX_DATA_DIR: ':memory:', PORT: '0', HOST: '127.0.0.1' };
+export async function startEmbeddedNyx(mode: HotPathMode, options: BenchOptions, port = 0): Promise<BenchTarget> {
+  const env = { ...embeddedEnvironment(), ...nyxEnvironment(mode, options), NYX_DATA_DIR: ':memory:', PORT: String(port), HOST: '127.0.0.1' };
   const server = await startChild(['src/cli/main.ts', 'serve'], env, SERVER_READY, { cwd: REPO_ROOT });
   return { baseUrl: server.match[1]!, metricsUrls: [`${server.match[1]!}/metrics`], eventLoop: new ScrapedEventLoopWindow(), close: server.stop };
 }
@@ -102,17 +102,21 @@ export class DistributedServices {
   }
 }
 
-/** One web process (no workers) and one worker process on Redis + a fresh PostgreSQL database. */
-export async function startDistributedNyx(mode: HotPathMode, options: BenchOptions, services: DistributedServices): Promise<BenchTarget> {
+/**
+ * One web process (no workers) and one worker process on Redis + a fresh PostgreSQL database; the
+ * web server on `port` and the worker's metrics on the next one (any free ports when 0).
+ */
+export async function startDistributedNyx(mode: HotPathMode, options: BenchOptions, services: DistributedServices, port = 0): Promise<BenchTarget> {
   await services.flushRedis();
   const database = await services.createDatabase();
-  const env = { ...process.env, ...nyxEnvironment(mode, options), REDIS_URL: services.redisUrl, DATABASE_URL: database.url, PORT: '0', HOST: '127.0.0.1' };
+  const env = { ...process.env, ...nyxEnvironment(mode, options), REDIS_URL: services.redisUrl, DATABASE_URL: database.url, PORT: String(port), HOST: '127.0.0.1' };
   const stops: Array<() => Promise<void>> = [];
   try {
     const server = await startChild(['src/cli/main.ts', 'serve', '--workers', '0'], env, SERVER_READY, { cwd: REPO_ROOT });
     stops.push(server.stop);
-    // Any free port for the worker's metrics: a fixed one would collide with another run on this machine.
-    const worker = await startChild(['src/cli/main.ts', 'worker'], { ...env, WORKER_METRICS_PORT: '0' }, WORKER_READY, { cwd: REPO_ROOT });
+    // Not the default port: a fixed one would collide with another run on this machine.
+    const workerEnv = { ...env, WORKER_METRICS_PORT: port === 0 ? '0' : String(port + 1) };
+    const worker = await startChild(['src/cli/main.ts', 'worker'], workerEnv, WORKER_READY, { cwd: REPO_ROOT });
     stops.push(worker.stop);
     return {
       baseUrl: server.match[1]!,
