@@ -1,7 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { metrics, registry } from '../../src/observability/metrics.js';
 import { repoRoot } from '../support/processes.js';
 import { inCI } from '../support/services.js';
@@ -19,9 +21,15 @@ function promtool(args: string[], input?: string): { status: number | null; outp
   return { status: run.status, output: `${run.stdout}${run.stderr}` };
 }
 
+interface Dashboard {
+  panels: { title: string; targets: { expr: string }[] }[];
+}
+
 interface RuleFile {
   groups: { name: string; rules: { record?: string; alert?: string; expr: string }[] }[];
 }
+
+const dashboard = JSON.parse(readFileSync(`${repoRoot}ops/grafana-dashboard.json`, 'utf8')) as Dashboard;
 
 const rules = parse(readFileSync(`${repoRoot}ops/prometheus-alerts.yml`, 'utf8')) as RuleFile;
 const recorded = new Set(rules.groups.flatMap((group) => group.rules.flatMap((rule) => (rule.record ? [rule.record] : []))));
@@ -73,6 +81,14 @@ describePromtool('promtool', () => {
     expect(tested.status, tested.output).toBe(0);
   });
 
+  it('parses every query of the Grafana dashboard (each checked as a recording rule)', () => {
+    const queries = dashboard.panels.flatMap((panel) => panel.targets.map((target) => target.expr));
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'nyx-dashboard-')), 'dashboard-queries.yml');
+    writeFileSync(file, stringify({ groups: [{ name: 'dashboard', rules: queries.map((expr, i) => ({ record: `nyx_dashboard:query_${i}`, expr })) }] }));
+    const checked = promtool(['check', 'rules', file]);
+    expect(checked.status, checked.output).toBe(0);
+  });
+
   it('accepts /metrics as served, with every labelled series present', async () => {
     // Labelled families appear only once a series exists: touch one of each so all are checked.
     metrics.hotPathDuration.observe({ operation: 'promtool' }, 0.001);
@@ -92,6 +108,19 @@ describePromtool('promtool', () => {
 
     const checked = promtool(['check', 'metrics'], await registry.metrics());
     expect(checked.status, checked.output).toBe(0);
+  });
+});
+
+describe('ops/grafana-dashboard.json', () => {
+  it('parses, and each panel queries only series Nyx serves or the rules record', async () => {
+    const served = await servedNames();
+    expect(dashboard.panels.length).toBeGreaterThan(0);
+    for (const panel of dashboard.panels) {
+      expect(panel.targets.length, panel.title).toBeGreaterThan(0);
+      const names = panel.targets.flatMap((target) => metricNamesIn(target.expr));
+      expect(names.length, panel.title).toBeGreaterThan(0);
+      expect(names.filter((name) => !served.has(name) && !recorded.has(name)), panel.title).toEqual([]);
+    }
   });
 });
 

@@ -11,7 +11,8 @@ import { eventsQuery, gameParams } from '../request-schemas.js';
  *
  * Written on the raw response rather than through @fastify/sse: the stream needs a hard cap on a
  * slow client's buffered output (the plugin waits for 'drain' without bound), replay from our own
- * per-game buffer, and to be ended from the server's preClose so `close()` never waits on it.
+ * game event log (any web process resumes any stream), and to be ended from the server's preClose so
+ * `close()` never waits on it.
  */
 export const liveUpdateRoutes: FastifyPluginAsyncZod<{ api: GameApi; streams: GameEventStreams }> = async (
   app,
