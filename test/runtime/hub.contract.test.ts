@@ -1,3 +1,4 @@
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ContentEvent, ContentHub, LoggedEvent } from '../../src/runtime/hub/content-hub.js';
 import { EventId } from '../../src/runtime/hub/event-id.js';
@@ -185,6 +186,39 @@ describeWithServices('RedisHub event ids across processes', ['redis'], () => {
       expect(asText(await webB.readAfter('pier', EventId.ZERO))).toEqual(asText(onA));
     } finally {
       await Promise.all(hubs.map((hub) => hub.close()));
+    }
+  });
+});
+
+describeWithServices('RedisHub after its subscription drops', ['redis'], () => {
+  it('delivers what was published while it reconnected, once and in order, before newer events', async () => {
+    const keyPrefix = uniquePrefix('hub-drop');
+    const [worker, web] = await Promise.all([openRedisHub(keyPrefix), openRedisHub(keyPrefix)]);
+    const admin = new Redis(redisUrl!);
+    try {
+      const received: string[] = [];
+      web.subscribe('quay', ({ event }) => received.push(event.id));
+      await worker.publish(contentEvent('quay', 'q1'));
+      await vi.waitFor(() => expect(received).toEqual(['q1']), { timeout: 5_000, interval: 10 });
+
+      // Only this test's own subscriptions (both hubs'), found by their unique name: the Redis is shared.
+      const clients = String(await admin.client('LIST'));
+      const ids = clients
+        .split('\n')
+        .filter((entry) => entry.includes(` name=${keyPrefix}nyx-hub-subscriber `))
+        .map((entry) => /\bid=(\d+)/.exec(entry)?.[1]);
+      expect(ids, clients).toHaveLength(2);
+      for (const id of ids) await admin.client('KILL', 'ID', id!);
+      // Published while the subscription is down: pub/sub alone would lose these.
+      await worker.publish(contentEvent('quay', 'q2'));
+      await worker.publish(contentEvent('quay', 'q3'));
+
+      await vi.waitFor(() => expect(received).toEqual(['q1', 'q2', 'q3']), { timeout: 10_000, interval: 20 });
+      await worker.publish(contentEvent('quay', 'q4'));
+      await vi.waitFor(() => expect(received).toEqual(['q1', 'q2', 'q3', 'q4']), { timeout: 5_000, interval: 10 });
+    } finally {
+      admin.disconnect();
+      await Promise.all([worker.close(), web.close()]);
     }
   });
 });

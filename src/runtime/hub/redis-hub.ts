@@ -59,7 +59,8 @@ export class RedisHub implements ContentHub {
     this.logLength = options.logLength ?? DEFAULT_LOG_LENGTH;
     this.logIdleMs = options.logIdleMs ?? DEFAULT_LOG_IDLE_MS;
     this.publisher = createRedis(options.url, 'cache');
-    this.subscriber = createRedis(options.url, 'subscriber');
+    // Named, so an operator (or a test) can tell the hub's subscription apart in CLIENT LIST.
+    this.subscriber = createRedis(options.url, 'subscriber', { connectionName: `${prefix}nyx-hub-subscriber` });
     this.subscriber.on('pmessage', (_pattern: string, channel: string, message: string) => this.announced(channel, message));
     // The subscriber role queues commands while offline and re-subscribes after a reconnect.
     this.listening = this.subscriber.psubscribe(`${this.channelPrefix}*`).then(
