@@ -36,7 +36,7 @@ function delta(after: MetricSample[], before: MetricSample[], name: string, wher
   return sumOf(after, name, where) - sumOf(before, name, where);
 }
 
-/** p99 per hot-path operation over the run, from the histograms' bucket differences. */
+/** p99 per hot-path operation over the run, from the histograms' bucket differences; operations with under 100 runs are left out as too few for a p99. */
 function hotPathP99(after: MetricSample[], before: MetricSample[]): Record<string, number> {
   const key = (s: MetricSample) => `${s.labels.operation} ${s.labels.le}`;
   const earlier = new Map(before.filter((s) => s.name === HOT_PATH).map((s) => [key(s), s.value]));
