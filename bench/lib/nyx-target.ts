@@ -11,6 +11,8 @@ export type HotPathMode = 'async' | 'blocking';
 /** A running Nyx (or the floor) the virtual players talk to over HTTP on 127.0.0.1. */
 export interface BenchTarget {
   readonly baseUrl: string;
+  /** Every process's /metrics: the web server's, and a worker process's when there is one. */
+  readonly metricsUrls: string[];
   readonly eventLoop: EventLoopWindow;
   close(): Promise<void>;
 }
@@ -45,21 +47,22 @@ function embeddedEnvironment(): NodeJS.ProcessEnv {
 }
 
 const SERVER_READY = /Nyx is running: (http:\/\/127\.0\.0\.1:\d+)\//;
+const WORKER_READY = /Nyx worker running: .* metrics (http:\/\/127\.0\.0\.1:\d+\/metrics)/;
 const FLOOR_READY = /Floor is running: (http:\/\/127\.0\.0\.1:\d+)\//;
 
 /**
  * `nyx serve` with its workers in-process, as `npm start` runs it (in memory), in a process of its
  * own: the load generator must not share the event loop it measures.
  */
-export async function startEmbeddedNyx(mode: HotPathMode, options: BenchOptions): Promise<BenchTarget> {
-  const env = { ...embeddedEnvironment(), ...nyxEnvironment(mode, options), NYX_DATA_DIR: ':memory:', PORT: '0', HOST: '127.0.0.1' };
+export async function startEmbeddedNyx(mode: HotPathMode, options: BenchOptions, port = 0): Promise<BenchTarget> {
+  const env = { ...embeddedEnvironment(), ...nyxEnvironment(mode, options), NYX_DATA_DIR: ':memory:', PORT: String(port), HOST: '127.0.0.1' };
   const server = await startChild(['src/cli/main.ts', 'serve'], env, SERVER_READY, { cwd: REPO_ROOT });
-  return { baseUrl: server.match[1]!, eventLoop: new ScrapedEventLoopWindow(), close: server.stop };
+  return { baseUrl: server.match[1]!, metricsUrls: [`${server.match[1]!}/metrics`], eventLoop: new ScrapedEventLoopWindow(), close: server.stop };
 }
 
 export async function startEmbeddedFloor(): Promise<BenchTarget> {
   const floor = await startChild(['bench/lib/floor-server.ts'], embeddedEnvironment(), FLOOR_READY, { cwd: REPO_ROOT });
-  return { baseUrl: floor.match[1]!, eventLoop: new ScrapedEventLoopWindow(), close: floor.stop };
+  return { baseUrl: floor.match[1]!, metricsUrls: [`${floor.match[1]!}/metrics`], eventLoop: new ScrapedEventLoopWindow(), close: floor.stop };
 }
 
 /** REDIS_URL and DATABASE_URL from the environment, narrowed to what one benchmark may touch. */
@@ -106,19 +109,25 @@ export class DistributedServices {
   }
 }
 
-/** One web process (no workers) and one worker process on Redis + a fresh PostgreSQL database. */
-export async function startDistributedNyx(mode: HotPathMode, options: BenchOptions, services: DistributedServices): Promise<BenchTarget> {
+/**
+ * One web process (no workers) and one worker process on Redis + a fresh PostgreSQL database; the
+ * web server on `port` and the worker's metrics on the next one (any free ports when 0).
+ */
+export async function startDistributedNyx(mode: HotPathMode, options: BenchOptions, services: DistributedServices, port = 0): Promise<BenchTarget> {
   await services.flushRedis();
   const database = await services.createDatabase();
-  const env = { ...process.env, ...nyxEnvironment(mode, options), REDIS_URL: services.redisUrl, DATABASE_URL: database.url, PORT: '0', HOST: '127.0.0.1' };
+  const env = { ...process.env, ...nyxEnvironment(mode, options), REDIS_URL: services.redisUrl, DATABASE_URL: database.url, PORT: String(port), HOST: '127.0.0.1' };
   const stops: Array<() => Promise<void>> = [];
   try {
     const server = await startChild(['src/cli/main.ts', 'serve', '--workers', '0'], env, SERVER_READY, { cwd: REPO_ROOT });
     stops.push(server.stop);
-    const worker = await startChild(['src/cli/main.ts', 'worker'], env, /Nyx worker running/, { cwd: REPO_ROOT });
+    // Not the default port: a fixed one would collide with another run on this machine.
+    const workerEnv = { ...env, WORKER_METRICS_PORT: port === 0 ? '0' : String(port + 1) };
+    const worker = await startChild(['src/cli/main.ts', 'worker'], workerEnv, WORKER_READY, { cwd: REPO_ROOT });
     stops.push(worker.stop);
     return {
       baseUrl: server.match[1]!,
+      metricsUrls: [`${server.match[1]!}/metrics`, worker.match[1]!],
       eventLoop: new ScrapedEventLoopWindow(),
       async close() {
         for (const stop of stops.reverse()) await stop();
@@ -134,5 +143,5 @@ export async function startDistributedNyx(mode: HotPathMode, options: BenchOptio
 
 export async function startDistributedFloor(services: DistributedServices): Promise<BenchTarget> {
   const floor = await startChild(['bench/lib/floor-server.ts'], { ...process.env, REDIS_URL: services.redisUrl }, FLOOR_READY, { cwd: REPO_ROOT });
-  return { baseUrl: floor.match[1]!, eventLoop: new ScrapedEventLoopWindow(), close: floor.stop };
+  return { baseUrl: floor.match[1]!, metricsUrls: [`${floor.match[1]!}/metrics`], eventLoop: new ScrapedEventLoopWindow(), close: floor.stop };
 }

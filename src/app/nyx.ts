@@ -25,6 +25,7 @@ import { Budget } from '../runtime/spend/budget.js';
 import { SpendLedger } from '../runtime/spend/spend-ledger.js';
 import { checkDependencies } from './dependency-check.js';
 import { createGateway, ModelHealth, modelEndpoint } from '../gateway/index.js';
+import { cacheKeyClass } from '../conflict/domain/cache-contract.js';
 import { ContentFeed } from '../conflict/engine/content-feed.js';
 import { EngineHealth } from '../conflict/engine/engine-health.js';
 import { GameEngine } from '../conflict/engine/game-engine.js';
@@ -120,7 +121,7 @@ export async function startNyx(config: Config, options: NyxOptions): Promise<Nyx
   if (config.redisUrl) {
     const url = config.redisUrl;
     const keyPrefix = options.redisPrefix ?? '';
-    const redisCache = new RedisCache({ url, keyPrefix });
+    const redisCache = new RedisCache({ url, keyPrefix, classOfKey: cacheKeyClass });
     const redisLocks = new RedisLocks({ url, keyPrefix });
     const redisIdempotency = new RedisIdempotencyGuard({ url, keyPrefix, defaultTtlSeconds: config.idempotencyTtlSeconds });
     const redisHub = new RedisHub({ url, keyPrefix });
@@ -134,7 +135,7 @@ export async function startNyx(config: Config, options: NyxOptions): Promise<Nyx
     hub = redisHub;
     queue = new BullMqQueue({ url, ...queueOptions, prefix: `${keyPrefix}nyx` });
   } else {
-    cache = new MemoryCache();
+    cache = new MemoryCache({ classOfKey: cacheKeyClass });
     locks = new MemoryLocks();
     idempotency = new MemoryIdempotencyGuard({ defaultTtlSeconds: config.idempotencyTtlSeconds });
     hub = new InProcessHub();

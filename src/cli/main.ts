@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import type { FastifyInstance } from 'fastify';
 import { ConfigError, loadConfig, type Config } from '../config/config.js';
 import { logger, setLogLevel } from '../observability/logger.js';
 import { DependencyUnavailableError } from '../app/dependency-unavailable-error.js';
@@ -13,7 +14,7 @@ const USAGE = `usage: nyx <command> [options]
 
 commands:
   serve [--workers N] [--port P] [--host H]   API + web UI (workers in-process unless --workers 0)
-  worker                                      slow-path workers only (needs REDIS_URL)
+  worker                                      slow-path workers only (needs REDIS_URL); metrics on WORKER_METRICS_PORT
   migrate                                     apply database migrations and exit
   scenario validate <file>                    check a scenario file
   guard [--format text|json|sarif] [--config F]  prove no hot-path code reaches a model call
@@ -26,6 +27,14 @@ function configFrom(env: NodeJS.ProcessEnv): Config {
   const config = loadConfig(env);
   setLogLevel(config.logLevel);
   return config;
+}
+
+/** The URL a listening server answers on; a wildcard host is shown as loopback, which always reaches it. */
+function listeningUrl(app: FastifyInstance, config: Config): string {
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.http.port;
+  const host = config.http.host === '0.0.0.0' || config.http.host === '::' ? '127.0.0.1' : config.http.host;
+  return `http://${host}:${port}`;
 }
 
 async function serve(args: string[]): Promise<number> {
@@ -50,10 +59,8 @@ async function serve(args: string[]): Promise<number> {
   const app = await buildNyxServer(nyx);
   installGracefulShutdown(app, { onClose: () => nyx.close().finally(stopTracing) });
   await app.listen({ port: config.http.port, host: config.http.host });
-  const address = app.server.address();
-  const port = typeof address === 'object' && address ? address.port : config.http.port;
-  const shownHost = config.http.host === '0.0.0.0' || config.http.host === '::' ? '127.0.0.1' : config.http.host;
-  console.log(`Nyx is running: http://${shownHost}:${port}/  (ops: http://${shownHost}:${port}/ops)`);
+  const url = listeningUrl(app, config);
+  console.log(`Nyx is running: ${url}/  (ops: ${url}/ops)`);
   console.log(
     `  database ${nyx.db.kind}, cache ${nyx.cache.backend}, queue ${nyx.queue.backend}, model ${config.llm.provider}, workers ${workers > 0 ? 'in-process' : 'none'}`,
   );
@@ -71,17 +78,21 @@ async function worker(): Promise<number> {
   const config = configFrom(process.env);
   if (!config.redisUrl) throw new UsageError('nyx worker needs REDIS_URL (embedded deployments run their workers inside `nyx serve`)');
   const { startNyx } = await import('../app/nyx.js');
+  const { buildProbeServer } = await import('../server/probe-server.js');
+  const { installGracefulShutdown } = await import('../server/graceful-shutdown.js');
   const stopTracing = await startTracing(config);
   const nyx = await startNyx(config, { workers: true });
-  const stop = async (signal: string) => {
-    logger.info({ signal }, 'worker shutting down');
-    await nyx.close();
-    await stopTracing();
-    process.exit(0);
-  };
-  process.once('SIGTERM', () => void stop('SIGTERM'));
-  process.once('SIGINT', () => void stop('SIGINT'));
-  console.log(`Nyx worker running: queue ${nyx.queue.backend}, model ${config.llm.provider}, concurrency ${config.queue.concurrency}`);
+  const probes = await buildProbeServer({ queue: nyx.queue, readiness: () => nyx.readiness(), modelHealth: () => nyx.health.model });
+  installGracefulShutdown(probes, {
+    onClose: async () => {
+      await nyx.close();
+      await stopTracing();
+    },
+  });
+  await probes.listen({ port: config.workerMetricsPort, host: config.http.host });
+  console.log(
+    `Nyx worker running: queue ${nyx.queue.backend}, model ${config.llm.provider}, concurrency ${config.queue.concurrency}, metrics ${listeningUrl(probes, config)}/metrics`,
+  );
   return -1;
 }
 

@@ -182,6 +182,7 @@ const schema = z.object({
   LOG_LEVEL: oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
   PORT: integer('PORT', 3000, 0, 65535),
   HOST: z.string().optional().transform((v) => v || '127.0.0.1'),
+  WORKER_METRICS_PORT: integer('WORKER_METRICS_PORT', 9464, 0, 65535),
   REDIS_URL: url('REDIS_URL', ['redis:', 'rediss:']),
   DATABASE_URL: url('DATABASE_URL', ['postgres:', 'postgresql:']),
   OTEL_EXPORTER_OTLP_ENDPOINT: url('OTEL_EXPORTER_OTLP_ENDPOINT', ['http:', 'https:']),
@@ -227,7 +228,10 @@ export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' |
 
 export interface Config {
   logLevel: LogLevel;
+  /** `port` 0 takes any free port (tests). */
   http: { port: number; host: string };
+  /** Where `nyx worker` serves /healthz, /readyz and /metrics (on `http.host`). Default 9464; 0 takes any free port. */
+  workerMetricsPort: number;
   /** Absent: in-memory cache, in-process queue, in-process hub. */
   redisUrl: string | undefined;
   /** Absent: PGlite in `dataDir`. */
@@ -329,6 +333,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     logLevel: e.LOG_LEVEL ?? 'info',
     http: { port: e.PORT, host: e.HOST },
+    workerMetricsPort: e.WORKER_METRICS_PORT,
     redisUrl: e.REDIS_URL,
     databaseUrl: e.DATABASE_URL,
     dataDir: e.NYX_DATA_DIR,

@@ -7,6 +7,9 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
  */
 export const registry = new Registry();
 collectDefaultMetrics({ register: registry, prefix: 'nyx_process_' });
+// prom-client names these gauges `*_total`, which Prometheus reserves for counters (promtool rejects
+// them); nyx_process_nodejs_active_resources, by type, counts the same resources.
+for (const gauge of ['active_handles', 'active_requests', 'active_resources']) registry.removeSingleMetric(`nyx_process_nodejs_${gauge}_total`);
 
 /**
  * How long timers waited for the event loop since the previous scrape: the first sign that
@@ -47,8 +50,8 @@ export const metrics = {
   }),
   cacheRequests: new Counter({
     name: 'nyx_cache_requests_total',
-    help: 'Cache reads by result (hit, miss, error).',
-    labelNames: ['backend', 'result'] as const,
+    help: 'Cache reads by class of key (generated: slow-path results, a miss means a rule fallback; read_model; bookkeeping) and result (hit, miss, error).',
+    labelNames: ['backend', 'class', 'result'] as const,
     registers: [registry],
   }),
   cacheErrors: new Counter({
@@ -65,7 +68,7 @@ export const metrics = {
   }),
   queueJobs: new Gauge({
     name: 'nyx_queue_jobs',
-    help: 'Jobs in the queue by state, sampled on scrape.',
+    help: 'Jobs in the whole queue by state, sampled on scrape; every process reports the same queue, so aggregate with max, not sum.',
     labelNames: ['state'] as const,
     registers: [registry],
   }),

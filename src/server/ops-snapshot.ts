@@ -5,6 +5,7 @@ import type { QueueCounts } from '../runtime/queue/task-queue.js';
 /** What `GET /api/ops` answers: the dashboard's view of the process, read from the metrics registry. */
 export interface OpsSnapshot {
   hotPath: Record<string, { count: number; p50Ms: number; p99Ms: number }>;
+  /** Reads of generated content only: a miss there is a player served a rule fallback. */
   cache: { hits: number; misses: number; hitRate: number };
   /** Null when the queue could not be asked (its backend is down). */
   queue: QueueCounts | null;
@@ -79,7 +80,7 @@ export function opsSnapshot(
   metrics: Metric[],
   live: { queue: QueueCounts | null; spend: { hourUsd: number; hourTurns: number } | null; sseClients: number; degraded: boolean; modelHealth?: ModelHealthRecord | undefined },
 ): OpsSnapshot {
-  const cache = samples(metrics, 'nyx_cache_requests_total');
+  const cache = samples(metrics, 'nyx_cache_requests_total').filter((sample) => sample.labels.class === 'generated');
   const hits = sum(cache.filter((sample) => sample.labels.result === 'hit'));
   const misses = sum(cache.filter((sample) => sample.labels.result === 'miss'));
   const failures = samples(metrics, 'nyx_model_failures_total');

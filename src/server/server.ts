@@ -30,8 +30,6 @@ export interface ServerConfig {
   idempotencyKeyTtlSeconds?: number;
   /** Default 15 s. */
   sseHeartbeatMs?: number;
-  /** Events kept per game for Last-Event-ID replay. Default 200. */
-  sseReplayBuffer?: number;
   /** Unsent bytes after which a live-update client is dropped as too slow. Default 1 MiB. */
   sseMaxBufferedBytes?: number;
   /** Live-update streams one game token may hold open on this process; beyond, 429. Default 8. */
@@ -66,7 +64,7 @@ export interface ServerDependencies {
   config: ServerConfig;
 }
 
-/** How long a game's replay buffer outlives its last client: long enough for any reconnect. */
+/** How long a game's hub subscription outlives its last client: long enough for any reconnect. */
 const IDLE_CHANNEL_MS = 5 * 60_000;
 
 /**
@@ -113,7 +111,6 @@ export async function buildServer(deps: ServerDependencies): Promise<FastifyInst
 
   const streams = new GameEventStreams(deps.hub, {
     heartbeatMs: config.sseHeartbeatMs ?? 15_000,
-    replayBuffer: config.sseReplayBuffer ?? 200,
     maxBufferedBytes: config.sseMaxBufferedBytes ?? 1024 * 1024,
     idleChannelMs: IDLE_CHANNEL_MS,
   });

@@ -38,6 +38,7 @@ describe('configuration', () => {
 
   it.each([
     [{ PORT: 'abc' }, 'PORT', 'an integer from 0 to 65535'],
+    [{ WORKER_METRICS_PORT: '70000' }, 'WORKER_METRICS_PORT', 'an integer from 0 to 65535'],
     [{ REDIS_URL: 'localhost:6379' }, 'REDIS_URL', 'redis://'],
     [{ DISABLE_LLM_IN_HOT_PATH: 'maybe' }, 'DISABLE_LLM_IN_HOT_PATH', '0 or 1'],
     [{ LLM_SIM_LATENCY_MS: '5000-2000' }, 'LLM_SIM_LATENCY_MS', 'MIN-MAX'],

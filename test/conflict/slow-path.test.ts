@@ -148,7 +148,7 @@ async function plannedRows(gameId: string) {
 function hubEvents(gameId: string): ContentEvent[] {
   const seen: ContentEvent[] = [];
   running.push(async () => unsubscribe());
-  const unsubscribe = hub.subscribe(gameId, (event) => seen.push(event));
+  const unsubscribe = hub.subscribe(gameId, ({ event }) => seen.push(event));
   return seen;
 }
 

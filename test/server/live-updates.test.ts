@@ -2,14 +2,16 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ContentEvent } from '../../src/runtime/hub/content-hub.js';
+import { EventId } from '../../src/runtime/hub/event-id.js';
+import { InProcessHub } from '../../src/runtime/hub/in-process-hub.js';
 import type { ServerConfig } from '../../src/server/server.js';
 import { SseStream } from './sse-client.js';
 import { buildTestServer, createGame, type TestServer } from './test-server.js';
 
 const opened: { server: TestServer; streams: SseStream[] }[] = [];
 
-async function listening(config: Partial<ServerConfig> = {}) {
-  const server = await buildTestServer(config);
+async function listening(config: Partial<ServerConfig> = {}, hub?: InProcessHub) {
+  const server = await buildTestServer(config, hub ? { hub } : {});
   await server.app.listen({ host: '127.0.0.1', port: 0 });
   const { port } = server.app.server.address() as AddressInfo;
   const game = await createGame(server.app);
@@ -33,6 +35,20 @@ afterEach(async () => {
   }
 });
 
+/** A hub whose replay reads wait until the test releases them. */
+class SlowReadHub extends InProcessHub {
+  releaseRead = () => {};
+  private started = () => {};
+  readonly readStarted = new Promise<void>((resolve) => (this.started = resolve));
+
+  override async readAfter(...args: Parameters<InProcessHub['readAfter']>) {
+    const logged = await super.readAfter(...args);
+    this.started();
+    await new Promise<void>((release) => (this.releaseRead = release));
+    return logged;
+  }
+}
+
 const dataOf = (frame: { data?: string }) => JSON.parse(frame.data ?? 'null') as ContentEvent;
 
 describe('live updates (SSE)', () => {
@@ -47,7 +63,7 @@ describe('live updates (SSE)', () => {
     await publish('beat-1', 'beat');
     const frame = await stream.nextEvent();
     expect(frame.event).toBe('content');
-    expect(Number(frame.id)).toBeGreaterThan(0);
+    expect(EventId.parse(frame.id ?? '')?.isAfter(EventId.ZERO)).toBe(true);
     expect(dataOf(frame)).toMatchObject({ kind: 'beat', id: 'beat-1', status: 'ready', text: 'text of beat-1' });
   });
 
@@ -59,7 +75,7 @@ describe('live updates (SSE)', () => {
     const job = await stream.nextEvent();
     const state = await stream.nextEvent();
     expect([job.event, state.event]).toEqual(['job', 'state']);
-    expect(Number(state.id)).toBeGreaterThan(Number(job.id));
+    expect(EventId.parse(state.id!)!.isAfter(EventId.parse(job.id!)!)).toBe(true);
   });
 
   it('delivers the content event a choice publishes, on a stream opened with the Bearer header', async () => {
@@ -95,8 +111,8 @@ describe('live updates (SSE)', () => {
     expect(dataOf(await again.nextEvent()).id).toBe('live');
   });
 
-  it('keeps only the last sseReplayBuffer events for replay', async () => {
-    const { open, publish } = await listening({ sseReplayBuffer: 3 });
+  it('replays only what the hub log keeps (its last logLength events)', async () => {
+    const { open, publish } = await listening({}, new InProcessHub({ logLength: 3 }));
     const first = await open();
     await publish('e0');
     const e0 = await first.nextEvent();
@@ -109,6 +125,36 @@ describe('live updates (SSE)', () => {
     expect(replayed).toEqual(['e3', 'e4', 'e5']);
     await publish('after');
     expect(dataOf(await again.nextEvent()).id).toBe('after');
+  });
+
+  it('sends events published while a replay is read after the replayed ones, each once', async () => {
+    const hub = new SlowReadHub();
+    const { open, publish } = await listening({}, hub);
+    const first = await open();
+    await publish('seen');
+    const seen = await first.nextEvent();
+    first.close();
+    await publish('missed');
+
+    const again = await open({ 'last-event-id': seen.id! });
+    await hub.readStarted;
+    await publish('during-replay');
+    hub.releaseRead();
+    await publish('after-replay');
+
+    const frames = [await again.nextEvent(), await again.nextEvent(), await again.nextEvent()];
+    expect(frames.map((frame) => dataOf(frame).id)).toEqual(['missed', 'during-replay', 'after-replay']);
+    const ids = frames.map((frame) => EventId.parse(frame.id!)!);
+    expect(ids[1]!.isAfter(ids[0]!) && ids[2]!.isAfter(ids[1]!)).toBe(true);
+  });
+
+  it('ignores a Last-Event-ID that is no event id, streaming new events only', async () => {
+    const { open, publish } = await listening();
+    await publish('before');
+    const stream = await open({ 'last-event-id': 'not-an-id' });
+    expect(stream.status).toBe(200);
+    await publish('after');
+    expect(dataOf(await stream.nextEvent()).id).toBe('after');
   });
 
   it('sends heartbeat comments', async () => {

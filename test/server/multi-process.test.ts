@@ -65,9 +65,9 @@ class SseStream {
 
   private constructor(private readonly req: http.ClientRequest) {}
 
-  static open(url: string): Promise<SseStream> {
+  static open(url: string, headers: Record<string, string> = {}): Promise<SseStream> {
     return new Promise((resolve, reject) => {
-      const req = http.get(url, { agent: false, headers: { accept: 'text/event-stream' } });
+      const req = http.get(url, { agent: false, headers: { accept: 'text/event-stream', ...headers } });
       const stream = new SseStream(req);
       req.once('error', (error) => {
         stream.end();
@@ -175,6 +175,7 @@ describeWithServices('multi-process: two web servers and a worker process', ['re
   const streams: SseStream[] = [];
   let serverA = '';
   let serverB = '';
+  let workerProbes = '';
 
   const flushRedisDb = async () => {
     const redis = new Redis(sharedRedisUrl, { maxRetriesPerRequest: 2, lazyConnect: true });
@@ -211,16 +212,17 @@ describeWithServices('multi-process: two web servers and a worker process', ['re
 
     const a = spawnNyx('serve A', ['serve', '--workers', '0'], env);
     const b = spawnNyx('serve B', ['serve', '--workers', '0'], env);
-    const worker = spawnNyx('worker', ['worker'], env);
+    const worker = spawnNyx('worker', ['worker'], { ...env, WORKER_METRICS_PORT: '0' });
     processes.push(a, b, worker);
     const running = /Nyx is running: (http:\/\/127\.0\.0\.1:\d+)\//;
-    const [matchA, matchB] = await Promise.all([
+    const [matchA, matchB, matchWorker] = await Promise.all([
       a.waitForOutput(running, STEP_MS),
       b.waitForOutput(running, STEP_MS),
-      worker.waitForOutput(/Nyx worker running/, STEP_MS),
+      worker.waitForOutput(/Nyx worker running: .* metrics (http:\/\/127\.0\.0\.1:\d+)\/metrics/, STEP_MS),
     ]);
     serverA = matchA[1]!;
     serverB = matchB[1]!;
+    workerProbes = matchWorker[1]!;
     expect(serverA).not.toBe(serverB);
   }, TEST_MS + STEP_MS);
 
@@ -295,6 +297,67 @@ describeWithServices('multi-process: two web servers and a worker process', ['re
       expect(state.content.find((item) => item.id === landed.id)?.text).toBe(landed.text);
     }
     stream.close();
+
+    // The task and model series are recorded where tasks run: the worker serves them itself.
+    const workerMetrics = await request('GET', `${workerProbes}/metrics`);
+    expect(workerMetrics.status).toBe(200);
+    expect(workerMetrics.text).toMatch(/^nyx_task_completed_total\{task="[^"]+"\} [1-9]/m);
+    expect(workerMetrics.text).toMatch(/^nyx_model_calls_total\{[^}]*outcome="ok"[^}]*\} [1-9]/m);
+    // Every process reports the one cluster-wide queue, so the same counts appear on web and worker.
+    expect(workerMetrics.text).toMatch(/^nyx_queue_jobs\{state="waiting"\} \d+/m);
+    expect((await request('GET', `${workerProbes}/healthz`)).status).toBe(200);
+    expect((await request('GET', `${workerProbes}/readyz`)).status).toBe(200);
+  }, TEST_MS);
+
+  it('a stream dropped on server A and resumed on server B with Last-Event-ID gets what an always-connected client got', async () => {
+    const created = await json<{ gameId: string; token: string; state: GameStateBody }>('POST', `${serverA}/api/games`, 201, {
+      body: { scenario: 'harbour-dock-rights', seed: 9 },
+    });
+    const { gameId, token } = created;
+    const auth = { authorization: `Bearer ${token}` };
+    const eventsPath = `/api/games/${gameId}/events?token=${encodeURIComponent(token)}`;
+    const open = async (server: string, headers: Record<string, string> = {}) => {
+      const stream = await SseStream.open(`${server}${eventsPath}`, headers);
+      streams.push(stream);
+      await stream.connected(STEP_MS);
+      return stream;
+    };
+    let state = created.state;
+    const choose = async (server: string) => {
+      const choice = state.choices[0];
+      expect(choice, `no choice left: ${JSON.stringify(state)}`).toBeDefined();
+      state = (await json<{ state: GameStateBody }>('POST', `${server}/api/games/${gameId}/choices`, 200, { headers: auth, body: { choiceId: choice!.id } })).state;
+    };
+
+    const always = await open(serverB);
+    const dropped = await open(serverA);
+    await choose(serverA);
+    await dropped.waitFor('a first event on server A', () => dropped.events[0], STEP_MS);
+    dropped.close();
+    // Events the dropped client misses: written by the worker while it is away.
+    await choose(serverB);
+    await always.waitFor('events after the drop', () => (always.events.length > dropped.events.length + 2 ? true : undefined), STEP_MS);
+    const lastSeen = dropped.events.at(-1)!.id!;
+    const resumed = await open(serverB, { 'last-event-id': lastSeen });
+    await choose(serverA);
+
+    // Settled: the always-connected client has had nothing new for three seconds.
+    let count = -1;
+    await pollUntil('the live updates to settle', async () => {
+      const settled = always.events.length === count;
+      count = always.events.length;
+      return settled;
+    }, (settled) => settled, STEP_MS, 3_000);
+
+    const asText = (events: SseEvent[]) => events.map((e) => `${e.id} ${e.event} ${e.data}`);
+    const expected = asText(always.events);
+    const seenBeforeDrop = expected.indexOf(asText([dropped.events.at(-1)!])[0]!);
+    expect(asText(dropped.events)).toEqual(expected.slice(0, seenBeforeDrop + 1));
+    await resumed.waitFor('every event after Last-Event-ID on server B', () => (resumed.events.length >= expected.length - seenBeforeDrop - 1 ? true : undefined), STEP_MS);
+    expect(asText(resumed.events)).toEqual(expected.slice(seenBeforeDrop + 1));
+    expect(expected.length - seenBeforeDrop - 1).toBeGreaterThan(2);
+    always.close();
+    resumed.close();
   }, TEST_MS);
 
   it('every process exits on SIGTERM', async () => {

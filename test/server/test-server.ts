@@ -19,9 +19,9 @@ export const QUEUE_COUNTS: QueueCounts = { waiting: 3, active: 1, delayed: 0, fa
 /** The server over a fake game API and an in-process hub; nothing listens until a test asks. */
 export async function buildTestServer(
   config: Partial<ServerConfig> = {},
-  overrides: Partial<Pick<ServerDependencies, 'queue' | 'degraded' | 'cache' | 'locks' | 'modelHealth'>> = {},
+  overrides: Partial<Pick<ServerDependencies, 'queue' | 'degraded' | 'cache' | 'locks' | 'modelHealth'>> & { hub?: InProcessHub } = {},
 ): Promise<TestServer> {
-  const hub = new InProcessHub();
+  const { hub = new InProcessHub(), ...dependencies } = overrides;
   const api = new FakeGameApi(hub);
   const readiness = { database: true, cache: true, queue: true };
   const app = await buildServer({
@@ -33,7 +33,7 @@ export async function buildTestServer(
     cache: new MemoryCache(),
     locks: new MemoryLocks(),
     config: { rateLimitPerMinute: 10_000, ...config },
-    ...overrides,
+    ...dependencies,
   });
   return { app, api, hub, readiness };
 }

@@ -81,6 +81,23 @@ export const cacheKeys = {
   tensionLastEscalation: (gameId: string) => `${game(gameId)}:tension:last_escalation_at`,
 };
 
+/**
+ * What a cache read of a key is for, as `nyx_cache_requests_total` labels it:
+ * - `generated`: a result the slow path writes for the hot path (bundles, narration, canon, lore);
+ *   a miss means the player got a rule fallback while it is generated, so its hit rate is the one
+ *   an operator watches;
+ * - `read_model`: the engine's snapshot and chronicle caches; a miss is one database read;
+ * - `bookkeeping`: version labels and the tension memory; a miss is their normal start.
+ */
+export type CacheKeyClass = 'generated' | 'read_model' | 'bookkeeping';
+
+export function cacheKeyClass(key: string): CacheKeyClass {
+  const inGame = key.replace(/^game:[^:]+:/, '');
+  if (inGame === 'snapshot' || inGame.startsWith('chronicle:')) return 'read_model';
+  if (/^(social_bundle|tension_bundle|planned_actions)$/.test(inGame) || inGame.startsWith('tension:')) return 'bookkeeping';
+  return 'generated';
+}
+
 export interface TransitionNarrative {
   text: string;
   fromPhase: string | null;

@@ -13,6 +13,11 @@ interface Envelope {
 export interface CacheOptions {
   /** Prepended to every key (and to every `deleteKeys` pattern), so tenants and tests can share a store. */
   keyPrefix?: string;
+  /**
+   * The `class` label of a read in `nyx_cache_requests_total`, from its (unprefixed) key: what a hit
+   * means differs by what the key holds. Default: every read is `other`.
+   */
+  classOfKey?: (key: string) => string;
 }
 
 /**
@@ -24,9 +29,11 @@ export interface CacheOptions {
 export abstract class EnvelopeCache implements Cache {
   abstract readonly backend: 'memory' | 'redis';
   private readonly keyPrefix: string;
+  private readonly classOfKey: (key: string) => string;
 
   constructor(options: CacheOptions) {
     this.keyPrefix = options.keyPrefix ?? '';
+    this.classOfKey = options.classOfKey ?? (() => 'other');
   }
 
   protected abstract readText(key: string): Promise<string | undefined>;
@@ -53,10 +60,10 @@ export abstract class EnvelopeCache implements Cache {
     try {
       const text = await this.readText(this.prefixed(key));
       const entry = text === undefined ? undefined : openEnvelope<T>(text);
-      metrics.cacheRequests.inc({ backend: this.backend, result: entry ? 'hit' : 'miss' });
+      metrics.cacheRequests.inc({ backend: this.backend, class: this.classOfKey(key), result: entry ? 'hit' : 'miss' });
       return entry;
     } catch (error) {
-      metrics.cacheRequests.inc({ backend: this.backend, result: 'error' });
+      metrics.cacheRequests.inc({ backend: this.backend, class: this.classOfKey(key), result: 'error' });
       return this.failed('get', key, error, undefined);
     }
   }

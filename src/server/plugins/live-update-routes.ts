@@ -13,7 +13,8 @@ import type { VerifiedTokens } from '../verified-tokens.js';
  *
  * Written on the raw response rather than through @fastify/sse: the stream needs a hard cap on a
  * slow client's buffered output (the plugin waits for 'drain' without bound), replay from our own
- * per-game buffer, and to be ended from the server's preClose so `close()` never waits on it.
+ * game event log (any web process resumes any stream), and to be ended from the server's preClose so
+ * `close()` never waits on it.
  */
 /** A capped caller retries after this long; by then a stream it dropped has been counted out. */
 const STREAM_CAP_RETRY_AFTER_S = 10;
