@@ -141,6 +141,7 @@ export async function startNyx(config: Config, options: NyxOptions): Promise<Nyx
   const health = new EngineHealth(queue, config.degrade);
   health.start();
 
+  const scenarios = await loadBundledScenarios();
   let stopWorkers: (() => void) | undefined;
   let maintenance: NodeJS.Timeout | undefined;
   if (options.workers) {
@@ -154,6 +155,7 @@ export async function startNyx(config: Config, options: NyxOptions): Promise<Nyx
       cache,
       hub,
       idempotency,
+      scenarios,
       // A task makes at most two model calls (one repair), each bounded by LLM_TIMEOUT_MS.
       taskTimeoutMs: config.llm.timeoutMs * 2 + 5_000,
       idempotencyTtlSeconds: config.idempotencyTtlSeconds,
@@ -179,7 +181,7 @@ export async function startNyx(config: Config, options: NyxOptions): Promise<Nyx
     dispatcher: new TaskDispatcher(queue, health),
     queue,
     health,
-    scenarios: await loadBundledScenarios(),
+    scenarios,
     mode: config.hotPath.mode,
     waitMs: config.hotPath.waitMs,
   });

@@ -8,11 +8,19 @@ import { ModelOutputInvalidError, ModelTimeoutError } from './errors.js';
 import { taskKinds, type Kind, type KindInput, type KindOutput, type KindOutputSchema } from './kinds/index.js';
 import type { TaskKind } from './kinds/task-kind.js';
 import type { Completion, ModelAnswer, ModelProvider } from './providers/model-provider.js';
-import { capInput, withRepairRequest, type Prompt } from './prompt.js';
+import { capInput, withRepairRequest, withStory, type Prompt } from './prompt.js';
+import type { StorySetting } from './kinds/story-context.js';
 
 export interface GenerateRequest<K extends Kind> {
   input: KindInput<K>;
-  context?: { seed?: number; gameId?: string };
+  context?: {
+    seed?: number;
+    gameId?: string;
+    /** The scenario's setting: the world and words the answer is written in. */
+    setting?: StorySetting;
+    /** The story lines the player read last, newest first: the answer should not echo their phrasing. */
+    recent?: readonly string[];
+  };
   /** Replaces the kind's output schema, e.g. to narrow it; it must still produce the kind's output. */
   schema?: KindOutputSchema<K>;
 }
@@ -63,7 +71,8 @@ export class LlmGateway {
     const deadline = AbortSignal.timeout(budgetMs);
     const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
     const input = capInput(request.input);
-    const firstPrompt = taskKind.buildPrompt(request.input);
+    const story = { setting: request.context?.setting, recent: request.context?.recent };
+    const firstPrompt = withStory(taskKind.buildPrompt(request.input), story);
     const started = performance.now();
     const usage = { promptTokens: 0, outputTokens: 0, attempts: 0, model: '' };
 
@@ -78,6 +87,7 @@ export class LlmGateway {
         // Generous (JSON runs 3–4 characters a token): the cap only stops a runaway answer.
         maxOutputTokens: Math.ceil(taskKind.maxOutputChars / 2),
         seed: request.context?.seed,
+        ...story,
         signal,
       });
       usage.promptTokens += completion.promptTokens;

@@ -55,6 +55,19 @@ async function dispatchDecision(ctx: HandlerContext, stakeholder: StakeholderRec
   return result.status === 'accepted' || result.status === 'deduplicated';
 }
 
+/** Several wordings, so a game where many break does not read the same line each time. */
+const BREAKING_POINT_LINES = [
+  (name: string) => `${name} has reached a breaking point and steps back from the quarrel.`,
+  (name: string) => `${name} has had enough, and walks away from all of it.`,
+  (name: string) => `Something in ${name} gives way; they want no more part in this.`,
+  (name: string) => `${name} falls silent, spent, and leaves the quarrel to others.`,
+  (name: string) => `It is too much for ${name}, who steps aside before it breaks them.`,
+];
+
+function breakingPointLine(name: string, turn: number): string {
+  return BREAKING_POINT_LINES[turn % BREAKING_POINT_LINES.length]!(name);
+}
+
 /** Applies a stress change, and the breaking point when it is reached (an edge-case side effect). */
 function setStress(ctx: HandlerContext, stakeholder: StakeholderRecord, stress: number, effects: SystemEvent[]): void {
   const { stakeholder: next, broke } = applyBreakingPoint({ ...stakeholder, stress });
@@ -268,7 +281,7 @@ export const stakeholdersHotPath: Subsystem<HandlerContext> = {
       if (stakeholder) {
         await ctx.feed.addReady(event.gameId, {
           kind: 'role',
-          text: `${ctx.snapshot.npcName(stakeholder.npcId)} has reached a breaking point and steps back from the quarrel.`,
+          text: breakingPointLine(ctx.snapshot.npcName(stakeholder.npcId), stakeholder.id + ctx.snapshot.version),
           subject: { npcId: stakeholder.npcId, conflictId: stakeholder.conflictId },
           stateVersion: ctx.snapshot.version,
           origin: 'fallback',

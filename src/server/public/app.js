@@ -324,7 +324,9 @@ function contentNode(item, names) {
     h('span', { class: 'item-kind' }, KIND_LABEL[kind]),
     !speaks && who ? h('span', { class: 'item-about' }, `about ${who}`) : null,
     status === 'generating' ? h('span', { class: 'item-generating', 'aria-label': 'generating' }, 'generating', h('span', { class: 'dots', 'aria-hidden': 'true' }, h('i'), h('i'), h('i'))) : null,
-    status === 'failed' || (status === 'ready' && item.origin === 'fallback')
+    // Only a generation that gave up is a stand-in: ready lines of origin "fallback" are ones the
+    // rules write on purpose (a breaking point, a claimed move) and need no apology.
+    status === 'failed'
       ? h('span', { class: 'item-fallback', title: 'The storyteller could not be reached in time; this is the stand-in text.' }, 'fallback')
       : null,
   );
