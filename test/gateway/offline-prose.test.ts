@@ -31,7 +31,7 @@ function sentences(text: string): string[] {
 /** A sentence with the story's names masked, cut to its first four words: what a reader recognises as "that line again". */
 export function frameOf(sentence: string, names: readonly string[]): string | undefined {
   let masked = sentence;
-  for (const name of names) masked = masked.split(name).join('X');
+  for (const name of names) masked = masked.split(name.replace(/[“”"]/g, '')).join('X');
   const words = masked.toLowerCase().replace(/[^a-z' ]+/g, ' ').split(/\s+/).filter(Boolean);
   return words.length >= 4 ? words.slice(0, 4).join(' ') : undefined;
 }
@@ -83,9 +83,11 @@ describe('the offline writer over a long game', () => {
   let scenarios: Scenario[];
 
   beforeAll(async () => {
-    ({ nyx, stop } = await startTestNyx('embedded'));
+    // One job at a time: each line is written having read every line before it. With concurrent
+    // workers two lines written in the same moment cannot see each other and may share a frame.
+    ({ nyx, stop } = await startTestNyx('embedded', { QUEUE_CONCURRENCY: '1' }));
     scenarios = await loadBundledScenarios();
-  }, 60_000);
+  }, 180_000);
   afterAll(async () => stop?.());
 
   /** Plays `TURNS` choices, each after the last one's content has landed; returns the feed oldest first. */

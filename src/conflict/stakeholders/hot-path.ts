@@ -64,8 +64,9 @@ const BREAKING_POINT_LINES = [
   (name: string) => `It is too much for ${name}, who steps aside before it breaks them.`,
 ];
 
-function breakingPointLine(name: string, turn: number): string {
-  return BREAKING_POINT_LINES[turn % BREAKING_POINT_LINES.length]!(name);
+/** The wording is drawn from the game's version (Knuth's multiplicative hash), so nearby breaking points rarely share one. */
+function breakingPointLine(name: string, version: number): string {
+  return BREAKING_POINT_LINES[(Math.imul(version, 2654435761) >>> 0) % BREAKING_POINT_LINES.length]!(name);
 }
 
 /** Applies a stress change, and the breaking point when it is reached (an edge-case side effect). */
@@ -137,7 +138,8 @@ async function applyClaimed(ctx: HandlerContext, row: PlannedAction, effects: Sy
   ctx.snapshot.updateStakeholder(stakeholder.id, { role: adaptation.new_role });
   await ctx.feed.addReady(gameId, {
     kind: 'role',
-    text: `${npc?.name ?? 'Someone'} is now acting as ${adaptation.new_role}${adaptation.reason ? `: ${adaptation.reason}` : '.'}`,
+    // The reason is already prose about the person; a fixed "X is now acting as Y:" before it read as a form.
+    text: adaptation.reason ?? `${npc?.name ?? 'Someone'} takes on a new part in the quarrel, as ${adaptation.new_role}.`,
     subject: { npcId: stakeholder.npcId, conflictId: stakeholder.conflictId },
     stateVersion: ctx.snapshot.version,
   });
@@ -281,7 +283,7 @@ export const stakeholdersHotPath: Subsystem<HandlerContext> = {
       if (stakeholder) {
         await ctx.feed.addReady(event.gameId, {
           kind: 'role',
-          text: breakingPointLine(ctx.snapshot.npcName(stakeholder.npcId), stakeholder.id + ctx.snapshot.version),
+          text: breakingPointLine(ctx.snapshot.npcName(stakeholder.npcId), ctx.snapshot.version),
           subject: { npcId: stakeholder.npcId, conflictId: stakeholder.conflictId },
           stateVersion: ctx.snapshot.version,
           origin: 'fallback',

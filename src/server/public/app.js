@@ -92,6 +92,8 @@ function renderScenarios() {
         class: 'scenario-card',
         role: 'radio',
         'aria-checked': String(selected),
+        // A radio group is one tab stop; the arrow keys move within it.
+        tabindex: selected ? '0' : '-1',
         'data-testid': 'scenario-card',
         'data-scenario': s.id,
         style: { '--i': i },
@@ -109,6 +111,16 @@ function renderScenarios() {
   $('#scenarios').replaceChildren(...cards);
   $('#begin').disabled = !store.selectedScenario;
 }
+
+$('#scenarios').addEventListener('keydown', (e) => {
+  const step = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1 }[e.key];
+  if (!step || !store.scenarios.length) return;
+  e.preventDefault();
+  const at = store.scenarios.findIndex((s) => s.id === store.selectedScenario);
+  store.selectedScenario = store.scenarios[(at + step + store.scenarios.length) % store.scenarios.length].id;
+  renderScenarios();
+  $('[data-testid="scenario-card"][aria-checked="true"]')?.focus();
+});
 
 const romanNumeral = (n) => ['I', 'II', 'III', 'IV', 'V', 'VI', 'VII', 'VIII', 'IX', 'X'][n - 1] ?? String(n);
 
@@ -668,6 +680,19 @@ function formError(el, message) {
   el.hidden = !message;
 }
 
+/** What is wrong with the conflict form, or nothing. */
+function kindleProblem(form) {
+  if (!form.elements.type.value.trim()) return 'Name the kind of conflict.';
+  if (form.querySelectorAll('input[name="npcIds"]:checked').length < 2) return 'Pick at least two people.';
+  return undefined;
+}
+
+// An error shown for the form goes away as soon as the form is put right.
+$('#kindle-form').addEventListener('input', (e) => {
+  const err = $('#kindle-error');
+  if (!err.hidden && !kindleProblem(e.currentTarget)) formError(err);
+});
+
 $('#kindle-form').addEventListener('submit', async (e) => {
   e.preventDefault();
   const form = e.currentTarget;
@@ -675,8 +700,8 @@ $('#kindle-form').addEventListener('submit', async (e) => {
   const npcIds = [...form.querySelectorAll('input[name="npcIds"]:checked')].map((i) => i.value);
   const title = form.elements.title.value.trim();
   const err = $('#kindle-error');
-  if (!type) return formError(err, 'Name the kind of conflict.');
-  if (npcIds.length < 2) return formError(err, 'Pick at least two people.');
+  const problem = kindleProblem(form);
+  if (problem) return formError(err, problem);
   formError(err);
   const submit = form.querySelector('button[type="submit"]');
   submit.disabled = true;

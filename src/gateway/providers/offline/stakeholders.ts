@@ -145,11 +145,19 @@ const reactionDeeds: Record<ReactionType, readonly string[]> = {
 };
 
 const emotionTells: Record<EmotionalResponse, readonly string[]> = {
-  neutral: ['Their face gives nothing away.', 'They seem to weigh every word.', ''],
-  angry: ['Colour rises in their cheeks.', 'Their knuckles whiten on the table edge.', 'Their voice shakes with fury.'],
-  fearful: ['Their eyes dart to the door.', 'They take a step back before they can stop themselves.', 'Their hands will not keep still.'],
-  surprised: ['They had not expected this of you.', 'For a heartbeat they are lost for words.', 'Their brows climb.'],
-  relieved: ['Something in their shoulders loosens.', 'They let out a long breath.', 'A thin smile breaks through.'],
+  neutral: ['Their face gives nothing away.', 'They seem to weigh every word.', 'Whatever they think, they keep it.', 'They give a small, unreadable nod.', '', ''],
+  angry: [
+    'Colour rises in their cheeks.',
+    'Their knuckles whiten on the table edge.',
+    'Their voice shakes with fury.',
+    'A muscle jumps in their jaw.',
+    'They bite off the rest of the sentence.',
+    'Nobody near them dares to speak.',
+    '',
+  ],
+  fearful: ['Their eyes dart to the door.', 'They take a step back before they can stop themselves.', 'Their hands will not keep still.', 'They swallow hard.', 'Their smile comes a moment too late.', ''],
+  surprised: ['They had not expected this of you.', 'For a heartbeat they are lost for words.', 'Their brows climb.', 'They look at you as if for the first time.', 'They laugh once, in disbelief.', ''],
+  relieved: ['Something in their shoulders loosens.', 'They let out a long breath.', 'A thin smile breaks through.', 'The hard line of their mouth softens.', 'They look, for a moment, years younger.', ''],
 };
 
 export const composeStakeholderReaction: Composer<'stakeholder_reaction'> = (input, g, setting) => {
