@@ -32,8 +32,9 @@ const AT_REST = { animations: 'disabled', style: '.item-enter, .item-flash, .out
 
 /**
  * Runs in the page: every visible text whose contrast with what is behind it is under 4.5:1 (WCAG
- * AA). The background is the stack of background colours under the element over the page's base
- * colour (gradients are drawn faintly on top of it and are left out); opacity fades the text.
+ * AA), measured at rest (no entrance or highlight animation). The background is the stack of
+ * background colours under the element over the page's base colour, a gradient counting as the
+ * average of its stops; opacity fades the text.
  */
 const LOW_CONTRAST = `(() => {
   const parse = (c) => { const m = c.match(/rgba?\\(([^)]+)\\)/); if (!m) return null; const [r, g, b, a = '1'] = m[1].split(/[ ,/]+/).filter(Boolean); return [Number(r), Number(g), Number(b), Number(a)]; };
@@ -49,7 +50,12 @@ const LOW_CONTRAST = `(() => {
     if (rect.width === 0 || rect.height === 0 || rect.bottom < 0 || rect.top > innerHeight) continue;
     const chain = []; for (let n = el; n && n !== document.documentElement; n = n.parentElement) chain.unshift(n);
     let bg = base; let opacity = 1;
-    for (const n of chain) { const st = getComputedStyle(n); const c = parse(st.backgroundColor); if (c && c[3] > 0) bg = over(c, bg); opacity *= Number(st.opacity); }
+    for (const n of chain) {
+      const st = getComputedStyle(n); const c = parse(st.backgroundColor); if (c && c[3] > 0) bg = over(c, bg); opacity *= Number(st.opacity);
+      // A gradient counts as the average of its colour stops.
+      const stops = st.backgroundImage.includes('gradient') ? [...st.backgroundImage.matchAll(/rgba?\\([^)]+\\)/g)].map((m) => parse(m[0])) : [];
+      if (stops.length) bg = over([0, 1, 2, 3].map((i) => stops.reduce((sum, stop) => sum + stop[i], 0) / stops.length), bg);
+    }
     if (getComputedStyle(el).visibility === 'hidden' || opacity === 0) continue;
     const fg = parse(getComputedStyle(el).color); if (!fg) continue;
     const shown = over([fg[0], fg[1], fg[2], fg[3] * opacity], bg);
@@ -243,6 +249,7 @@ function playEveryScenario(): void {
         }
         const prose = (await page.locator('#feed').textContent()) ?? '';
         for (const id of ids) if (new RegExp(`\\b${id}\\b`).test(prose)) problems.push(`${where}: the id "${id}" in the story`);
+        await page.addStyleTag({ content: AT_REST.style });
         for (const low of (await page.evaluate(LOW_CONTRAST)) as string[]) problems.push(`${where}: low contrast: ${low}`);
         problems.push(...errors.map((error) => `${where}: page error ${error}`));
         if (index === 1) {
