@@ -242,9 +242,12 @@ function playEveryScenario(): void {
           await expect.poll(() => choice.isEnabled(), { timeout: CONTENT_MS }).toBe(true);
           await choice.click();
           await page.locator('[data-testid=outcome]').waitFor({ state: 'visible' });
-          // The page scrolls the outcome into view smoothly; give it a moment to settle.
-          await page.waitForTimeout(700);
-          const newest = (await page.evaluate(NEWEST_VISIBLE)) as { visible: boolean; why: string };
+          // The page may scroll the outcome into view smoothly: judge once it has settled (within 5 s).
+          let newest = { visible: false, why: '' };
+          for (let waited = 0; waited < 5_000 && !newest.visible; waited += 250) {
+            await page.waitForTimeout(250);
+            newest = (await page.evaluate(NEWEST_VISIBLE)) as { visible: boolean; why: string };
+          }
           if (!newest.visible) problems.push(`${where}, turn ${turn + 1}: the newest story is off screen (${newest.why})`);
         }
         const prose = (await page.locator('#feed').textContent()) ?? '';

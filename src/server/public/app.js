@@ -526,7 +526,10 @@ function revealOutcome() {
   if (getComputedStyle(scroller).overflowY !== 'visible') return scroller.scrollTo({ top: 0, behavior: 'smooth' });
   const box = $('#outcome').getBoundingClientRect();
   const header = $('.topbar').getBoundingClientRect().bottom;
-  if (box.top < header || box.top > innerHeight * 0.5) window.scrollBy({ top: box.top - header - 12, behavior: 'smooth' });
+  const distance = box.top - header - 12;
+  // A long way (the player scrolled down to the choices) is a jump: a long smooth scroll leaves the
+  // story out of view for a second or more on a slow phone.
+  if (box.top < header || box.top > innerHeight * 0.5) window.scrollBy({ top: distance, behavior: Math.abs(distance) > innerHeight ? 'instant' : 'smooth' });
 }
 
 function outcomeText(outcome) {
