@@ -148,6 +148,7 @@ export async function startNyx(config: Config, options: NyxOptions): Promise<Nyx
   const health = new EngineHealth(queue, config.degrade, cache);
   health.start();
 
+  const scenarios = options.scenarios ?? (await loadBundledScenarios());
   let stopWorkers: (() => void) | undefined;
   if (options.workers) {
     const modelHealth = new ModelHealth(cache);
@@ -163,6 +164,7 @@ export async function startNyx(config: Config, options: NyxOptions): Promise<Nyx
       cache,
       hub,
       idempotency,
+      scenarios,
       // A task makes at most two model calls (one repair), each bounded by LLM_TIMEOUT_MS.
       taskTimeoutMs: config.llm.timeoutMs * 2 + 5_000,
       idempotencyTtlSeconds: config.idempotencyTtlSeconds,
@@ -186,7 +188,7 @@ export async function startNyx(config: Config, options: NyxOptions): Promise<Nyx
     health,
     budget: new Budget(spend, config.budget),
     spend,
-    scenarios: options.scenarios ?? (await loadBundledScenarios()),
+    scenarios,
     mode: config.hotPath.mode,
     waitMs: config.hotPath.waitMs,
   });

@@ -10,7 +10,8 @@ import { DependencyUnavailableError } from '../app/dependency-unavailable-error.
  * configuration error — always one readable line, never a stack trace.
  */
 
-const USAGE = `usage: nyx <command> [options]
+/** One line per command for `nyx --help`; each command's own `--help` prints its entry in COMMAND_HELP. */
+const USAGE = `usage: nyx <command> [options]      (nyx <command> --help for more)
 
 commands:
   serve [--workers N] [--port P] [--host H]   API + web UI (workers in-process unless --workers 0)
@@ -19,9 +20,46 @@ commands:
   scenario validate <file>                    check a scenario file
   guard [--format text|json|sarif] [--config F]  prove no hot-path code reaches a model call
   audit                                       regenerate docs/hot_path_blockers.md
+  bench [options]                             hot-path benchmark: async vs blocking under virtual players
 `;
 
+type Command = 'serve' | 'worker' | 'migrate' | 'scenario' | 'guard' | 'audit';
+
+const COMMAND_HELP: Record<Command, string> = {
+  serve: `usage: nyx serve [--workers N] [--port P] [--host H]
+
+Serves the game API, the web UI (/) and the ops page (/ops).
+  --workers N   slow-path workers in this process (default 1; 0 for none, e.g. beside \`nyx worker\`)
+  --port P      port to listen on (default PORT, else 3000)
+  --host H      address to listen on (default HOST, else 127.0.0.1)
+Settings come from the environment (see the README's configuration table).`,
+  worker: `usage: nyx worker
+
+Runs slow-path workers only: they take generation jobs from the shared queue and call the model.
+Needs REDIS_URL (and DATABASE_URL when the web processes use PostgreSQL).`,
+  migrate: `usage: nyx migrate
+
+Applies the database migrations (PGlite under NYX_DATA_DIR, or DATABASE_URL) and exits.`,
+  scenario: `usage: nyx scenario validate <file>
+
+Checks a scenario file. Exit 0 when it is valid, 1 with file:line:column and the field when it is
+not, 2 when the file cannot be read.`,
+  guard: `usage: nyx guard [--format text|json|sarif] [--config F]
+
+Proves statically that no hot-path module reaches a model call. Exit 0 clean, 1 findings, 2 usage.
+  --format   text (default), json or sarif
+  --config   guard configuration file (default nyx-guard.config.json)`,
+  audit: `usage: nyx audit
+
+Regenerates docs/hot_path_blockers.md: every call from the hot path to something that can block.`,
+};
+
+const wantsHelp = (args: string[]) => args.includes('--help') || args.includes('-h');
+
 class UsageError extends Error {}
+
+/** "1 conflict", "3 conflicts". */
+const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
 
 function configFrom(env: NodeJS.ProcessEnv): Config {
   const config = loadConfig(env);
@@ -137,7 +175,7 @@ async function scenario(args: string[]): Promise<number> {
   const { validateScenarioFile, formatScenarioError } = await import('../conflict/scenarios/index.js');
   const result = await validateScenarioFile(file);
   if (result.ok) {
-    console.log(`${file}: ok — "${result.scenario.title}" (${result.scenario.npcs.length} NPCs, ${result.scenario.conflicts.length} conflicts)`);
+    console.log(`${file}: ok — "${result.scenario.title}" (${count(result.scenario.npcs.length, 'NPC')}, ${count(result.scenario.conflicts.length, 'conflict')})`);
     return 0;
   }
   console.error(formatScenarioError(result.error));
@@ -146,6 +184,10 @@ async function scenario(args: string[]): Promise<number> {
 
 async function run(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
+  if (command !== undefined && command in COMMAND_HELP && wantsHelp(args)) {
+    console.log(COMMAND_HELP[command as Command]);
+    return 0;
+  }
   switch (command) {
     case 'serve':
       return serve(args);
@@ -168,6 +210,7 @@ async function run(argv: string[]): Promise<number> {
     case undefined:
     case 'help':
     case '--help':
+    case '-h':
       console.log(USAGE);
       return command === undefined ? 2 : 0;
     default:
@@ -181,8 +224,9 @@ run(process.argv.slice(2)).then(
     if (code >= 0) process.exitCode = code;
   },
   (error: unknown) => {
-    if (error instanceof ConfigError || error instanceof UsageError || error instanceof DependencyUnavailableError) {
-      console.error(`nyx: ${error.message}`);
+    const badOption = (error as { code?: unknown }).code?.toString().startsWith('ERR_PARSE_ARGS') === true;
+    if (error instanceof ConfigError || error instanceof UsageError || error instanceof DependencyUnavailableError || badOption) {
+      console.error(`nyx: ${(error as Error).message}${badOption ? ' (nyx --help lists the commands and options)' : ''}`);
       process.exit(2);
     }
     logger.error({ err: error }, 'nyx failed');

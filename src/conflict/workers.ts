@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { ConflictSnapshot, Kind, KindInput, KindOutput, LlmGateway } from '../gateway/index.js';
+import type { ConflictSnapshot, Kind, KindInput, KindOutput, LlmGateway, StorySetting } from '../gateway/index.js';
 import { logger } from '../observability/logger.js';
 import type { Cache } from '../runtime/cache/cache.js';
 import type { CanonLedger } from '../runtime/db/canon-ledger.js';
@@ -19,6 +19,7 @@ import { TaskDispatcher } from './engine/task-dispatcher.js';
 import { flowTasks } from './flow/slow-path.js';
 import { socialFallbacks, socialTasks } from './social/slow-path.js';
 import { stakeholderTasks } from './stakeholders/slow-path.js';
+import type { Scenario } from './scenarios/index.js';
 import { taskDefinition } from './tasks/declare.js';
 import { taskContracts, type ParsedTaskPayload, type TaskName } from './tasks/contracts.js';
 import { tensionFallbacks, tensionTasks } from './tension/slow-path.js';
@@ -38,6 +39,8 @@ export interface ConflictWorkerDeps {
   cache: Cache;
   hub: ContentHub;
   idempotency: IdempotencyGuard;
+  /** The scenarios games are played in: their settings and place names go into the prose. */
+  scenarios: readonly Scenario[];
   /** Per-attempt limit of every conflict task; the queue retries an attempt that runs past it. */
   taskTimeoutMs?: number;
   /** IDEMPOTENCY_TTL_S: how long a finished task blocks an identical rerun. */
@@ -61,6 +64,9 @@ export type FinalFailureFallbacks<N extends TaskName> = { [K in N]: FinalFailure
 const IDEMPOTENCY_TTL_SECONDS = 3600;
 
 const log = logger.child({ module: 'conflict-workers' });
+
+/** Story lines a model call is shown so it does not echo them: about a screenful of the feed. */
+const RECENT_LINES = 20;
 
 /** The planned row a failed stakeholder generation leaves, so the failure is on record next to the successes. */
 const PLANNED_KIND_OF_FAILURE = {
@@ -109,8 +115,32 @@ export class TaskContext {
 
   async generate<K extends Kind>(kind: K, input: KindInput<K>): Promise<KindOutput<K>> {
     const seed = (this.snapshot.game.seed + parseInt(contentHash(`${this.requestKey}|${kind}`).slice(0, 7), 16)) % 2 ** 31;
-    const { value } = await this.deps.gateway.generate(kind, { input, context: { seed, gameId: this.gameId, priority: this.priority } }, { signal: this.job.signal });
+    const recent = (await this.deps.feed.recent(this.gameId, RECENT_LINES)).filter((item) => item.status === 'ready').map((item) => item.text);
+    const setting = this.setting();
+    const context = { seed, gameId: this.gameId, priority: this.priority, recent, ...(setting ? { setting } : {}) };
+    const { value } = await this.deps.gateway.generate(kind, { input, context }, { signal: this.job.signal });
     return value;
+  }
+
+  private get scenario(): Scenario | undefined {
+    return this.deps.scenarios.find((scenario) => scenario.id === this.snapshot.game.scenarioId);
+  }
+
+  private setting(): StorySetting | undefined {
+    const setting = this.scenario?.setting;
+    if (!setting) return undefined;
+    return {
+      name: setting.name,
+      description: setting.description,
+      ...(setting.era ? { era: setting.era } : {}),
+      ...(setting.vocabulary ? { vocabulary: setting.vocabulary } : {}),
+    };
+  }
+
+  /** A location as the prose names it: the scenario's name for it, never its id. */
+  placeName(locationId: string | null | undefined): string | undefined {
+    if (!locationId) return undefined;
+    return this.scenario?.locations.find((location) => location.id === locationId)?.name ?? locationId.replace(/-/g, ' ');
   }
 
   /** Fills the item the hot path opened; an item already settled (or none) is left alone. */
@@ -157,7 +187,7 @@ export class TaskContext {
   /** Where a conflict plays out: where its first stakeholder stands. */
   locationOf(conflictId: number): string {
     const first = this.snapshot.stakeholdersOf(conflictId)[0];
-    return (first && this.snapshot.npc(first.npcId)?.location) || 'the town';
+    return (first && this.placeName(this.snapshot.npc(first.npcId)?.location)) || 'the town';
   }
 
   /** An NPC the payload names; one missing from the game makes the task pointless to retry. */

@@ -22,7 +22,7 @@ export { correctOutput, type CorrectedOutput, type CorrectionKind, type OutputCo
 export { kinds, taskKinds, type Kind, type KindInput, type KindOutput, type KindOutputSchema } from './kinds/index.js';
 export type { TaskKind } from './kinds/task-kind.js';
 export * from './kinds/vocabulary.js';
-export type { ConflictSnapshot, NamedCharacter, SceneSnapshot, StakeholderSnapshot } from './kinds/story-context.js';
+export type { ConflictSnapshot, NamedCharacter, SceneSnapshot, SettingVocabulary, StakeholderSnapshot, StorySetting } from './kinds/story-context.js';
 export type { StakeholderActionInput, StakeholderActionOutput } from './kinds/stakeholder-action.js';
 export type { PlayerChoice, StakeholderReactionInput, StakeholderReactionOutput } from './kinds/stakeholder-reaction.js';
 export type { StakeholderProfileInput, StakeholderProfileOutput } from './kinds/stakeholder-profile.js';

@@ -10,12 +10,21 @@ import { correctOutput } from './output-corrections.js';
 import { taskKinds, type Kind, type KindInput, type KindOutput, type KindOutputSchema } from './kinds/index.js';
 import type { TaskKind } from './kinds/task-kind.js';
 import type { Completion, ModelAnswer, ModelProvider } from './providers/model-provider.js';
-import { capInput, withRepairRequest, type Prompt } from './prompt.js';
+import { capInput, withRepairRequest, withStory, type Prompt } from './prompt.js';
+import type { StorySetting } from './kinds/story-context.js';
 
 export interface GenerateRequest<K extends Kind> {
   input: KindInput<K>;
-  /** `priority` (1–10, default 5) decides what the hourly budget sheds first. */
-  context?: { seed?: number; gameId?: string; priority?: number };
+  context?: {
+    seed?: number;
+    gameId?: string;
+    /** `priority` (1–10, default 5) decides what the hourly budget sheds first. */
+    priority?: number;
+    /** The scenario's setting: the world and words the answer is written in. */
+    setting?: StorySetting;
+    /** The story lines the player read last, newest first: the answer should not echo their phrasing. */
+    recent?: readonly string[];
+  };
   /** Replaces the kind's output schema, e.g. to narrow it; it must still produce the kind's output. */
   schema?: KindOutputSchema<K>;
 }
@@ -70,7 +79,8 @@ export class LlmGateway {
     const deadline = AbortSignal.timeout(budgetMs);
     const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
     const input = capInput(request.input);
-    const firstPrompt = taskKind.buildPrompt(request.input);
+    const story = { setting: request.context?.setting, recent: request.context?.recent };
+    const firstPrompt = withStory(taskKind.buildPrompt(request.input), story);
     const started = performance.now();
     const usage = { promptTokens: 0, outputTokens: 0, attempts: 0, model: '', estimatedCostUsd: 0 };
 
@@ -91,6 +101,7 @@ export class LlmGateway {
           // Generous (JSON runs 3–4 characters a token): the cap only stops a runaway answer.
           maxOutputTokens: Math.ceil(taskKind.maxOutputChars / 2),
           seed: request.context?.seed,
+          ...story,
           signal,
           gameId: request.context?.gameId,
           priority: request.context?.priority ?? DEFAULT_PRIORITY,

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
+import { loadBundledScenarios } from '../../src/conflict/scenarios/index.js';
 import { resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -20,6 +21,62 @@ const haveChromium = existsSync(chromiumPath);
 const TEST_MS = 120_000;
 const CONTENT_MS = 60_000;
 const SCREENSHOT = resolve(repoRoot, 'test-output/browser/play.png');
+const SIZES = [
+  { width: 1280, height: 720 },
+  { width: 1440, height: 900 },
+  { width: 390, height: 844 },
+] as const;
+const TURNS_PER_SIZE = 2;
+/** Screenshots taken with entrance animations at rest, so every item shows as a player sees it settled. */
+const AT_REST = { animations: 'disabled', style: '.item-enter, .item-flash, .outcome-enter { animation: none !important; }' } as const;
+
+/**
+ * Runs in the page: every visible text whose contrast with what is behind it is under 4.5:1 (WCAG
+ * AA), measured at rest (no entrance or highlight animation). The background is the stack of
+ * background colours under the element over the page's base colour, a gradient counting as the
+ * average of its stops; opacity fades the text.
+ */
+const LOW_CONTRAST = `(() => {
+  const parse = (c) => { const m = c.match(/rgba?\\(([^)]+)\\)/); if (!m) return null; const [r, g, b, a = '1'] = m[1].split(/[ ,/]+/).filter(Boolean); return [Number(r), Number(g), Number(b), Number(a)]; };
+  const over = (top, under) => [0, 1, 2].map((i) => top[i] * top[3] + under[i] * (1 - top[3])).concat(1);
+  const lum = (c) => { const [r, g, b] = c.slice(0, 3).map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; }); return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+  const ratio = (a, b) => { const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p); return (x + 0.05) / (y + 0.05); };
+  const base = [16, 13, 10, 1];
+  const low = [];
+  for (const el of document.querySelectorAll('body *')) {
+    const text = [...el.childNodes].filter((n) => n.nodeType === 3).map((n) => n.textContent.trim()).join(' ').trim();
+    if (!text || el.closest('[hidden], [aria-hidden=true], noscript, option, datalist')) continue;
+    const rect = el.getBoundingClientRect();
+    if (rect.width === 0 || rect.height === 0 || rect.bottom < 0 || rect.top > innerHeight) continue;
+    const chain = []; for (let n = el; n && n !== document.documentElement; n = n.parentElement) chain.unshift(n);
+    let bg = base; let opacity = 1;
+    for (const n of chain) {
+      const st = getComputedStyle(n); const c = parse(st.backgroundColor); if (c && c[3] > 0) bg = over(c, bg); opacity *= Number(st.opacity);
+      // A gradient counts as the average of its colour stops.
+      const stops = st.backgroundImage.includes('gradient') ? [...st.backgroundImage.matchAll(/rgba?\\([^)]+\\)/g)].map((m) => parse(m[0])) : [];
+      if (stops.length) bg = over([0, 1, 2, 3].map((i) => stops.reduce((sum, stop) => sum + stop[i], 0) / stops.length), bg);
+    }
+    if (getComputedStyle(el).visibility === 'hidden' || opacity === 0) continue;
+    const fg = parse(getComputedStyle(el).color); if (!fg) continue;
+    const shown = over([fg[0], fg[1], fg[2], fg[3] * opacity], bg);
+    const r = ratio(shown, bg);
+    if (r < 4.5) low.push(text.slice(0, 40) + ' — ' + r.toFixed(2) + ':1');
+  }
+  return low;
+})()`;
+
+/** Runs in the page: where the newest story item is, and whether it can be seen without scrolling. */
+const NEWEST_VISIBLE = `(() => {
+  const item = document.querySelector('#feed > li');
+  if (!item) return { visible: false, why: 'no story item' };
+  const box = item.querySelector('.item-text').getBoundingClientRect();
+  const top = document.querySelector('.topbar').getBoundingClientRect().bottom;
+  const bottom = Math.min(innerHeight, document.querySelector('#jobs').getBoundingClientRect().top);
+  const scroller = document.querySelector('#feed-scroll').getBoundingClientRect();
+  const lineVisible = box.top >= Math.max(top, scroller.top) - 1 && box.top + 16 <= Math.min(bottom, scroller.bottom) + 1;
+  const hit = document.elementFromPoint(box.left + 4, box.top + 8);
+  return { visible: lineVisible && item.contains(hit), why: 'item text at ' + Math.round(box.top) + ' between ' + Math.round(top) + ' and ' + Math.round(bottom) };
+})()`;
 
 interface Probe {
   clickAt: number | null;
@@ -128,16 +185,90 @@ function play(): void {
     await mkdir(resolve(SCREENSHOT, '..'), { recursive: true });
     // The feed keeps growing while the world moves; entrance animations would leave the newest
     // items half-faded on a busy machine, so the picture shows every item at rest.
-    await page.screenshot({
-      path: SCREENSHOT,
-      animations: 'disabled',
-      style: '.item-enter, .item-flash, .outcome-enter { animation: none !important; }',
+    await page.screenshot({ path: SCREENSHOT, ...AT_REST });
+  }, TEST_MS);
+}
+
+/**
+ * Every scenario at the three sizes a player brings: after each choice the newest story is on screen
+ * without scrolling, the prose names people and places (never their ids), and text is readable.
+ */
+function playEveryScenario(): void {
+  let nyx: Nyx | undefined;
+  let app: FastifyInstance | undefined;
+  let browser: Browser | undefined;
+  let baseUrl = '';
+
+  beforeAll(async () => {
+    nyx = await startNyx(
+      loadConfig({ NYX_DATA_DIR: ':memory:', LLM_SIM_LATENCY_MS: '50-200', LOG_LEVEL: 'silent', DISABLE_LLM_IN_HOT_PATH: '1' }),
+      { workers: true },
+    );
+    app = await buildNyxServer(nyx, { rateLimitPerMinute: 100_000 });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const address = app.server.address();
+    if (!address || typeof address === 'string') throw new Error(`unexpected server address ${String(address)}`);
+    baseUrl = `http://127.0.0.1:${address.port}`;
+    browser = await chromium.launch({
+      executablePath: chromiumPath,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      timeout: TEST_MS,
     });
   }, TEST_MS);
+
+  afterAll(async () => {
+    await browser?.close().catch(() => {});
+    await app?.close().catch(() => {});
+    await nyx?.close({ graceMs: 1_000 }).catch(() => {});
+  }, TEST_MS);
+
+  it('keeps the newest story on screen, in names, readable, at 1280×720, 1440×900 and 390×844', async () => {
+    const scenarios = await loadBundledScenarios();
+    const problems: string[] = [];
+    for (const [index, scenario] of scenarios.entries()) {
+      const ids = [...scenario.locations, ...scenario.npcs, ...scenario.conflicts].map((thing) => thing.id).filter((id) => id.includes('-'));
+      for (const size of SIZES) {
+        const context = await browser!.newContext({ viewport: size, deviceScaleFactor: 1 });
+        const page = await context.newPage();
+        page.setDefaultTimeout(CONTENT_MS);
+        const errors: string[] = [];
+        page.on('pageerror', (error) => errors.push(error.message));
+        await page.goto(`${baseUrl}/`);
+        await page.locator(`[data-testid=scenario-card][data-scenario="${scenario.id}"]`).click();
+        await page.locator('[data-testid=begin]').click();
+        const where = `${scenario.id} at ${size.width}×${size.height}`;
+        for (let turn = 0; turn < TURNS_PER_SIZE; turn++) {
+          const choice = page.locator('[data-testid=choice]:visible').nth(turn % 2);
+          await expect.poll(() => choice.isEnabled(), { timeout: CONTENT_MS }).toBe(true);
+          await choice.click();
+          await page.locator('[data-testid=outcome]').waitFor({ state: 'visible' });
+          // The page may scroll the outcome into view smoothly: judge once it has settled (within 5 s).
+          let newest = { visible: false, why: '' };
+          for (let waited = 0; waited < 5_000 && !newest.visible; waited += 250) {
+            await page.waitForTimeout(250);
+            newest = (await page.evaluate(NEWEST_VISIBLE)) as { visible: boolean; why: string };
+          }
+          if (!newest.visible) problems.push(`${where}, turn ${turn + 1}: the newest story is off screen (${newest.why})`);
+        }
+        const prose = (await page.locator('#feed').textContent()) ?? '';
+        for (const id of ids) if (new RegExp(`\\b${id}\\b`).test(prose)) problems.push(`${where}: the id "${id}" in the story`);
+        await page.addStyleTag({ content: AT_REST.style });
+        for (const low of (await page.evaluate(LOW_CONTRAST)) as string[]) problems.push(`${where}: low contrast: ${low}`);
+        problems.push(...errors.map((error) => `${where}: page error ${error}`));
+        if (index === 1) {
+          await mkdir(resolve(SCREENSHOT, '..'), { recursive: true });
+          await page.screenshot({ path: resolve(SCREENSHOT, `../story-${size.width}x${size.height}.png`), ...AT_REST });
+        }
+        await context.close();
+      }
+    }
+    expect(problems).toEqual([]);
+  }, TEST_MS * 2);
 }
 
 if (haveChromium) {
   describe('browser: play a turn in Chromium', play);
+  describe('browser: every scenario at three sizes', playEveryScenario);
 } else if (inCI) {
   describe('browser: play a turn in Chromium', () => {
     it('requires Chromium in CI', () => {

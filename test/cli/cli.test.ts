@@ -82,6 +82,40 @@ describe('the nyx command', () => {
     expect(missing.code).toBe(2);
   });
 
+  it('stops on an unknown LOG_LEVEL with one line and exit code 2, before the logger can throw', async () => {
+    const result = await nyx(['serve'], { LOG_LEVEL: 'loud' });
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim().split('\n')).toEqual([
+      'nyx: LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent, got "loud"',
+    ]);
+  });
+
+  it('prints help for every command with exit code 0, and the overview lists them all', async () => {
+    const overview = await nyx(['--help']);
+    expect(overview.code).toBe(0);
+    for (const command of ['serve', 'worker', 'migrate', 'scenario validate', 'guard', 'audit', 'bench']) {
+      expect(overview.stdout).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
+    }
+    for (const command of ['serve', 'worker', 'migrate', 'scenario', 'guard', 'audit', 'bench']) {
+      const help = await nyx([command, '--help']);
+      expect(help.code, command).toBe(0);
+      expect(help.stdout, command).toMatch(new RegExp(`^usage: nyx ${command}`));
+      expect(help.stderr, command).toBe('');
+    }
+  }, 120_000);
+
+  it('answers an unknown option with one line and exit code 2', async () => {
+    const result = await nyx(['serve', '--bogus']);
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toContain("Unknown option '--bogus'");
+  });
+
+  it('counts in words that agree: "1 conflict", "4 NPCs"', async () => {
+    const result = await nyx(['scenario', 'validate', 'scenarios/village-well.yaml']);
+    expect(result.stdout).toMatch(/\(\d+ NPCs, 1 conflict\)/);
+  });
+
   it('answers an unknown command with usage and exit code 2', async () => {
     const result = await nyx(['dance']);
     expect(result.code).toBe(2);

@@ -15,6 +15,7 @@ import { decisionContextHash } from '../../src/conflict/stakeholders/rules.js';
 import { atmosphereFor } from '../../src/conflict/tension/rules.js';
 import type { TaskName, TaskPayload } from '../../src/conflict/tasks/contracts.js';
 import { registerConflictWorkers, type ConflictWorkerDeps } from '../../src/conflict/workers.js';
+import { loadBundledScenarios } from '../../src/conflict/scenarios/index.js';
 import { createGateway, type LlmGateway } from '../../src/gateway/index.js';
 import { MemoryCache } from '../../src/runtime/cache/memory-cache.js';
 import { CanonLedger } from '../../src/runtime/db/canon-ledger.js';
@@ -78,7 +79,7 @@ afterEach(async () => {
 async function startWorkers(gateway: LlmGateway = offline) {
   const queue = new InProcessQueue({ concurrency: 2, attempts: 2, backoff: { delayMs: 10, factor: 2 } });
   const idempotency = new MemoryIdempotencyGuard();
-  const deps: ConflictWorkerDeps = { gateway, store, feed, planned, canon, cache, hub, idempotency };
+  const deps: ConflictWorkerDeps = { gateway, store, feed, planned, canon, cache, hub, idempotency, scenarios: await loadBundledScenarios() };
   const unsubscribe = registerConflictWorkers(queue, deps);
   await queue.startWorkers();
   running.push(async () => {

@@ -20,6 +20,9 @@ const id = z
 
 const text = (maxLength: number) => z.string().trim().min(1).max(maxLength);
 
+/** A setting's words for one slot of the prose (see SettingVocabulary): a few short phrases. */
+const phrases = z.array(text(120)).min(1).max(40).optional();
+
 const numberBetween = (min: number, max: number) => {
   const expected = `a number from ${min} to ${max}`;
   return z.number().min(min, { error: expected }).max(max, { error: expected });
@@ -78,6 +81,18 @@ export const scenarioSchema = z.strictObject({
     name: text(80),
     description: text(2000),
     era: text(80).optional(),
+    vocabulary: z
+      .strictObject({
+        places: phrases,
+        hours: phrases,
+        weather: phrases,
+        crowds: phrases,
+        authorities: phrases,
+        signs: phrases,
+        landmarks: phrases,
+        town: phrases,
+      })
+      .optional(),
   }),
   locations: z.array(location).min(1),
   npcs: z.array(npc).min(2),

@@ -1,4 +1,5 @@
 import type { GossipTopic } from '../../gateway/index.js';
+import { contentHash } from '../domain/hash.js';
 import { CACHE_TTL, GOSSIP_LIST_LENGTH, cacheKeys, type ReputationNarration } from '../domain/cache-contract.js';
 import { REPUTATION_TYPES, type Alliance, type GossipItem, type SocialBundle } from '../domain/social.js';
 import { knownValue, type FinalFailureFallbacks, type SlowPathTasks, type TaskContext } from '../workers.js';
@@ -17,16 +18,27 @@ interface GossipRequest {
   outcome?: string;
 }
 
-/** The likeliest tongue to carry it: the keenest gossip present who is not its subject. */
-function speakerFor(ctx: TaskContext, about: number[]): string | undefined {
-  const candidates = [...ctx.snapshot.npcs.values()].filter((npc) => !about.includes(npc.id));
-  return candidates.sort((a, b) => b.gossipTendency - a.gossipTendency)[0]?.name;
+/**
+ * Who carries it: anyone present who is not its subject, the keener gossips more often (chance in
+ * proportion to the square of gossipTendency), so a town's talk has several voices. The draw is a
+ * hash of the request, so the same request names the same speaker.
+ */
+function speakerFor(ctx: TaskContext, request: GossipRequest): string | undefined {
+  const candidates = [...ctx.snapshot.npcs.values()].filter((npc) => !request.about.includes(npc.id)).sort((a, b) => a.id - b.id);
+  const weights = candidates.map((npc) => Math.max(0.05, npc.gossipTendency) ** 2);
+  const total = weights.reduce((sum, weight) => sum + weight, 0);
+  let draw = (parseInt(contentHash(JSON.stringify(request)).slice(0, 8), 16) / 0x1_0000_0000) * total;
+  for (const [i, npc] of candidates.entries()) {
+    draw -= weights[i]!;
+    if (draw < 0) return npc.name;
+  }
+  return candidates.at(-1)?.name;
 }
 
 async function spreadGossip(ctx: TaskContext, request: GossipRequest): Promise<GossipItem> {
   const subjects = request.about.map((id) => ctx.npc(id));
-  const speaker = speakerFor(ctx, request.about);
-  const location = subjects.find((npc) => npc.location)?.location;
+  const speaker = speakerFor(ctx, request);
+  const location = ctx.placeName(subjects.find((npc) => npc.location)?.location);
   const gossip = await ctx.generate('gossip', {
     about: subjects.map((npc) => ({ name: npc.name, role: npc.socialRole })),
     topic: request.topic,

@@ -55,6 +55,20 @@ function dispatchDecision(ctx: HandlerContext, stakeholder: StakeholderRecord): 
   return true;
 }
 
+/** Several wordings, so a game where many break does not read the same line each time. */
+const BREAKING_POINT_LINES = [
+  (name: string) => `${name} has reached a breaking point and steps back from the quarrel.`,
+  (name: string) => `${name} has had enough, and walks away from all of it.`,
+  (name: string) => `Something in ${name} gives way; they want no more part in this.`,
+  (name: string) => `${name} falls silent, spent, and leaves the quarrel to others.`,
+  (name: string) => `It is too much for ${name}, who steps aside before it breaks them.`,
+];
+
+/** The wording is drawn from the game's version (Knuth's multiplicative hash), so nearby breaking points rarely share one. */
+function breakingPointLine(name: string, version: number): string {
+  return BREAKING_POINT_LINES[(Math.imul(version, 2654435761) >>> 0) % BREAKING_POINT_LINES.length]!(name);
+}
+
 /** Applies a stress change, and the breaking point when it is reached (an edge-case side effect). */
 function setStress(ctx: HandlerContext, stakeholder: StakeholderRecord, stress: number, effects: SystemEvent[]): void {
   const { stakeholder: next, broke } = applyBreakingPoint({ ...stakeholder, stress });
@@ -122,7 +136,8 @@ function applyClaimed(ctx: HandlerContext, row: PlannedAction, effects: SystemEv
   ctx.snapshot.updateStakeholder(stakeholder.id, { role: adaptation.new_role });
   addReadyContent(ctx, {
     kind: 'role',
-    text: `${npc?.name ?? 'Someone'} is now acting as ${adaptation.new_role}${adaptation.reason ? `: ${adaptation.reason}` : '.'}`,
+    // The reason is already prose about the person; a fixed "X is now acting as Y:" before it read as a form.
+    text: adaptation.reason ?? `${npc?.name ?? 'Someone'} takes on a new part in the quarrel, as ${adaptation.new_role}.`,
     subject: { npcId: stakeholder.npcId, conflictId: stakeholder.conflictId },
   });
   return 'applied';
@@ -262,7 +277,7 @@ export const stakeholdersHotPath: Subsystem<HandlerContext> = {
       if (stakeholder) {
         addReadyContent(ctx, {
           kind: 'role',
-          text: `${ctx.snapshot.npcName(stakeholder.npcId)} has reached a breaking point and steps back from the quarrel.`,
+          text: breakingPointLine(ctx.snapshot.npcName(stakeholder.npcId), ctx.snapshot.version),
           subject: { npcId: stakeholder.npcId, conflictId: stakeholder.conflictId },
           origin: 'fallback',
         });

@@ -35,7 +35,7 @@ function describe(ctx: TaskContext, stakeholder: StakeholderRecord): Stakeholder
 
 function sceneAround(ctx: TaskContext, stakeholder: StakeholderRecord): SceneSnapshot {
   const others = [...ctx.snapshot.npcs.values()].filter((npc) => npc.id !== stakeholder.npcId).map((npc) => npc.name);
-  return { location: ctx.snapshot.npc(stakeholder.npcId)?.location ?? ctx.locationOf(stakeholder.conflictId), others: others.slice(0, SCENE_CAST) };
+  return { location: ctx.placeName(ctx.snapshot.npc(stakeholder.npcId)?.location) ?? ctx.locationOf(stakeholder.conflictId), others: others.slice(0, SCENE_CAST) };
 }
 
 async function recentEvents(ctx: TaskContext): Promise<string[]> {

@@ -34,3 +34,34 @@ export interface NamedCharacter {
   name: string;
   role?: string;
 }
+
+/**
+ * The words a setting is written in, from its scenario file. Each list replaces the offline
+ * writer's neutral default for that slot; a model reads them as the setting's vocabulary.
+ */
+export interface SettingVocabulary {
+  /** Spots where things happen, e.g. "the salt quay". */
+  places?: readonly string[];
+  /** Times of day as adverbial phrases, e.g. "before the morning tide". */
+  hours?: readonly string[];
+  /** Weather as whole clauses, e.g. "a sea fog rolls in off the water". */
+  weather?: readonly string[];
+  /** Plural groups of onlookers, e.g. "the dockhands" (they take a plural verb). */
+  crowds?: readonly string[];
+  /** Plural or collective powers that be, e.g. "the harbour council" (written in the past tense or with modals, so either number reads). */
+  authorities?: readonly string[];
+  /** Small telling details, e.g. "a lantern snuffed out early". */
+  signs?: readonly string[];
+  /** Landmarks everyone knows, e.g. "the old lighthouse". */
+  landmarks?: readonly string[];
+  /** What the settlement is called in passing, e.g. "the harbour", "the village". */
+  town?: readonly string[];
+}
+
+/** Where and when the story happens: the scenario's setting, given to every model call. */
+export interface StorySetting {
+  name: string;
+  description: string;
+  era?: string;
+  vocabulary?: SettingVocabulary;
+}

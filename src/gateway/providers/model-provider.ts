@@ -1,3 +1,4 @@
+import type { StorySetting } from '../kinds/story-context.js';
 import type { z } from 'zod';
 import type { Kind } from '../kinds/index.js';
 import type { Prompt } from '../prompt.js';
@@ -11,6 +12,10 @@ export interface CompletionRequest {
   maxOutputTokens: number;
   /** Makes the answer reproducible where the provider supports it. */
   seed: number | undefined;
+  /** The scenario's setting; providers that compose answers themselves (offline) write in its words. */
+  setting?: StorySetting | undefined;
+  /** The lines the player read last, newest first; the offline writer avoids their sentence frames. */
+  recent?: readonly string[] | undefined;
   signal: AbortSignal;
   /** The game the call is for, whose budget it is charged to; undefined for work outside a game. */
   gameId: string | undefined;

@@ -23,12 +23,16 @@ const KIND_LABEL = {
   escalation: 'Escalation',
 };
 
+/** Story items shown at first, newest first; "Earlier in the story" shows more, a page at a time. */
+const FEED_PAGE = matchMedia('(max-width: 760px)').matches ? 5 : 12;
+
 const store = {
   session: null,
   state: null,
   busy: false, // a choice or form is in flight
   stopEvents: null,
   feedNodes: new Map(), // content id -> { sig, node }
+  feedShown: FEED_PAGE, // how many story items the feed shows
   fetching: null,
   refetch: false,
   scenarios: [],
@@ -88,6 +92,8 @@ function renderScenarios() {
         class: 'scenario-card',
         role: 'radio',
         'aria-checked': String(selected),
+        // A radio group is one tab stop; the arrow keys move within it.
+        tabindex: selected ? '0' : '-1',
         'data-testid': 'scenario-card',
         'data-scenario': s.id,
         style: { '--i': i },
@@ -105,6 +111,16 @@ function renderScenarios() {
   $('#scenarios').replaceChildren(...cards);
   $('#begin').disabled = !store.selectedScenario;
 }
+
+$('#scenarios').addEventListener('keydown', (e) => {
+  const step = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1 }[e.key];
+  if (!step || !store.scenarios.length) return;
+  e.preventDefault();
+  const at = store.scenarios.findIndex((s) => s.id === store.selectedScenario);
+  store.selectedScenario = store.scenarios[(at + step + store.scenarios.length) % store.scenarios.length].id;
+  renderScenarios();
+  $('[data-testid="scenario-card"][aria-checked="true"]')?.focus();
+});
 
 const romanNumeral = (n) => ['I', 'II', 'III', 'IV', 'V', 'VI', 'VII', 'VIII', 'IX', 'X'][n - 1] ?? String(n);
 
@@ -153,6 +169,7 @@ function enterGame(s, state, { fresh }) {
   store.session = s;
   store.state = null;
   store.feedNodes.clear();
+  store.feedShown = FEED_PAGE;
   $('#feed').replaceChildren();
   $('#outcome').hidden = true;
   jobs.clear();
@@ -322,7 +339,9 @@ function contentNode(item, names) {
     h('span', { class: 'item-kind' }, KIND_LABEL[kind]),
     !speaks && who ? h('span', { class: 'item-about' }, `about ${who}`) : null,
     status === 'generating' ? h('span', { class: 'item-generating', 'aria-label': 'generating' }, 'generating', h('span', { class: 'dots', 'aria-hidden': 'true' }, h('i'), h('i'), h('i'))) : null,
-    status === 'failed' || (status === 'ready' && item.origin === 'fallback')
+    // Only a generation that gave up is a stand-in: ready lines of origin "fallback" are ones the
+    // rules write on purpose (a breaking point, a claimed move) and need no apology.
+    status === 'failed'
       ? h('span', { class: 'item-fallback', title: 'The storyteller could not be reached in time; this is the stand-in text.' }, 'fallback')
       : null,
   );
@@ -350,8 +369,9 @@ function renderFeed(state, { first = false } = {}) {
   const names = npcNames(state);
   const seen = new Set();
   const nodes = [];
-  for (const item of state.content ?? []) {
-    if (!item?.id || seen.has(item.id)) continue;
+  const items = (state.content ?? []).filter((item) => item?.id);
+  for (const item of items) {
+    if (seen.has(item.id) || seen.size >= store.feedShown) continue;
     seen.add(item.id);
     const sig = itemSig(item);
     const prev = store.feedNodes.get(item.id);
@@ -367,7 +387,13 @@ function renderFeed(state, { first = false } = {}) {
   }
   for (const id of store.feedNodes.keys()) if (!seen.has(id)) store.feedNodes.delete(id);
   reconcile($('#feed'), nodes);
+  $('#feed-earlier').hidden = items.length <= store.feedShown;
 }
+
+$('#feed-earlier').addEventListener('click', () => {
+  store.feedShown += FEED_PAGE * 2;
+  if (store.state) renderFeed(store.state);
+});
 
 function flash(node) {
   node.classList.add('item-flash');
@@ -392,14 +418,37 @@ function onContentEvent(ev) {
 
 // ---- choices ----------------------------------------------------------------------------------
 
+/** Choices shown before "More choices…": enough to act on, few enough to leave the story the room. */
+const TOP_CHOICES = 4;
+
 let choicesSig = '';
+let choicesExpanded = false;
+
+/**
+ * The most relevant choices first: one from each conflict in turn (the server lists the hottest
+ * first), so the few shown span the situation rather than five ways into one quarrel; choices
+ * about no conflict (keeping your counsel) come last.
+ */
+function rankChoices(choices) {
+  const groups = new Map();
+  for (const c of choices) {
+    if (c.conflictId === undefined) continue;
+    if (!groups.has(c.conflictId)) groups.set(c.conflictId, []);
+    groups.get(c.conflictId).push(c);
+  }
+  const ranked = [];
+  const queues = [...groups.values()];
+  while (queues.some((q) => q.length)) for (const q of queues) if (q.length) ranked.push(q.shift());
+  return [...ranked, ...choices.filter((c) => c.conflictId === undefined)];
+}
 
 function renderChoices(state) {
-  const choices = state.choices ?? [];
+  const choices = rankChoices(state.choices ?? []);
   // Keep the same buttons while the choices are unchanged, so a click never lands on a node
   // that a background state refresh just replaced.
   const sig = JSON.stringify(choices.map((c) => [c.id, c.label, c.type]));
   if (sig === choicesSig && $('#choices').childElementCount) return setChoicesDisabled(store.busy);
+  if (sig !== choicesSig) choicesExpanded = false;
   choicesSig = sig;
   const buttons = choices.map((c, i) =>
     h(
@@ -409,6 +458,8 @@ function renderChoices(state) {
         class: `choice choice-${c.type ?? 'other'}`,
         'data-testid': 'choice',
         'data-choice': c.id,
+        'data-rank': String(i + 1),
+        hidden: i >= TOP_CHOICES && !choicesExpanded,
         disabled: store.busy,
         onclick: () => choose(c),
       },
@@ -416,7 +467,31 @@ function renderChoices(state) {
       h('span', { class: 'choice-label' }, c.label),
     ),
   );
-  $('#choices').replaceChildren(...(buttons.length ? buttons : [h('p', { class: 'muted' }, 'The scene holds its breath. Nothing to do but wait…')]));
+  const extra = choices.length - TOP_CHOICES;
+  const more =
+    extra > 0
+      ? h(
+          'button',
+          {
+            type: 'button',
+            class: 'choice-more',
+            'data-testid': 'more-choices',
+            'aria-expanded': String(choicesExpanded),
+            onclick: (e) => toggleMoreChoices(e.currentTarget, extra),
+          },
+          choicesExpanded ? 'Fewer choices' : `More choices (${extra})…`,
+        )
+      : null;
+  $('#choices').replaceChildren(...(buttons.length ? [...buttons, more] : [h('p', { class: 'muted' }, 'The scene holds its breath. Nothing to do but wait…')]));
+}
+
+function toggleMoreChoices(button, extra) {
+  choicesExpanded = !choicesExpanded;
+  const all = document.querySelectorAll('[data-testid="choice"]');
+  all.forEach((b, i) => (b.hidden = i >= TOP_CHOICES && !choicesExpanded));
+  button.setAttribute('aria-expanded', String(choicesExpanded));
+  button.textContent = choicesExpanded ? 'Fewer choices' : `More choices (${extra})…`;
+  if (choicesExpanded) all[TOP_CHOICES]?.focus();
 }
 
 function setChoicesDisabled(disabled) {
@@ -454,7 +529,10 @@ function revealOutcome() {
   if (getComputedStyle(scroller).overflowY !== 'visible') return scroller.scrollTo({ top: 0, behavior: 'smooth' });
   const box = $('#outcome').getBoundingClientRect();
   const header = $('.topbar').getBoundingClientRect().bottom;
-  if (box.top < header || box.top > innerHeight * 0.5) window.scrollBy({ top: box.top - header - 12, behavior: 'smooth' });
+  const distance = box.top - header - 12;
+  // A long way (the player scrolled down to the choices) is a jump: a long smooth scroll leaves the
+  // story out of view for a second or more on a slow phone.
+  if (box.top < header || box.top > innerHeight * 0.5) window.scrollBy({ top: distance, behavior: Math.abs(distance) > innerHeight ? 'instant' : 'smooth' });
 }
 
 function outcomeText(outcome) {
@@ -472,14 +550,32 @@ function showOutcome(choice, outcome) {
   el.classList.add('outcome-enter');
 }
 
-// Number keys pick choices, unless the player is typing.
+// Number keys pick choices, unless the player is typing. With ten or more choices a first digit
+// waits a moment for a second one, so "1" then "1" reaches choice 11.
+let pendingDigit = null;
+
+function pressChoice(n) {
+  const button = document.querySelectorAll('[data-testid="choice"]')[n - 1];
+  if (!button || button.disabled) return;
+  if (button.hidden) $('[data-testid="more-choices"]')?.click();
+  button.click();
+}
+
 document.addEventListener('keydown', (e) => {
   if ($('#game').hidden || e.altKey || e.ctrlKey || e.metaKey) return;
   if (e.target.closest?.('input, textarea, select, dialog')) return;
+  if (!/^[0-9]$/.test(e.key)) return;
+  const count = document.querySelectorAll('[data-testid="choice"]').length;
+  if (pendingDigit) {
+    clearTimeout(pendingDigit.timer);
+    const n = Number(pendingDigit.digits + e.key);
+    pendingDigit = null;
+    return pressChoice(n);
+  }
   const n = Number(e.key);
-  if (!Number.isInteger(n) || n < 1) return;
-  const button = document.querySelectorAll('[data-testid="choice"]')[n - 1];
-  if (button && !button.disabled) button.click();
+  if (n === 0) return;
+  if (count < 10 || n * 10 > count) return pressChoice(n);
+  pendingDigit = { digits: e.key, timer: setTimeout(() => ((pendingDigit = null), pressChoice(n)), 600) };
 });
 
 // ---- conflicts --------------------------------------------------------------------------------
@@ -590,6 +686,19 @@ function formError(el, message) {
   el.hidden = !message;
 }
 
+/** What is wrong with the conflict form, or nothing. */
+function kindleProblem(form) {
+  if (!form.elements.type.value.trim()) return 'Name the kind of conflict.';
+  if (form.querySelectorAll('input[name="npcIds"]:checked').length < 2) return 'Pick at least two people.';
+  return undefined;
+}
+
+// An error shown for the form goes away as soon as the form is put right.
+$('#kindle-form').addEventListener('input', (e) => {
+  const err = $('#kindle-error');
+  if (!err.hidden && !kindleProblem(e.currentTarget)) formError(err);
+});
+
 $('#kindle-form').addEventListener('submit', async (e) => {
   e.preventDefault();
   const form = e.currentTarget;
@@ -597,8 +706,8 @@ $('#kindle-form').addEventListener('submit', async (e) => {
   const npcIds = [...form.querySelectorAll('input[name="npcIds"]:checked')].map((i) => i.value);
   const title = form.elements.title.value.trim();
   const err = $('#kindle-error');
-  if (!type) return formError(err, 'Name the kind of conflict.');
-  if (npcIds.length < 2) return formError(err, 'Pick at least two people.');
+  const problem = kindleProblem(form);
+  if (problem) return formError(err, problem);
   formError(err);
   const submit = form.querySelector('button[type="submit"]');
   submit.disabled = true;

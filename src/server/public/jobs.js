@@ -78,7 +78,7 @@ export class JobTimeline {
       const row = h(
         'li',
         { class: 'job', 'data-status': j.status, 'data-job': j.jobId, title: j.error ?? '' },
-        h('span', { class: 'job-task' }, j.task ?? 'task', j.kind ? h('span', { class: 'job-kind' }, j.kind) : null),
+        h('span', { class: 'job-task' }, taskLabel(j.task), h('span', { class: 'job-kind' }, taskArea(j.task))),
         h('span', { class: `job-status st-${j.status}` }, j.status),
         h(
           'span',
@@ -102,6 +102,12 @@ export class JobTimeline {
     }
   }
 }
+
+/** "stakeholders.generate_reaction" → "generate reaction": the work, in words. */
+const taskLabel = (task) => String(task ?? 'task').split('.').pop().replace(/_/g, ' ');
+
+/** "stakeholders.generate_reaction" → "stakeholders": which part of the story it serves. */
+const taskArea = (task) => (String(task ?? '').includes('.') ? String(task).split('.')[0] : null);
 
 /**
  * Workers publish a job on the content hub (`id`, and the content statuses generating → ready or

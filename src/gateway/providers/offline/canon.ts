@@ -1,5 +1,5 @@
 import { canonEventTypes, limits, type CanonEventType } from '../../kinds/vocabulary.js';
-import { asName, listNames, rulesFor, type Composer } from './composer.js';
+import { asName, clause, listNames, rulesFor, type Composer } from './composer.js';
 import { clamp, fit, round2 } from './grammar.js';
 
 function eventTypeFor(conflictType: string, pick: () => CanonEventType): CanonEventType {
@@ -11,7 +11,7 @@ function eventTypeFor(conflictType: string, pick: () => CanonEventType): CanonEv
 }
 
 const names: Record<CanonEventType, readonly string[]> = {
-  historical_precedent: ['The Ruling of {title}', 'The {place_name} Precedent', 'The Judgement of the {season} Tide'],
+  historical_precedent: ['The Ruling of {title}', 'The {place_name} Precedent', 'The Judgement of {season}'],
   cultural_shift: ['The Turning of {title}', 'The {season} Change', 'When {place_name} Changed'],
   relationship_milestone: ['The Reconciling of {winner}', 'The Oath of {season}', 'The Bond at {place_name}'],
   power_restructuring: ['The Fall of {loser}', 'The {season} Succession', 'The Rise of {winner}'],
@@ -31,25 +31,25 @@ const impacts: Record<CanonEventType, readonly string[]> = {
   historical_precedent: ['Disputes of its kind are now settled by appeal to it.', 'Magistrates cite it still.'],
   cultural_shift: ['The town speaks of such matters more openly since.', 'Old manners gave way to new ones after it.'],
   relationship_milestone: ['Two houses that once feuded now share a table.', 'It is the example couples cite when they quarrel.'],
-  power_restructuring: ['The seats of the Council of Wharves changed hands.', '{court} answers to different masters now.'],
-  social_evolution: ['The lesser folk of the quay expect to be heard now.', 'Guild rules were rewritten within the year.'],
-  legendary_moment: ['Songs of it are sung in every tavern on the quay.', 'Children play at it in the streets.'],
-  tradition_born: ['Each year a lantern is lit on the quay in its memory.', 'A yearly feast now marks the day.'],
+  power_restructuring: ['Seats of power changed hands.', '{court} answered to different masters after it.'],
+  social_evolution: ['The lesser folk of {town} expect to be heard now.', 'Guild rules were rewritten within the year.'],
+  legendary_moment: ['Songs of it are sung in every tavern.', 'Children play at it in the streets.'],
+  tradition_born: ['Each year a lantern is lit in its memory.', 'A yearly feast now marks the day.'],
   taboo_broken: ['What was once unthinkable is now merely whispered.', 'The old prohibitions lost their hold.'],
 };
 
-export const composeCanonRecord: Composer<'canon_record'> = (input, g) => {
+export const composeCanonRecord: Composer<'canon_record'> = (input, g, setting) => {
   const pick = () => g.pick(canonEventTypes);
   const eventType = eventTypeFor(input.conflict.type, pick);
-  const winner = input.resolution.winners?.[0] ?? input.conflict.stakeholders[0]?.name ?? 'the Harbour';
+  const winner = input.resolution.winners?.[0] ?? input.conflict.stakeholders[0]?.name ?? 'the Town';
   const loser = input.resolution.losers?.[0] ?? input.conflict.stakeholders[1]?.name ?? 'the Old Guard';
-  const rules = rulesFor(input.location, {
+  const rules = rulesFor(setting, input.location, {
     title: [input.conflict.title],
-    season: ['Spring', 'Summer', 'Autumn', 'Winter', 'Storm', 'Herring', 'Lantern', 'Salt'],
-    place_name: ['the Salt Quay', 'the Lantern Market', 'the Throne Hall', 'the Old Lighthouse', 'the Customs House'],
+    season: ['Spring', 'Summer', 'Autumn', 'Winter', 'Harvest', 'Frost', 'Long'],
+    place_name: ['{place}', '{landmark}'],
     winner: [asName(winner)],
     loser: [asName(loser)],
-    outcome_sentence: [`In the end, ${input.resolution.outcome}.`, `It was settled thus: ${input.resolution.outcome}.`],
+    outcome_sentence: [`In the end, ${clause(input.resolution.outcome)}.`, `It was settled thus: ${clause(input.resolution.outcome)}.`],
     parties: [listNames(input.conflict.stakeholders.slice(0, 3).map((s) => s.name))],
     epilogue: ['{parties} were never quite the same.', 'Those who were there do not speak of it lightly.', '{weather}, they say, on the day it ended.', ''],
   });
@@ -65,9 +65,9 @@ export const composeCanonRecord: Composer<'canon_record'> = (input, g) => {
 
 const casualLines = [
   'My grandmother swore she saw {event} with her own eyes.',
-  'Since {event}, nobody on the quay does it the old way.',
+  'Since {event}, nobody in {town} does it the old way.',
   'You know what they say about {event}. Well, it is all true.',
-  'Don’t talk to me about {event}; I lost a good boat over it.',
+  'Don’t talk to me about {event}; I lost a good horse over it.',
   'Raise a cup to {event}, friend.',
   'It was never the same after {event}, was it?',
 ];
@@ -80,14 +80,14 @@ const formalLines = [
   'The chronicles of {event} speak plainly on the matter.',
 ];
 
-export const composeCanonReferences: Composer<'canon_references'> = (input, g) => {
-  const speakers = input.npcs.length > 0 ? input.npcs : [{ name: 'An old sailor' }];
+export const composeCanonReferences: Composer<'canon_references'> = (input, g, setting) => {
+  const speakers = input.npcs.length > 0 ? input.npcs : [{ name: 'An old-timer' }];
   const chosen = g.sample(speakers, Math.min(5, speakers.length, 1 + Math.floor(g.next() * 3)));
   const pool = input.context === 'formal' ? formalLines : casualLines;
   return {
     references: chosen.map((npc) => ({
       npc: asName(npc.name),
-      text: fit(g.expand(g.pick(pool), rulesFor(undefined, { event: [input.event.name] })), limits.sentence),
+      text: fit(g.expand(g.pick(pool), rulesFor(setting, undefined, { event: [input.event.name] })), limits.sentence),
     })),
   };
 };
@@ -95,9 +95,9 @@ export const composeCanonReferences: Composer<'canon_references'> = (input, g) =
 const loreSuggestions = [
   'Set it in {place}, where the canon already places such quarrels.',
   'Let {court} have a hand in it, as tradition requires.',
-  'Mention the harbour chain, raised at night since the old wars.',
-  'Keep the Tide Priests neutral; canon has them stand apart from quarrels.',
-  'Tie it to the lantern festival, which every {category} tale remembers.',
+  'Mention {landmark}, where such things are remembered.',
+  'Keep {court} out of it; canon has them stand apart from quarrels.',
+  'Tie it to the yearly festival, which every {category} tale remembers.',
   'Have the chroniclers disagree on the details, as they usually do.',
 ];
 
@@ -113,10 +113,10 @@ function overlap(a: Set<string>, b: Set<string>): number {
   return shared / Math.min(a.size, b.size);
 }
 
-export const composeLoreCheck: Composer<'lore_check'> = (input, g) => {
+export const composeLoreCheck: Composer<'lore_check'> = (input, g, setting) => {
   const content = words(input.content);
   const clashes = input.knownCanon.filter((canon) => overlap(content, words(canon)) > 0.6).slice(0, 5);
-  const rules = rulesFor(undefined, { category: [input.category] });
+  const rules = rulesFor(setting, undefined, { category: [input.category] });
   return {
     is_compliant: clashes.length === 0,
     conflicts: clashes.map((canon) => fit(`Retells an established event: “${canon}”`, limits.listItem)),

@@ -16,15 +16,24 @@ function hash(key: string): number {
   return h1 >>> 0;
 }
 
+/** Literal text this long or longer in an alternative is what a reader recognises as a stock phrase. */
+const MIN_PHRASE_CHARS = 8;
+
 /**
- * A seeded source of choices and a small Tracery-like template expander: the same key always
- * yields the same sequence, so offline answers are reproducible.
+ * A seeded source of choices and a small Tracery-like template expander: the same key and the same
+ * recent lines always yield the same sequence, so offline answers are reproducible.
+ *
+ * Picking among phrases, it prefers those whose stock wording the reader has not just read in
+ * `recent` (the story's last lines): a stateless writer cannot remember what it wrote, but the
+ * story can.
  */
 export class Grammar {
   private state: number;
+  private readonly recent: readonly string[];
 
-  constructor(key: string) {
+  constructor(key: string, recent: readonly string[] = []) {
     this.state = hash(key);
+    this.recent = recent.map((line) => line.toLowerCase());
   }
 
   /** mulberry32: uniform in [0, 1). */
@@ -38,7 +47,25 @@ export class Grammar {
 
   pick<T>(items: readonly T[]): T {
     if (items.length === 0) throw new Error('Grammar.pick: nothing to pick from');
-    return items[Math.floor(this.next() * items.length)]!;
+    const fresh = this.leastRecent(items);
+    return fresh[Math.floor(this.next() * fresh.length)]!;
+  }
+
+  /** The items whose stock phrases appear in the fewest recent lines (all of them when none are phrases). */
+  private leastRecent<T>(items: readonly T[]): readonly T[] {
+    if (this.recent.length === 0 || items.length < 2 || typeof items[0] !== 'string') return items;
+    const seen = items.map((item) => this.timesRead(item as string));
+    const fewest = Math.min(...seen);
+    return items.filter((_, i) => seen[i] === fewest);
+  }
+
+  private timesRead(alternative: string): number {
+    const phrases = alternative
+      .split(/\{\w+\}/)
+      .map((part) => part.trim().toLowerCase())
+      .filter((part) => part.length >= MIN_PHRASE_CHARS);
+    if (phrases.length === 0) return 0;
+    return this.recent.filter((line) => phrases.some((phrase) => line.includes(phrase))).length;
   }
 
   chance(probability: number): boolean {

@@ -1,73 +1,41 @@
+import type { SettingVocabulary } from '../../kinds/story-context.js';
 import type { Rules } from './grammar.js';
 
-/** The shared vocabulary of the offline voice: a harbour town under a royal court. */
+/**
+ * The offline voice's words for a setting that declares none: a small pre-modern town, with
+ * nothing in it (no sea, no court) that a given scenario might lack. A scenario's
+ * `setting.vocabulary` replaces any of these slots with its own words.
+ */
 export const lexicon: Rules = {
-  place: [
-    'the salt quay',
-    'the lantern market',
-    'the throne hall',
-    'the chapel of tides',
-    'the customs house',
-    'the old lighthouse',
-    "the fishmongers' row",
-    'the gallery above the harbour',
-    'the palace kitchens',
-    'the rope walk',
-    "the Queen's rose garden",
-    'the Drowned Bell tavern',
-  ],
+  place: ['the square', 'the market', 'the old hall', 'the crossroads', 'the inn yard', 'the chapel steps'],
   hour: [
     'at dusk',
     'as the evening bells rang',
-    'before the morning tide',
     'under a pale moon',
     'in the grey hour before dawn',
-    'while the court dined',
-    'as the lamplighters made their rounds',
-    'at the turn of the tide',
+    'at supper time',
     'in the heat of noon',
-    'long after the harbour chain was raised',
+    'long after the lamps were lit',
+    'on market day',
   ],
   weather: [
-    'a sea fog rolls in off the water',
-    'rain drums on the slate roofs',
-    'the wind smells of tar and brine',
-    'gulls wheel and cry above the masts',
-    'the harbour lies flat and silver',
-    'a storm gathers beyond the breakwater',
-    'the heat hangs heavy over the docks',
-    'the bells of the chapel toll for no one in particular',
+    'rain drums on the roofs',
+    'a cold wind worries at the shutters',
+    'the heat hangs heavy over the lanes',
+    'mist lies low over the fields',
+    'the evening light turns everything to gold',
+    'clouds gather and do not break',
   ],
-  crowd: [
-    'the dockhands',
-    'the court ladies',
-    'the harbour watch',
-    'the fishwives',
-    'the guild clerks',
-    'the pages',
-    'the sailors on shore leave',
-    'the chandlers',
-    'the palace servants',
-    'the ferrymen',
-  ],
-  court: [
-    "the Queen's chamberlain",
-    'the harbourmaster',
-    'the Guild of Lanterns',
-    'the Admiralty',
-    'the High Steward',
-    'the Tide Priests',
-    'the Council of Wharves',
-  ],
+  crowd: ['the neighbours', 'the market folk', 'the servants', 'the idlers at the inn', 'the children in the street', 'the carters'],
+  court: ['the elders', 'the magistrates', 'the old families', 'the council'],
   manner: [
     'without raising their voice',
     'with a smile that does not reach the eyes',
     'quickly, before anyone can object',
-    'with the patience of a tide',
     'in full view of {crowd}',
     'in a low voice',
     'as if it were the most natural thing in the world',
-    'with a courtier’s careful bow',
+    'with exaggerated courtesy',
   ],
   sign: [
     'a cup set down too hard',
@@ -76,6 +44,24 @@ export const lexicon: Rules = {
     'a door closed softly in the corridor',
     'the scrape of a chair',
     'ink still wet on a hurried letter',
-    'a lantern snuffed out early',
+    'a lamp snuffed out early',
   ],
+  landmark: ['the old well', 'the chapel', 'the inn', 'the bridge'],
+  town: ['the town', 'the whole town'],
 };
+
+/** A setting's vocabulary as grammar rules: each declared slot replaces the default one. */
+export function settingRules(vocabulary: SettingVocabulary | undefined): Rules {
+  if (!vocabulary) return lexicon;
+  const own: Record<string, readonly string[] | undefined> = {
+    place: vocabulary.places,
+    hour: vocabulary.hours,
+    weather: vocabulary.weather,
+    crowd: vocabulary.crowds,
+    court: vocabulary.authorities,
+    sign: vocabulary.signs,
+    landmark: vocabulary.landmarks,
+    town: vocabulary.town,
+  };
+  return { ...lexicon, ...Object.fromEntries(Object.entries(own).filter(([, words]) => words && words.length > 0)) } as Rules;
+}

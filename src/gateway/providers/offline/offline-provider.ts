@@ -28,8 +28,8 @@ const composers: { [K in Kind]: Composer<K> } = {
 export const offlineModel = 'nyx-offline-grammar-1';
 
 /**
- * The default provider: writes every kind's answer from hand-made grammars, with no network. The
- * same seed, kind and input always give the same answer.
+ * The default provider: writes every kind's answer from hand-made grammars in the scenario's own
+ * words, with no network. The same seed, kind, input and recent lines always give the same answer.
  */
 export class OfflineProvider implements ModelProvider {
   readonly name = 'offline';
@@ -39,9 +39,9 @@ export class OfflineProvider implements ModelProvider {
   }
 
   async complete(request: CompletionRequest): Promise<Completion> {
-    const grammar = new Grammar(`${request.seed ?? 0}|${request.kind}|${JSON.stringify(request.input)}`);
+    const grammar = new Grammar(`${request.seed ?? 0}|${request.kind}|${JSON.stringify(request.input)}`, request.recent);
     const compose = composers[request.kind] as Composer<Kind>;
-    const value = compose(request.input as never, grammar);
+    const value = compose(request.input as never, grammar, request.setting);
     return {
       answer: { type: 'json', value },
       model: offlineModel,

@@ -17,9 +17,9 @@ const preferredActions: Record<StakeholderRole, readonly ActionType[]> = {
 const actionDeeds: Record<ActionType, readonly string[]> = {
   aggressive: [
     'confronts {target} in {place}, demanding an answer {manner}',
-    'sends word to the harbour watch that {target} has been skimming the tolls',
+    'sends word to {court} that {target} has been skimming the dues',
     'overturns a table of ledgers before {target} and dares them to deny it',
-    'has two hired dockhands block {target}’s way home {hour}',
+    'has two hired toughs block {target}’s way home {hour}',
   ],
   defensive: [
     'gathers loyal hands close and bars the doors of {place}',
@@ -40,13 +40,13 @@ const actionDeeds: Record<ActionType, readonly string[]> = {
     'arranges for {target} to be seen somewhere they should not be',
   ],
   supportive: [
-    'quietly pays the debts of {target} at the customs house',
+    'quietly pays the debts of {target}',
     'stands beside {target} before {court}, {manner}',
     'brings bread and news to {target} {hour}',
     'vouches for {target} when {crowd} begin to mutter',
   ],
   evasive: [
-    'books passage on the next ship out and tells no one',
+    'packs a bag for a long journey and tells no one',
     'sends regrets to every summons, pleading a fever',
     'slips out of {place} by the servants’ stair {hour}',
     'answers every question about {target} with a question',
@@ -55,29 +55,29 @@ const actionDeeds: Record<ActionType, readonly string[]> = {
     'watches {target} from the shadows of {place}, saying nothing',
     'takes a seat where the whole room is in view and listens',
     'counts who arrives at {place} and who leaves early',
-    'pays a pageboy to report what {target} does {hour}',
+    'pays a child to report what {target} does {hour}',
   ],
   strategic: [
     'buys up the debts owed by {target}’s allies, one by one',
     'meets {court} in private to shape what comes next',
-    'moves a ship’s cargo so that {target} cannot reach it',
+    'moves the goods {target} is counting on out of reach',
     'plans, {hour}, the order in which their rivals will fall',
   ],
 };
 
 const actionResources: Record<ActionType, readonly string[]> = {
-  aggressive: ['hired dockhands', 'a drawn blade', 'a public accusation', 'the threat of the harbour watch'],
+  aggressive: ['hired toughs', 'a drawn blade', 'a public accusation', 'the threat of the law'],
   defensive: ['loyal servants', 'barred doors', 'a hidden strongbox', 'old family guards'],
-  diplomatic: ['a cask of good wine', 'the family seal', 'an offer of shared tolls', 'the ear of the court'],
+  diplomatic: ['a cask of good wine', 'the family seal', 'an offer of shared dues', 'the ear of the court'],
   manipulative: ['a forged letter', 'a half-truth', 'borrowed gossip', 'a purse for the right ears'],
   supportive: ['a purse of silver', 'a good name', 'a warm hearth', 'a word in the right ear'],
-  evasive: ['a ship’s passage', 'a plausible excuse', 'a servants’ stair', 'a borrowed cloak'],
-  observant: ['patience', 'a well-placed pageboy', 'a seat by the window', 'a good memory'],
-  strategic: ['bought debts', 'a private audience', 'cargo manifests', 'favours owed by the Admiralty'],
+  evasive: ['a fast horse', 'a plausible excuse', 'a servants’ stair', 'a borrowed cloak'],
+  observant: ['patience', 'a well-placed child with sharp ears', 'a seat by the window', 'a good memory'],
+  strategic: ['bought debts', 'a private audience', 'cargo manifests', 'favours owed in high places'],
 };
 
 const actionConsequences: Record<ActionType, readonly string[]> = {
-  aggressive: ['tempers flare across the quay', 'the watch takes notice', '{target} will not forget this', 'allies grow wary of open violence'],
+  aggressive: ['tempers flare across {town}', 'the watch takes notice', '{target} will not forget this', 'allies grow wary of open violence'],
   defensive: ['the household closes ranks', 'rivals find the door shut', 'suspicion grows at what is hidden'],
   diplomatic: ['a fragile truce becomes possible', 'the court notes the gesture', '{target} must answer in kind or look petty'],
   manipulative: ['rumour spreads faster than truth', '{target} loses face', 'the lie may yet be traced back'],
@@ -94,13 +94,13 @@ function chooseAction(g: Grammar, role: StakeholderRole, stress: number): Action
   return g.chance(0.75) ? g.pick(preferredActions[role] ?? actionTypes) : g.pick(actionTypes);
 }
 
-export const composeStakeholderAction: Composer<'stakeholder_action'> = (input, g) => {
+export const composeStakeholderAction: Composer<'stakeholder_action'> = (input, g, setting) => {
   const { stakeholder, conflict, scene } = input;
   const actionType = chooseAction(g, stakeholder.role, stakeholder.stress);
   const others = scene.others.filter((other) => other !== stakeholder.name);
   const target = others.length > 0 && (actionType !== 'evasive' || g.chance(0.3)) ? asName(g.pick(others)) : null;
   const targetWords = target ?? g.pick(['their rivals', 'the other side', 'whoever stands against them']);
-  const rules = rulesFor(scene.location, {
+  const rules = rulesFor(setting, scene.location, {
     deed: actionDeeds[actionType],
     target: [targetWords],
     name: [stakeholder.name],
@@ -145,20 +145,28 @@ const reactionDeeds: Record<ReactionType, readonly string[]> = {
 };
 
 const emotionTells: Record<EmotionalResponse, readonly string[]> = {
-  neutral: ['Their face gives nothing away.', 'They seem to weigh every word.', ''],
-  angry: ['Colour rises in their cheeks.', 'Their knuckles whiten on the table edge.', 'Their voice shakes with fury.'],
-  fearful: ['Their eyes dart to the door.', 'They take a step back before they can stop themselves.', 'Their hands will not keep still.'],
-  surprised: ['They had not expected this of you.', 'For a heartbeat they are lost for words.', 'Their brows climb.'],
-  relieved: ['Something in their shoulders loosens.', 'They let out a long breath.', 'A thin smile breaks through.'],
+  neutral: ['Their face gives nothing away.', 'They seem to weigh every word.', 'Whatever they think, they keep it.', 'They give a small, unreadable nod.', '', ''],
+  angry: [
+    'Colour rises in their cheeks.',
+    'Their knuckles whiten on the table edge.',
+    'Their voice shakes with fury.',
+    'A muscle jumps in their jaw.',
+    'They bite off the rest of the sentence.',
+    'Nobody near them dares to speak.',
+    '',
+  ],
+  fearful: ['Their eyes dart to the door.', 'They take a step back before they can stop themselves.', 'Their hands will not keep still.', 'They swallow hard.', 'Their smile comes a moment too late.', ''],
+  surprised: ['They had not expected this of you.', 'For a heartbeat they are lost for words.', 'Their brows climb.', 'They look at you as if for the first time.', 'They laugh once, in disbelief.', ''],
+  relieved: ['Something in their shoulders loosens.', 'They let out a long breath.', 'A thin smile breaks through.', 'The hard line of their mouth softens.', 'They look, for a moment, years younger.', ''],
 };
 
-export const composeStakeholderReaction: Composer<'stakeholder_reaction'> = (input, g) => {
+export const composeStakeholderReaction: Composer<'stakeholder_reaction'> = (input, g, setting) => {
   const { stakeholder, scene, playerChoice } = input;
   const reaction = chooseReaction(g, stakeholder.role, playerChoice.type.toLowerCase());
   const emotion = chooseEmotion(g, reaction, stakeholder.role, stakeholder.stress);
-  const rules = rulesFor(scene.location, {
+  const rules = rulesFor(setting, scene.location, {
     name: [stakeholder.name],
-    choice: ['choice', 'words', 'move', 'challenge'],
+    choice: ['choice', 'move', 'challenge', 'gambit'],
     deed: reactionDeeds[reaction],
     tell: emotionTells[emotion],
   });
@@ -187,50 +195,50 @@ export const composeStakeholderReaction: Composer<'stakeholder_reaction'> = (inp
 };
 
 const roleMotivations: Record<StakeholderRole, readonly string[]> = {
-  instigator: ['to be proven right before the whole court', 'to settle an old score from the last harbour war', 'to seize what was promised and never given'],
+  instigator: ['to be proven right before the whole court', 'to settle an old score from years ago', 'to seize what was promised and never given'],
   defender: ['to keep the household safe from ruin', 'to protect a younger sibling’s good name', 'to hold what the family built over three generations'],
-  mediator: ['to keep the town from tearing itself apart', 'to earn a seat on the Council of Wharves', 'to atone for a quarrel they once started'],
+  mediator: ['to keep the town from tearing itself apart', 'to earn a say in how things are run', 'to atone for a quarrel they once started'],
   opportunist: ['to profit whichever side wins', 'to buy cheap what panic makes cheap', 'to climb while others are distracted'],
   victim: ['to be left in peace', 'to be heard, for once', 'to recover what was taken from them'],
-  bystander: ['to stay out of trouble', 'to see which way the tide turns', 'to keep their stall and their head'],
+  bystander: ['to stay out of trouble', 'to see which way the wind blows', 'to keep their stall and their head'],
   escalator: ['to see the old order burn', 'to be feared rather than pitied', 'to force a reckoning nobody dares to call'],
-  peacemaker: ['to see the harbour quiet again', 'to keep a promise made to a dying friend', 'to mend a friendship the quarrel broke'],
+  peacemaker: ['to see the streets quiet again', 'to keep a promise made to a dying friend', 'to mend a friendship the quarrel broke'],
 };
 
 const secretPool = [
-  'owes a ruinous debt to the Guild of Lanterns',
+  'owes a ruinous debt to a moneylender',
   'once carried letters for a foreign court',
-  'was seen at the customs house the night the ledgers burned',
+  'was seen near the ledgers the night they burned',
   'is not the heir everyone believes them to be',
-  'keeps a lover among the Queen’s guard',
-  'buried something beneath the old lighthouse',
+  'keeps a lover no one would approve of',
+  'buried something no one has found',
   'signed the warrant that began all this',
   'has been paid twice for the same loyalty',
 ];
 
 const speechStyles: Record<string, readonly string[]> = {
-  emotional: ['Speaks in rushes, voice rising and falling with every feeling.', 'Swears by the tides and means every oath.'],
+  emotional: ['Speaks in rushes, voice rising and falling with every feeling.', 'Swears great oaths and means every one.'],
   rational: ['Speaks in measured sentences, like a clerk reading a ledger.', 'Weighs each word aloud before committing to it.'],
-  instinctive: ['Says what they feel the moment they feel it.', 'Talks in sailor’s shorthand and gut verdicts.'],
+  instinctive: ['Says what they feel the moment they feel it.', 'Talks in shorthand and gut verdicts.'],
   calculating: ['Answers questions with questions and smiles at the pauses.', 'Speaks softly, so that others must lean close.'],
   reactive: ['Snaps back at slights and apologises later, if at all.', 'Echoes the mood of the room, loudly.'],
-  principled: ['Quotes the old harbour laws chapter and verse.', 'Speaks plainly and will not be hurried.'],
+  principled: ['Quotes the old laws chapter and verse.', 'Speaks plainly and will not be hurried.'],
 };
 
 const roleGoals: Record<StakeholderRole, readonly string[]> = {
-  instigator: ['force a public hearing on {title}', 'win over the harbour watch', 'bring a rival to their knees'],
-  defender: ['keep the family warehouse out of rival hands', 'find proof that clears their name', 'rally the old household guard'],
-  mediator: ['bring both sides to one table', 'draft terms both could sign', 'win the chamberlain’s backing for a truce'],
-  opportunist: ['buy the disputed berths cheaply', 'sell news to both camps', 'secure a place at the winner’s side'],
-  victim: ['recover what was lost in {title}', 'find a protector at court', 'leave the harbour with their dignity'],
+  instigator: ['force a public hearing on {title}', 'win over the undecided', 'bring a rival to their knees'],
+  defender: ['keep the family’s holdings out of rival hands', 'find proof that clears their name', 'rally the old household guard'],
+  mediator: ['bring both sides to one table', 'draft terms both could sign', 'win backing for a truce'],
+  opportunist: ['buy cheaply what the quarrel makes cheap', 'sell news to both camps', 'secure a place at the winner’s side'],
+  victim: ['recover what was lost in {title}', 'find a protector at court', 'leave with their dignity'],
   bystander: ['keep trade moving through the quarrel', 'learn who started {title}', 'stay out of the chronicles'],
   escalator: ['turn {title} into open conflict', 'shame the council into acting', 'make the quarrel too big to settle quietly'],
-  peacemaker: ['end {title} before blood is spilled', 'heal an old friendship', 'see the harbour festival go ahead'],
+  peacemaker: ['end {title} before blood is spilled', 'heal an old friendship', 'see the festival go ahead'],
 };
 
-export const composeStakeholderProfile: Composer<'stakeholder_profile'> = (input, g) => {
+export const composeStakeholderProfile: Composer<'stakeholder_profile'> = (input, g, setting) => {
   const { stakeholder, conflict } = input;
-  const rules = rulesFor(undefined, { title: [conflict.title] });
+  const rules = rulesFor(setting, undefined, { title: [conflict.title] });
   const traitMotives = stakeholder.traits.slice(0, 3).map((trait) => `a ${trait.toLowerCase()} nature that will not let the matter rest`);
   const motivations = g.sample([...roleMotivations[stakeholder.role], ...traitMotives], 1 + Math.floor(g.next() * 3));
   return {
@@ -259,10 +267,10 @@ const adaptationReasons: Record<StakeholderRole, readonly string[]> = {
   peacemaker: ['{name} has seen enough harm done over {title}'],
 };
 
-export const composeRoleAdaptation: Composer<'role_adaptation'> = (input, g) => {
+export const composeRoleAdaptation: Composer<'role_adaptation'> = (input, g, setting) => {
   const { stakeholder, conflict, trigger } = input;
   const newRole = g.pick(adaptations[trigger]);
-  const rules = rulesFor(undefined, { name: [stakeholder.name], title: [conflict.title] });
+  const rules = rulesFor(setting, undefined, { name: [stakeholder.name], title: [conflict.title] });
   const reason = g.expand(`${g.pick(adaptationReasons[newRole])}{coda}`, { ...rules, coda: [', {hour}.', '.', ', and {crowd} notice.', ' — {weather}.'] });
   return { new_role: newRole, reason: fit(reason, limits.sentence) };
 };
