@@ -10,7 +10,7 @@ import type { EngineHealth } from './engine-health.js';
  * A DispatchScope collects the job ids one request started, so the blocking rollback mode can wait
  * for exactly those before answering.
  */
-export type DispatchOutcome = DispatchResult | { status: 'skipped'; reason: 'degraded' };
+export type DispatchOutcome = DispatchResult | { status: 'skipped'; reason: 'degraded' | 'budget_spent' };
 
 export class DispatchScope {
   readonly jobIds: string[] = [];
@@ -20,11 +20,18 @@ export class TaskDispatcher {
   constructor(
     private readonly queue: TaskQueue,
     private readonly health: Pick<EngineHealth, 'degraded'>,
+    /** The game has spent its model budget: every task is skipped, since each would only be refused. */
+    private readonly budgetSpent = false,
   ) {}
 
-  /** Whether a dispatch of `name` now would be skipped (degraded mode, non-critical task). */
+  /** The same dispatcher for a game that has spent its model budget (GAME_BUDGET_USD). */
+  forSpentBudget(): TaskDispatcher {
+    return new TaskDispatcher(this.queue, this.health, true);
+  }
+
+  /** Whether a dispatch of `name` now would be skipped (spent budget; degraded mode, non-critical task). */
   skips(name: TaskName): boolean {
-    return this.health.degraded && NON_CRITICAL_TASKS.has(name);
+    return this.budgetSpent || (this.health.degraded && NON_CRITICAL_TASKS.has(name));
   }
 
   async dispatch<N extends TaskName>(
@@ -33,7 +40,7 @@ export class TaskDispatcher {
     scope?: DispatchScope,
     options: { priority?: number; delayMs?: number } = {},
   ): Promise<DispatchOutcome> {
-    if (this.skips(name)) return { status: 'skipped', reason: 'degraded' };
+    if (this.skips(name)) return { status: 'skipped', reason: this.budgetSpent ? 'budget_spent' : 'degraded' };
     const contract = taskContracts[name];
     const result = await this.queue.dispatch(name, { ...payload, dispatchedAt: Date.now() }, {
       dedupeKey: (contract.dedupe as (p: TaskPayload<N>) => string)(payload),
