@@ -10,11 +10,14 @@ export interface RunningChild {
   stop(): Promise<void>;
 }
 
+/** PGlite alone can take over a minute to start when the shared cores are busy. */
+const READY_TIMEOUT_MS = 180_000;
+
 export async function startChild(
   args: string[],
   env: NodeJS.ProcessEnv,
   ready: RegExp,
-  { cwd = process.cwd(), timeoutMs = 60_000 } = {},
+  { cwd = process.cwd(), timeoutMs = READY_TIMEOUT_MS } = {},
 ): Promise<RunningChild> {
   const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';

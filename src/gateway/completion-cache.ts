@@ -3,7 +3,7 @@ import { cacheKey, type Cache } from '../runtime/cache/cache.js';
 import type { PriceList } from './cost/price-list.js';
 import type { Kind } from './kinds/index.js';
 import { promptHash, schemaVersion } from './prompt-hash.js';
-import type { Completion, CompletionRequest, ModelAnswer, ModelProvider } from './providers/model-provider.js';
+import { type Completion, type CompletionRequest, type ModelAnswer, modelOf, type ModelProvider } from './providers/model-provider.js';
 
 /** What a cache entry keeps: the answer and what it cost to get, so a hit can count the saving. */
 interface CachedCompletion {
@@ -38,7 +38,7 @@ export class CompletionCache implements ModelProvider {
   }
 
   modelFor(kind: Kind): string {
-    return this.inner.modelFor?.(kind) ?? this.inner.name;
+    return modelOf(this.inner, kind);
   }
 
   async complete(request: CompletionRequest): Promise<Completion> {

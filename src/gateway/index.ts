@@ -37,7 +37,7 @@ export type { CanonReferencesInput, CanonReferencesOutput } from './kinds/canon-
 export type { LoreCheckInput, LoreCheckOutput } from './kinds/lore-check.js';
 export type { TensionManifestationsInput, TensionManifestationsOutput } from './kinds/tension-manifestations.js';
 export type { EscalationNarrationInput, EscalationNarrationOutput } from './kinds/escalation-narration.js';
-export { estimateTokens, type Completion, type CompletionRequest, type ModelAnswer, type ModelProvider } from './providers/model-provider.js';
+export { estimateTokens, modelOf, type Completion, type CompletionRequest, type ModelAnswer, type ModelProvider } from './providers/model-provider.js';
 export { OfflineProvider, offlineModel } from './providers/offline/offline-provider.js';
 export { OpenAiCompatibleProvider, defaultRetryAfterMs, retryAfterMs, type OpenAiCompatibleSettings } from './providers/openai-compatible-provider.js';
 export { LlamaCppProvider, type LlamaCppSettings } from './providers/llama-cpp-provider.js';

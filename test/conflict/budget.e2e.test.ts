@@ -32,18 +32,18 @@ function budgetedGame(backend: Backend) {
     expect(spent.cost.spentUsd).toBeGreaterThanOrEqual(BUDGET_USD);
     expect(await nyx.spend.gameSpentUsd(gameId)).toBe(spent.cost.spentUsd);
 
+    // Spent games dispatch nothing: their new items are settled on the rule fallback at once.
+    const before = new Set(spent.content.map((c) => c.id));
     const choice = spent.choices.find((c) => c.type === 'confrontational') ?? spent.choices[0]!;
-    const { state: afterChoice } = await nyx.engine.makeChoice(gameId, choice.id);
-    const opened = afterChoice.content.filter((c) => c.status === 'generating').map((c) => c.id);
-    expect(opened.length).toBeGreaterThan(0);
-    const settled = await eventually(
-      () => nyx.engine.getState(gameId),
-      (s: GameState) => s.content.filter((c) => opened.includes(c.id)).every((c) => c.status !== 'generating'),
-    );
-    for (const item of settled.content.filter((c) => opened.includes(c.id))) {
+    const { outcome, state: afterChoice } = await nyx.engine.makeChoice(gameId, choice.id);
+    expect(outcome.reactionsDispatched).toBe(0);
+    const added = afterChoice.content.filter((c) => !before.has(c.id));
+    expect(added.length).toBeGreaterThan(0);
+    for (const item of added) {
       expect(item).toMatchObject({ status: 'failed', origin: 'fallback' });
       expect(item.text).toBe(item.fallbackText);
     }
+    expect(afterChoice.cost.exhausted).toBe(true);
   });
 }
 

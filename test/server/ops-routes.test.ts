@@ -99,6 +99,23 @@ describe('/api/ops', () => {
     expect(ops.model.timeouts).toBeLessThan(ops.model.failures);
     expect(ops.sseClients).toBe(0);
     expect(ops.degraded).toBe(false);
+    expect(ops.cost).toBeNull();
+  });
+
+  it('shows this hour\'s model spend, the spend per player turn, and the completion cache', async () => {
+    const spend = { hourSpentUsd: async () => 0.06, hourTurns: async () => 40 };
+    const priced = await buildTestServer({}, { spend });
+    try {
+      metrics.completionCache.inc({ kind: 'gossip', result: 'hit' }, 3);
+      metrics.completionCacheSavedUsd.inc({ kind: 'gossip', model: 'm' }, 0.002);
+      const ops = (await priced.app.inject({ method: 'GET', url: '/api/ops' })).json() as OpsSnapshot;
+      expect(ops.cost).toMatchObject({ hourUsd: 0.06, turnsThisHour: 40 });
+      expect(ops.cost!.perTurnUsd).toBeCloseTo(0.0015, 12);
+      expect(ops.cost!.cacheHits).toBeGreaterThanOrEqual(3);
+      expect(ops.cost!.savedUsd).toBeGreaterThanOrEqual(0.002);
+    } finally {
+      await priced.app.close();
+    }
   });
 
   it('still answers when the queue cannot be asked', async () => {

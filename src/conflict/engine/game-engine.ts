@@ -47,7 +47,7 @@ export interface GameEngineDependencies {
   queue: Pick<TaskQueue, 'waitForJob'>;
   health: Pick<EngineHealth, 'degraded'>;
   /** What each game has spent on models, and whether that is its whole budget. */
-  budget: Pick<Budget, 'gameCost'>;
+  budget: Pick<Budget, 'gameCost' | 'gameBudgetSpent'>;
   /** Where player turns are counted, for the model spend per turn. */
   spend: Pick<SpendLedger, 'countTurn'>;
   scenarios: readonly Scenario[];
@@ -302,7 +302,10 @@ export class GameEngine implements GameApi {
       for (let attempt = 1; ; attempt++) {
         const snapshot = await this.snapshots.load(gameId);
         if (!snapshot) throw notFound('game');
-        const ctx = this.context(snapshot);
+        // A spent game's tasks would only be refused by the gateway, and those refusals would count as
+        // task failures towards degraded mode for every game: it keeps its rule fallbacks instead.
+        const budgetSpent = await this.deps.budget.gameBudgetSpent(gameId);
+        const ctx = this.context(snapshot, budgetSpent);
         const result = await run(ctx);
         const saved = await this.deps.store.saveSnapshot(snapshot);
         if (saved.status === 'stale') {
@@ -331,7 +334,7 @@ export class GameEngine implements GameApi {
     return snapshot ? this.context(snapshot) : previous;
   }
 
-  private context(snapshot: GameSnapshot): HandlerContext {
+  private context(snapshot: GameSnapshot, budgetSpent = false): HandlerContext {
     return {
       snapshot,
       store: this.deps.store,
@@ -339,7 +342,7 @@ export class GameEngine implements GameApi {
       planned: this.deps.planned,
       cache: this.deps.cache,
       locks: this.deps.locks,
-      scope: new DispatchScope(this.deps.dispatcher),
+      scope: new DispatchScope(budgetSpent ? this.deps.dispatcher.forSpentBudget() : this.deps.dispatcher),
       random: this.deps.random ?? Math.random,
       now: this.deps.now ?? Date.now,
     };

@@ -9,7 +9,7 @@ import type { EngineHealth } from './engine-health.js';
  * come from there), never awaiting the job. In degraded mode non-critical tasks are skipped and the
  * caller keeps its rule fallback.
  */
-export type DispatchOutcome = DispatchResult | { status: 'skipped'; reason: 'degraded' };
+export type DispatchOutcome = DispatchResult | { status: 'skipped'; reason: 'degraded' | 'budget_spent' };
 
 export interface DispatchOptions {
   priority?: number;
@@ -20,15 +20,22 @@ export class TaskDispatcher {
   constructor(
     private readonly queue: TaskQueue,
     private readonly health: Pick<EngineHealth, 'degraded'>,
+    /** The game has spent its model budget: every task is skipped, since each would only be refused. */
+    private readonly budgetSpent = false,
   ) {}
 
-  /** Whether a dispatch of `name` now would be skipped (degraded mode, non-critical task). */
+  /** The same dispatcher for a game that has spent its model budget (GAME_BUDGET_USD). */
+  forSpentBudget(): TaskDispatcher {
+    return new TaskDispatcher(this.queue, this.health, true);
+  }
+
+  /** Whether a dispatch of `name` now would be skipped (spent budget; degraded mode, non-critical task). */
   skips(name: TaskName): boolean {
-    return this.health.degraded && NON_CRITICAL_TASKS.has(name);
+    return this.budgetSpent || (this.health.degraded && NON_CRITICAL_TASKS.has(name));
   }
 
   async dispatch<N extends TaskName>(name: N, payload: TaskPayload<N>, options: DispatchOptions = {}): Promise<DispatchOutcome> {
-    if (this.skips(name)) return { status: 'skipped', reason: 'degraded' };
+    if (this.skips(name)) return { status: 'skipped', reason: this.budgetSpent ? 'budget_spent' : 'degraded' };
     const contract = taskContracts[name];
     const publish = { kind: SpanKind.PRODUCER, attributes: { 'messaging.operation.type': 'send', 'messaging.destination.name': name } };
     return inSpan(`send ${name}`, publish, async (span) => {

@@ -2,7 +2,7 @@ import { metrics } from '../../observability/metrics.js';
 import type { Budget } from '../../runtime/spend/budget.js';
 import type { SpendLedger } from '../../runtime/spend/spend-ledger.js';
 import type { Kind } from '../kinds/index.js';
-import type { Completion, CompletionRequest, ModelProvider } from '../providers/model-provider.js';
+import { type Completion, type CompletionRequest, modelOf, type ModelProvider } from '../providers/model-provider.js';
 import { BudgetExceededError } from './budget-exceeded-error.js';
 import type { PriceList } from './price-list.js';
 
@@ -28,7 +28,7 @@ export class MeteredProvider implements ModelProvider {
   }
 
   modelFor(kind: Kind): string {
-    return this.inner.modelFor?.(kind) ?? this.inner.name;
+    return modelOf(this.inner, kind);
   }
 
   async complete(request: CompletionRequest): Promise<Completion> {

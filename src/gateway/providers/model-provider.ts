@@ -49,6 +49,11 @@ export interface ModelProvider {
   probe?(signal: AbortSignal): Promise<void>;
 }
 
+/** The model a request of `kind` goes to through `provider`; its name when it cannot say in advance. */
+export function modelOf(provider: ModelProvider, kind: Kind): string {
+  return provider.modelFor?.(kind) ?? provider.name;
+}
+
 /** The usual rough estimate when a provider reports no token counts. */
 export function estimateTokens(text: string): number {
   return Math.ceil(text.length / 4);

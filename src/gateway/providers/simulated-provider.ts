@@ -2,7 +2,7 @@ import type { SimulatedFault } from '../../config/config.js';
 import { abortableDelay, untilAbortedForever } from '../abort.js';
 import { ModelRateLimitedError, ModelServerError } from '../errors.js';
 import type { Kind } from '../kinds/index.js';
-import type { Completion, CompletionRequest, ModelProvider } from './model-provider.js';
+import { type Completion, type CompletionRequest, modelOf, type ModelProvider } from './model-provider.js';
 
 export interface SimulationSettings {
   /** Uniform per-call latency; { min: 0, max: 0 } for none. */
@@ -45,7 +45,7 @@ export class SimulatedProvider implements ModelProvider {
   }
 
   modelFor(kind: Kind): string {
-    return this.inner.modelFor?.(kind) ?? this.inner.name;
+    return modelOf(this.inner, kind);
   }
 
   async complete(request: CompletionRequest): Promise<Completion> {

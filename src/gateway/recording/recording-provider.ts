@@ -5,7 +5,7 @@ import { performance } from 'node:perf_hooks';
 import { logger } from '../../observability/logger.js';
 import type { Kind } from '../kinds/index.js';
 import { promptHash } from '../prompt-hash.js';
-import type { Completion, CompletionRequest, ModelProvider } from '../providers/model-provider.js';
+import { type Completion, type CompletionRequest, modelOf, type ModelProvider } from '../providers/model-provider.js';
 import { RECORDING_EXTENSION, type RecordedCall } from './recorded-call.js';
 
 const log = logger.child({ module: 'llm-recording' });
@@ -37,7 +37,7 @@ export class RecordingProvider implements ModelProvider {
   }
 
   modelFor(kind: Kind): string {
-    return this.inner.modelFor?.(kind) ?? this.inner.name;
+    return modelOf(this.inner, kind);
   }
 
   async complete(request: CompletionRequest): Promise<Completion> {

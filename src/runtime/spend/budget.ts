@@ -62,6 +62,12 @@ export class Budget {
     return undefined;
   }
 
+  /** True once the game has spent GAME_BUDGET_USD; answered without a read when games have no budget. */
+  async gameBudgetSpent(gameId: string): Promise<boolean> {
+    const { gameUsd } = this.limits;
+    return gameUsd !== undefined && (await this.ledger.gameSpentUsd(gameId)) >= gameUsd;
+  }
+
   async gameCost(gameId: string): Promise<GameCost> {
     const spentUsd = await this.ledger.gameSpentUsd(gameId);
     const budgetUsd = this.limits.gameUsd ?? null;
