@@ -127,7 +127,7 @@ class NyxProcess {
   exitReport(): string | undefined {
     const child = this.child;
     if (!child || (child.exitCode === null && child.signalCode === null)) return undefined;
-    return `${this.name} exited (${child.exitCode ?? child.signalCode}): ${this.output.trim().split('\n').slice(-3).join(' | ').slice(0, 400)}`;
+    return `${this.name} exited (${child.exitCode ?? child.signalCode}): ${this.output.trim().split('\n').slice(-12).join(' | ').slice(0, 1500)}`;
   }
 
   async signal(signal: NodeJS.Signals, timeoutMs = 20_000): Promise<void> {
