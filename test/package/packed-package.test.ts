@@ -44,9 +44,10 @@ describe('the packed nyx package', () => {
     await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund'], { cwd: game, maxBuffer: 16 * 1024 * 1024 });
   }, SETUP_TIMEOUT_MS);
 
+  // The installed dependencies are ~160 MB: removing them takes a while on a loaded machine.
   afterAll(() => {
     if (workDir) rmSync(workDir, { recursive: true, force: true });
-  });
+  }, SETUP_TIMEOUT_MS);
 
   it('holds the built code with its declarations, the bin and the scenarios, and no sources', async () => {
     const { stdout } = await run('tar', ['tzf', tarball]);
