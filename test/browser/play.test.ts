@@ -109,7 +109,7 @@ function play(): void {
 
   beforeAll(async () => {
     nyx = await startNyx(
-      loadConfig({ NYX_DATA_DIR: ':memory:', LLM_SIM_LATENCY_MS: '800-1500', LOG_LEVEL: 'silent', DISABLE_LLM_IN_HOT_PATH: '1', HOT_PATH_BLOCK_MS: process.env.HOT_PATH_BLOCK_MS ?? '450' }),
+      loadConfig({ NYX_DATA_DIR: ':memory:', LLM_SIM_LATENCY_MS: '800-1500', LOG_LEVEL: 'silent', DISABLE_LLM_IN_HOT_PATH: '1', HOT_PATH_BLOCK_MS: process.env.HOT_PATH_BLOCK_MS ?? '1000' }),
       { workers: true },
     );
     app = await buildNyxServer(nyx, { rateLimitPerMinute: 100_000 });
