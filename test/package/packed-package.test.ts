@@ -107,7 +107,7 @@ describe('the packed nyx package', () => {
 
   it('runs the nyx command from the built code', async () => {
     const { stdout } = await run(join(game, 'node_modules/.bin/nyx'), ['scenario', 'validate', 'scenarios/lantern-market.yaml'], { cwd: game });
-    expect(stdout).toContain('"The Lantern Market" (4 NPCs, 1 conflicts)');
+    expect(stdout).toContain('"The Lantern Market" (4 NPCs, 1 conflict)');
   }, STEP_TIMEOUT_MS);
 
   it('plays the example game: its own scenario, three choices, the model text, its own chronicle route', async () => {

@@ -64,9 +64,12 @@ const BREAKING_POINT_LINES = [
   (name: string) => `It is too much for ${name}, who steps aside before it breaks them.`,
 ];
 
-/** The wording is drawn from the game's version (Knuth's multiplicative hash), so nearby breaking points rarely share one. */
-function breakingPointLine(name: string, version: number): string {
-  return BREAKING_POINT_LINES[(Math.imul(version, 2654435761) >>> 0) % BREAKING_POINT_LINES.length]!(name);
+/**
+ * The wording is drawn from the game's version (Knuth's multiplicative hash), so nearby breaking
+ * points rarely share one, and moves on by one for each other breaking point of the same request.
+ */
+function breakingPointLine(name: string, version: number, earlierInRequest: number): string {
+  return BREAKING_POINT_LINES[((Math.imul(version, 2654435761) >>> 0) + earlierInRequest) % BREAKING_POINT_LINES.length]!(name);
 }
 
 /** Applies a stress change, and the breaking point when it is reached (an edge-case side effect). */
@@ -277,7 +280,11 @@ export const stakeholdersHotPath: Subsystem<HandlerContext> = {
       if (stakeholder) {
         addReadyContent(ctx, {
           kind: 'role',
-          text: breakingPointLine(ctx.snapshot.npcName(stakeholder.npcId), ctx.snapshot.version),
+          text: breakingPointLine(
+            ctx.snapshot.npcName(stakeholder.npcId),
+            ctx.snapshot.version,
+            ctx.snapshot.pendingWrites().content.filter((item) => item.kind === 'role').length,
+          ),
           subject: { npcId: stakeholder.npcId, conflictId: stakeholder.conflictId },
           origin: 'fallback',
         });
