@@ -1,9 +1,8 @@
 import { metrics } from '../observability/metrics.js';
 import { cacheKey, type Cache } from '../runtime/cache/cache.js';
 import type { PriceList } from './cost/price-list.js';
-import type { Kind } from './kinds/index.js';
 import { promptHash, schemaVersion } from './prompt-hash.js';
-import { type Completion, type CompletionRequest, type ModelAnswer, modelOf, type ModelProvider } from './providers/model-provider.js';
+import { type Completion, type CompletionRequest, type ModelAnswer, type ModelProvider, ProviderDecorator } from './providers/model-provider.js';
 
 /** What a cache entry keeps: the answer and what it cost to get, so a hit can count the saving. */
 interface CachedCompletion {
@@ -19,27 +18,18 @@ interface CachedCompletion {
  * answers that fit the schema are kept: a garbled one must reach the gateway's repair, not be served
  * again. A hit reports no tokens and no cost, since none were spent.
  */
-export class CompletionCache implements ModelProvider {
-  readonly name: string;
+export class CompletionCache extends ProviderDecorator {
 
   constructor(
-    private readonly inner: ModelProvider,
+    inner: ModelProvider,
     private readonly cache: Cache,
     private readonly prices: PriceList,
     /** LLM_CACHE_TTL_MS: how long an answer is served again; must be positive. */
     private readonly ttlMs: number,
   ) {
-    this.name = inner.name;
+    super(inner);
   }
 
-  /** The start-up check goes through to the provider that answers. */
-  probe(signal: AbortSignal): Promise<void> {
-    return this.inner.probe?.(signal) ?? Promise.resolve();
-  }
-
-  modelFor(kind: Kind): string {
-    return modelOf(this.inner, kind);
-  }
 
   async complete(request: CompletionRequest): Promise<Completion> {
     const model = this.modelFor(request.kind);

@@ -1,8 +1,7 @@
 import { MODEL_HEALTH_TTL_S, cacheKeys, type ModelHealthRecord } from '../conflict/domain/cache-contract.js';
 import { logger } from '../observability/logger.js';
 import type { Cache } from '../runtime/cache/cache.js';
-import type { Completion, CompletionRequest, ModelProvider } from './providers/model-provider.js';
-import type { Kind } from './kinds/index.js';
+import { type Completion, type CompletionRequest, type ModelProvider, ProviderDecorator } from './providers/model-provider.js';
 
 /** Consecutive failed calls after which the backend counts as failing; one success clears it. */
 export const FAILURES_BEFORE_FAILING = 3;
@@ -71,18 +70,12 @@ export class ModelHealth {
 }
 
 /** Wraps the provider the gateway calls so that every call's outcome feeds ModelHealth. */
-export class MonitoredProvider implements ModelProvider {
-  readonly name: string;
-
+export class MonitoredProvider extends ProviderDecorator {
   constructor(
-    private readonly inner: ModelProvider,
+    inner: ModelProvider,
     private readonly health: ModelHealth,
   ) {
-    this.name = inner.name;
-  }
-
-  modelFor(kind: Kind): string {
-    return this.inner.modelFor?.(kind) ?? this.inner.name;
+    super(inner);
   }
 
   async complete(request: CompletionRequest): Promise<Completion> {
@@ -97,7 +90,4 @@ export class MonitoredProvider implements ModelProvider {
     }
   }
 
-  probe(signal: AbortSignal): Promise<void> {
-    return this.inner.probe ? this.inner.probe(signal) : Promise.resolve();
-  }
 }

@@ -1,8 +1,7 @@
 import { metrics } from '../../observability/metrics.js';
 import type { Budget } from '../../runtime/spend/budget.js';
 import type { SpendLedger } from '../../runtime/spend/spend-ledger.js';
-import type { Kind } from '../kinds/index.js';
-import { type Completion, type CompletionRequest, modelOf, type ModelProvider } from '../providers/model-provider.js';
+import { type Completion, type CompletionRequest, type ModelProvider, ProviderDecorator } from '../providers/model-provider.js';
 import { BudgetExceededError } from './budget-exceeded-error.js';
 import type { PriceList } from './price-list.js';
 
@@ -10,26 +9,17 @@ import type { PriceList } from './price-list.js';
  * Prices every call and holds it to the budgets: a call is refused before it starts when its game
  * or the hour has spent its budget, and charged to both (in the shared ledger) once it answers.
  */
-export class MeteredProvider implements ModelProvider {
-  readonly name: string;
+export class MeteredProvider extends ProviderDecorator {
 
   constructor(
-    private readonly inner: ModelProvider,
+    inner: ModelProvider,
     private readonly prices: PriceList,
     private readonly ledger: SpendLedger,
     private readonly budget: Budget,
   ) {
-    this.name = inner.name;
+    super(inner);
   }
 
-  /** The start-up check goes through to the provider that answers. */
-  probe(signal: AbortSignal): Promise<void> {
-    return this.inner.probe?.(signal) ?? Promise.resolve();
-  }
-
-  modelFor(kind: Kind): string {
-    return modelOf(this.inner, kind);
-  }
 
   async complete(request: CompletionRequest): Promise<Completion> {
     const refusal = await this.budget.refusal(request.gameId, request.priority);

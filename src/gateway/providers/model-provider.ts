@@ -54,6 +54,28 @@ export function modelOf(provider: ModelProvider, kind: Kind): string {
   return provider.modelFor?.(kind) ?? provider.name;
 }
 
+/**
+ * A provider that adds something around another (metering, a cache, a recording, health): it
+ * answers to the inner provider's name and models, and the start-up check goes through to it.
+ */
+export abstract class ProviderDecorator implements ModelProvider {
+  readonly name: string;
+
+  constructor(protected readonly inner: ModelProvider) {
+    this.name = inner.name;
+  }
+
+  probe(signal: AbortSignal): Promise<void> {
+    return this.inner.probe?.(signal) ?? Promise.resolve();
+  }
+
+  modelFor(kind: Kind): string {
+    return modelOf(this.inner, kind);
+  }
+
+  abstract complete(request: CompletionRequest): Promise<Completion>;
+}
+
 /** The usual rough estimate when a provider reports no token counts. */
 export function estimateTokens(text: string): number {
   return Math.ceil(text.length / 4);

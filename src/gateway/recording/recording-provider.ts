@@ -3,9 +3,8 @@ import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { logger } from '../../observability/logger.js';
-import type { Kind } from '../kinds/index.js';
 import { promptHash } from '../prompt-hash.js';
-import { type Completion, type CompletionRequest, modelOf, type ModelProvider } from '../providers/model-provider.js';
+import { type Completion, type CompletionRequest, type ModelProvider, ProviderDecorator } from '../providers/model-provider.js';
 import { RECORDING_EXTENSION, type RecordedCall } from './recorded-call.js';
 
 const log = logger.child({ module: 'llm-recording' });
@@ -15,30 +14,21 @@ const log = logger.child({ module: 'llm-recording' });
  * of its own in the folder, one file per process, so several processes can record into one folder
  * and `LLM_PROVIDER=replay` plays them all back.
  */
-export class RecordingProvider implements ModelProvider {
-  readonly name: string;
+export class RecordingProvider extends ProviderDecorator {
   /** The file this process appends to. */
   readonly file: string;
   /** Appends run one after another so lines never interleave. */
   private writing: Promise<void> = Promise.resolve();
 
   constructor(
-    private readonly inner: ModelProvider,
+    inner: ModelProvider,
     dir: string,
   ) {
-    this.name = inner.name;
+    super(inner);
     mkdirSync(dir, { recursive: true });
     this.file = join(dir, `nyx-${new Date().toISOString().replace(/[:.]/g, '-')}-${process.pid}${RECORDING_EXTENSION}`);
   }
 
-  /** The start-up check goes through to the provider that answers. */
-  probe(signal: AbortSignal): Promise<void> {
-    return this.inner.probe?.(signal) ?? Promise.resolve();
-  }
-
-  modelFor(kind: Kind): string {
-    return modelOf(this.inner, kind);
-  }
 
   async complete(request: CompletionRequest): Promise<Completion> {
     const started = performance.now();
