@@ -43,6 +43,11 @@ function oneChoiceTraces(backend: Backend) {
         async () => (await nyx.engine.getState(gameId)).content,
         (content) => content.every((item) => item.status !== 'generating'),
       );
+      // An item is filled before its job ends: wait for the jobs too, so their spans have ended.
+      await eventually(
+        () => nyx.queue.counts(),
+        (counts) => counts.active + counts.waiting + counts.delayed === 0,
+      );
       await provider.forceFlush();
 
       const spans = exporter.getFinishedSpans();
