@@ -99,6 +99,31 @@ const PROBE = `(() => {
   }).observe(banner, { attributes: true, attributeFilter: ['hidden'] });
 })()`;
 
+/** Nyx over HTTP on a free loopback port, and Chromium to play it, with the model taking `latencyMs`. */
+async function startServedNyx(latencyMs: string) {
+  const nyx = await startNyx(
+    loadConfig({
+      NYX_DATA_DIR: ':memory:',
+      LLM_SIM_LATENCY_MS: latencyMs,
+      LOG_LEVEL: 'silent',
+      DISABLE_LLM_IN_HOT_PATH: '1',
+      // Chromium renders on the same two cores: a scheduler stall is not a block of the server's making.
+      HOT_PATH_BLOCK_MS: process.env.HOT_PATH_BLOCK_MS ?? '1000',
+    }),
+    { workers: true },
+  );
+  const app = await buildNyxServer(nyx, { rateLimitPerMinute: 100_000 });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.server.address();
+  if (!address || typeof address === 'string') throw new Error(`unexpected server address ${String(address)}`);
+  const browser = await chromium.launch({
+    executablePath: chromiumPath,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    timeout: TEST_MS,
+  });
+  return { nyx, app, baseUrl: `http://127.0.0.1:${address.port}`, browser };
+}
+
 function play(): void {
   let nyx: Nyx | undefined;
   let app: FastifyInstance | undefined;
@@ -108,21 +133,7 @@ function play(): void {
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    nyx = await startNyx(
-      loadConfig({ NYX_DATA_DIR: ':memory:', LLM_SIM_LATENCY_MS: '800-1500', LOG_LEVEL: 'silent', DISABLE_LLM_IN_HOT_PATH: '1', HOT_PATH_BLOCK_MS: process.env.HOT_PATH_BLOCK_MS ?? '1000' }),
-      { workers: true },
-    );
-    app = await buildNyxServer(nyx, { rateLimitPerMinute: 100_000 });
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    const address = app.server.address();
-    if (!address || typeof address === 'string') throw new Error(`unexpected server address ${String(address)}`);
-    baseUrl = `http://127.0.0.1:${address.port}`;
-
-    browser = await chromium.launch({
-      executablePath: chromiumPath,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-      timeout: TEST_MS,
-    });
+    ({ nyx, app, baseUrl, browser } = await startServedNyx('800-1500'));
     const context = await browser.newContext({ viewport: { width: 1440, height: 960 }, deviceScaleFactor: 1 });
     page = await context.newPage();
     page.setDefaultTimeout(CONTENT_MS);
@@ -200,27 +211,7 @@ function playEveryScenario(): void {
   let baseUrl = '';
 
   beforeAll(async () => {
-    nyx = await startNyx(
-      loadConfig({
-        NYX_DATA_DIR: ':memory:',
-        LLM_SIM_LATENCY_MS: '50-200',
-        LOG_LEVEL: 'silent',
-        DISABLE_LLM_IN_HOT_PATH: '1',
-        // Chromium renders on the same two cores: a scheduler stall is not a block of the server's making.
-        HOT_PATH_BLOCK_MS: process.env.HOT_PATH_BLOCK_MS ?? '1000',
-      }),
-      { workers: true },
-    );
-    app = await buildNyxServer(nyx, { rateLimitPerMinute: 100_000 });
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    const address = app.server.address();
-    if (!address || typeof address === 'string') throw new Error(`unexpected server address ${String(address)}`);
-    baseUrl = `http://127.0.0.1:${address.port}`;
-    browser = await chromium.launch({
-      executablePath: chromiumPath,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-      timeout: TEST_MS,
-    });
+    ({ nyx, app, baseUrl, browser } = await startServedNyx('50-200'));
   }, TEST_MS);
 
   afterAll(async () => {
