@@ -29,6 +29,7 @@ import { cacheKeyClass } from '../conflict/domain/cache-contract.js';
 import { ContentFeed } from '../conflict/engine/content-feed.js';
 import { EngineHealth } from '../conflict/engine/engine-health.js';
 import { GameEngine } from '../conflict/engine/game-engine.js';
+import { GameHeads } from '../conflict/engine/game-heads.js';
 import { GameStore } from '../conflict/engine/game-store.js';
 import { TaskDispatcher } from '../conflict/engine/task-dispatcher.js';
 import { loadBundledScenarios, type Scenario } from '../conflict/scenarios/index.js';
@@ -61,6 +62,8 @@ export interface Nyx {
   readonly hub: ContentHub;
   readonly queue: TaskQueue;
   readonly store: GameStore;
+  /** The game rows in the cache, moved on by every writer. */
+  readonly heads: GameHeads;
   readonly feed: ContentFeed;
   readonly planned: PlannedActions;
   readonly health: EngineHealth;
@@ -143,6 +146,7 @@ export async function startNyx(config: Config, options: NyxOptions): Promise<Nyx
   }
 
   const store = new GameStore(db);
+  const heads = new GameHeads(store, cache, locks);
   const feed = new ContentFeed(db);
   const planned = new PlannedActions(db);
   const health = new EngineHealth(queue, config.degrade, cache);
@@ -158,6 +162,7 @@ export async function startNyx(config: Config, options: NyxOptions): Promise<Nyx
     stopWorkers = registerConflictWorkers(queue, {
       gateway,
       store,
+      heads,
       feed,
       planned,
       canon: new CanonLedger(db),
@@ -169,7 +174,7 @@ export async function startNyx(config: Config, options: NyxOptions): Promise<Nyx
       taskTimeoutMs: config.llm.timeoutMs * 2 + 5_000,
       idempotencyTtlSeconds: config.idempotencyTtlSeconds,
     });
-    await registerMaintenance(queue, new MaintenanceSweep({ feed, planned, store, hub, dispatcher: new TaskDispatcher(queue, { degraded: false }) }));
+    await registerMaintenance(queue, new MaintenanceSweep({ feed, planned, heads, hub, dispatcher: new TaskDispatcher(queue, { degraded: false }) }));
     await queue.startWorkers();
   } else {
     declareConflictTasks(queue);
@@ -179,6 +184,7 @@ export async function startNyx(config: Config, options: NyxOptions): Promise<Nyx
   const spend = new SpendLedger(cache);
   const engine = new GameEngine({
     store,
+    heads,
     feed,
     planned,
     cache,
@@ -214,6 +220,7 @@ export async function startNyx(config: Config, options: NyxOptions): Promise<Nyx
     hub,
     queue,
     store,
+    heads,
     feed,
     planned,
     health,

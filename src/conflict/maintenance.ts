@@ -4,7 +4,7 @@ import type { PlannedActions } from '../runtime/db/planned-actions.js';
 import type { ContentHub } from '../runtime/hub/content-hub.js';
 import type { TaskQueue } from '../runtime/queue/task-queue.js';
 import type { ContentFeed } from './engine/content-feed.js';
-import type { GameStore } from './engine/game-store.js';
+import type { GameHeads } from './engine/game-heads.js';
 import { LOST_AFTER_MS, LostContentRecovery } from './engine/lost-content-recovery.js';
 import type { TaskDispatcher } from './engine/task-dispatcher.js';
 
@@ -28,7 +28,8 @@ const log = logger.child({ module: 'maintenance' });
 export interface MaintenanceDeps {
   feed: ContentFeed;
   planned: PlannedActions;
-  store: GameStore;
+  /** Moves a game's version on, in the database and in the cache. */
+  heads: GameHeads;
   hub: ContentHub;
   dispatcher: TaskDispatcher;
 }
@@ -49,14 +50,14 @@ export class MaintenanceSweep {
   }
 
   async run(now = Date.now()): Promise<SweepReport> {
-    const { feed, planned, store, hub } = this.deps;
+    const { feed, planned, heads, hub } = this.deps;
     const [expired, deleted] = await Promise.all([planned.expirePastDue(), planned.cleanup(PLANNED_RETENTION_HOURS)]);
     const lost = await feed.generatingSince(new Date(now - LOST_AFTER_MS), REDISPATCH_BATCH);
     const redispatched = await this.lost.redispatch(lost);
     const games = await feed.failAbandoned(new Date(now - ABANDONED_AFTER_MS));
     // Settling items changes what players see: move each game's version on and tell its players.
     for (const gameId of games) {
-      const version = await store.bumpVersion(gameId);
+      const version = await heads.bumpVersion(gameId);
       await hub
         .publish({ gameId, kind: 'state', id: 'state', status: 'ready', origin: 'generated', version })
         .catch((error: unknown) => log.warn({ err: error, gameId }, 'state event not published'));

@@ -14,6 +14,7 @@ import { contentHash } from './domain/hash.js';
 import type { ContentFeed, ContentSubject } from './engine/content-feed.js';
 import type { ContentKind } from './engine/game-state.js';
 import type { GameSnapshot, GameStore, NpcRecord } from './engine/game-store.js';
+import type { GameHeads } from './engine/game-heads.js';
 import { SnapshotCache } from './engine/snapshot-cache.js';
 import { TaskDispatcher } from './engine/task-dispatcher.js';
 import { flowTasks } from './flow/slow-path.js';
@@ -33,6 +34,8 @@ import { tensionFallbacks, tensionTasks } from './tension/slow-path.js';
 export interface ConflictWorkerDeps {
   gateway: LlmGateway;
   store: GameStore;
+  /** The game rows in the cache: every version the slow path moves on is written through. */
+  heads: GameHeads;
   feed: ContentFeed;
   planned: PlannedActions;
   canon: CanonLedger;
@@ -248,7 +251,7 @@ class ConflictTaskRunner {
     private readonly deps: ConflictWorkerDeps,
     private readonly dispatcher: TaskDispatcher,
   ) {
-    this.snapshots = new SnapshotCache(deps.store, deps.cache);
+    this.snapshots = new SnapshotCache(deps.store, deps.cache, deps.heads);
   }
 
   async run<N extends TaskName>(name: N, payload: ParsedTaskPayload<N>, job: JobContext): Promise<TaskOutcome | { status: 'duplicate' }> {
@@ -306,7 +309,7 @@ class ConflictTaskRunner {
 
   /** A new version tells every reader (and the hot path's caches) that the game has moved on. */
   private async announceChange(gameId: string): Promise<void> {
-    const version = await this.deps.store.bumpVersion(gameId);
+    const version = await this.deps.heads.bumpVersion(gameId);
     await publish(this.deps.hub, { gameId, kind: 'state', id: 'state', status: 'ready', origin: 'generated', version });
   }
 

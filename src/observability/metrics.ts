@@ -54,6 +54,12 @@ export const metrics = {
     labelNames: ['backend', 'class', 'result'] as const,
     registers: [registry],
   }),
+  dbStatements: new Counter({
+    name: 'nyx_db_statements_total',
+    help: 'Database statements by path (hot: inside a player request; slow: workers and sweeps), operation (the outermost hot-path operation; "background" on the slow path) and statement kind (select, insert, update, delete, with, ...).',
+    labelNames: ['path', 'operation', 'statement'] as const,
+    registers: [registry],
+  }),
   cacheErrors: new Counter({
     name: 'nyx_cache_errors_total',
     help: 'Cache backend errors swallowed by the cache (reads and writes).',

@@ -4,6 +4,7 @@ import type { Nyx } from '../../src/app/nyx.js';
 import { GameEngine } from '../../src/conflict/engine/game-engine.js';
 import { GameError } from '../../src/conflict/engine/game-errors.js';
 import type { GameState } from '../../src/conflict/engine/game-state.js';
+import { GameHeads } from '../../src/conflict/engine/game-heads.js';
 import { TaskDispatcher } from '../../src/conflict/engine/task-dispatcher.js';
 import { contentRow } from '../../src/conflict/engine/content-feed.js';
 import { MaintenanceSweep } from '../../src/conflict/maintenance.js';
@@ -31,6 +32,7 @@ function integrity(backend: Backend) {
     ({ nyx, stop } = await startTestNyx(backend, { TASK_ATTEMPTS: '1' }));
     other = new GameEngine({
       store: nyx.store,
+      heads: new GameHeads(nyx.store, nyx.cache, nyx.locks),
       feed: nyx.feed,
       planned: nyx.planned,
       cache: nyx.cache,
@@ -136,7 +138,7 @@ function integrity(backend: Backend) {
       task: { name: 'flow.narrate_phase_transition', payload: { gameId, stateVersion: state.version, contentId: 'pending', conflictId, fromPhase: 'seeds', toPhase: 'emerging' } },
     });
     await nyx.db.orm.update(contentItems).set({ task: { name: 'flow.narrate_phase_transition', payload: { gameId, stateVersion: state.version, contentId: lost.id, conflictId, fromPhase: 'seeds', toPhase: 'emerging' } } }).where(eq(contentItems.id, lost.id));
-    await nyx.store.bumpVersion(gameId);
+    await nyx.heads.bumpVersion(gameId);
     const written = await eventually(
       () => nyx.engine.getState(gameId),
       (s) => s.content.some((c) => c.id === lost.id && c.status === 'ready'),
@@ -147,7 +149,7 @@ function integrity(backend: Backend) {
   it('the maintenance sweep asks again for lost items, settles abandoned ones and moves their game on', async () => {
     const { gameId, state } = await nyx.engine.createGame({ scenario: 'village-well', seed: 26 });
     const abandoned = await openFeedItem(nyx.db, gameId, { kind: 'gossip', fallbackText: 'Whispers.', stateVersion: 0, createdAt: new Date(Date.now() - 3_600_000) });
-    const sweep = new MaintenanceSweep({ feed: nyx.feed, planned: nyx.planned, store: nyx.store, hub: nyx.hub, dispatcher: new TaskDispatcher(nyx.queue, { degraded: false }) });
+    const sweep = new MaintenanceSweep({ feed: nyx.feed, planned: nyx.planned, heads: nyx.heads, hub: nyx.hub, dispatcher: new TaskDispatcher(nyx.queue, { degraded: false }) });
     const versionBefore = (await nyx.store.findGame(gameId))!.version;
     const report = await sweep.run();
     expect(report.abandonedGames).toBeGreaterThanOrEqual(1);

@@ -9,6 +9,7 @@ import type { TensionBundle } from '../../src/conflict/domain/tension.js';
 import { ContentFeed } from '../../src/conflict/engine/content-feed.js';
 import { openFeedItem } from '../support/feed.js';
 import type { ContentKind } from '../../src/conflict/engine/game-state.js';
+import { GameHeads } from '../../src/conflict/engine/game-heads.js';
 import { GameStore } from '../../src/conflict/engine/game-store.js';
 import { TaskDispatcher } from '../../src/conflict/engine/task-dispatcher.js';
 import { decisionContextHash } from '../../src/conflict/stakeholders/rules.js';
@@ -26,6 +27,7 @@ import type { ContentEvent } from '../../src/runtime/hub/content-hub.js';
 import { InProcessHub } from '../../src/runtime/hub/in-process-hub.js';
 import { MemoryIdempotencyGuard } from '../../src/runtime/idempotency/memory-idempotency-guard.js';
 import { InProcessQueue } from '../../src/runtime/queue/in-process-queue.js';
+import { MemoryLocks } from '../../src/runtime/locks/memory-locks.js';
 
 /** Generous: two loaded cores, PGlite in memory, a few queries per task. */
 const JOB_TIMEOUT_MS = 20_000;
@@ -79,7 +81,7 @@ afterEach(async () => {
 async function startWorkers(gateway: LlmGateway = offline) {
   const queue = new InProcessQueue({ concurrency: 2, attempts: 2, backoff: { delayMs: 10, factor: 2 } });
   const idempotency = new MemoryIdempotencyGuard();
-  const deps: ConflictWorkerDeps = { gateway, store, feed, planned, canon, cache, hub, idempotency, scenarios: await loadBundledScenarios() };
+  const deps: ConflictWorkerDeps = { gateway, store, heads: new GameHeads(store, cache, new MemoryLocks()), feed, planned, canon, cache, hub, idempotency, scenarios: await loadBundledScenarios() };
   const unsubscribe = registerConflictWorkers(queue, deps);
   await queue.startWorkers();
   running.push(async () => {

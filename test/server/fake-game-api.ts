@@ -6,7 +6,9 @@ import type {
   GameApi,
   GameState,
   ScenarioSummary,
+  StateSync,
 } from '../../src/conflict/engine/game-state.js';
+import { stateTag } from '../../src/conflict/engine/state-views.js';
 import { assertModelCallAllowed } from '../../src/runtime/hot-path/hot-path.js';
 import type { ContentHub } from '../../src/runtime/hub/content-hub.js';
 
@@ -75,6 +77,12 @@ export class FakeGameApi implements GameApi {
   async getState(gameId: string): Promise<GameState> {
     if (this.stateDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.stateDelayMs));
     return this.stateOf(gameId);
+  }
+
+  async syncState(gameId: string, knownTag?: string): Promise<StateSync> {
+    const state = await this.getState(gameId);
+    const tag = stateTag(state.version, state.degraded);
+    return knownTag === tag ? { tag, notModified: true } : { tag, body: JSON.stringify(state), state };
   }
 
   async makeChoice(gameId: string, choiceId: string) {

@@ -75,6 +75,9 @@ export const cacheKeys = {
   loreCheck: (gameId: string, category: string, hash: string) => `${game(gameId)}:lore_check:${category}:${hash}`,
   /** The engine's own read models: the game's entities and, per state version, its feed and canon. */
   snapshot: (gameId: string) => `${game(gameId)}:snapshot`,
+  /** The game row, written through by every writer (`GameHeads`), and the lock of its rebuild after a miss. */
+  head: (gameId: string) => `${game(gameId)}:head`,
+  headLock: (gameId: string) => `${game(gameId)}:head:lock`,
   chronicle: (gameId: string, version: number) => `${game(gameId)}:chronicle:v${version}`,
   /** The tension subsystem's memory: the last score it reported and when the scene last escalated. */
   tensionLastScore: (gameId: string) => `${game(gameId)}:tension:last_score`,
@@ -86,14 +89,14 @@ export const cacheKeys = {
  * - `generated`: a result the slow path writes for the hot path (bundles, narration, canon, lore);
  *   a miss means the player got a rule fallback while it is generated, so its hit rate is the one
  *   an operator watches;
- * - `read_model`: the engine's snapshot and chronicle caches; a miss is one database read;
+ * - `read_model`: the engine's head, snapshot and chronicle caches; a miss is one database read;
  * - `bookkeeping`: version labels and the tension memory; a miss is their normal start.
  */
 export type CacheKeyClass = 'generated' | 'read_model' | 'bookkeeping';
 
 export function cacheKeyClass(key: string): CacheKeyClass {
   const inGame = key.replace(/^game:[^:]+:/, '');
-  if (inGame === 'snapshot' || inGame.startsWith('chronicle:')) return 'read_model';
+  if (inGame === 'snapshot' || inGame === 'head' || inGame.startsWith('chronicle:')) return 'read_model';
   if (/^(social_bundle|tension_bundle|planned_actions)$/.test(inGame) || inGame.startsWith('tension:')) return 'bookkeeping';
   return 'generated';
 }

@@ -20,12 +20,14 @@ import type { ContentFeed } from './content-feed.js';
 import type { EngineHealth } from './engine-health.js';
 import { systemEvent, type EventPayloads } from './events.js';
 import { contended, invalid, notFound, stale } from './game-errors.js';
-import type { ChoiceOutcome, ConflictView, GameApi, GameState, ScenarioSummary } from './game-state.js';
+import type { GameHeads } from './game-heads.js';
+import type { ChoiceOutcome, ConflictView, GameApi, GameState, ScenarioSummary, StateSync } from './game-state.js';
 import type { GameSnapshot, GameStore } from './game-store.js';
 import type { HandlerContext } from './handler-context.js';
 import { LostContentRecovery } from './lost-content-recovery.js';
 import { SnapshotCache } from './snapshot-cache.js';
 import { buildGameState, conflictView } from './state-view.js';
+import { StateViews } from './state-views.js';
 import { ConflictSynthesizer } from './synthesizer.js';
 import { DispatchScope, type TaskDispatcher } from './task-dispatcher.js';
 
@@ -39,6 +41,8 @@ import { DispatchScope, type TaskDispatcher } from './task-dispatcher.js';
  */
 export interface GameEngineDependencies {
   store: GameStore;
+  /** The game rows in the cache, moved on by every writer: an unchanged game is read with no statement. */
+  heads: GameHeads;
   feed: ContentFeed;
   planned: PlannedActions;
   cache: Cache;
@@ -82,10 +86,11 @@ export class GameEngine implements GameApi {
   /** A game's token hash never changes: once read, authorizing a request needs no statement. */
   private readonly tokenHashes = new LRUCache<string, Buffer>({ max: 100_000 });
   private readonly lostContent: LostContentRecovery;
+  private readonly views = new StateViews();
 
   constructor(private readonly deps: GameEngineDependencies) {
     this.scenarios = new Map(deps.scenarios.map((s) => [s.id, s]));
-    this.snapshots = new SnapshotCache(deps.store, deps.cache);
+    this.snapshots = new SnapshotCache(deps.store, deps.cache, deps.heads);
     this.lostContent = new LostContentRecovery(deps.dispatcher);
   }
 
@@ -103,12 +108,9 @@ export class GameEngine implements GameApi {
       const gameId = randomBytes(12).toString('base64url');
       const token = randomBytes(24).toString('base64url');
       const tokenHash = hashToken(token);
-      await this.deps.store.insertGame({
-        id: gameId,
-        scenarioId: scenario.id,
-        seed: input.seed ?? randomInt(MAX_SEED),
-        tokenHash: tokenHash.toString('hex'),
-      });
+      const game = { id: gameId, scenarioId: scenario.id, seed: input.seed ?? randomInt(MAX_SEED), tokenHash: tokenHash.toString('hex') };
+      await this.deps.store.insertGame(game);
+      await this.deps.heads.advance({ ...game, version: 0, entitiesVersion: 0 });
       this.tokenHashes.set(gameId, tokenHash);
       const npcs = await this.deps.store.insertNpcs(
         gameId,
@@ -124,7 +126,7 @@ export class GameEngine implements GameApi {
         })),
       );
       const npcIdByKey = new Map(npcs.map((npc) => [npc.key, npc.id]));
-      const { state } = await this.request(gameId, async (ctx) => {
+      const { ctx: opened } = await this.request(gameId, async (ctx) => {
         for (const opening of scenario.conflicts) {
           await this.openConflict(ctx, {
             type: opening.type,
@@ -140,14 +142,14 @@ export class GameEngine implements GameApi {
           });
         }
       });
-      return { gameId, token, state };
+      return { gameId, token, state: await this.stateOf(opened) };
     });
   }
 
   async authorize(gameId: string, token: string): Promise<'ok' | 'unknown_game' | 'forbidden'> {
     let expected = this.tokenHashes.get(gameId);
     if (!expected) {
-      const game = await this.deps.store.findGame(gameId);
+      const game = await this.deps.heads.read(gameId);
       if (!game) return 'unknown_game';
       expected = Buffer.from(game.tokenHash, 'hex');
       this.tokenHashes.set(gameId, expected);
@@ -158,12 +160,28 @@ export class GameEngine implements GameApi {
 
   async getState(gameId: string): Promise<GameState> {
     return hotPath('game.state_sync', async () => {
-      const { state } = await this.request(gameId, async (ctx) => {
-        await this.synthesizer.emit(systemEvent('state_sync', gameId, {}), ctx);
-      });
+      const state = await this.stateOf(await this.sync(gameId));
       this.recoverLostContent(state);
       return state;
     });
+  }
+
+  async syncState(gameId: string, knownTag?: string): Promise<StateSync> {
+    return hotPath('game.state_sync', async () => {
+      const ctx = await this.sync(gameId);
+      const synced = await this.views.sync(gameId, ctx.snapshot.version, this.deps.health.degraded, knownTag, () => this.buildState(ctx));
+      // A caller that has this version already was shown its items; the sweep catches what it misses.
+      if (!('notModified' in synced)) this.recoverLostContent(synced.state);
+      return synced;
+    });
+  }
+
+  /** The state_sync handlers over the game: claim planned moves, ask for what is missing. */
+  private async sync(gameId: string): Promise<HandlerContext> {
+    const { ctx } = await this.request(gameId, async (ctx) => {
+      await this.synthesizer.emit(systemEvent('state_sync', gameId, {}), ctx);
+    });
+    return ctx;
   }
 
   /**
@@ -182,7 +200,7 @@ export class GameEngine implements GameApi {
 
   async makeChoice(gameId: string, choiceId: string): Promise<{ outcome: ChoiceOutcome; state: GameState }> {
     return hotPath('game.player_choice', async () => {
-      const { result, state } = await this.request(gameId, async (ctx) => {
+      const { result, ctx } = await this.request(gameId, async (ctx) => {
         const offered = choicesFor(
           ctx.snapshot.activeConflicts().map((c) => {
             const view = conflictView(ctx, c.id);
@@ -213,7 +231,7 @@ export class GameEngine implements GameApi {
         };
       });
       await this.deps.spend.countTurn();
-      return { outcome: result, state };
+      return { outcome: result, state: await this.stateOf(ctx) };
     });
   }
 
@@ -222,7 +240,7 @@ export class GameEngine implements GameApi {
     input: { type: string; npcIds: number[]; title?: string },
   ): Promise<{ conflict: ConflictView; state: GameState }> {
     return hotPath('game.create_conflict', async () => {
-      const { result, state } = await this.request(gameId, async (ctx) => {
+      const { result, ctx } = await this.request(gameId, async (ctx) => {
         const npcIds = [...new Set(input.npcIds)];
         if (npcIds.length < 2) throw invalid('npcIds', 'name at least two different NPCs');
         const unknown = npcIds.find((id) => !ctx.snapshot.npcs.has(id));
@@ -235,6 +253,7 @@ export class GameEngine implements GameApi {
           stakeholders: npcIds.map((npcId) => ({ npcId })),
         });
       });
+      const state = await this.stateOf(ctx);
       return { conflict: state.conflicts.find((c) => c.id === result)!, state };
     });
   }
@@ -245,7 +264,7 @@ export class GameEngine implements GameApi {
     input: { outcome: string; winnerNpcIds?: number[] },
   ): Promise<{ state: GameState }> {
     return hotPath('game.resolve_conflict', async () => {
-      const { state } = await this.request(gameId, async (ctx) => {
+      const { ctx: resolved } = await this.request(gameId, async (ctx) => {
         const conflict = ctx.snapshot.conflicts.get(conflictId);
         if (!conflict) throw notFound('conflict');
         if (conflict.status === 'resolved') throw stale('conflictId', 'this conflict is already resolved');
@@ -264,7 +283,7 @@ export class GameEngine implements GameApi {
           ctx,
         );
       });
-      return { state };
+      return { state: await this.stateOf(resolved) };
     });
   }
 
@@ -291,35 +310,47 @@ export class GameEngine implements GameApi {
   }
 
   /**
-   * One request against one game: load, run, save, dispatch, wait as the mode says, read the state
-   * back. Requests for the same game queue behind each other in this process; across processes the
-   * save is a compare-and-set, so a request that finds the game saved by another writer since it
-   * read it writes nothing, and runs again on the fresh state (at most WRITE_ATTEMPTS times). Its
-   * jobs are sent only after its save commits.
+   * One request against one game: load, run, save, dispatch, wait as the mode says, and hand back
+   * the game as it then stands. Requests for the same game queue behind each other in this process;
+   * across processes the save is a compare-and-set, so a request that finds the game saved by
+   * another writer since it read it writes nothing, and runs again on the fresh state, read from the
+   * database (at most WRITE_ATTEMPTS times). Its jobs are sent only after its save commits, and only
+   * the winning save writes the game's head to the cache.
    */
-  private async request<T>(gameId: string, run: (ctx: HandlerContext) => Promise<T>): Promise<{ result: T; state: GameState }> {
+  private async request<T>(gameId: string, run: (ctx: HandlerContext) => Promise<T>): Promise<{ result: T; ctx: HandlerContext }> {
     return this.lane(gameId).add(async () => {
       for (let attempt = 1; ; attempt++) {
-        const snapshot = await this.snapshots.load(gameId);
+        const snapshot = attempt === 1 ? await this.snapshots.load(gameId) : await this.snapshots.reload(gameId);
         if (!snapshot) throw notFound('game');
         // A spent game's tasks would only be refused by the gateway, and those refusals would count as
         // task failures towards degraded mode for every game: it keeps its rule fallbacks instead.
         const budgetSpent = await this.deps.budget.gameBudgetSpent(gameId);
         const ctx = this.context(snapshot, budgetSpent);
         const result = await run(ctx);
+        const changed = snapshot.hasChanges;
         const saved = await this.deps.store.saveSnapshot(snapshot);
         if (saved.status === 'stale') {
           if (attempt >= WRITE_ATTEMPTS) throw contended();
           continue;
         }
+        if (changed) await this.deps.heads.advance(snapshot.game);
         await this.snapshots.remember(snapshot);
         await ctx.scope.flush(this.deps.feed);
         await this.awaitDispatched(ctx.scope);
         const refreshed = this.deps.mode === 'blocking' || this.deps.waitMs > 0 ? await this.reload(gameId, ctx) : ctx;
-        const scenario = this.scenarios.get(snapshot.game.scenarioId)!;
-        return { result, state: await buildGameState(refreshed, scenario, this.deps.health.degraded, this.deps.budget) };
+        return { result, ctx: refreshed };
       }
-    }) as Promise<{ result: T; state: GameState }>;
+    }) as Promise<{ result: T; ctx: HandlerContext }>;
+  }
+
+  /** The state a request answers with: built once per version (and degraded mode) in this process. */
+  private stateOf(ctx: HandlerContext): Promise<GameState> {
+    return this.views.state(ctx.snapshot.game.id, ctx.snapshot.version, this.deps.health.degraded, () => this.buildState(ctx));
+  }
+
+  private buildState(ctx: HandlerContext): Promise<GameState> {
+    const scenario = this.scenarios.get(ctx.snapshot.game.scenarioId)!;
+    return buildGameState(ctx, scenario, this.deps.health.degraded, this.deps.budget);
   }
 
   private async awaitDispatched(scope: DispatchScope): Promise<void> {

@@ -130,6 +130,12 @@ export interface ScenarioSummary {
   summary: string;
 }
 
+/**
+ * A state sync as the HTTP API answers it: the state's entity tag, and either the serialized state
+ * or, when the caller already holds that tag, nothing.
+ */
+export type StateSync = { tag: string; notModified: true } | { tag: string; body: string; state: GameState };
+
 /** The engine's API, used by the HTTP server, the benchmark and library users. */
 export interface GameApi {
   listScenarios(): Promise<ScenarioSummary[]>;
@@ -137,6 +143,11 @@ export interface GameApi {
   /** Constant-time check of a bearer token against the game's stored hash. Unknown game → false. */
   authorize(gameId: string, token: string): Promise<'ok' | 'unknown_game' | 'forbidden'>;
   getState(gameId: string): Promise<GameState>;
+  /**
+   * The state sync with its entity tag: `knownTag` (an If-None-Match value) that names the current
+   * version gets `notModified` and no body.
+   */
+  syncState(gameId: string, knownTag?: string): Promise<StateSync>;
   makeChoice(gameId: string, choiceId: string): Promise<{ outcome: ChoiceOutcome; state: GameState }>;
   createConflict(
     gameId: string,

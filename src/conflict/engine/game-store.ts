@@ -319,6 +319,16 @@ export class GameSnapshot {
   }
 }
 
+/** The columns of a `GameRecord`, as every read and write of the game row returns them. */
+const gameRecordColumns = {
+  id: games.id,
+  scenarioId: games.scenarioId,
+  seed: games.seed,
+  tokenHash: games.tokenHash,
+  version: games.version,
+  entitiesVersion: games.entitiesVersion,
+};
+
 /** What a save came to: written at `version`, or nothing written because another writer saved first. */
 export type SaveResult = { status: 'saved'; version: number } | { status: 'stale' };
 
@@ -336,18 +346,7 @@ export class GameStore {
   }
 
   async findGame(gameId: string): Promise<GameRecord | undefined> {
-    const [row] = await this.orm
-      .select({
-        id: games.id,
-        scenarioId: games.scenarioId,
-        seed: games.seed,
-        tokenHash: games.tokenHash,
-        version: games.version,
-        entitiesVersion: games.entitiesVersion,
-      })
-      .from(games)
-      .where(eq(games.id, gameId))
-      .limit(1);
+    const [row] = await this.orm.select(gameRecordColumns).from(games).where(eq(games.id, gameId)).limit(1);
     return row;
   }
 
@@ -394,14 +393,14 @@ export class GameStore {
     return row ? toStakeholderRecord(row) : undefined;
   }
 
-  /** Atomically moves the game's version on by one and returns the new version. */
-  async bumpVersion(gameId: string): Promise<number> {
+  /** Atomically moves the game's version on by one and returns the game as it now stands. */
+  async bumpVersion(gameId: string): Promise<GameRecord | undefined> {
     const [row] = await this.orm
       .update(games)
       .set({ version: sql`${games.version} + 1`, updatedAt: new Date() })
       .where(eq(games.id, gameId))
-      .returning({ version: games.version });
-    return row?.version ?? 0;
+      .returning(gameRecordColumns);
+    return row;
   }
 
   /** The entities of a game whose row is already in hand (five indexed reads). */

@@ -1,14 +1,17 @@
 import type { Cache } from '../../runtime/cache/cache.js';
 import { cacheKeys } from '../domain/cache-contract.js';
+import type { GameHeads } from './game-heads.js';
 import type { GameSnapshot, GameStore, StoredSnapshot } from './game-store.js';
 import { GameSnapshot as Snapshot } from './game-store.js';
 
 /**
- * Read-through cache of a game's entities, so a request costs one indexed read of the game row
- * instead of six. The hot path is the only writer of what the hot path reads (the slow path writes
- * just a stakeholder's enriched profile, which no handler reads), and every hot-path save bumps the
- * game's `entities_version`; a cached snapshot is used only while its version matches the row's, so
- * a failed cache write or another web process's save can never serve stale entities.
+ * Read-through cache of a game's entities, so a request whose game did not change reads no
+ * database at all: the game's head (its versions) comes from `GameHeads`, which every writer moves
+ * on, and the entities from here. The hot path is the only writer of what the hot path reads (the
+ * slow path writes just a stakeholder's enriched profile, which no handler reads), and every
+ * hot-path save bumps the game's `entities_version`; a cached snapshot is used only while its
+ * version matches the head's, so a failed cache write or another web process's save can never
+ * serve stale entities.
  */
 const SNAPSHOT_TTL_SECONDS = 3600;
 
@@ -16,19 +19,31 @@ export class SnapshotCache {
   constructor(
     private readonly store: GameStore,
     private readonly cache: Cache,
+    private readonly heads: GameHeads,
   ) {}
 
   async load(gameId: string): Promise<GameSnapshot | undefined> {
-    const game = await this.store.findGame(gameId);
+    const game = await this.heads.read(gameId);
     if (!game) return undefined;
-    const stored = await this.cache.getJson<StoredSnapshot>(cacheKeys.snapshot(gameId));
-    if (stored && stored.entitiesVersion === game.entitiesVersion) return Snapshot.fromStored(game, stored);
-    return this.store.loadEntities(game);
+    return this.entitiesOf(game);
+  }
+
+  /** After a lost compare-and-set: the head was behind, so read it from the database. */
+  async reload(gameId: string): Promise<GameSnapshot | undefined> {
+    const game = await this.heads.refresh(gameId);
+    if (!game) return undefined;
+    return this.entitiesOf(game);
   }
 
   /** Writes the snapshot back only when the cache is behind it: most state syncs change nothing. */
   async remember(snapshot: GameSnapshot): Promise<void> {
     if (!snapshot.needsCaching) return;
     if (await this.cache.setJson(cacheKeys.snapshot(snapshot.game.id), snapshot.toStored(), SNAPSHOT_TTL_SECONDS)) snapshot.markCached();
+  }
+
+  private async entitiesOf(game: GameSnapshot['game']): Promise<GameSnapshot> {
+    const stored = await this.cache.getJson<StoredSnapshot>(cacheKeys.snapshot(game.id));
+    if (stored && stored.entitiesVersion === game.entitiesVersion) return Snapshot.fromStored(game, stored);
+    return this.store.loadEntities(game);
   }
 }

@@ -23,6 +23,13 @@ export interface Cache {
   getEntry<T>(key: string): Promise<CacheEntry<T> | undefined>;
   /** Stores `value` (any JSON) for `ttlSeconds` (no expiry when omitted). False on error. */
   setJson(key: string, value: unknown, ttlSeconds?: number): Promise<boolean>;
+  /**
+   * Stores `value` at `revision` unless the key already holds a value of that revision or a later
+   * one, in one atomic step: writers that finish out of order (two processes moving a game's version
+   * on) never move a key backwards. A value stored by `setJson` counts as revision -1. True when
+   * stored; false when the key was as new already, or on error.
+   */
+  setJsonIfNewer(key: string, value: unknown, revision: number, ttlSeconds?: number): Promise<boolean>;
   /** Prepends `value` to the list at `key`, keeps the newest `maxLength` items, refreshes the TTL. */
   pushToList(key: string, value: unknown, maxLength: number, ttlSeconds?: number): Promise<boolean>;
   /** The newest `limit` items of the list at `key` (newest first); [] on a miss or error. */

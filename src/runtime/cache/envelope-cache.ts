@@ -8,6 +8,8 @@ const log = logger.child({ module: 'cache' });
 interface Envelope {
   v: unknown;
   t: number;
+  /** The revision of a value written by `setJsonIfNewer`. */
+  r?: number;
 }
 
 export interface CacheOptions {
@@ -38,6 +40,11 @@ export abstract class EnvelopeCache implements Cache {
 
   protected abstract readText(key: string): Promise<string | undefined>;
   protected abstract writeText(key: string, text: string, ttlMs: number | undefined): Promise<void>;
+  /**
+   * Writes `text` unless the stored envelope's `r` is `revision` or more, atomically; true when
+   * written. A stored text that is no envelope, or has no `r`, is older than any revision.
+   */
+  protected abstract writeTextIfNewer(key: string, text: string, revision: number, ttlMs: number | undefined): Promise<boolean>;
   /** Prepends `text`, keeps the newest `maxLength` items and sets the TTL when given, atomically. */
   protected abstract prependText(key: string, text: string, maxLength: number, ttlMs: number | undefined): Promise<void>;
   /** The first `limit` items of the list (all when undefined). */
@@ -73,6 +80,16 @@ export abstract class EnvelopeCache implements Cache {
       const envelope: Envelope = { v: requireJson(value), t: Date.now() };
       await this.writeText(this.prefixed(key), JSON.stringify(envelope), toTtlMs(ttlSeconds));
       return true;
+    } catch (error) {
+      return this.failed('set', key, error, false);
+    }
+  }
+
+  async setJsonIfNewer(key: string, value: unknown, revision: number, ttlSeconds?: number): Promise<boolean> {
+    try {
+      if (!Number.isSafeInteger(revision) || revision < 0) throw new RangeError(`revision must be a non-negative integer, got ${revision}`);
+      const envelope: Envelope = { v: requireJson(value), t: Date.now(), r: revision };
+      return await this.writeTextIfNewer(this.prefixed(key), JSON.stringify(envelope), revision, toTtlMs(ttlSeconds));
     } catch (error) {
       return this.failed('set', key, error, false);
     }
@@ -172,6 +189,17 @@ export abstract class EnvelopeCache implements Cache {
 
 function versionKey(label: string): string {
   return cacheKey('cache', 'versions', label);
+}
+
+/** The revision of a stored envelope's text: -1 when it has none or is no envelope. */
+export function storedRevision(text: string | undefined): number {
+  if (text === undefined) return -1;
+  try {
+    const parsed = JSON.parse(text) as Partial<Envelope> | null;
+    return typeof parsed?.r === 'number' ? parsed.r : -1;
+  } catch {
+    return -1;
+  }
 }
 
 function openEnvelope<T>(text: string): CacheEntry<T> {

@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import { EnvelopeCache, type CacheOptions } from './envelope-cache.js';
+import { EnvelopeCache, storedRevision, type CacheOptions } from './envelope-cache.js';
 
 export interface MemoryCacheOptions extends CacheOptions {
   /** Least recently used entries are evicted beyond this many keys. */
@@ -27,6 +27,14 @@ export class MemoryCache extends EnvelopeCache {
 
   protected async writeText(key: string, text: string, ttlMs: number | undefined): Promise<void> {
     this.entries.set(key, text, { ttl: ttlMs ?? 0 });
+  }
+
+  protected async writeTextIfNewer(key: string, text: string, revision: number, ttlMs: number | undefined): Promise<boolean> {
+    const stored = this.entries.get(key);
+    if (stored !== undefined && typeof stored !== 'string') throw wrongType(key);
+    if (storedRevision(stored) >= revision) return false;
+    this.entries.set(key, text, { ttl: ttlMs ?? 0 });
+    return true;
   }
 
   protected async prependText(key: string, text: string, maxLength: number, ttlMs: number | undefined): Promise<void> {

@@ -6,6 +6,19 @@ export interface RedisCacheOptions extends CacheOptions {
   url: string;
 }
 
+/**
+ * SET unless the stored envelope's revision (`r`) is as new already: one round trip, atomic. A text
+ * that is not an envelope, or has no revision, counts as older than any.
+ */
+const SET_IF_NEWER = `
+local current = redis.call('GET', KEYS[1])
+if current then
+  local ok, envelope = pcall(cjson.decode, current)
+  if ok and type(envelope) == 'table' and type(envelope.r) == 'number' and envelope.r >= tonumber(ARGV[2]) then return 0 end
+end
+if ARGV[3] == '' then redis.call('SET', KEYS[1], ARGV[1]) else redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3]) end
+return 1`;
+
 /** Keys SCAN asks for per round trip; also the UNLINK batch size. */
 const SCAN_BATCH = 250;
 
@@ -29,6 +42,10 @@ export class RedisCache extends EnvelopeCache {
   protected async writeText(key: string, text: string, ttlMs: number | undefined): Promise<void> {
     if (ttlMs === undefined) await this.redis.set(key, text);
     else await this.redis.set(key, text, 'PX', ttlMs);
+  }
+
+  protected async writeTextIfNewer(key: string, text: string, revision: number, ttlMs: number | undefined): Promise<boolean> {
+    return (await this.redis.eval(SET_IF_NEWER, 1, key, text, revision, ttlMs ?? '')) === 1;
   }
 
   protected async prependText(key: string, text: string, maxLength: number, ttlMs: number | undefined): Promise<void> {

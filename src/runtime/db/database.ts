@@ -1,12 +1,14 @@
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { sql, type SQL } from 'drizzle-orm';
+import { sql, type Logger, type SQL } from 'drizzle-orm';
 import { drizzle as drizzleNodePostgres } from 'drizzle-orm/node-postgres';
 import { migrate as migrateNodePostgres } from 'drizzle-orm/node-postgres/migrator';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzleProxy } from 'drizzle-orm/pg-proxy';
 import pg from 'pg';
 import { logger } from '../../observability/logger.js';
+import { metrics } from '../../observability/metrics.js';
+import { outermostHotPathOperation } from '../hot-path/hot-path.js';
 import { PgliteThread } from './pglite-thread/pglite-thread.js';
 import * as schema from './schema/index.js';
 
@@ -41,6 +43,20 @@ export interface Database {
 export const migrationsFolder = fileURLToPath(new URL('./migrations', import.meta.url));
 
 const log = logger.child({ module: 'db' });
+
+/**
+ * Counts every statement drizzle sends, on either driver, in `nyx_db_statements_total`: by path
+ * (inside a hot-path operation or not), by the request it served, and by kind. The count is what
+ * the hot path's design promises (no statement for an unchanged game, one per write), so tests and
+ * the benchmark read it rather than trust it.
+ */
+export const statementCounter: Logger = {
+  logQuery(query: string): void {
+    const operation = outermostHotPathOperation();
+    const statement = /^\s*(\w+)/.exec(query)?.[1]?.toLowerCase() ?? 'other';
+    metrics.dbStatements.inc({ path: operation === undefined ? 'slow' : 'hot', operation: operation ?? 'background', statement });
+  },
+};
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   if (options.url) return PostgresDatabase.open(options.url, options.poolSize);
@@ -82,7 +98,12 @@ export class PgliteDatabase extends DrizzleDatabase {
   readonly kind = 'pglite' as const;
 
   private constructor(private readonly thread: PgliteThread) {
-    super(drizzleProxy((sql, params, method) => thread.query(sql, params, method === 'all' ? 'array' : 'object').then((rows) => ({ rows })), { schema }));
+    super(
+      drizzleProxy((sql, params, method) => thread.query(sql, params, method === 'all' ? 'array' : 'object').then((rows) => ({ rows })), {
+        schema,
+        logger: statementCounter,
+      }),
+    );
   }
 
   static async open(dataDir: string | undefined): Promise<PgliteDatabase> {
@@ -107,7 +128,7 @@ export class PostgresDatabase extends DrizzleDatabase {
   #closed = false;
 
   private constructor(private readonly pool: pg.Pool) {
-    super(drizzleNodePostgres({ client: pool, schema }));
+    super(drizzleNodePostgres({ client: pool, schema, logger: statementCounter }));
   }
 
   static async open(url: string, poolSize = 10): Promise<PostgresDatabase> {

@@ -191,6 +191,13 @@ export function currentHotPathOperation(): string | undefined {
   return storage.getStore()?.operation;
 }
 
+/** The outermost hot-path operation the caller runs inside (the request, not one of its handlers), if any. */
+export function outermostHotPathOperation(): string | undefined {
+  let frame = storage.getStore();
+  while (frame?.parent) frame = frame.parent;
+  return frame?.operation;
+}
+
 /**
  * Runs `fn` outside any hot-path operation. Work that a hot path dispatches runs later, on its own
  * time: in-process workers start their jobs through this so the guard never fires for them.

@@ -25,9 +25,14 @@ export const gameRoutes: FastifyPluginAsyncZod<{ api: GameApi; verified: Verifie
     return reply.code(201).send(created);
   });
 
-  app.get('/api/games/:gameId/state', { schema: { params: gameParams }, preValidation: authorized }, async (request) =>
-    onHotPath(request, () => api.getState(request.params.gameId)),
-  );
+  // The state's version is its entity tag: a client polling an unchanged game gets 304 and no body.
+  app.get('/api/games/:gameId/state', { schema: { params: gameParams }, preValidation: authorized }, async (request, reply) => {
+    const synced = await onHotPath(request, () => api.syncState(request.params.gameId, request.headers['if-none-match']));
+    // no-cache: a cache may keep the answer, but must ask again (with the tag) before reusing it.
+    void reply.header('etag', synced.tag).header('cache-control', 'private, no-cache');
+    if ('notModified' in synced) return reply.code(304).send();
+    return reply.type('application/json; charset=utf-8').send(synced.body);
+  });
 
   app.post(
     '/api/games/:gameId/choices',

@@ -28,8 +28,12 @@ export const session = {
   },
 };
 
-async function request(method, path, { body, token } = {}) {
+/** What `request` answers when the caller's `ifNoneMatch` tag is still current (HTTP 304). */
+const NOT_MODIFIED = Symbol('not modified');
+
+async function request(method, path, { body, token, ifNoneMatch, onTag } = {}) {
   const headers = { accept: 'application/json' };
+  if (ifNoneMatch) headers['if-none-match'] = ifNoneMatch;
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (token) headers.authorization = `Bearer ${token}`;
   // One key per click: a double click or a resent request is answered once, never applied twice.
@@ -40,6 +44,8 @@ async function request(method, path, { body, token } = {}) {
   } catch {
     throw new ApiError(0, 'network', 'The server cannot be reached. Check your connection and try again.');
   }
+  if (res.status === 304) return NOT_MODIFIED;
+  onTag?.(res.headers.get('etag'));
   const data = await res.json().catch(() => null);
   if (!res.ok) {
     const e = data?.error;
@@ -50,10 +56,25 @@ async function request(method, path, { body, token } = {}) {
 
 const game = (s, rest = '') => `/api/games/${encodeURIComponent(s.gameId)}${rest}`;
 
+/**
+ * The last state read and its entity tag: the server answers a sync of an unchanged game with 304
+ * and no body, and this copy stands in for it.
+ */
+let lastSync = { gameId: null, tag: null, state: null };
+
+async function syncState(s) {
+  const known = lastSync.gameId === s.gameId ? lastSync : null;
+  let tag = null;
+  const state = await request('GET', game(s, '/state'), { token: s.token, ifNoneMatch: known?.tag, onTag: (t) => (tag = t) });
+  if (state === NOT_MODIFIED) return known.state;
+  lastSync = { gameId: s.gameId, tag, state };
+  return state;
+}
+
 export const api = {
   scenarios: () => request('GET', '/api/scenarios'),
   createGame: (scenario, seed) => request('POST', '/api/games', { body: seed ? { scenario, seed } : { scenario } }),
-  state: (s) => request('GET', game(s, '/state'), { token: s.token }),
+  state: syncState,
   choose: (s, choiceId) => request('POST', game(s, '/choices'), { token: s.token, body: { choiceId } }),
   createConflict: (s, body) => request('POST', game(s, '/conflicts'), { token: s.token, body }),
   resolveConflict: (s, conflictId, body) =>

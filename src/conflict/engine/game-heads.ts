@@ -1,0 +1,78 @@
+import type { Cache } from '../../runtime/cache/cache.js';
+import { isLockBusy, type Locks } from '../../runtime/locks/locks.js';
+import { cacheKeys } from '../domain/cache-contract.js';
+import type { GameRecord, GameStore } from './game-store.js';
+
+/**
+ * Seconds a cached head lives. Every writer moves it on as it commits, so the TTL only bounds how
+ * long a writer that died between its commit and its cache write can leave the previous version on
+ * show (the next write to the game, or this TTL, heals it): one read of the game row per game and
+ * TTL at most.
+ */
+const HEAD_TTL_SECONDS = 60;
+/** Long enough for one primary-key read on a loaded machine; a holder that dies frees it by then. */
+const REBUILD_LOCK_TTL_MS = 2_000;
+
+/**
+ * The game row (version, entities version, scenario, seed, token hash) in the cache, written
+ * through by every writer — the hot path's saves and the slow path's version bumps alike — so a
+ * request learns whether anything changed without a statement.
+ *
+ * Writers finish out of order across processes, so a head only ever moves forward
+ * (`setJsonIfNewer`, by version): a late writer never puts an older version back. Only a save that
+ * won its compare-and-set writes a head; a save that lost reads the row again (`refresh`), since
+ * losing means the cached head was behind. A missing head (a flushed or evicted cache) is rebuilt
+ * from the database once: one request per process reads the row while the others of that process
+ * wait for it, and across processes under a lock; a process that finds the lock held reads the row
+ * for itself without writing it.
+ */
+export class GameHeads {
+  private readonly rebuilding = new Map<string, Promise<GameRecord | undefined>>();
+
+  constructor(
+    private readonly store: GameStore,
+    private readonly cache: Cache,
+    private readonly locks: Locks,
+  ) {}
+
+  async read(gameId: string): Promise<GameRecord | undefined> {
+    const cached = await this.cache.getJson<GameRecord>(cacheKeys.head(gameId));
+    if (cached) return cached;
+    let rebuild = this.rebuilding.get(gameId);
+    if (!rebuild) {
+      rebuild = this.rebuild(gameId).finally(() => this.rebuilding.delete(gameId));
+      this.rebuilding.set(gameId, rebuild);
+    }
+    return rebuild;
+  }
+
+  /** The row as the database has it now, written to the cache: after a lost compare-and-set. */
+  async refresh(gameId: string): Promise<GameRecord | undefined> {
+    const game = await this.store.findGame(gameId);
+    if (game) await this.advance(game);
+    return game;
+  }
+
+  /** Writes a head a writer just committed, unless the cache already holds this version or a later one. */
+  async advance(game: GameRecord): Promise<void> {
+    await this.cache.setJsonIfNewer(cacheKeys.head(game.id), game, game.version, HEAD_TTL_SECONDS);
+  }
+
+  /** Moves the version on in the database (the slow path's results) and writes the new head through. */
+  async bumpVersion(gameId: string): Promise<number> {
+    const game = await this.store.bumpVersion(gameId);
+    if (!game) return 0;
+    await this.advance(game);
+    return game.version;
+  }
+
+  private async rebuild(gameId: string): Promise<GameRecord | undefined> {
+    const lock = await this.locks.tryLock(cacheKeys.headLock(gameId), REBUILD_LOCK_TTL_MS);
+    if (isLockBusy(lock)) return this.store.findGame(gameId);
+    try {
+      return await this.refresh(gameId);
+    } finally {
+      await lock.release();
+    }
+  }
+}
