@@ -54,6 +54,22 @@ for (const backend of backends) {
       expect(await cache.ping()).toBe(true);
     });
 
+    it('only moves a revisioned key forward, whatever order the writers finish in', async () => {
+      expect(await cache.setJsonIfNewer('head:1', { version: 5 }, 5, 60)).toBe(true);
+      expect(await cache.setJsonIfNewer('head:1', { version: 4 }, 4, 60)).toBe(false);
+      expect(await cache.setJsonIfNewer('head:1', { version: 5, again: true }, 5, 60)).toBe(false);
+      expect(await cache.getJson('head:1')).toEqual({ version: 5 });
+      expect(await cache.setJsonIfNewer('head:1', { version: 6 }, 6, 60)).toBe(true);
+      expect(await cache.getJson('head:1')).toEqual({ version: 6 });
+      // A value written without a revision is older than any.
+      await cache.setJson('head:2', { plain: true });
+      expect(await cache.setJsonIfNewer('head:2', { version: 0 }, 0)).toBe(true);
+      expect(await cache.getJson('head:2')).toEqual({ version: 0 });
+      // Concurrent writers: the highest revision is what stays.
+      await Promise.all([3, 9, 1, 7].map((revision) => cache.setJsonIfNewer('head:3', { revision }, revision, 60)));
+      expect(await cache.getJson('head:3')).toEqual({ revision: 9 });
+    });
+
     it('stores and reads back JSON', async () => {
       const bundle = { stakeholders: [{ id: 1, stress: 0.7 }], note: 'é ✓' };
       expect(await cache.setJson('bundle:1', bundle, 300)).toBe(true);

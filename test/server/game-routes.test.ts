@@ -45,6 +45,27 @@ describe('game routes', () => {
     expect((response.json() as GameState).gameId).toBe(game.gameId);
   });
 
+  it('tags the state with its version and answers 304 with no body while the game is unchanged', async () => {
+    const game = await createGame(server.app);
+    const url = `/api/games/${game.gameId}/state`;
+    const first = await inject({ method: 'GET', url, headers: game.headers });
+    expect(first.statusCode).toBe(200);
+    expect(first.headers['cache-control']).toBe('private, no-cache');
+    const tag = first.headers.etag as string;
+    expect(tag).toBe(`W/"${(first.json() as GameState).version}"`);
+
+    const unchanged = await inject({ method: 'GET', url, headers: { ...game.headers, 'if-none-match': tag } });
+    expect(unchanged.statusCode).toBe(304);
+    expect(unchanged.body).toBe('');
+    expect(unchanged.headers.etag).toBe(tag);
+
+    await inject({ method: 'POST', url: `/api/games/${game.gameId}/choices`, headers: game.headers, payload: { choiceId: 'v1-talk' } });
+    const moved = await inject({ method: 'GET', url, headers: { ...game.headers, 'if-none-match': tag } });
+    expect(moved.statusCode).toBe(200);
+    expect(moved.headers.etag).not.toBe(tag);
+    expect((moved.json() as GameState).version).toBe(2);
+  });
+
   it('applies a choice, then answers 409 when the same choice is replayed and 400 for an unknown one', async () => {
     const game = await createGame(server.app);
     const url = `/api/games/${game.gameId}/choices`;

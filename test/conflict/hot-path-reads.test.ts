@@ -1,0 +1,171 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { Nyx } from '../../src/app/nyx.js';
+import { cacheKeys } from '../../src/conflict/domain/cache-contract.js';
+import { GameEngine } from '../../src/conflict/engine/game-engine.js';
+import { GameHeads } from '../../src/conflict/engine/game-heads.js';
+import type { GameState, StateSync } from '../../src/conflict/engine/game-state.js';
+import { TaskDispatcher } from '../../src/conflict/engine/task-dispatcher.js';
+import { loadBundledScenarios } from '../../src/conflict/scenarios/index.js';
+import { metrics } from '../../src/observability/metrics.js';
+import { isLockBusy } from '../../src/runtime/locks/locks.js';
+import { Budget } from '../../src/runtime/spend/budget.js';
+import { startTestNyx, type Backend } from '../support/nyx-harness.js';
+import { describeWithServices } from '../support/services.js';
+
+/** Hot-path statements counted so far, by the outermost operation they ran in. */
+async function hotStatements(operation: string): Promise<{ total: number; writes: number }> {
+  const { values } = await metrics.dbStatements.get();
+  const mine = values.filter((v) => v.labels.path === 'hot' && v.labels.operation === operation);
+  return {
+    total: mine.reduce((sum, v) => sum + v.value, 0),
+    writes: mine.filter((v) => v.labels.statement !== 'select').reduce((sum, v) => sum + v.value, 0),
+  };
+}
+
+async function counted<T>(operation: string, work: () => Promise<T>): Promise<{ value: T; total: number; writes: number }> {
+  const before = await hotStatements(operation);
+  const value = await work();
+  const after = await hotStatements(operation);
+  return { value, total: after.total - before.total, writes: after.writes - before.writes };
+}
+
+const body = (synced: StateSync): GameState => {
+  if ('notModified' in synced) throw new Error('expected a body, got 304');
+  return JSON.parse(synced.body) as GameState;
+};
+
+/**
+ * The hot path reads no database when nothing changed: the game's head (its versions) lives in the
+ * cache, written through by every writer on every process, and each version's state is built once.
+ * `nyx_db_statements_total` is what these tests count.
+ */
+function hotPathReads(backend: Backend) {
+  let nyx: Nyx;
+  let stop: () => Promise<void>;
+  /** A second web process over the same database and cache: its own lanes, heads and views. */
+  let other: GameEngine;
+  let otherHeads: GameHeads;
+
+  beforeAll(async () => {
+    // No job lands while a test runs: every version change below is one the test made.
+    ({ nyx, stop } = await startTestNyx(backend, { LLM_SIM_LATENCY_MS: '120000' }));
+    otherHeads = new GameHeads(nyx.store, nyx.cache, nyx.locks);
+    other = new GameEngine({
+      store: nyx.store,
+      heads: otherHeads,
+      feed: nyx.feed,
+      planned: nyx.planned,
+      cache: nyx.cache,
+      locks: nyx.locks,
+      dispatcher: new TaskDispatcher(nyx.queue, nyx.health),
+      queue: nyx.queue,
+      health: nyx.health,
+      scenarios: await loadBundledScenarios(),
+      mode: 'async',
+      waitMs: 0,
+      budget: new Budget(nyx.spend, nyx.config.budget),
+      spend: nyx.spend,
+    });
+  });
+  afterAll(async () => stop?.());
+
+  it('a state sync of an unchanged game runs no database statement', async () => {
+    const { gameId } = await nyx.engine.createGame({ scenario: 'village-well', seed: 31 });
+    let unchanged = 0;
+    let version = (await nyx.engine.getState(gameId)).version;
+    // A sync may itself move the game on (a ready move claimed, gossip asked for): only one that did not counts.
+    for (let i = 0; i < 8; i++) {
+      const { value: state, total } = await counted('game.state_sync', () => nyx.engine.getState(gameId));
+      if (state.version === version) {
+        expect(total, `statements of sync ${i} of an unchanged game`).toBe(0);
+        unchanged++;
+      }
+      version = state.version;
+    }
+    expect(unchanged).toBeGreaterThan(0);
+  });
+
+  it('an unchanged game answers not-modified to its tag, and a body once it moved on', async () => {
+    const { gameId, state } = await nyx.engine.createGame({ scenario: 'village-well', seed: 32 });
+    const first = await nyx.engine.syncState(gameId);
+    const current = body(first);
+    const again = await nyx.engine.syncState(gameId, first.tag);
+    if (current.version === (await nyx.engine.getState(gameId)).version) expect(again).toEqual({ tag: first.tag, notModified: true });
+    const choice = current.choices[0]!;
+    await nyx.engine.makeChoice(gameId, choice.id);
+    const moved = await nyx.engine.syncState(gameId, first.tag);
+    expect(body(moved).version).toBeGreaterThan(state.version);
+    expect(moved.tag).not.toBe(first.tag);
+  });
+
+  it('a sync sees a slow-path write made on another process, at once', async () => {
+    const { gameId, state } = await nyx.engine.createGame({ scenario: 'village-well', seed: 33 });
+    const choice = state.choices.find((c) => c.targetNpcId !== undefined)!;
+    const { state: afterChoice } = await nyx.engine.makeChoice(gameId, choice.id);
+    const opened = afterChoice.content.find((c) => c.status === 'generating')!;
+    const seen = await nyx.engine.syncState(gameId);
+
+    // What a worker elsewhere does with a result: fill the item, move the version on.
+    await nyx.feed.complete(opened.id, 'The miller sets down his sack and laughs.');
+    const version = await otherHeads.bumpVersion(gameId);
+
+    const synced = body(await nyx.engine.syncState(gameId, seen.tag));
+    expect(synced.version).toBeGreaterThanOrEqual(version);
+    expect(synced.content.find((c) => c.id === opened.id)).toMatchObject({ status: 'ready', text: 'The miller sets down his sack and laughs.' });
+    // And the other way round: a choice saved by this process is what the other one shows next.
+    const { state: chosen } = await nyx.engine.makeChoice(gameId, synced.choices[0]!.id);
+    expect((await other.getState(gameId)).version).toBeGreaterThanOrEqual(chosen.version);
+  });
+
+  it('a choice writes all its rows in one statement', async () => {
+    const { gameId, state } = await nyx.engine.createGame({ scenario: 'village-well', seed: 34 });
+    await nyx.engine.getState(gameId);
+    const choice = state.choices.find((c) => c.targetNpcId !== undefined)!;
+    const { value, writes } = await counted('game.player_choice', () => nyx.engine.makeChoice(gameId, choice.id));
+    expect(value.outcome.reactionsDispatched).toBeGreaterThan(0);
+    expect(writes).toBe(1);
+  });
+
+  it('a write on a process whose cached head is behind reads the row again and lands', async () => {
+    const { gameId, state } = await nyx.engine.createGame({ scenario: 'village-well', seed: 35 });
+    // The other process saves, then its head write is lost (as if it died between commit and cache write).
+    const { state: saved } = await other.makeChoice(gameId, state.choices[0]!.id);
+    await nyx.cache.setJson(cacheKeys.head(gameId), { ...(await nyx.store.findGame(gameId))!, version: state.version, entitiesVersion: 1 });
+    const { state: after } = await nyx.engine.makeChoice(gameId, saved.choices[0]!.id);
+    expect(after.version).toBeGreaterThan(saved.version);
+  });
+
+  it('after the cache is flushed the head is rebuilt from the database once, under a lock', async () => {
+    const { gameId } = await nyx.engine.createGame({ scenario: 'village-well', seed: 36 });
+    await nyx.engine.getState(gameId);
+    await nyx.cache.deleteKeys(`game:${gameId}:*`);
+    const reads = vi.spyOn(nyx.store, 'findGame');
+    const rebuilds = vi.spyOn(nyx.heads, 'refresh');
+    try {
+      const states = await Promise.all(Array.from({ length: 20 }, () => nyx.engine.getState(gameId)));
+      expect(new Set(states.map((s) => s.gameId))).toEqual(new Set([gameId]));
+      expect(reads).toHaveBeenCalledTimes(1);
+      expect(rebuilds).toHaveBeenCalledTimes(1);
+      expect(await nyx.cache.getJson(cacheKeys.head(gameId))).toMatchObject({ id: gameId });
+
+      // While another process holds the rebuild lock, this one reads the row for itself and leaves the rebuild to the holder.
+      await nyx.cache.deleteKeys(`game:${gameId}:*`);
+      const held = await nyx.locks.tryLock(cacheKeys.headLock(gameId), 10_000);
+      if (isLockBusy(held)) throw new Error('the rebuild lock should be free');
+      await nyx.engine.getState(gameId);
+      expect(reads).toHaveBeenCalledTimes(2);
+      expect(rebuilds).toHaveBeenCalledTimes(1);
+      await held.release();
+      await nyx.cache.deleteKeys(`game:${gameId}:*`);
+      await nyx.engine.getState(gameId);
+      expect(rebuilds).toHaveBeenCalledTimes(2);
+      expect(await nyx.cache.getJson(cacheKeys.head(gameId))).toMatchObject({ id: gameId });
+    } finally {
+      reads.mockRestore();
+      rebuilds.mockRestore();
+    }
+  });
+}
+
+describe('hot-path reads on the embedded backend', () => hotPathReads('embedded'));
+describeWithServices('hot-path reads on the distributed backend', ['redis', 'postgres'], () => hotPathReads('distributed'));
