@@ -117,13 +117,18 @@ function hotPathReads(backend: Backend) {
     expect((await other.getState(gameId)).version).toBeGreaterThanOrEqual(chosen.version);
   });
 
-  it('a choice writes all its rows in one statement', async () => {
+  it('a choice is one statement: its rows are written at once, and the feed it answers with is written through', async () => {
     const { gameId, state } = await nyx.engine.createGame({ scenario: 'village-well', seed: 34 });
     await nyx.engine.getState(gameId);
     const choice = state.choices.find((c) => c.targetNpcId !== undefined)!;
-    const { value, writes } = await counted('game.player_choice', () => nyx.engine.makeChoice(gameId, choice.id));
+    const { value, total, writes } = await counted('game.player_choice', () => nyx.engine.makeChoice(gameId, choice.id));
     expect(value.outcome.reactionsDispatched).toBeGreaterThan(0);
     expect(writes).toBe(1);
+    expect(total).toBe(1);
+    // The feed built from the request's own rows is the one the database holds.
+    const stored = await nyx.feed.recent(gameId);
+    const shown = (items: GameState['content']) => items.map(({ id, status, text }) => ({ id, status, text }));
+    expect(shown(value.state.content)).toEqual(shown(stored));
   });
 
   it('a write on a process whose cached head is behind reads the row again and lands', async () => {

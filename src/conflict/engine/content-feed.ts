@@ -23,7 +23,10 @@ export interface NewContentItem {
   task?: ContentTask;
 }
 
-export type ContentRow = typeof contentItems.$inferInsert & { id: string };
+/** The columns a feed item's view is made of. */
+type ViewedColumns = Pick<typeof contentItems.$inferSelect, 'id' | 'kind' | 'status' | 'origin' | 'text' | 'fallbackText' | 'subject' | 'createdAt' | 'stateVersion'>;
+
+export type ContentRow = typeof contentItems.$inferInsert & ViewedColumns;
 
 /** A feed item's row, ready to insert (the hot path inserts it when its request commits). */
 export function contentRow(
@@ -41,8 +44,13 @@ export function contentRow(
     contextHash: item.contextHash ?? null,
     sourceKey: item.sourceKey ?? null,
     task: item.task ?? null,
+    // Set here rather than by the database, so the request that inserts it can show it as stored.
+    createdAt: new Date(),
   };
 }
+
+/** How many of the newest feed items the state shows. */
+export const FEED_WINDOW = 60;
 
 export class ContentFeed {
   constructor(private readonly db: Database) {}
@@ -57,7 +65,7 @@ export class ContentFeed {
       .values(contentRow(gameId, item, { status: 'ready', origin: item.origin ?? 'generated', text: item.text, fallbackText: item.text }))
       .onConflictDoNothing()
       .returning();
-    return row ? toView(row) : undefined;
+    return row ? contentItemView(row) : undefined;
   }
 
   /** Fills a generating item with generated text. Undefined if the item is gone or already settled. */
@@ -109,7 +117,7 @@ export class ContentFeed {
       .from(contentItems)
       .where(and(eq(contentItems.gameId, gameId), eq(contentItems.kind, kind), sql`(${contentItems.subject} ->> 'conflictId')::int = ${conflictId}`))
       .orderBy(contentItems.createdAt);
-    return rows.map(toView);
+    return rows.map(contentItemView);
   }
 
   /** Removes an item nobody will fill (its job was a duplicate of one already writing it). */
@@ -119,17 +127,17 @@ export class ContentFeed {
 
   async find(id: string): Promise<ContentItemView | undefined> {
     const [row] = await this.db.orm.select().from(contentItems).where(eq(contentItems.id, id)).limit(1);
-    return row ? toView(row) : undefined;
+    return row ? contentItemView(row) : undefined;
   }
 
-  async recent(gameId: string, limit = 60): Promise<ContentItemView[]> {
+  async recent(gameId: string, limit = FEED_WINDOW): Promise<ContentItemView[]> {
     const rows = await this.db.orm
       .select()
       .from(contentItems)
       .where(eq(contentItems.gameId, gameId))
       .orderBy(desc(contentItems.createdAt), desc(contentItems.id))
       .limit(limit);
-    return rows.map(toView);
+    return rows.map(contentItemView);
   }
 
   private async settle(
@@ -141,11 +149,12 @@ export class ContentFeed {
       .set({ ...change, updatedAt: new Date() })
       .where(and(eq(contentItems.id, id), eq(contentItems.status, 'generating')))
       .returning();
-    return row ? toView(row) : undefined;
+    return row ? contentItemView(row) : undefined;
   }
 }
 
-function toView(row: typeof contentItems.$inferSelect): ContentItemView {
+/** A feed item as the player sees it, from its row (read, or just inserted). */
+export function contentItemView(row: ViewedColumns): ContentItemView {
   const subject = row.subject as ContentSubject;
   return {
     id: row.id,

@@ -28,6 +28,7 @@ import type {
 } from '../domain/index.js';
 import type { CachedCanonRecord } from '../domain/cache-contract.js';
 import type { ReputationScores, ReputationType } from '../domain/social.js';
+import type { ContentRow } from './content-feed.js';
 
 /**
  * The durable state of games, read and written by the hot path in a few indexed queries per
@@ -80,7 +81,6 @@ export interface StoredSnapshot {
   reputations: Array<[number, ReputationScores]>;
 }
 
-type NewContentRow = typeof contentItems.$inferInsert;
 type NewTransitionRow = Omit<typeof phaseTransitions.$inferInsert, 'id' | 'createdAt'>;
 type NewBeatRow = Omit<typeof dramaticBeats.$inferInsert, 'createdAt'>;
 
@@ -94,7 +94,7 @@ interface StagedRows {
   stakeholders: StakeholderRecord[];
   transitions: NewTransitionRow[];
   beats: NewBeatRow[];
-  content: NewContentRow[];
+  content: ContentRow[];
   consumedPlans: number[];
 }
 
@@ -214,7 +214,7 @@ export class GameSnapshot {
   }
 
   /** A feed item, inserted when the request commits. */
-  addContent(row: NewContentRow): void {
+  addContent(row: ContentRow): void {
     this.staged.content.push(row);
     this.changed();
   }
@@ -229,6 +229,11 @@ export class GameSnapshot {
   /** Counts a change with no row of its own, so the version still moves. */
   markChanged(): void {
     this.changed();
+  }
+
+  /** Feed items this request adds (none once saved). */
+  get addedContent(): readonly ContentRow[] {
+    return this.staged.content;
   }
 
   get hasChanges(): boolean {

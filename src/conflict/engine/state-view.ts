@@ -8,6 +8,8 @@ import { choicesFor } from './choices.js';
 import type { ConflictView, GameState, NpcView, StakeholderView } from './game-state.js';
 import type { HandlerContext } from './handler-context.js';
 import type { Budget } from '../../runtime/spend/budget.js';
+import type { Cache } from '../../runtime/cache/cache.js';
+import { contentItemView, FEED_WINDOW, type ContentRow } from './content-feed.js';
 
 /**
  * Builds the player's view from the request's snapshot, the feed and the cache: no dispatch, no
@@ -129,4 +131,30 @@ async function chronicle(ctx: HandlerContext): Promise<Pick<GameState, 'content'
   };
   await ctx.cache.setJson(key, view, CHRONICLE_TTL_SECONDS);
   return view;
+}
+
+/**
+ * Writes the chronicle of `version` through, from the chronicle of the version before it and the
+ * feed items one request added in between: a request's save moves the version on in the same
+ * statement as it inserts its items, so when it moved it by exactly one and the previous chronicle
+ * is cached, nobody needs a statement to read the new one. Items whose job was a duplicate
+ * (`discarded`) or refused (`failed`) are shown as `flush()` left them.
+ */
+export async function writeChronicleThrough(
+  cache: Cache,
+  change: { gameId: string; fromVersion: number; toVersion: number; added: readonly ContentRow[]; discarded: string[]; failed: string[] },
+): Promise<void> {
+  const { gameId, fromVersion, toVersion } = change;
+  if (toVersion !== fromVersion + 1) return;
+  const previous = await cache.getJson<Pick<GameState, 'content' | 'canon'>>(cacheKeys.chronicle(gameId, fromVersion));
+  if (!previous) return;
+  const discarded = new Set(change.discarded);
+  const failed = new Set(change.failed);
+  const added = change.added
+    .filter((row) => !discarded.has(row.id))
+    .map((row) => contentItemView(failed.has(row.id) ? { ...row, status: 'failed', origin: 'fallback' } : row))
+    // As the feed is read: newest first, then by id.
+    .sort((a, b) => b.createdAt.localeCompare(a.createdAt) || (a.id < b.id ? 1 : -1));
+  const content = [...added, ...previous.content].slice(0, FEED_WINDOW);
+  await cache.setJson(cacheKeys.chronicle(gameId, toVersion), { content, canon: previous.canon }, CHRONICLE_TTL_SECONDS);
 }

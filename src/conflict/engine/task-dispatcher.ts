@@ -84,15 +84,23 @@ export class DispatchScope {
 
   /**
    * Sends what the committed request asked for. An item whose job was a duplicate of one already
-   * writing the same content is removed; one whose job was refused settles on its fallback.
+   * writing the same content is removed; one whose job was refused settles on its fallback. Returns
+   * the ids of both, so a view of the feed built from the request's own rows can follow.
    */
-  async flush(feed: Pick<ContentFeed, 'discard' | 'fail'>): Promise<void> {
+  async flush(feed: Pick<ContentFeed, 'discard' | 'fail'>): Promise<{ discarded: string[]; failed: string[] }> {
+    const settled = { discarded: [] as string[], failed: [] as string[] };
     for (const { name, payload, options, contentId } of this.pending.splice(0)) {
       const result = await this.dispatcher.dispatch(name, payload, options);
       if (result.status === 'accepted') this.jobIds.push(result.jobId);
       if (contentId === undefined || result.status === 'accepted') continue;
-      if (result.status === 'deduplicated') await feed.discard(contentId);
-      else await feed.fail(contentId);
+      if (result.status === 'deduplicated') {
+        await feed.discard(contentId);
+        settled.discarded.push(contentId);
+      } else {
+        await feed.fail(contentId);
+        settled.failed.push(contentId);
+      }
     }
+    return settled;
   }
 }
