@@ -24,6 +24,11 @@ export interface BenchResult {
   modelCalls: { issued: number; deduplicated: number; failed: number; source: string };
   /** Model spend of the async mode at the simulated prices; null where the workers run in another process. */
   cost: { perTurnUsd: number; totalUsd: number; turns: number; prices: typeof BENCH_PRICES } | null;
+  /**
+   * Database statements per request of each kind and per finished job, async mode, whole run (warm-up
+   * and saturation included); per job is null where the workers run in another process.
+   */
+  statements: { perStateSync: number; perChoice: number; perConflictCreation: number; perFinishedJob: number | null };
   queueDepth: ModeResult['queueDepth'];
   coverage: ModeResult['coverage'];
   contentAgeMs: ModeResult['coverage']['contentAgeMs'];
@@ -43,6 +48,16 @@ export function modelCallsOf(mode: ModeResult, backend: BenchResult['backend']):
   return backend === 'embedded'
     ? { issued: slowPath.modelCalls, deduplicated: slowPath.dispatchDeduplicated, failed: slowPath.modelCallsFailed, source: 'gateway counter nyx_model_calls_total' }
     : { issued: slowPath.jobsFinished, deduplicated: slowPath.dispatchDeduplicated, failed: slowPath.taskAttemptsFailed, source: 'finished jobs (workers run in another process)' };
+}
+
+export function statementsOf(mode: ModeResult, backend: BenchResult['backend']): BenchResult['statements'] {
+  const { slowPath } = mode;
+  return {
+    perStateSync: ratio(slowPath.statementsOfSyncs, slowPath.stateSyncs),
+    perChoice: ratio(slowPath.statementsOfChoices, slowPath.playerTurns),
+    perConflictCreation: ratio(slowPath.statementsOfConflictCreations, slowPath.conflictCreations),
+    perFinishedJob: backend === 'embedded' ? ratio(slowPath.slowPathStatements, slowPath.jobsDone) : null,
+  };
 }
 
 export function costOf(mode: ModeResult, backend: BenchResult['backend']): BenchResult['cost'] {
@@ -101,6 +116,7 @@ export function assembleResult(parts: {
     eventLoopP99Ms: async.eventLoopP99Ms,
     modelCalls: modelCallsOf(async, backend),
     cost: costOf(async, backend),
+    statements: statementsOf(async, backend),
     queueDepth: async.queueDepth,
     coverage: async.coverage,
     contentAgeMs: async.coverage.contentAgeMs,

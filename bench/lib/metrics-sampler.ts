@@ -27,7 +27,24 @@ export interface SlowPathTotals {
   modelCostUsd: number;
   /** Player choices the server answered. */
   playerTurns: number;
+  /** State syncs and conflict creations the server answered. */
+  stateSyncs: number;
+  conflictCreations: number;
+  /** Jobs that finished (completed, or failed for good) in this process's workers. */
+  jobsDone: number;
+  /** Database statements run inside each request (nyx_db_statements_total, path hot), and by the workers (path slow). */
+  statementsOfSyncs: number;
+  statementsOfChoices: number;
+  statementsOfConflictCreations: number;
+  slowPathStatements: number;
 }
+
+/** The hot-path operation every statement of a request is counted under: its route. */
+const ROUTE_OPERATIONS = {
+  sync: 'http.GET /api/games/:gameId/state',
+  choice: 'http.POST /api/games/:gameId/choices',
+  conflict: 'http.POST /api/games/:gameId/conflicts',
+} as const;
 
 export function slowPathTotals(samples: MetricSample[]): SlowPathTotals {
   return {
@@ -40,6 +57,13 @@ export function slowPathTotals(samples: MetricSample[]): SlowPathTotals {
     jobsFinished: sumOf(samples, 'nyx_queue_jobs', { state: 'completed' }) + sumOf(samples, 'nyx_queue_jobs', { state: 'failed' }),
     modelCostUsd: sumOf(samples, 'nyx_model_cost_usd_total'),
     playerTurns: sumOf(samples, 'nyx_hot_path_duration_seconds_count', { operation: 'game.player_choice' }),
+    stateSyncs: sumOf(samples, 'nyx_hot_path_duration_seconds_count', { operation: ROUTE_OPERATIONS.sync }),
+    conflictCreations: sumOf(samples, 'nyx_hot_path_duration_seconds_count', { operation: ROUTE_OPERATIONS.conflict }),
+    jobsDone: sumOf(samples, 'nyx_task_completed_total') + sumOf(samples, 'nyx_task_failed_total', { final: 'true' }),
+    statementsOfSyncs: sumOf(samples, 'nyx_db_statements_total', { path: 'hot', operation: ROUTE_OPERATIONS.sync }),
+    statementsOfChoices: sumOf(samples, 'nyx_db_statements_total', { path: 'hot', operation: ROUTE_OPERATIONS.choice }),
+    statementsOfConflictCreations: sumOf(samples, 'nyx_db_statements_total', { path: 'hot', operation: ROUTE_OPERATIONS.conflict }),
+    slowPathStatements: sumOf(samples, 'nyx_db_statements_total', { path: 'slow' }),
   };
 }
 

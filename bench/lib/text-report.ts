@@ -37,7 +37,12 @@ export function textReport(result: BenchResult): string {
     const calls = modelCallsOf(mode, result.backend);
     lines.push(`${mode.mode}: model calls ${calls.issued} issued, ${calls.deduplicated} dispatches deduplicated, ${calls.failed} failed; peak queue depth ${Math.max(0, ...mode.queueDepth.map((p) => p.waiting + p.delayed))}`);
   }
-  const { coverage, storm, cost } = result;
+  const { coverage, storm, cost, statements } = result;
+  lines.push(
+    `database statements (async, whole run): ${statements.perStateSync.toFixed(2)} per state sync, ${statements.perChoice.toFixed(2)} per choice, ` +
+      `${statements.perConflictCreation.toFixed(2)} per conflict creation, ` +
+      (statements.perFinishedJob === null ? 'per finished job not measured (the workers run in another process)' : `${statements.perFinishedJob.toFixed(2)} per finished job`),
+  );
   const priced = Object.entries(BENCH_PRICES).map(([model, p]) => `${model} $${p.input} in / $${p.output} out per 1M tokens`).join(', ');
   lines.push(
     cost
