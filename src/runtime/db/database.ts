@@ -8,7 +8,7 @@ import { drizzle as drizzleProxy } from 'drizzle-orm/pg-proxy';
 import pg from 'pg';
 import { logger } from '../../observability/logger.js';
 import { metrics } from '../../observability/metrics.js';
-import { outermostHotPathOperation } from '../hot-path/hot-path.js';
+import { currentHotPathOperation, outermostHotPathOperation } from '../hot-path/hot-path.js';
 import { PgliteThread } from './pglite-thread/pglite-thread.js';
 import * as schema from './schema/index.js';
 
@@ -23,7 +23,7 @@ export interface DatabaseOptions {
   dataDir?: string;
   /** PGlite in memory: nothing survives `close()`. */
   inMemory?: boolean;
-  /** Connections in the PostgreSQL pool. */
+  /** Connections in each of the two PostgreSQL pools (hot path, slow path). */
   poolSize?: number;
 }
 
@@ -123,19 +123,31 @@ export class PgliteDatabase extends DrizzleDatabase {
 // Any fixed number, shared by every Nyx process migrating the same PostgreSQL database.
 const MIGRATION_LOCK_KEY = 0x6e7978;
 
+/**
+ * PostgreSQL through two node-postgres pools: statements issued inside a hot-path operation take a
+ * connection from the hot pool, the slow path's from its own, so a backlog of workers' statements
+ * can hold every slow connection and a player's request still finds one free.
+ */
 export class PostgresDatabase extends DrizzleDatabase {
   readonly kind = 'postgres' as const;
   #closed = false;
 
-  private constructor(private readonly pool: pg.Pool) {
-    super(drizzleNodePostgres({ client: pool, schema, logger: statementCounter }));
+  private constructor(
+    private readonly pool: pg.Pool,
+    private readonly slowPool: pg.Pool,
+  ) {
+    const byPath = { query: (...args: Parameters<pg.Pool['query']>) => (currentHotPathOperation() === undefined ? slowPool : pool).query(...args) };
+    super(drizzleNodePostgres({ client: byPath as unknown as pg.Pool, schema, logger: statementCounter }));
   }
 
   static async open(url: string, poolSize = 10): Promise<PostgresDatabase> {
-    const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 5_000 });
-    // An idle client losing its connection emits 'error' on the pool, which would crash the process.
-    pool.on('error', (error) => log.error({ err: error }, 'idle PostgreSQL connection failed'));
-    return new PostgresDatabase(pool);
+    const open = (path: 'hot' | 'slow') => {
+      const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 5_000 });
+      // An idle client losing its connection emits 'error' on the pool, which would crash the process.
+      pool.on('error', (error) => log.error({ err: error, path }, 'idle PostgreSQL connection failed'));
+      return pool;
+    };
+    return new PostgresDatabase(open('hot'), open('slow'));
   }
 
   /**
@@ -160,6 +172,6 @@ export class PostgresDatabase extends DrizzleDatabase {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await this.pool.end();
+    await Promise.all([this.pool.end(), this.slowPool.end()]);
   }
 }

@@ -1,0 +1,67 @@
+import autocannon from 'autocannon';
+import { parseArgs } from 'node:util';
+import { pathToFileURL } from 'node:url';
+import { HttpClient } from './lib/http-client.js';
+import { startEmbeddedNyx } from './lib/nyx-target.js';
+import { FULL_DEFAULTS } from './lib/options.js';
+import { createGame } from './lib/virtual-player.js';
+
+/**
+ * `npx tsx bench/sync-cost.ts [--duration S] [--connections N]`: what one state sync of an unchanged
+ * game costs the server next to `/healthz`, with no other load. One embedded Nyx in a process of its
+ * own (in memory; the model takes ten minutes, so no job lands and the game stays as it is), one
+ * game, and autocannon driving each request in turn at the same concurrency: `/healthz`, the state
+ * sync answered with its body (200), and the same sync sending the tag it was given (304, no body).
+ * At saturation the requests per second of each are the server's cost of one, inverted.
+ */
+interface Measured {
+  request: string;
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  statuses: string;
+}
+
+async function measure(request: string, url: string, options: { connections: number; duration: number; headers?: Record<string, string> }): Promise<Measured> {
+  const result = await autocannon({ url, connections: options.connections, duration: options.duration, ...(options.headers ? { headers: options.headers } : {}) });
+  const statuses = Object.entries(result.statusCodeStats)
+    .map(([status, { count }]) => `${status}×${count}`)
+    .join(' ');
+  return { request, requestsPerSecond: result.requests.average, p50Ms: result.latency.p50, p99Ms: result.latency.p99, statuses };
+}
+
+export async function runSyncCost(argv: string[]): Promise<Measured[]> {
+  const { values } = parseArgs({ args: argv, options: { duration: { type: 'string' }, connections: { type: 'string' } } });
+  const duration = Number(values.duration ?? 10);
+  const connections = Number(values.connections ?? 10);
+  const target = await startEmbeddedNyx('async', { ...FULL_DEFAULTS, latency: '600000' });
+  const client = new HttpClient(target.baseUrl);
+  try {
+    const { gameId, token } = await createGame(client, 7);
+    const stateUrl = `${target.baseUrl}/api/games/${gameId}/state`;
+    const authorization = `Bearer ${token}`;
+    const first = await fetch(stateUrl, { headers: { authorization } });
+    const tag = first.headers.get('etag') ?? '';
+    const options = { connections, duration };
+    return [
+      await measure('GET /healthz', `${target.baseUrl}/healthz`, options),
+      await measure('state sync, 200 with the body', stateUrl, { ...options, headers: { authorization } }),
+      await measure('state sync, If-None-Match (304)', stateUrl, { ...options, headers: { authorization, 'if-none-match': tag } }),
+    ];
+  } finally {
+    client.close();
+    await target.close();
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const rows = await runSyncCost(process.argv.slice(2));
+  const healthz = rows[0]!.requestsPerSecond;
+  console.log('request                              req/s   p50 ms  p99 ms  cost vs /healthz  statuses');
+  for (const row of rows) {
+    console.log(
+      `${row.request.padEnd(36)} ${row.requestsPerSecond.toFixed(0).padStart(6)}  ${String(row.p50Ms).padStart(6)}  ${String(row.p99Ms).padStart(6)}  ${(healthz / row.requestsPerSecond).toFixed(2).padStart(15)}×  ${row.statuses}`,
+    );
+  }
+  process.exit(0);
+}
