@@ -90,6 +90,11 @@ function plansStakeholderMoves(name: TaskName): name is PlanningTask {
 export class TaskContext {
   /** Items this job has added to the feed so far. */
   private added = 0;
+  /**
+   * The version this job's last write moved the game to, when that write moved it itself (a settled
+   * item): the runner then announces it instead of moving the version on a second time.
+   */
+  private movedTo: number | undefined;
 
   constructor(
     readonly snapshot: GameSnapshot,
@@ -113,6 +118,7 @@ export class TaskContext {
    */
   async plan(move: Omit<NewPlannedAction, 'gameId' | 'sourceKey'>): Promise<void> {
     await this.deps.planned.insert({ ...move, gameId: this.gameId, sourceKey: this.requestKey });
+    this.movedTo = undefined;
     if ((move.status ?? 'ready') === 'ready') await this.deps.cache.bump(cacheKeys.plannedActionsLabel(this.gameId));
   }
 
@@ -146,11 +152,22 @@ export class TaskContext {
     return this.scenario?.locations.find((location) => location.id === locationId)?.name ?? locationId.replace(/-/g, ' ');
   }
 
-  /** Fills the item the hot path opened; an item already settled (or none) is left alone. */
+  /**
+   * Fills the item the hot path opened and moves the game's version on, in one statement; an item
+   * already settled (or none) is left alone.
+   */
   async complete(contentId: string | undefined, text: string): Promise<void> {
     if (!contentId) return;
-    const item = await this.deps.feed.complete(contentId, text);
-    if (item) await publish(this.deps.hub, { gameId: this.gameId, kind: item.kind, id: item.id, status: 'ready', origin: 'generated', text: item.text });
+    const settled = await this.deps.heads.settleContent(contentId, { status: 'ready', text });
+    if (!settled) return;
+    this.movedTo = settled.version;
+    const { item } = settled;
+    await publish(this.deps.hub, { gameId: this.gameId, kind: item.kind, id: item.id, status: 'ready', origin: 'generated', text: item.text });
+  }
+
+  /** The version to announce when the job's last write moved the game on by itself. */
+  get versionMovedTo(): number | undefined {
+    return this.movedTo;
   }
 
   /**
@@ -161,6 +178,7 @@ export class TaskContext {
   async addReady(kind: ContentKind, text: string, subject?: ContentSubject, sourceKey = `${this.requestKey}#${this.added}`): Promise<boolean> {
     this.added++;
     const item = await this.deps.feed.addReady(this.gameId, { kind, text, stateVersion: this.snapshot.version, sourceKey, ...(subject ? { subject } : {}) });
+    if (item) this.movedTo = undefined;
     if (item) await publish(this.deps.hub, { gameId: this.gameId, kind, id: item.id, status: 'ready', origin: 'generated', text });
     return item !== undefined;
   }
@@ -302,23 +320,28 @@ class ConflictTaskRunner {
     if (!snapshot) throw new PermanentTaskError(`game ${payload.gameId} does not exist`);
     const task = this.tasks[name] as SlowPathTask<N>;
     const priority = 'priority' in payload && typeof payload.priority === 'number' ? payload.priority : taskContracts[name].priority;
-    const outcome = await task(payload, new TaskContext(snapshot, this.deps, this.dispatcher, job, key, priority));
-    if (outcome.status === 'written') await this.announceChange(payload.gameId);
+    const ctx = new TaskContext(snapshot, this.deps, this.dispatcher, job, key, priority);
+    const outcome = await task(payload, ctx);
+    if (outcome.status === 'written') await this.announceChange(payload.gameId, ctx.versionMovedTo);
     return outcome;
   }
 
-  /** A new version tells every reader (and the hot path's caches) that the game has moved on. */
-  private async announceChange(gameId: string): Promise<void> {
-    const version = await this.deps.heads.bumpVersion(gameId);
+  /**
+   * A new version tells every reader (and the hot path's caches) that the game has moved on. A job
+   * whose last write moved it on already (`movedTo`) only says so.
+   */
+  private async announceChange(gameId: string, movedTo?: number): Promise<void> {
+    const version = movedTo ?? (await this.deps.heads.bumpVersion(gameId));
     await publish(this.deps.hub, { gameId, kind: 'state', id: 'state', status: 'ready', origin: 'generated', version });
   }
 
   private async settleOnFallback(gameId: string, contentId: string | undefined): Promise<void> {
     if (!contentId) return;
-    const item = await this.deps.feed.fail(contentId);
-    if (!item) return;
+    const settled = await this.deps.heads.settleContent(contentId, { status: 'failed' });
+    if (!settled) return;
+    const { item, version } = settled;
     await publish(this.deps.hub, { gameId, kind: item.kind, id: item.id, status: 'failed', origin: 'fallback', text: item.text });
-    await this.announceChange(gameId);
+    await this.announceChange(gameId, version);
   }
 
   private async recordFailedPlan(

@@ -298,7 +298,7 @@ describe('stakeholder tasks', () => {
     const item = await openItem(game, 'reaction');
     // The first delivery plans its row, then its worker dies before the item is filled: from the
     // database's side, exactly a run whose item fill never happened.
-    const lostFill = vi.spyOn(feed, 'complete').mockImplementationOnce(async () => undefined);
+    const lostFill = vi.spyOn(GameHeads.prototype, 'settleContent').mockImplementationOnce(async () => undefined);
     try {
       const { run } = await startWorkers();
       await run('stakeholders.generate_reaction', reactionPayload(game, item.id));

@@ -68,14 +68,17 @@ export class ContentFeed {
     return row ? contentItemView(row) : undefined;
   }
 
-  /** Fills a generating item with generated text. Undefined if the item is gone or already settled. */
-  async complete(id: string, text: string): Promise<ContentItemView | undefined> {
-    return this.settle(id, { status: 'ready', origin: 'generated', text });
-  }
-
-  /** Leaves the item on its fallback, for good. */
+  /**
+   * Leaves the item on its fallback, for good, without moving the game's version (its request is
+   * still running and will show it). The slow path settles items with `GameHeads.settleContent`.
+   */
   async fail(id: string): Promise<ContentItemView | undefined> {
-    return this.settle(id, { status: 'failed', origin: 'fallback' });
+    const [row] = await this.db.orm
+      .update(contentItems)
+      .set({ status: 'failed', origin: 'fallback', updatedAt: new Date() })
+      .where(and(eq(contentItems.id, id), eq(contentItems.status, 'generating')))
+      .returning();
+    return row ? contentItemView(row) : undefined;
   }
 
   /**
@@ -140,17 +143,6 @@ export class ContentFeed {
     return rows.map(contentItemView);
   }
 
-  private async settle(
-    id: string,
-    change: { status: Exclude<ContentStatus, 'generating'>; origin: 'generated' | 'fallback'; text?: string },
-  ): Promise<ContentItemView | undefined> {
-    const [row] = await this.db.orm
-      .update(contentItems)
-      .set({ ...change, updatedAt: new Date() })
-      .where(and(eq(contentItems.id, id), eq(contentItems.status, 'generating')))
-      .returning();
-    return row ? contentItemView(row) : undefined;
-  }
 }
 
 /** A feed item as the player sees it, from its row (read, or just inserted). */

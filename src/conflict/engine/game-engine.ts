@@ -26,7 +26,7 @@ import type { GameSnapshot, GameStore } from './game-store.js';
 import type { HandlerContext } from './handler-context.js';
 import { LostContentRecovery } from './lost-content-recovery.js';
 import { SnapshotCache } from './snapshot-cache.js';
-import { buildGameState, conflictView, writeChronicleThrough } from './state-view.js';
+import { buildGameState, conflictView, withAddedContent, writeChronicleThrough } from './state-view.js';
 import { StateViews } from './state-views.js';
 import { ConflictSynthesizer } from './synthesizer.js';
 import { DispatchScope, type TaskDispatcher } from './task-dispatcher.js';
@@ -338,7 +338,7 @@ export class GameEngine implements GameApi {
         if (changed) await this.deps.heads.advance(snapshot.game);
         await this.snapshots.remember(snapshot);
         const settled = await ctx.scope.flush(this.deps.feed);
-        if (changed) await writeChronicleThrough(this.deps.cache, { gameId, fromVersion: readVersion, toVersion: snapshot.version, added, ...settled });
+        if (changed) await writeChronicleThrough(this.deps.cache, { gameId, fromVersion: readVersion, toVersion: snapshot.version }, withAddedContent(added, settled));
         await this.awaitDispatched(ctx.scope);
         const refreshed = this.deps.mode === 'blocking' || this.deps.waitMs > 0 ? await this.reload(gameId, ctx) : ctx;
         return { result, ctx: refreshed };

@@ -1,7 +1,9 @@
 import type { Cache } from '../../runtime/cache/cache.js';
 import { isLockBusy, type Locks } from '../../runtime/locks/locks.js';
 import { cacheKeys } from '../domain/cache-contract.js';
+import type { ContentItemView } from './game-state.js';
 import type { GameRecord, GameStore } from './game-store.js';
+import { withSettledItem, writeChronicleThrough } from './state-view.js';
 
 /**
  * Seconds a cached head lives. Every writer moves it on as it commits, so the TTL only bounds how
@@ -56,6 +58,24 @@ export class GameHeads {
   /** Writes a head a writer just committed, unless the cache already holds this version or a later one. */
   async advance(game: GameRecord): Promise<void> {
     await this.cache.setJsonIfNewer(cacheKeys.head(game.id), game, game.version, HEAD_TTL_SECONDS);
+  }
+
+  /**
+   * A slow-path result: settles a generating feed item and moves the version on in one statement,
+   * then writes the new head, and the new version's feed, through. Undefined when the item was
+   * already settled (nothing changed).
+   */
+  async settleContent(id: string, change: { status: 'ready'; text: string } | { status: 'failed' }): Promise<{ item: ContentItemView; version: number } | undefined> {
+    const settled = await this.store.settleContent(id, change);
+    if (!settled) return undefined;
+    const { item, game } = settled;
+    await this.advance(game);
+    // A canon item lands with the canon record its job wrote just before, which the previous
+    // version's chronicle lacks: that version's chronicle is read from the database instead.
+    if (item.kind !== 'canon') {
+      await writeChronicleThrough(this.cache, { gameId: game.id, fromVersion: game.version - 1, toVersion: game.version }, withSettledItem(item));
+    }
+    return { item, version: game.version };
   }
 
   /** Moves the version on in the database (the slow path's results) and writes the new head through. */

@@ -28,7 +28,8 @@ import type {
 } from '../domain/index.js';
 import type { CachedCanonRecord } from '../domain/cache-contract.js';
 import type { ReputationScores, ReputationType } from '../domain/social.js';
-import type { ContentRow } from './content-feed.js';
+import { contentItemView, type ContentRow } from './content-feed.js';
+import type { ContentItemView } from './game-state.js';
 
 /**
  * The durable state of games, read and written by the hot path in a few indexed queries per
@@ -406,6 +407,56 @@ export class GameStore {
       .where(eq(games.id, gameId))
       .returning(gameRecordColumns);
     return row;
+  }
+
+  /**
+   * Settles a generating feed item (filled with generated text, or left on its fallback) and moves
+   * its game's version on, in one statement: a slow-path result is one round trip, and the version
+   * it moves to holds exactly this change. Undefined when the item is gone or already settled.
+   */
+  async settleContent(
+    id: string,
+    change: { status: 'ready'; text: string } | { status: 'failed' },
+  ): Promise<{ item: ContentItemView; game: GameRecord } | undefined> {
+    const settle =
+      change.status === 'ready'
+        ? sql`status = 'ready', origin = 'generated', text = ${change.text}`
+        : sql`status = 'failed', origin = 'fallback'`;
+    const { rows } = await this.db.query<Record<string, unknown>>(sql`
+      with settled as (
+        update content_items set ${settle}, updated_at = now() where id = ${id} and status = 'generating'
+        returning id, game_id, kind, status, origin, text, fallback_text, subject, created_at, state_version
+      ), bumped as (
+        update games set version = games.version + 1, updated_at = now() from settled where games.id = settled.game_id
+        returning games.id, games.scenario_id, games.seed, games.token_hash, games.version, games.entities_version
+      )
+      select s.id, s.kind, s.status, s.origin, s.text, s.fallback_text, s.subject, s.created_at, s.state_version,
+        b.id as game_id, b.scenario_id, b.seed, b.token_hash, b.version, b.entities_version
+      from settled s join bumped b on b.id = s.game_id`);
+    const row = rows[0];
+    if (!row) return undefined;
+    return {
+      item: contentItemView({
+        id: String(row.id),
+        kind: String(row.kind),
+        status: row.status as ContentItemView['status'],
+        origin: row.origin as ContentItemView['origin'],
+        text: row.text as string | null,
+        fallbackText: row.fallback_text as string | null,
+        subject: row.subject as Record<string, string | number>,
+        // node-postgres reads a timestamp as a Date, the embedded database as text.
+        createdAt: new Date(row.created_at as string | Date),
+        stateVersion: row.state_version === null ? null : Number(row.state_version),
+      }),
+      game: {
+        id: String(row.game_id),
+        scenarioId: String(row.scenario_id),
+        seed: Number(row.seed),
+        tokenHash: String(row.token_hash),
+        version: Number(row.version),
+        entitiesVersion: Number(row.entities_version),
+      },
+    };
   }
 
   /** The entities of a game whose row is already in hand (five indexed reads). */

@@ -5,7 +5,7 @@ import { sceneBehavior } from '../stakeholders/rules.js';
 import { tensionBundle } from '../tension/hot-path.js';
 import { REPUTATION_DEFAULT } from '../social/rules.js';
 import { choicesFor } from './choices.js';
-import type { ConflictView, GameState, NpcView, StakeholderView } from './game-state.js';
+import type { ConflictView, ContentItemView, GameState, NpcView, StakeholderView } from './game-state.js';
 import type { HandlerContext } from './handler-context.js';
 import type { Budget } from '../../runtime/spend/budget.js';
 import type { Cache } from '../../runtime/cache/cache.js';
@@ -134,27 +134,39 @@ async function chronicle(ctx: HandlerContext): Promise<Pick<GameState, 'content'
 }
 
 /**
- * Writes the chronicle of `version` through, from the chronicle of the version before it and the
- * feed items one request added in between: a request's save moves the version on in the same
- * statement as it inserts its items, so when it moved it by exactly one and the previous chronicle
- * is cached, nobody needs a statement to read the new one. Items whose job was a duplicate
- * (`discarded`) or refused (`failed`) are shown as `flush()` left them.
+ * Writes the chronicle of a version through, from the chronicle of the version before it and the
+ * one statement that moved the game between them (a request's save, a slow-path result): when that
+ * statement moved the version on by exactly one and the previous chronicle is cached, the new one
+ * is the old one with `change` applied, and nobody needs a statement to read it.
  */
 export async function writeChronicleThrough(
   cache: Cache,
-  change: { gameId: string; fromVersion: number; toVersion: number; added: readonly ContentRow[]; discarded: string[]; failed: string[] },
+  versions: { gameId: string; fromVersion: number; toVersion: number },
+  change: (content: ContentItemView[]) => ContentItemView[],
 ): Promise<void> {
-  const { gameId, fromVersion, toVersion } = change;
+  const { gameId, fromVersion, toVersion } = versions;
   if (toVersion !== fromVersion + 1) return;
   const previous = await cache.getJson<Pick<GameState, 'content' | 'canon'>>(cacheKeys.chronicle(gameId, fromVersion));
   if (!previous) return;
-  const discarded = new Set(change.discarded);
-  const failed = new Set(change.failed);
-  const added = change.added
+  const content = change(previous.content).slice(0, FEED_WINDOW);
+  await cache.setJson(cacheKeys.chronicle(gameId, toVersion), { content, canon: previous.canon }, CHRONICLE_TTL_SECONDS);
+}
+
+/**
+ * A request's new feed items put in front of the feed, as `flush()` left them: an item whose job
+ * was a duplicate is gone, one whose job was refused has failed.
+ */
+export function withAddedContent(added: readonly ContentRow[], settled: { discarded: string[]; failed: string[] }) {
+  const discarded = new Set(settled.discarded);
+  const failed = new Set(settled.failed);
+  const fresh = added
     .filter((row) => !discarded.has(row.id))
     .map((row) => contentItemView(failed.has(row.id) ? { ...row, status: 'failed', origin: 'fallback' } : row))
     // As the feed is read: newest first, then by id.
     .sort((a, b) => b.createdAt.localeCompare(a.createdAt) || (a.id < b.id ? 1 : -1));
-  const content = [...added, ...previous.content].slice(0, FEED_WINDOW);
-  await cache.setJson(cacheKeys.chronicle(gameId, toVersion), { content, canon: previous.canon }, CHRONICLE_TTL_SECONDS);
+  return (content: ContentItemView[]) => [...fresh, ...content];
 }
+
+/** One feed item settled by the slow path, in place. */
+export const withSettledItem = (item: ContentItemView) => (content: ContentItemView[]) =>
+  content.map((shown) => (shown.id === item.id ? item : shown));
