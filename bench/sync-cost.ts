@@ -5,6 +5,7 @@ import { HttpClient } from './lib/http-client.js';
 import { startEmbeddedNyx } from './lib/nyx-target.js';
 import { FULL_DEFAULTS } from './lib/options.js';
 import { createGame } from './lib/virtual-player.js';
+import type { GameState } from '../src/conflict/engine/game-state.js';
 
 /**
  * `npx tsx bench/sync-cost.ts [--duration S] [--connections N]`: what one state sync of an unchanged
@@ -12,7 +13,9 @@ import { createGame } from './lib/virtual-player.js';
  * own (in memory; the model takes ten minutes, so no job lands and the game stays as it is), one
  * game, and autocannon driving each request in turn at the same concurrency: `/healthz`, the state
  * sync answered with its body (200), and the same sync sending the tag it was given (304, no body).
- * At saturation the requests per second of each are the server's cost of one, inverted.
+ * At saturation the requests per second of each are the server's cost of one, inverted. Then the
+ * same number of players make choices as fast as they are answered, each on a game of its own,
+ * each choice one the previous answer offered.
  */
 interface Measured {
   request: string;
@@ -28,6 +31,34 @@ async function measure(request: string, url: string, options: { connections: num
     .map(([status, { count }]) => `${status}×${count}`)
     .join(' ');
   return { request, requestsPerSecond: result.requests.average, p50Ms: result.latency.p50, p99Ms: result.latency.p99, statuses };
+}
+
+async function measureChoices(client: HttpClient, players: number, seconds: number): Promise<Measured> {
+  const games = await Promise.all(Array.from({ length: players }, (_, i) => createGame(client, 100 + i)));
+  const latencies: number[] = [];
+  const statuses = new Map<number, number>();
+  const until = Date.now() + seconds * 1000;
+  await Promise.all(
+    games.map(async ({ gameId, token, state }) => {
+      let offered = state.choices;
+      while (Date.now() < until && offered.length > 0) {
+        const made = await client.request<{ state: GameState }>('POST', `/api/games/${gameId}/choices`, { token, body: { choiceId: offered[0]!.id } });
+        latencies.push(made.ms);
+        statuses.set(made.status, (statuses.get(made.status) ?? 0) + 1);
+        if (made.status !== 200) break;
+        offered = made.body.state.choices;
+      }
+    }),
+  );
+  latencies.sort((a, b) => a - b);
+  const at = (q: number) => Math.round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0);
+  return {
+    request: 'choice',
+    requestsPerSecond: latencies.length / seconds,
+    p50Ms: at(0.5),
+    p99Ms: at(0.99),
+    statuses: [...statuses].map(([status, count]) => `${status}×${count}`).join(' '),
+  };
 }
 
 export async function runSyncCost(argv: string[]): Promise<Measured[]> {
@@ -47,6 +78,7 @@ export async function runSyncCost(argv: string[]): Promise<Measured[]> {
       await measure('GET /healthz', `${target.baseUrl}/healthz`, options),
       await measure('state sync, 200 with the body', stateUrl, { ...options, headers: { authorization } }),
       await measure('state sync, If-None-Match (304)', stateUrl, { ...options, headers: { authorization, 'if-none-match': tag } }),
+      await measureChoices(client, connections, duration),
     ];
   } finally {
     client.close();
