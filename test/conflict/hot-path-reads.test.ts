@@ -143,6 +143,19 @@ function hotPathReads(backend: Backend) {
     expect(shown(value.state.content)).toEqual(shown(stored));
   });
 
+  it('a conflict creation writes all its rows in one statement, after taking its ids from the sequences', async () => {
+    const { gameId, state } = await nyx.engine.createGame({ scenario: 'village-well', seed: 37 });
+    await nyx.engine.getState(gameId);
+    const [first, second] = state.scene.npcs;
+    const { value, total, writes } = await counted('game.create_conflict', () =>
+      nyx.engine.createConflict(gameId, { type: 'feud', npcIds: [first!.id, second!.id] }),
+    );
+    expect(value.conflict.stakeholders).toHaveLength(2);
+    expect(writes).toBe(1);
+    // The conflict's id, and its stakeholders' ids, come from their sequences before the save.
+    expect(total).toBe(3);
+  });
+
   it('a write on a process whose cached head is behind reads the row again and lands', async () => {
     const { gameId, state } = await nyx.engine.createGame({ scenario: 'village-well', seed: 35 });
     // The other process saves, then its head write is lost (as if it died between commit and cache write).

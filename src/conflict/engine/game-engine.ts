@@ -3,7 +3,7 @@ import { LRUCache } from 'lru-cache';
 import PQueue from 'p-queue';
 import type { Cache } from '../../runtime/cache/cache.js';
 import type { PlannedActions } from '../../runtime/db/planned-actions.js';
-import { hotPath, waitOnPurpose, waitWithinBudget } from '../../runtime/hot-path/hot-path.js';
+import { hotPath, outsideHotPath, waitOnPurpose, waitWithinBudget } from '../../runtime/hot-path/hot-path.js';
 import type { Locks } from '../../runtime/locks/locks.js';
 import { logger } from '../../observability/logger.js';
 import type { Budget } from '../../runtime/spend/budget.js';
@@ -191,11 +191,15 @@ export class GameEngine implements GameApi {
   private recoverLostContent(state: GameState): void {
     const now = Date.now();
     const overdue = state.content.filter((item) => item.status === 'generating' && this.lostContent.overdue(new Date(item.createdAt), now));
-    if (overdue.length === 0) return;
-    void this.deps.feed
-      .tasksOf(overdue.map((item) => item.id))
-      .then((items) => this.lostContent.redispatch(items))
-      .catch((error: unknown) => log.warn({ err: error, gameId: state.gameId }, 'lost feed items not dispatched again'));
+    const due = this.lostContent.notAskedFor(overdue);
+    if (due.length === 0) return;
+    // Background work: its read waits behind the slow path's, never in front of a player's request.
+    void outsideHotPath(() =>
+      this.deps.feed
+        .tasksOf(due.map((item) => item.id))
+        .then((items) => this.lostContent.redispatch(items))
+        .catch((error: unknown) => log.warn({ err: error, gameId: state.gameId }, 'lost feed items not dispatched again')),
+    );
   }
 
   async makeChoice(gameId: string, choiceId: string): Promise<{ outcome: ChoiceOutcome; state: GameState }> {

@@ -31,6 +31,11 @@ export class LostContentRecovery {
     return now - createdAt.getTime() >= this.lostAfterMs;
   }
 
+  /** Of these items, the ones this process has not asked for within LOST_AFTER_MS. */
+  notAskedFor<T extends { id: string }>(items: T[]): T[] {
+    return items.filter((item) => !this.asked.has(item.id));
+  }
+
   /** Dispatches the jobs of these overdue items again; returns how many the queue accepted as new. */
   async redispatch(items: Array<{ id: string; task: ContentTask | null }>): Promise<number> {
     let accepted = 0;
