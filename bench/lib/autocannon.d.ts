@@ -15,11 +15,21 @@ declare module 'autocannon' {
     non2xx: number;
     statusCodeStats: Record<string, { count: number }>;
   }
+  interface RawRequest {
+    headers?: Record<string, string>;
+  }
+  interface Request {
+    method?: string;
+    /** Returns the request to send; `context` is the connection's own. */
+    setupRequest?: (request: RawRequest, context: Record<string, string>) => RawRequest;
+    onResponse?: (status: number, body: string, context: Record<string, string>, headers: Record<string, string>) => void;
+  }
   interface Options {
     url: string;
     connections?: number;
     duration?: number;
     headers?: Record<string, string>;
+    requests?: Request[];
   }
   export default function autocannon(options: Options): Promise<Result>;
 }

@@ -93,6 +93,15 @@ function hotPathReads(backend: Backend) {
     expect(unchanged).toBeGreaterThan(0);
   });
 
+  it('syncs of a game whose scene is still being written do not keep moving it on', async () => {
+    const { gameId } = await nyx.engine.createGame({ scenario: 'village-well', seed: 38 });
+    const first = (await nyx.engine.getState(gameId)).version;
+    let last = first;
+    for (let i = 0; i < 30; i++) last = (await nyx.engine.getState(gameId)).version;
+    // Scene gossip is asked for at most once per scene and lock TTL, not on 30 % of syncs.
+    expect(last - first).toBeLessThanOrEqual(2);
+  });
+
   it('an unchanged game answers not-modified to its tag, and a body once it moved on', async () => {
     const { gameId, state } = await nyx.engine.createGame({ scenario: 'village-well', seed: 32 });
     const first = await nyx.engine.syncState(gameId);

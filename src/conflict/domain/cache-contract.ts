@@ -64,6 +64,7 @@ export const cacheKeys = {
   tensionBundle: (gameId: string, sceneHash: string, version: number) => `${game(gameId)}:tension_bundle:${sceneHash}:v${version}`,
   tensionBundleLock: (gameId: string, sceneHash: string) => `${game(gameId)}:tension_bundle:${sceneHash}:lock`,
   gossip: (gameId: string, sceneHash: string) => `${game(gameId)}:gossip:${sceneHash}`,
+  sceneGossipLock: (gameId: string, sceneHash: string) => `${game(gameId)}:gossip:${sceneHash}:lock`,
   reputation: (gameId: string, npcId: number, type: string) => `${game(gameId)}:reputation:${npcId}:${type}`,
   reputationNarration: (gameId: string, npcId: number) => `${game(gameId)}:reputation:narration:${npcId}`,
   transitionNarrative: (gameId: string, conflictId: number) => `${game(gameId)}:conflict:${conflictId}:transition_narrative`,

@@ -60,6 +60,16 @@ async function queueGossip(
   );
 }
 
+/**
+ * Scene gossip while the bundle is being written, at most once per scene per lock TTL (never
+ * released, like the bundle's): every sync that asked would otherwise open an item, move the game's
+ * version on for every player, and then drop the item as a duplicate of the job already queued.
+ */
+async function sceneGossipIsDue(ctx: HandlerContext): Promise<boolean> {
+  const lock = await ctx.locks.tryLock(cacheKeys.sceneGossipLock(ctx.snapshot.game.id, socialSceneHash(ctx)), BUNDLE_LOCK_TTL_MS);
+  return !isLockBusy(lock);
+}
+
 /** Moves one reputation score, mirrors it to the cache, and says how far it moved. */
 async function changeReputation(ctx: HandlerContext, npcId: number, type: ReputationType, next: number) {
   const old = ctx.snapshot.reputations.get(npcId)?.[type] ?? REPUTATION_DEFAULT;
@@ -111,7 +121,7 @@ export const socialHotPath: Subsystem<HandlerContext> = {
       const bundle = await sceneBundle(ctx);
       const npcIds = [...ctx.snapshot.npcs.keys()];
       let gossipQueued = false;
-      if (shouldQueueSceneGossip(npcIds.length, bundle.status, ctx.random)) {
+      if (shouldQueueSceneGossip(npcIds.length, bundle.status, ctx.random) && (await sceneGossipIsDue(ctx))) {
         gossipQueued = await queueGossip(ctx, { targetNpcIds: npcIds.slice(0, 2), topic: 'scene' });
       }
       return { data: { socialBundleStatus: bundle.status, gossipCount: bundle.gossip.length, gossipQueued } };
