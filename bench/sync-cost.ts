@@ -2,6 +2,7 @@ import autocannon from 'autocannon';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { HttpClient } from './lib/http-client.js';
+import { parseMetrics, sumOf } from './lib/prometheus.js';
 import { startEmbeddedNyx } from './lib/nyx-target.js';
 import { FULL_DEFAULTS } from './lib/options.js';
 import { createGame } from './lib/virtual-player.js';
@@ -23,6 +24,24 @@ interface Measured {
   p50Ms: number;
   p99Ms: number;
   statuses: string;
+  /** Cache reads and database statements per request, from the server's /metrics around the run. */
+  cacheReadsPerRequest?: number;
+  statementsPerRequest?: number;
+}
+
+/** Cache reads and hot-path statements the server has counted so far, and requests answered. */
+async function counters(client: HttpClient): Promise<{ cacheReads: number; statements: number }> {
+  const samples = parseMetrics((await client.request<string>('GET', '/metrics')).body);
+  return { cacheReads: sumOf(samples, 'nyx_cache_requests_total'), statements: sumOf(samples, 'nyx_db_statements_total', { path: 'hot' }) };
+}
+
+/** `measured` with the server's cache reads and statements per request during it. */
+async function counted(client: HttpClient, measured: () => Promise<Measured>, requests: (m: Measured) => number): Promise<Measured> {
+  const before = await counters(client);
+  const result = await measured();
+  const after = await counters(client);
+  const count = Math.max(1, requests(result));
+  return { ...result, cacheReadsPerRequest: (after.cacheReads - before.cacheReads) / count, statementsPerRequest: (after.statements - before.statements) / count };
 }
 
 async function measure(
@@ -79,11 +98,12 @@ export async function runSyncCost(argv: string[]): Promise<Measured[]> {
     // The game's latest tag, as every connection last heard it (autocannon starts each loop with a fresh context).
     let tag = first.headers.get('etag') ?? '';
     const options = { connections, duration };
+    const perRequest = (m: Measured) => m.requestsPerSecond * duration;
     return [
       await measure('GET /healthz', `${target.baseUrl}/healthz`, options),
-      await measure('state sync, 200 with the body', stateUrl, { ...options, headers: { authorization } }),
+      await counted(client, () => measure('state sync, 200 with the body', stateUrl, { ...options, headers: { authorization } }), perRequest),
       // As the web UI does: send the tag of the last state given.
-      await measure('state sync with the last tag (304 unless changed)', stateUrl, {
+      await counted(client, () => measure('state sync with the last tag (304 unless changed)', stateUrl, {
         ...options,
         headers: { authorization },
         requests: [
@@ -95,8 +115,8 @@ export async function runSyncCost(argv: string[]): Promise<Measured[]> {
             },
           },
         ],
-      }),
-      await measureChoices(client, connections, duration),
+      }), perRequest),
+      await counted(client, () => measureChoices(client, connections, duration), perRequest),
     ];
   } finally {
     client.close();
@@ -107,10 +127,11 @@ export async function runSyncCost(argv: string[]): Promise<Measured[]> {
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const rows = await runSyncCost(process.argv.slice(2));
   const healthz = rows[0]!.requestsPerSecond;
-  console.log('request                                            req/s   p50 ms  p99 ms  cost vs /healthz  statuses');
+  console.log('request                                            req/s   p50 ms  p99 ms  cost vs /healthz  cache reads  statements  statuses');
+  const per = (value: number | undefined) => (value === undefined ? '—' : value.toFixed(2));
   for (const row of rows) {
     console.log(
-      `${row.request.padEnd(50)} ${row.requestsPerSecond.toFixed(0).padStart(6)}  ${String(row.p50Ms).padStart(6)}  ${String(row.p99Ms).padStart(6)}  ${(healthz / row.requestsPerSecond).toFixed(2).padStart(15)}×  ${row.statuses}`,
+      `${row.request.padEnd(50)} ${row.requestsPerSecond.toFixed(0).padStart(6)}  ${String(row.p50Ms).padStart(6)}  ${String(row.p99Ms).padStart(6)}  ${(healthz / row.requestsPerSecond).toFixed(2).padStart(15)}×  ${per(row.cacheReadsPerRequest).padStart(11)}  ${per(row.statementsPerRequest).padStart(10)}  ${row.statuses}`,
     );
   }
   process.exit(0);
