@@ -152,6 +152,18 @@ function hotPathReads(backend: Backend) {
     expect(shown(value.state.content)).toEqual(shown(stored));
   });
 
+  it('a request that waited in its game’s lane has its statements counted as its own', async () => {
+    const { gameId, state } = await nyx.engine.createGame({ scenario: 'village-well', seed: 39 });
+    const choice = state.choices.find((c) => c.targetNpcId !== undefined)!;
+    const { value, writes } = await counted('game.player_choice', async () => {
+      // The choice queues behind the sync, and runs when the sync's turn ends.
+      const [, made] = await Promise.all([nyx.engine.getState(gameId), nyx.engine.makeChoice(gameId, choice.id)]);
+      return made;
+    });
+    expect(value.outcome.choiceId).toBe(choice.id);
+    expect(writes).toBe(1);
+  });
+
   it('a conflict creation writes all its rows in one statement, after taking its ids from the sequences', async () => {
     const { gameId, state } = await nyx.engine.createGame({ scenario: 'village-well', seed: 37 });
     await nyx.engine.getState(gameId);

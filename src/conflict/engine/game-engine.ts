@@ -1,3 +1,4 @@
+import { AsyncResource } from 'node:async_hooks';
 import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import PQueue from 'p-queue';
@@ -322,7 +323,7 @@ export class GameEngine implements GameApi {
    * the winning save writes the game's head to the cache.
    */
   private async request<T>(gameId: string, run: (ctx: HandlerContext) => Promise<T>): Promise<{ result: T; ctx: HandlerContext }> {
-    return this.lane(gameId).add(async () => {
+    return this.inLane(gameId, async () => {
       for (let attempt = 1; ; attempt++) {
         const snapshot = attempt === 1 ? await this.snapshots.load(gameId) : await this.snapshots.reload(gameId);
         if (!snapshot) throw notFound('game');
@@ -347,7 +348,7 @@ export class GameEngine implements GameApi {
         const refreshed = this.deps.mode === 'blocking' || this.deps.waitMs > 0 ? await this.reload(gameId, ctx) : ctx;
         return { result, ctx: refreshed };
       }
-    }) as Promise<{ result: T; ctx: HandlerContext }>;
+    });
   }
 
   /** The state a request answers with: built once per version (and degraded mode) in this process. */
@@ -384,6 +385,15 @@ export class GameEngine implements GameApi {
       random: this.deps.random ?? Math.random,
       now: this.deps.now ?? Date.now,
     };
+  }
+
+  /**
+   * Runs `task` in the game's lane, in the caller's async context: p-queue starts a queued task from
+   * the end of the one before it, which would otherwise run it as part of that other request (its
+   * hot-path frame, its statements' lane and count).
+   */
+  private inLane<T>(gameId: string, task: () => Promise<T>): Promise<T> {
+    return this.lane(gameId).add(AsyncResource.bind(task)) as Promise<T>;
   }
 
   private lane(gameId: string): PQueue {
