@@ -4,12 +4,9 @@ import { cacheKeys } from '../../src/conflict/domain/cache-contract.js';
 import { GameEngine } from '../../src/conflict/engine/game-engine.js';
 import { GameHeads } from '../../src/conflict/engine/game-heads.js';
 import type { GameState, StateSync } from '../../src/conflict/engine/game-state.js';
-import { TaskDispatcher } from '../../src/conflict/engine/task-dispatcher.js';
-import { loadBundledScenarios } from '../../src/conflict/scenarios/index.js';
 import { metrics } from '../../src/observability/metrics.js';
 import { isLockBusy } from '../../src/runtime/locks/locks.js';
-import { Budget } from '../../src/runtime/spend/budget.js';
-import { startTestNyx, type Backend } from '../support/nyx-harness.js';
+import { secondWebProcess, startTestNyx, type Backend } from '../support/nyx-harness.js';
 import { describeWithServices } from '../support/services.js';
 
 /** Hot-path statements counted so far, by the outermost operation they ran in. */
@@ -57,23 +54,7 @@ function hotPathReads(backend: Backend) {
   beforeAll(async () => {
     // No job lands while a test runs: every version change below is one the test made.
     ({ nyx, stop } = await startTestNyx(backend, { LLM_SIM_LATENCY_MS: '120000' }));
-    otherHeads = new GameHeads(nyx.store, nyx.cache, nyx.locks);
-    other = new GameEngine({
-      store: nyx.store,
-      heads: otherHeads,
-      feed: nyx.feed,
-      planned: nyx.planned,
-      cache: nyx.cache,
-      locks: nyx.locks,
-      dispatcher: new TaskDispatcher(nyx.queue, nyx.health),
-      queue: nyx.queue,
-      health: nyx.health,
-      scenarios: await loadBundledScenarios(),
-      mode: 'async',
-      waitMs: 0,
-      budget: new Budget(nyx.spend, nyx.config.budget),
-      spend: nyx.spend,
-    });
+    ({ engine: other, heads: otherHeads } = await secondWebProcess(nyx));
   });
   afterAll(async () => stop?.());
 

@@ -4,16 +4,13 @@ import type { Nyx } from '../../src/app/nyx.js';
 import { GameEngine } from '../../src/conflict/engine/game-engine.js';
 import { GameError } from '../../src/conflict/engine/game-errors.js';
 import type { GameState } from '../../src/conflict/engine/game-state.js';
-import { GameHeads } from '../../src/conflict/engine/game-heads.js';
 import { TaskDispatcher } from '../../src/conflict/engine/task-dispatcher.js';
 import { contentRow } from '../../src/conflict/engine/content-feed.js';
 import { MaintenanceSweep } from '../../src/conflict/maintenance.js';
-import { loadBundledScenarios } from '../../src/conflict/scenarios/index.js';
 import { contentItems, phaseTransitions, stakeholders } from '../../src/runtime/db/schema/index.js';
-import { Budget } from '../../src/runtime/spend/budget.js';
 import type { QueueEvents } from '../../src/runtime/queue/task-queue.js';
 import { openFeedItem } from '../support/feed.js';
-import { eventually, startTestNyx, type Backend } from '../support/nyx-harness.js';
+import { eventually, secondWebProcess, startTestNyx, type Backend } from '../support/nyx-harness.js';
 import { describeWithServices } from '../support/services.js';
 
 /**
@@ -30,22 +27,7 @@ function integrity(backend: Backend) {
   beforeAll(async () => {
     // One attempt per job: a retry must not hide a job that ran before the write it needed.
     ({ nyx, stop } = await startTestNyx(backend, { TASK_ATTEMPTS: '1' }));
-    other = new GameEngine({
-      store: nyx.store,
-      heads: new GameHeads(nyx.store, nyx.cache, nyx.locks),
-      feed: nyx.feed,
-      planned: nyx.planned,
-      cache: nyx.cache,
-      locks: nyx.locks,
-      dispatcher: new TaskDispatcher(nyx.queue, nyx.health),
-      queue: nyx.queue,
-      health: nyx.health,
-      scenarios: await loadBundledScenarios(),
-      mode: 'async',
-      waitMs: 0,
-      budget: new Budget(nyx.spend, nyx.config.budget),
-      spend: nyx.spend,
-    });
+    ({ engine: other } = await secondWebProcess(nyx));
     nyx.queue.on('failed', (event) => {
       if (event.final) finalFailures.push(event);
     });

@@ -1,4 +1,9 @@
 import { loadConfig } from '../../src/config/config.js';
+import { GameEngine } from '../../src/conflict/engine/game-engine.js';
+import { GameHeads } from '../../src/conflict/engine/game-heads.js';
+import { TaskDispatcher } from '../../src/conflict/engine/task-dispatcher.js';
+import { loadBundledScenarios } from '../../src/conflict/scenarios/index.js';
+import { Budget } from '../../src/runtime/spend/budget.js';
 import { startNyx, type Nyx } from '../../src/app/nyx.js';
 import { createTestDatabase, redisUrl, uniquePrefix } from './services.js';
 
@@ -47,4 +52,29 @@ export async function eventually<T>(read: () => Promise<T>, done: (value: T) => 
     value = await read();
   }
   return value;
+}
+
+/**
+ * A second web process over `nyx`'s database, cache, locks and queue: an engine with its own
+ * per-game lanes, game heads and state views, as another `nyx serve` would have.
+ */
+export async function secondWebProcess(nyx: Nyx): Promise<{ engine: GameEngine; heads: GameHeads }> {
+  const heads = new GameHeads(nyx.store, nyx.cache, nyx.locks);
+  const engine = new GameEngine({
+    store: nyx.store,
+    heads,
+    feed: nyx.feed,
+    planned: nyx.planned,
+    cache: nyx.cache,
+    locks: nyx.locks,
+    dispatcher: new TaskDispatcher(nyx.queue, nyx.health),
+    queue: nyx.queue,
+    health: nyx.health,
+    scenarios: await loadBundledScenarios(),
+    mode: 'async',
+    waitMs: 0,
+    budget: new Budget(nyx.spend, nyx.config.budget),
+    spend: nyx.spend,
+  });
+  return { engine, heads };
 }
