@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { logger } from '../observability/logger.js';
-import type { PlannedActions } from '../runtime/db/planned-actions.js';
+import type { PlannedActions } from './store/planned-actions.js';
 import type { ContentHub } from '../runtime/hub/content-hub.js';
 import type { TaskQueue } from '../runtime/queue/task-queue.js';
 import type { ContentFeed } from './engine/content-feed.js';
-import type { GameStore } from './engine/game-store.js';
+import type { GameStore } from './store/game-store.js';
 import { LOST_AFTER_MS, LostContentRecovery } from './engine/lost-content-recovery.js';
 import type { TaskDispatcher } from './engine/task-dispatcher.js';
 

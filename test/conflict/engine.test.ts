@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Nyx } from '../../src/app/nyx.js';
 import { choicesFor, isWellFormedChoiceId } from '../../src/conflict/engine/choices.js';
 import { EngineHealth } from '../../src/conflict/engine/engine-health.js';
-import { GameSnapshot } from '../../src/conflict/engine/game-store.js';
+import { GameSnapshot } from '../../src/conflict/store/game-snapshot.js';
 import { systemEvent } from '../../src/conflict/engine/events.js';
 import { dispatchContent } from '../../src/conflict/engine/content-dispatch.js';
 import type { HandlerContext } from '../../src/conflict/engine/handler-context.js';

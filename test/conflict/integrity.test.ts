@@ -8,7 +8,7 @@ import { TaskDispatcher } from '../../src/conflict/engine/task-dispatcher.js';
 import { contentRow } from '../../src/conflict/engine/content-feed.js';
 import { MaintenanceSweep } from '../../src/conflict/maintenance.js';
 import { loadBundledScenarios } from '../../src/conflict/scenarios/index.js';
-import { contentItems, phaseTransitions, stakeholders } from '../../src/runtime/db/schema/index.js';
+import { contentItems, phaseTransitions, stakeholders } from '../../src/conflict/store/schema/index.js';
 import { Budget } from '../../src/runtime/spend/budget.js';
 import type { QueueEvents } from '../../src/runtime/queue/task-queue.js';
 import { openFeedItem } from '../support/feed.js';

@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { eq, inArray, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { CanonLedger } from '../../src/runtime/db/canon-ledger.js';
+import { CanonLedger } from '../../src/conflict/store/canon-ledger.js';
 import { migrationsFolder, openDatabase, type Database } from '../../src/runtime/db/database.js';
-import { PlannedActions, type NewPlannedAction } from '../../src/runtime/db/planned-actions.js';
+import { PlannedActions, type NewPlannedAction } from '../../src/conflict/store/planned-actions.js';
 import {
   conflicts,
   games,
@@ -13,7 +13,7 @@ import {
   stakeholders,
   type PlannedActionKind,
   type PlannedActionStatus,
-} from '../../src/runtime/db/schema/index.js';
+} from '../../src/conflict/store/schema/index.js';
 import { createTestDatabase, describeWithServices } from '../support/services.js';
 
 interface Backend {

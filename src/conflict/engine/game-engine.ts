@@ -2,7 +2,7 @@ import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto
 import { LRUCache } from 'lru-cache';
 import PQueue from 'p-queue';
 import type { Cache } from '../../runtime/cache/cache.js';
-import type { PlannedActions } from '../../runtime/db/planned-actions.js';
+import type { PlannedActions } from '../store/planned-actions.js';
 import { hotPath, waitOnPurpose, waitWithinBudget } from '../../runtime/hot-path/hot-path.js';
 import type { Locks } from '../../runtime/locks/locks.js';
 import { logger } from '../../observability/logger.js';
@@ -21,7 +21,8 @@ import type { EngineHealth } from './engine-health.js';
 import { systemEvent, type EventPayloads } from './events.js';
 import { contended, invalid, notFound, stale } from './game-errors.js';
 import type { ChoiceOutcome, ConflictView, GameApi, GameState, ScenarioSummary } from './game-state.js';
-import type { GameSnapshot, GameStore } from './game-store.js';
+import type { GameStore } from '../store/game-store.js';
+import type { GameSnapshot } from '../store/game-snapshot.js';
 import type { HandlerContext } from './handler-context.js';
 import { LostContentRecovery } from './lost-content-recovery.js';
 import { SnapshotCache } from './snapshot-cache.js';

@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import { logger } from '../../observability/logger.js';
-import type { ContentTask } from '../../runtime/db/schema/index.js';
+import type { ContentTask } from '../store/schema/index.js';
 import { taskContracts, type TaskName, type TaskPayload } from '../tasks/contracts.js';
 import type { TaskDispatcher } from './task-dispatcher.js';
 

@@ -1,11 +1,11 @@
-import type { PlannedAction } from '../../runtime/db/planned-actions.js';
+import type { PlannedAction } from '../store/planned-actions.js';
 import { EVENT_PRIORITY } from '../domain/priorities.js';
 import type { DecisionStyle, StakeholderDecision, StakeholderReaction, StakeholderRole } from '../domain/stakeholder.js';
 import { cacheKeys } from '../domain/cache-contract.js';
 import { systemEvent, type SystemEvent } from '../engine/events.js';
 import { addReadyContent, dispatchContent } from '../engine/content-dispatch.js';
 import type { HandlerContext } from '../engine/handler-context.js';
-import type { StakeholderRecord } from '../engine/game-store.js';
+import type { StakeholderRecord } from '../store/game-snapshot.js';
 import type { Subsystem } from '../engine/synthesizer.js';
 import {
   CREATION_DEFAULTS,

@@ -1,7 +1,7 @@
 import type { RoleAdaptationTrigger, SceneSnapshot, StakeholderSnapshot } from '../../gateway/index.js';
 import { PermanentTaskError } from '../../runtime/queue/task-errors.js';
 import { PHASES, type ConflictFlow, type Phase } from '../domain/flow.js';
-import type { StakeholderRecord } from '../engine/game-store.js';
+import type { StakeholderRecord } from '../store/game-snapshot.js';
 import { knownValue, type SlowPathTasks, type TaskContext } from '../workers.js';
 import { BREAKING_POINT_STRESS, REACTION_PRIORITY, decisionContextHash, needsRoleAdaptation } from './rules.js';
 

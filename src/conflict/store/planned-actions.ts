@@ -1,5 +1,5 @@
 import { and, asc, desc, eq, gt, inArray, isNull, lt, lte, or, sql, type SQL } from 'drizzle-orm';
-import type { Database } from './database.js';
+import type { Database } from '../../runtime/db/database.js';
 import {
   plannedStakeholderActions as actions,
   type PlannedActionKind,
