@@ -1,8 +1,7 @@
-import { CACHE_TTL, cacheKeys, type BeatDescription, type TransitionNarrative } from '../domain/cache-contract.js';
 import { BEAT_TYPES, PHASES, type Phase, type TransitionType } from '../domain/flow.js';
 import { knownValue, type SlowPathTasks } from '../workers.js';
 
-/** Flow tasks: the prose of phase transitions and dramatic beats, cached where the hot path reads it. */
+/** Flow tasks: the prose of phase transitions and dramatic beats, written into the feed items the hot path opened. */
 
 /** The payload does not carry the transition type, but the two phases imply it. */
 function transitionTypeOf(from: Phase | null, to: Phase): TransitionType {
@@ -25,8 +24,6 @@ export const flowTasks: SlowPathTasks<'flow.narrate_phase_transition' | 'flow.de
       stakeholders: ctx.stakeholderNames(payload.conflictId),
       location: ctx.locationOf(payload.conflictId),
     });
-    const narrative: TransitionNarrative = { text, fromPhase: from, toPhase: to };
-    await ctx.deps.cache.setJson(cacheKeys.transitionNarrative(ctx.gameId, payload.conflictId), narrative, CACHE_TTL.transitionNarrative);
     await ctx.complete(payload.contentId, text);
     return { status: 'written' };
   },
@@ -39,8 +36,6 @@ export const flowTasks: SlowPathTasks<'flow.narrate_phase_transition' | 'flow.de
       stakeholders: ctx.stakeholderNames(payload.conflictId),
       location: ctx.locationOf(payload.conflictId),
     });
-    const description: BeatDescription = { text, beat };
-    await ctx.deps.cache.setJson(cacheKeys.beat(ctx.gameId, payload.conflictId, beat.id), description, CACHE_TTL.beat);
     await ctx.complete(payload.contentId, text);
     return { status: 'written' };
   },

@@ -1,4 +1,4 @@
-import { cacheKeys, BUNDLE_LOCK_TTL_MS, CACHE_TTL } from '../domain/cache-contract.js';
+import { cacheKeys, BUNDLE_LOCK_TTL_MS } from '../domain/cache-contract.js';
 import { sceneHash } from '../domain/hash.js';
 import type { ReputationType, SocialBundle } from '../domain/social.js';
 import { isLockBusy } from '../../runtime/locks/locks.js';
@@ -60,11 +60,10 @@ async function queueGossip(
   );
 }
 
-/** Moves one reputation score, mirrors it to the cache, and says how far it moved. */
+/** Moves one reputation score and says how far it moved. */
 async function changeReputation(ctx: HandlerContext, npcId: number, type: ReputationType, next: number) {
   const old = ctx.snapshot.reputations.get(npcId)?.[type] ?? REPUTATION_DEFAULT;
   ctx.snapshot.setReputation(npcId, type, next);
-  await ctx.cache.setJson(cacheKeys.reputation(ctx.snapshot.game.id, npcId, type), next, CACHE_TTL.reputation);
   return { type, old, next };
 }
 

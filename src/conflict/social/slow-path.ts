@@ -1,6 +1,6 @@
 import type { GossipTopic } from '../../gateway/index.js';
 import { contentHash } from '../domain/hash.js';
-import { CACHE_TTL, GOSSIP_LIST_LENGTH, cacheKeys, type ReputationNarration } from '../domain/cache-contract.js';
+import { CACHE_TTL, cacheKeys } from '../domain/cache-contract.js';
 import { REPUTATION_TYPES, type Alliance, type GossipItem, type SocialBundle } from '../domain/social.js';
 import { knownValue, type FinalFailureFallbacks, type SlowPathTasks, type TaskContext } from '../workers.js';
 import { SOCIAL_BUNDLE_FALLBACK } from './rules.js';
@@ -55,7 +55,6 @@ async function spreadGossip(ctx: TaskContext, request: GossipRequest): Promise<G
     spread_rate: gossip.spread,
     truthfulness: gossip.truth,
   };
-  await ctx.deps.cache.pushToList(cacheKeys.gossip(ctx.gameId, request.sceneHash), item, GOSSIP_LIST_LENGTH, CACHE_TTL.gossip);
   return item;
 }
 
@@ -116,8 +115,6 @@ export const socialTasks: SlowPathTasks<
       oldScore: payload.oldScore,
       newScore: payload.newScore,
     });
-    const narration: ReputationNarration = { text, timestamp: payload.timestamp };
-    await ctx.deps.cache.setJson(cacheKeys.reputationNarration(ctx.gameId, npc.id), narration, CACHE_TTL.reputationNarration);
     await ctx.complete(payload.contentId, text);
     return { status: 'written' };
   },

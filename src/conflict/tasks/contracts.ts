@@ -84,8 +84,6 @@ export const taskContracts = {
     dedupe: (p: { gameId: string; conflictId: number; beat: { id: string; type: string } }) =>
       `${p.gameId}:flow_beat:${p.conflictId}:${p.beat.type}:${p.beat.id}`,
     dedupeMode: 'first' as const,
-    /** Seconds its result lives in the cache; a finished run is not repeated for longer than that. */
-    resultTtlSeconds: CACHE_TTL.beat,
   },
   'social.generate_bundle': {
     payload: z.object({ ...made, sceneHash: z.string().min(1).max(64), cacheVersion: z.number().int().nonnegative(), npcIds: z.array(id).max(20) }),
@@ -108,8 +106,6 @@ export const taskContracts = {
     dedupe: (p: { gameId: string; sceneHash: string; targetNpcIds: number[]; topic: string }) =>
       `${p.gameId}:generate_gossip:${p.sceneHash}:${p.topic}:${[...p.targetNpcIds].sort((a, b) => a - b).join(',')}`,
     dedupeMode: 'first' as const,
-    /** Seconds its result lives in the cache; a finished run is not repeated for longer than that. */
-    resultTtlSeconds: CACHE_TTL.gossip,
   },
   'social.narrate_reputation': {
     payload: z.object({

@@ -1,5 +1,5 @@
 import type { TensionManifestationsOutput } from '../../gateway/index.js';
-import { CACHE_TTL, cacheKeys, type EscalationNarrative } from '../domain/cache-contract.js';
+import { CACHE_TTL, cacheKeys } from '../domain/cache-contract.js';
 import { TENSION_LEVELS, type TensionBundle, type TensionLevel } from '../domain/tension.js';
 import { knownValue, type FinalFailureFallbacks, type SlowPathTasks, type TaskContext } from '../workers.js';
 import { sceneTension } from './hot-path.js';
@@ -53,8 +53,6 @@ export const tensionTasks: SlowPathTasks<'tension.update_bundle' | 'tension.gene
       stakeholders: ctx.stakeholderNames(payload.conflictId),
       location: ctx.locationOf(payload.conflictId),
     });
-    const narrative: EscalationNarrative = { text, event: payload.event };
-    await ctx.deps.cache.setJson(cacheKeys.escalationNarrative(ctx.gameId, payload.conflictId), narrative, CACHE_TTL.escalationNarrative);
     await ctx.complete(payload.contentId, text);
     return { status: 'written' };
   },
