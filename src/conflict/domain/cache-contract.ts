@@ -27,23 +27,7 @@ export const BUNDLE_LOCK_TTL_MS = 15_000;
 
 const game = (gameId: string) => `game:${gameId}`;
 
-/**
- * How the model backend answered lately, as the worker processes saw it, shared through the cache so
- * that every web process can show it and degrade on it. A missing record means nothing is known yet.
- */
-export interface ModelHealthRecord {
-  status: 'ok' | 'failing';
-  /** Why it is failing: the last failure's reason (timeout, server_error, unreachable, ...). */
-  reason?: string;
-  /** Epoch milliseconds of the observation. */
-  checkedAt: number;
-}
-
-/** Seconds a model-health record lives: a record nobody refreshed (no worker, no calls) is not evidence. */
-export const MODEL_HEALTH_TTL_S = 300;
-
 export const cacheKeys = {
-  modelHealth: 'model_health',
   /** Version labels bumped on a major state change; bundle keys are built on them. */
   sceneVersionLabels: (gameId: string) => [`${game(gameId)}:social_bundle`, `${game(gameId)}:tension_bundle`],
   socialBundleLabel: (gameId: string) => `${game(gameId)}:social_bundle`,
