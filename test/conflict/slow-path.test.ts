@@ -13,8 +13,12 @@ import { GameStore } from '../../src/conflict/store/game-store.js';
 import { TaskDispatcher } from '../../src/conflict/engine/task-dispatcher.js';
 import { decisionContextHash } from '../../src/conflict/stakeholders/rules.js';
 import { atmosphereFor } from '../../src/conflict/tension/rules.js';
-import type { TaskName, TaskPayload } from '../../src/conflict/tasks/contracts.js';
-import { registerConflictWorkers, type ConflictWorkerDeps } from '../../src/conflict/workers.js';
+import { conflictSubsystems } from '../../src/conflict/subsystems.js';
+import { TaskCatalog } from '../../src/conflict/tasks/task-catalog.js';
+import type { MadeFor, PayloadOf } from '../../src/conflict/tasks/task-contract.js';
+import { stakeholderTasks } from '../../src/conflict/stakeholders/contracts.js';
+import { registerConflictWorkers } from '../../src/conflict/slow-path/conflict-workers.js';
+import type { ConflictWorkerDeps } from '../../src/conflict/slow-path/task-context.js';
 import { loadBundledScenarios } from '../../src/conflict/scenarios/index.js';
 import { createGateway, type LlmGateway } from '../../src/gateway/index.js';
 import { MemoryCache } from '../../src/runtime/cache/memory-cache.js';
@@ -75,12 +79,14 @@ afterEach(async () => {
   await Promise.all(running.splice(0).map((stop) => stop()));
 });
 
+const catalog = new TaskCatalog(conflictSubsystems.flatMap((subsystem) => subsystem.tasks));
+
 /** A worker process in miniature: its own queue (2 attempts, 10 ms backoff) and guard, over the shared stores. */
 async function startWorkers(gateway: LlmGateway = offline) {
   const queue = new InProcessQueue({ concurrency: 2, attempts: 2, backoff: { delayMs: 10, factor: 2 } });
   const idempotency = new MemoryIdempotencyGuard();
   const deps: ConflictWorkerDeps = { gateway, store, feed, planned, canon, cache, hub, idempotency, scenarios: await loadBundledScenarios() };
-  const unsubscribe = registerConflictWorkers(queue, deps);
+  const unsubscribe = await registerConflictWorkers(queue, deps, conflictSubsystems);
   await queue.startWorkers();
   running.push(async () => {
     unsubscribe();
@@ -88,8 +94,8 @@ async function startWorkers(gateway: LlmGateway = offline) {
   });
   const dispatcher = new TaskDispatcher(queue, { degraded: false });
   /** Dispatches through the contract, as the hot path does, and waits for the job's outcome. */
-  async function run<N extends TaskName>(name: N, payload: TaskPayload<N>) {
-    const dispatched = await dispatcher.dispatch(name, payload);
+  async function run(name: string, payload: MadeFor & Record<string, unknown>) {
+    const dispatched = await dispatcher.dispatch(catalog.get(name)!, payload);
     if (dispatched.status !== 'accepted') throw new Error(`${name} not accepted: ${JSON.stringify(dispatched)}`);
     const outcome = await queue.waitForJob(dispatched.jobId, JOB_TIMEOUT_MS);
     return { jobId: dispatched.jobId, outcome };
@@ -153,7 +159,7 @@ function hubEvents(gameId: string): ContentEvent[] {
   return seen;
 }
 
-function reactionPayload(game: Game, contentId: string, eventId = 'evt-1'): TaskPayload<'stakeholders.generate_reaction'> {
+function reactionPayload(game: Game, contentId: string, eventId = 'evt-1'): PayloadOf<typeof stakeholderTasks.generateReaction> {
   return {
     gameId: game.gameId,
     stateVersion: 0,
@@ -546,7 +552,9 @@ describe('narration tasks', () => {
     await run('tension.generate_manifestations', { gameId: game.gameId, stateVersion: 0, sceneHash: 'scene-c', level: 'rising' });
     await run('social.form_alliance', { gameId: game.gameId, stateVersion: 0, initiatorId: game.maren.id, targetId: game.hobb.id, reason: 'mutual_benefit' });
 
-    expect(await feed.find(item.id)).toMatchObject({ status: 'ready', origin: 'generated', subject: { npcId: game.maren.id } });
+    const gossip = await feed.find(item.id);
+    expect(gossip).toMatchObject({ status: 'ready', origin: 'generated' });
+    expect(gossip!.text).not.toBe('fallback gossip');
     expect((await cache.getJson<string[]>(cacheKeys.manifestations(game.gameId, 'scene-c')))!.length).toBeGreaterThan(0);
     const [alliance] = await store.activeAlliances(game.gameId, game.hobb.id);
     expect(alliance).toMatchObject({ party1Id: game.maren.id, party2Id: game.hobb.id });

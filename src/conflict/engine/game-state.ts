@@ -1,4 +1,5 @@
 import type { GameCost } from '../../runtime/spend/budget.js';
+import type { ChoiceType } from '../domain/choice.js';
 
 /** What a feed item is about, so the UI can place it. */
 export interface ContentSubject {
@@ -85,7 +86,7 @@ export interface ConflictView {
 export interface ChoiceView {
   id: string;
   label: string;
-  type: string;
+  type: ChoiceType;
   targetNpcId?: number;
   conflictId?: number;
 }
@@ -95,6 +96,14 @@ export interface CanonView {
   name: string;
   text: string;
   significance: number;
+  status: ContentStatus;
+}
+
+/** The scene's ambient pressure: its level, 0–1 score and a line of atmosphere. */
+export interface TensionView {
+  level: string;
+  score: number;
+  atmosphere: string;
   status: ContentStatus;
 }
 
@@ -111,7 +120,7 @@ export interface GameState {
     npcs: NpcView[];
   };
   conflicts: ConflictView[];
-  tension: { level: string; score: number; atmosphere: string; status: ContentStatus };
+  tension: TensionView;
   choices: ChoiceView[];
   content: ContentItemView[];
   canon: CanonView[];
