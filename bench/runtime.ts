@@ -177,7 +177,7 @@ async function insertReady(db: Database, game: SeededGame, count: number, seed: 
       stakeholderId: game.stakeholderIds[(seed + k) % game.stakeholderIds.length]!,
       conflictId: game.conflictId,
       kind: 'action' as const,
-      payload: { description: 'Observes the situation', intent: 'watch', target: null },
+      payload: { action_type: 'observant' as const, description: 'Observes the situation', success_probability: 0.5, text: 'Someone observes the situation.' },
       priority: 1 + ((seed + k) % 9),
     })),
   );

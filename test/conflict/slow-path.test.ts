@@ -221,7 +221,7 @@ describe('stakeholder tasks', () => {
     expect(outcome).toMatchObject({ status: 'completed', result: { status: 'written' } });
     const [row] = await planned.peekReady({ gameId: game.gameId, kind: 'action' });
     expect(row).toMatchObject({ stakeholderId: game.instigator.id, contextHash, priority: 7, conflictId: game.conflict.id });
-    expect(String(row!.payload.text)).toContain('Maren Coble');
+    expect(row!.payload).toMatchObject({ text: expect.stringContaining('Maren Coble') });
     const lifetime = Date.parse(row!.expiresAt!) - Date.now();
     expect(lifetime).toBeGreaterThan(8 * 60_000);
     expect(lifetime).toBeLessThanOrEqual(10 * 60_000);

@@ -109,7 +109,7 @@ export const canonHandlers: EventHandlers<HandlerContext> = {
   /** Fixed: the seed read `phase` where the flow subsystem sends `to_phase`, so this never fired. */
   async phase_transition(event, ctx) {
     const flow = ctx.snapshot.flows.get(event.payload.conflictId);
-    const check = resolutionCanonCheck({ toPhase: event.payload.toPhase as never, intensity: flow?.intensity ?? 0.5 });
+    const check = resolutionCanonCheck({ toPhase: event.payload.toPhase, intensity: flow?.intensity ?? 0.5 });
     if (!check) return;
     return { data: { potentialCanon: check.potentialCanon, significance: check.significance } };
   },

@@ -34,10 +34,31 @@ export interface StakeholderDecision {
   action_type: ActionType;
   description: string;
   target?: number | string | null;
-  resources?: Record<string, unknown>;
+  resources?: string[];
   success_probability: number;
-  consequences?: Record<string, unknown>;
+  consequences?: string[];
 }
+
+/** A decision as planned: the model's decision, its target resolved to an NPC id where it names one, and its feed line. */
+export interface PlannedDecision extends StakeholderDecision {
+  text: string;
+}
+
+/** A role change as planned: the new role and why, the why being its feed line. */
+export interface PlannedRoleChange {
+  new_role: StakeholderRole;
+  reason: string;
+}
+
+/**
+ * What the slow path plans for a stakeholder and the hot path claims: one payload type per kind, so
+ * writer and reader cannot disagree on a field. (`decision` is the older name of `action`.)
+ */
+export type PlannedMove =
+  | { kind: 'action'; payload: PlannedDecision }
+  | { kind: 'decision'; payload: PlannedDecision }
+  | { kind: 'reaction'; payload: StakeholderReaction }
+  | { kind: 'role_adaptation'; payload: PlannedRoleChange };
 
 export interface StakeholderReaction {
   reaction_type: ReactionType;

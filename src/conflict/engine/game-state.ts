@@ -107,7 +107,16 @@ export interface TensionView {
   status: ContentStatus;
 }
 
-export interface GameState {
+/**
+ * Parts of the player's state that a subsystem writes, by field. A subsystem that adds a field of
+ * its own declares it here by declaration merging (`declare module` on this file), optional, so the
+ * state stays valid without it.
+ */
+export interface StateContributions {
+  tension: TensionView;
+}
+
+export interface GameState extends StateContributions {
   gameId: string;
   version: number;
   degraded: boolean;
@@ -120,7 +129,6 @@ export interface GameState {
     npcs: NpcView[];
   };
   conflicts: ConflictView[];
-  tension: TensionView;
   choices: ChoiceView[];
   content: ContentItemView[];
   canon: CanonView[];

@@ -4,8 +4,8 @@ import type { Scenario } from '../scenarios/index.js';
 import { sceneBehavior } from '../stakeholders/rules.js';
 import { REPUTATION_DEFAULT } from '../social/rules.js';
 import { choicesFor } from './choices.js';
-import type { ConflictView, GameState, NpcView, StakeholderView, TensionView } from './game-state.js';
-import type { HotPathSubsystem, StateContributions } from './subsystem.js';
+import type { ConflictView, GameState, NpcView, StakeholderView, StateContributions, TensionView } from './game-state.js';
+import type { HotPathSubsystem } from './subsystem.js';
 import type { HandlerContext } from './handler-context.js';
 import type { Budget } from '../../runtime/spend/budget.js';
 

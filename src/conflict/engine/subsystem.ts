@@ -1,16 +1,7 @@
 import type { AnyTaskContract } from '../tasks/task-contract.js';
-import type { TensionView } from './game-state.js';
+import type { StateContributions } from './game-state.js';
 import type { HandlerContext } from './handler-context.js';
 import type { EventHandlers } from './synthesizer.js';
-
-/**
- * Parts of the player's state that a subsystem writes, by field. A subsystem that adds a field of
- * its own declares it here by declaration merging (`declare module` on this file), optional, so the
- * state stays valid without it.
- */
-export interface StateContributions {
-  tension: TensionView;
-}
 
 /** What the engine needs of a subsystem: its handlers, the tasks they dispatch, its part of the state. */
 export interface HotPathSubsystem {

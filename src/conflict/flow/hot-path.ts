@@ -1,4 +1,4 @@
-import type { ConflictFlow, Phase, PhaseTransition } from '../domain/flow.js';
+import type { BeatType, ConflictFlow, Phase, PhaseTransition } from '../domain/flow.js';
 import { EVENT_PRIORITY } from '../domain/priorities.js';
 import { cacheKeys } from '../domain/cache-contract.js';
 import { systemEvent, type SystemEvent } from '../engine/events.js';
@@ -81,8 +81,8 @@ async function transition(
   );
 }
 
-async function describeBeat(ctx: HandlerContext, flow: ConflictFlow, type: string, impact?: number): Promise<ConflictFlow> {
-  const meta = beatMeta(flow.conflictId, type as never, ctx.now());
+async function describeBeat(ctx: HandlerContext, flow: ConflictFlow, type: BeatType, impact?: number): Promise<ConflictFlow> {
+  const meta = beatMeta(flow.conflictId, type, ctx.now());
   const gameId = ctx.snapshot.game.id;
   ctx.snapshot.recordBeat({
     id: `${gameId}:${meta.id}`,

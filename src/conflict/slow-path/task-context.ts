@@ -14,7 +14,7 @@ import type { Scenario } from '../scenarios/index.js';
 import type { CanonLedger } from '../store/canon-ledger.js';
 import type { GameSnapshot, NpcRecord } from '../store/game-snapshot.js';
 import type { GameStore } from '../store/game-store.js';
-import type { NewPlannedAction, PlannedActions } from '../store/planned-actions.js';
+import type { NewPlannedAction, OmitFromEach, PlannedActions } from '../store/planned-actions.js';
 
 /**
  * What a slow-path task works with: one job's view of its game, and the helpers every task shares —
@@ -75,7 +75,7 @@ export class TaskContext {
    * insert) finds its row there and plans nothing twice. A ready move is announced so the next
    * state sync claims it.
    */
-  async plan(move: Omit<NewPlannedAction, 'gameId' | 'sourceKey'>): Promise<void> {
+  async plan(move: OmitFromEach<NewPlannedAction, 'gameId' | 'sourceKey'>): Promise<void> {
     await this.deps.planned.insert({ ...move, gameId: this.gameId, sourceKey: this.requestKey });
     if ((move.status ?? 'ready') === 'ready') await this.deps.cache.bump(cacheKeys.plannedActionsLabel(this.gameId));
   }

@@ -98,7 +98,7 @@ function applyClaimed(ctx: HandlerContext, row: PlannedAction, effects: SystemEv
   if (row.kind === 'action' || row.kind === 'decision') {
     // A decision made for a phase or cast that no longer holds is never shown as current.
     if (row.contextHash !== decisionContextHash(stakeholder, flow?.phase ?? 'emerging')) return 'stale';
-    const decision = row.payload as unknown as StakeholderDecision & { text?: string };
+    const decision = row.payload;
     addReadyContent(ctx, {
       kind: 'action',
       text: decision.text ?? `${npc?.name ?? 'Someone'}: ${decision.description}`,
@@ -121,7 +121,7 @@ function applyClaimed(ctx: HandlerContext, row: PlannedAction, effects: SystemEv
     return 'applied';
   }
   if (row.kind === 'reaction') {
-    const reaction = row.payload as unknown as StakeholderReaction;
+    const reaction = row.payload;
     const next = applyReaction(stakeholder, reaction);
     setStress(ctx, stakeholder, next.stress, effects);
     effects.push(
@@ -135,8 +135,8 @@ function applyClaimed(ctx: HandlerContext, row: PlannedAction, effects: SystemEv
     return 'applied';
   }
   // role_adaptation
-  const adaptation = row.payload as { new_role?: StakeholderRole; reason?: string };
-  if (!adaptation.new_role || adaptation.new_role === stakeholder.role) return 'applied';
+  const adaptation = row.payload;
+  if (adaptation.new_role === stakeholder.role) return 'applied';
   ctx.snapshot.updateStakeholder(stakeholder.id, { role: adaptation.new_role });
   addReadyContent(ctx, {
     kind: 'role',
@@ -247,7 +247,7 @@ export const stakeholdersHandlers: EventHandlers<HandlerContext> = {
   async phase_transition(event, ctx) {
     let dispatched = 0;
     for (const stakeholder of ctx.snapshot.stakeholdersOf(event.payload.conflictId)) {
-      if (!needsRoleAdaptation(stakeholder, event.payload.toPhase as never)) continue;
+      if (!needsRoleAdaptation(stakeholder, event.payload.toPhase)) continue;
       ctx.scope.dispatch(
         stakeholderTasks.adaptRole,
         {

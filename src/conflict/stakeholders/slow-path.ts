@@ -77,7 +77,7 @@ async function recordFailedPlan(
   contextHash: string,
 ): Promise<{ visible: boolean }> {
   await deps.planned
-    .insert({ gameId: payload.gameId, stakeholderId: payload.stakeholderId, kind, payload: {}, status: 'failed', error, contextHash, stateVersion: payload.stateVersion })
+    .recordFailure({ gameId: payload.gameId, stakeholderId: payload.stakeholderId, kind, error, contextHash, stateVersion: payload.stateVersion })
     .catch((insertError: unknown) => log.warn({ err: insertError, kind }, 'failed plan not recorded'));
   return { visible: false };
 }

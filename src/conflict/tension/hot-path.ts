@@ -5,7 +5,7 @@ import { isLockBusy } from '../../runtime/locks/locks.js';
 import { systemEvent, type SystemEvent } from '../engine/events.js';
 import { dispatchContent } from '../engine/content-dispatch.js';
 import type { HandlerContext } from '../engine/handler-context.js';
-import type { StateContributions } from '../engine/subsystem.js';
+import type { StateContributions } from '../engine/game-state.js';
 import type { EventHandlers } from '../engine/synthesizer.js';
 import { tensionTasks } from './contracts.js';
 import { TENSION_FALLBACK, atmosphereFor, shouldEscalate, tensionLevel, tensionScore } from './rules.js';
