@@ -5,9 +5,11 @@ import { GameEngine } from '../../src/conflict/engine/game-engine.js';
 import { GameError } from '../../src/conflict/engine/game-errors.js';
 import type { GameState } from '../../src/conflict/engine/game-state.js';
 import { TaskDispatcher } from '../../src/conflict/engine/task-dispatcher.js';
+import { conflictSubsystems } from '../../src/conflict/subsystems.js';
+import { TaskCatalog } from '../../src/conflict/tasks/task-catalog.js';
 import { contentRow } from '../../src/conflict/engine/content-feed.js';
 import { MaintenanceSweep } from '../../src/conflict/maintenance.js';
-import { contentItems, phaseTransitions, stakeholders } from '../../src/runtime/db/schema/index.js';
+import { contentItems, phaseTransitions, stakeholders } from '../../src/conflict/store/schema/index.js';
 import type { QueueEvents } from '../../src/runtime/queue/task-queue.js';
 import { openFeedItem } from '../support/feed.js';
 import { eventually, secondWebProcess, startTestNyx, type Backend } from '../support/nyx-harness.js';
@@ -131,7 +133,7 @@ function integrity(backend: Backend) {
   it('the maintenance sweep asks again for lost items, settles abandoned ones and moves their game on', async () => {
     const { gameId, state } = await nyx.engine.createGame({ scenario: 'village-well', seed: 26 });
     const abandoned = await openFeedItem(nyx.db, gameId, { kind: 'gossip', fallbackText: 'Whispers.', stateVersion: 0, createdAt: new Date(Date.now() - 3_600_000) });
-    const sweep = new MaintenanceSweep({ feed: nyx.feed, planned: nyx.planned, heads: nyx.heads, hub: nyx.hub, dispatcher: new TaskDispatcher(nyx.queue, { degraded: false }) });
+    const sweep = new MaintenanceSweep({ feed: nyx.feed, planned: nyx.planned, heads: nyx.heads, hub: nyx.hub, dispatcher: new TaskDispatcher(nyx.queue, { degraded: false }), catalog: new TaskCatalog(conflictSubsystems.flatMap((subsystem) => subsystem.tasks)) });
     const versionBefore = (await nyx.store.findGame(gameId))!.version;
     const report = await sweep.run();
     expect(report.abandonedGames).toBeGreaterThanOrEqual(1);

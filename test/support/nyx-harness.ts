@@ -3,8 +3,11 @@ import { GameEngine } from '../../src/conflict/engine/game-engine.js';
 import { GameHeads } from '../../src/conflict/engine/game-heads.js';
 import { TaskDispatcher } from '../../src/conflict/engine/task-dispatcher.js';
 import { loadBundledScenarios } from '../../src/conflict/scenarios/index.js';
+import { conflictSubsystems } from '../../src/conflict/subsystems.js';
+import { TaskCatalog } from '../../src/conflict/tasks/task-catalog.js';
 import { Budget } from '../../src/runtime/spend/budget.js';
 import { startNyx, type Nyx } from '../../src/app/nyx.js';
+import type { Subsystem } from '../../src/conflict/subsystem.js';
 import { createTestDatabase, redisUrl, uniquePrefix } from './services.js';
 
 export type Backend = 'embedded' | 'distributed';
@@ -17,7 +20,7 @@ export type Backend = 'embedded' | 'distributed';
 export async function startTestNyx(
   backend: Backend,
   env: Record<string, string> = {},
-  options: { workers?: boolean } = {},
+  options: { workers?: boolean; subsystems?: readonly Subsystem[] } = {},
 ): Promise<{ nyx: Nyx; stop: () => Promise<void> }> {
   const database = backend === 'distributed' ? await createTestDatabase() : undefined;
   const config = loadConfig({
@@ -33,7 +36,11 @@ export async function startTestNyx(
     ...(backend === 'distributed' ? { REDIS_URL: redisUrl!, DATABASE_URL: database!.url } : {}),
     ...env,
   });
-  const nyx = await startNyx(config, { workers: options.workers ?? true, redisPrefix: uniquePrefix('nyx') });
+  const nyx = await startNyx(config, {
+    workers: options.workers ?? true,
+    redisPrefix: uniquePrefix('nyx'),
+    ...(options.subsystems ? { subsystems: options.subsystems } : {}),
+  });
   return {
     nyx,
     stop: async () => {
@@ -71,6 +78,8 @@ export async function secondWebProcess(nyx: Nyx): Promise<{ engine: GameEngine; 
     queue: nyx.queue,
     health: nyx.health,
     scenarios: await loadBundledScenarios(),
+    subsystems: conflictSubsystems,
+    catalog: new TaskCatalog(conflictSubsystems.flatMap((subsystem) => subsystem.tasks)),
     mode: 'async',
     waitMs: 0,
     budget: new Budget(nyx.spend, nyx.config.budget),

@@ -3,7 +3,7 @@ import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto
 import { LRUCache } from 'lru-cache';
 import PQueue from 'p-queue';
 import type { Cache } from '../../runtime/cache/cache.js';
-import type { PlannedActions } from '../../runtime/db/planned-actions.js';
+import type { PlannedActions } from '../store/planned-actions.js';
 import { hotPath, outsideHotPath, waitOnPurpose, waitWithinBudget } from '../../runtime/hot-path/hot-path.js';
 import type { Locks } from '../../runtime/locks/locks.js';
 import { logger } from '../../observability/logger.js';
@@ -11,11 +11,6 @@ import type { Budget } from '../../runtime/spend/budget.js';
 import type { SpendLedger } from '../../runtime/spend/spend-ledger.js';
 import type { TaskQueue } from '../../runtime/queue/task-queue.js';
 import type { Scenario } from '../scenarios/index.js';
-import { canonHotPath } from '../canon/hot-path.js';
-import { flowHotPath } from '../flow/hot-path.js';
-import { socialHotPath } from '../social/hot-path.js';
-import { stakeholdersHotPath } from '../stakeholders/hot-path.js';
-import { tensionHotPath } from '../tension/hot-path.js';
 import { choicesFor, isWellFormedChoiceId, outcomeText } from './choices.js';
 import type { ContentFeed } from './content-feed.js';
 import type { EngineHealth } from './engine-health.js';
@@ -23,13 +18,16 @@ import { systemEvent, type EventPayloads } from './events.js';
 import { contended, invalid, notFound, stale } from './game-errors.js';
 import type { GameHeads } from './game-heads.js';
 import type { ChoiceOutcome, ConflictView, GameApi, GameState, ScenarioSummary, StateSync } from './game-state.js';
-import type { GameSnapshot, GameStore } from './game-store.js';
+import type { GameStore } from '../store/game-store.js';
+import type { GameSnapshot } from '../store/game-snapshot.js';
 import type { HandlerContext } from './handler-context.js';
 import { LostContentRecovery } from './lost-content-recovery.js';
 import { SnapshotCache } from './snapshot-cache.js';
 import { buildGameState, conflictView, withAddedContent, writeChronicleThrough } from './state-view.js';
 import { StateViews } from './state-views.js';
+import type { HotPathSubsystem } from './subsystem.js';
 import { ConflictSynthesizer } from './synthesizer.js';
+import type { TaskCatalog } from '../tasks/task-catalog.js';
 import { DispatchScope, type TaskDispatcher } from './task-dispatcher.js';
 
 /**
@@ -56,6 +54,10 @@ export interface GameEngineDependencies {
   /** Where player turns are counted, for the model spend per turn. */
   spend: Pick<SpendLedger, 'countTurn'>;
   scenarios: readonly Scenario[];
+  /** The subsystems whose handlers run on every event, in this order. */
+  subsystems: readonly HotPathSubsystem[];
+  /** Their task contracts by name: lost feed items are dispatched again through it. */
+  catalog: TaskCatalog;
   mode: 'async' | 'blocking';
   waitMs: number;
   random?: () => number;
@@ -73,13 +75,7 @@ const MAX_SEED = 2 ** 31 - 1;
 const hashToken = (token: string) => createHash('sha256').update(token).digest();
 
 export class GameEngine implements GameApi {
-  private readonly synthesizer = new ConflictSynthesizer<HandlerContext>([
-    stakeholdersHotPath,
-    flowHotPath,
-    socialHotPath,
-    canonHotPath,
-    tensionHotPath,
-  ]);
+  private readonly synthesizer: ConflictSynthesizer<HandlerContext>;
   /** One request at a time per game in this process, so a game's snapshot has a single writer. */
   private readonly lanes = new Map<string, PQueue>();
   private readonly scenarios: Map<string, Scenario>;
@@ -91,8 +87,9 @@ export class GameEngine implements GameApi {
 
   constructor(private readonly deps: GameEngineDependencies) {
     this.scenarios = new Map(deps.scenarios.map((s) => [s.id, s]));
+    this.synthesizer = new ConflictSynthesizer(deps.subsystems);
     this.snapshots = new SnapshotCache(deps.store, deps.cache, deps.heads);
-    this.lostContent = new LostContentRecovery(deps.dispatcher);
+    this.lostContent = new LostContentRecovery(deps.dispatcher, deps.catalog);
   }
 
   async listScenarios(): Promise<ScenarioSummary[]> {
@@ -227,12 +224,11 @@ export class GameEngine implements GameApi {
           }),
           ctx,
         );
-        const reactions = records[0]?.responses.stakeholders?.reactionsDispatched;
         return {
           choiceId,
           label: choice.label,
           text: outcomeText(choice, ctx.snapshot.npcName(choice.targetNpcId)),
-          reactionsDispatched: typeof reactions === 'number' ? reactions : 0,
+          reactionsDispatched: records[0]?.reactionsDispatched ?? 0,
         };
       });
       await this.deps.spend.countTurn();
@@ -358,7 +354,7 @@ export class GameEngine implements GameApi {
 
   private buildState(ctx: HandlerContext): Promise<GameState> {
     const scenario = this.scenarios.get(ctx.snapshot.game.scenarioId)!;
-    return buildGameState(ctx, scenario, this.deps.health.degraded, this.deps.budget);
+    return buildGameState(ctx, scenario, this.deps.subsystems, this.deps.health.degraded, this.deps.budget);
   }
 
   private async awaitDispatched(scope: DispatchScope): Promise<void> {

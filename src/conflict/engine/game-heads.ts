@@ -2,7 +2,8 @@ import type { Cache } from '../../runtime/cache/cache.js';
 import { isLockBusy, type Locks } from '../../runtime/locks/locks.js';
 import { cacheKeys } from '../domain/cache-contract.js';
 import type { ContentItemView } from './game-state.js';
-import type { GameRecord, GameStore } from './game-store.js';
+import type { GameRecord } from '../store/game-snapshot.js';
+import type { GameStore } from '../store/game-store.js';
 import { withSettledItem, writeChronicleThrough } from './state-view.js';
 
 /**

@@ -1,8 +1,8 @@
 import type { Cache } from '../../runtime/cache/cache.js';
 import { cacheKeys } from '../domain/cache-contract.js';
+import type { GameStore } from '../store/game-store.js';
+import { GameSnapshot, type StoredSnapshot } from '../store/game-snapshot.js';
 import type { GameHeads } from './game-heads.js';
-import type { GameSnapshot, GameStore, StoredSnapshot } from './game-store.js';
-import { GameSnapshot as Snapshot } from './game-store.js';
 
 /**
  * Read-through cache of a game's entities, so a request whose game did not change reads no
@@ -43,7 +43,7 @@ export class SnapshotCache {
 
   private async entitiesOf(game: GameSnapshot['game']): Promise<GameSnapshot> {
     const stored = await this.cache.getJson<StoredSnapshot>(cacheKeys.snapshot(game.id));
-    if (stored && stored.entitiesVersion === game.entitiesVersion) return Snapshot.fromStored(game, stored);
+    if (stored && stored.entitiesVersion === game.entitiesVersion) return GameSnapshot.fromStored(game, stored);
     return this.store.loadEntities(game);
   }
 }

@@ -10,11 +10,11 @@ import { logger } from '../../observability/logger.js';
 import { metrics } from '../../observability/metrics.js';
 import { currentHotPathOperation, outermostHotPathOperation } from '../hot-path/hot-path.js';
 import { PgliteThread } from './pglite-thread/pglite-thread.js';
-import * as schema from './schema/index.js';
-
-export type Schema = typeof schema;
-/** The drizzle handle both drivers satisfy. */
-export type Orm = PgDatabase<PgQueryResultHKT, Schema>;
+/**
+ * The drizzle handle both drivers satisfy. It knows no tables: those belong to whoever stores rows
+ * (the conflict system's `conflict/store/schema`), so this port stays below them.
+ */
+export type Orm = PgDatabase<PgQueryResultHKT>;
 
 export interface DatabaseOptions {
   /** A postgres:// URL: PostgreSQL through a node-postgres pool. Absent: embedded PGlite. */
@@ -100,7 +100,6 @@ export class PgliteDatabase extends DrizzleDatabase {
   private constructor(private readonly thread: PgliteThread) {
     super(
       drizzleProxy((sql, params, method) => thread.query(sql, params, method === 'all' ? 'array' : 'object').then((rows) => ({ rows })), {
-        schema,
         logger: statementCounter,
       }),
     );
@@ -137,7 +136,7 @@ export class PostgresDatabase extends DrizzleDatabase {
     private readonly slowPool: pg.Pool,
   ) {
     const byPath = { query: (...args: Parameters<pg.Pool['query']>) => (currentHotPathOperation() === undefined ? slowPool : pool).query(...args) };
-    super(drizzleNodePostgres({ client: byPath as unknown as pg.Pool, schema, logger: statementCounter }));
+    super(drizzleNodePostgres({ client: byPath as unknown as pg.Pool, logger: statementCounter }));
   }
 
   static async open(url: string, poolSize = 10): Promise<PostgresDatabase> {
@@ -160,7 +159,7 @@ export class PostgresDatabase extends DrizzleDatabase {
     try {
       await connection.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
       try {
-        await migrateNodePostgres(drizzleNodePostgres({ client: connection, schema }), { migrationsFolder });
+        await migrateNodePostgres(drizzleNodePostgres({ client: connection }), { migrationsFolder });
       } finally {
         await connection.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
       }
