@@ -60,7 +60,7 @@ export type SlowPathTasks<N extends TaskName> = { [K in N]: SlowPathTask<K> };
 export type FinalFailureFallback<N extends TaskName> = (payload: ParsedTaskPayload<N>, snapshot: GameSnapshot, deps: ConflictWorkerDeps) => Promise<void>;
 export type FinalFailureFallbacks<N extends TaskName> = { [K in N]: FinalFailureFallback<K> };
 
-/** §5: by default a finished task keeps its key for an hour, so a replayed job does not generate twice. */
+/** By default a finished task keeps its key for an hour, so a replayed job does not generate twice. */
 const IDEMPOTENCY_TTL_SECONDS = 3600;
 
 const log = logger.child({ module: 'conflict-workers' });

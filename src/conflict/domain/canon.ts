@@ -1,4 +1,4 @@
-/** Canon: conflicts that become part of the world's recorded history (§7.4, §9 Canon). */
+/** Canon: conflicts that become part of the world's recorded history. */
 
 export const CANON_EVENT_TYPES = [
   'historical_precedent',
@@ -12,7 +12,7 @@ export const CANON_EVENT_TYPES = [
 ] as const;
 export type CanonEventType = (typeof CANON_EVENT_TYPES)[number];
 
-/** The latest canon row of a conflict, as the hot path caches it (§7.4 `get_cached_canon_record`). */
+/** The latest canon row of a conflict, as the hot path caches it (cache, else database, then cached again). */
 export interface CanonRecord {
   canonId: number;
   /** null until the slow path has written the text */
@@ -31,7 +31,7 @@ export interface FoundingMyth {
   significance: number;
 }
 
-/** A lore check as cached at `lore_check:{category}:{hash}` (§6.4, §7.4). */
+/** A lore check as cached at `lore_check:{category}:{hash}`. */
 export interface LoreCheckResult {
   is_compliant: boolean;
   conflicts: string[];

@@ -1,4 +1,4 @@
-/** Flow: the dramatic shape of a conflict over time (§8 Flow, §9 Flow). */
+/** Flow: the dramatic shape of a conflict over time. */
 
 /** In order; a natural transition moves one step right, aftermath is terminal. */
 export const PHASES = [
@@ -21,7 +21,7 @@ export type TransitionType = (typeof TRANSITION_TYPES)[number];
 
 /** Beats a model writes (carrying an impact on the flow). */
 export const LLM_BEAT_TYPES = ['revelation', 'betrayal', 'escalation', 'reconciliation', 'twist', 'moment'] as const;
-/** Beats the rules detect from intensity and progress (§7.2 table). */
+/** Beats the rules detect from intensity and progress. */
 export const RULE_BEAT_TYPES = ['climax', 'resolution', 'exposition', 'complication'] as const;
 export const BEAT_TYPES = [...LLM_BEAT_TYPES, ...RULE_BEAT_TYPES] as const;
 export type RuleBeatType = (typeof RULE_BEAT_TYPES)[number];
@@ -47,13 +47,13 @@ export interface ConflictFlow extends FlowState {
 }
 
 export interface PhaseTransition {
-  /** null for the opening narration of a new conflict (§8 Flow CONFLICT_CREATED). */
+  /** null for the opening narration of a new conflict. */
   fromPhase: Phase | null;
   toPhase: Phase;
   transitionType: TransitionType;
 }
 
-/** What a beat-description task is asked to write about (§6.2 `beat_meta`). */
+/** What a beat-description task is asked to write about. */
 export interface BeatMeta {
   type: BeatType;
   id: string;

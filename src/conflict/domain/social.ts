@@ -1,4 +1,4 @@
-/** Social circle: reputations, gossip and alliances around a conflict (§9 Social). */
+/** Social circle: reputations, gossip and alliances around a conflict. */
 
 export const SOCIAL_ROLES = [
   'alpha',
@@ -30,7 +30,7 @@ export type ReputationScores = Partial<Record<ReputationType, number>>;
 export const GOSSIP_TYPES = ['rumor', 'secret', 'scandal', 'praise', 'warning', 'speculation'] as const;
 export type GossipType = (typeof GOSSIP_TYPES)[number];
 
-/** Cached and model-written payloads keep the seed's snake_case names (§6.3). */
+/** Cached and model-written payloads keep snake_case names: they are what models return and caches store. */
 export interface GossipItem {
   gossip_type: GossipType;
   content: string;

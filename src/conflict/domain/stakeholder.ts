@@ -1,4 +1,4 @@
-/** Stakeholders: the NPCs taking part in a conflict (§9 Stakeholders). */
+/** Stakeholders: the NPCs taking part in a conflict. */
 
 export const STAKEHOLDER_ROLES = [
   'instigator',
@@ -12,7 +12,7 @@ export const STAKEHOLDER_ROLES = [
 ] as const;
 export type StakeholderRole = (typeof STAKEHOLDER_ROLES)[number];
 
-/** What an LLM decision may choose (§6.1 `action_type`). */
+/** What an LLM decision may choose (its `action_type`). */
 export const ACTION_TYPES = [
   'aggressive',
   'defensive',
@@ -29,14 +29,14 @@ export type ActionType = (typeof ACTION_TYPES)[number];
 export const DECISION_STYLES = ['emotional', 'rational', 'instinctive', 'calculating', 'reactive', 'principled'] as const;
 export type DecisionStyle = (typeof DECISION_STYLES)[number];
 
-/** `observe` is not offered to the model; it is the fallback when no reaction is ready (§9). */
+/** `observe` is not offered to the model; it is the fallback when no reaction is ready. */
 export const REACTION_TYPES = ['counter', 'support', 'ignore', 'escalate', 'de-escalate', 'observe'] as const;
 export type ReactionType = (typeof REACTION_TYPES)[number];
 
 export const EMOTIONAL_RESPONSES = ['neutral', 'angry', 'fearful', 'surprised', 'relieved'] as const;
 export type EmotionalResponse = (typeof EMOTIONAL_RESPONSES)[number];
 
-/** Rule-based hint of how an NPC carries itself in a scene (§7.1 behaviour table). */
+/** Rule-based hint of how an NPC carries itself in a scene. */
 export const SCENE_BEHAVIORS = [
   'agitated',
   'tense',
@@ -56,12 +56,12 @@ export interface Stakeholder {
   decisionStyle: DecisionStyle;
   /** 0–1 */
   stress: number;
-  /** 0–1; also the chance of acting or reacting when the role does not force it (§8). */
+  /** 0–1; also the chance of acting or reacting when the role does not force it. */
   commitment: number;
 }
 
 /**
- * Payloads below keep the snake_case names of the seed's JSON (§6.1): they are what models return
+ * Payloads below keep snake_case names: they are what models return
  * and what rows and caches store.
  */
 export interface StakeholderDecision {
@@ -77,7 +77,7 @@ export interface StakeholderReaction {
   reaction_type: ReactionType;
   emotional_response: EmotionalResponse;
   relationship_impact: number;
-  /** Added to the reactor's stress (§9). */
+  /** Added to the reactor's stress. */
   stress_impact: number;
   description?: string;
 }

@@ -1,4 +1,4 @@
-/** Tension: the ambient pressure of a scene, summed over its conflicts (§7.5). */
+/** Tension: the ambient pressure of a scene, summed over its conflicts. */
 
 /** Ordered from calm to explosive. */
 export const TENSION_LEVELS = ['baseline', 'simmering', 'rising', 'high', 'critical'] as const;

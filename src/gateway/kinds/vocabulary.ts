@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * The domain words a model may answer with (system.md §9), from the conflict domain itself so a
+ * The domain words a model may answer with (roles, action and reaction types, phases…), from the conflict domain itself so a
  * kind's output schema accepts exactly what the game stores. A reaction from a model is never the
  * `observe` fallback, which only the rules use.
  */
