@@ -1,18 +1,8 @@
 /** Canon: conflicts that become part of the world's recorded history. */
+import type { CanonEventType } from '../../story/vocabulary.js';
+export { CANON_EVENT_TYPES, type CanonEventType } from '../../story/vocabulary.js';
 
-export const CANON_EVENT_TYPES = [
-  'historical_precedent',
-  'cultural_shift',
-  'relationship_milestone',
-  'power_restructuring',
-  'social_evolution',
-  'legendary_moment',
-  'tradition_born',
-  'taboo_broken',
-] as const;
-export type CanonEventType = (typeof CANON_EVENT_TYPES)[number];
-
-/** The latest canon row of a conflict, as the hot path caches it (cache, else database, then cached again). */
+/** The latest canon row of a conflict, as the hot path caches it. */
 export interface CanonRecord {
   canonId: number;
   /** null until the slow path has written the text */
