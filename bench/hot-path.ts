@@ -12,7 +12,7 @@ import { textReport } from './lib/text-report.js';
  * Exit codes: 0 done (goals are reported, not enforced), 2 usage error, 1 the run failed.
  */
 export async function runBenchCli(argv: string[]): Promise<number> {
-  let options;
+  let options: ReturnType<typeof parseBenchArgs>;
   try {
     options = parseBenchArgs(argv);
   } catch (error) {

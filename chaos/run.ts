@@ -176,7 +176,7 @@ const newTally = (): Tally => ({ requests: 0, fiveXx: 0, internal: 0, lost: 0, d
 interface Answer {
   status: number;
   headers: http.IncomingHttpHeaders;
-  // The API's JSON, read loosely: the suite checks a few fields and counts the rest as failures.
+  // biome-ignore lint/suspicious/noExplicitAny: the API's JSON, read loosely: the suite checks a few fields and counts the rest as failures.
   body: any;
 }
 

@@ -41,6 +41,7 @@ interface JsonSchemaNode {
 /** A cut that would keep less than this share of the limit cuts mid-word instead. */
 const minimumKeptShare = 0.6;
 // U+FFFD comes from byte tokens that did not decode; C0/C1 controls are never meant for a reader.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the pattern exists to find control characters.
 const unwantedCharacters = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\uFFFD]/g;
 
 const jsonSchemas = new WeakMap<z.ZodType, JsonSchemaNode>();

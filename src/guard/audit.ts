@@ -78,7 +78,7 @@ export function renderAudit(report: GuardReport, root: string, stamp: AuditStamp
     '## Budgets',
     '',
     `Every \`hotPath()\` operation slower than HOT_PATH_ENFORCE_MS = ${enforceMs} ms is logged and counted`,
-    '(and rejected under HOT_PATH_STRICT). The targets below are the seed\'s documented goals per kind of',
+    '(and rejected under HOT_PATH_STRICT). The targets below are the tighter goals held per kind of',
     'operation: flow handlers < 100 ms, other handlers < 50 ms, state sync < 100 ms, player choice < 200 ms,',
     'conflict creation < 300 ms.',
     '',

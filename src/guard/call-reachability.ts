@@ -113,8 +113,8 @@ export class CallReachability {
           if (Node.isObjectLiteralExpression(value)) addMembers(exportName, value);
         }
         if (Node.isClassDeclaration(declaration)) {
-          for (const constructor of declaration.getConstructors()) {
-            if (hasWalkableBody(constructor)) add(`${exportName}.constructor`, constructor);
+          for (const ctor of declaration.getConstructors()) {
+            if (hasWalkableBody(ctor)) add(`${exportName}.constructor`, ctor);
           }
           for (const method of declaration.getMethods()) {
             if (method.getScope() !== Scope.Private && hasWalkableBody(method)) add(`${exportName}.${method.getName()}`, method);

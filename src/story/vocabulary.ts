@@ -38,7 +38,7 @@ export type TransitionType = (typeof TRANSITION_TYPES)[number];
 /** Beats a model writes (carrying an impact on the flow). */
 export const LLM_BEAT_TYPES = ['revelation', 'betrayal', 'escalation', 'reconciliation', 'twist', 'moment'] as const;
 
-/** Beats the rules detect from intensity and progress (§7.2 table). */
+/** Beats the rules detect from intensity and progress. */
 export const RULE_BEAT_TYPES = ['climax', 'resolution', 'exposition', 'complication'] as const;
 
 export const BEAT_TYPES = [...LLM_BEAT_TYPES, ...RULE_BEAT_TYPES] as const;
@@ -72,7 +72,7 @@ export const STAKEHOLDER_ROLES = [
 ] as const;
 export type StakeholderRole = (typeof STAKEHOLDER_ROLES)[number];
 
-/** What an LLM decision may choose (§6.1 `action_type`). */
+/** What an LLM decision may choose (its `action_type`). */
 export const ACTION_TYPES = [
   'aggressive',
   'defensive',
@@ -88,7 +88,7 @@ export type ActionType = (typeof ACTION_TYPES)[number];
 export const DECISION_STYLES = ['emotional', 'rational', 'instinctive', 'calculating', 'reactive', 'principled'] as const;
 export type DecisionStyle = (typeof DECISION_STYLES)[number];
 
-/** `observe` is not offered to the model; it is the fallback when no reaction is ready (§9). */
+/** `observe` is not offered to the model; it is the fallback when no reaction is ready. */
 export const REACTION_TYPES = ['counter', 'support', 'ignore', 'escalate', 'de-escalate', 'observe'] as const;
 export type ReactionType = (typeof REACTION_TYPES)[number];
 

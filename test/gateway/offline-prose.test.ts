@@ -31,7 +31,7 @@ function sentences(text: string): string[] {
 }
 
 /** A sentence with the story's names masked, cut to its first four words: what a reader recognises as "that line again". */
-export function frameOf(sentence: string, names: readonly string[]): string | undefined {
+function frameOf(sentence: string, names: readonly string[]): string | undefined {
   let masked = sentence;
   for (const name of names) masked = masked.split(name.replace(/[“”"]/g, '')).join('X');
   const words = masked.toLowerCase().replace(/[^a-z' ]+/g, ' ').split(/\s+/).filter(Boolean);
@@ -39,7 +39,7 @@ export function frameOf(sentence: string, names: readonly string[]): string | un
 }
 
 /** The most times one frame appears in any run of `WINDOW` consecutive items. */
-export function worstFrameRepeat(texts: readonly string[], names: readonly string[]): { frame: string; count: number } {
+function worstFrameRepeat(texts: readonly string[], names: readonly string[]): { frame: string; count: number } {
   let worst = { frame: '', count: 0 };
   for (let start = 0; start + Math.min(WINDOW, texts.length) <= texts.length; start++) {
     const counts = new Map<string, number>();
@@ -56,7 +56,7 @@ export function worstFrameRepeat(texts: readonly string[], names: readonly strin
 }
 
 /** Plural subjects with a singular verb: "A and B keeps", "they has", "the dockhands is". */
-export function agreementErrors(text: string, pluralGroups: readonly string[]): string[] {
+function agreementErrors(text: string, pluralGroups: readonly string[]): string[] {
   const singularVerb = String.raw`(?:has|is|was|does|(?!(?:this|us|yes|less|across)\b)[a-z]+[^su\s]s)\b`;
   const patterns = [
     new RegExp(String.raw`\b[A-Z][\w'"]*(?: [A-Z"][\w'"]*)* and [A-Z][\w'"]*(?: [A-Z"][\w'"]*)* ${singularVerb}`, 'g'),

@@ -50,7 +50,7 @@ describe('nyx audit', () => {
 });
 
 describe('budgetFor', () => {
-  it("applies the seed's per-handler and per-operation targets before the enforced default", () => {
+  it("applies the per-handler and per-operation targets before the enforced default", () => {
     expect(budgetFor('src/conflict/flow/hot-path.ts', 'onEvent', 200)).toEqual({ targetMs: 100, source: 'flow handler < 100 ms' });
     expect(budgetFor('src/conflict/social/hot-path.ts', 'onEvent', 200).targetMs).toBe(50);
     // A handler named for the event it handles is still one subsystem's share of the request.

@@ -45,7 +45,7 @@ async function servedNames(): Promise<Set<string>> {
 }
 
 /** Metric names a PromQL expression reads: identifiers that are followed by a selector, a range or an operator, not functions or keywords. */
-export function metricNamesIn(expr: string): string[] {
+function metricNamesIn(expr: string): string[] {
   const withoutStrings = expr.replace(/"[^"]*"/g, '""');
   return [...withoutStrings.matchAll(/\b(nyx[a-z0-9_:]*|up)\b(?!\s*\()/g)].map((match) => match[1]!);
 }

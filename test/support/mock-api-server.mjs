@@ -652,7 +652,7 @@ export async function startMockApiServer({
     throw new HttpError(404, 'not_found', `No route ${method} ${url.pathname}`);
   }
 
-  async function file(req, res, url) {
+  async function file(_req, res, url) {
     let path = decodeURIComponent(url.pathname);
     if (path === '/') path = '/index.html';
     if (path === '/ops') path = '/ops.html';

@@ -31,7 +31,7 @@ export async function cachedCanonRecord(ctx: HandlerContext, conflictId: number)
   return record;
 }
 
-/** Cached references, or a dispatch to write them (the seed read a key nobody wrote). */
+/** Cached references, or a dispatch to write them to the key read here. */
 async function references(ctx: HandlerContext, conflictId: number): Promise<{ references: CanonReference[]; pending: boolean }> {
   const list = await ctx.cache.getJson<CanonReference[]>(cacheKeys.canonReferences(ctx.snapshot.game.id, conflictId), []);
   if (list.length > 0) return { references: list, pending: false };
@@ -106,7 +106,7 @@ export const canonHandlers: EventHandlers<HandlerContext> = {
     return { data: { becameCanonical: false, pending: true, reason: 'Canonization queued', significance } };
   },
 
-  /** Fixed: the seed read `phase` where the flow subsystem sends `to_phase`, so this never fired. */
+  /** Keyed on `toPhase`, the field the flow subsystem sends when a conflict enters resolution. */
   async phase_transition(event, ctx) {
     const flow = ctx.snapshot.flows.get(event.payload.conflictId);
     const check = resolutionCanonCheck({ toPhase: event.payload.toPhase, intensity: flow?.intensity ?? 0.5 });

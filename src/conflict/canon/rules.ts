@@ -2,17 +2,17 @@ import type { CanonEventType, CanonRecord, FoundingMyth, LoreCheckResult, LoreMa
 import type { Phase } from '../domain/flow.js';
 import { clamp } from '../domain/math.js';
 
-/** Pure canon rules (§7.4, §8 Canon, §9 Canon). */
+/** Pure canon rules: what becomes canon, how significant it is, and the lore checks. */
 
 export interface CanonizationInput {
-  /** Defaults to 0.5 when the resolution does not say (§8). */
+  /** Defaults to 0.5 when the resolution does not say. */
   intensity?: number;
   significance?: number;
   playerInvolved?: boolean;
   worldImpact?: number;
 }
 
-/** A resolved conflict enters canon if it was intense and significant, involved the player, or changed the world (§7.4). */
+/** A resolved conflict enters canon if it was intense and significant, involved the player, or changed the world. */
 export function shouldCanonize({ intensity = 0.5, significance = 0, playerInvolved = false, worldImpact = 0 }: CanonizationInput): boolean {
   return (intensity > 0.7 && significance > 0.6) || (playerInvolved && significance > 0.5) || worldImpact > 0.7;
 }
@@ -38,10 +38,10 @@ export interface SignificanceInput {
 }
 
 /**
- * The §9 heuristic: 0.3, plus the conflict kind, plus 0.05 per stakeholder (up to 0.2), plus 0.1
+ * The significance heuristic: 0.3, plus the conflict kind, plus 0.05 per stakeholder (up to 0.2), plus 0.1
  * near the end (progress ≥ 80), plus 0.1 if canon already refers to it; capped at 1. The type is
  * matched as a lower-case substring, like every other conflict-type rule, so "power_struggle"
- * scores as power (the seed matched exact names only).
+ * scores as power.
  */
 export function significanceScore({ conflictType, stakeholderCount, progress, alreadyReferenced }: SignificanceInput): number {
   const type = conflictType.toLowerCase();
@@ -55,7 +55,7 @@ export function significanceScore({ conflictType, stakeholderCount, progress, al
   return Math.min(1, score);
 }
 
-/** Canon events log significance on a 1–10 scale (§9). */
+/** Canon events log significance on a 1–10 scale. */
 export function loggedSignificance(significance: number): number {
   return clamp(Math.round(significance * 10), 1, 10);
 }
@@ -67,12 +67,12 @@ export interface CanonTagInput {
   createsPrecedent: boolean;
 }
 
-/** The tags of a canonised resolution (§9); `conflict_id_{id}` is what significanceScore looks for. */
+/** The tags of a canonised resolution; `conflict_id_{id}` is what significanceScore looks for. */
 export function canonTags({ eventType, conflictType, conflictId, createsPrecedent }: CanonTagInput): string[] {
   return ['conflict', 'resolution', eventType, conflictType, `conflict_id_${conflictId}`, createsPrecedent ? 'precedent' : 'event'];
 }
 
-/** Seeded when a world has no canon yet (§9), so the first conflicts have a past to echo. */
+/** Seeded when a world has no canon yet, so the first conflicts have a past to echo. */
 export const FOUNDING_MYTHS: readonly FoundingMyth[] = [
   {
     name: 'The First Accord',
@@ -106,21 +106,21 @@ export const FOUNDING_MYTHS: readonly FoundingMyth[] = [
   },
 ];
 
-/** What a lore check says while the slow path is still checking: optimistic, flagged for review (§7.4). */
+/** What a lore check says while the slow path is still checking: optimistic, flagged for review. */
 export function lorePlaceholder(): LoreCheckResult {
   return { is_compliant: true, conflicts: [], needs_review: true, status: 'pending' };
 }
 
 export const LORE_SIMILARITY_THRESHOLD = 0.85;
 
-/** Content too similar to an existing canon entry contradicts or duplicates it (§7.4). */
+/** Content too similar to an existing canon entry contradicts or duplicates it. */
 export function loreComplianceFast(matches: readonly LoreMatch[], threshold = LORE_SIMILARITY_THRESHOLD): LoreCheckResult {
   const top = matches.reduce<LoreMatch | undefined>((best, match) => (!best || match.similarity > best.similarity ? match : best), undefined);
   if (!top || top.similarity <= threshold) return { is_compliant: true, conflicts: [] };
   return { is_compliant: false, conflicts: [top.text ?? 'Unknown conflict'], similarity: top.similarity };
 }
 
-/** The canon question a lore check asks about an event (§8 Canon STATE_SYNC). */
+/** The canon question a lore check asks about an event (asked on STATE_SYNC). */
 export function loreCheckContent({ type, location, participants }: { type: string; location: string; participants: readonly unknown[] }): string {
   return `${type} at ${location} with ${participants.length} participants`;
 }
@@ -131,8 +131,8 @@ export interface ResolutionCanonCheck {
 }
 
 /**
- * Entering resolution makes a conflict a canon candidate by its intensity (§8). Keyed on the
- * transition's `toPhase`: the seed read a `phase` field the flow never sends, so it never fired.
+ * Entering resolution makes a conflict a canon candidate by its intensity. Keyed on the
+ * transition's `toPhase`, the field the flow subsystem sends (it sends no `phase`).
  */
 export function resolutionCanonCheck(transition: { toPhase: Phase; intensity: number }): ResolutionCanonCheck | undefined {
   if (transition.toPhase !== 'resolution') return undefined;
@@ -144,7 +144,7 @@ export function resolutionPhaseSignificance(intensity: number): number {
   return Math.min(1, intensity * 1.2);
 }
 
-/** The mythology of a conflict as the player may read it now (§8 `generate_mythology`). */
+/** The mythology of a conflict as the player may read it now. */
 export function mythologySummary(record?: Pick<CanonRecord, 'canonText'> | null): string {
   if (!record) return 'No canonical record yet';
   return record.canonText || 'Mythology pending generation...';

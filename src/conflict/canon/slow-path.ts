@@ -9,7 +9,7 @@ import { canonTags } from './rules.js';
 
 /**
  * Canon tasks: a resolved conflict's chronicle (record, ledger event, cache), what NPCs later say
- * about it (written to the key the hot path reads; the seed never wrote it), and lore checks.
+ * about it (written to the key the hot path reads), and lore checks.
  */
 
 /** Who may mention an event: its stakeholders first, then whoever else is about. */

@@ -2,10 +2,10 @@ import type { CanonEventType } from './canon.js';
 
 /**
  * Every cache key of the conflict system with its TTL and the ONE type stored under it, shared by
- * the slow-path writer and the hot-path reader so they cannot disagree (the seed's writers stored
- * `prose` where readers looked for `text`, `hash` where they looked for `scene_hash`, and nobody
- * wrote the references key the hot path read). Keys are namespaced per game; the seed's key names
- * (system.md §10) follow the prefix.
+ * the slow-path writer and the hot-path reader so they cannot disagree (a writer storing
+ * `prose` where the reader looks for `text`, or `hash` where it looks for `scene_hash`, or a key the
+ * hot path reads and no worker writes). Keys are namespaced per game; the key names
+ * (`social_bundle:{hash}`, `conflict:{id}:beat:{beatId}`, …) follow the prefix.
  */
 
 /** Seconds. */
@@ -21,7 +21,7 @@ export const CACHE_TTL = {
   loreResult: 3600,
 } as const;
 
-/** Milliseconds: the stampede guard of cache-first-with-lock (§1 pattern 3). */
+/** Milliseconds: the stampede guard of cache-first-with-lock. */
 export const BUNDLE_LOCK_TTL_MS = 15_000;
 
 

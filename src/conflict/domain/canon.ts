@@ -1,8 +1,8 @@
-/** Canon: conflicts that become part of the world's recorded history (§7.4, §9 Canon). */
+/** Canon: conflicts that become part of the world's recorded history. */
 import type { CanonEventType } from '../../story/vocabulary.js';
 export { CANON_EVENT_TYPES, type CanonEventType } from '../../story/vocabulary.js';
 
-/** The latest canon row of a conflict, as the hot path caches it (§7.4 `get_cached_canon_record`). */
+/** The latest canon row of a conflict, as the hot path caches it. */
 export interface CanonRecord {
   canonId: number;
   /** null until the slow path has written the text */
@@ -21,7 +21,7 @@ export interface FoundingMyth {
   significance: number;
 }
 
-/** A lore check as cached at `lore_check:{category}:{hash}` (§6.4, §7.4). */
+/** A lore check as cached at `lore_check:{category}:{hash}`. */
 export interface LoreCheckResult {
   is_compliant: boolean;
   conflicts: string[];

@@ -1,4 +1,4 @@
-/** Player choices as the stakeholder and flow subsystems classify them (§8 PLAYER_CHOICE). */
+/** Player choices as the stakeholder and flow subsystems classify them. */
 
 export const CHOICE_TYPES = [
   'aggressive',
@@ -14,9 +14,9 @@ export const CHOICE_TYPES = [
 ] as const;
 export type ChoiceType = (typeof CHOICE_TYPES)[number];
 
-/** The choices that raise stakeholder stress (+0.1) and push the flow forward (§8). */
+/** The choices that raise stakeholder stress (+0.1) and push the flow forward. */
 export const ESCALATING_CHOICES: readonly string[] = ['aggressive', 'confrontational', 'escalating'];
-/** The choices that slow the flow down (§8 Flow, "de-escalate"). */
+/** The choices that slow the flow down. */
 export const DE_ESCALATING_CHOICES: readonly string[] = ['diplomatic', 'supportive', 'de-escalate'];
 
 export function isEscalatingChoice(choiceType: string): boolean {

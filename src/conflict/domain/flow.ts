@@ -1,4 +1,4 @@
-/** Flow: the dramatic shape of a conflict over time (§8 Flow, §9 Flow). */
+/** Flow: the dramatic shape of a conflict over time. */
 import type { Phase, PacingStyle, TransitionType, BeatType } from '../../story/vocabulary.js';
 export { PHASES, PACING_STYLES, TRANSITION_TYPES, LLM_BEAT_TYPES, RULE_BEAT_TYPES, BEAT_TYPES, type Phase, type PacingStyle, type TransitionType, type RuleBeatType, type BeatType } from '../../story/vocabulary.js';
 
@@ -22,13 +22,13 @@ export interface ConflictFlow extends FlowState {
 }
 
 export interface PhaseTransition {
-  /** null for the opening narration of a new conflict (§8 Flow CONFLICT_CREATED). */
+  /** null for the opening narration of a new conflict. */
   fromPhase: Phase | null;
   toPhase: Phase;
   transitionType: TransitionType;
 }
 
-/** What a beat-description task is asked to write about (§6.2 `beat_meta`). */
+/** What a beat-description task is asked to write about. */
 export interface BeatMeta {
   type: BeatType;
   id: string;

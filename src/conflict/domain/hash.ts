@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 
 /**
  * Hashes that name a scene, a decision context or a piece of content in cache keys and rows.
- * Every hash is the first 16 hex characters of a SHA-256, as in the seed (§6.1, §7.4).
+ * Every hash is the first 16 hex characters of a SHA-256: short in a key, and 64 bits do not
+ * collide at the scale of a game.
  */
 
 const HASH_LENGTH = 16;
@@ -14,7 +15,7 @@ function sha256Prefix(text: string): string {
 /**
  * JSON with object keys sorted at every depth, so equal values hash equally whatever order their
  * keys were written in. Undefined members are dropped and undefined array items become null, as
- * JSON.stringify does. Compact separators: these hashes need not match the Python seed's.
+ * JSON.stringify does. Compact separators: these hashes need not match any other implementation's.
  */
 export function stableStringify(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
@@ -28,12 +29,12 @@ export function stableStringify(value: unknown): string {
   return `{${members.join(',')}}`;
 }
 
-/** Hash of a whole payload (the social subsystem hashes the entire STATE_SYNC payload, §8). */
+/** Hash of a whole payload (the social subsystem hashes the entire STATE_SYNC payload). */
 export function sceneHash(payload: unknown): string {
   return sha256Prefix(stableStringify(payload));
 }
 
-/** Hash of free text, e.g. the content of a lore check (`lore_check:{category}:{hash}`, §7.4). */
+/** Hash of free text, e.g. the content of a lore check (`lore_check:{category}:{hash}`). */
 export function contentHash(text: string): string {
   return sha256Prefix(text);
 }
@@ -57,7 +58,7 @@ export interface DecisionContext {
 export const CONTEXT_HASH_KEYS = ['scene_id', 'conflict_id', 'stakeholder_ids', 'phase'] as const;
 
 /**
- * The decision-context hash of a planned stakeholder action (§6.1): only the four keys that decide
+ * The decision-context hash of a planned stakeholder action: only the four keys that decide
  * whether a planned action still fits, so unrelated context does not defeat reuse. `sceneId` is
  * read as `scene_id`, so callers on either naming convention share one hash.
  */
@@ -68,7 +69,7 @@ export function contextHash(context: DecisionContext): string {
 
 export const TENSION_SCENE_KEYS = ['scene_id', 'location', 'npcs_present', 'conflict_ids'] as const;
 
-/** The tension bundle's scene hash covers only what shapes the mood of a scene (§7.5). */
+/** The tension bundle's scene hash covers only what shapes the mood of a scene. */
 export function tensionSceneHash(scene: Record<string, unknown>): string {
   return hashOfKeys(scene, TENSION_SCENE_KEYS);
 }

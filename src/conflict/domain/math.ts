@@ -9,7 +9,7 @@ export function clampUnit(value: number): number {
   return clamp(value, 0, 1);
 }
 
-/** Flow momentum is signed: negative momentum pulls a conflict backwards (§9 Flow ranges). */
+/** Flow momentum is signed: negative momentum pulls a conflict backwards. */
 export function clampMomentum(value: number): number {
   return clamp(value, -1, 1);
 }

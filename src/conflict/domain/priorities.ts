@@ -1,7 +1,7 @@
 /**
- * Priorities shared by dispatchers and the event bus. Higher is served first. The seed stores task
- * priorities only as row values (reactions 8 > high-stress actions 7 > actions 5, §7.1, §14);
- * narration shares the default 5.
+ * Priorities shared by dispatchers and the event bus. Higher is served first: a planned
+ * reaction answers the player, so it goes before actions (reactions 8 > high-stress actions 7 >
+ * actions 5); narration shares the default 5.
  */
 export const TASK_PRIORITY = {
   reaction: 8,
@@ -10,7 +10,7 @@ export const TASK_PRIORITY = {
   narration: 5,
 } as const;
 
-/** Side-effect events emitted by handlers (§8, §9): lower numbers are more urgent. */
+/** Side-effect events emitted by handlers: lower numbers are more urgent. */
 export const EVENT_PRIORITY = {
   breakingPoint: 2,
   canonEstablished: 3,

@@ -1,4 +1,4 @@
-/** Social circle: reputations, gossip and alliances around a conflict (§9 Social). */
+/** Social circle: reputations, gossip and alliances around a conflict. */
 import type { ReputationType, GossipType } from '../../story/vocabulary.js';
 export { REPUTATION_TYPES, GOSSIP_TYPES, type ReputationType, type GossipType } from '../../story/vocabulary.js';
 
@@ -18,7 +18,7 @@ export const SOCIAL_ROLES = [
 /** 0–1 per type; a missing type means "not yet known" and each reader decides its default. */
 export type ReputationScores = Partial<Record<ReputationType, number>>;
 
-/** Cached and model-written payloads keep the seed's snake_case names (§6.3). */
+/** Cached and model-written payloads keep snake_case names: they are what models return and caches store. */
 export interface GossipItem {
   gossip_type: GossipType;
   content: string;

@@ -1,8 +1,8 @@
-/** Stakeholders: the NPCs taking part in a conflict (§9 Stakeholders). */
+/** Stakeholders: the NPCs taking part in a conflict. */
 import type { StakeholderRole, ActionType, DecisionStyle, ReactionType, EmotionalResponse } from '../../story/vocabulary.js';
 export { STAKEHOLDER_ROLES, ACTION_TYPES, DECISION_STYLES, REACTION_TYPES, EMOTIONAL_RESPONSES, type StakeholderRole, type ActionType, type DecisionStyle, type ReactionType, type EmotionalResponse } from '../../story/vocabulary.js';
 
-/** Rule-based hint of how an NPC carries itself in a scene (§7.1 behaviour table). */
+/** Rule-based hint of how an NPC carries itself in a scene. */
 export const SCENE_BEHAVIORS = [
   'agitated',
   'tense',
@@ -22,12 +22,12 @@ export interface Stakeholder {
   decisionStyle: DecisionStyle;
   /** 0–1 */
   stress: number;
-  /** 0–1; also the chance of acting or reacting when the role does not force it (§8). */
+  /** 0–1; also the chance of acting or reacting when the role does not force it. */
   commitment: number;
 }
 
 /**
- * Payloads below keep the snake_case names of the seed's JSON (§6.1): they are what models return
+ * Payloads below keep snake_case names: they are what models return
  * and what rows and caches store.
  */
 export interface StakeholderDecision {
@@ -64,7 +64,7 @@ export interface StakeholderReaction {
   reaction_type: ReactionType;
   emotional_response: EmotionalResponse;
   relationship_impact: number;
-  /** Added to the reactor's stress (§9). */
+  /** Added to the reactor's stress. */
   stress_impact: number;
   description?: string;
 }

@@ -1,4 +1,4 @@
-/** Tension: the ambient pressure of a scene, summed over its conflicts (§7.5). */
+/** Tension: the ambient pressure of a scene, summed over its conflicts. */
 import type { TensionLevel } from '../../story/vocabulary.js';
 export { TENSION_LEVELS, type TensionLevel } from '../../story/vocabulary.js';
 

@@ -4,7 +4,7 @@ import type { ChoiceType } from '../domain/choice.js';
 
 /**
  * The synthesizer's events: what happened in a game, routed to the subsystems that care. A handler's
- * side effects are follow-up events, processed by priority (lower number first, as in the seed:
+ * side effects are follow-up events, processed by priority (lower number first:
  * breaking point 2, canon established 3, phase transition 4, everything else 5).
  */
 export type EventType =

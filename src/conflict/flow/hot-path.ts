@@ -38,7 +38,7 @@ const PHASE_LINES: Record<Phase, string> = {
   aftermath: 'Life goes on, but nobody forgets.',
 };
 
-/** Nyx's pacing rule (not in the seed): every choice and action moves the story a little, so a
+/** Nyx's pacing rule: every choice and action moves the story a little, so a
  * peaceable player still sees a conflict unfold rather than stall in its first phase. */
 const STORY_PACE = 0.1;
 

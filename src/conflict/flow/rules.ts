@@ -4,9 +4,9 @@ import type { BeatMeta, BeatType, FlowState, Phase, PhaseTransition, RuleBeatTyp
 import { PHASES } from '../domain/flow.js';
 import { clamp, clampMomentum, clampUnit } from '../domain/math.js';
 
-/** Pure flow rules (§7.2, §8 Flow, §9 Flow). */
+/** Pure flow rules: a conflict's phase, pacing, intensity, momentum and beats. */
 
-/** The §8 initialisation table; the conflict type is matched as a lower-case substring. */
+/** How a new conflict starts, by its type; the conflict type is matched as a lower-case substring. */
 export function initialFlow(conflictType: string): FlowState {
   const type = conflictType.toLowerCase();
   if (type.includes('interpersonal')) {
@@ -18,7 +18,7 @@ export function initialFlow(conflictType: string): FlowState {
   return { phase: 'seeds', pacing: 'steady', intensity: 0.2, momentum: 0.1, phaseProgress: 0 };
 }
 
-/** The flow a conflict is given when nothing better is known (§9). */
+/** The flow a conflict is given when nothing better is known. */
 export const DEFAULT_FLOW: Readonly<FlowState> = {
   phase: 'emerging',
   pacing: 'steady',
@@ -33,8 +33,8 @@ export interface FlowEventDeltas {
 }
 
 /**
- * CONFLICT_UPDATED arithmetic (§7.2), on `phaseProgress`: the seed wrote to a `progress` field the
- * flow does not have, so every update failed.
+ * CONFLICT_UPDATED arithmetic, on `phaseProgress` (a flow has no `progress` field), each value
+ * clamped to [0, 1].
  */
 export function applyEventMath<F extends FlowState>(flow: F, deltas: FlowEventDeltas): F {
   return {
@@ -55,12 +55,12 @@ const REVERSALS: Partial<Record<Phase, Phase>> = {
   climax: 'confrontation',
 };
 
-/** Where a collapsing conflict falls back to, or undefined where the phase cannot reverse (§9). */
+/** Where a collapsing conflict falls back to, or undefined where the phase cannot reverse. */
 export function reversedPhase(phase: Phase): Phase | undefined {
   return REVERSALS[phase];
 }
 
-/** Below this momentum a due transition goes backwards instead of forwards (§9). */
+/** Below this momentum a due transition goes backwards instead of forwards. */
 export const REVERSAL_MOMENTUM = -0.5;
 
 export interface FlowAdvance<F extends FlowState> {
@@ -69,8 +69,8 @@ export interface FlowAdvance<F extends FlowState> {
 }
 
 /**
- * Moves a flow whose phase progress reached 1 into its next phase, resetting progress (§8 step 3).
- * As in the seed's phase choice, momentum below −0.5 turns the transition into a reversal where the
+ * Moves a flow whose phase progress reached 1 into its next phase, resetting progress.
+ * Momentum below −0.5 turns the transition into a reversal where the
  * phase has one. Aftermath has nowhere to go, so it makes no transition.
  */
 export function advanceFlow<F extends FlowState>(flow: F): FlowAdvance<F> {
@@ -83,7 +83,7 @@ export function advanceFlow<F extends FlowState>(flow: F): FlowAdvance<F> {
   };
 }
 
-/** The §7.2 beat table, first match wins; intensity defaults to 0.5 and progress to 0. */
+/** The rule-based beat table, first match wins; intensity defaults to 0.5 and progress to 0. */
 export function beatForFlow(flow: Partial<Pick<FlowState, 'intensity' | 'phaseProgress'>>): RuleBeatType | undefined {
   const intensity = flow.intensity ?? 0.5;
   const progress = flow.phaseProgress ?? 0;
@@ -94,14 +94,14 @@ export function beatForFlow(flow: Partial<Pick<FlowState, 'intensity' | 'phasePr
   return undefined;
 }
 
-/** Identifies a beat for its description task and cache key (§8 step 4: `{cid}_{epoch}`). */
+/** Identifies a beat for its description task and cache key (`{conflictId}_{now}`). */
 export function beatMeta(conflictId: number, type: BeatType, now: number): BeatMeta {
   return { type, id: `${conflictId}_${now}` };
 }
 
 export const DEFAULT_BEAT_IMPACT = 0.2;
 
-/** A written beat moves the flow: momentum by half its impact, intensity by 0.3 of its size (§9). */
+/** A written beat moves the flow: momentum by half its impact, intensity by 0.3 of its size. */
 export function applyBeat<F extends FlowState>(flow: F, impact = DEFAULT_BEAT_IMPACT): F {
   return {
     ...flow,
@@ -118,8 +118,9 @@ const RETREATING_ACTIONS: readonly FlowMove[] = ['withdraw', 'evasive', 'de-esca
 const CONCILIATORY_ACTIONS: readonly FlowMove[] = ['supportive', 'diplomatic', 'mediate'];
 
 /**
- * How a stakeholder's action bends the flow (§8 Flow STAKEHOLDER_ACTION). Events carry an
- * ActionType or one of the seed's verbs; anything else leaves the flow as it is.
+ * How a stakeholder's action bends the flow (STAKEHOLDER_ACTION). Events carry an
+ * ActionType or one of the verbs escalate, withdraw, de-escalate and mediate; anything else leaves
+ * the flow as it is.
  */
 export function applyStakeholderAction<F extends FlowState>(flow: F, actionType: FlowMove): F {
   if (INTENSIFYING_ACTIONS.includes(actionType)) {
@@ -130,9 +131,9 @@ export function applyStakeholderAction<F extends FlowState>(flow: F, actionType:
   return flow;
 }
 
-/** A player can calm a conflict only this far; deeper collapse comes from stakeholders (§8). */
+/** A player can calm a conflict only this far; deeper collapse comes from stakeholders. */
 const PLAYER_MOMENTUM_FLOOR = -0.5;
-/** Progress may overshoot 1 after a player push; the transition then resets it (§8). */
+/** Progress may overshoot 1 after a player push; the transition then resets it. */
 const PLAYER_PROGRESS_CEILING = 1.5;
 
 export interface PlayerChoiceOutcome<F extends FlowState> {
@@ -142,8 +143,8 @@ export interface PlayerChoiceOutcome<F extends FlowState> {
 
 /**
  * Escalating choices push momentum (+0.2) and progress (+0.15); de-escalating ones pull momentum
- * down by 0.2 but not below −0.5 (§8). A momentum already under the floor is left there: the
- * seed's max(−0.5, m − 0.2) would have *raised* it, so calming a collapse would have revived it.
+ * down by 0.2 but not below −0.5. A momentum already under the floor is left there: a plain
+ * max(−0.5, m − 0.2) would have *raised* it, so calming a collapse would have revived it.
  */
 export function applyPlayerChoice<F extends FlowState>(flow: F, choiceType: string): PlayerChoiceOutcome<F> {
   let next = flow;
@@ -160,8 +161,8 @@ export function applyPlayerChoice<F extends FlowState>(flow: F, choiceType: stri
 }
 
 /**
- * The smallest momentum shift from a tension change that earns a beat. The seed asked for
- * |Δ| > 0.3, but Δ = (tension − 0.5) × 0.3 never exceeds 0.15, so its beat could never fire.
+ * The smallest momentum shift from a tension change that earns a beat. A threshold of
+ * |Δ| > 0.3 could never fire: Δ = (tension − 0.5) × 0.3 never exceeds 0.15.
  * 0.12 fires at the extremes, tension ≥ 0.9 or ≤ 0.1, where a beat is dramatically earned.
  */
 export const TENSION_BEAT_SHIFT = 0.12;
@@ -177,7 +178,7 @@ export interface TensionChangeOutcome<F extends FlowState> {
   beatDue: boolean;
 }
 
-/** Scene tension above 0.5 drives a conflict forward, below 0.5 lets it settle (§8 TENSION_CHANGED). */
+/** Scene tension above 0.5 drives a conflict forward, below 0.5 lets it settle (on TENSION_CHANGED). */
 export function applyTensionChange<F extends FlowState>(flow: F, tensionScore: number): TensionChangeOutcome<F> {
   const momentumShift = (tensionScore - 0.5) * 0.3;
   return {

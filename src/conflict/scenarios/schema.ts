@@ -7,7 +7,7 @@ export { DECISION_STYLES, REPUTATION_TYPES, SOCIAL_ROLES, STAKEHOLDER_ROLES };
 
 export const RELATION_KINDS = ['ally', 'rival', 'kin', 'debtor', 'lover', 'mentor', 'enemy'] as const;
 
-/** The stakeholder defaults of the system spec (§9, "Creation defaults"), minus the role. */
+/** A new stakeholder's defaults, minus the role (which comes from the conflict type). */
 export const STAKEHOLDER_DEFAULTS = { decisionStyle: 'reactive', stress: 0.3, commitment: 0.5 } as const;
 
 export const DEFAULT_GOSSIP_TENDENCY = 0.5;

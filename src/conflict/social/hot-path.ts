@@ -25,10 +25,10 @@ import {
  * The social circle on the hot path. Reputation numbers change now, by the tables; gossip, the
  * scene's social bundle and reputation narration are written in the background. The bundle uses
  * cache-first-with-lock: on a miss one request takes the lock and dispatches, and the lock is kept
- * for its TTL (the seed released it right after dispatching, so every miss while the worker was
- * still running dispatched again).
+ * for its TTL (released right after dispatching, every miss while the worker was still running
+ * would dispatch again).
  *
- * Reputation: the seed kept two tables, A in memory and B in Redis, for the same actions. Nyx has
+ * Reputation: the rules have two tables, A (in memory) and B (cached), for the same actions. Nyx has
  * one durable store (reputation_scores, mirrored to the `reputation:{npc}:{type}` keys): table B
  * drives stakeholder actions (it was the persisted one), table A's victory and defeat rows drive
  * resolutions (B has none).
@@ -176,7 +176,7 @@ export const socialHandlers: EventHandlers<HandlerContext> = {
     return { data: { winners: winnerNpcIds.length } };
   },
 
-  /** Word of a reaction travels as far as the reacting NPC's tongue carries it (the seed called a model here). */
+  /** Word of a reaction travels as far as the reacting NPC's tongue carries it; the gossip is written in the background. */
   async npc_reaction(event, ctx) {
     const npc = ctx.snapshot.npc(event.payload.npcId);
     if (!npc || !shouldSpreadGossip(FALLBACK_GOSSIP.truthfulness, npc.gossipTendency, ctx.random)) return;

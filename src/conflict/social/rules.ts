@@ -2,21 +2,21 @@ import { clampUnit } from '../domain/math.js';
 import type { GossipItem, ReputationScores, ReputationType, SocialBundle } from '../domain/social.js';
 import { REPUTATION_TYPES } from '../domain/social.js';
 
-/** Pure social-circle rules (§7.3, §8 Social, §9 Social). */
+/** Pure social-circle rules: reputations, gossip and the scene's social bundle. */
 
 type Random = () => number;
 
 export { REPUTATION_TYPES };
 
-/** A reputation nobody has touched reads as neutral (§7.3, `reputation:{npc}:{type}`). */
+/** A reputation nobody has touched reads as neutral (`reputation:{npc}:{type}`). */
 export const REPUTATION_DEFAULT = 0.5;
-/** A type the model left out of its assessment reads as weak (§9 "LLM reputation"). */
+/** A type the model left out of its assessment reads as weak. */
 export const MISSING_REPUTATION_DEFAULT = 0.3;
 
 export type InMemoryReputationAction = 'betray' | 'support' | 'oppose' | 'victory' | 'defeat';
 export type CachedReputationAction = 'betray' | 'support' | 'oppose';
 
-/** Table A (§8): the subsystem's in-memory view, including the outcome of a resolved conflict. */
+/** Table A: the subsystem's in-memory view, including the outcome of a resolved conflict. */
 export const REPUTATION_TABLE_A: Readonly<Record<InMemoryReputationAction, ReputationScores>> = {
   betray: { trustworthy: -0.3, dangerous: 0.2 },
   support: { trustworthy: 0.1, nurturing: 0.1 },
@@ -25,7 +25,7 @@ export const REPUTATION_TABLE_A: Readonly<Record<InMemoryReputationAction, Reput
   defeat: { influential: -0.1, submissive: 0.1 },
 };
 
-/** Table B (§8): the deltas applied to the cached reputations players see. */
+/** Table B: the deltas applied to the cached reputations players see. */
 export const REPUTATION_TABLE_B: Readonly<Record<CachedReputationAction, ReputationScores>> = {
   betray: { trustworthy: -0.3, scandalous: 0.2, dangerous: 0.1 },
   support: { trustworthy: 0.2, nurturing: 0.1, influential: 0.1 },
@@ -54,14 +54,14 @@ export function reputationDeltasTableB(action: CachedReputationAction): Reputati
   return { ...REPUTATION_TABLE_B[action] };
 }
 
-/** Fills the types a model's assessment left out (§9). */
+/** Fills the types a model's assessment left out. */
 export function completeLlmReputation(scores: ReputationScores): Record<ReputationType, number> {
   return Object.fromEntries(
     REPUTATION_TYPES.map((type) => [type, clampUnit(scores[type] ?? MISSING_REPUTATION_DEFAULT)]),
   ) as Record<ReputationType, number>;
 }
 
-/** Small drifts are not worth a sentence of prose (§9: only |Δ| > 0.1 is narrated). */
+/** Small drifts are not worth a sentence of prose (only a change larger than 0.1 is narrated). */
 export function shouldNarrateReputationChange(oldValue: number, newValue: number): boolean {
   return Math.abs(newValue - oldValue) > 0.1;
 }
@@ -85,16 +85,16 @@ const REPUTATION_KIND_BY_ACTION: Readonly<Record<string, ReputationKind>> = {
 };
 
 /**
- * Which social consequence a STAKEHOLDER_ACTION has (§8 Social). The seed keyed only on the verbs
- * betray/support/oppose/ally, which no ActionType ever is, so model-chosen actions never touched a
- * reputation; the ActionTypes with an obvious social reading are mapped to the nearest verb.
+ * Which social consequence a STAKEHOLDER_ACTION has. Keyed only on the verbs
+ * betray/support/oppose/ally, which no ActionType ever is, model-chosen actions would never touch a
+ * reputation, so the ActionTypes with an obvious social reading are mapped to the nearest verb.
  * Defensive, evasive, observant and strategic moves, and withdrawals, have no social consequence.
  */
 export function actionReputationKind(actionType: string): ReputationKind {
   return REPUTATION_KIND_BY_ACTION[actionType] ?? 'none';
 }
 
-/** Half-truths travel further than facts, and gossips spread more (§7.3). */
+/** Half-truths travel further than facts, and gossips spread more. */
 export function gossipSpreadProbability(truthfulness: number, spreadTendency: number): number {
   return (1 - truthfulness * 0.5) * spreadTendency;
 }
@@ -103,13 +103,13 @@ export function shouldSpreadGossip(truthfulness: number, spreadTendency: number,
   return random() < gossipSpreadProbability(truthfulness, spreadTendency);
 }
 
-/** Talk raises tension with volume, and scandal most of all (§9). */
+/** Talk raises tension with volume, and scandal most of all. */
 export function socialTension(gossip: ReadonlyArray<Pick<GossipItem, 'gossip_type'>>): number {
   const scandals = gossip.filter((item) => item.gossip_type === 'scandal').length;
   return Math.min(1, Math.min(1, gossip.length / 10) + 0.1 * scandals);
 }
 
-/** What a scene shows when no gossip has been written yet (§9). */
+/** What a scene shows when no gossip has been written yet. */
 export const FALLBACK_GOSSIP: Readonly<GossipItem> = {
   gossip_type: 'rumor',
   content: 'Something interesting was mentioned',
@@ -118,7 +118,7 @@ export const FALLBACK_GOSSIP: Readonly<GossipItem> = {
   truthfulness: 0.5,
 };
 
-/** What the hot path returns while a scene's social bundle is being written (§7.3). */
+/** What the hot path returns while a scene's social bundle is being written. */
 export const SOCIAL_BUNDLE_FALLBACK: Readonly<SocialBundle> = {
   gossip: [],
   reputation_status: 'pending',
@@ -127,7 +127,7 @@ export const SOCIAL_BUNDLE_FALLBACK: Readonly<SocialBundle> = {
 };
 
 /**
- * Whether STATE_SYNC also asks for gossip about the scene (§8): only with two NPCs to gossip
+ * Whether STATE_SYNC also asks for gossip about the scene: only with two NPCs to gossip
  * about, only while the bundle is still being written, and only 30 % of the time to bound cost.
  */
 export function shouldQueueSceneGossip(npcCount: number, bundleStatus: SocialBundle['status'], random: Random): boolean {

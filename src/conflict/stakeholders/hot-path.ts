@@ -36,7 +36,7 @@ export function reactionFallbackText(name: string): string {
   return `${name} watches you, weighing a reply.`;
 }
 
-/** Planned moves claimed per state sync (§7.1: limit 10). */
+/** Planned moves claimed per state sync: enough for a crowded scene, small enough to stay one quick query. */
 const CLAIM_BATCH = 10;
 
 function dispatchDecision(ctx: HandlerContext, stakeholder: StakeholderRecord): boolean {
@@ -148,7 +148,7 @@ function applyClaimed(ctx: HandlerContext, row: PlannedAction, effects: SystemEv
 }
 
 export const stakeholdersHandlers: EventHandlers<HandlerContext> = {
-  /** Creation by rules now; the profile is enriched in the background (the seed called a model here). */
+  /** Creation by rules now; the profile is enriched in the background, so the player never waits for a model. */
   async conflict_created(event, ctx) {
     const conflict = ctx.snapshot.conflicts.get(event.payload.conflictId);
     if (!conflict) return { data: { created: 0 } };

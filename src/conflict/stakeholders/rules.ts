@@ -12,12 +12,12 @@ import type {
   StakeholderRole,
 } from '../domain/stakeholder.js';
 
-/** Pure stakeholder rules (§7.1, §8 Stakeholder, §9 Stakeholders). */
+/** Pure stakeholder rules: scene behaviour, who acts and reacts, stress, roles and fallbacks. */
 
 type Random = () => number;
 type RoleAndStress = Pick<Stakeholder, 'role'> & { stress?: number };
 
-/** A stakeholder whose stress was never recorded is taken to be moderately stressed (§7.1). */
+/** A stakeholder whose stress was never recorded is taken to be moderately stressed. */
 const UNKNOWN_STRESS = 0.5;
 
 const ROLE_BEHAVIORS: Partial<Record<StakeholderRole, SceneBehavior>> = {
@@ -29,7 +29,7 @@ const ROLE_BEHAVIORS: Partial<Record<StakeholderRole, SceneBehavior>> = {
   opportunist: 'calculating',
 };
 
-/** The §7.1 behaviour table: stress overrides the role, first match wins. */
+/** How an NPC carries itself in a scene: stress overrides the role, first match wins. */
 export function sceneBehavior(stakeholder: RoleAndStress): SceneBehavior {
   const stress = stakeholder.stress ?? UNKNOWN_STRESS;
   if (stress > 0.8) return 'agitated';
@@ -37,11 +37,11 @@ export function sceneBehavior(stakeholder: RoleAndStress): SceneBehavior {
   return ROLE_BEHAVIORS[stakeholder.role] ?? 'observant';
 }
 
-/** Roles that act on every update and always have something to say (§7.1, §8). */
+/** Roles that act on every update and always have something to say. */
 const DRIVING_ROLES: readonly StakeholderRole[] = ['instigator', 'mediator', 'escalator'];
 const PASSIVE_ROLES: readonly StakeholderRole[] = ['bystander', 'victim'];
 
-/** Whether to spend a model call planning this stakeholder's next action (§7.1, first match wins). */
+/** Whether to spend a model call planning this stakeholder's next action (first match wins). */
 export function shouldDispatchActionGeneration(stakeholder: Pick<Stakeholder, 'role' | 'stress'>, random: Random): boolean {
   if (PASSIVE_ROLES.includes(stakeholder.role) && stakeholder.stress < 0.4) return false;
   if (stakeholder.stress > 0.6) return true;
@@ -50,7 +50,7 @@ export function shouldDispatchActionGeneration(stakeholder: Pick<Stakeholder, 'r
   return random() < 0.1;
 }
 
-/** Stressed stakeholders' plans are served first (§7.1). */
+/** Stressed stakeholders' plans are served first. */
 export function actionPriority(stakeholder: Pick<Stakeholder, 'stress'>): number {
   return stakeholder.stress > 0.7 ? TASK_PRIORITY.highStressAction : TASK_PRIORITY.action;
 }
@@ -60,9 +60,9 @@ export const REACTION_PRIORITY = TASK_PRIORITY.reaction;
 const MAX_ACTORS_PER_UPDATE = 3;
 
 /**
- * Who acts on CONFLICT_UPDATED (§8): driving roles always, others with probability `commitment`,
+ * Who acts on CONFLICT_UPDATED: driving roles always, others with probability `commitment`,
  * at most 3. Driving roles are kept first when trimming, so a forced actor is never crowded out by
- * a lucky roll (the seed kept the first three in list order).
+ * a lucky roll.
  */
 export function selectActingStakeholders<S extends Stakeholder>(stakeholders: readonly S[], random: Random): S[] {
   const drivers = stakeholders.filter((s) => DRIVING_ROLES.includes(s.role));
@@ -70,7 +70,7 @@ export function selectActingStakeholders<S extends Stakeholder>(stakeholders: re
   return [...drivers, ...volunteers].slice(0, MAX_ACTORS_PER_UPDATE);
 }
 
-/** Who reacts to a player choice (§8): the NPC it targets, mediators, instigators, else by commitment. */
+/** Who reacts to a player choice: the NPC it targets, mediators, instigators, else by commitment. */
 export function selectReactors<S extends Stakeholder>(
   stakeholders: readonly S[],
   choice: { targetNpcId?: number | null },
@@ -85,12 +85,12 @@ export function selectReactors<S extends Stakeholder>(
   );
 }
 
-/** Hostile player choices stress every stakeholder (§8 PLAYER_CHOICE). */
+/** Hostile player choices stress every stakeholder. */
 export function stressAfterChoice(stress: number, choiceType: string): number {
   return isEscalatingChoice(choiceType) ? clampUnit(stress + 0.1) : stress;
 }
 
-/** A tense scene (> 0.7) wears on everyone in it (§9). */
+/** A tense scene (> 0.7) wears on everyone in it. */
 export function stressAfterTension(stress: number, tensionScore: number): number {
   return tensionScore > 0.7 ? clampUnit(stress + 0.05) : stress;
 }
@@ -106,8 +106,8 @@ export interface BreakingPointOutcome<S extends Stakeholder> {
 }
 
 /**
- * At stress ≥ 0.9 a stakeholder withdraws: commitment 0, role bystander (§9). The seed reported a
- * `stress_relief` of 0.5 but never applied it; it is applied here, otherwise a broken stakeholder
+ * At stress ≥ 0.9 a stakeholder withdraws: commitment 0, role bystander, and its stress
+ * drops by a `stress_relief` of 0.5; otherwise a broken stakeholder
  * stays at ≥ 0.9, breaks again on every event and keeps reading as "agitated".
  */
 export function applyBreakingPoint<S extends Stakeholder>(stakeholder: S): BreakingPointOutcome<S> {
@@ -124,7 +124,7 @@ export function applyBreakingPoint<S extends Stakeholder>(stakeholder: S): Break
   };
 }
 
-/** The chance a present stakeholder takes the initiative during STATE_SYNC (§8). */
+/** The chance a present stakeholder takes the initiative during STATE_SYNC. */
 export function autonomyChance(stakeholder: Pick<Stakeholder, 'role' | 'stress'>): number {
   if (stakeholder.stress > 0.7) return 0.5;
   if (stakeholder.role === 'instigator' || stakeholder.role === 'escalator') return 0.4;
@@ -135,7 +135,7 @@ export function passesAutonomyRoll(stakeholder: Pick<Stakeholder, 'role' | 'stre
   return random() < autonomyChance(stakeholder);
 }
 
-/** When a stakeholder's role no longer fits the story (§9): overwhelmed, idle at the climax, or still stoking a resolution. */
+/** When a stakeholder's role no longer fits the story: overwhelmed, idle at the climax, or still stoking a resolution. */
 export function needsRoleAdaptation(stakeholder: Pick<Stakeholder, 'role' | 'stress'>, phase: Phase): boolean {
   return (
     stakeholder.stress > 0.8 ||
@@ -149,7 +149,7 @@ const ROLES_BY_CONFLICT_KIND: ReadonlyArray<[kind: string, roles: readonly Stake
   ['social', ['mediator', 'bystander', 'escalator']],
 ];
 
-/** A new stakeholder's role from the conflict type, matched as a lower-case substring (§9). */
+/** A new stakeholder's role from the conflict type, matched as a lower-case substring. */
 export function initialRole(conflictType: string, random: Random): StakeholderRole {
   const type = conflictType.toLowerCase();
   const roles = ROLES_BY_CONFLICT_KIND.find(([kind]) => type.includes(kind))?.[1];
@@ -164,14 +164,14 @@ export const CREATION_DEFAULTS: {
   readonly commitment: number;
 } = { role: 'bystander', decisionStyle: 'reactive', stress: 0.3, commitment: 0.5 };
 
-/** What a stakeholder does when no planned decision is ready (§9). */
+/** What a stakeholder does when no planned decision is ready. */
 export const DECISION_FALLBACK: Readonly<StakeholderDecision> = {
   action_type: 'observant',
   description: 'Observes the situation',
   success_probability: 0.7,
 };
 
-/** What a stakeholder does when no planned reaction is ready (§9): watch, unmoved. */
+/** What a stakeholder does when no planned reaction is ready: watch, unmoved. */
 export const REACTION_FALLBACK: Readonly<StakeholderReaction> = {
   reaction_type: 'observe',
   emotional_response: 'neutral',
@@ -179,13 +179,13 @@ export const REACTION_FALLBACK: Readonly<StakeholderReaction> = {
   stress_impact: 0,
 };
 
-/** A reaction's `stress_impact` is added to the reactor's stress (§9). */
+/** A reaction's `stress_impact` is added to the reactor's stress. */
 export function applyReaction<S extends Stakeholder>(stakeholder: S, reaction: Pick<StakeholderReaction, 'stress_impact'>): S {
   return { ...stakeholder, stress: clampUnit(stakeholder.stress + reaction.stress_impact) };
 }
 
 /**
- * What a stakeholder's planned decision was made for (§6.1's context hash over conflict,
+ * What a stakeholder's planned decision was made for (a context hash over conflict,
  * stakeholder and phase). When it changes, a decision planned for the old context is stale.
  */
 export function decisionContextHash(stakeholder: Pick<Stakeholder, 'id' | 'conflictId'>, phase: string): string {
@@ -193,7 +193,7 @@ export function decisionContextHash(stakeholder: Pick<Stakeholder, 'id' | 'confl
 }
 
 /**
- * Nyx's pacing of autonomy (not in the seed, whose roll ran on every state sync): a stakeholder
+ * Nyx's pacing of autonomy (without it the roll would run on every state sync): a stakeholder
  * asks for a new autonomous decision at most once per cooldown, so a player who polls often does
  * not make NPCs act — and the model write — more often.
  */

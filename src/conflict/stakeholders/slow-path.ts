@@ -135,7 +135,7 @@ export const stakeholdersSlowPath: readonly TaskImplementation[] = [
       kind: 'reaction',
       payload: reaction,
       priority: REACTION_PRIORITY,
-      // §6.1: a reaction is keyed by the event it answers.
+      // A reaction is keyed by the event it answers, so each event gets one reaction per stakeholder.
       contextHash: payload.eventId,
       stateVersion: payload.stateVersion,
     });

@@ -12,7 +12,7 @@ export interface CanonApplication {
 }
 
 /**
- * The canon event log (the seed's `canon.apply_event`). Applying is idempotent on the request id,
+ * The canon event log. Applying is idempotent on the request id,
  * so a retried worker task never writes the same canon twice.
  */
 export class CanonLedger {

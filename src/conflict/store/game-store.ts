@@ -395,7 +395,7 @@ function toFlow(row: typeof conflictFlows.$inferSelect): ConflictFlow {
     pacing: row.pacing as PacingStyle,
     intensity: row.intensity,
     momentum: row.momentum,
-    // The seed loaded a NULL progress as 0.5 (§9); the column is NOT NULL here, but keep the rule.
+    // A missing or non-finite progress reads as halfway (0.5); the column is NOT NULL, so this is a guard.
     phaseProgress: number(row.phaseProgress, 0.5),
     ...(row.lastBeatType ? { lastBeatType: row.lastBeatType as BeatType } : {}),
     ...(row.lastBeatAt ? { lastBeatAt: row.lastBeatAt.getTime() } : {}),

@@ -84,7 +84,7 @@ const servingOrder = [desc(actions.priority), asc(actions.availableAt), asc(acti
 
 /**
  * The `planned_stakeholder_actions` table: the slow path inserts, the hot path claims.
- * A claim consumes what it returns, so an action is served once (the seed served them forever).
+ * A claim consumes what it returns, so an action is served once, not on every state sync.
  */
 export class PlannedActions {
   constructor(private readonly db: Database) {}

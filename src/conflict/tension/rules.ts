@@ -1,6 +1,6 @@
 import type { TensionBundle, TensionLevel } from '../domain/tension.js';
 
-/** Pure tension rules (§7.5). */
+/** Pure tension rules: the scene's tension score, level and escalation. */
 
 export interface TensionInputs {
   /** Mean intensity of the scene's active conflicts, 0–1. */
@@ -39,7 +39,7 @@ export function shouldEscalate(score: number, lastEscalationAt: number | null | 
   return score > 0.7 && cooledDown;
 }
 
-/** What the hot path returns while a scene's tension bundle is being written (§7.5). */
+/** What the hot path returns while a scene's tension bundle is being written. */
 export const TENSION_FALLBACK: Readonly<TensionBundle> = {
   tension_level: 'baseline',
   tension_score: 0.3,

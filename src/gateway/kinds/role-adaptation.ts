@@ -3,7 +3,7 @@ import type { ConflictSnapshot, StakeholderSnapshot } from './story-context.js';
 import { defineTaskKind } from './task-kind.js';
 import { sentence, stakeholderRoles } from './vocabulary.js';
 
-/** Why the conflict engine asks for a new role (system.md §9: role adaptation). */
+/** Why the conflict engine asks for a new role. */
 export type RoleAdaptationTrigger = 'high_stress' | 'bystander_at_climax' | 'escalator_at_resolution' | 'breaking_point';
 
 export interface RoleAdaptationInput {

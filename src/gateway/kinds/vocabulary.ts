@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * The domain words a model may answer with (system.md §9), from the story's vocabulary, which the
+ * The domain words a model may answer with (roles, action and reaction types, phases…), from the story's vocabulary, which the
  * conflict rules store, so a kind's output schema accepts exactly what the game stores. A reaction from a model is never the
  * `observe` fallback, which only the rules use.
  */

@@ -52,7 +52,7 @@ export class LlamaCppProvider implements ModelProvider {
    * Checks at once that node-llama-cpp is installed and the file exists (a ConfigError naming the
    * variable otherwise), then loads the model in the background; `ready()` tells when it is loaded.
    */
-  constructor(private readonly settings: LlamaCppSettings) {
+  constructor(settings: LlamaCppSettings) {
     assertInstalled();
     if (!existsSync(settings.modelPath)) throw new ConfigError('LLM_MODEL_PATH', 'an existing GGUF file when LLM_PROVIDER=llama-cpp', settings.modelPath);
     this.slots = new PQueue({ concurrency: settings.sequences });

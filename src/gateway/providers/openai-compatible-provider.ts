@@ -94,7 +94,7 @@ function typedFailure(kind: Kind, error: unknown): unknown {
   return new ModelServerError(kind, status, { cause: error });
 }
 
-/** Retry-After is either delay-seconds or an HTTP date (RFC 9110 §10.2.3). */
+/** Retry-After is either delay-seconds or an HTTP date (RFC 9110, section 10.2.3). */
 export function retryAfterMs(header: string | undefined, now = Date.now()): number {
   if (header === undefined || header.trim() === '') return defaultRetryAfterMs;
   const seconds = Number(header);

@@ -123,7 +123,10 @@ export class RedisHub implements ContentHub {
   private announced(channel: string, message: string): void {
     const space = message.indexOf(' ');
     const logged = this.parse(message.slice(0, space), message.slice(space + 1));
-    if (!logged) return log.error({ channel }, 'unreadable content event ignored');
+    if (!logged) {
+      log.error({ channel }, 'unreadable content event ignored');
+      return;
+    }
     const held = this.heldBack.get(logged.event.gameId);
     if (held) held.push(logged);
     else this.deliver(logged);

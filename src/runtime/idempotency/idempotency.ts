@@ -1,7 +1,7 @@
 /**
  * The idempotency guard of background tasks (keyed by task + content; one hour by default).
  * A key is held while the task runs and kept on success; on failure it is released so a retry
- * really runs (the seed kept it and silently skipped every retry).
+ * really runs (a key kept on failure would turn every retry into a skipped duplicate).
  */
 export type IdempotentOutcome<T> = { ran: true; value: T } | { ran: false; reason: 'duplicate' };
 

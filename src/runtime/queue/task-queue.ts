@@ -12,7 +12,7 @@ import type { z } from 'zod';
 export interface Backoff {
   /** Delay before the first retry. */
   delayMs: number;
-  /** Multiplier per further retry (the seed: 10 s, 30 s, 90 s → delayMs 10_000, factor 3). */
+  /** Multiplier per further retry (10 s, 30 s, 90 s… is delayMs 10_000, factor 3). */
   factor: number;
 }
 

@@ -3,7 +3,7 @@ import { Redis, type RedisOptions } from 'ioredis';
 /**
  * Redis connections by role, because each role wants different failure behaviour:
  * - `cache` and `producer` (hot path): no offline queue, so a command fails at once when Redis is
- *   down instead of waiting for a reconnect; short timeouts (the seed used 2 s).
+ *   down instead of waiting for a reconnect; and short (2 s) timeouts.
  * - `worker` and `subscriber` (long-lived, blocking commands): BullMQ requires
  *   `maxRetriesPerRequest: null`; they reconnect forever.
  *

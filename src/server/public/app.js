@@ -488,7 +488,9 @@ function renderChoices(state) {
 function toggleMoreChoices(button, extra) {
   choicesExpanded = !choicesExpanded;
   const all = document.querySelectorAll('[data-testid="choice"]');
-  all.forEach((b, i) => (b.hidden = i >= TOP_CHOICES && !choicesExpanded));
+  all.forEach((b, i) => {
+    b.hidden = i >= TOP_CHOICES && !choicesExpanded;
+  });
   button.setAttribute('aria-expanded', String(choicesExpanded));
   button.textContent = choicesExpanded ? 'Fewer choices' : `More choices (${extra})…`;
   if (choicesExpanded) all[TOP_CHOICES]?.focus();

@@ -14,7 +14,7 @@ import {
 } from '../../../src/conflict/canon/rules.js';
 import { CANON_EVENT_TYPES } from '../../../src/conflict/domain/canon.js';
 
-describe('shouldCanonize (§7.4)', () => {
+describe('shouldCanonize', () => {
   it('canonises an intense, significant resolution', () => {
     expect(shouldCanonize({ intensity: 0.75, significance: 0.65 })).toBe(true);
     expect(shouldCanonize({ intensity: 0.7, significance: 0.65 })).toBe(false);
@@ -37,7 +37,7 @@ describe('shouldCanonize (§7.4)', () => {
   });
 });
 
-describe('significanceScore (§9)', () => {
+describe('significanceScore', () => {
   it('scores a small personal conflict', () => {
     expect(significanceScore({ conflictType: 'personal', stakeholderCount: 2, progress: 10, alreadyReferenced: false })).toBeCloseTo(0.5);
   });
@@ -73,7 +73,7 @@ describe('significanceScore (§9)', () => {
   });
 });
 
-describe('canonTags (§9)', () => {
+describe('canonTags', () => {
   it('tags a precedent', () => {
     expect(canonTags({ eventType: 'tradition_born', conflictType: 'social', conflictId: 42, createsPrecedent: true })).toEqual([
       'conflict',
@@ -90,7 +90,7 @@ describe('canonTags (§9)', () => {
   });
 });
 
-describe('FOUNDING_MYTHS (§9)', () => {
+describe('FOUNDING_MYTHS', () => {
   it('seeds five myths of significance 10, 9, 8, 9, 7 with distinct names and real text', () => {
     expect(FOUNDING_MYTHS.map((myth) => myth.significance)).toEqual([10, 9, 8, 9, 7]);
     expect(new Set(FOUNDING_MYTHS.map((myth) => myth.name)).size).toBe(5);
@@ -101,7 +101,7 @@ describe('FOUNDING_MYTHS (§9)', () => {
   });
 });
 
-describe('lore checks (§7.4)', () => {
+describe('lore checks', () => {
   it('answers optimistically while the real check runs', () => {
     expect(lorePlaceholder()).toEqual({ is_compliant: true, conflicts: [], needs_review: true, status: 'pending' });
     expect(lorePlaceholder()).not.toBe(lorePlaceholder());
@@ -130,7 +130,7 @@ describe('lore checks (§7.4)', () => {
   });
 });
 
-describe('resolution canon check (§8 PHASE_TRANSITION)', () => {
+describe('resolution canon check (PHASE_TRANSITION)', () => {
   it('scales intensity by 1.2, capped at 1', () => {
     expect(resolutionPhaseSignificance(0.5)).toBeCloseTo(0.6);
     expect(resolutionPhaseSignificance(0.9)).toBe(1);
@@ -148,7 +148,7 @@ describe('resolution canon check (§8 PHASE_TRANSITION)', () => {
   });
 });
 
-describe('mythologySummary (§8)', () => {
+describe('mythologySummary', () => {
   it('reads the record text, or says what is missing', () => {
     expect(mythologySummary({ canonText: 'They still sing of it.' })).toBe('They still sing of it.');
     expect(mythologySummary({ canonText: null })).toBe('Mythology pending generation...');

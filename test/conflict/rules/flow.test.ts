@@ -22,7 +22,7 @@ function flow(overrides: Partial<FlowState> = {}): FlowState {
   return { phase: 'rising', pacing: 'steady', intensity: 0.5, momentum: 0, phaseProgress: 0.5, ...overrides };
 }
 
-describe('initialFlow (§8 table)', () => {
+describe('initialFlow (by conflict type)', () => {
   it('starts interpersonal conflicts as a slow burn', () => {
     expect(initialFlow('Interpersonal_Dispute')).toEqual({ phase: 'emerging', pacing: 'slow_burn', intensity: 0.3, momentum: 0.2, phaseProgress: 0 });
   });
@@ -40,7 +40,7 @@ describe('initialFlow (§8 table)', () => {
   });
 });
 
-describe('applyEventMath (§7.2, on phaseProgress)', () => {
+describe('applyEventMath (on phaseProgress)', () => {
   it('adds the deltas', () => {
     const next = applyEventMath(flow({ intensity: 0.5, phaseProgress: 0.5 }), { intensityDelta: 0.2, progressDelta: 0.1 });
     expect(next.intensity).toBeCloseTo(0.7);
@@ -59,7 +59,7 @@ describe('applyEventMath (§7.2, on phaseProgress)', () => {
   });
 });
 
-describe('phase order (§9)', () => {
+describe('phase order', () => {
   it('walks seeds to aftermath in order, and aftermath stays', () => {
     const walked: Phase[] = ['seeds'];
     for (let i = 0; i < 8; i++) walked.push(nextPhase(walked[walked.length - 1]!));
@@ -75,7 +75,7 @@ describe('phase order (§9)', () => {
   });
 });
 
-describe('advanceFlow (§8 step 3)', () => {
+describe('advanceFlow (progress ≥ 1 moves the phase)', () => {
   it('does nothing below progress 1', () => {
     const current = flow({ phaseProgress: 0.99 });
     expect(advanceFlow(current)).toEqual({ flow: current });
@@ -108,7 +108,7 @@ describe('advanceFlow (§8 step 3)', () => {
   });
 });
 
-describe('beatForFlow (§7.2 table)', () => {
+describe('beatForFlow (first match wins)', () => {
   it.each<[number, number, string | undefined]>([
     [0.85, 0.5, 'climax'],
     [0.8, 0.5, undefined], // climax needs intensity above 0.8, and 0.8 is above the complication band
@@ -140,7 +140,7 @@ describe('beatForFlow (§7.2 table)', () => {
   });
 });
 
-describe('applyBeat (§9)', () => {
+describe('applyBeat', () => {
   it('applies the default impact 0.2: momentum +0.1, intensity +0.06', () => {
     const next = applyBeat(flow({ momentum: 0, intensity: 0.5 }));
     expect(next.momentum).toBeCloseTo(0.1);
@@ -159,7 +159,7 @@ describe('applyBeat (§9)', () => {
   });
 });
 
-describe('applyStakeholderAction (§8 Flow)', () => {
+describe('applyStakeholderAction', () => {
   it.each<FlowMove>(['aggressive', 'escalate'])('%s raises intensity 0.1 and momentum 0.15', (action) => {
     const next = applyStakeholderAction(flow({ intensity: 0.5, momentum: 0 }), action);
     expect(next.intensity).toBeCloseTo(0.6);
@@ -184,7 +184,7 @@ describe('applyStakeholderAction (§8 Flow)', () => {
   });
 });
 
-describe('applyPlayerChoice (§8 Flow)', () => {
+describe('applyPlayerChoice', () => {
   it('pushes momentum 0.2 and progress 0.15 on an escalating choice', () => {
     const { flow: next, transitionDue } = applyPlayerChoice(flow({ momentum: 0, phaseProgress: 0.5 }), 'confrontational');
     expect(next.momentum).toBeCloseTo(0.2);
@@ -212,7 +212,7 @@ describe('applyPlayerChoice (§8 Flow)', () => {
   });
 });
 
-describe('applyTensionChange (§8 TENSION_CHANGED, reachable beat threshold)', () => {
+describe('applyTensionChange (TENSION_CHANGED, reachable beat threshold)', () => {
   it('moves momentum by (tension − 0.5) × 0.3', () => {
     expect(applyTensionChange(flow({ momentum: 0 }), 0.8).flow.momentum).toBeCloseTo(0.09);
     expect(applyTensionChange(flow({ momentum: 0 }), 0.2).flow.momentum).toBeCloseTo(-0.09);

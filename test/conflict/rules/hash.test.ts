@@ -18,7 +18,7 @@ describe('stableStringify', () => {
   });
 });
 
-describe('contextHash (§6.1)', () => {
+describe('contextHash', () => {
   const context = { scene_id: 3, conflict_id: 7, stakeholder_ids: [1, 2], phase: 'rising' };
 
   it('is 16 hex characters and deterministic', () => {
@@ -70,7 +70,7 @@ describe('scene and content hashes', () => {
   });
 });
 
-describe('TASK_PRIORITY (§7.1, §14)', () => {
+describe('TASK_PRIORITY', () => {
   it('serves reactions before stressed actions before everything else', () => {
     expect(TASK_PRIORITY).toEqual({ reaction: 8, highStressAction: 7, action: 5, narration: 5 });
   });

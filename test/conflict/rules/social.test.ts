@@ -19,7 +19,7 @@ import {
 } from '../../../src/conflict/social/rules.js';
 import { noRandom, sequence } from './random.js';
 
-describe('reputation table A (§8, in memory, base 0.5)', () => {
+describe('reputation table A (in memory, base 0.5)', () => {
   it.each([
     ['betray', { trustworthy: 0.2, dangerous: 0.7 }],
     ['support', { trustworthy: 0.6, nurturing: 0.6 }],
@@ -44,7 +44,7 @@ describe('reputation table A (§8, in memory, base 0.5)', () => {
   });
 });
 
-describe('reputation table B (§8, cached deltas)', () => {
+describe('reputation table B (cached deltas)', () => {
   it('has one row per action', () => {
     expect(reputationDeltasTableB('betray')).toEqual({ trustworthy: -0.3, scandalous: 0.2, dangerous: 0.1 });
     expect(reputationDeltasTableB('support')).toEqual({ trustworthy: 0.2, nurturing: 0.1, influential: 0.1 });
@@ -64,7 +64,7 @@ describe('reputation table B (§8, cached deltas)', () => {
   });
 });
 
-describe('model reputations (§9)', () => {
+describe('model reputations', () => {
   it('fills every missing type with 0.3 and keeps the rest', () => {
     const scores = completeLlmReputation({ trustworthy: 0.9, dangerous: 1.4 });
     expect(Object.keys(scores).sort()).toEqual([...REPUTATION_TYPES].sort());
@@ -105,7 +105,7 @@ describe('actionReputationKind', () => {
   });
 });
 
-describe('gossip spreading (§7.3)', () => {
+describe('gossip spreading', () => {
   it('computes p = (1 − truth × 0.5) × tendency', () => {
     expect(gossipSpreadProbability(0, 0.8)).toBeCloseTo(0.8);
     expect(gossipSpreadProbability(1, 0.8)).toBeCloseTo(0.4);
@@ -120,7 +120,7 @@ describe('gossip spreading (§7.3)', () => {
   });
 });
 
-describe('socialTension (§9)', () => {
+describe('socialTension', () => {
   const items = (type: GossipType, count: number): GossipItem[] => Array.from({ length: count }, () => ({ ...FALLBACK_GOSSIP, gossip_type: type }));
 
   it('grows with the amount of gossip', () => {
@@ -135,7 +135,7 @@ describe('socialTension (§9)', () => {
   });
 });
 
-describe('fallbacks and scene gossip (§7.3, §8, §9)', () => {
+describe('fallbacks and scene gossip', () => {
   it('falls back to a vague rumor', () => {
     expect(FALLBACK_GOSSIP).toMatchObject({ gossip_type: 'rumor', content: 'Something interesting was mentioned', spread_rate: 0.3, truthfulness: 0.5 });
   });

@@ -28,7 +28,7 @@ function stakeholder(role: StakeholderRole, overrides: Partial<Stakeholder> = {}
 }
 
 
-describe('sceneBehavior (§7.1 table)', () => {
+describe('sceneBehavior (stress before role)', () => {
   it('seed test: a mediator at stress 0.9 is agitated', () => {
     expect(sceneBehavior(stakeholder('mediator', { stress: 0.9 }))).toBe('agitated');
   });
@@ -61,7 +61,7 @@ describe('sceneBehavior (§7.1 table)', () => {
   });
 });
 
-describe('shouldDispatchActionGeneration (§7.1, first match wins)', () => {
+describe('shouldDispatchActionGeneration (first match wins)', () => {
   it('seed test: a bystander at stress 0.8 is dispatched', () => {
     expect(shouldDispatchActionGeneration(stakeholder('bystander', { stress: 0.8 }), noRandom)).toBe(true);
   });
@@ -100,7 +100,7 @@ describe('priorities', () => {
   });
 });
 
-describe('selectActingStakeholders (§8 CONFLICT_UPDATED)', () => {
+describe('selectActingStakeholders (CONFLICT_UPDATED)', () => {
   it('always picks driving roles and rolls commitment for the rest', () => {
     const instigator = stakeholder('instigator', { commitment: 0 });
     const keen = stakeholder('defender', { commitment: 0.9 });
@@ -115,7 +115,7 @@ describe('selectActingStakeholders (§8 CONFLICT_UPDATED)', () => {
   });
 });
 
-describe('selectReactors (§8 PLAYER_CHOICE)', () => {
+describe('selectReactors (PLAYER_CHOICE)', () => {
   it('picks the targeted NPC, mediators and instigators without rolling, others by commitment', () => {
     const target = stakeholder('bystander', { commitment: 0 });
     const mediator = stakeholder('mediator', { commitment: 0 });
@@ -157,7 +157,7 @@ describe('stress rules', () => {
   });
 });
 
-describe('applyBreakingPoint (§9, stress ≥ 0.9)', () => {
+describe('applyBreakingPoint (stress ≥ 0.9)', () => {
   it('makes a stakeholder at exactly 0.9 withdraw and relieves 0.5 stress', () => {
     const outcome = applyBreakingPoint(stakeholder('instigator', { stress: 0.9, commitment: 0.8 }));
     expect(outcome.broke).toBe(true);
@@ -172,7 +172,7 @@ describe('applyBreakingPoint (§9, stress ≥ 0.9)', () => {
   });
 });
 
-describe('autonomy (§8 STATE_SYNC)', () => {
+describe('autonomy (STATE_SYNC)', () => {
   it('gives 50 % above stress 0.7, 40 % to instigators and escalators, 20 % otherwise', () => {
     expect(autonomyChance(stakeholder('bystander', { stress: 0.71 }))).toBe(0.5);
     expect(autonomyChance(stakeholder('escalator', { stress: 0.7 }))).toBe(0.4);
@@ -187,7 +187,7 @@ describe('autonomy (§8 STATE_SYNC)', () => {
   });
 });
 
-describe('needsRoleAdaptation (§9)', () => {
+describe('needsRoleAdaptation', () => {
   it('adapts the overwhelmed, idle bystanders at the climax and escalators at resolution', () => {
     expect(needsRoleAdaptation(stakeholder('mediator', { stress: 0.81 }), 'rising')).toBe(true);
     expect(needsRoleAdaptation(stakeholder('mediator', { stress: 0.8 }), 'rising')).toBe(false);
@@ -198,7 +198,7 @@ describe('needsRoleAdaptation (§9)', () => {
   });
 });
 
-describe('initialRole (§9)', () => {
+describe('initialRole', () => {
   it('draws power conflicts from instigator, defender, opportunist', () => {
     expect(initialRole('Power_Struggle', sequence(0))).toBe('instigator');
     expect(initialRole('power', sequence(0.5))).toBe('defender');
@@ -216,7 +216,7 @@ describe('initialRole (§9)', () => {
   });
 });
 
-describe('defaults and fallbacks (§9)', () => {
+describe('defaults and fallbacks', () => {
   it('creates reactive bystanders at stress 0.3, commitment 0.5', () => {
     expect(CREATION_DEFAULTS).toEqual({ role: 'bystander', decisionStyle: 'reactive', stress: 0.3, commitment: 0.5 });
   });

@@ -9,7 +9,7 @@ import {
   tensionScore,
 } from '../../../src/conflict/tension/rules.js';
 
-describe('tensionScore (§7.5)', () => {
+describe('tensionScore', () => {
   it('weighs intensity 0.6 and adds 0.1 per conflict and 0.05 per escalation', () => {
     expect(tensionScore({ avgIntensity: 0.5, activeConflicts: 2, escalations: 1 })).toBeCloseTo(0.55);
   });
@@ -24,7 +24,7 @@ describe('tensionScore (§7.5)', () => {
   });
 });
 
-describe('tensionLevel (§7.5)', () => {
+describe('tensionLevel', () => {
   it.each([
     [0, 'baseline'],
     [0.19, 'baseline'],
@@ -41,7 +41,7 @@ describe('tensionLevel (§7.5)', () => {
   });
 });
 
-describe('shouldEscalate (§7.5)', () => {
+describe('shouldEscalate', () => {
   const now = 1_700_000_000_000;
 
   it('escalates high tension once the two-hour cooldown has passed', () => {

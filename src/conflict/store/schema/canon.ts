@@ -16,7 +16,7 @@ export const canonEvents = pgTable(
   (t) => [index('idx_canon_events_game').on(t.gameId)],
 );
 
-/** The canonical record of a resolved conflict (the seed's `conflict_canon`). */
+/** The canonical record of a resolved conflict. */
 export const canonRecords = pgTable(
   'canon_records',
   {

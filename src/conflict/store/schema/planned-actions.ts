@@ -15,8 +15,8 @@ const inList = (values: readonly string[]) => sql.raw(values.map((v) => `'${v}'`
 
 /**
  * Stakeholder actions and reactions precomputed by the slow path, claimed by the hot path.
- * The seed's migration 012, column for column and index for index, except that `fk_stakeholder`
- * points at `stakeholders(id)` (the seed's `NPCs` table never existed) and `kind` admits
+ * Column for column and index for index the table of the Python original (docs/design-notes.md),
+ * except that `fk_stakeholder` points at `stakeholders(id)` and `kind` admits
  * `role_adaptation`. Nyx adds `game_id`, `expires_at`, `state_version` and `error`.
  */
 export const plannedStakeholderActions = pgTable(
