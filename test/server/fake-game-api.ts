@@ -3,6 +3,7 @@ import { GameError, invalid, notFound, stale } from '../../src/conflict/engine/g
 import type {
   ChoiceOutcome,
   ConflictView,
+  FeedPage,
   GameApi,
   GameState,
   ScenarioSummary,
@@ -75,6 +76,15 @@ export class FakeGameApi implements GameApi {
   async getState(gameId: string): Promise<GameState> {
     if (this.stateDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.stateDelayMs));
     return this.stateOf(gameId);
+  }
+
+  /** Newest first; the cursor is the index of the next item to read, as text. */
+  async readFeed(gameId: string, page: { before?: string; limit: number }): Promise<FeedPage> {
+    const newestFirst = [...this.game(gameId).content].reverse();
+    const from = page.before === undefined ? 0 : Number(page.before.replace(/^i/, ''));
+    if (!Number.isInteger(from) || from < 0) throw invalid('before', 'not a feed cursor');
+    const items = newestFirst.slice(from, from + page.limit);
+    return { items, next: from + page.limit < newestFirst.length ? `i${from + page.limit}` : null };
   }
 
   async makeChoice(gameId: string, choiceId: string) {

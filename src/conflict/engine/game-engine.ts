@@ -16,11 +16,11 @@ import { socialHotPath } from '../social/hot-path.js';
 import { stakeholdersHotPath } from '../stakeholders/hot-path.js';
 import { tensionHotPath } from '../tension/hot-path.js';
 import { choicesFor, isWellFormedChoiceId, outcomeText } from './choices.js';
-import type { ContentFeed } from './content-feed.js';
+import { decodeFeedCursor, type ContentFeed } from './content-feed.js';
 import type { EngineHealth } from './engine-health.js';
 import { systemEvent, type EventPayloads } from './events.js';
 import { contended, invalid, notFound, stale } from './game-errors.js';
-import type { ChoiceOutcome, ConflictView, GameApi, GameState, ScenarioSummary } from './game-state.js';
+import type { ChoiceOutcome, ConflictView, FeedPage, GameApi, GameState, ScenarioSummary } from './game-state.js';
 import type { GameSnapshot, GameStore } from './game-store.js';
 import type { HandlerContext } from './handler-context.js';
 import { LostContentRecovery } from './lost-content-recovery.js';
@@ -163,6 +163,14 @@ export class GameEngine implements GameApi {
       });
       this.recoverLostContent(state);
       return state;
+    });
+  }
+
+  async readFeed(gameId: string, page: { before?: string; limit: number }): Promise<FeedPage> {
+    return hotPath('game.read_feed', async () => {
+      const before = page.before === undefined ? undefined : decodeFeedCursor(page.before);
+      if (page.before !== undefined && !before) throw invalid('before', 'not a feed cursor; use the `next` of the page read before');
+      return this.deps.feed.page(gameId, page.limit, before);
     });
   }
 
