@@ -15,7 +15,7 @@ import { flowHotPath } from '../flow/hot-path.js';
 import { socialHotPath } from '../social/hot-path.js';
 import { stakeholdersHotPath } from '../stakeholders/hot-path.js';
 import { tensionHotPath } from '../tension/hot-path.js';
-import { choicesFor, isWellFormedChoiceId, outcomeText } from './choices.js';
+import { isWellFormedChoiceId, outcomeText } from './choices.js';
 import { decodeFeedCursor, type ContentFeed } from './content-feed.js';
 import type { EngineHealth } from './engine-health.js';
 import { systemEvent, type EventPayloads } from './events.js';
@@ -25,7 +25,7 @@ import type { GameSnapshot, GameStore } from './game-store.js';
 import type { HandlerContext } from './handler-context.js';
 import { LostContentRecovery } from './lost-content-recovery.js';
 import { SnapshotCache } from './snapshot-cache.js';
-import { buildGameState, conflictView } from './state-view.js';
+import { buildGameState, offeredChoices } from './state-view.js';
 import { ConflictSynthesizer } from './synthesizer.js';
 import { DispatchScope, type TaskDispatcher } from './task-dispatcher.js';
 
@@ -191,12 +191,7 @@ export class GameEngine implements GameApi {
   async makeChoice(gameId: string, choiceId: string): Promise<{ outcome: ChoiceOutcome; state: GameState }> {
     return hotPath('game.player_choice', async () => {
       const { result, state } = await this.request(gameId, async (ctx) => {
-        const offered = choicesFor(
-          ctx.snapshot.activeConflicts().map((c) => {
-            const view = conflictView(ctx, c.id);
-            return { id: c.id, title: c.title, phase: view.phase, stakeholders: view.stakeholders };
-          }),
-        );
+        const offered = offeredChoices(ctx, this.scenarios.get(ctx.snapshot.game.scenarioId));
         const choice = offered.find((c) => c.id === choiceId);
         if (!choice) {
           if (isWellFormedChoiceId(choiceId)) throw stale('choiceId', 'that choice is no longer on offer; fetch the state for the current ones');
@@ -351,6 +346,7 @@ export class GameEngine implements GameApi {
       cache: this.deps.cache,
       locks: this.deps.locks,
       scope: new DispatchScope(budgetSpent ? this.deps.dispatcher.forSpentBudget() : this.deps.dispatcher),
+      scenario: this.scenarios.get(snapshot.game.scenarioId),
       random: this.deps.random ?? Math.random,
       now: this.deps.now ?? Date.now,
     };

@@ -1,6 +1,7 @@
 import type { Cache } from '../../runtime/cache/cache.js';
 import type { Locks } from '../../runtime/locks/locks.js';
 import type { PlannedActions } from '../../runtime/db/planned-actions.js';
+import type { Scenario } from '../scenarios/schema.js';
 import type { ContentFeed } from './content-feed.js';
 import type { GameSnapshot, GameStore } from './game-store.js';
 import type { DispatchScope } from './task-dispatcher.js';
@@ -18,6 +19,8 @@ export interface HandlerContext {
   readonly locks: Locks;
   /** The slow work this request asks for, sent once its writes commit. */
   readonly scope: DispatchScope;
+  /** The game's scenario: its conflicts' own endings. Undefined for a game whose scenario is gone. */
+  readonly scenario: Scenario | undefined;
   readonly random: () => number;
   readonly now: () => number;
 }

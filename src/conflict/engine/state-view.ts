@@ -4,7 +4,7 @@ import type { Scenario } from '../scenarios/index.js';
 import { sceneBehavior } from '../stakeholders/rules.js';
 import { tensionBundle } from '../tension/hot-path.js';
 import { REPUTATION_DEFAULT } from '../social/rules.js';
-import { choicesFor } from './choices.js';
+import { choicesFor, choiceView, type OfferedChoice } from './choices.js';
 import type { ConflictView, GameState, NpcView, StakeholderView } from './game-state.js';
 import type { HandlerContext } from './handler-context.js';
 import type { Budget } from '../../runtime/spend/budget.js';
@@ -63,6 +63,30 @@ function npcViews(ctx: HandlerContext): NpcView[] {
   });
 }
 
+/**
+ * The choices on offer in the request's situation: the rules' and the scenario's own for each active
+ * conflict (a scenario conflict is known by its title). `conflicts` saves building the views twice.
+ */
+export function offeredChoices(
+  ctx: HandlerContext,
+  scenario: Scenario | undefined,
+  conflicts: readonly ConflictView[] = [...ctx.snapshot.conflicts.keys()].map((id) => conflictView(ctx, id)),
+): OfferedChoice[] {
+  const npcIdByKey = new Map([...ctx.snapshot.npcs.values()].map((npc) => [npc.key, npc.id]));
+  return choicesFor(
+    conflicts
+      .filter((c) => c.status === 'active')
+      .map((c) => ({
+        id: c.id,
+        title: c.title,
+        phase: c.phase,
+        stakeholders: c.stakeholders,
+        scripted: scenario?.conflicts.find((declared) => declared.title === c.title)?.choices ?? [],
+      })),
+    npcIdByKey,
+  );
+}
+
 export async function buildGameState(
   ctx: HandlerContext,
   scenario: Scenario,
@@ -95,11 +119,7 @@ export async function buildGameState(
     },
     conflicts,
     tension: { level: tension.tension_level, score: tension.tension_score, atmosphere: tension.atmosphere, status: tension.status },
-    choices: choicesFor(
-      conflicts
-        .filter((c) => c.status === 'active')
-        .map((c) => ({ id: c.id, title: c.title, phase: c.phase, stakeholders: c.stakeholders })),
-    ),
+    choices: offeredChoices(ctx, scenario, conflicts).map(choiceView),
     content,
     canon,
   };
