@@ -29,10 +29,13 @@ function sentences(text: string): string[] {
     .filter(Boolean);
 }
 
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 /** A sentence with the story's names masked, cut to its first four words: what a reader recognises as "that line again". */
 export function frameOf(sentence: string, names: readonly string[]): string | undefined {
   let masked = sentence;
-  for (const name of names) masked = masked.split(name.replace(/[“”"]/g, '')).join('X');
+  // A place name reads "the Drowned Bell" inside a sentence: it is masked either way.
+  for (const name of names) masked = masked.replace(new RegExp(escapeRegExp(name.replace(/[“”"]/g, '')).replace(/^The /, '[Tt]he '), 'g'), 'X');
   const words = masked.toLowerCase().replace(/[^a-z' ]+/g, ' ').split(/\s+/).filter(Boolean);
   return words.length >= 4 ? words.slice(0, 4).join(' ') : undefined;
 }
@@ -114,6 +117,8 @@ describe('the offline writer over a long game', () => {
 
       for (const sceneId of idsOf(scenario)) expect(prose, `the id "${sceneId}" in the prose`).not.toMatch(new RegExp(`\\b${sceneId}\\b`));
       expect(prose).not.toMatch(/\b(npc|conflict|stakeholder|location) \d+\b/i);
+      // A place reads "in the Drowned Bell" inside a sentence, not "in The Drowned Bell".
+      for (const { name } of scenario.locations.filter((l) => l.name.startsWith('The '))) expect(prose).not.toMatch(new RegExp(`[a-z,;] ${name}`));
 
       const plural = [...(scenario.setting.vocabulary?.crowds ?? [])];
       expect(texts.flatMap((text) => agreementErrors(text, plural))).toEqual([]);
