@@ -89,7 +89,7 @@ export function selectReactors<S extends Stakeholder>(
 export const TALKED_DOWN_RELIEF = 0.2;
 
 /**
- * Hostile player choices stress every stakeholder (§8 PLAYER_CHOICE); talking one stakeholder down
+ * Hostile player choices stress every stakeholder; talking one stakeholder down
  * (a de-escalating choice aimed at them) eases theirs.
  */
 export function stressAfterChoice(stress: number, choiceType: string, aimedAtThem = false): number {
