@@ -199,6 +199,28 @@ function play(): void {
     // items half-faded on a busy machine, so the picture shows every item at rest.
     await page.screenshot({ path: SCREENSHOT, ...AT_REST });
   }, TEST_MS);
+
+  it('keeps the game: its own address without its token, a list to continue from, Back and Forward', async () => {
+    const gameUrl = page.url();
+    const gameId = /#\/games\/([^/]+)$/.exec(gameUrl)?.[1];
+    expect(gameId, `a game address, got ${gameUrl}`).toBeTruthy();
+    const token = (await page.evaluate(`JSON.parse(localStorage.getItem('nyx.games'))['${decodeURIComponent(gameId!)}'].token`)) as string;
+    expect(gameUrl).not.toContain(token);
+
+    await page.locator('#new-game').click();
+    const kept = page.locator(`[data-testid=saved-game][data-game="${decodeURIComponent(gameId!)}"]`);
+    await kept.waitFor({ state: 'visible' });
+    await page.goBack();
+    await expect.poll(() => page.locator('#game').isVisible()).toBe(true);
+    expect(page.url()).toBe(gameUrl);
+    await page.goForward();
+    await kept.waitFor({ state: 'visible' });
+    await kept.locator('[data-testid=resume]').click();
+    await expect.poll(() => page.locator('[data-testid=content-item]').count()).toBeGreaterThan(0);
+    expect(page.url()).toBe(gameUrl);
+    expect(pageErrors).toEqual([]);
+    expect(await page.locator('.toast-error').count(), 'no error toast').toBe(0);
+  }, TEST_MS);
 }
 
 /** Runs in the page: the job timeline's failed jobs, as the player would see them there. */

@@ -65,6 +65,7 @@ async function showStart() {
   store.state = null;
   $('#game').hidden = true;
   $('#start').hidden = false;
+  window.scrollTo({ top: 0 });
   document.title = 'Nyx';
   renderSavedGames();
 
@@ -198,8 +199,11 @@ async function openGame(gameId) {
   store.opening = null;
   if (opening) return enterGame(s, opening.state, { fresh: true });
   try {
-    enterGame(s, await api.state(s), { fresh: false });
+    const state = await api.state(s);
+    // Back or Forward may have moved on while the state was on its way.
+    if (gameIdInUrl() === gameId) enterGame(s, state, { fresh: false });
   } catch (err) {
+    if (gameIdInUrl() !== gameId) return;
     if (err instanceof ApiError && [401, 403, 404].includes(err.status)) {
       savedGames.forget(gameId);
       toast('That tale has ended on the server. Choose a new one.', 'info');
@@ -247,6 +251,9 @@ function enterGame(s, state, { fresh }) {
   store.feedNodes.clear();
   store.feedShown = FEED_PAGE;
   store.archive = { items: [], next: undefined, loading: false };
+  // A fetch still on its way for the game left behind must not stand in for this one's.
+  store.fetching = null;
+  store.refetch = false;
   $('#feed').replaceChildren();
   $('#outcome').hidden = true;
   jobs.clear();
@@ -272,7 +279,8 @@ function enterGame(s, state, { fresh }) {
 
 /** Fetches the state, coalescing bursts of `state` events into at most one request in flight. */
 async function refreshState() {
-  if (!store.session) return;
+  const s = store.session;
+  if (!s) return;
   if (store.fetching) {
     store.refetch = true;
     return store.fetching;
@@ -281,12 +289,15 @@ async function refreshState() {
     try {
       do {
         store.refetch = false;
-        const state = await api.state(store.session);
+        const state = await api.state(s);
+        // The player may have left this game (or opened another) while the answer was on its way.
+        if (store.session !== s) return;
         applyState(state);
       } while (store.refetch);
     } catch (err) {
+      if (store.session !== s) return;
       if (err instanceof ApiError && [401, 403, 404].includes(err.status)) {
-        savedGames.forget(store.session.gameId);
+        savedGames.forget(s.gameId);
         toast('This tale is no longer on the server.', 'info');
         return leaveGame({ replace: true });
       }
@@ -617,14 +628,17 @@ async function choose(choice) {
   if (store.busy || !store.session) return;
   store.busy = true;
   setChoicesDisabled(true);
+  const s = store.session;
   try {
-    const { outcome, state } = await api.choose(store.session, choice.id);
+    const { outcome, state } = await api.choose(s, choice.id);
+    if (store.session !== s) return;
     showOutcome(choice, outcome);
     store.busy = false;
     applyState(state);
     revealOutcome();
   } catch (err) {
     store.busy = false;
+    if (store.session !== s) return;
     if (err instanceof ApiError && (err.status === 400 || err.status === 409)) {
       toast('The moment has passed — the scene moved on while you were deciding.', 'info');
       await refreshState();
