@@ -3,6 +3,6 @@ import { defineConfig } from 'drizzle-kit';
 // One schema and one migrations folder for both backends (PGlite embedded, PostgreSQL distributed).
 export default defineConfig({
   dialect: 'postgresql',
-  schema: './src/runtime/db/schema/index.ts',
+  schema: './src/conflict/store/schema/index.ts',
   out: './src/runtime/db/migrations',
 });

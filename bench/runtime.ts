@@ -17,8 +17,8 @@ import type { Cache } from '../src/runtime/cache/cache.js';
 import { MemoryCache } from '../src/runtime/cache/memory-cache.js';
 import { RedisCache } from '../src/runtime/cache/redis-cache.js';
 import { openDatabase, type Database } from '../src/runtime/db/database.js';
-import { PlannedActions, type PlannedAction } from '../src/runtime/db/planned-actions.js';
-import { conflicts, games, npcs, plannedStakeholderActions, stakeholders } from '../src/runtime/db/schema/index.js';
+import { PlannedActions, type PlannedAction } from '../src/conflict/store/planned-actions.js';
+import { conflicts, games, npcs, plannedStakeholderActions, stakeholders } from '../src/conflict/store/schema/index.js';
 import { setLogLevel } from '../src/observability/logger.js';
 import { isLockBusy, type Locks } from '../src/runtime/locks/locks.js';
 import { MemoryLocks } from '../src/runtime/locks/memory-locks.js';
@@ -177,7 +177,7 @@ async function insertReady(db: Database, game: SeededGame, count: number, seed: 
       stakeholderId: game.stakeholderIds[(seed + k) % game.stakeholderIds.length]!,
       conflictId: game.conflictId,
       kind: 'action' as const,
-      payload: { description: 'Observes the situation', intent: 'watch', target: null },
+      payload: { action_type: 'observant' as const, description: 'Observes the situation', success_probability: 0.5, text: 'Someone observes the situation.' },
       priority: 1 + ((seed + k) % 9),
     })),
   );

@@ -4,9 +4,9 @@ import { logger } from '../observability/logger.js';
 import type { Cache } from '../runtime/cache/cache.js';
 import { MemoryCache } from '../runtime/cache/memory-cache.js';
 import { RedisCache } from '../runtime/cache/redis-cache.js';
-import { CanonLedger } from '../runtime/db/canon-ledger.js';
+import { CanonLedger } from '../conflict/store/canon-ledger.js';
 import { openDatabase, type Database, type DatabaseOptions } from '../runtime/db/database.js';
-import { PlannedActions } from '../runtime/db/planned-actions.js';
+import { PlannedActions } from '../conflict/store/planned-actions.js';
 import { watchAiSdkCalls } from '../runtime/hot-path/ai-sdk-boundary.js';
 import { configureHotPath } from '../runtime/hot-path/hot-path.js';
 import type { ContentHub } from '../runtime/hub/content-hub.js';
@@ -29,12 +29,14 @@ import { cacheKeyClass } from '../conflict/domain/cache-contract.js';
 import { ContentFeed } from '../conflict/engine/content-feed.js';
 import { EngineHealth } from '../conflict/engine/engine-health.js';
 import { GameEngine } from '../conflict/engine/game-engine.js';
-import { GameStore } from '../conflict/engine/game-store.js';
+import { GameStore } from '../conflict/store/game-store.js';
 import { TaskDispatcher } from '../conflict/engine/task-dispatcher.js';
 import { loadBundledScenarios, type Scenario } from '../conflict/scenarios/index.js';
-import { declareConflictTasks } from '../conflict/tasks/declare.js';
 import { MaintenanceSweep, registerMaintenance } from '../conflict/maintenance.js';
-import { registerConflictWorkers } from '../conflict/workers.js';
+import { registerConflictWorkers } from '../conflict/slow-path/conflict-workers.js';
+import type { Subsystem } from '../conflict/subsystem.js';
+import { conflictSubsystems } from '../conflict/subsystems.js';
+import { TaskCatalog } from '../conflict/tasks/task-catalog.js';
 
 /**
  * The composition root: picks each backend from the configuration (embedded by default, Redis /
@@ -50,6 +52,8 @@ export interface NyxOptions {
   redisPrefix?: string;
   /** The scenarios players can start (e.g. from `loadScenarioFile`). Default: the ones shipped in `scenarios/`. */
   scenarios?: readonly Scenario[];
+  /** The subsystems to run, in handler order. Default: `conflictSubsystems` (stakeholders, flow, social, canon, tension). */
+  subsystems?: readonly Subsystem[];
 }
 
 export interface Nyx {
@@ -95,67 +99,82 @@ export function databaseOptions(config: Config): DatabaseOptions {
   return { dataDir: resolve(config.dataDir, 'pglite') };
 }
 
-export async function startNyx(config: Config, options: NyxOptions): Promise<Nyx> {
+/** The backends that are shared state: in memory when embedded, Redis and BullMQ when REDIS_URL is set. */
+interface SharedBackends {
+  cache: Cache;
+  locks: Locks;
+  idempotency: IdempotencyGuard;
+  hub: ContentHub;
+  queue: TaskQueue;
+}
+
+/** Applies the hot-path guard's settings before anything can make a call it should refuse. */
+function armHotPathGuard(config: Config): void {
   const { disableLlm, enforceMs, strict, blockMs } = config.hotPath;
   configureHotPath({ disableLlm, enforceMs, strict, blockMs });
   watchAiSdkCalls();
-  const distributed = config.redisUrl !== undefined;
-  if (!distributed && !options.workers) {
-    throw new Error('an embedded deployment (no REDIS_URL) runs its workers in-process; set REDIS_URL to run web and worker processes apart');
-  }
+}
 
+async function openMigratedDatabase(config: Config): Promise<Database> {
   await checkDependencies(config, (error, attempt) => log.warn(`${error.message}; attempt ${attempt}, trying again`));
   const db = await openDatabase(databaseOptions(config));
   await db.migrate();
+  return db;
+}
 
+async function openSharedBackends(config: Config, options: NyxOptions): Promise<SharedBackends> {
   const queueOptions = {
     concurrency: config.queue.concurrency,
     attempts: config.queue.attempts,
     backoff: { delayMs: config.queue.backoffMs, factor: config.queue.backoffFactor },
   };
-  let cache: Cache;
-  let locks: Locks;
-  let idempotency: IdempotencyGuard;
-  let hub: ContentHub;
-  let queue: TaskQueue;
-  if (config.redisUrl) {
-    const url = config.redisUrl;
-    const keyPrefix = options.redisPrefix ?? '';
-    const redisCache = new RedisCache({ url, keyPrefix, classOfKey: cacheKeyClass });
-    const redisLocks = new RedisLocks({ url, keyPrefix });
-    const redisIdempotency = new RedisIdempotencyGuard({ url, keyPrefix, defaultTtlSeconds: config.idempotencyTtlSeconds });
-    const redisHub = new RedisHub({ url, keyPrefix });
-    await withinTimeout(
-      Promise.all([redisCache.whenReady(), redisLocks.whenReady(), redisIdempotency.whenReady(), redisHub.whenReady()]).then(() => {}),
-      'cache, locks, idempotency and hub',
-    );
-    cache = redisCache;
-    locks = redisLocks;
-    idempotency = redisIdempotency;
-    hub = redisHub;
-    queue = new BullMqQueue({ url, ...queueOptions, prefix: `${keyPrefix}nyx` });
-  } else {
-    cache = new MemoryCache({ classOfKey: cacheKeyClass });
-    locks = new MemoryLocks();
-    idempotency = new MemoryIdempotencyGuard({ defaultTtlSeconds: config.idempotencyTtlSeconds });
-    hub = new InProcessHub();
-    queue = new InProcessQueue(queueOptions);
+  if (!config.redisUrl) {
+    return {
+      cache: new MemoryCache({ classOfKey: cacheKeyClass }),
+      locks: new MemoryLocks(),
+      idempotency: new MemoryIdempotencyGuard({ defaultTtlSeconds: config.idempotencyTtlSeconds }),
+      hub: new InProcessHub(),
+      queue: new InProcessQueue(queueOptions),
+    };
   }
+  const url = config.redisUrl;
+  const keyPrefix = options.redisPrefix ?? '';
+  const cache = new RedisCache({ url, keyPrefix, classOfKey: cacheKeyClass });
+  const locks = new RedisLocks({ url, keyPrefix });
+  const idempotency = new RedisIdempotencyGuard({ url, keyPrefix, defaultTtlSeconds: config.idempotencyTtlSeconds });
+  const hub = new RedisHub({ url, keyPrefix });
+  await withinTimeout(
+    Promise.all([cache.whenReady(), locks.whenReady(), idempotency.whenReady(), hub.whenReady()]).then(() => {}),
+    'cache, locks, idempotency and hub',
+  );
+  return { cache, locks, idempotency, hub, queue: new BullMqQueue({ url, ...queueOptions, prefix: `${keyPrefix}nyx` }) };
+}
 
-  const store = new GameStore(db);
-  const feed = new ContentFeed(db);
-  const planned = new PlannedActions(db);
-  const health = new EngineHealth(queue, config.degrade, cache);
-  health.start();
+interface SlowPathWiring {
+  config: Config;
+  db: Database;
+  shared: SharedBackends;
+  store: GameStore;
+  feed: ContentFeed;
+  planned: PlannedActions;
+  scenarios: readonly Scenario[];
+  subsystems: readonly Subsystem[];
+  catalog: TaskCatalog;
+}
 
-  const scenarios = options.scenarios ?? (await loadBundledScenarios());
-  let stopWorkers: (() => void) | undefined;
-  if (options.workers) {
-    const modelHealth = new ModelHealth(cache);
-    const gateway = createGateway(config.llm, { cache, budget: config.budget, health: modelHealth });
-    // Not awaited: a slow or dead model must not hold up start-up, only be reported.
-    void modelHealth.probe(gateway.provider, modelEndpoint(config.llm));
-    stopWorkers = registerConflictWorkers(queue, {
+/**
+ * A worker process: the gateway, every subsystem's task implementations and the maintenance sweep,
+ * then the queue's workers. Resolves to the function that stops recording final failures.
+ */
+async function startSlowPath({ config, db, shared, store, feed, planned, scenarios, subsystems, catalog }: SlowPathWiring): Promise<() => void> {
+  const { cache, hub, idempotency, queue } = shared;
+  const modelHealth = new ModelHealth(cache);
+  const gateway = createGateway(config.llm, { cache, budget: config.budget, health: modelHealth });
+  // Not awaited: a slow or dead model must not hold up start-up, only be reported.
+  void modelHealth.probe(gateway.provider, modelEndpoint(config.llm));
+  const stopWorkers = await registerConflictWorkers(
+    queue,
+    {
       gateway,
       store,
       feed,
@@ -168,11 +187,38 @@ export async function startNyx(config: Config, options: NyxOptions): Promise<Nyx
       // A task makes at most two model calls (one repair), each bounded by LLM_TIMEOUT_MS.
       taskTimeoutMs: config.llm.timeoutMs * 2 + 5_000,
       idempotencyTtlSeconds: config.idempotencyTtlSeconds,
-    });
-    await registerMaintenance(queue, new MaintenanceSweep({ feed, planned, store, hub, dispatcher: new TaskDispatcher(queue, { degraded: false }) }));
-    await queue.startWorkers();
+    },
+    subsystems,
+  );
+  const dispatcher = new TaskDispatcher(queue, { degraded: false });
+  await registerMaintenance(queue, new MaintenanceSweep({ feed, planned, store, hub, dispatcher, catalog }));
+  await queue.startWorkers();
+  return stopWorkers;
+}
+
+export async function startNyx(config: Config, options: NyxOptions): Promise<Nyx> {
+  armHotPathGuard(config);
+  if (config.redisUrl === undefined && !options.workers) {
+    throw new Error('an embedded deployment (no REDIS_URL) runs its workers in-process; set REDIS_URL to run web and worker processes apart');
+  }
+  const db = await openMigratedDatabase(config);
+  const shared = await openSharedBackends(config, options);
+  const { cache, locks, idempotency, hub, queue } = shared;
+
+  const store = new GameStore(db);
+  const feed = new ContentFeed(db);
+  const planned = new PlannedActions(db);
+  const health = new EngineHealth(queue, config.degrade, cache);
+  health.start();
+
+  const scenarios = options.scenarios ?? (await loadBundledScenarios());
+  const subsystems = options.subsystems ?? conflictSubsystems;
+  const catalog = new TaskCatalog(subsystems.flatMap((subsystem) => subsystem.tasks));
+  let stopWorkers: (() => void) | undefined;
+  if (options.workers) {
+    stopWorkers = await startSlowPath({ config, db, shared, store, feed, planned, scenarios, subsystems, catalog });
   } else {
-    declareConflictTasks(queue);
+    catalog.declareOn(queue);
     await registerMaintenance(queue);
   }
 
@@ -189,6 +235,8 @@ export async function startNyx(config: Config, options: NyxOptions): Promise<Nyx
     budget: new Budget(spend, config.budget),
     spend,
     scenarios,
+    subsystems,
+    catalog,
     mode: config.hotPath.mode,
     waitMs: config.hotPath.waitMs,
   });

@@ -134,23 +134,22 @@ async function worker(): Promise<number> {
   return -1;
 }
 
-interface BenchCli {
-  runBenchCli(argv: string[]): Promise<number>;
-}
-
 /**
  * The benchmark lives next to the sources, not in the package: a built install has no `bench/`.
- * The specifier is a variable so the build does not pull `bench/` (and its dev-only load
- * generators) into `dist/`.
+ * It runs as its own process (through tsx, from the checkout), so the CLI never loads it.
  */
-async function benchCli(): Promise<BenchCli> {
-  const specifier = '../../bench/hot-path.js';
-  try {
-    return (await import(specifier)) as BenchCli;
-  } catch (error) {
-    if ((error as { code?: string }).code === 'ERR_MODULE_NOT_FOUND') throw new UsageError('nyx bench runs from a source checkout of Nyx: npm run bench');
-    throw error;
-  }
+async function runBench(args: string[]): Promise<number> {
+  const { existsSync } = await import('node:fs');
+  const { spawn } = await import('node:child_process');
+  const { fileURLToPath } = await import('node:url');
+  const script = fileURLToPath(new URL('../../bench/hot-path.ts', import.meta.url));
+  if (!existsSync(script)) throw new UsageError('nyx bench runs from a source checkout of Nyx: npm run bench');
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { stdio: 'inherit' });
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1)));
+  });
 }
 
 async function migrate(): Promise<number> {
@@ -206,7 +205,7 @@ async function run(argv: string[]): Promise<number> {
       return runAuditCli(args);
     }
     case 'bench':
-      return (await benchCli()).runBenchCli(args);
+      return runBench(args);
     case undefined:
     case 'help':
     case '--help':

@@ -1,12 +1,13 @@
 import { z } from 'zod';
 import { logger } from '../observability/logger.js';
-import type { PlannedActions } from '../runtime/db/planned-actions.js';
+import type { PlannedActions } from './store/planned-actions.js';
 import type { ContentHub } from '../runtime/hub/content-hub.js';
 import type { TaskQueue } from '../runtime/queue/task-queue.js';
 import type { ContentFeed } from './engine/content-feed.js';
-import type { GameStore } from './engine/game-store.js';
+import type { GameStore } from './store/game-store.js';
 import { LOST_AFTER_MS, LostContentRecovery } from './engine/lost-content-recovery.js';
 import type { TaskDispatcher } from './engine/task-dispatcher.js';
+import type { TaskCatalog } from './tasks/task-catalog.js';
 
 /** The cluster's housekeeping job: one schedule in the queue, whichever worker process runs it. */
 export const MAINTENANCE_TASK = 'maintenance.sweep';
@@ -31,6 +32,8 @@ export interface MaintenanceDeps {
   store: GameStore;
   hub: ContentHub;
   dispatcher: TaskDispatcher;
+  /** The contracts lost items' stored tasks are checked against before they are sent again. */
+  catalog: TaskCatalog;
 }
 
 export interface SweepReport {
@@ -45,7 +48,7 @@ export class MaintenanceSweep {
 
   constructor(private readonly deps: MaintenanceDeps) {
     // The sweep runs every SWEEP_EVERY_MS: each run may ask again for what the last one asked.
-    this.lost = new LostContentRecovery(deps.dispatcher, Math.min(LOST_AFTER_MS, SWEEP_EVERY_MS));
+    this.lost = new LostContentRecovery(deps.dispatcher, deps.catalog, Math.min(LOST_AFTER_MS, SWEEP_EVERY_MS));
   }
 
   async run(now = Date.now()): Promise<SweepReport> {

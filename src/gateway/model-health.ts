@@ -1,4 +1,4 @@
-import { MODEL_HEALTH_TTL_S, cacheKeys, type ModelHealthRecord } from '../conflict/domain/cache-contract.js';
+import { MODEL_HEALTH_KEY, MODEL_HEALTH_TTL_S, type ModelHealthRecord } from '../runtime/health/model-health-record.js';
 import { logger } from '../observability/logger.js';
 import type { Cache } from '../runtime/cache/cache.js';
 import { type Completion, type CompletionRequest, type ModelProvider, ProviderDecorator } from './providers/model-provider.js';
@@ -65,7 +65,7 @@ export class ModelHealth {
     if (!changed && previous && record.checkedAt - previous.checkedAt < REFRESH_EVERY_MS) return;
     if (changed && previous) log.warn({ status: record.status, reason: record.reason }, 'model health changed');
     this.published = record;
-    void this.cache.setJson(cacheKeys.modelHealth, record, MODEL_HEALTH_TTL_S);
+    void this.cache.setJson(MODEL_HEALTH_KEY, record, MODEL_HEALTH_TTL_S);
   }
 }
 

@@ -1,5 +1,5 @@
 import type { MetricObjectWithValues, MetricValue } from 'prom-client';
-import type { ModelHealthRecord } from '../conflict/domain/cache-contract.js';
+import type { ModelHealthRecord } from '../runtime/health/model-health-record.js';
 import type { QueueCounts } from '../runtime/queue/task-queue.js';
 
 /** What `GET /api/ops` answers: the dashboard's view of the process, read from the metrics registry. */

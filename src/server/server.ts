@@ -18,7 +18,7 @@ import { registerOpenApi } from './openapi.js';
 import { registerRateLimit } from './rate-limit.js';
 import type { SpendLedger } from '../runtime/spend/spend-ledger.js';
 import { VerifiedTokens } from './verified-tokens.js';
-import type { ModelHealthRecord } from '../conflict/domain/cache-contract.js';
+import type { ModelHealthRecord } from '../runtime/health/model-health-record.js';
 
 export interface ServerConfig {
   rateLimitPerMinute: number;

@@ -8,12 +8,6 @@ describe('cacheKeyClass', () => {
     for (const key of [
       cacheKeys.socialBundle(game, 'h', 2),
       cacheKeys.tensionBundle(game, 'h', 0),
-      cacheKeys.gossip(game, 'h'),
-      cacheKeys.reputation(game, 3, 'trust'),
-      cacheKeys.reputationNarration(game, 3),
-      cacheKeys.transitionNarrative(game, 1),
-      cacheKeys.beat(game, 1, 'b'),
-      cacheKeys.escalationNarrative(game, 1),
       cacheKeys.manifestations(game, 'h'),
       cacheKeys.canonRecord(game, 1),
       cacheKeys.canonReferences(game, 1),

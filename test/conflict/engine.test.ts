@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Nyx } from '../../src/app/nyx.js';
 import { choicesFor, isWellFormedChoiceId } from '../../src/conflict/engine/choices.js';
 import { EngineHealth } from '../../src/conflict/engine/engine-health.js';
-import { GameSnapshot } from '../../src/conflict/engine/game-store.js';
+import { GameSnapshot } from '../../src/conflict/store/game-snapshot.js';
 import { systemEvent } from '../../src/conflict/engine/events.js';
 import { dispatchContent } from '../../src/conflict/engine/content-dispatch.js';
 import type { HandlerContext } from '../../src/conflict/engine/handler-context.js';
@@ -10,7 +10,10 @@ import { ConflictSynthesizer } from '../../src/conflict/engine/synthesizer.js';
 import { DispatchScope, TaskDispatcher } from '../../src/conflict/engine/task-dispatcher.js';
 import { decisionContextHash } from '../../src/conflict/stakeholders/rules.js';
 import { cacheKeys } from '../../src/conflict/domain/cache-contract.js';
-import { declareConflictTasks } from '../../src/conflict/tasks/declare.js';
+import { flowTasks } from '../../src/conflict/flow/contracts.js';
+import { stakeholderTasks } from '../../src/conflict/stakeholders/contracts.js';
+import { conflictSubsystems } from '../../src/conflict/subsystems.js';
+import { TaskCatalog } from '../../src/conflict/tasks/task-catalog.js';
 import { metrics } from '../../src/observability/metrics.js';
 import { assertModelCallAllowed, HotPathViolation, takeHotPathIncidents } from '../../src/runtime/hot-path/hot-path.js';
 import { InProcessQueue } from '../../src/runtime/queue/in-process-queue.js';
@@ -138,13 +141,13 @@ describe('graceful degradation', () => {
     let backlog = 150;
     const queue = fakeQueue({});
     queue.counts = async () => ({ waiting: backlog, active: 0, delayed: 0, failed: 0, completed: 0 });
-    declareConflictTasks(queue);
+    new TaskCatalog(conflictSubsystems.flatMap((subsystem) => subsystem.tasks)).declareOn(queue);
     const health = new EngineHealth(queue, { queueDepth: 100, failureRate: 0.5 });
     await health.sample();
     expect(health.degraded).toBe(true);
 
     const dispatcher = new TaskDispatcher(queue, health);
-    const narration = await dispatcher.dispatch('flow.narrate_phase_transition', {
+    const narration = await dispatcher.dispatch(flowTasks.narratePhaseTransition, {
       gameId: 'g',
       stateVersion: 1,
       conflictId: 1,
@@ -152,8 +155,8 @@ describe('graceful degradation', () => {
       toPhase: 'emerging',
     });
     expect(narration).toEqual({ status: 'skipped', reason: 'degraded' });
-    expect(dispatcher.skips('flow.narrate_phase_transition')).toBe(true);
-    expect(dispatcher.skips('stakeholders.generate_reaction')).toBe(false);
+    expect(dispatcher.skips(flowTasks.narratePhaseTransition)).toBe(true);
+    expect(dispatcher.skips(stakeholderTasks.generateReaction)).toBe(false);
 
     backlog = 70; // under the threshold but above half of it: still degraded (hysteresis)
     await health.sample();
@@ -175,17 +178,17 @@ describe('dispatchContent', () => {
     const sent: string[] = [];
     const dispatcher = {
       skips: () => skips,
-      dispatch: async (name: string) => (sent.push(name), answer),
+      dispatch: async (contract: { name: string }) => (sent.push(contract.name), answer),
     } as unknown as TaskDispatcher;
     const ctx = { snapshot, scope: new DispatchScope(dispatcher) } as unknown as HandlerContext;
     return { ctx, snapshot, sent };
   };
-  const beat = { conflictId: 1, beat: { id: 'b', type: 'revelation' } };
+  const beat = { conflictId: 1, beat: { id: 'b', type: 'revelation' as const } };
   const feed = { discard: async () => undefined, fail: async () => undefined };
 
   it('stages the item with the job that fills it, and sends the job only when the request commits', async () => {
     const { ctx, snapshot, sent } = context(false);
-    expect(dispatchContent(ctx, { kind: 'beat', fallbackText: 'f' }, 'flow.describe_beat', beat)).toBe(true);
+    expect(dispatchContent(ctx, { kind: 'beat', fallbackText: 'f' }, flowTasks.describeBeat, beat)).toBe(true);
     const [item] = snapshot.pendingWrites().content;
     expect(item).toMatchObject({ gameId: 'g', kind: 'beat', status: 'generating', origin: 'fallback', fallbackText: 'f', stateVersion: 7 });
     expect(item!.task).toMatchObject({ name: 'flow.describe_beat', payload: { gameId: 'g', stateVersion: 7, contentId: item!.id, conflictId: 1 } });
@@ -197,7 +200,7 @@ describe('dispatchContent', () => {
 
   it('writes a skipped task\'s fallback as settled, and dispatches nothing', async () => {
     const { ctx, snapshot, sent } = context(true);
-    expect(dispatchContent(ctx, { kind: 'beat', fallbackText: 'f' }, 'flow.describe_beat', beat)).toBe(false);
+    expect(dispatchContent(ctx, { kind: 'beat', fallbackText: 'f' }, flowTasks.describeBeat, beat)).toBe(false);
     expect(snapshot.pendingWrites().content).toMatchObject([{ status: 'failed', origin: 'fallback', fallbackText: 'f', stateVersion: 7, task: null }]);
     await ctx.scope.flush(feed);
     expect(sent).toEqual([]);
@@ -207,7 +210,7 @@ describe('dispatchContent', () => {
     for (const [status, expected] of [['deduplicated', 'discard'], ['rejected', 'fail']] as const) {
       const { ctx } = context(false, { status, reason: 'r' });
       const settled: string[] = [];
-      dispatchContent(ctx, { kind: 'beat', fallbackText: 'f' }, 'flow.describe_beat', beat);
+      dispatchContent(ctx, { kind: 'beat', fallbackText: 'f' }, flowTasks.describeBeat, beat);
       await ctx.scope.flush({ discard: async (id) => void settled.push(`discard ${id}`), fail: async (id) => (settled.push(`fail ${id}`), undefined) });
       expect(settled).toHaveLength(1);
       expect(settled[0]).toMatch(new RegExp(`^${expected} beat-`));

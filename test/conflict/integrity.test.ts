@@ -5,10 +5,12 @@ import { GameEngine } from '../../src/conflict/engine/game-engine.js';
 import { GameError } from '../../src/conflict/engine/game-errors.js';
 import type { GameState } from '../../src/conflict/engine/game-state.js';
 import { TaskDispatcher } from '../../src/conflict/engine/task-dispatcher.js';
+import { conflictSubsystems } from '../../src/conflict/subsystems.js';
+import { TaskCatalog } from '../../src/conflict/tasks/task-catalog.js';
 import { contentRow } from '../../src/conflict/engine/content-feed.js';
 import { MaintenanceSweep } from '../../src/conflict/maintenance.js';
 import { loadBundledScenarios } from '../../src/conflict/scenarios/index.js';
-import { contentItems, phaseTransitions, stakeholders } from '../../src/runtime/db/schema/index.js';
+import { contentItems, phaseTransitions, stakeholders } from '../../src/conflict/store/schema/index.js';
 import { Budget } from '../../src/runtime/spend/budget.js';
 import type { QueueEvents } from '../../src/runtime/queue/task-queue.js';
 import { openFeedItem } from '../support/feed.js';
@@ -39,6 +41,8 @@ function integrity(backend: Backend) {
       queue: nyx.queue,
       health: nyx.health,
       scenarios: await loadBundledScenarios(),
+      subsystems: conflictSubsystems,
+      catalog: new TaskCatalog(conflictSubsystems.flatMap((subsystem) => subsystem.tasks)),
       mode: 'async',
       waitMs: 0,
       budget: new Budget(nyx.spend, nyx.config.budget),
@@ -147,7 +151,7 @@ function integrity(backend: Backend) {
   it('the maintenance sweep asks again for lost items, settles abandoned ones and moves their game on', async () => {
     const { gameId, state } = await nyx.engine.createGame({ scenario: 'village-well', seed: 26 });
     const abandoned = await openFeedItem(nyx.db, gameId, { kind: 'gossip', fallbackText: 'Whispers.', stateVersion: 0, createdAt: new Date(Date.now() - 3_600_000) });
-    const sweep = new MaintenanceSweep({ feed: nyx.feed, planned: nyx.planned, store: nyx.store, hub: nyx.hub, dispatcher: new TaskDispatcher(nyx.queue, { degraded: false }) });
+    const sweep = new MaintenanceSweep({ feed: nyx.feed, planned: nyx.planned, store: nyx.store, hub: nyx.hub, dispatcher: new TaskDispatcher(nyx.queue, { degraded: false }), catalog: new TaskCatalog(conflictSubsystems.flatMap((subsystem) => subsystem.tasks)) });
     const versionBefore = (await nyx.store.findGame(gameId))!.version;
     const report = await sweep.run();
     expect(report.abandonedGames).toBeGreaterThanOrEqual(1);

@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { cacheKeys, type ModelHealthRecord } from '../../src/conflict/domain/cache-contract.js';
+import { MODEL_HEALTH_KEY, type ModelHealthRecord } from '../../src/runtime/health/model-health-record.js';
 import { EngineHealth } from '../../src/conflict/engine/engine-health.js';
 import {
   FAILURES_BEFORE_FAILING,
@@ -31,7 +31,7 @@ class FlakyProvider implements ModelProvider {
   }
 }
 
-const reported = (cache: MemoryCache) => cache.getJson<ModelHealthRecord>(cacheKeys.modelHealth);
+const reported = (cache: MemoryCache) => cache.getJson<ModelHealthRecord>(MODEL_HEALTH_KEY);
 
 describe('ModelHealth', () => {
   it(`turns failing after ${FAILURES_BEFORE_FAILING} failed calls in a row, and answering again after one success`, async () => {
@@ -90,12 +90,12 @@ describe('ModelHealth', () => {
     await engine.sample();
     expect(engine.degraded).toBe(false);
 
-    await cache.setJson(cacheKeys.modelHealth, { status: 'failing', reason: 'timeout', checkedAt: Date.now() });
+    await cache.setJson(MODEL_HEALTH_KEY, { status: 'failing', reason: 'timeout', checkedAt: Date.now() });
     await engine.sample();
     expect(engine.degraded).toBe(true);
     expect(engine.model).toMatchObject({ status: 'failing', reason: 'timeout' });
 
-    await cache.setJson(cacheKeys.modelHealth, { status: 'ok', checkedAt: Date.now() });
+    await cache.setJson(MODEL_HEALTH_KEY, { status: 'ok', checkedAt: Date.now() });
     await engine.sample();
     expect(engine.degraded).toBe(false);
     engine.stop();

@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { eq, inArray, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { CanonLedger } from '../../src/runtime/db/canon-ledger.js';
+import type { PlannedDecision } from '../../src/conflict/domain/stakeholder.js';
+import { CanonLedger } from '../../src/conflict/store/canon-ledger.js';
 import { migrationsFolder, openDatabase, type Database } from '../../src/runtime/db/database.js';
-import { PlannedActions, type NewPlannedAction } from '../../src/runtime/db/planned-actions.js';
+import { PlannedActions, type NewPlannedAction } from '../../src/conflict/store/planned-actions.js';
 import {
   conflicts,
   games,
@@ -13,7 +14,7 @@ import {
   stakeholders,
   type PlannedActionKind,
   type PlannedActionStatus,
-} from '../../src/runtime/db/schema/index.js';
+} from '../../src/conflict/store/schema/index.js';
 import { createTestDatabase, describeWithServices } from '../support/services.js';
 
 interface Backend {
@@ -87,9 +88,9 @@ function databaseContract(openBackend: () => Promise<Backend>): void {
     stakeholderId: game.stakeholderIds[0]!,
     conflictId: game.conflictId,
     kind: 'action',
-    payload: { description: 'Observes the situation' },
+    payload: { action_type: 'observant', description: 'Observes the situation', success_probability: 0.5, text: 'Maren observes the situation.' },
     ...extra,
-  });
+  } as NewPlannedAction);
 
   const statusOf = async (id: number) => {
     const [row] = await db.orm
@@ -228,7 +229,7 @@ function databaseContract(openBackend: () => Promise<Backend>): void {
         gameId: game.gameId,
         stakeholderId: game.stakeholderIds[i % 3]!,
         kind: 'action' as const,
-        payload: { i },
+        payload: observing(`move ${i}`),
         priority: i % 10,
       })),
     );
@@ -324,7 +325,7 @@ function databaseContract(openBackend: () => Promise<Backend>): void {
         stakeholderId: game.stakeholderIds[i % 3]!,
         sceneHash: `scene-${i % 4}`,
         kind: 'action' as const,
-        payload: { i, description: 'x'.repeat(200) },
+        payload: observing('x'.repeat(200)),
         priority: i % 10,
       })),
     );
@@ -345,6 +346,12 @@ function databaseContract(openBackend: () => Promise<Backend>): void {
     await db.close();
     expect(await db.ping()).toBe(false);
   });
+}
+
+
+/** A valid planned decision: the stored move a claim hands back. */
+function observing(description: string): PlannedDecision {
+  return { action_type: 'observant', description, success_probability: 0.5, text: description };
 }
 
 describe('openDatabase', () => {

@@ -173,8 +173,8 @@ export class FakeGameApi implements GameApi {
       conflicts: game.conflicts,
       tension: { level: 'baseline', score: 0.1, atmosphere: 'calm', status: 'ready' },
       choices: [
-        { id: `v${game.version}-talk`, label: 'Talk', type: 'social' },
-        { id: `v${game.version}-wait`, label: 'Wait', type: 'passive' },
+        { id: `v${game.version}-talk`, label: 'Talk', type: 'diplomatic' },
+        { id: `v${game.version}-wait`, label: 'Wait', type: 'observe' },
       ],
       content: game.content,
       canon: [],

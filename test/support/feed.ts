@@ -1,5 +1,5 @@
 import type { Database } from '../../src/runtime/db/database.js';
-import { contentItems, type ContentTask } from '../../src/runtime/db/schema/index.js';
+import { contentItems, type ContentTask } from '../../src/conflict/store/schema/index.js';
 import { contentRow } from '../../src/conflict/engine/content-feed.js';
 import type { ContentKind } from '../../src/conflict/engine/game-state.js';
 

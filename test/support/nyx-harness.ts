@@ -1,5 +1,6 @@
 import { loadConfig } from '../../src/config/config.js';
 import { startNyx, type Nyx } from '../../src/app/nyx.js';
+import type { Subsystem } from '../../src/conflict/subsystem.js';
 import { createTestDatabase, redisUrl, uniquePrefix } from './services.js';
 
 export type Backend = 'embedded' | 'distributed';
@@ -12,7 +13,7 @@ export type Backend = 'embedded' | 'distributed';
 export async function startTestNyx(
   backend: Backend,
   env: Record<string, string> = {},
-  options: { workers?: boolean } = {},
+  options: { workers?: boolean; subsystems?: readonly Subsystem[] } = {},
 ): Promise<{ nyx: Nyx; stop: () => Promise<void> }> {
   const database = backend === 'distributed' ? await createTestDatabase() : undefined;
   const config = loadConfig({
@@ -28,7 +29,11 @@ export async function startTestNyx(
     ...(backend === 'distributed' ? { REDIS_URL: redisUrl!, DATABASE_URL: database!.url } : {}),
     ...env,
   });
-  const nyx = await startNyx(config, { workers: options.workers ?? true, redisPrefix: uniquePrefix('nyx') });
+  const nyx = await startNyx(config, {
+    workers: options.workers ?? true,
+    redisPrefix: uniquePrefix('nyx'),
+    ...(options.subsystems ? { subsystems: options.subsystems } : {}),
+  });
   return {
     nyx,
     stop: async () => {

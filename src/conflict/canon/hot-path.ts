@@ -6,7 +6,8 @@ import type { LoreCheckResult } from '../domain/canon.js';
 import { systemEvent, type SystemEvent } from '../engine/events.js';
 import { dispatchContent } from '../engine/content-dispatch.js';
 import type { HandlerContext } from '../engine/handler-context.js';
-import type { Subsystem } from '../engine/synthesizer.js';
+import type { EventHandlers } from '../engine/synthesizer.js';
+import { canonTasks } from './contracts.js';
 import { loreCheckContent, lorePlaceholder, resolutionCanonCheck, shouldCanonize, significanceScore } from './rules.js';
 
 /**
@@ -35,7 +36,7 @@ async function references(ctx: HandlerContext, conflictId: number): Promise<{ re
   const list = await ctx.cache.getJson<CanonReference[]>(cacheKeys.canonReferences(ctx.snapshot.game.id, conflictId), []);
   if (list.length > 0) return { references: list, pending: false };
   ctx.scope.dispatch(
-    'canon.generate_references',
+    canonTasks.generateReferences,
     { gameId: ctx.snapshot.game.id, stateVersion: ctx.snapshot.version, conflictId },
   );
   return { references: [], pending: true };
@@ -50,78 +51,75 @@ export async function checkLoreFast(ctx: HandlerContext, content: string, catego
   const placeholder = lorePlaceholder();
   await ctx.cache.setJson(key, placeholder, CACHE_TTL.lorePlaceholder);
   ctx.scope.dispatch(
-    'canon.check_lore',
+    canonTasks.checkLore,
     { gameId: ctx.snapshot.game.id, stateVersion: ctx.snapshot.version, content, category, contentHash: hash },
   );
   return placeholder;
 }
 
-export const canonHotPath: Subsystem<HandlerContext> = {
-  name: 'canon',
-  handlers: {
-    async conflict_created(event: SystemEvent<'conflict_created'>, ctx) {
-      const conflict = ctx.snapshot.conflicts.get(event.payload.conflictId);
-      if (!conflict) return;
-      const location = ctx.snapshot.npc(event.payload.stakeholders[0]?.npcId ?? -1)?.location ?? 'the town';
-      const verdict = await checkLoreFast(
-        ctx,
-        loreCheckContent({ type: conflict.type, location, participants: event.payload.stakeholders }),
-      );
-      return { data: { isCompliant: verdict.is_compliant, suggestionsPending: verdict.needs_review ?? false } };
-    },
+export const canonHandlers: EventHandlers<HandlerContext> = {
+  async conflict_created(event, ctx) {
+    const conflict = ctx.snapshot.conflicts.get(event.payload.conflictId);
+    if (!conflict) return;
+    const location = ctx.snapshot.npc(event.payload.stakeholders[0]?.npcId ?? -1)?.location ?? 'the town';
+    const verdict = await checkLoreFast(
+      ctx,
+      loreCheckContent({ type: conflict.type, location, participants: event.payload.stakeholders }),
+    );
+    return { data: { isCompliant: verdict.is_compliant, suggestionsPending: verdict.needs_review ?? false } };
+  },
 
-    async conflict_resolved(event: SystemEvent<'conflict_resolved'>, ctx) {
-      const { conflictId, intensity, playerInvolved, outcome, winnerNpcIds } = event.payload;
-      const conflict = ctx.snapshot.conflicts.get(conflictId);
-      if (!conflict) return;
-      const flow = ctx.snapshot.flows.get(conflictId);
-      const significance = significanceScore({
-        conflictType: conflict.type,
-        stakeholderCount: ctx.snapshot.stakeholdersOf(conflictId).length,
-        progress: Math.round((flow?.phaseProgress ?? 0) * 100),
-        alreadyReferenced: false,
-      });
-      if (!shouldCanonize({ intensity, significance, playerInvolved })) {
-        return { data: { becameCanonical: false, reason: 'Not significant enough', significance } };
-      }
-      const existing = await cachedCanonRecord(ctx, conflictId);
-      if (existing) {
-        return {
-          data: { becameCanonical: true, canonicalEvent: existing.name, significance },
-          sideEffects: [
-            systemEvent(
-              'canon_established',
-              event.gameId,
-              { conflictId, name: existing.name || 'Unnamed Event', significance: existing.significanceScore ?? 0.5 },
-              { priority: EVENT_PRIORITY.canonEstablished, source: 'canon' },
-            ),
-          ],
-        };
-      }
-      dispatchContent(
-        ctx,
-        { kind: 'canon', fallbackText: canonFallbackText(conflict.title), subject: { conflictId } },
-        'canon.canonize_conflict',
-        { conflictId, requestId: randomUUID(), resolution: { outcome, winnerNpcIds, intensity }, significance },
-      );
-      return { data: { becameCanonical: false, pending: true, reason: 'Canonization queued', significance } };
-    },
+  async conflict_resolved(event, ctx) {
+    const { conflictId, intensity, playerInvolved, outcome, winnerNpcIds } = event.payload;
+    const conflict = ctx.snapshot.conflicts.get(conflictId);
+    if (!conflict) return;
+    const flow = ctx.snapshot.flows.get(conflictId);
+    const significance = significanceScore({
+      conflictType: conflict.type,
+      stakeholderCount: ctx.snapshot.stakeholdersOf(conflictId).length,
+      progress: Math.round((flow?.phaseProgress ?? 0) * 100),
+      alreadyReferenced: false,
+    });
+    if (!shouldCanonize({ intensity, significance, playerInvolved })) {
+      return { data: { becameCanonical: false, reason: 'Not significant enough', significance } };
+    }
+    const existing = await cachedCanonRecord(ctx, conflictId);
+    if (existing) {
+      return {
+        data: { becameCanonical: true, canonicalEvent: existing.name, significance },
+        sideEffects: [
+          systemEvent(
+            'canon_established',
+            event.gameId,
+            { conflictId, name: existing.name || 'Unnamed Event', significance: existing.significanceScore ?? 0.5 },
+            { priority: EVENT_PRIORITY.canonEstablished, source: 'canon' },
+          ),
+        ],
+      };
+    }
+    dispatchContent(
+      ctx,
+      { kind: 'canon', fallbackText: canonFallbackText(conflict.title), subject: { conflictId } },
+      canonTasks.canonizeConflict,
+      { conflictId, requestId: randomUUID(), resolution: { outcome, winnerNpcIds, intensity }, significance },
+    );
+    return { data: { becameCanonical: false, pending: true, reason: 'Canonization queued', significance } };
+  },
 
-    /** Fixed: the seed read `phase` where the flow subsystem sends `to_phase`, so this never fired. */
-    async phase_transition(event: SystemEvent<'phase_transition'>, ctx) {
-      const flow = ctx.snapshot.flows.get(event.payload.conflictId);
-      const check = resolutionCanonCheck({ toPhase: event.payload.toPhase as never, intensity: flow?.intensity ?? 0.5 });
-      if (!check) return;
-      return { data: { potentialCanon: check.potentialCanon, significance: check.significance } };
-    },
+  /** Fixed: the seed read `phase` where the flow subsystem sends `to_phase`, so this never fired. */
+  async phase_transition(event, ctx) {
+    const flow = ctx.snapshot.flows.get(event.payload.conflictId);
+    const check = resolutionCanonCheck({ toPhase: event.payload.toPhase, intensity: flow?.intensity ?? 0.5 });
+    if (!check) return;
+    return { data: { potentialCanon: check.potentialCanon, significance: check.significance } };
+  },
 
-    async state_sync(_event: SystemEvent<'state_sync'>, ctx) {
-      let pending = 0;
-      for (const conflict of ctx.snapshot.conflicts.values()) {
-        if (conflict.status !== 'resolved' || !(await cachedCanonRecord(ctx, conflict.id))) continue;
-        if ((await references(ctx, conflict.id)).pending) pending++;
-      }
-      return { data: { referencesPending: pending } };
-    },
+  async state_sync(_event: SystemEvent<'state_sync'>, ctx) {
+    let pending = 0;
+    for (const conflict of ctx.snapshot.conflicts.values()) {
+      if (conflict.status !== 'resolved' || !(await cachedCanonRecord(ctx, conflict.id))) continue;
+      if ((await references(ctx, conflict.id)).pending) pending++;
+    }
+    return { data: { referencesPending: pending } };
   },
 };

@@ -2,7 +2,9 @@ import type { CanonRecordOutput } from '../../gateway/index.js';
 import { PermanentTaskError } from '../../runtime/queue/task-errors.js';
 import { CACHE_TTL, cacheKeys, type CanonReference } from '../domain/cache-contract.js';
 import { CANON_EVENT_TYPES, type LoreCheckResult } from '../domain/canon.js';
-import { knownValue, type SlowPathTasks, type TaskContext } from '../workers.js';
+import type { TaskContext } from '../slow-path/task-context.js';
+import { implement, type TaskImplementation } from '../slow-path/task-implementation.js';
+import { canonTasks } from './contracts.js';
 import { canonTags } from './rules.js';
 
 /**
@@ -42,8 +44,8 @@ function speakersOf(ctx: TaskContext, conflictId: number) {
   return [...involved, ...others].slice(0, REFERENCE_SPEAKERS).map((id) => ({ name: ctx.npc(id).name }));
 }
 
-export const canonTasks: SlowPathTasks<'canon.canonize_conflict' | 'canon.generate_references' | 'canon.check_lore'> = {
-  async 'canon.canonize_conflict'(payload, ctx) {
+export const canonSlowPath: readonly TaskImplementation[] = [
+  implement(canonTasks.canonizeConflict, async (payload, ctx) => {
     const { conflictId } = payload;
     const generated = await chronicle(ctx, conflictId, payload.resolution);
     // The ledger is idempotent on the request id, so a retry after a partial run reuses what the
@@ -52,7 +54,7 @@ export const canonTasks: SlowPathTasks<'canon.canonize_conflict' | 'canon.genera
     const record = entry.replayed ? (entry.payload.record as CanonRecordOutput) : generated;
     const existing = entry.replayed ? await ctx.deps.store.latestCanonRecord(conflictId) : undefined;
     if (!existing) {
-      const eventType = knownValue(CANON_EVENT_TYPES, record.event_type, 'event_type');
+      const eventType = record.event_type;
       const conflictType = ctx.snapshot.conflicts.get(conflictId)!.type;
       await ctx.deps.store.insertCanonRecord(ctx.gameId, {
         conflictId,
@@ -68,11 +70,11 @@ export const canonTasks: SlowPathTasks<'canon.canonize_conflict' | 'canon.genera
     const row = existing ?? (await ctx.deps.store.latestCanonRecord(conflictId))!;
     await ctx.deps.cache.setJson(cacheKeys.canonRecord(ctx.gameId, conflictId), row, CACHE_TTL.canonRecord);
     await ctx.complete(payload.contentId, row.canonText ?? record.canon_text);
-    await ctx.dispatcher.dispatch('canon.generate_references', { gameId: ctx.gameId, stateVersion: payload.stateVersion, conflictId });
+    await ctx.dispatcher.dispatch(canonTasks.generateReferences, { gameId: ctx.gameId, stateVersion: payload.stateVersion, conflictId });
     return { status: 'written' };
-  },
+  }),
 
-  async 'canon.generate_references'(payload, ctx) {
+  implement(canonTasks.generateReferences, async (payload, ctx) => {
     const cacheKey = cacheKeys.canonReferences(ctx.gameId, payload.conflictId);
     // The feed is the record of what was said; the cache only mirrors it. After a cache loss the
     // references are read back, not spoken (and paid for) a second time.
@@ -110,9 +112,9 @@ export const canonTasks: SlowPathTasks<'canon.canonize_conflict' | 'canon.genera
       );
     }
     return { status: 'written' };
-  },
+  }),
 
-  async 'canon.check_lore'(payload, ctx) {
+  implement(canonTasks.checkLore, async (payload, ctx) => {
     const records = await ctx.deps.store.canonRecordsOf(ctx.gameId);
     const knownCanon = records.flatMap((record) => (record.canonText ? [record.canonText] : [])).slice(0, KNOWN_CANON);
     const verdict = await ctx.generate('lore_check', { content: payload.content, category: payload.category, knownCanon });
@@ -120,5 +122,5 @@ export const canonTasks: SlowPathTasks<'canon.canonize_conflict' | 'canon.genera
     // Replaces the hot path's optimistic 60 s placeholder.
     await ctx.deps.cache.setJson(cacheKeys.loreCheck(ctx.gameId, payload.category, payload.contentHash), result, CACHE_TTL.loreResult);
     return { status: 'written' };
-  },
-};
+  }),
+];

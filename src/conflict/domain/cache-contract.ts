@@ -11,12 +11,6 @@ import type { CanonEventType } from './canon.js';
 /** Seconds. */
 export const CACHE_TTL = {
   socialBundle: 1800,
-  gossip: 1800,
-  reputation: 3600,
-  reputationNarration: 3600,
-  transitionNarrative: 3600,
-  beat: 1800,
-  escalationNarrative: 3600,
   tensionBundle: 1800,
   /** A bundle settled on its rule fallback after its task failed for good: short, so the model is asked again soon. */
   fallbackBundle: 300,
@@ -30,28 +24,10 @@ export const CACHE_TTL = {
 /** Milliseconds: the stampede guard of cache-first-with-lock (§1 pattern 3). */
 export const BUNDLE_LOCK_TTL_MS = 15_000;
 
-/** Gossip lists keep the newest ten (§6.3). */
-export const GOSSIP_LIST_LENGTH = 10;
 
 const game = (gameId: string) => `game:${gameId}`;
 
-/**
- * How the model backend answered lately, as the worker processes saw it, shared through the cache so
- * that every web process can show it and degrade on it. A missing record means nothing is known yet.
- */
-export interface ModelHealthRecord {
-  status: 'ok' | 'failing';
-  /** Why it is failing: the last failure's reason (timeout, server_error, unreachable, ...). */
-  reason?: string;
-  /** Epoch milliseconds of the observation. */
-  checkedAt: number;
-}
-
-/** Seconds a model-health record lives: a record nobody refreshed (no worker, no calls) is not evidence. */
-export const MODEL_HEALTH_TTL_S = 300;
-
 export const cacheKeys = {
-  modelHealth: 'model_health',
   /** Version labels bumped on a major state change; bundle keys are built on them. */
   sceneVersionLabels: (gameId: string) => [`${game(gameId)}:social_bundle`, `${game(gameId)}:tension_bundle`],
   socialBundleLabel: (gameId: string) => `${game(gameId)}:social_bundle`,
@@ -63,12 +39,6 @@ export const cacheKeys = {
   socialBundleLock: (gameId: string, sceneHash: string) => `${game(gameId)}:social_bundle:${sceneHash}:lock`,
   tensionBundle: (gameId: string, sceneHash: string, version: number) => `${game(gameId)}:tension_bundle:${sceneHash}:v${version}`,
   tensionBundleLock: (gameId: string, sceneHash: string) => `${game(gameId)}:tension_bundle:${sceneHash}:lock`,
-  gossip: (gameId: string, sceneHash: string) => `${game(gameId)}:gossip:${sceneHash}`,
-  reputation: (gameId: string, npcId: number, type: string) => `${game(gameId)}:reputation:${npcId}:${type}`,
-  reputationNarration: (gameId: string, npcId: number) => `${game(gameId)}:reputation:narration:${npcId}`,
-  transitionNarrative: (gameId: string, conflictId: number) => `${game(gameId)}:conflict:${conflictId}:transition_narrative`,
-  beat: (gameId: string, conflictId: number, beatId: string) => `${game(gameId)}:conflict:${conflictId}:beat:${beatId}`,
-  escalationNarrative: (gameId: string, conflictId: number) => `${game(gameId)}:conflict:${conflictId}:escalation_narrative`,
   manifestations: (gameId: string, sceneHash: string) => `${game(gameId)}:manifestations:${sceneHash}`,
   canonRecord: (gameId: string, conflictId: number) => `${game(gameId)}:canon:conflict:${conflictId}`,
   canonReferences: (gameId: string, conflictId: number) => `${game(gameId)}:canon:references:${conflictId}`,
@@ -96,27 +66,6 @@ export function cacheKeyClass(key: string): CacheKeyClass {
   if (inGame === 'snapshot' || inGame.startsWith('chronicle:')) return 'read_model';
   if (/^(social_bundle|tension_bundle|planned_actions)$/.test(inGame) || inGame.startsWith('tension:')) return 'bookkeeping';
   return 'generated';
-}
-
-export interface TransitionNarrative {
-  text: string;
-  fromPhase: string | null;
-  toPhase: string;
-}
-
-export interface BeatDescription {
-  text: string;
-  beat: { id: string; type: string };
-}
-
-export interface EscalationNarrative {
-  text: string;
-  event: { type: string; score: number };
-}
-
-export interface ReputationNarration {
-  text: string;
-  timestamp: string;
 }
 
 export interface CanonReference {

@@ -1,16 +1,6 @@
 /** Canon: conflicts that become part of the world's recorded history (§7.4, §9 Canon). */
-
-export const CANON_EVENT_TYPES = [
-  'historical_precedent',
-  'cultural_shift',
-  'relationship_milestone',
-  'power_restructuring',
-  'social_evolution',
-  'legendary_moment',
-  'tradition_born',
-  'taboo_broken',
-] as const;
-export type CanonEventType = (typeof CANON_EVENT_TYPES)[number];
+import type { CanonEventType } from '../../story/vocabulary.js';
+export { CANON_EVENT_TYPES, type CanonEventType } from '../../story/vocabulary.js';
 
 /** The latest canon row of a conflict, as the hot path caches it (§7.4 `get_cached_canon_record`). */
 export interface CanonRecord {

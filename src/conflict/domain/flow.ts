@@ -1,31 +1,6 @@
 /** Flow: the dramatic shape of a conflict over time (§8 Flow, §9 Flow). */
-
-/** In order; a natural transition moves one step right, aftermath is terminal. */
-export const PHASES = [
-  'seeds',
-  'emerging',
-  'rising',
-  'confrontation',
-  'climax',
-  'falling',
-  'resolution',
-  'aftermath',
-] as const;
-export type Phase = (typeof PHASES)[number];
-
-export const PACING_STYLES = ['slow_burn', 'rapid_escalation', 'waves', 'steady', 'erratic'] as const;
-export type PacingStyle = (typeof PACING_STYLES)[number];
-
-export const TRANSITION_TYPES = ['natural', 'triggered', 'forced', 'stalled', 'reversed'] as const;
-export type TransitionType = (typeof TRANSITION_TYPES)[number];
-
-/** Beats a model writes (carrying an impact on the flow). */
-export const LLM_BEAT_TYPES = ['revelation', 'betrayal', 'escalation', 'reconciliation', 'twist', 'moment'] as const;
-/** Beats the rules detect from intensity and progress (§7.2 table). */
-export const RULE_BEAT_TYPES = ['climax', 'resolution', 'exposition', 'complication'] as const;
-export const BEAT_TYPES = [...LLM_BEAT_TYPES, ...RULE_BEAT_TYPES] as const;
-export type RuleBeatType = (typeof RULE_BEAT_TYPES)[number];
-export type BeatType = (typeof BEAT_TYPES)[number];
+import type { Phase, PacingStyle, TransitionType, BeatType } from '../../story/vocabulary.js';
+export { PHASES, PACING_STYLES, TRANSITION_TYPES, LLM_BEAT_TYPES, RULE_BEAT_TYPES, BEAT_TYPES, type Phase, type PacingStyle, type TransitionType, type RuleBeatType, type BeatType } from '../../story/vocabulary.js';
 
 /** The numbers and labels of a flow, without the conflict it belongs to. */
 export interface FlowState {

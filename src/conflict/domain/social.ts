@@ -1,4 +1,6 @@
 /** Social circle: reputations, gossip and alliances around a conflict (§9 Social). */
+import type { ReputationType, GossipType } from '../../story/vocabulary.js';
+export { REPUTATION_TYPES, GOSSIP_TYPES, type ReputationType, type GossipType } from '../../story/vocabulary.js';
 
 export const SOCIAL_ROLES = [
   'alpha',
@@ -13,22 +15,8 @@ export const SOCIAL_ROLES = [
   'wildcard',
 ] as const;
 
-export const REPUTATION_TYPES = [
-  'trustworthy',
-  'submissive',
-  'rebellious',
-  'mysterious',
-  'influential',
-  'scandalous',
-  'nurturing',
-  'dangerous',
-] as const;
-export type ReputationType = (typeof REPUTATION_TYPES)[number];
 /** 0–1 per type; a missing type means "not yet known" and each reader decides its default. */
 export type ReputationScores = Partial<Record<ReputationType, number>>;
-
-export const GOSSIP_TYPES = ['rumor', 'secret', 'scandal', 'praise', 'warning', 'speculation'] as const;
-export type GossipType = (typeof GOSSIP_TYPES)[number];
 
 /** Cached and model-written payloads keep the seed's snake_case names (§6.3). */
 export interface GossipItem {

@@ -1,40 +1,6 @@
 /** Stakeholders: the NPCs taking part in a conflict (§9 Stakeholders). */
-
-export const STAKEHOLDER_ROLES = [
-  'instigator',
-  'defender',
-  'mediator',
-  'opportunist',
-  'victim',
-  'bystander',
-  'escalator',
-  'peacemaker',
-] as const;
-export type StakeholderRole = (typeof STAKEHOLDER_ROLES)[number];
-
-/** What an LLM decision may choose (§6.1 `action_type`). */
-export const ACTION_TYPES = [
-  'aggressive',
-  'defensive',
-  'diplomatic',
-  'manipulative',
-  'supportive',
-  'evasive',
-  'observant',
-  'strategic',
-] as const;
-export type ActionType = (typeof ACTION_TYPES)[number];
-
-
-export const DECISION_STYLES = ['emotional', 'rational', 'instinctive', 'calculating', 'reactive', 'principled'] as const;
-export type DecisionStyle = (typeof DECISION_STYLES)[number];
-
-/** `observe` is not offered to the model; it is the fallback when no reaction is ready (§9). */
-export const REACTION_TYPES = ['counter', 'support', 'ignore', 'escalate', 'de-escalate', 'observe'] as const;
-export type ReactionType = (typeof REACTION_TYPES)[number];
-
-export const EMOTIONAL_RESPONSES = ['neutral', 'angry', 'fearful', 'surprised', 'relieved'] as const;
-export type EmotionalResponse = (typeof EMOTIONAL_RESPONSES)[number];
+import type { StakeholderRole, ActionType, DecisionStyle, ReactionType, EmotionalResponse } from '../../story/vocabulary.js';
+export { STAKEHOLDER_ROLES, ACTION_TYPES, DECISION_STYLES, REACTION_TYPES, EMOTIONAL_RESPONSES, type StakeholderRole, type ActionType, type DecisionStyle, type ReactionType, type EmotionalResponse } from '../../story/vocabulary.js';
 
 /** Rule-based hint of how an NPC carries itself in a scene (§7.1 behaviour table). */
 export const SCENE_BEHAVIORS = [
@@ -68,10 +34,31 @@ export interface StakeholderDecision {
   action_type: ActionType;
   description: string;
   target?: number | string | null;
-  resources?: Record<string, unknown>;
+  resources?: string[];
   success_probability: number;
-  consequences?: Record<string, unknown>;
+  consequences?: string[];
 }
+
+/** A decision as planned: the model's decision, its target resolved to an NPC id where it names one, and its feed line. */
+export interface PlannedDecision extends StakeholderDecision {
+  text: string;
+}
+
+/** A role change as planned: the new role and why, the why being its feed line. */
+export interface PlannedRoleChange {
+  new_role: StakeholderRole;
+  reason: string;
+}
+
+/**
+ * What the slow path plans for a stakeholder and the hot path claims: one payload type per kind, so
+ * writer and reader cannot disagree on a field. (`decision` is the older name of `action`.)
+ */
+export type PlannedMove =
+  | { kind: 'action'; payload: PlannedDecision }
+  | { kind: 'decision'; payload: PlannedDecision }
+  | { kind: 'reaction'; payload: StakeholderReaction }
+  | { kind: 'role_adaptation'; payload: PlannedRoleChange };
 
 export interface StakeholderReaction {
   reaction_type: ReactionType;

@@ -1,8 +1,6 @@
 /** Tension: the ambient pressure of a scene, summed over its conflicts (§7.5). */
-
-/** Ordered from calm to explosive. */
-export const TENSION_LEVELS = ['baseline', 'simmering', 'rising', 'high', 'critical'] as const;
-export type TensionLevel = (typeof TENSION_LEVELS)[number];
+import type { TensionLevel } from '../../story/vocabulary.js';
+export { TENSION_LEVELS, type TensionLevel } from '../../story/vocabulary.js';
 
 export interface TensionBundle {
   tension_level: TensionLevel;

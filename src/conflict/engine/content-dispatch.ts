@@ -1,4 +1,4 @@
-import type { TaskName, TaskPayload } from '../tasks/contracts.js';
+import type { AnyTaskContract, PayloadOf } from '../tasks/task-contract.js';
 import { contentRow, type ContentSubject } from './content-feed.js';
 import type { ContentKind } from './game-state.js';
 import type { HandlerContext } from './handler-context.js';
@@ -9,11 +9,11 @@ import type { HandlerContext } from './handler-context.js';
  * commits and the job is sent only after that. A task that will not run (degraded mode) leaves the
  * fallback settled at once, never a spinner nothing will fill. Returns whether a job was asked for.
  */
-export function dispatchContent<N extends TaskName>(
+export function dispatchContent<C extends AnyTaskContract>(
   ctx: HandlerContext,
   item: { kind: ContentKind; fallbackText: string; subject?: ContentSubject },
-  task: N,
-  payload: Omit<TaskPayload<N>, 'gameId' | 'stateVersion' | 'contentId'>,
+  task: C,
+  payload: Omit<PayloadOf<C>, 'gameId' | 'stateVersion' | 'contentId'>,
   options: { priority?: number } = {},
 ): boolean {
   const gameId = ctx.snapshot.game.id;
@@ -24,8 +24,9 @@ export function dispatchContent<N extends TaskName>(
     return false;
   }
   const opened = contentRow(gameId, { ...item, stateVersion }, { status: 'generating', ...fallback });
-  const fullPayload = { ...payload, gameId, stateVersion, contentId: opened.id } as TaskPayload<N>;
-  ctx.snapshot.addContent({ ...opened, task: { name: task, payload: fullPayload as Record<string, unknown> } });
+  // The caller's fields plus the three this function owns: the contract's payload, whole.
+  const fullPayload = { ...payload, gameId, stateVersion, contentId: opened.id } as PayloadOf<C>;
+  ctx.snapshot.addContent({ ...opened, task: { name: task.name, payload: fullPayload } });
   ctx.scope.dispatch(task, fullPayload, options, opened.id);
   return true;
 }

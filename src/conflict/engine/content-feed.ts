@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { and, desc, eq, inArray, lt, sql } from 'drizzle-orm';
 import type { Database } from '../../runtime/db/database.js';
-import { contentItems, type ContentTask } from '../../runtime/db/schema/index.js';
+import { contentItems, type ContentTask } from '../store/schema/index.js';
 import type { ContentItemView, ContentKind, ContentStatus, ContentSubject, FeedPage } from './game-state.js';
 
 /**

@@ -1,6 +1,6 @@
 import type { Cache } from '../../runtime/cache/cache.js';
 import type { TaskQueue } from '../../runtime/queue/task-queue.js';
-import { cacheKeys, type ModelHealthRecord } from '../domain/cache-contract.js';
+import { MODEL_HEALTH_KEY, type ModelHealthRecord } from '../../runtime/health/model-health-record.js';
 import { logger } from '../../observability/logger.js';
 
 /**
@@ -73,7 +73,7 @@ export class EngineHealth {
     } catch {
       // A queue that cannot answer leaves the last reading in place.
     }
-    if (this.cache) this.modelHealth = await this.cache.getJson<ModelHealthRecord>(cacheKeys.modelHealth).catch(() => this.modelHealth);
+    if (this.cache) this.modelHealth = await this.cache.getJson<ModelHealthRecord>(MODEL_HEALTH_KEY).catch(() => this.modelHealth);
     this.evaluate();
   }
 

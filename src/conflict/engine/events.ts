@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import type { ActionType, DecisionStyle, Phase, ReactionType, StakeholderRole, TransitionType } from '../../story/vocabulary.js';
+import type { ChoiceType } from '../domain/choice.js';
 
 /**
  * The synthesizer's events: what happened in a game, routed to the subsystems that care. A handler's
@@ -22,27 +24,28 @@ export interface EventPayloads {
   conflict_created: {
     conflictId: number;
     /** Who takes part; unset fields come from the rules (initial role by conflict type, defaults). */
-    stakeholders: Array<{ npcId: number; role?: string; decisionStyle?: string; stress?: number; commitment?: number }>;
+    stakeholders: Array<{ npcId: number; role?: StakeholderRole; decisionStyle?: DecisionStyle; stress?: number; commitment?: number }>;
   };
   conflict_updated: { conflictId: number; intensityDelta?: number; progressDelta?: number };
   conflict_resolved: { conflictId: number; outcome: string; winnerNpcIds: number[]; intensity: number; playerInvolved: boolean };
   player_choice: {
     choiceId: string;
     label: string;
-    choiceType: string;
+    choiceType: ChoiceType;
     conflictId?: number;
     targetNpcId?: number;
   };
   state_sync: Record<string, never>;
-  stakeholder_action: { conflictId: number; stakeholderId: number; actionType: string; targetNpcId?: number; description: string };
-  phase_transition: { conflictId: number; fromPhase: string; toPhase: string; transitionType: string };
+  stakeholder_action: { conflictId: number; stakeholderId: number; actionType: ActionType; targetNpcId?: number; description: string };
+  phase_transition: { conflictId: number; fromPhase: Phase; toPhase: Phase; transitionType: TransitionType };
   tension_changed: { score: number; previousScore: number };
-  npc_reaction: { conflictId?: number; npcId: number; reactionType: string };
+  npc_reaction: { conflictId?: number; npcId: number; reactionType: ReactionType };
   canon_established: { conflictId: number; name: string; significance: number };
   edge_case_detected: { kind: 'stakeholder_breaking_point'; stakeholderId: number; conflictId: number };
 }
 
-export interface SystemEvent<T extends EventType = EventType> {
+/** One event of type `T`, as a subsystem's handler for `T` receives it. */
+export interface EventOf<T extends EventType> {
   id: string;
   type: T;
   gameId: string;
@@ -52,18 +55,22 @@ export interface SystemEvent<T extends EventType = EventType> {
   source: string;
 }
 
+/** Any event (or any of the types `T`): a union discriminated by `type`, so narrowing on it types the payload. */
+export type SystemEvent<T extends EventType = EventType> = { [K in T]: EventOf<K> }[T];
+
 export function systemEvent<T extends EventType>(
   type: T,
   gameId: string,
   payload: EventPayloads[T],
   options: { priority?: number; source?: string } = {},
-): SystemEvent<T> {
+): EventOf<T> {
   return { id: randomUUID(), type, gameId, payload, priority: options.priority ?? 5, source: options.source ?? 'engine' };
 }
 
-export type SubsystemName = 'stakeholders' | 'flow' | 'social' | 'canon' | 'tension';
-
+/** What a handler answers: facts for the record (logged, read by tests) and follow-up events. */
 export interface SubsystemResponse {
   data?: Record<string, unknown>;
   sideEffects?: SystemEvent[];
+  /** NPC reactions the handler asked the slow path for: a player choice's outcome reports the sum. */
+  reactionsDispatched?: number;
 }

@@ -2,7 +2,7 @@ import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto
 import { LRUCache } from 'lru-cache';
 import PQueue from 'p-queue';
 import type { Cache } from '../../runtime/cache/cache.js';
-import type { PlannedActions } from '../../runtime/db/planned-actions.js';
+import type { PlannedActions } from '../store/planned-actions.js';
 import { hotPath, waitOnPurpose, waitWithinBudget } from '../../runtime/hot-path/hot-path.js';
 import type { Locks } from '../../runtime/locks/locks.js';
 import { logger } from '../../observability/logger.js';
@@ -10,23 +10,21 @@ import type { Budget } from '../../runtime/spend/budget.js';
 import type { SpendLedger } from '../../runtime/spend/spend-ledger.js';
 import type { TaskQueue } from '../../runtime/queue/task-queue.js';
 import type { Scenario } from '../scenarios/index.js';
-import { canonHotPath } from '../canon/hot-path.js';
-import { flowHotPath } from '../flow/hot-path.js';
-import { socialHotPath } from '../social/hot-path.js';
-import { stakeholdersHotPath } from '../stakeholders/hot-path.js';
-import { tensionHotPath } from '../tension/hot-path.js';
 import { isWellFormedChoiceId, outcomeText } from './choices.js';
 import { decodeFeedCursor, type ContentFeed } from './content-feed.js';
 import type { EngineHealth } from './engine-health.js';
 import { systemEvent, type EventPayloads } from './events.js';
 import { contended, invalid, notFound, stale } from './game-errors.js';
 import type { ChoiceOutcome, ConflictView, FeedPage, GameApi, GameState, ScenarioSummary } from './game-state.js';
-import type { GameSnapshot, GameStore } from './game-store.js';
+import type { GameStore } from '../store/game-store.js';
+import type { GameSnapshot } from '../store/game-snapshot.js';
 import type { HandlerContext } from './handler-context.js';
 import { LostContentRecovery } from './lost-content-recovery.js';
 import { SnapshotCache } from './snapshot-cache.js';
 import { buildGameState, offeredChoices } from './state-view.js';
+import type { HotPathSubsystem } from './subsystem.js';
 import { ConflictSynthesizer } from './synthesizer.js';
+import type { TaskCatalog } from '../tasks/task-catalog.js';
 import { DispatchScope, type TaskDispatcher } from './task-dispatcher.js';
 
 /**
@@ -51,6 +49,10 @@ export interface GameEngineDependencies {
   /** Where player turns are counted, for the model spend per turn. */
   spend: Pick<SpendLedger, 'countTurn'>;
   scenarios: readonly Scenario[];
+  /** The subsystems whose handlers run on every event, in this order. */
+  subsystems: readonly HotPathSubsystem[];
+  /** Their task contracts by name: lost feed items are dispatched again through it. */
+  catalog: TaskCatalog;
   mode: 'async' | 'blocking';
   waitMs: number;
   random?: () => number;
@@ -68,13 +70,7 @@ const MAX_SEED = 2 ** 31 - 1;
 const hashToken = (token: string) => createHash('sha256').update(token).digest();
 
 export class GameEngine implements GameApi {
-  private readonly synthesizer = new ConflictSynthesizer<HandlerContext>([
-    stakeholdersHotPath,
-    flowHotPath,
-    socialHotPath,
-    canonHotPath,
-    tensionHotPath,
-  ]);
+  private readonly synthesizer: ConflictSynthesizer<HandlerContext>;
   /** One request at a time per game in this process, so a game's snapshot has a single writer. */
   private readonly lanes = new Map<string, PQueue>();
   private readonly scenarios: Map<string, Scenario>;
@@ -85,8 +81,9 @@ export class GameEngine implements GameApi {
 
   constructor(private readonly deps: GameEngineDependencies) {
     this.scenarios = new Map(deps.scenarios.map((s) => [s.id, s]));
+    this.synthesizer = new ConflictSynthesizer(deps.subsystems);
     this.snapshots = new SnapshotCache(deps.store, deps.cache);
-    this.lostContent = new LostContentRecovery(deps.dispatcher);
+    this.lostContent = new LostContentRecovery(deps.dispatcher, deps.catalog);
   }
 
   async listScenarios(): Promise<ScenarioSummary[]> {
@@ -207,12 +204,11 @@ export class GameEngine implements GameApi {
           }),
           ctx,
         );
-        const reactions = records[0]?.responses.stakeholders?.reactionsDispatched;
         return {
           choiceId,
           label: choice.label,
           text: outcomeText(choice, ctx.snapshot.npcName(choice.targetNpcId)),
-          reactionsDispatched: typeof reactions === 'number' ? reactions : 0,
+          reactionsDispatched: records[0]?.reactionsDispatched ?? 0,
         };
       });
       await this.deps.spend.countTurn();
@@ -320,7 +316,7 @@ export class GameEngine implements GameApi {
         await this.awaitDispatched(ctx.scope);
         const refreshed = this.deps.mode === 'blocking' || this.deps.waitMs > 0 ? await this.reload(gameId, ctx) : ctx;
         const scenario = this.scenarios.get(snapshot.game.scenarioId)!;
-        return { result, state: await buildGameState(refreshed, scenario, this.deps.health.degraded, this.deps.budget) };
+        return { result, state: await buildGameState(refreshed, scenario, this.deps.subsystems, this.deps.health.degraded, this.deps.budget) };
       }
     }) as Promise<{ result: T; state: GameState }>;
   }

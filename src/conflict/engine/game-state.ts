@@ -1,4 +1,5 @@
 import type { GameCost } from '../../runtime/spend/budget.js';
+import type { ChoiceType } from '../domain/choice.js';
 
 /** What a feed item is about, so the UI can place it. */
 export interface ContentSubject {
@@ -85,7 +86,7 @@ export interface ConflictView {
 export interface ChoiceView {
   id: string;
   label: string;
-  type: string;
+  type: ChoiceType;
   targetNpcId?: number;
   conflictId?: number;
 }
@@ -98,7 +99,24 @@ export interface CanonView {
   status: ContentStatus;
 }
 
-export interface GameState {
+/** The scene's ambient pressure: its level, 0–1 score and a line of atmosphere. */
+export interface TensionView {
+  level: string;
+  score: number;
+  atmosphere: string;
+  status: ContentStatus;
+}
+
+/**
+ * Parts of the player's state that a subsystem writes, by field. A subsystem that adds a field of
+ * its own declares it here by declaration merging (`declare module` on this file), optional, so the
+ * state stays valid without it.
+ */
+export interface StateContributions {
+  tension: TensionView;
+}
+
+export interface GameState extends StateContributions {
   gameId: string;
   version: number;
   degraded: boolean;
@@ -111,7 +129,6 @@ export interface GameState {
     npcs: NpcView[];
   };
   conflicts: ConflictView[];
-  tension: { level: string; score: number; atmosphere: string; status: ContentStatus };
   choices: ChoiceView[];
   content: ContentItemView[];
   canon: CanonView[];

@@ -1,9 +1,10 @@
 import type { Cache } from '../../runtime/cache/cache.js';
 import type { Locks } from '../../runtime/locks/locks.js';
-import type { PlannedActions } from '../../runtime/db/planned-actions.js';
 import type { Scenario } from '../scenarios/schema.js';
+import type { PlannedActions } from '../store/planned-actions.js';
 import type { ContentFeed } from './content-feed.js';
-import type { GameSnapshot, GameStore } from './game-store.js';
+import type { GameStore } from '../store/game-store.js';
+import type { GameSnapshot } from '../store/game-snapshot.js';
 import type { DispatchScope } from './task-dispatcher.js';
 
 /**

@@ -1,7 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import { logger } from '../../observability/logger.js';
-import type { ContentTask } from '../../runtime/db/schema/index.js';
-import { taskContracts, type TaskName, type TaskPayload } from '../tasks/contracts.js';
+import type { ContentTask } from '../store/schema/index.js';
+import type { TaskCatalog } from '../tasks/task-catalog.js';
 import type { TaskDispatcher } from './task-dispatcher.js';
 
 const log = logger.child({ module: 'lost-content-recovery' });
@@ -21,6 +21,7 @@ export class LostContentRecovery {
 
   constructor(
     private readonly dispatcher: TaskDispatcher,
+    private readonly catalog: TaskCatalog,
     private readonly lostAfterMs = LOST_AFTER_MS,
   ) {
     this.asked = new LRUCache({ max: 50_000, ttl: lostAfterMs });
@@ -35,10 +36,12 @@ export class LostContentRecovery {
   async redispatch(items: Array<{ id: string; task: ContentTask | null }>): Promise<number> {
     let accepted = 0;
     for (const { id, task } of items) {
-      if (!task || this.asked.has(id) || !(task.name in taskContracts)) continue;
+      const contract = task && this.catalog.get(task.name);
+      if (!contract || this.asked.has(id)) continue;
       this.asked.set(id, true);
-      const name = task.name as TaskName;
-      const result = await this.dispatcher.dispatch(name, task.payload as TaskPayload<typeof name>);
+      const parsed = contract.payload.safeParse(task!.payload);
+      if (!parsed.success) continue;
+      const result = await this.dispatcher.dispatch(contract, parsed.data);
       if (result.status === 'accepted') accepted++;
     }
     if (accepted > 0) log.info({ accepted }, 'dispatched the jobs of feed items that lost theirs');

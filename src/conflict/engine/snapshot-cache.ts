@@ -1,7 +1,7 @@
 import type { Cache } from '../../runtime/cache/cache.js';
 import { cacheKeys } from '../domain/cache-contract.js';
-import type { GameSnapshot, GameStore, StoredSnapshot } from './game-store.js';
-import { GameSnapshot as Snapshot } from './game-store.js';
+import type { GameStore } from '../store/game-store.js';
+import { GameSnapshot, type StoredSnapshot } from '../store/game-snapshot.js';
 
 /**
  * Read-through cache of a game's entities, so a request costs one indexed read of the game row
@@ -22,7 +22,7 @@ export class SnapshotCache {
     const game = await this.store.findGame(gameId);
     if (!game) return undefined;
     const stored = await this.cache.getJson<StoredSnapshot>(cacheKeys.snapshot(gameId));
-    if (stored && stored.entitiesVersion === game.entitiesVersion) return Snapshot.fromStored(game, stored);
+    if (stored && stored.entitiesVersion === game.entitiesVersion) return GameSnapshot.fromStored(game, stored);
     return this.store.loadEntities(game);
   }
 

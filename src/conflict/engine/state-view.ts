@@ -2,10 +2,10 @@ import { cacheKeys } from '../domain/cache-contract.js';
 import { REPUTATION_TYPES } from '../domain/social.js';
 import type { Scenario } from '../scenarios/index.js';
 import { sceneBehavior } from '../stakeholders/rules.js';
-import { tensionBundle } from '../tension/hot-path.js';
 import { REPUTATION_DEFAULT } from '../social/rules.js';
 import { choicesFor, choiceView, type OfferedChoice } from './choices.js';
-import type { ConflictView, GameState, NpcView, StakeholderView } from './game-state.js';
+import type { ConflictView, GameState, NpcView, StakeholderView, StateContributions, TensionView } from './game-state.js';
+import type { HotPathSubsystem } from './subsystem.js';
 import type { HandlerContext } from './handler-context.js';
 import type { Budget } from '../../runtime/spend/budget.js';
 
@@ -87,19 +87,25 @@ export function offeredChoices(
   );
 }
 
+/** The scene's tension before any subsystem has said otherwise. */
+const CALM: TensionView = { level: 'baseline', score: 0, atmosphere: 'All is quiet.', status: 'ready' };
+
+/** Each subsystem's part of the state, merged in subsystem order. */
+async function contributions(ctx: HandlerContext, subsystems: readonly HotPathSubsystem[]): Promise<Partial<StateContributions>> {
+  const parts = await Promise.all(subsystems.map((subsystem) => subsystem.view?.(ctx) ?? {}));
+  return Object.assign({}, ...parts);
+}
+
 export async function buildGameState(
   ctx: HandlerContext,
   scenario: Scenario,
+  subsystems: readonly HotPathSubsystem[],
   degraded: boolean,
   budget: Pick<Budget, 'gameCost'>,
 ): Promise<GameState> {
   const { snapshot } = ctx;
   const gameId = snapshot.game.id;
-  const [{ content, canon }, tension, cost] = await Promise.all([
-    chronicle(ctx),
-    tensionBundle(ctx, { dispatchOnMiss: false }),
-    budget.gameCost(gameId),
-  ]);
+  const [{ content, canon }, contributed, cost] = await Promise.all([chronicle(ctx), contributions(ctx, subsystems), budget.gameCost(gameId)]);
   const conflicts = [...snapshot.conflicts.keys()].map((id) => conflictView(ctx, id));
   const location = scenario.locations[0]!;
   return {
@@ -118,10 +124,11 @@ export async function buildGameState(
       npcs: npcViews(ctx),
     },
     conflicts,
-    tension: { level: tension.tension_level, score: tension.tension_score, atmosphere: tension.atmosphere, status: tension.status },
+    tension: CALM,
     choices: offeredChoices(ctx, scenario, conflicts).map(choiceView),
     content,
     canon,
+    ...contributed,
   };
 }
 

@@ -1,12 +1,12 @@
 import { inSpan, SpanKind } from '../../observability/tracing.js';
 import type { DispatchResult, TaskQueue } from '../../runtime/queue/task-queue.js';
-import { NON_CRITICAL_TASKS, taskContracts, type TaskName, type TaskPayload } from '../tasks/contracts.js';
+import type { AnyTaskContract, MadeFor, PayloadOf } from '../tasks/task-contract.js';
 import type { ContentFeed } from './content-feed.js';
 import type { EngineHealth } from './engine-health.js';
 
 /**
- * The only way to start slow work: by task name, through the contract (priority and dedupe key
- * come from there), never awaiting the job. In degraded mode non-critical tasks are skipped and the
+ * The only way to start slow work: through its contract (priority and dedupe key come from there),
+ * never awaiting the job. In degraded mode the tasks whose contract says so are skipped and the
  * caller keeps its rule fallback.
  */
 export type DispatchOutcome = DispatchResult | { status: 'skipped'; reason: 'degraded' | 'budget_spent' };
@@ -29,18 +29,18 @@ export class TaskDispatcher {
     return new TaskDispatcher(this.queue, this.health, true);
   }
 
-  /** Whether a dispatch of `name` now would be skipped (spent budget; degraded mode, non-critical task). */
-  skips(name: TaskName): boolean {
-    return this.budgetSpent || (this.health.degraded && NON_CRITICAL_TASKS.has(name));
+  /** Whether a dispatch of `contract` now would be skipped (spent budget; degraded mode and a task it skips). */
+  skips(contract: AnyTaskContract): boolean {
+    return this.budgetSpent || (this.health.degraded && contract.skippedWhenDegraded === true);
   }
 
-  async dispatch<N extends TaskName>(name: N, payload: TaskPayload<N>, options: DispatchOptions = {}): Promise<DispatchOutcome> {
-    if (this.skips(name)) return { status: 'skipped', reason: this.budgetSpent ? 'budget_spent' : 'degraded' };
-    const contract = taskContracts[name];
+  async dispatch<C extends AnyTaskContract>(contract: C, payload: PayloadOf<C>, options: DispatchOptions = {}): Promise<DispatchOutcome> {
+    if (this.skips(contract)) return { status: 'skipped', reason: this.budgetSpent ? 'budget_spent' : 'degraded' };
+    const { name } = contract;
     const publish = { kind: SpanKind.PRODUCER, attributes: { 'messaging.operation.type': 'send', 'messaging.destination.name': name } };
     return inSpan(`send ${name}`, publish, async (span) => {
       const result = await this.queue.dispatch(name, { ...payload, dispatchedAt: Date.now() }, {
-        dedupeKey: (contract.dedupe as (p: TaskPayload<N>) => string)(payload),
+        dedupeKey: contract.dedupe(payload),
         dedupeMode: contract.dedupeMode,
         priority: options.priority ?? contract.priority,
         ...(options.delayMs !== undefined ? { delayMs: options.delayMs } : {}),
@@ -53,8 +53,8 @@ export class TaskDispatcher {
 }
 
 interface DeferredDispatch {
-  name: TaskName;
-  payload: TaskPayload<TaskName>;
+  contract: AnyTaskContract;
+  payload: MadeFor;
   options: DispatchOptions;
   /** The feed item the job fills: settled at once if the job will not run. */
   contentId?: string;
@@ -72,14 +72,14 @@ export class DispatchScope {
 
   constructor(private readonly dispatcher: TaskDispatcher) {}
 
-  /** Whether `name` would be skipped now (degraded mode): the caller settles on its fallback instead. */
-  skips(name: TaskName): boolean {
-    return this.dispatcher.skips(name);
+  /** Whether `contract` would be skipped now (degraded mode): the caller settles on its fallback instead. */
+  skips(contract: AnyTaskContract): boolean {
+    return this.dispatcher.skips(contract);
   }
 
-  /** Dispatches `name` once the request has committed. */
-  dispatch<N extends TaskName>(name: N, payload: TaskPayload<N>, options: DispatchOptions = {}, contentId?: string): void {
-    this.pending.push({ name, payload: payload as TaskPayload<TaskName>, options, ...(contentId !== undefined ? { contentId } : {}) });
+  /** Dispatches `contract`'s task once the request has committed. */
+  dispatch<C extends AnyTaskContract>(contract: C, payload: PayloadOf<C>, options: DispatchOptions = {}, contentId?: string): void {
+    this.pending.push({ contract, payload, options, ...(contentId !== undefined ? { contentId } : {}) });
   }
 
   /**
@@ -87,8 +87,8 @@ export class DispatchScope {
    * writing the same content is removed; one whose job was refused settles on its fallback.
    */
   async flush(feed: Pick<ContentFeed, 'discard' | 'fail'>): Promise<void> {
-    for (const { name, payload, options, contentId } of this.pending.splice(0)) {
-      const result = await this.dispatcher.dispatch(name, payload, options);
+    for (const { contract, payload, options, contentId } of this.pending.splice(0)) {
+      const result = await this.dispatcher.dispatch(contract, payload, options);
       if (result.status === 'accepted') this.jobIds.push(result.jobId);
       if (contentId === undefined || result.status === 'accepted') continue;
       if (result.status === 'deduplicated') await feed.discard(contentId);

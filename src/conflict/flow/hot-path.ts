@@ -1,10 +1,12 @@
-import type { ConflictFlow, Phase, PhaseTransition } from '../domain/flow.js';
+import type { BeatType, ConflictFlow, Phase, PhaseTransition } from '../domain/flow.js';
 import { EVENT_PRIORITY } from '../domain/priorities.js';
 import { cacheKeys } from '../domain/cache-contract.js';
 import { systemEvent, type SystemEvent } from '../engine/events.js';
 import { addReadyContent, dispatchContent } from '../engine/content-dispatch.js';
 import type { HandlerContext } from '../engine/handler-context.js';
-import type { Subsystem } from '../engine/synthesizer.js';
+import type { EventHandlers } from '../engine/synthesizer.js';
+import { flowTasks } from './contracts.js';
+import type { ReactionType } from '../../story/vocabulary.js';
 import {
   applyBeat,
   applyEventMath,
@@ -17,6 +19,7 @@ import {
   closingOf,
   DEFAULT_FLOW,
   initialFlow,
+  type FlowMove,
 } from './rules.js';
 
 /**
@@ -53,7 +56,7 @@ async function narrateTransition(ctx: HandlerContext, conflictId: number, transi
   dispatchContent(
     ctx,
     { kind: 'narration', fallbackText: phaseFallbackText(title, transition.toPhase), subject: { conflictId } },
-    'flow.narrate_phase_transition',
+    flowTasks.narratePhaseTransition,
     { conflictId, fromPhase: transition.fromPhase, toPhase: transition.toPhase },
   );
 }
@@ -111,8 +114,8 @@ function closeByItself(ctx: HandlerContext, conflictId: number, effects: SystemE
   );
 }
 
-async function describeBeat(ctx: HandlerContext, flow: ConflictFlow, type: string, impact?: number): Promise<ConflictFlow> {
-  const meta = beatMeta(flow.conflictId, type as never, ctx.now());
+async function describeBeat(ctx: HandlerContext, flow: ConflictFlow, type: BeatType, impact?: number): Promise<ConflictFlow> {
+  const meta = beatMeta(flow.conflictId, type, ctx.now());
   const gameId = ctx.snapshot.game.id;
   ctx.snapshot.recordBeat({
     id: `${gameId}:${meta.id}`,
@@ -125,7 +128,7 @@ async function describeBeat(ctx: HandlerContext, flow: ConflictFlow, type: strin
   dispatchContent(
     ctx,
     { kind: 'beat', fallbackText: `${title}: a moment of ${meta.type}.`, subject: { conflictId: flow.conflictId } },
-    'flow.describe_beat',
+    flowTasks.describeBeat,
     { conflictId: flow.conflictId, beat: { id: meta.id, type: meta.type, ...(impact !== undefined ? { impact } : {}) } },
   );
   return { ...flow, lastBeatType: meta.type, lastBeatAt: ctx.now() };
@@ -142,84 +145,87 @@ async function settle(ctx: HandlerContext, flow: ConflictFlow, trigger: string, 
   return next;
 }
 
-export const flowHotPath: Subsystem<HandlerContext> = {
-  name: 'flow',
-  handlers: {
-    async conflict_created(event: SystemEvent<'conflict_created'>, ctx) {
-      const conflict = ctx.snapshot.conflicts.get(event.payload.conflictId);
-      if (!conflict) return { data: { initialised: false } };
-      const flow: ConflictFlow = { ...initialFlow(conflict.type), conflictId: conflict.id };
-      ctx.snapshot.updateFlow(conflict.id, flow);
-      ctx.snapshot.recordTransition(conflict.id, {
-        fromPhase: null,
-        toPhase: flow.phase,
-        transitionType: 'triggered',
-        trigger: 'conflict_created',
-      });
-      await narrateTransition(ctx, conflict.id, { fromPhase: null, toPhase: flow.phase, transitionType: 'triggered' });
-      return { data: { phase: flow.phase, pacing: flow.pacing } };
-    },
+/** How an NPC's reaction moves the flow, read as the choice it resembles; ignoring or watching moves nothing. */
+const FLOW_VERB_OF_REACTION: Partial<Record<ReactionType, FlowMove>> = {
+  escalate: 'escalate',
+  counter: 'aggressive',
+  'de-escalate': 'de-escalate',
+  support: 'supportive',
+};
 
-    async conflict_updated(event: SystemEvent<'conflict_updated'>, ctx) {
-      if (!ctx.snapshot.flows.has(event.payload.conflictId)) return { data: { success: false } };
-      const effects: SystemEvent[] = [];
-      const moved = applyEventMath(flowOf(ctx, event.payload.conflictId), event.payload);
-      const next = await settle(ctx, moved, 'conflict_updated', effects);
-      return { data: { phase: next.phase, phaseProgress: next.phaseProgress }, sideEffects: effects };
-    },
+export const flowHandlers: EventHandlers<HandlerContext> = {
+  async conflict_created(event, ctx) {
+    const conflict = ctx.snapshot.conflicts.get(event.payload.conflictId);
+    if (!conflict) return { data: { initialised: false } };
+    const flow: ConflictFlow = { ...initialFlow(conflict.type), conflictId: conflict.id };
+    ctx.snapshot.updateFlow(conflict.id, flow);
+    ctx.snapshot.recordTransition(conflict.id, {
+      fromPhase: null,
+      toPhase: flow.phase,
+      transitionType: 'triggered',
+      trigger: 'conflict_created',
+    });
+    await narrateTransition(ctx, conflict.id, { fromPhase: null, toPhase: flow.phase, transitionType: 'triggered' });
+    return { data: { phase: flow.phase, pacing: flow.pacing } };
+  },
 
-    async stakeholder_action(event: SystemEvent<'stakeholder_action'>, ctx) {
-      const effects: SystemEvent[] = [];
-      const moved = applyEventMath(applyStakeholderAction(flowOf(ctx, event.payload.conflictId), event.payload.actionType), {
-        progressDelta: STORY_PACE,
-      });
-      const next = await settle(ctx, moved, 'stakeholder_action', effects);
-      return { data: { intensity: next.intensity, momentum: next.momentum }, sideEffects: effects };
-    },
+  async conflict_updated(event, ctx) {
+    if (!ctx.snapshot.flows.has(event.payload.conflictId)) return { data: { success: false } };
+    const effects: SystemEvent[] = [];
+    const moved = applyEventMath(flowOf(ctx, event.payload.conflictId), event.payload);
+    const next = await settle(ctx, moved, 'conflict_updated', effects);
+    return { data: { phase: next.phase, phaseProgress: next.phaseProgress }, sideEffects: effects };
+  },
 
-    async npc_reaction(event: SystemEvent<'npc_reaction'>, ctx) {
-      if (event.payload.conflictId === undefined) return;
-      const verb = { escalate: 'escalate', counter: 'aggressive', 'de-escalate': 'de-escalate', support: 'supportive' }[
-        event.payload.reactionType
-      ];
-      if (!verb) return;
-      ctx.snapshot.updateFlow(event.payload.conflictId, applyStakeholderAction(flowOf(ctx, event.payload.conflictId), verb));
-    },
+  async stakeholder_action(event, ctx) {
+    const effects: SystemEvent[] = [];
+    const moved = applyEventMath(applyStakeholderAction(flowOf(ctx, event.payload.conflictId), event.payload.actionType), {
+      progressDelta: STORY_PACE,
+    });
+    const next = await settle(ctx, moved, 'stakeholder_action', effects);
+    return { data: { intensity: next.intensity, momentum: next.momentum }, sideEffects: effects };
+  },
 
-    async player_choice(event: SystemEvent<'player_choice'>, ctx) {
-      const { conflictId, choiceType } = event.payload;
-      if (conflictId === undefined || !ctx.snapshot.flows.has(conflictId)) return;
-      const effects: SystemEvent[] = [];
-      const { flow } = applyPlayerChoice(flowOf(ctx, conflictId), choiceType);
-      const paced = applyEventMath(flow, { progressDelta: STORY_PACE });
-      // applyPlayerChoice lets progress overshoot to 1.5; the transition resets it either way.
-      const next = await settle(ctx, { ...paced, phaseProgress: Math.max(paced.phaseProgress, flow.phaseProgress) }, 'player_choice', effects);
-      return { data: { phase: next.phase, momentum: next.momentum }, sideEffects: effects };
-    },
+  async npc_reaction(event, ctx) {
+    if (event.payload.conflictId === undefined) return;
+    const verb = FLOW_VERB_OF_REACTION[event.payload.reactionType];
+    if (!verb) return;
+    ctx.snapshot.updateFlow(event.payload.conflictId, applyStakeholderAction(flowOf(ctx, event.payload.conflictId), verb));
+  },
 
-    async tension_changed(event: SystemEvent<'tension_changed'>, ctx) {
-      let beats = 0;
-      for (const conflict of ctx.snapshot.activeConflicts()) {
-        const outcome = applyTensionChange(flowOf(ctx, conflict.id), event.payload.score);
-        let next = outcome.flow;
-        if (outcome.beatDue) {
-          const impact = outcome.momentumShift > 0 ? 0.2 : -0.2;
-          next = await describeBeat(ctx, applyBeat(next, impact), outcome.momentumShift > 0 ? 'escalation' : 'reconciliation', impact);
-          beats++;
-        }
-        ctx.snapshot.updateFlow(conflict.id, next);
+  async player_choice(event, ctx) {
+    const { conflictId, choiceType } = event.payload;
+    if (conflictId === undefined || !ctx.snapshot.flows.has(conflictId)) return;
+    const effects: SystemEvent[] = [];
+    const { flow } = applyPlayerChoice(flowOf(ctx, conflictId), choiceType);
+    const paced = applyEventMath(flow, { progressDelta: STORY_PACE });
+    // applyPlayerChoice lets progress overshoot to 1.5; the transition resets it either way.
+    const next = await settle(ctx, { ...paced, phaseProgress: Math.max(paced.phaseProgress, flow.phaseProgress) }, 'player_choice', effects);
+    return { data: { phase: next.phase, momentum: next.momentum }, sideEffects: effects };
+  },
+
+  async tension_changed(event, ctx) {
+    let beats = 0;
+    for (const conflict of ctx.snapshot.activeConflicts()) {
+      const outcome = applyTensionChange(flowOf(ctx, conflict.id), event.payload.score);
+      let next = outcome.flow;
+      if (outcome.beatDue) {
+        const impact = outcome.momentumShift > 0 ? 0.2 : -0.2;
+        next = await describeBeat(ctx, applyBeat(next, impact), outcome.momentumShift > 0 ? 'escalation' : 'reconciliation', impact);
+        beats++;
       }
-      return { data: { beats } };
-    },
+      ctx.snapshot.updateFlow(conflict.id, next);
+    }
+    return { data: { beats } };
+  },
 
-    async conflict_resolved(event: SystemEvent<'conflict_resolved'>, ctx) {
-      const flow = flowOf(ctx, event.payload.conflictId);
-      if (flow.phase === 'resolution' || flow.phase === 'aftermath') return;
-      const effects: SystemEvent[] = [];
-      const change: PhaseTransition = { fromPhase: flow.phase, toPhase: 'resolution', transitionType: 'forced' };
-      ctx.snapshot.updateFlow(flow.conflictId, { ...flow, phase: 'resolution', phaseProgress: 0 });
-      await transition(ctx, flow.conflictId, change, 'conflict_resolved', effects);
-      return { sideEffects: effects };
-    },
+  async conflict_resolved(event, ctx) {
+    const flow = flowOf(ctx, event.payload.conflictId);
+    if (flow.phase === 'resolution' || flow.phase === 'aftermath') return;
+    const effects: SystemEvent[] = [];
+    const change: PhaseTransition = { fromPhase: flow.phase, toPhase: 'resolution', transitionType: 'forced' };
+    ctx.snapshot.updateFlow(flow.conflictId, { ...flow, phase: 'resolution', phaseProgress: 0 });
+    await transition(ctx, flow.conflictId, change, 'conflict_resolved', effects);
+    return { sideEffects: effects };
   },
 };

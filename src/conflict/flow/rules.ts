@@ -1,3 +1,4 @@
+import type { ActionType } from '../../story/vocabulary.js';
 import { isDeEscalatingChoice, isEscalatingChoice } from '../domain/choice.js';
 import type { BeatMeta, BeatType, FlowState, Phase, PhaseTransition, RuleBeatType } from '../domain/flow.js';
 import { PHASES } from '../domain/flow.js';
@@ -109,15 +110,18 @@ export function applyBeat<F extends FlowState>(flow: F, impact = DEFAULT_BEAT_IM
   };
 }
 
-const INTENSIFYING_ACTIONS: readonly string[] = ['aggressive', 'escalate'];
-const RETREATING_ACTIONS: readonly string[] = ['withdraw', 'evasive', 'de-escalate'];
-const CONCILIATORY_ACTIONS: readonly string[] = ['supportive', 'diplomatic', 'mediate'];
+/** What bends a flow: a stakeholder's action type, or the verb an NPC's reaction amounts to. */
+export type FlowMove = ActionType | 'escalate' | 'withdraw' | 'de-escalate' | 'mediate';
+
+const INTENSIFYING_ACTIONS: readonly FlowMove[] = ['aggressive', 'escalate'];
+const RETREATING_ACTIONS: readonly FlowMove[] = ['withdraw', 'evasive', 'de-escalate'];
+const CONCILIATORY_ACTIONS: readonly FlowMove[] = ['supportive', 'diplomatic', 'mediate'];
 
 /**
  * How a stakeholder's action bends the flow (§8 Flow STAKEHOLDER_ACTION). Events carry an
  * ActionType or one of the seed's verbs; anything else leaves the flow as it is.
  */
-export function applyStakeholderAction<F extends FlowState>(flow: F, actionType: string): F {
+export function applyStakeholderAction<F extends FlowState>(flow: F, actionType: FlowMove): F {
   if (INTENSIFYING_ACTIONS.includes(actionType)) {
     return { ...flow, intensity: clampUnit(flow.intensity + 0.1), momentum: clampMomentum(flow.momentum + 0.15) };
   }

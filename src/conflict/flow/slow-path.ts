@@ -1,8 +1,8 @@
-import { CACHE_TTL, cacheKeys, type BeatDescription, type TransitionNarrative } from '../domain/cache-contract.js';
 import { BEAT_TYPES, PHASES, type Phase, type TransitionType } from '../domain/flow.js';
-import { knownValue, type SlowPathTasks } from '../workers.js';
+import { implement, type TaskImplementation } from '../slow-path/task-implementation.js';
+import { flowTasks } from './contracts.js';
 
-/** Flow tasks: the prose of phase transitions and dramatic beats, cached where the hot path reads it. */
+/** Flow tasks: the prose of phase transitions and dramatic beats, written into the feed items the hot path opened. */
 
 /** The payload does not carry the transition type, but the two phases imply it. */
 function transitionTypeOf(from: Phase | null, to: Phase): TransitionType {
@@ -12,10 +12,10 @@ function transitionTypeOf(from: Phase | null, to: Phase): TransitionType {
   return step === 1 ? 'natural' : 'forced';
 }
 
-export const flowTasks: SlowPathTasks<'flow.narrate_phase_transition' | 'flow.describe_beat'> = {
-  async 'flow.narrate_phase_transition'(payload, ctx) {
-    const from = payload.fromPhase === null ? null : knownValue(PHASES, payload.fromPhase, 'fromPhase');
-    const to = knownValue(PHASES, payload.toPhase, 'toPhase');
+export const flowSlowPath: readonly TaskImplementation[] = [
+  implement(flowTasks.narratePhaseTransition, async (payload, ctx) => {
+    const from = payload.fromPhase;
+    const to = payload.toPhase;
     const { phase: _current, ...conflict } = ctx.conflictSnapshot(payload.conflictId);
     const { text } = await ctx.generate('phase_narration', {
       conflict,
@@ -25,23 +25,19 @@ export const flowTasks: SlowPathTasks<'flow.narrate_phase_transition' | 'flow.de
       stakeholders: ctx.stakeholderNames(payload.conflictId),
       location: ctx.locationOf(payload.conflictId),
     });
-    const narrative: TransitionNarrative = { text, fromPhase: from, toPhase: to };
-    await ctx.deps.cache.setJson(cacheKeys.transitionNarrative(ctx.gameId, payload.conflictId), narrative, CACHE_TTL.transitionNarrative);
     await ctx.complete(payload.contentId, text);
     return { status: 'written' };
-  },
+  }),
 
-  async 'flow.describe_beat'(payload, ctx) {
-    const beat = { id: payload.beat.id, type: knownValue(BEAT_TYPES, payload.beat.type, 'beat.type') };
+  implement(flowTasks.describeBeat, async (payload, ctx) => {
+    const beat = { id: payload.beat.id, type: payload.beat.type };
     const { text } = await ctx.generate('beat_prose', {
       conflict: ctx.conflictSnapshot(payload.conflictId),
       beat: { ...beat, ...(payload.beat.impact !== undefined ? { impact: payload.beat.impact } : {}) },
       stakeholders: ctx.stakeholderNames(payload.conflictId),
       location: ctx.locationOf(payload.conflictId),
     });
-    const description: BeatDescription = { text, beat };
-    await ctx.deps.cache.setJson(cacheKeys.beat(ctx.gameId, payload.conflictId, beat.id), description, CACHE_TTL.beat);
     await ctx.complete(payload.contentId, text);
     return { status: 'written' };
-  },
-};
+  }),
+];

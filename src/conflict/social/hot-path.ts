@@ -1,12 +1,13 @@
-import { cacheKeys, BUNDLE_LOCK_TTL_MS, CACHE_TTL } from '../domain/cache-contract.js';
+import { cacheKeys, BUNDLE_LOCK_TTL_MS } from '../domain/cache-contract.js';
 import { sceneHash } from '../domain/hash.js';
 import type { ReputationType, SocialBundle } from '../domain/social.js';
 import { isLockBusy } from '../../runtime/locks/locks.js';
 import type { SystemEvent } from '../engine/events.js';
 import { dispatchContent } from '../engine/content-dispatch.js';
 import type { HandlerContext } from '../engine/handler-context.js';
-import type { Subsystem } from '../engine/synthesizer.js';
-import type { TaskPayload } from '../tasks/contracts.js';
+import type { EventHandlers } from '../engine/synthesizer.js';
+import { socialTasks } from './contracts.js';
+import type { PayloadOf } from '../tasks/task-contract.js';
 import {
   FALLBACK_GOSSIP,
   REPUTATION_DEFAULT,
@@ -45,7 +46,7 @@ export function socialSceneHash(ctx: HandlerContext): string {
 
 async function queueGossip(
   ctx: HandlerContext,
-  payload: Omit<TaskPayload<'social.generate_gossip'>, 'gameId' | 'stateVersion' | 'contentId' | 'sceneHash'>,
+  payload: Omit<PayloadOf<typeof socialTasks.generateGossip>, 'gameId' | 'stateVersion' | 'contentId' | 'sceneHash'>,
 ): Promise<boolean> {
   const about = payload.targetNpcIds.map((id) => ctx.snapshot.npcName(id)).join(' and ');
   return dispatchContent(
@@ -55,16 +56,15 @@ async function queueGossip(
       fallbackText: `${FALLBACK_GOSSIP.content} about ${about}.`,
       subject: { npcId: payload.targetNpcIds[0]!, ...(payload.conflictId ? { conflictId: payload.conflictId } : {}) },
     },
-    'social.generate_gossip',
+    socialTasks.generateGossip,
     { ...payload, sceneHash: socialSceneHash(ctx) },
   );
 }
 
-/** Moves one reputation score, mirrors it to the cache, and says how far it moved. */
+/** Moves one reputation score and says how far it moved. */
 async function changeReputation(ctx: HandlerContext, npcId: number, type: ReputationType, next: number) {
   const old = ctx.snapshot.reputations.get(npcId)?.[type] ?? REPUTATION_DEFAULT;
   ctx.snapshot.setReputation(npcId, type, next);
-  await ctx.cache.setJson(cacheKeys.reputation(ctx.snapshot.game.id, npcId, type), next, CACHE_TTL.reputation);
   return { type, old, next };
 }
 
@@ -76,7 +76,7 @@ async function narrateBiggestChange(ctx: HandlerContext, npcId: number, changes:
   dispatchContent(
     ctx,
     { kind: 'reputation', fallbackText: `People begin to think of ${name} as ${direction} ${biggest.type}.`, subject: { npcId } },
-    'social.narrate_reputation',
+    socialTasks.narrateReputation,
     {
       npcId,
       reputationType: biggest.type,
@@ -97,98 +97,95 @@ export async function sceneBundle(ctx: HandlerContext): Promise<SocialBundle> {
   const lock = await ctx.locks.tryLock(cacheKeys.socialBundleLock(gameId, hash), BUNDLE_LOCK_TTL_MS);
   if (!isLockBusy(lock)) {
     ctx.scope.dispatch(
-      'social.generate_bundle',
+      socialTasks.generateBundle,
       { gameId, stateVersion: ctx.snapshot.version, sceneHash: hash, cacheVersion: version, npcIds: [...ctx.snapshot.npcs.keys()].slice(0, 20) },
     );
   }
   return { ...SOCIAL_BUNDLE_FALLBACK };
 }
 
-export const socialHotPath: Subsystem<HandlerContext> = {
-  name: 'social',
-  handlers: {
-    async state_sync(_event: SystemEvent<'state_sync'>, ctx) {
-      const bundle = await sceneBundle(ctx);
-      const npcIds = [...ctx.snapshot.npcs.keys()];
-      let gossipQueued = false;
-      if (shouldQueueSceneGossip(npcIds.length, bundle.status, ctx.random)) {
-        gossipQueued = await queueGossip(ctx, { targetNpcIds: npcIds.slice(0, 2), topic: 'scene' });
+export const socialHandlers: EventHandlers<HandlerContext> = {
+  async state_sync(_event: SystemEvent<'state_sync'>, ctx) {
+    const bundle = await sceneBundle(ctx);
+    const npcIds = [...ctx.snapshot.npcs.keys()];
+    let gossipQueued = false;
+    if (shouldQueueSceneGossip(npcIds.length, bundle.status, ctx.random)) {
+      gossipQueued = await queueGossip(ctx, { targetNpcIds: npcIds.slice(0, 2), topic: 'scene' });
+    }
+    return { data: { socialBundleStatus: bundle.status, gossipCount: bundle.gossip.length, gossipQueued } };
+  },
+
+  async stakeholder_action(event, ctx) {
+    const actor = ctx.snapshot.stakeholders.get(event.payload.stakeholderId);
+    if (!actor) return;
+    const kind = actionReputationKind(event.payload.actionType);
+    if (kind === 'betray' || kind === 'support' || kind === 'oppose') {
+      const current = ctx.snapshot.reputations.get(actor.npcId) ?? {};
+      const changes = [];
+      for (const [type, delta] of Object.entries(reputationDeltasTableB(kind)) as Array<[ReputationType, number]>) {
+        changes.push(await changeReputation(ctx, actor.npcId, type, applyReputationDelta(current[type], delta)));
       }
-      return { data: { socialBundleStatus: bundle.status, gossipCount: bundle.gossip.length, gossipQueued } };
-    },
+      await narrateBiggestChange(ctx, actor.npcId, changes);
+      return { data: { reputationChanged: kind } };
+    }
+    if (kind === 'ally' && event.payload.targetNpcId !== undefined) {
+      ctx.scope.dispatch(
+        socialTasks.formAlliance,
+        {
+          gameId: event.gameId,
+          stateVersion: ctx.snapshot.version,
+          initiatorId: actor.npcId,
+          targetId: event.payload.targetNpcId,
+          reason: 'mutual_benefit',
+        },
+      );
+      return { data: { allianceQueued: true } };
+    }
+  },
 
-    async stakeholder_action(event: SystemEvent<'stakeholder_action'>, ctx) {
-      const actor = ctx.snapshot.stakeholders.get(event.payload.stakeholderId);
-      if (!actor) return;
-      const kind = actionReputationKind(event.payload.actionType);
-      if (kind === 'betray' || kind === 'support' || kind === 'oppose') {
-        const current = ctx.snapshot.reputations.get(actor.npcId) ?? {};
-        const changes = [];
-        for (const [type, delta] of Object.entries(reputationDeltasTableB(kind)) as Array<[ReputationType, number]>) {
-          changes.push(await changeReputation(ctx, actor.npcId, type, applyReputationDelta(current[type], delta)));
-        }
-        await narrateBiggestChange(ctx, actor.npcId, changes);
-        return { data: { reputationChanged: kind } };
+  async conflict_created(event, ctx) {
+    const participants = event.payload.stakeholders.map((s) => s.npcId).slice(0, 2);
+    if (participants.length === 0) return;
+    const queued = await queueGossip(ctx, { targetNpcIds: participants, topic: 'conflict_start', conflictId: event.payload.conflictId });
+    return { data: { gossipQueued: queued } };
+  },
+
+  async conflict_resolved(event, ctx) {
+    const { conflictId, winnerNpcIds, outcome } = event.payload;
+    const participants = ctx.snapshot.stakeholdersOf(conflictId).map((s) => s.npcId);
+    const winners = new Set(winnerNpcIds);
+    for (const npcId of participants) {
+      if (winners.size === 0) break;
+      const scores = applyReputationTableA(ctx.snapshot.reputations.get(npcId) ?? {}, winners.has(npcId) ? 'victory' : 'defeat');
+      for (const [type, score] of Object.entries(scores) as Array<[ReputationType, number]>) {
+        if (score !== ctx.snapshot.reputations.get(npcId)?.[type]) await changeReputation(ctx, npcId, type, score);
       }
-      if (kind === 'ally' && event.payload.targetNpcId !== undefined) {
-        ctx.scope.dispatch(
-          'social.form_alliance',
-          {
-            gameId: event.gameId,
-            stateVersion: ctx.snapshot.version,
-            initiatorId: actor.npcId,
-            targetId: event.payload.targetNpcId,
-            reason: 'mutual_benefit',
-          },
-        );
-        return { data: { allianceQueued: true } };
-      }
-    },
+    }
+    const about = winnerNpcIds.length > 0 ? winnerNpcIds.slice(0, 2) : participants.slice(0, 2);
+    if (about.length > 0) await queueGossip(ctx, { targetNpcIds: about, topic: 'conflict_resolved', conflictId, outcome });
+    return { data: { winners: winnerNpcIds.length } };
+  },
 
-    async conflict_created(event: SystemEvent<'conflict_created'>, ctx) {
-      const participants = event.payload.stakeholders.map((s) => s.npcId).slice(0, 2);
-      if (participants.length === 0) return;
-      const queued = await queueGossip(ctx, { targetNpcIds: participants, topic: 'conflict_start', conflictId: event.payload.conflictId });
-      return { data: { gossipQueued: queued } };
-    },
+  /** Word of a reaction travels as far as the reacting NPC's tongue carries it (the seed called a model here). */
+  async npc_reaction(event, ctx) {
+    const npc = ctx.snapshot.npc(event.payload.npcId);
+    if (!npc || !shouldSpreadGossip(FALLBACK_GOSSIP.truthfulness, npc.gossipTendency, ctx.random)) return;
+    const queued = await queueGossip(ctx, {
+      targetNpcIds: [npc.id],
+      topic: 'npc_reaction',
+      ...(event.payload.conflictId ? { conflictId: event.payload.conflictId } : {}),
+    });
+    return { data: { gossipQueued: queued } };
+  },
 
-    async conflict_resolved(event: SystemEvent<'conflict_resolved'>, ctx) {
-      const { conflictId, winnerNpcIds, outcome } = event.payload;
-      const participants = ctx.snapshot.stakeholdersOf(conflictId).map((s) => s.npcId);
-      const winners = new Set(winnerNpcIds);
-      for (const npcId of participants) {
-        if (winners.size === 0) break;
-        const scores = applyReputationTableA(ctx.snapshot.reputations.get(npcId) ?? {}, winners.has(npcId) ? 'victory' : 'defeat');
-        for (const [type, score] of Object.entries(scores) as Array<[ReputationType, number]>) {
-          if (score !== ctx.snapshot.reputations.get(npcId)?.[type]) await changeReputation(ctx, npcId, type, score);
-        }
-      }
-      const about = winnerNpcIds.length > 0 ? winnerNpcIds.slice(0, 2) : participants.slice(0, 2);
-      if (about.length > 0) await queueGossip(ctx, { targetNpcIds: about, topic: 'conflict_resolved', conflictId, outcome });
-      return { data: { winners: winnerNpcIds.length } };
-    },
-
-    /** Word of a reaction travels as far as the reacting NPC's tongue carries it (the seed called a model here). */
-    async npc_reaction(event: SystemEvent<'npc_reaction'>, ctx) {
-      const npc = ctx.snapshot.npc(event.payload.npcId);
-      if (!npc || !shouldSpreadGossip(FALLBACK_GOSSIP.truthfulness, npc.gossipTendency, ctx.random)) return;
-      const queued = await queueGossip(ctx, {
-        targetNpcIds: [npc.id],
-        topic: 'npc_reaction',
-        ...(event.payload.conflictId ? { conflictId: event.payload.conflictId } : {}),
-      });
-      return { data: { gossipQueued: queued } };
-    },
-
-    async player_choice(event: SystemEvent<'player_choice'>, ctx) {
-      if (event.payload.choiceType !== 'investigate') return;
-      const targets = event.payload.targetNpcId ? [event.payload.targetNpcId] : [...ctx.snapshot.npcs.keys()].slice(0, 2);
-      const queued = await queueGossip(ctx, {
-        targetNpcIds: targets,
-        topic: 'scene',
-        ...(event.payload.conflictId ? { conflictId: event.payload.conflictId } : {}),
-      });
-      return { data: { gossipQueued: queued } };
-    },
+  async player_choice(event, ctx) {
+    if (event.payload.choiceType !== 'investigate') return;
+    const targets = event.payload.targetNpcId ? [event.payload.targetNpcId] : [...ctx.snapshot.npcs.keys()].slice(0, 2);
+    const queued = await queueGossip(ctx, {
+      targetNpcIds: targets,
+      topic: 'scene',
+      ...(event.payload.conflictId ? { conflictId: event.payload.conflictId } : {}),
+    });
+    return { data: { gossipQueued: queued } };
   },
 };

@@ -1,8 +1,10 @@
 import type { GossipTopic } from '../../gateway/index.js';
 import { contentHash } from '../domain/hash.js';
-import { CACHE_TTL, GOSSIP_LIST_LENGTH, cacheKeys, type ReputationNarration } from '../domain/cache-contract.js';
+import { CACHE_TTL, cacheKeys } from '../domain/cache-contract.js';
 import { REPUTATION_TYPES, type Alliance, type GossipItem, type SocialBundle } from '../domain/social.js';
-import { knownValue, type FinalFailureFallbacks, type SlowPathTasks, type TaskContext } from '../workers.js';
+import type { TaskContext } from '../slow-path/task-context.js';
+import { implement, type TaskImplementation } from '../slow-path/task-implementation.js';
+import { socialTasks } from './contracts.js';
 import { SOCIAL_BUNDLE_FALLBACK } from './rules.js';
 
 /**
@@ -55,7 +57,6 @@ async function spreadGossip(ctx: TaskContext, request: GossipRequest): Promise<G
     spread_rate: gossip.spread,
     truthfulness: gossip.truth,
   };
-  await ctx.deps.cache.pushToList(cacheKeys.gossip(ctx.gameId, request.sceneHash), item, GOSSIP_LIST_LENGTH, CACHE_TTL.gossip);
   return item;
 }
 
@@ -83,10 +84,8 @@ function sharedConflictTitle(ctx: TaskContext, a: number, b: number): string | u
   return shared === undefined ? undefined : ctx.conflictTitle(shared);
 }
 
-export const socialTasks: SlowPathTasks<
-  'social.generate_bundle' | 'social.generate_gossip' | 'social.narrate_reputation' | 'social.form_alliance'
-> = {
-  async 'social.generate_bundle'(payload, ctx) {
+export const socialSlowPath: readonly TaskImplementation[] = [
+  implement(socialTasks.generateBundle, async (payload, ctx) => {
     const present = payload.npcIds.filter((id) => ctx.snapshot.npcs.has(id));
     const gossip = present.length === 0 ? [] : [await spreadGossip(ctx, { sceneHash: payload.sceneHash, about: present.slice(0, 2), topic: 'scene' })];
     const bundle: SocialBundle = { gossip, reputation_status: 'ready', alliances: await alliancesAmong(ctx, present), status: 'ready' };
@@ -94,9 +93,16 @@ export const socialTasks: SlowPathTasks<
     await ctx.deps.cache.setJson(cacheKeys.socialBundle(ctx.gameId, payload.sceneHash, payload.cacheVersion), bundle, CACHE_TTL.socialBundle);
     for (const item of gossip) await ctx.addReady('gossip', item.content, { npcId: item.about[0]! });
     return { status: 'written' };
-  },
+  }, {
+    /** No gossip and no alliances, settled: the scene stops reading as `generating`. */
+    async onFinalFailure(payload, { deps }) {
+      const bundle: SocialBundle = { ...SOCIAL_BUNDLE_FALLBACK, status: 'ready' };
+      await deps.cache.setJson(cacheKeys.socialBundle(payload.gameId, payload.sceneHash, payload.cacheVersion), bundle, CACHE_TTL.fallbackBundle);
+      return { visible: true };
+    },
+  }),
 
-  async 'social.generate_gossip'(payload, ctx) {
+  implement(socialTasks.generateGossip, async (payload, ctx) => {
     const item = await spreadGossip(ctx, {
       sceneHash: payload.sceneHash,
       about: payload.targetNpcIds,
@@ -106,23 +112,21 @@ export const socialTasks: SlowPathTasks<
     });
     await ctx.complete(payload.contentId, item.content);
     return { status: 'written' };
-  },
+  }),
 
-  async 'social.narrate_reputation'(payload, ctx) {
+  implement(socialTasks.narrateReputation, async (payload, ctx) => {
     const npc = ctx.npc(payload.npcId);
     const { text } = await ctx.generate('reputation_narration', {
       npc: { name: npc.name, role: npc.socialRole },
-      reputationType: knownValue(REPUTATION_TYPES, payload.reputationType, 'reputationType'),
+      reputationType: payload.reputationType,
       oldScore: payload.oldScore,
       newScore: payload.newScore,
     });
-    const narration: ReputationNarration = { text, timestamp: payload.timestamp };
-    await ctx.deps.cache.setJson(cacheKeys.reputationNarration(ctx.gameId, npc.id), narration, CACHE_TTL.reputationNarration);
     await ctx.complete(payload.contentId, text);
     return { status: 'written' };
-  },
+  }),
 
-  async 'social.form_alliance'(payload, ctx) {
+  implement(socialTasks.formAlliance, async (payload, ctx) => {
     const initiator = ctx.npc(payload.initiatorId);
     const target = ctx.npc(payload.targetId);
     const conflictTitle = sharedConflictTitle(ctx, initiator.id, target.id);
@@ -146,13 +150,5 @@ export const socialTasks: SlowPathTasks<
       { npcId: initiator.id, npcName: initiator.name },
     );
     return { status: 'written' };
-  },
-};
-
-export const socialFallbacks: FinalFailureFallbacks<'social.generate_bundle'> = {
-  /** No gossip and no alliances, settled: the scene stops reading as `generating`. */
-  async 'social.generate_bundle'(payload, snapshot, deps) {
-    const bundle: SocialBundle = { ...SOCIAL_BUNDLE_FALLBACK, status: 'ready' };
-    await deps.cache.setJson(cacheKeys.socialBundle(snapshot.game.id, payload.sceneHash, payload.cacheVersion), bundle, CACHE_TTL.fallbackBundle);
-  },
-};
+  }),
+];

@@ -1,12 +1,13 @@
-import type { PlannedAction } from '../../runtime/db/planned-actions.js';
+import type { PlannedAction } from '../store/planned-actions.js';
 import { EVENT_PRIORITY } from '../domain/priorities.js';
 import type { DecisionStyle, StakeholderDecision, StakeholderReaction, StakeholderRole } from '../domain/stakeholder.js';
 import { cacheKeys } from '../domain/cache-contract.js';
 import { systemEvent, type SystemEvent } from '../engine/events.js';
 import { addReadyContent, dispatchContent } from '../engine/content-dispatch.js';
 import type { HandlerContext } from '../engine/handler-context.js';
-import type { StakeholderRecord } from '../engine/game-store.js';
-import type { Subsystem } from '../engine/synthesizer.js';
+import type { StakeholderRecord } from '../store/game-snapshot.js';
+import type { EventHandlers } from '../engine/synthesizer.js';
+import { stakeholderTasks } from './contracts.js';
 import {
   CREATION_DEFAULTS,
   REACTION_PRIORITY,
@@ -39,10 +40,10 @@ export function reactionFallbackText(name: string): string {
 const CLAIM_BATCH = 10;
 
 function dispatchDecision(ctx: HandlerContext, stakeholder: StakeholderRecord): boolean {
-  if (ctx.scope.skips('stakeholders.generate_action')) return false;
+  if (ctx.scope.skips(stakeholderTasks.generateAction)) return false;
   const flow = ctx.snapshot.flows.get(stakeholder.conflictId);
   ctx.scope.dispatch(
-    'stakeholders.generate_action',
+    stakeholderTasks.generateAction,
     {
       gameId: ctx.snapshot.game.id,
       stateVersion: ctx.snapshot.version,
@@ -97,7 +98,7 @@ function applyClaimed(ctx: HandlerContext, row: PlannedAction, effects: SystemEv
   if (row.kind === 'action' || row.kind === 'decision') {
     // A decision made for a phase or cast that no longer holds is never shown as current.
     if (row.contextHash !== decisionContextHash(stakeholder, flow?.phase ?? 'emerging')) return 'stale';
-    const decision = row.payload as unknown as StakeholderDecision & { text?: string };
+    const decision = row.payload;
     addReadyContent(ctx, {
       kind: 'action',
       text: decision.text ?? `${npc?.name ?? 'Someone'}: ${decision.description}`,
@@ -120,7 +121,7 @@ function applyClaimed(ctx: HandlerContext, row: PlannedAction, effects: SystemEv
     return 'applied';
   }
   if (row.kind === 'reaction') {
-    const reaction = row.payload as unknown as StakeholderReaction;
+    const reaction = row.payload;
     const next = applyReaction(stakeholder, reaction);
     setStress(ctx, stakeholder, next.stress, effects);
     effects.push(
@@ -134,8 +135,8 @@ function applyClaimed(ctx: HandlerContext, row: PlannedAction, effects: SystemEv
     return 'applied';
   }
   // role_adaptation
-  const adaptation = row.payload as { new_role?: StakeholderRole; reason?: string };
-  if (!adaptation.new_role || adaptation.new_role === stakeholder.role) return 'applied';
+  const adaptation = row.payload;
+  if (adaptation.new_role === stakeholder.role) return 'applied';
   ctx.snapshot.updateStakeholder(stakeholder.id, { role: adaptation.new_role });
   addReadyContent(ctx, {
     kind: 'role',
@@ -146,152 +147,149 @@ function applyClaimed(ctx: HandlerContext, row: PlannedAction, effects: SystemEv
   return 'applied';
 }
 
-export const stakeholdersHotPath: Subsystem<HandlerContext> = {
-  name: 'stakeholders',
-  handlers: {
-    /** Creation by rules now; the profile is enriched in the background (the seed called a model here). */
-    async conflict_created(event: SystemEvent<'conflict_created'>, ctx) {
-      const conflict = ctx.snapshot.conflicts.get(event.payload.conflictId);
-      if (!conflict) return { data: { created: 0 } };
-      const specs = event.payload.stakeholders;
-      const ids = await ctx.store.allocateIds('stakeholders', specs.length);
-      const created: StakeholderRecord[] = specs.map((spec, i) => ({
-          id: ids[i]!,
-          profile: null,
-          npcId: spec.npcId,
-          conflictId: conflict.id,
-          role: (spec.role as StakeholderRole | undefined) ?? initialRole(conflict.type, ctx.random) ?? CREATION_DEFAULTS.role,
-          decisionStyle: (spec.decisionStyle as DecisionStyle | undefined) ?? CREATION_DEFAULTS.decisionStyle,
-          stress: spec.stress ?? CREATION_DEFAULTS.stress,
-          commitment: spec.commitment ?? CREATION_DEFAULTS.commitment,
-        }));
-      ctx.snapshot.addStakeholders(created);
-      for (const stakeholder of created) {
-        ctx.scope.dispatch('stakeholders.populate_details', { gameId: event.gameId, stateVersion: ctx.snapshot.version, stakeholderId: stakeholder.id });
-      }
-      return { data: { created: created.length } };
-    },
+export const stakeholdersHandlers: EventHandlers<HandlerContext> = {
+  /** Creation by rules now; the profile is enriched in the background (the seed called a model here). */
+  async conflict_created(event, ctx) {
+    const conflict = ctx.snapshot.conflicts.get(event.payload.conflictId);
+    if (!conflict) return { data: { created: 0 } };
+    const specs = event.payload.stakeholders;
+    const ids = await ctx.store.allocateIds('stakeholders', specs.length);
+    const created: StakeholderRecord[] = specs.map((spec, i) => ({
+        id: ids[i]!,
+        profile: null,
+        npcId: spec.npcId,
+        conflictId: conflict.id,
+        role: (spec.role as StakeholderRole | undefined) ?? initialRole(conflict.type, ctx.random) ?? CREATION_DEFAULTS.role,
+        decisionStyle: (spec.decisionStyle as DecisionStyle | undefined) ?? CREATION_DEFAULTS.decisionStyle,
+        stress: spec.stress ?? CREATION_DEFAULTS.stress,
+        commitment: spec.commitment ?? CREATION_DEFAULTS.commitment,
+      }));
+    ctx.snapshot.addStakeholders(created);
+    for (const stakeholder of created) {
+      ctx.scope.dispatch(stakeholderTasks.populateDetails, { gameId: event.gameId, stateVersion: ctx.snapshot.version, stakeholderId: stakeholder.id });
+    }
+    return { data: { created: created.length } };
+  },
 
-    async conflict_updated(event: SystemEvent<'conflict_updated'>, ctx) {
-      const acting = selectActingStakeholders(ctx.snapshot.stakeholdersOf(event.payload.conflictId), ctx.random);
-      let dispatched = 0;
-      for (const stakeholder of acting) {
-        if (shouldDispatchActionGeneration(stakeholder, ctx.random) && dispatchDecision(ctx, stakeholder)) dispatched++;
-      }
-      return { data: { actionsDispatched: dispatched } };
-    },
+  async conflict_updated(event, ctx) {
+    const acting = selectActingStakeholders(ctx.snapshot.stakeholdersOf(event.payload.conflictId), ctx.random);
+    let dispatched = 0;
+    for (const stakeholder of acting) {
+      if (shouldDispatchActionGeneration(stakeholder, ctx.random) && dispatchDecision(ctx, stakeholder)) dispatched++;
+    }
+    return { data: { actionsDispatched: dispatched } };
+  },
 
-    async player_choice(event: SystemEvent<'player_choice'>, ctx) {
-      const { conflictId, targetNpcId, choiceType, label } = event.payload;
-      if (conflictId === undefined) return { data: { reactionsDispatched: 0 } };
-      const involved = ctx.snapshot.stakeholdersOf(conflictId);
-      const effects: SystemEvent[] = [];
-      for (const stakeholder of involved) {
-        setStress(ctx, stakeholder, stressAfterChoice(stakeholder.stress, choiceType, stakeholder.npcId === targetNpcId), effects);
-      }
-      const reactors = selectReactors(
-        involved.map((s) => ctx.snapshot.stakeholders.get(s.id)!),
-        { targetNpcId: targetNpcId ?? null },
-        ctx.random,
+  async player_choice(event, ctx) {
+    const { conflictId, targetNpcId, choiceType, label } = event.payload;
+    if (conflictId === undefined) return { reactionsDispatched: 0 };
+    const involved = ctx.snapshot.stakeholdersOf(conflictId);
+    const effects: SystemEvent[] = [];
+    for (const stakeholder of involved) {
+      setStress(ctx, stakeholder, stressAfterChoice(stakeholder.stress, choiceType, stakeholder.npcId === targetNpcId), effects);
+    }
+    const reactors = selectReactors(
+      involved.map((s) => ctx.snapshot.stakeholders.get(s.id)!),
+      { targetNpcId: targetNpcId ?? null },
+      ctx.random,
+    );
+    let dispatched = 0;
+    for (const reactor of reactors) {
+      const name = ctx.snapshot.npcName(reactor.npcId);
+      const queued = dispatchContent(
+        ctx,
+        { kind: 'reaction', fallbackText: reactionFallbackText(name), subject: { npcId: reactor.npcId, conflictId, npcName: name } },
+        stakeholderTasks.generateReaction,
+        {
+          stakeholderId: reactor.id,
+          eventId: event.id,
+          choice: { label, type: choiceType, ...(targetNpcId ? { targetNpcId } : {}), conflictId },
+        },
+        { priority: REACTION_PRIORITY },
       );
-      let dispatched = 0;
-      for (const reactor of reactors) {
-        const name = ctx.snapshot.npcName(reactor.npcId);
-        const queued = dispatchContent(
-          ctx,
-          { kind: 'reaction', fallbackText: reactionFallbackText(name), subject: { npcId: reactor.npcId, conflictId, npcName: name } },
-          'stakeholders.generate_reaction',
-          {
-            stakeholderId: reactor.id,
-            eventId: event.id,
-            choice: { label, type: choiceType, ...(targetNpcId ? { targetNpcId } : {}), conflictId },
-          },
-          { priority: REACTION_PRIORITY },
-        );
-        if (queued) dispatched++;
-      }
-      ctx.snapshot.markChanged();
-      return { data: { reactionsDispatched: dispatched }, sideEffects: effects };
-    },
+      if (queued) dispatched++;
+    }
+    ctx.snapshot.markChanged();
+    return { reactionsDispatched: dispatched, sideEffects: effects };
+  },
 
-    async state_sync(_event: SystemEvent<'state_sync'>, ctx) {
-      const present = ctx.snapshot.activeStakeholders();
-      const effects: SystemEvent[] = [];
-      // The slow path bumps this counter after every ready move it writes: unchanged, nothing to claim.
-      const planned = await ctx.cache.version(cacheKeys.plannedActionsLabel(ctx.snapshot.game.id));
-      const claimable = planned !== ctx.snapshot.plannedActionsSeen;
-      // Read now, consumed when this request commits: a request that loses its save applies nothing.
-      const claimed = claimable
-        ? await ctx.planned.peekReady({ gameId: ctx.snapshot.game.id, stakeholderIds: present.map((s) => s.id), limit: CLAIM_BATCH })
-        : [];
-      ctx.snapshot.consumePlanned(claimed.map((row) => row.id));
-      // A full batch may have left more behind: claim again on the next sync.
-      if (claimable && claimed.length < CLAIM_BATCH) ctx.snapshot.sawPlannedActions(planned);
-      const served = new Set<number>();
-      let stale = 0;
-      for (const row of claimed) {
-        if (applyClaimed(ctx, row, effects) === 'stale') stale++;
-        else served.add(row.stakeholderId);
-      }
-      let dispatched = 0;
-      const now = ctx.now();
-      for (const stakeholder of present) {
-        if (served.has(stakeholder.id) || !autonomyRested(ctx.snapshot.autonomyRequestedAt(stakeholder.id), now)) continue;
-        const current = ctx.snapshot.stakeholders.get(stakeholder.id)!;
-        if (!passesAutonomyRoll(current, ctx.random) || !shouldDispatchActionGeneration(current, ctx.random)) continue;
-        if (dispatchDecision(ctx, current)) {
-          ctx.snapshot.requestedAutonomy(stakeholder.id, now);
-          dispatched++;
-        }
-      }
-      return { data: { readyActionsClaimed: claimed.length - stale, staleDropped: stale, actionsDispatched: dispatched }, sideEffects: effects };
-    },
-
-    async phase_transition(event: SystemEvent<'phase_transition'>, ctx) {
-      let dispatched = 0;
-      for (const stakeholder of ctx.snapshot.stakeholdersOf(event.payload.conflictId)) {
-        if (!needsRoleAdaptation(stakeholder, event.payload.toPhase as never)) continue;
-        ctx.scope.dispatch(
-          'stakeholders.adapt_role',
-          {
-            gameId: event.gameId,
-            stateVersion: ctx.snapshot.version,
-            stakeholderId: stakeholder.id,
-            phase: event.payload.toPhase,
-            contextHash: decisionContextHash(stakeholder, event.payload.toPhase),
-          },
-        );
+  async state_sync(_event: SystemEvent<'state_sync'>, ctx) {
+    const present = ctx.snapshot.activeStakeholders();
+    const effects: SystemEvent[] = [];
+    // The slow path bumps this counter after every ready move it writes: unchanged, nothing to claim.
+    const planned = await ctx.cache.version(cacheKeys.plannedActionsLabel(ctx.snapshot.game.id));
+    const claimable = planned !== ctx.snapshot.plannedActionsSeen;
+    // Read now, consumed when this request commits: a request that loses its save applies nothing.
+    const claimed = claimable
+      ? await ctx.planned.peekReady({ gameId: ctx.snapshot.game.id, stakeholderIds: present.map((s) => s.id), limit: CLAIM_BATCH })
+      : [];
+    ctx.snapshot.consumePlanned(claimed.map((row) => row.id));
+    // A full batch may have left more behind: claim again on the next sync.
+    if (claimable && claimed.length < CLAIM_BATCH) ctx.snapshot.sawPlannedActions(planned);
+    const served = new Set<number>();
+    let stale = 0;
+    for (const row of claimed) {
+      if (applyClaimed(ctx, row, effects) === 'stale') stale++;
+      else served.add(row.stakeholderId);
+    }
+    let dispatched = 0;
+    const now = ctx.now();
+    for (const stakeholder of present) {
+      if (served.has(stakeholder.id) || !autonomyRested(ctx.snapshot.autonomyRequestedAt(stakeholder.id), now)) continue;
+      const current = ctx.snapshot.stakeholders.get(stakeholder.id)!;
+      if (!passesAutonomyRoll(current, ctx.random) || !shouldDispatchActionGeneration(current, ctx.random)) continue;
+      if (dispatchDecision(ctx, current)) {
+        ctx.snapshot.requestedAutonomy(stakeholder.id, now);
         dispatched++;
       }
-      return { data: { roleAdaptationsDispatched: dispatched } };
-    },
+    }
+    return { data: { readyActionsClaimed: claimed.length - stale, staleDropped: stale, actionsDispatched: dispatched }, sideEffects: effects };
+  },
 
-    async tension_changed(event: SystemEvent<'tension_changed'>, ctx) {
-      const effects: SystemEvent[] = [];
-      for (const stakeholder of ctx.snapshot.activeStakeholders()) {
-        const stress = stressAfterTension(stakeholder.stress, event.payload.score);
-        if (stress !== stakeholder.stress) setStress(ctx, stakeholder, stress, effects);
-      }
-      return { sideEffects: effects };
-    },
+  async phase_transition(event, ctx) {
+    let dispatched = 0;
+    for (const stakeholder of ctx.snapshot.stakeholdersOf(event.payload.conflictId)) {
+      if (!needsRoleAdaptation(stakeholder, event.payload.toPhase)) continue;
+      ctx.scope.dispatch(
+        stakeholderTasks.adaptRole,
+        {
+          gameId: event.gameId,
+          stateVersion: ctx.snapshot.version,
+          stakeholderId: stakeholder.id,
+          phase: event.payload.toPhase,
+          contextHash: decisionContextHash(stakeholder, event.payload.toPhase),
+        },
+      );
+      dispatched++;
+    }
+    return { data: { roleAdaptationsDispatched: dispatched } };
+  },
 
-    /** A breaking point changes who the scene is about: nobody may be served bundles for the old one. */
-    async edge_case_detected(event: SystemEvent<'edge_case_detected'>, ctx) {
-      for (const label of cacheKeys.sceneVersionLabels(event.gameId)) await ctx.cache.bump(label);
-      const stakeholder = ctx.snapshot.stakeholders.get(event.payload.stakeholderId);
-      if (stakeholder) {
-        addReadyContent(ctx, {
-          kind: 'role',
-          text: breakingPointLine(
-            ctx.snapshot.npcName(stakeholder.npcId),
-            ctx.snapshot.version,
-            ctx.snapshot.pendingWrites().content.filter((item) => item.kind === 'role').length,
-          ),
-          subject: { npcId: stakeholder.npcId, conflictId: stakeholder.conflictId },
-          origin: 'fallback',
-        });
-      }
-      return { data: { invalidated: true } };
-    },
+  async tension_changed(event, ctx) {
+    const effects: SystemEvent[] = [];
+    for (const stakeholder of ctx.snapshot.activeStakeholders()) {
+      const stress = stressAfterTension(stakeholder.stress, event.payload.score);
+      if (stress !== stakeholder.stress) setStress(ctx, stakeholder, stress, effects);
+    }
+    return { sideEffects: effects };
+  },
+
+  /** A breaking point changes who the scene is about: nobody may be served bundles for the old one. */
+  async edge_case_detected(event, ctx) {
+    for (const label of cacheKeys.sceneVersionLabels(event.gameId)) await ctx.cache.bump(label);
+    const stakeholder = ctx.snapshot.stakeholders.get(event.payload.stakeholderId);
+    if (stakeholder) {
+      addReadyContent(ctx, {
+        kind: 'role',
+        text: breakingPointLine(
+          ctx.snapshot.npcName(stakeholder.npcId),
+          ctx.snapshot.version,
+          ctx.snapshot.pendingWrites().content.filter((item) => item.kind === 'role').length,
+        ),
+        subject: { npcId: stakeholder.npcId, conflictId: stakeholder.conflictId },
+        origin: 'fallback',
+      });
+    }
+    return { data: { invalidated: true } };
   },
 };

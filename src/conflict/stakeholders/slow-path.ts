@@ -1,14 +1,20 @@
 import type { RoleAdaptationTrigger, SceneSnapshot, StakeholderSnapshot } from '../../gateway/index.js';
 import { PermanentTaskError } from '../../runtime/queue/task-errors.js';
 import { PHASES, type ConflictFlow, type Phase } from '../domain/flow.js';
-import type { StakeholderRecord } from '../engine/game-store.js';
-import { knownValue, type SlowPathTasks, type TaskContext } from '../workers.js';
+import type { StakeholderRecord } from '../store/game-snapshot.js';
+import type { TaskContext } from '../slow-path/task-context.js';
+import { logger } from '../../observability/logger.js';
+import type { PlannedActionKind } from '../store/schema/index.js';
+import { implement, type FinalFailure, type TaskImplementation } from '../slow-path/task-implementation.js';
+import { stakeholderTasks } from './contracts.js';
 import { BREAKING_POINT_STRESS, REACTION_PRIORITY, decisionContextHash, needsRoleAdaptation } from './rules.js';
 
 /**
  * Stakeholder tasks: decisions, reactions and role changes are generated into
  * `planned_stakeholder_actions` for the hot path to claim; profiles enrich the stakeholder row.
  */
+
+const log = logger.child({ module: 'stakeholder-workers' });
 
 /** A plan not served within ten minutes no longer reads as what they do next. */
 const ACTION_LIFETIME_MS = 10 * 60 * 1000;
@@ -60,10 +66,24 @@ function adaptationTrigger(stakeholder: StakeholderRecord, phase: Phase): RoleAd
   return 'high_stress';
 }
 
-export const stakeholderTasks: SlowPathTasks<
-  'stakeholders.generate_action' | 'stakeholders.generate_reaction' | 'stakeholders.populate_details' | 'stakeholders.adapt_role'
-> = {
-  async 'stakeholders.generate_action'(payload, ctx) {
+/**
+ * A generation that failed for good leaves a failed planned row, so the failure is on record next
+ * to the successes. The stakeholder may be gone with its game; there is then nothing to record.
+ */
+async function recordFailedPlan(
+  { deps, error }: FinalFailure,
+  payload: { gameId: string; stakeholderId: number; stateVersion: number },
+  kind: PlannedActionKind,
+  contextHash: string,
+): Promise<{ visible: boolean }> {
+  await deps.planned
+    .recordFailure({ gameId: payload.gameId, stakeholderId: payload.stakeholderId, kind, error, contextHash, stateVersion: payload.stateVersion })
+    .catch((insertError: unknown) => log.warn({ err: insertError, kind }, 'failed plan not recorded'));
+  return { visible: false };
+}
+
+export const stakeholdersSlowPath: readonly TaskImplementation[] = [
+  implement(stakeholderTasks.generateAction, async (payload, ctx) => {
     const stakeholder = stakeholderOf(ctx, payload.stakeholderId);
     // Checked before the model call: a decision for a context that already passed is never served.
     if (decisionContextHash(stakeholder, phaseOf(ctx.snapshot.flows.get(stakeholder.conflictId))) !== payload.contextHash) {
@@ -96,9 +116,11 @@ export const stakeholderTasks: SlowPathTasks<
       expiresAt: new Date(Date.now() + ACTION_LIFETIME_MS),
     });
     return current ? { status: 'written' } : { status: 'stale', reason: 'decision context changed during generation' };
-  },
+  }, {
+    onFinalFailure: (payload, failure) => recordFailedPlan(failure, payload, 'action', payload.contextHash),
+  }),
 
-  async 'stakeholders.generate_reaction'(payload, ctx) {
+  implement(stakeholderTasks.generateReaction, async (payload, ctx) => {
     const stakeholder = stakeholderOf(ctx, payload.stakeholderId);
     const reaction = await ctx.generate('stakeholder_reaction', {
       stakeholder: describe(ctx, stakeholder),
@@ -119,9 +141,11 @@ export const stakeholderTasks: SlowPathTasks<
     });
     await ctx.complete(payload.contentId, namedLine(ctx.snapshot.npcName(stakeholder.npcId), reaction.description));
     return { status: 'written' };
-  },
+  }, {
+    onFinalFailure: (payload, failure) => recordFailedPlan(failure, payload, 'reaction', payload.eventId),
+  }),
 
-  async 'stakeholders.populate_details'(payload, ctx) {
+  implement(stakeholderTasks.populateDetails, async (payload, ctx) => {
     const stakeholder = stakeholderOf(ctx, payload.stakeholderId);
     const profile = await ctx.generate('stakeholder_profile', {
       stakeholder: { ...describe(ctx, stakeholder), description: ctx.npc(stakeholder.npcId).description },
@@ -129,11 +153,11 @@ export const stakeholderTasks: SlowPathTasks<
     });
     await ctx.deps.store.setStakeholderProfile(stakeholder.id, profile);
     return { status: 'written' };
-  },
+  }),
 
-  async 'stakeholders.adapt_role'(payload, ctx) {
+  implement(stakeholderTasks.adaptRole, async (payload, ctx) => {
     const stakeholder = stakeholderOf(ctx, payload.stakeholderId);
-    const phase = knownValue(PHASES, payload.phase, 'phase');
+    const phase = payload.phase;
     if (!needsRoleAdaptation(stakeholder, phase)) return { status: 'stale', reason: 'the role fits again' };
     const adaptation = await ctx.generate('role_adaptation', {
       stakeholder: describe(ctx, stakeholder),
@@ -149,5 +173,7 @@ export const stakeholderTasks: SlowPathTasks<
       stateVersion: payload.stateVersion,
     });
     return { status: 'written' };
-  },
-};
+  }, {
+    onFinalFailure: (payload, failure) => recordFailedPlan(failure, payload, 'role_adaptation', payload.contextHash),
+  }),
+];

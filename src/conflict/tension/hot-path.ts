@@ -5,7 +5,9 @@ import { isLockBusy } from '../../runtime/locks/locks.js';
 import { systemEvent, type SystemEvent } from '../engine/events.js';
 import { dispatchContent } from '../engine/content-dispatch.js';
 import type { HandlerContext } from '../engine/handler-context.js';
-import type { Subsystem } from '../engine/synthesizer.js';
+import type { StateContributions } from '../engine/game-state.js';
+import type { EventHandlers } from '../engine/synthesizer.js';
+import { tensionTasks } from './contracts.js';
 import { TENSION_FALLBACK, atmosphereFor, shouldEscalate, tensionLevel, tensionScore } from './rules.js';
 
 /**
@@ -68,7 +70,7 @@ export async function tensionBundle(ctx: HandlerContext, { dispatchOnMiss = true
   const lock = await ctx.locks.tryLock(cacheKeys.tensionBundleLock(gameId, hash), BUNDLE_LOCK_TTL_MS);
   if (!isLockBusy(lock)) {
     ctx.scope.dispatch(
-      'tension.update_bundle',
+      tensionTasks.updateBundle,
       { gameId, stateVersion: ctx.snapshot.version, sceneHash: hash, cacheVersion: version },
     );
   }
@@ -105,7 +107,7 @@ async function maybeEscalate(ctx: HandlerContext): Promise<boolean> {
       fallbackText: `Tempers flare over ${hottest.conflict.title}; the whole town holds its breath.`,
       subject: { conflictId: hottest.conflict.id },
     },
-    'tension.narrate_escalation',
+    tensionTasks.narrateEscalation,
     { conflictId: hottest.conflict.id, event: { type: score > 0.9 ? 'boiling_over' : 'escalation', score } },
   );
   return true;
@@ -117,25 +119,28 @@ async function afterChange(ctx: HandlerContext) {
   return { data: { escalated }, sideEffects };
 }
 
-export const tensionHotPath: Subsystem<HandlerContext> = {
-  name: 'tension',
-  handlers: {
-    async state_sync(_event: SystemEvent<'state_sync'>, ctx) {
-      const bundle = await tensionBundle(ctx);
-      const gameId = ctx.snapshot.game.id;
-      const hash = tensionScene(ctx);
-      const manifestations = await ctx.cache.getJson<string[]>(cacheKeys.manifestations(gameId, hash), []);
-      if (manifestations.length === 0 && bundle.tension_score >= 0.4) {
-        ctx.scope.dispatch(
-          'tension.generate_manifestations',
-          { gameId, stateVersion: ctx.snapshot.version, sceneHash: hash, level: bundle.tension_level },
-        );
-      }
-      return { data: { tensionLevel: bundle.tension_level, status: bundle.status } };
-    },
-    player_choice: (_event, ctx) => afterChange(ctx),
-    conflict_updated: (_event, ctx) => afterChange(ctx),
-    conflict_created: (_event, ctx) => afterChange(ctx),
-    conflict_resolved: (_event, ctx) => afterChange(ctx),
+/** The tension part of the player's state: the cached bundle, or the rule numbers while it is written. */
+export async function tensionView(ctx: HandlerContext): Promise<Pick<StateContributions, 'tension'>> {
+  const bundle = await tensionBundle(ctx, { dispatchOnMiss: false });
+  return { tension: { level: bundle.tension_level, score: bundle.tension_score, atmosphere: bundle.atmosphere, status: bundle.status } };
+}
+
+export const tensionHandlers: EventHandlers<HandlerContext> = {
+  async state_sync(_event: SystemEvent<'state_sync'>, ctx) {
+    const bundle = await tensionBundle(ctx);
+    const gameId = ctx.snapshot.game.id;
+    const hash = tensionScene(ctx);
+    const manifestations = await ctx.cache.getJson<string[]>(cacheKeys.manifestations(gameId, hash), []);
+    if (manifestations.length === 0 && bundle.tension_score >= 0.4) {
+      ctx.scope.dispatch(
+        tensionTasks.generateManifestations,
+        { gameId, stateVersion: ctx.snapshot.version, sceneHash: hash, level: bundle.tension_level },
+      );
+    }
+    return { data: { tensionLevel: bundle.tension_level, status: bundle.status } };
   },
+  player_choice: (_event, ctx) => afterChange(ctx),
+  conflict_updated: (_event, ctx) => afterChange(ctx),
+  conflict_created: (_event, ctx) => afterChange(ctx),
+  conflict_resolved: (_event, ctx) => afterChange(ctx),
 };

@@ -1,7 +1,9 @@
 import type { TensionManifestationsOutput } from '../../gateway/index.js';
-import { CACHE_TTL, cacheKeys, type EscalationNarrative } from '../domain/cache-contract.js';
+import { CACHE_TTL, cacheKeys } from '../domain/cache-contract.js';
 import { TENSION_LEVELS, type TensionBundle, type TensionLevel } from '../domain/tension.js';
-import { knownValue, type FinalFailureFallbacks, type SlowPathTasks, type TaskContext } from '../workers.js';
+import type { TaskContext } from '../slow-path/task-context.js';
+import { implement, type TaskImplementation } from '../slow-path/task-implementation.js';
+import { tensionTasks } from './contracts.js';
 import { sceneTension } from './hot-path.js';
 import { TENSION_FALLBACK, atmosphereFor } from './rules.js';
 
@@ -28,24 +30,33 @@ function describeTension(ctx: TaskContext, level: TensionLevel, score: number): 
   });
 }
 
-export const tensionTasks: SlowPathTasks<'tension.update_bundle' | 'tension.generate_manifestations' | 'tension.narrate_escalation'> = {
-  async 'tension.update_bundle'(payload, ctx) {
+export const tensionSlowPath: readonly TaskImplementation[] = [
+  implement(tensionTasks.updateBundle, async (payload, ctx) => {
     const { score, level } = currentTension(ctx);
     const prose = await describeTension(ctx, level, score);
     const bundle: TensionBundle = { tension_level: level, tension_score: score, manifestations: prose.manifestations, atmosphere: prose.atmosphere, status: 'ready' };
     // Under the version the request was made for: after an invalidation nobody reads it there.
     await ctx.deps.cache.setJson(cacheKeys.tensionBundle(ctx.gameId, payload.sceneHash, payload.cacheVersion), bundle, CACHE_TTL.tensionBundle);
     return { status: 'written' };
-  },
+  }, {
+    /** The rule numbers and the level's one-word mood, settled: the scene stops reading as `generating`. */
+    async onFinalFailure(payload, { snapshot, deps }) {
+      if (!snapshot) return { visible: false };
+      const { score, level } = sceneTension({ snapshot });
+      const bundle: TensionBundle = { ...TENSION_FALLBACK, tension_level: level, tension_score: score, atmosphere: atmosphereFor(level), status: 'ready' };
+      await deps.cache.setJson(cacheKeys.tensionBundle(payload.gameId, payload.sceneHash, payload.cacheVersion), bundle, CACHE_TTL.fallbackBundle);
+      return { visible: true };
+    },
+  }),
 
-  async 'tension.generate_manifestations'(payload, ctx) {
-    const level = knownValue(TENSION_LEVELS, payload.level, 'level');
+  implement(tensionTasks.generateManifestations, async (payload, ctx) => {
+    const level = payload.level;
     const { manifestations } = await describeTension(ctx, level, currentTension(ctx).score);
     await ctx.deps.cache.setJson(cacheKeys.manifestations(ctx.gameId, payload.sceneHash), manifestations, CACHE_TTL.manifestations);
     return { status: 'written' };
-  },
+  }),
 
-  async 'tension.narrate_escalation'(payload, ctx) {
+  implement(tensionTasks.narrateEscalation, async (payload, ctx) => {
     const { text } = await ctx.generate('escalation_narration', {
       conflict: ctx.conflictSnapshot(payload.conflictId),
       event: { type: payload.event.type },
@@ -53,18 +64,7 @@ export const tensionTasks: SlowPathTasks<'tension.update_bundle' | 'tension.gene
       stakeholders: ctx.stakeholderNames(payload.conflictId),
       location: ctx.locationOf(payload.conflictId),
     });
-    const narrative: EscalationNarrative = { text, event: payload.event };
-    await ctx.deps.cache.setJson(cacheKeys.escalationNarrative(ctx.gameId, payload.conflictId), narrative, CACHE_TTL.escalationNarrative);
     await ctx.complete(payload.contentId, text);
     return { status: 'written' };
-  },
-};
-
-export const tensionFallbacks: FinalFailureFallbacks<'tension.update_bundle'> = {
-  /** The rule numbers and the level's one-word mood, settled: the scene stops reading as `generating`. */
-  async 'tension.update_bundle'(payload, snapshot, deps) {
-    const { score, level } = sceneTension({ snapshot });
-    const bundle: TensionBundle = { ...TENSION_FALLBACK, tension_level: level, tension_score: score, atmosphere: atmosphereFor(level), status: 'ready' };
-    await deps.cache.setJson(cacheKeys.tensionBundle(snapshot.game.id, payload.sceneHash, payload.cacheVersion), bundle, CACHE_TTL.fallbackBundle);
-  },
-};
+  }),
+];

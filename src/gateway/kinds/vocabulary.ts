@@ -1,25 +1,32 @@
 import { z } from 'zod';
 
 /**
- * The domain words a model may answer with (system.md §9), from the conflict domain itself so a
- * kind's output schema accepts exactly what the game stores. A reaction from a model is never the
+ * The domain words a model may answer with (system.md §9), from the story's vocabulary, which the
+ * conflict rules store, so a kind's output schema accepts exactly what the game stores. A reaction from a model is never the
  * `observe` fallback, which only the rules use.
  */
-import { CANON_EVENT_TYPES } from '../../conflict/domain/canon.js';
-import { PHASES } from '../../conflict/domain/flow.js';
-import { GOSSIP_TYPES } from '../../conflict/domain/social.js';
-import { ACTION_TYPES, EMOTIONAL_RESPONSES, REACTION_TYPES, STAKEHOLDER_ROLES } from '../../conflict/domain/stakeholder.js';
+import {
+  ACTION_TYPES,
+  CANON_EVENT_TYPES,
+  EMOTIONAL_RESPONSES,
+  GOSSIP_TYPES,
+  PHASES,
+  REACTION_TYPES,
+  STAKEHOLDER_ROLES,
+} from '../../story/vocabulary.js';
 
 export type {
   ActionType,
+  BeatType,
+  CanonEventType,
   DecisionStyle,
   EmotionalResponse,
+  GossipType,
+  ReputationType,
   StakeholderRole,
-} from '../../conflict/domain/stakeholder.js';
-export type { BeatType, TransitionType } from '../../conflict/domain/flow.js';
-export type { GossipType, ReputationType } from '../../conflict/domain/social.js';
-export type { CanonEventType } from '../../conflict/domain/canon.js';
-export type { TensionLevel } from '../../conflict/domain/tension.js';
+  TensionLevel,
+  TransitionType,
+} from '../../story/vocabulary.js';
 
 export const stakeholderRoles = STAKEHOLDER_ROLES;
 export const actionTypes = ACTION_TYPES;

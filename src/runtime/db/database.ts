@@ -8,11 +8,11 @@ import { drizzle as drizzleProxy } from 'drizzle-orm/pg-proxy';
 import pg from 'pg';
 import { logger } from '../../observability/logger.js';
 import { PgliteThread } from './pglite-thread/pglite-thread.js';
-import * as schema from './schema/index.js';
-
-export type Schema = typeof schema;
-/** The drizzle handle both drivers satisfy. */
-export type Orm = PgDatabase<PgQueryResultHKT, Schema>;
+/**
+ * The drizzle handle both drivers satisfy. It knows no tables: those belong to whoever stores rows
+ * (the conflict system's `conflict/store/schema`), so this port stays below them.
+ */
+export type Orm = PgDatabase<PgQueryResultHKT>;
 
 export interface DatabaseOptions {
   /** A postgres:// URL: PostgreSQL through a node-postgres pool. Absent: embedded PGlite. */
@@ -82,7 +82,7 @@ export class PgliteDatabase extends DrizzleDatabase {
   readonly kind = 'pglite' as const;
 
   private constructor(private readonly thread: PgliteThread) {
-    super(drizzleProxy((sql, params, method) => thread.query(sql, params, method === 'all' ? 'array' : 'object').then((rows) => ({ rows })), { schema }));
+    super(drizzleProxy((sql, params, method) => thread.query(sql, params, method === 'all' ? 'array' : 'object').then((rows) => ({ rows }))));
   }
 
   static async open(dataDir: string | undefined): Promise<PgliteDatabase> {
@@ -107,7 +107,7 @@ export class PostgresDatabase extends DrizzleDatabase {
   #closed = false;
 
   private constructor(private readonly pool: pg.Pool) {
-    super(drizzleNodePostgres({ client: pool, schema }));
+    super(drizzleNodePostgres({ client: pool }));
   }
 
   static async open(url: string, poolSize = 10): Promise<PostgresDatabase> {
@@ -127,7 +127,7 @@ export class PostgresDatabase extends DrizzleDatabase {
     try {
       await connection.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
       try {
-        await migrateNodePostgres(drizzleNodePostgres({ client: connection, schema }), { migrationsFolder });
+        await migrateNodePostgres(drizzleNodePostgres({ client: connection }), { migrationsFolder });
       } finally {
         await connection.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
       }

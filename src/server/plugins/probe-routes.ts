@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger, FastifyPluginAsync } from 'fastify';
-import type { ModelHealthRecord } from '../../conflict/domain/cache-contract.js';
+import type { ModelHealthRecord } from '../../runtime/health/model-health-record.js';
 import { metrics, registry } from '../../observability/metrics.js';
 import type { QueueCounts, TaskQueue } from '../../runtime/queue/task-queue.js';
 import { onHotPath } from '../hot-path-handler.js';

@@ -16,6 +16,7 @@ import {
   nextPhase,
   reversedPhase,
   tensionBeatDue,
+  type FlowMove,
 } from '../../../src/conflict/flow/rules.js';
 
 function flow(overrides: Partial<FlowState> = {}): FlowState {
@@ -160,19 +161,19 @@ describe('applyBeat (§9)', () => {
 });
 
 describe('applyStakeholderAction (§8 Flow)', () => {
-  it.each(['aggressive', 'escalate'])('%s raises intensity 0.1 and momentum 0.15', (action) => {
+  it.each<FlowMove>(['aggressive', 'escalate'])('%s raises intensity 0.1 and momentum 0.15', (action) => {
     const next = applyStakeholderAction(flow({ intensity: 0.5, momentum: 0 }), action);
     expect(next.intensity).toBeCloseTo(0.6);
     expect(next.momentum).toBeCloseTo(0.15);
   });
 
-  it.each(['withdraw', 'evasive', 'de-escalate'])('%s drops momentum 0.3', (action) => {
+  it.each<FlowMove>(['withdraw', 'evasive', 'de-escalate'])('%s drops momentum 0.3', (action) => {
     const next = applyStakeholderAction(flow({ intensity: 0.5, momentum: 0 }), action);
     expect(next).toMatchObject({ intensity: 0.5 });
     expect(next.momentum).toBeCloseTo(-0.3);
   });
 
-  it.each(['supportive', 'diplomatic', 'mediate'])('%s nudges momentum up 0.05', (action) => {
+  it.each<FlowMove>(['supportive', 'diplomatic', 'mediate'])('%s nudges momentum up 0.05', (action) => {
     expect(applyStakeholderAction(flow({ momentum: 0 }), action).momentum).toBeCloseTo(0.05);
   });
 

@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { check, index, integer, jsonb, pgTable, real, serial, text, timestamp, unique } from 'drizzle-orm/pg-core';
 import { gameIdColumn } from './game-column.js';
 import { npcs } from './npcs.js';
-import type { BeatType, DecisionStyle, PacingStyle, Phase, StakeholderRole, TransitionType } from '../../../conflict/domain/index.js';
+import type { BeatType, DecisionStyle, PacingStyle, Phase, StakeholderRole, TransitionType } from '../../domain/index.js';
 
 export const conflicts = pgTable(
   'conflicts',

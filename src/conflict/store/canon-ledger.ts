@@ -1,5 +1,5 @@
 import { eq } from 'drizzle-orm';
-import type { Database } from './database.js';
+import type { Database } from '../../runtime/db/database.js';
 import { canonEvents } from './schema/canon.js';
 
 export interface CanonApplication {

@@ -8,7 +8,8 @@ export type ContentSubject = Record<string, string | number>;
 /** The job that will fill a `generating` item, kept so the item can be dispatched again if that job is lost. */
 export interface ContentTask {
   name: string;
-  payload: Record<string, unknown>;
+  /** As dispatched; checked against the contract again before it is sent once more. */
+  payload: unknown;
 }
 
 /**

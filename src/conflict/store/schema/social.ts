@@ -1,7 +1,7 @@
 import { boolean, index, integer, jsonb, pgTable, primaryKey, real, serial, text, timestamp } from 'drizzle-orm/pg-core';
 import { gameIdColumn } from './game-column.js';
 import { npcs } from './npcs.js';
-import type { ReputationType } from '../../../conflict/domain/index.js';
+import type { ReputationType } from '../../domain/index.js';
 
 /** One score per NPC and ReputationType. */
 export const reputationScores = pgTable(

@@ -1,3 +1,4 @@
+import type { PlannedMove } from '../../domain/stakeholder.js';
 import { sql } from 'drizzle-orm';
 import { bigint, bigserial, check, foreignKey, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import { stakeholders } from './conflicts.js';
@@ -28,7 +29,8 @@ export const plannedStakeholderActions = pgTable(
     sceneHash: text('scene_hash'),
     conflictId: integer('conflict_id'),
     kind: text('kind', { enum: plannedActionKinds }).notNull(),
-    payload: jsonb('payload').$type<Record<string, unknown>>().notNull(),
+    /** The move (its type follows `kind`, see PlannedMove); empty on a failed generation's record. */
+    payload: jsonb('payload').$type<PlannedMove['payload'] | Record<string, never>>().notNull(),
     status: text('status', { enum: plannedActionStatuses }).notNull().default('ready'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     availableAt: timestamp('available_at', { withTimezone: true }).notNull().defaultNow(),

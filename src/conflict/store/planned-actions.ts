@@ -1,19 +1,24 @@
 import { and, asc, desc, eq, gt, inArray, isNull, lt, lte, or, sql, type SQL } from 'drizzle-orm';
-import type { Database } from './database.js';
+import type { Database } from '../../runtime/db/database.js';
+import type { PlannedMove } from '../domain/stakeholder.js';
 import {
   plannedStakeholderActions as actions,
   type PlannedActionKind,
   type PlannedActionStatus,
 } from './schema/planned-actions.js';
 
-export interface NewPlannedAction {
+/** A planned move about to be written: the move, and where and when it may be served. */
+export type NewPlannedAction = PlannedMove & PlannedRowFields;
+
+/** `Omit` applied to each member of a union, so the members stay apart. */
+export type OmitFromEach<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+interface PlannedRowFields {
   gameId: string;
   stakeholderId: number;
   sceneId?: number | null;
   sceneHash?: string | null;
   conflictId?: number | null;
-  kind: PlannedActionKind;
-  payload: Record<string, unknown>;
   /** Higher is served first; default 5. */
   priority?: number;
   contextHash?: string | null;
@@ -22,22 +27,33 @@ export interface NewPlannedAction {
   availableAt?: Date;
   /** Not claimable from this time on; expirePastDue() then marks it expired. */
   expiresAt?: Date | null;
-  /** Default `ready`; `failed` records a generation that gave up (with `error`). */
+  /** Default `ready`; `expired` keeps a move planned for a context that passed, on record. */
   status?: PlannedActionStatus;
   error?: string | null;
   /** What planned it (a job's key): a second insert with the same key is a no-op. */
   sourceKey?: string | null;
 }
 
-export interface PlannedAction {
+/** A generation that gave up for good, put on record next to the moves that were planned. */
+export interface FailedPlan {
+  gameId: string;
+  stakeholderId: number;
+  kind: PlannedActionKind;
+  contextHash: string;
+  stateVersion: number;
+  error: string;
+}
+
+/** A planned move as stored. */
+export type PlannedAction = PlannedMove & StoredPlanFields;
+
+interface StoredPlanFields {
   id: number;
   gameId: string;
   stakeholderId: number;
   sceneId: number | null;
   sceneHash: string | null;
   conflictId: number | null;
-  kind: PlannedActionKind;
-  payload: Record<string, unknown>;
   status: PlannedActionStatus;
   priority: number;
   contextHash: string | null;
@@ -98,6 +114,11 @@ export class PlannedActions {
       .onConflictDoUpdate({ target: actions.sourceKey, set: { sourceKey: sql`excluded.source_key` } })
       .returning({ id: actions.id });
     return row!.id;
+  }
+
+  /** Records a failed generation (with an empty move), so failures are counted beside successes. */
+  async recordFailure(failure: FailedPlan): Promise<void> {
+    await this.db.orm.insert(actions).values({ ...failure, payload: {}, status: 'failed' });
   }
 
   /** Marks a ready action failed; false when it was no longer ready (claimed, expired, or gone). */
@@ -195,15 +216,16 @@ function compareServingOrder(a: Row, b: Row): number {
 }
 
 function toPlannedAction(row: Row): PlannedAction {
+  // The row's kind says which payload it holds: the slow path wrote it through `insert`.
+  const move = { kind: row.kind, payload: row.payload } as PlannedMove;
   return {
+    ...move,
     id: row.id,
     gameId: row.gameId,
     stakeholderId: row.stakeholderId,
     sceneId: row.sceneId,
     sceneHash: row.sceneHash,
     conflictId: row.conflictId,
-    kind: row.kind,
-    payload: row.payload,
     status: row.status,
     priority: row.priority,
     contextHash: row.contextHash,

@@ -1,7 +1,7 @@
 import { bigserial, index, integer, jsonb, pgTable, real, serial, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { conflicts } from './conflicts.js';
 import { gameIdColumn } from './game-column.js';
-import type { CanonEventType } from '../../../conflict/domain/index.js';
+import type { CanonEventType } from '../../domain/index.js';
 
 /** The canon event log; `request_id` makes applying an event idempotent. */
 export const canonEvents = pgTable(

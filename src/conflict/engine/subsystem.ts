@@ -1,0 +1,13 @@
+import type { AnyTaskContract } from '../tasks/task-contract.js';
+import type { StateContributions } from './game-state.js';
+import type { HandlerContext } from './handler-context.js';
+import type { EventHandlers } from './synthesizer.js';
+
+/** What the engine needs of a subsystem: its handlers, the tasks they dispatch, its part of the state. */
+export interface HotPathSubsystem {
+  readonly name: string;
+  readonly handlers: EventHandlers<HandlerContext>;
+  readonly tasks: readonly AnyTaskContract[];
+  /** Its fields of the state, from the request's snapshot and the cache: no dispatch, no model. */
+  readonly view?: (ctx: HandlerContext) => Promise<Partial<StateContributions>>;
+}

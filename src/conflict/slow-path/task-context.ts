@@ -1,0 +1,178 @@
+import type { ConflictSnapshot, Kind, KindInput, KindOutput, LlmGateway, StorySetting } from '../../gateway/index.js';
+import { logger } from '../../observability/logger.js';
+import type { Cache } from '../../runtime/cache/cache.js';
+import type { ContentEvent, ContentHub } from '../../runtime/hub/content-hub.js';
+import type { IdempotencyGuard } from '../../runtime/idempotency/idempotency.js';
+import { PermanentTaskError } from '../../runtime/queue/task-errors.js';
+import type { JobContext } from '../../runtime/queue/task-queue.js';
+import { cacheKeys } from '../domain/cache-contract.js';
+import { contentHash } from '../domain/hash.js';
+import type { ContentFeed, ContentSubject } from '../engine/content-feed.js';
+import type { ContentKind } from '../engine/game-state.js';
+import type { TaskDispatcher } from '../engine/task-dispatcher.js';
+import type { Scenario } from '../scenarios/index.js';
+import type { CanonLedger } from '../store/canon-ledger.js';
+import type { GameSnapshot, NpcRecord } from '../store/game-snapshot.js';
+import type { GameStore } from '../store/game-store.js';
+import type { NewPlannedAction, OmitFromEach, PlannedActions } from '../store/planned-actions.js';
+
+/**
+ * What a slow-path task works with: one job's view of its game, and the helpers every task shares —
+ * model calls seeded per request, content landing in the feed (and on the hub), and the story
+ * pieces most kinds take as input.
+ */
+
+export interface ConflictWorkerDeps {
+  gateway: LlmGateway;
+  store: GameStore;
+  feed: ContentFeed;
+  planned: PlannedActions;
+  canon: CanonLedger;
+  cache: Cache;
+  hub: ContentHub;
+  idempotency: IdempotencyGuard;
+  /** The scenarios games are played in: their settings and place names go into the prose. */
+  scenarios: readonly Scenario[];
+  /** Per-attempt limit of every conflict task; the queue retries an attempt that runs past it. */
+  taskTimeoutMs?: number;
+  /** IDEMPOTENCY_TTL_S: how long a finished task blocks an identical rerun. */
+  idempotencyTtlSeconds?: number;
+}
+
+/** What a task reports: it wrote something the game reads, or its request no longer applies. */
+export type TaskOutcome = { status: 'written' } | { status: 'stale'; reason: string };
+
+const log = logger.child({ module: 'conflict-workers' });
+
+/** Story lines a model call is shown so it does not echo them: about a screenful of the feed. */
+const RECENT_LINES = 20;
+
+/**
+ * One job's view of its game and the helpers every task shares: model calls seeded per context,
+ * content landing in the feed (and on the hub), and the story pieces most kinds take as input.
+ */
+export class TaskContext {
+  /** Items this job has added to the feed so far. */
+  private added = 0;
+
+  constructor(
+    readonly snapshot: GameSnapshot,
+    readonly deps: ConflictWorkerDeps,
+    readonly dispatcher: TaskDispatcher,
+    private readonly job: JobContext,
+    /** What this request is: seeds the model so the same request gets the same answer offline. */
+    private readonly requestKey: string,
+    /** The task's priority: under the hourly model budget, the least valuable work is shed first. */
+    private readonly priority: number,
+  ) {}
+
+  get gameId(): string {
+    return this.snapshot.game.id;
+  }
+
+  /**
+   * Writes a planned stakeholder move, once per job: a redelivered job (its worker died after the
+   * insert) finds its row there and plans nothing twice. A ready move is announced so the next
+   * state sync claims it.
+   */
+  async plan(move: OmitFromEach<NewPlannedAction, 'gameId' | 'sourceKey'>): Promise<void> {
+    await this.deps.planned.insert({ ...move, gameId: this.gameId, sourceKey: this.requestKey });
+    if ((move.status ?? 'ready') === 'ready') await this.deps.cache.bump(cacheKeys.plannedActionsLabel(this.gameId));
+  }
+
+  async generate<K extends Kind>(kind: K, input: KindInput<K>): Promise<KindOutput<K>> {
+    const seed = (this.snapshot.game.seed + parseInt(contentHash(`${this.requestKey}|${kind}`).slice(0, 7), 16)) % 2 ** 31;
+    const recent = (await this.deps.feed.recent(this.gameId, RECENT_LINES)).filter((item) => item.status === 'ready').map((item) => item.text);
+    const setting = this.setting();
+    const context = { seed, gameId: this.gameId, priority: this.priority, recent, ...(setting ? { setting } : {}) };
+    const { value } = await this.deps.gateway.generate(kind, { input, context }, { signal: this.job.signal });
+    return value;
+  }
+
+  private get scenario(): Scenario | undefined {
+    return this.deps.scenarios.find((scenario) => scenario.id === this.snapshot.game.scenarioId);
+  }
+
+  private setting(): StorySetting | undefined {
+    const setting = this.scenario?.setting;
+    if (!setting) return undefined;
+    return {
+      name: setting.name,
+      description: setting.description,
+      ...(setting.era ? { era: setting.era } : {}),
+      ...(setting.vocabulary ? { vocabulary: setting.vocabulary } : {}),
+    };
+  }
+
+  /** A location as the prose names it: the scenario's name for it, never its id. */
+  placeName(locationId: string | null | undefined): string | undefined {
+    if (!locationId) return undefined;
+    return this.scenario?.locations.find((location) => location.id === locationId)?.name ?? locationId.replace(/-/g, ' ');
+  }
+
+  /** Fills the item the hot path opened; an item already settled (or none) is left alone. */
+  async complete(contentId: string | undefined, text: string): Promise<void> {
+    if (!contentId) return;
+    const item = await this.deps.feed.complete(contentId, text);
+    if (item) await publish(this.deps.hub, { gameId: this.gameId, kind: item.kind, id: item.id, status: 'ready', origin: 'generated', text: item.text });
+  }
+
+  /**
+   * Adds generated content nobody was waiting for (a reference, an alliance) straight to the feed,
+   * once: the item is keyed by `sourceKey` (by default this job and the item's place in it), so a
+   * redelivered job adds nothing twice. Returns whether it was added.
+   */
+  async addReady(kind: ContentKind, text: string, subject?: ContentSubject, sourceKey = `${this.requestKey}#${this.added}`): Promise<boolean> {
+    this.added++;
+    const item = await this.deps.feed.addReady(this.gameId, { kind, text, stateVersion: this.snapshot.version, sourceKey, ...(subject ? { subject } : {}) });
+    if (item) await publish(this.deps.hub, { gameId: this.gameId, kind, id: item.id, status: 'ready', origin: 'generated', text });
+    return item !== undefined;
+  }
+
+  conflictTitle(conflictId: number): string {
+    return this.snapshot.conflicts.get(conflictId)?.title ?? 'the quarrel';
+  }
+
+  /** The conflict as a model is told about it; a conflict without a flow yet is just emerging. */
+  conflictSnapshot(conflictId: number): ConflictSnapshot {
+    const conflict = this.snapshot.conflicts.get(conflictId);
+    if (!conflict) throw new PermanentTaskError(`conflict ${conflictId} is not in game ${this.gameId}`);
+    const flow = this.snapshot.flows.get(conflictId);
+    return {
+      title: conflict.title,
+      type: conflict.type,
+      phase: flow?.phase ?? 'emerging',
+      intensity: flow?.intensity ?? 0.5,
+      momentum: flow?.momentum ?? 0,
+    };
+  }
+
+  stakeholderNames(conflictId: number): string[] {
+    return this.snapshot.stakeholdersOf(conflictId).map((s) => this.snapshot.npcName(s.npcId));
+  }
+
+  /** Where a conflict plays out: where its first stakeholder stands. */
+  locationOf(conflictId: number): string {
+    const first = this.snapshot.stakeholdersOf(conflictId)[0];
+    return (first && this.placeName(this.snapshot.npc(first.npcId)?.location)) || 'the town';
+  }
+
+  /** An NPC the payload names; one missing from the game makes the task pointless to retry. */
+  npc(npcId: number): NpcRecord {
+    const npc = this.snapshot.npc(npcId);
+    if (!npc) throw new PermanentTaskError(`npc ${npcId} is not in game ${this.gameId}`);
+    return npc;
+  }
+
+  /** Models answer with names; rows and caches keep ids. */
+  npcIdByName(name: string): number | undefined {
+    for (const npc of this.snapshot.npcs.values()) if (npc.name === name) return npc.id;
+    return undefined;
+  }
+}
+
+export async function publish(hub: ContentHub, event: ContentEvent): Promise<void> {
+  // Live updates are a convenience: the feed and the cache already hold the result.
+  await hub.publish(event).catch((error: unknown) => log.warn({ err: error, kind: event.kind }, 'content event not published'));
+}
+

@@ -1,0 +1,57 @@
+import { z } from 'zod';
+import { PHASES } from '../../story/vocabulary.js';
+import { CHOICE_TYPES } from '../domain/choice.js';
+import { defineTask } from '../tasks/task-contract.js';
+import { id, made } from '../tasks/payload-fields.js';
+
+/** The stakeholders subsystem's slow-path tasks: what its handlers dispatch and its workers run. */
+export const stakeholderTasks = {
+  generateAction: defineTask({
+    name: 'stakeholders.generate_action',
+    payload: z.object({
+      ...made,
+      stakeholderId: id,
+      contextHash: z.string().length(16),
+      sceneHash: z.string().max(64).optional(),
+      priority: z.number().int().min(1).max(10).default(5),
+    }),
+    priority: 5,
+    dedupe: (p) => `${p.gameId}:stakeholder_action:${p.stakeholderId}`,
+    /** Latest wins per stakeholder: a newer decision request replaces a queued one. */
+    dedupeMode: 'latest',
+  }),
+  generateReaction: defineTask({
+    name: 'stakeholders.generate_reaction',
+    payload: z.object({
+      ...made,
+      stakeholderId: id,
+      eventId: z.string().min(1).max(80),
+      choice: z.object({
+        label: z.string().max(200),
+        type: z.enum(CHOICE_TYPES),
+        targetNpcId: id.optional(),
+        conflictId: id.optional(),
+      }),
+    }),
+    priority: 8,
+    dedupe: (p) =>
+      `${p.gameId}:stakeholder_reaction:${p.stakeholderId}:${p.eventId}`,
+    dedupeMode: 'first',
+  }),
+  populateDetails: defineTask({
+    name: 'stakeholders.populate_details',
+    payload: z.object({ ...made, stakeholderId: id }),
+    priority: 3,
+    dedupe: (p) => `${p.gameId}:stakeholder_populate:${p.stakeholderId}`,
+    dedupeMode: 'first',
+    skippedWhenDegraded: true,
+  }),
+  adaptRole: defineTask({
+    name: 'stakeholders.adapt_role',
+    payload: z.object({ ...made, stakeholderId: id, phase: z.enum(PHASES), contextHash: z.string().length(16) }),
+    priority: 5,
+    dedupe: (p) =>
+      `${p.gameId}:stakeholder_role:${p.stakeholderId}:${p.contextHash}`,
+    dedupeMode: 'first',
+  }),
+};

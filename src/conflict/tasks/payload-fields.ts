@@ -1,0 +1,13 @@
+import { z } from 'zod';
+
+/** The fields every task payload shares: which game, made for which state version, filling which feed item. */
+export const id = z.number().int().positive();
+export const gameId = z.string().min(1).max(64);
+export const made = {
+  gameId,
+  stateVersion: z.number().int().nonnegative(),
+  contentId: z.string().min(1).max(80).optional(),
+  /** Epoch ms of the dispatch, set by the dispatcher: the job timeline's queue time. */
+  dispatchedAt: z.number().int().nonnegative().optional(),
+};
+
