@@ -256,6 +256,8 @@ function playEveryScenario(): void {
     // Vary the choices over the game: the first few shown, in turn, as a player exploring would.
     await visible.nth(turn % Math.min(3, await visible.count())).click();
     await page.locator('[data-testid=outcome]').waitFor({ state: 'visible' });
+    // The banner stays up from the turn before: the turn is over once the choices are enabled again.
+    await page.locator('#choices[aria-busy=false]').waitFor({ state: 'attached' });
     let newest = { visible: false, why: '' };
     for (let waited = 0; waited < 5_000 && !newest.visible; waited += 200) {
       await page.waitForTimeout(200);
