@@ -26,7 +26,8 @@ const SIZES = [
   { width: 1440, height: 900 },
   { width: 390, height: 844 },
 ] as const;
-const TURNS_PER_SIZE = 2;
+/** Choices played in each scenario: a player's first sitting. */
+const TURNS = 20;
 /** Screenshots taken with entrance animations at rest, so every item shows as a player sees it settled. */
 const AT_REST = { animations: 'disabled', style: '.item-enter, .item-flash, .outcome-enter { animation: none !important; }' } as const;
 
@@ -198,11 +199,39 @@ function play(): void {
     // items half-faded on a busy machine, so the picture shows every item at rest.
     await page.screenshot({ path: SCREENSHOT, ...AT_REST });
   }, TEST_MS);
+
+  it('keeps the game: its own address without its token, a list to continue from, Back and Forward', async () => {
+    const gameUrl = page.url();
+    const gameId = /#\/games\/([^/]+)$/.exec(gameUrl)?.[1];
+    expect(gameId, `a game address, got ${gameUrl}`).toBeTruthy();
+    const token = (await page.evaluate(`JSON.parse(localStorage.getItem('nyx.games'))['${decodeURIComponent(gameId!)}'].token`)) as string;
+    expect(gameUrl).not.toContain(token);
+
+    await page.locator('#new-game').click();
+    const kept = page.locator(`[data-testid=saved-game][data-game="${decodeURIComponent(gameId!)}"]`);
+    await kept.waitFor({ state: 'visible' });
+    await page.goBack();
+    await expect.poll(() => page.locator('#game').isVisible()).toBe(true);
+    expect(page.url()).toBe(gameUrl);
+    await page.goForward();
+    await kept.waitFor({ state: 'visible' });
+    await kept.locator('[data-testid=resume]').click();
+    await expect.poll(() => page.locator('[data-testid=content-item]').count()).toBeGreaterThan(0);
+    expect(page.url()).toBe(gameUrl);
+    expect(pageErrors).toEqual([]);
+    expect(await page.locator('.toast-error').count(), 'no error toast').toBe(0);
+  }, TEST_MS);
 }
 
+/** Runs in the page: the job timeline's failed jobs, as the player would see them there. */
+const FAILED_JOBS = `[...document.querySelectorAll('#job-list [data-status=failed]')].map((row) => row.textContent.trim() + ' ' + row.title)`;
+
 /**
- * Every scenario at the three sizes a player brings: after each choice the newest story is on screen
- * without scrolling, the prose names people and places (never their ids), and text is readable.
+ * Every scenario played for TURNS choices at the tightest size, 1280×720, and then a turn at each of
+ * the other sizes a player brings, as a player would judge it: after every choice the newest story
+ * is on screen without scrolling; nothing the player's choices set off fails in the job timeline;
+ * the whole story, read back to its start, names people and places and never their ids; and text
+ * is readable (contrast at least 4.5:1).
  */
 function playEveryScenario(): void {
   let nyx: Nyx | undefined;
@@ -220,53 +249,85 @@ function playEveryScenario(): void {
     await nyx?.close({ graceMs: 1_000 }).catch(() => {});
   }, TEST_MS);
 
-  it('keeps the newest story on screen, in names, readable, at 1280×720, 1440×900 and 390×844', async () => {
+  /** Makes a choice and reports whether the newest story is on screen once the page has settled (within 5 s). */
+  async function playTurn(page: Page, turn: number, where: string, problems: string[]): Promise<void> {
+    const visible = page.locator('[data-testid=choice]:visible');
+    await expect.poll(async () => (await visible.count()) > 0 && (await visible.first().isEnabled()), { timeout: CONTENT_MS }).toBe(true);
+    // Vary the choices over the game: the first few shown, in turn, as a player exploring would.
+    await visible.nth(turn % Math.min(3, await visible.count())).click();
+    await page.locator('[data-testid=outcome]').waitFor({ state: 'visible' });
+    // The banner stays up from the turn before: the turn is over once the choices are enabled again.
+    await page.locator('#choices[aria-busy=false]').waitFor({ state: 'attached' });
+    let newest = { visible: false, why: '' };
+    for (let waited = 0; waited < 5_000 && !newest.visible; waited += 200) {
+      await page.waitForTimeout(200);
+      newest = (await page.evaluate(NEWEST_VISIBLE)) as { visible: boolean; why: string };
+    }
+    if (!newest.visible) problems.push(`${where}, turn ${turn + 1}: the newest story is off screen (${newest.why})`);
+  }
+
+  async function judgeReadable(page: Page, where: string, problems: string[]): Promise<void> {
+    await page.addStyleTag({ content: AT_REST.style });
+    for (const low of (await page.evaluate(LOW_CONTRAST)) as string[]) problems.push(`${where}: low contrast: ${low}`);
+  }
+
+  it(`plays ${TURNS} turns in every scenario: the newest story in view, no failed job, names not ids, readable, at 1280×720, 1440×900 and 390×844`, async () => {
     const scenarios = await loadBundledScenarios();
     const problems: string[] = [];
     for (const [index, scenario] of scenarios.entries()) {
       const ids = [...scenario.locations, ...scenario.npcs, ...scenario.conflicts].map((thing) => thing.id).filter((id) => id.includes('-'));
-      for (const size of SIZES) {
-        const context = await browser!.newContext({ viewport: size, deviceScaleFactor: 1 });
-        const page = await context.newPage();
-        page.setDefaultTimeout(CONTENT_MS);
-        const errors: string[] = [];
-        page.on('pageerror', (error) => errors.push(error.message));
-        await page.goto(`${baseUrl}/`);
-        await page.locator(`[data-testid=scenario-card][data-scenario="${scenario.id}"]`).click();
-        await page.locator('[data-testid=begin]').click();
-        const where = `${scenario.id} at ${size.width}×${size.height}`;
-        for (let turn = 0; turn < TURNS_PER_SIZE; turn++) {
-          const choice = page.locator('[data-testid=choice]:visible').nth(turn % 2);
-          await expect.poll(() => choice.isEnabled(), { timeout: CONTENT_MS }).toBe(true);
-          await choice.click();
-          await page.locator('[data-testid=outcome]').waitFor({ state: 'visible' });
-          // The page may scroll the outcome into view smoothly: judge once it has settled (within 5 s).
-          let newest = { visible: false, why: '' };
-          for (let waited = 0; waited < 5_000 && !newest.visible; waited += 250) {
-            await page.waitForTimeout(250);
-            newest = (await page.evaluate(NEWEST_VISIBLE)) as { visible: boolean; why: string };
-          }
-          if (!newest.visible) problems.push(`${where}, turn ${turn + 1}: the newest story is off screen (${newest.why})`);
-        }
-        const prose = (await page.locator('#feed').textContent()) ?? '';
-        for (const id of ids) if (new RegExp(`\\b${id}\\b`).test(prose)) problems.push(`${where}: the id "${id}" in the story`);
-        await page.addStyleTag({ content: AT_REST.style });
-        for (const low of (await page.evaluate(LOW_CONTRAST)) as string[]) problems.push(`${where}: low contrast: ${low}`);
-        problems.push(...errors.map((error) => `${where}: page error ${error}`));
+      const [tightest, ...others] = SIZES;
+      const context = await browser!.newContext({ viewport: tightest, deviceScaleFactor: 1 });
+      const page = await context.newPage();
+      page.setDefaultTimeout(CONTENT_MS);
+      const errors: string[] = [];
+      page.on('pageerror', (error) => errors.push(error.message));
+      await page.goto(`${baseUrl}/`);
+      await page.locator(`[data-testid=scenario-card][data-scenario="${scenario.id}"]`).click();
+      await page.locator('[data-testid=begin]').click();
+
+      const at = (size: { width: number; height: number }) => `${scenario.id} at ${size.width}×${size.height}`;
+      for (let turn = 0; turn < TURNS; turn++) await playTurn(page, turn, at(tightest), problems);
+      await judgeReadable(page, at(tightest), problems);
+      for (const size of others) {
+        await page.setViewportSize(size);
+        await playTurn(page, TURNS, at(size), problems);
+        await judgeReadable(page, at(size), problems);
         if (index === 1) {
           await mkdir(resolve(SCREENSHOT, '..'), { recursive: true });
           await page.screenshot({ path: resolve(SCREENSHOT, `../story-${size.width}x${size.height}.png`), ...AT_REST });
         }
-        await context.close();
       }
+      if (index === 1) {
+        await page.setViewportSize(tightest);
+        await page.evaluate(`document.querySelector('#feed-scroll').scrollTo({ top: 0 })`);
+        await page.screenshot({ path: resolve(SCREENSHOT, `../story-${tightest.width}x${tightest.height}.png`), ...AT_REST });
+      }
+
+      // Once the jobs the turns set off have ended, none of them failed.
+      await expect.poll(() => page.locator('#job-list [data-status=queued], #job-list [data-status=running]').count(), { timeout: CONTENT_MS }).toBe(0);
+      problems.push(...((await page.evaluate(FAILED_JOBS)) as string[]).map((job) => `${scenario.id}: failed job ${job}`));
+
+      // The whole story, read back to its start through "Earlier in the story…".
+      const earlier = page.locator('#feed-earlier');
+      for (let pages = 0; pages < 100 && (await earlier.isVisible()); pages++) {
+        await earlier.click();
+        await expect.poll(() => earlier.getAttribute('aria-busy')).toBeNull();
+      }
+      const prose = (await page.locator('#feed').textContent()) ?? '';
+      for (const id of ids) if (new RegExp(`\\b${id}\\b`).test(prose)) problems.push(`${scenario.id}: the id "${id}" in the story`);
+      problems.push(...errors.map((error) => `${scenario.id}: page error ${error}`));
+      await context.close();
     }
+    const { failed } = await nyx!.queue.counts();
     expect(problems).toEqual([]);
-  }, TEST_MS * 2);
+    expect(failed, 'jobs failed for good on the server').toBe(0);
+  }, TEST_MS * 4);
 }
 
 if (haveChromium) {
   describe('browser: play a turn in Chromium', play);
-  describe('browser: every scenario at three sizes', playEveryScenario);
+  describe(`browser: ${TURNS} turns in every scenario, at three sizes`, playEveryScenario);
 } else if (inCI) {
   describe('browser: play a turn in Chromium', () => {
     it('requires Chromium in CI', () => {

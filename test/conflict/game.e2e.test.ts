@@ -34,9 +34,8 @@ function playThrough(backend: Backend) {
     expect(conflict.stakeholders.map((s) => s.npcId).sort()).toEqual([first!.id, second!.id].sort());
     expect(conflict.phase).toBe('seeds');
 
-    const confront = (await nyx.engine.getState(gameId)).choices.find(
-      (c) => c.conflictId === conflict.id && c.type === 'confrontational',
-    )!;
+    // A conflict in its first phase offers asking around about its instigator: a choice aimed at someone.
+    const confront = (await nyx.engine.getState(gameId)).choices.find((c) => c.conflictId === conflict.id && c.targetNpcId !== undefined)!;
     const { outcome, state: afterChoice } = await nyx.engine.makeChoice(gameId, confront.id);
     expect(outcome.reactionsDispatched).toBeGreaterThan(0);
     const reaction = afterChoice.content.find((c) => c.kind === 'reaction' && c.subject.npcId === confront.targetNpcId)!;

@@ -161,6 +161,31 @@ describe('cross-reference and shape rules', () => {
     expect(error.issues).toEqual([{ path: 'npcs[0].reputation.charming', line: 17, column: 19, message: expect.stringContaining('expected one of trustworthy, submissive') }]);
   });
 
+  it('checks a conflict’s own choices and endings: choice types, phases, targets and winners, each at its line', () => {
+    const extra = [
+      '    choices:',
+      '      - { label: Trim the hedge at night, type: sneaky }',
+      '      - { label: Ask the vicar, type: investigate, target: vicar, phases: [rising, aftermath] }',
+      '    endings:',
+      '      - { when: settled, outcome: The hedge comes down., winners: [ada, ghost] }',
+      '      - { when: someday, outcome: Never. }',
+    ].join('\n');
+    const error = parseError(valid.replace('      - { npc: bram }\n', `      - { npc: bram }\n${extra}\n`));
+    expect(error.issues.map(({ path, line, message }) => ({ path, line, message }))).toEqual([
+      { path: 'conflicts[0].choices[0].type', line: 36, message: expect.stringContaining('expected one of aggressive, confrontational') },
+      { path: 'conflicts[0].choices[1].target', line: 37, message: 'unknown npc "vicar"; expected one of ada, bram' },
+      { path: 'conflicts[0].choices[1].phases[1]', line: 37, message: expect.stringContaining('"aftermath"') },
+      { path: 'conflicts[0].endings[0].winners[1]', line: 39, message: '"ghost" takes no part in this conflict; expected one of its stakeholders, ada, bram' },
+      { path: 'conflicts[0].endings[1].when', line: 40, message: expect.stringContaining('expected one of settled, escalated, any') },
+    ]);
+  });
+
+  it('rejects two conflicts with one title (a game finds a conflict’s choices and endings by it)', () => {
+    const second = valid.slice(valid.indexOf('  - id: the-hedge'), valid.indexOf('player:')).replace('id: the-hedge', 'id: the-other-hedge');
+    const error = parseError(valid.replace('player:', `${second}player:`));
+    expect(error.issues).toEqual([{ path: 'conflicts[1].title', line: 36, column: 12, message: expect.stringContaining('duplicate title "The Hedge"') }]);
+  });
+
   it('rejects an empty document at the start of the file', () => {
     const error = parseError('# nothing here\n');
     expect(error.issues).toEqual([{ path: '', line: 1, column: 1, message: 'expected a mapping of fields; got an empty value' }]);

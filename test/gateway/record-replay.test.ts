@@ -33,7 +33,7 @@ function seededRandom(seed: number): () => number {
 }
 
 /**
- * A fixed game: a new conflict, a confrontation, its resolution. Each request waits for the jobs it
+ * A fixed game: a new conflict, a choice aimed at one of its stakeholders, its resolution. Each request waits for the jobs it
  * dispatched (NYX_HOT_PATH=blocking) and one job runs at a time, so the model is asked the same
  * things in the same order whenever the script runs.
  */
@@ -45,7 +45,7 @@ async function scriptedGame(nyx: Nyx): Promise<string[]> {
     const [first, second] = opening.scene.npcs;
     const { conflict, state } = await nyx.engine.createConflict(gameId, { type: 'political power struggle', npcIds: [first!.id, second!.id], title: 'The Miller’s Due' });
     await idle(nyx);
-    const confront = state.choices.find((c) => c.conflictId === conflict.id && c.type === 'confrontational')!;
+    const confront = state.choices.find((c) => c.conflictId === conflict.id && c.targetNpcId !== undefined)!;
     await nyx.engine.makeChoice(gameId, confront.id);
     await idle(nyx);
     await nyx.engine.resolveConflict(gameId, conflict.id, { outcome: 'The due is waived for a year', winnerNpcIds: [first!.id] });

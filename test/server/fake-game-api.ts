@@ -3,6 +3,7 @@ import { GameError, invalid, notFound, stale } from '../../src/conflict/engine/g
 import type {
   ChoiceOutcome,
   ConflictView,
+  FeedPage,
   GameApi,
   GameState,
   ScenarioSummary,
@@ -83,6 +84,15 @@ export class FakeGameApi implements GameApi {
     const state = await this.getState(gameId);
     const tag = stateTag(state.version, state.degraded);
     return knownTag === tag ? { tag, notModified: true } : { tag, body: JSON.stringify(state), state };
+  }
+
+  /** Newest first; the cursor is the index of the next item to read, as text. */
+  async readFeed(gameId: string, page: { before?: string; limit: number }): Promise<FeedPage> {
+    const newestFirst = [...this.game(gameId).content].reverse();
+    const from = page.before === undefined ? 0 : Number(page.before.replace(/^i/, ''));
+    if (!Number.isInteger(from) || from < 0) throw invalid('before', 'not a feed cursor');
+    const items = newestFirst.slice(from, from + page.limit);
+    return { items, next: from + page.limit < newestFirst.length ? `i${from + page.limit}` : null };
   }
 
   async makeChoice(gameId: string, choiceId: string) {

@@ -79,6 +79,26 @@ describe('game routes', () => {
     expectError(await inject({ method: 'POST', url, headers: game.headers, payload: { choiceId: 'dance' } }), 400, 'invalid', 'choiceId');
   });
 
+  it('reads the story back a page at a time, and names the query field it refuses', async () => {
+    const game = await createGame(server.app);
+    for (let version = 1; version <= 3; version++) {
+      await inject({ method: 'POST', url: `/api/games/${game.gameId}/choices`, headers: game.headers, payload: { choiceId: `v${version}-talk` } });
+    }
+    const url = `/api/games/${game.gameId}/feed`;
+    const first = await inject({ method: 'GET', url: `${url}?limit=2`, headers: game.headers });
+    expect(first.statusCode).toBe(200);
+    const page = first.json() as { items: Array<{ id: string }>; next: string | null };
+    expect(page.items.map((item) => item.id)).toEqual(['reaction-4', 'reaction-3']);
+    const second = await inject({ method: 'GET', url: `${url}?limit=2&before=${page.next}`, headers: game.headers });
+    expect(second.json()).toMatchObject({ items: [{ id: 'reaction-2' }], next: null });
+
+    expectError(await inject({ method: 'GET', url: `${url}?limit=0`, headers: game.headers }), 400, 'invalid', 'limit');
+    expectError(await inject({ method: 'GET', url: `${url}?limit=many`, headers: game.headers }), 400, 'invalid', 'limit');
+    expectError(await inject({ method: 'GET', url: `${url}?before=not%20a%20cursor`, headers: game.headers }), 400, 'invalid', 'before');
+    expectError(await inject({ method: 'GET', url: `${url}?page=2`, headers: game.headers }), 400, 'invalid', 'page');
+    expectError(await inject({ method: 'GET', url }), 401, 'unauthorized');
+  });
+
   it('starts a conflict (201) and resolves it (200), then 409 on a second resolve and 404 for an unknown one', async () => {
     const game = await createGame(server.app);
     const created = await inject({

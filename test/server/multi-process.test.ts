@@ -164,7 +164,7 @@ interface ContentItem {
 
 interface GameStateBody {
   version: number;
-  choices: { id: string; label: string; type: string }[];
+  choices: { id: string; label: string; type: string; targetNpcId?: number }[];
   content: ContentItem[];
 }
 
@@ -256,7 +256,8 @@ describeWithServices('multi-process: two web servers and a worker process', ['re
     streams.push(stream);
     await stream.connected(STEP_MS);
 
-    const confront = created.state.choices.find((c) => c.type === 'confrontational');
+    // A choice aimed at someone: its target always reacts.
+    const confront = created.state.choices.find((c) => c.targetNpcId !== undefined);
     expect(confront, `choices: ${JSON.stringify(created.state.choices)}`).toBeDefined();
     const started = Date.now();
     const chosen = await json<{ outcome: unknown; state: GameStateBody }>('POST', `${serverA}/api/games/${gameId}/choices`, 200, {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { and, desc, eq, inArray, lt, sql } from 'drizzle-orm';
 import type { Database } from '../../runtime/db/database.js';
 import { contentItems, type ContentTask } from '../store/schema/index.js';
-import type { ContentItemView, ContentKind, ContentStatus, ContentSubject } from './game-state.js';
+import type { ContentItemView, ContentKind, ContentStatus, ContentSubject, FeedPage } from './game-state.js';
 
 /**
  * The player's feed of generated content. The hot path opens an item with its rule fallback
@@ -51,6 +51,31 @@ export function contentRow(
 
 /** How many of the newest feed items the state shows. */
 export const FEED_WINDOW = 60;
+
+/** Where a page of the feed starts: just older than this item. */
+export interface FeedCursor {
+  /** The item's creation time in microseconds since 1970, as exact as the database keeps it. */
+  micros: number;
+  id: string;
+}
+
+/** A cursor as the API hands it out: opaque, URL-safe. */
+export function encodeFeedCursor(cursor: FeedCursor): string {
+  return Buffer.from(JSON.stringify([cursor.micros, cursor.id])).toString('base64url');
+}
+
+/** The cursor inside `text`, or undefined when it is not one this feed handed out. */
+export function decodeFeedCursor(text: string): FeedCursor | undefined {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
+    if (!Array.isArray(value) || value.length !== 2) return undefined;
+    const [micros, id] = value as unknown[];
+    if (!Number.isSafeInteger(micros) || (micros as number) < 0 || typeof id !== 'string' || id.length > 200) return undefined;
+    return { micros: micros as number, id };
+  } catch {
+    return undefined;
+  }
+}
 
 export class ContentFeed {
   constructor(private readonly db: Database) {}
@@ -143,6 +168,33 @@ export class ContentFeed {
     return rows.map(contentItemView);
   }
 
+  /**
+   * One page of the game's whole story, newest first: the items older than `before` (a cursor from
+   * an earlier page; the newest items without one) and the cursor of the page after, null at the
+   * start of the story. The cursor is the last item's creation time, exact to the microsecond as the
+   * database keeps it, and its id, since the items one request adds share their creation time.
+   */
+  async page(gameId: string, limit: number, before?: FeedCursor): Promise<FeedPage> {
+    const rows = await this.db.orm
+      .select({ row: contentItems, micros: sql<string>`(extract(epoch from ${contentItems.createdAt}) * 1000000)::bigint` })
+      .from(contentItems)
+      .where(
+        and(
+          eq(contentItems.gameId, gameId),
+          before
+            ? sql`(${contentItems.createdAt}, ${contentItems.id}) < (timestamptz 'epoch' + ${before.micros}::bigint * interval '1 microsecond', ${before.id})`
+            : undefined,
+        ),
+      )
+      .orderBy(desc(contentItems.createdAt), desc(contentItems.id))
+      .limit(limit + 1);
+    const items = rows.slice(0, limit);
+    const last = items.at(-1);
+    return {
+      items: items.map(({ row }) => contentItemView(row)),
+      next: rows.length > limit && last ? encodeFeedCursor({ micros: Number(last.micros), id: last.row.id }) : null,
+    };
+  }
 }
 
 /** A feed item as the player sees it, from its row (read, or just inserted). */

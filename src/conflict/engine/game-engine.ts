@@ -11,19 +11,19 @@ import type { Budget } from '../../runtime/spend/budget.js';
 import type { SpendLedger } from '../../runtime/spend/spend-ledger.js';
 import type { TaskQueue } from '../../runtime/queue/task-queue.js';
 import type { Scenario } from '../scenarios/index.js';
-import { choicesFor, isWellFormedChoiceId, outcomeText } from './choices.js';
-import type { ContentFeed } from './content-feed.js';
+import { isWellFormedChoiceId, outcomeText } from './choices.js';
+import { decodeFeedCursor, type ContentFeed } from './content-feed.js';
 import type { EngineHealth } from './engine-health.js';
 import { systemEvent, type EventPayloads } from './events.js';
 import { contended, invalid, notFound, stale } from './game-errors.js';
 import type { GameHeads } from './game-heads.js';
-import type { ChoiceOutcome, ConflictView, GameApi, GameState, ScenarioSummary, StateSync } from './game-state.js';
+import type { ChoiceOutcome, ConflictView, FeedPage, GameApi, GameState, ScenarioSummary, StateSync } from './game-state.js';
 import type { GameStore } from '../store/game-store.js';
 import type { GameSnapshot } from '../store/game-snapshot.js';
 import type { HandlerContext } from './handler-context.js';
 import { LostContentRecovery } from './lost-content-recovery.js';
 import { SnapshotCache } from './snapshot-cache.js';
-import { buildGameState, conflictView, withAddedContent, writeChronicleThrough } from './state-view.js';
+import { buildGameState, offeredChoices, withAddedContent, writeChronicleThrough } from './state-view.js';
 import { StateViews } from './state-views.js';
 import type { HotPathSubsystem } from './subsystem.js';
 import { ConflictSynthesizer } from './synthesizer.js';
@@ -182,6 +182,14 @@ export class GameEngine implements GameApi {
     return ctx;
   }
 
+  async readFeed(gameId: string, page: { before?: string; limit: number }): Promise<FeedPage> {
+    return hotPath('game.read_feed', async () => {
+      const before = page.before === undefined ? undefined : decodeFeedCursor(page.before);
+      if (page.before !== undefined && !before) throw invalid('before', 'not a feed cursor; use the `next` of the page read before');
+      return this.deps.feed.page(gameId, page.limit, before);
+    });
+  }
+
   /**
    * Query-then-dispatch for the feed itself: an item the player can see still `generating` long
    * after it opened is asked for again, in the background (the answer does not wait for it).
@@ -203,12 +211,7 @@ export class GameEngine implements GameApi {
   async makeChoice(gameId: string, choiceId: string): Promise<{ outcome: ChoiceOutcome; state: GameState }> {
     return hotPath('game.player_choice', async () => {
       const { result, ctx } = await this.request(gameId, async (ctx) => {
-        const offered = choicesFor(
-          ctx.snapshot.activeConflicts().map((c) => {
-            const view = conflictView(ctx, c.id);
-            return { id: c.id, title: c.title, phase: view.phase, stakeholders: view.stakeholders };
-          }),
-        );
+        const offered = offeredChoices(ctx, this.scenarios.get(ctx.snapshot.game.scenarioId));
         const choice = offered.find((c) => c.id === choiceId);
         if (!choice) {
           if (isWellFormedChoiceId(choiceId)) throw stale('choiceId', 'that choice is no longer on offer; fetch the state for the current ones');
@@ -378,6 +381,7 @@ export class GameEngine implements GameApi {
       cache: this.deps.cache,
       locks: this.deps.locks,
       scope: new DispatchScope(budgetSpent ? this.deps.dispatcher.forSpentBudget() : this.deps.dispatcher),
+      scenario: this.scenarios.get(snapshot.game.scenarioId),
       random: this.deps.random ?? Math.random,
       now: this.deps.now ?? Date.now,
     };

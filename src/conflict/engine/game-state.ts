@@ -134,6 +134,13 @@ export interface GameState extends StateContributions {
   canon: CanonView[];
 }
 
+/** A page of a game's whole story, newest first. */
+export interface FeedPage {
+  items: ContentItemView[];
+  /** The cursor of the next (older) page, or null when this page reaches the start of the story. */
+  next: string | null;
+}
+
 export interface ChoiceOutcome {
   choiceId: string;
   label: string;
@@ -165,6 +172,12 @@ export interface GameApi {
    * version gets `notModified` and no body.
    */
   syncState(gameId: string, knownTag?: string): Promise<StateSync>;
+  /**
+   * The story read back a page at a time, newest first: `before` is the `next` cursor of the page
+   * read last (none for the newest page); `limit` items at most. A cursor this game did not hand
+   * out is a 400 naming `before`. (The HTTP route answers 404 for an unknown game before asking.)
+   */
+  readFeed(gameId: string, page: { before?: string; limit: number }): Promise<FeedPage>;
   makeChoice(gameId: string, choiceId: string): Promise<{ outcome: ChoiceOutcome; state: GameState }>;
   createConflict(
     gameId: string,

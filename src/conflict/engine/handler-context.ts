@@ -1,5 +1,6 @@
 import type { Cache } from '../../runtime/cache/cache.js';
 import type { Locks } from '../../runtime/locks/locks.js';
+import type { Scenario } from '../scenarios/schema.js';
 import type { PlannedActions } from '../store/planned-actions.js';
 import type { ContentFeed } from './content-feed.js';
 import type { GameStore } from '../store/game-store.js';
@@ -19,6 +20,8 @@ export interface HandlerContext {
   readonly locks: Locks;
   /** The slow work this request asks for, sent once its writes commit. */
   readonly scope: DispatchScope;
+  /** The game's scenario: its conflicts' own endings. Undefined for a game whose scenario is gone. */
+  readonly scenario: Scenario | undefined;
   readonly random: () => number;
   readonly now: () => number;
 }

@@ -3,7 +3,7 @@ import { REPUTATION_TYPES } from '../domain/social.js';
 import type { Scenario } from '../scenarios/index.js';
 import { sceneBehavior } from '../stakeholders/rules.js';
 import { REPUTATION_DEFAULT } from '../social/rules.js';
-import { choicesFor } from './choices.js';
+import { choicesFor, choiceView, type OfferedChoice } from './choices.js';
 import type { ConflictView, ContentItemView, GameState, NpcView, StakeholderView, StateContributions, TensionView } from './game-state.js';
 import type { HotPathSubsystem } from './subsystem.js';
 import type { HandlerContext } from './handler-context.js';
@@ -65,6 +65,30 @@ function npcViews(ctx: HandlerContext): NpcView[] {
   });
 }
 
+/**
+ * The choices on offer in the request's situation: the rules' and the scenario's own for each active
+ * conflict (a scenario conflict is known by its title). `conflicts` saves building the views twice.
+ */
+export function offeredChoices(
+  ctx: HandlerContext,
+  scenario: Scenario | undefined,
+  conflicts: readonly ConflictView[] = [...ctx.snapshot.conflicts.keys()].map((id) => conflictView(ctx, id)),
+): OfferedChoice[] {
+  const npcIdByKey = new Map([...ctx.snapshot.npcs.values()].map((npc) => [npc.key, npc.id]));
+  return choicesFor(
+    conflicts
+      .filter((c) => c.status === 'active')
+      .map((c) => ({
+        id: c.id,
+        title: c.title,
+        phase: c.phase,
+        stakeholders: c.stakeholders,
+        scripted: scenario?.conflicts.find((declared) => declared.title === c.title)?.choices ?? [],
+      })),
+    npcIdByKey,
+  );
+}
+
 /** The scene's tension before any subsystem has said otherwise. */
 const CALM: TensionView = { level: 'baseline', score: 0, atmosphere: 'All is quiet.', status: 'ready' };
 
@@ -103,11 +127,7 @@ export async function buildGameState(
     },
     conflicts,
     tension: CALM,
-    choices: choicesFor(
-      conflicts
-        .filter((c) => c.status === 'active')
-        .map((c) => ({ id: c.id, title: c.title, phase: c.phase, stakeholders: c.stakeholders })),
-    ),
+    choices: offeredChoices(ctx, scenario, conflicts).map(choiceView),
     content,
     canon,
     ...contributed,

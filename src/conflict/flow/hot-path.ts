@@ -2,7 +2,7 @@ import type { BeatType, ConflictFlow, Phase, PhaseTransition } from '../domain/f
 import { EVENT_PRIORITY } from '../domain/priorities.js';
 import { cacheKeys } from '../domain/cache-contract.js';
 import { systemEvent, type SystemEvent } from '../engine/events.js';
-import { dispatchContent } from '../engine/content-dispatch.js';
+import { addReadyContent, dispatchContent } from '../engine/content-dispatch.js';
 import type { HandlerContext } from '../engine/handler-context.js';
 import type { EventHandlers } from '../engine/synthesizer.js';
 import { flowTasks } from './contracts.js';
@@ -16,6 +16,7 @@ import {
   advanceFlow,
   beatForFlow,
   beatMeta,
+  closingOf,
   DEFAULT_FLOW,
   initialFlow,
   type FlowMove,
@@ -71,11 +72,43 @@ async function transition(
   ctx.snapshot.recordTransition(conflictId, { ...change, trigger });
   for (const label of cacheKeys.sceneVersionLabels(ctx.snapshot.game.id)) await ctx.cache.bump(label);
   await narrateTransition(ctx, conflictId, change);
+  if (change.toPhase === 'resolution' && trigger !== 'conflict_resolved') closeByItself(ctx, conflictId, effects);
   effects.push(
     systemEvent(
       'phase_transition',
       ctx.snapshot.game.id,
       { conflictId, fromPhase: change.fromPhase ?? 'seeds', toPhase: change.toPhase, transitionType: change.transitionType },
+      { priority: EVENT_PRIORITY.phaseTransition, source: 'flow' },
+    ),
+  );
+}
+
+/**
+ * A conflict whose flow ran into resolution on its own ends there: the scenario's ending for the
+ * way it went (or the rules'), in the feed at once, and resolved as if the player had resolved it,
+ * so it becomes canon. The player saw its whole course, so it counts as one they took part in.
+ */
+function closeByItself(ctx: HandlerContext, conflictId: number, effects: SystemEvent[]): void {
+  const conflict = ctx.snapshot.conflicts.get(conflictId);
+  if (!conflict || conflict.status !== 'active') return;
+  const flow = flowOf(ctx, conflictId);
+  const stakeholders = ctx.snapshot.stakeholdersOf(conflictId).map((s) => ({
+    npcId: s.npcId,
+    npcKey: ctx.snapshot.npcs.get(s.npcId)?.key ?? '',
+    name: ctx.snapshot.npcName(s.npcId),
+    role: s.role,
+    stress: s.stress,
+    commitment: s.commitment,
+  }));
+  const endings = ctx.scenario?.conflicts.find((declared) => declared.title === conflict.title)?.endings ?? [];
+  const { outcome, winnerNpcIds, way } = closingOf(flow, conflict.title, stakeholders, endings);
+  ctx.snapshot.resolveConflict(conflictId, { outcome, winnerNpcIds, by: 'flow', way });
+  addReadyContent(ctx, { kind: 'narration', text: outcome, subject: { conflictId }, origin: 'fallback' });
+  effects.push(
+    systemEvent(
+      'conflict_resolved',
+      ctx.snapshot.game.id,
+      { conflictId, outcome, winnerNpcIds, intensity: flow.intensity, playerInvolved: true },
       { priority: EVENT_PRIORITY.phaseTransition, source: 'flow' },
     ),
   );

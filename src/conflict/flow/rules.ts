@@ -187,3 +187,55 @@ export function applyTensionChange<F extends FlowState>(flow: F, tensionScore: n
     beatDue: tensionBeatDue(momentumShift),
   };
 }
+
+/** One way a conflict may end, as a scenario declares it (npcs by their scenario ids). */
+export interface DeclaredEnding {
+  when: 'settled' | 'escalated' | 'any';
+  outcome: string;
+  winners: readonly string[];
+}
+
+export interface ClosingStakeholder {
+  npcId: number;
+  /** The npc's id in the scenario file. */
+  npcKey: string;
+  name: string;
+  role: string;
+  stress: number;
+  commitment: number;
+}
+
+export interface Closing {
+  outcome: string;
+  winnerNpcIds: number[];
+  way: 'settled' | 'escalated';
+}
+
+/**
+ * How a conflict ends when its flow reaches resolution by itself. It settled if its momentum had
+ * fallen to zero or below, else it escalated to the end; the first declared ending for that way (or
+ * for `any`) is used. With none, the rules write one: the stakeholder who held on hardest (most
+ * committed, least strained, bystanders last) has the better of it.
+ */
+export function closingOf(
+  flow: Pick<FlowState, 'momentum'>,
+  title: string,
+  stakeholders: readonly ClosingStakeholder[],
+  endings: readonly DeclaredEnding[],
+): Closing {
+  const way = flow.momentum > 0 ? 'escalated' : 'settled';
+  const declared = endings.find((ending) => ending.when === way || ending.when === 'any');
+  if (declared) {
+    const idByKey = new Map(stakeholders.map((s) => [s.npcKey, s.npcId]));
+    const winnerNpcIds = declared.winners.flatMap((key) => (idByKey.has(key) ? [idByKey.get(key)!] : []));
+    return { outcome: declared.outcome, winnerNpcIds, way };
+  }
+  const holdOn = (s: ClosingStakeholder) => s.commitment - s.stress - (s.role === 'bystander' ? 1 : 0);
+  const winner = [...stakeholders].sort((a, b) => holdOn(b) - holdOn(a))[0];
+  if (!winner) return { outcome: `${title} burns itself out, and nobody can say who won.`, winnerNpcIds: [], way };
+  const outcome =
+    way === 'settled'
+      ? `${title} is settled at last: ${winner.name} has the better of it, and the rest let it lie.`
+      : `${title} ends the hard way: ${winner.name} comes out on top, and not everyone will forgive it.`;
+  return { outcome, winnerNpcIds: [winner.npcId], way };
+}

@@ -41,7 +41,15 @@ export function findReferenceIssues(document: unknown): PathIssue[] {
     else issues.push({ path: ['relations', index], message: `duplicate relation; the same one is relations[${earlier}]` });
   }
 
+  const conflictIndexByTitle = new Map<string, number>();
   for (const [conflictIndex, conflict] of entries(document, 'conflicts')) {
+    if (typeof conflict.title === 'string') {
+      // A game finds a conflict's own choices and endings by its title.
+      const title = conflict.title.trim();
+      const earlier = conflictIndexByTitle.get(title);
+      if (earlier === undefined) conflictIndexByTitle.set(title, conflictIndex);
+      else issues.push({ path: ['conflicts', conflictIndex, 'title'], message: `duplicate title "${title}", already used by conflicts[${earlier}]; expected a unique title` });
+    }
     expectDeclared(issues, ['conflicts', conflictIndex, 'location'], conflict.location, 'location', locationIds);
     const stakeholderIndexByNpc = new Map<string, number>();
     for (const [index, stakeholder] of entries(conflict, 'stakeholders')) {
@@ -51,6 +59,18 @@ export function findReferenceIssues(document: unknown): PathIssue[] {
       const earlier = stakeholderIndexByNpc.get(stakeholder.npc);
       if (earlier === undefined) stakeholderIndexByNpc.set(stakeholder.npc, index);
       else issues.push({ path, message: `"${stakeholder.npc}" is already a stakeholder (stakeholders[${earlier}]); expected distinct npcs` });
+    }
+    for (const [index, choice] of entries(conflict, 'choices')) {
+      expectDeclared(issues, ['conflicts', conflictIndex, 'choices', index, 'target'], choice.target, 'npc', npcIds);
+    }
+    for (const [index, ending] of entries(conflict, 'endings')) {
+      if (!Array.isArray(ending.winners)) continue;
+      ending.winners.forEach((winner: unknown, at: number) => {
+        const path = ['conflicts', conflictIndex, 'endings', index, 'winners', at];
+        if (typeof winner !== 'string' || stakeholderIndexByNpc.has(winner)) return;
+        const expected = stakeholderIndexByNpc.size === 0 ? 'a stakeholder of this conflict' : `one of its stakeholders, ${[...stakeholderIndexByNpc.keys()].join(', ')}`;
+        issues.push({ path, message: `"${winner}" takes no part in this conflict; expected ${expected}` });
+      });
     }
   }
   return issues;

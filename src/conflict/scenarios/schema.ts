@@ -1,5 +1,7 @@
 import { z } from 'zod';
 
+import { CHOICE_TYPES } from '../domain/choice.js';
+import { PHASES } from '../domain/flow.js';
 import { REPUTATION_TYPES, SOCIAL_ROLES } from '../domain/social.js';
 import { DECISION_STYLES, STAKEHOLDER_ROLES } from '../domain/stakeholder.js';
 
@@ -63,6 +65,36 @@ const stakeholder = z.strictObject({
   commitment: unitInterval.default(STAKEHOLDER_DEFAULTS.commitment),
 });
 
+/** The flow phases a conflict's own choices may be offered in (resolution and after, it is over). */
+export const CHOICE_PHASES = PHASES.filter((phase) => phase !== 'resolution' && phase !== 'aftermath');
+
+/** A choice the scenario offers the player in one conflict, besides the ones the rules derive. */
+const scenarioChoice = z.strictObject({
+  label: text(160),
+  /** How the rules read it: whether it raises stress, pushes the flow, starts gossip. */
+  type: z.enum(CHOICE_TYPES),
+  /** The npc it is about, a declared npc id. */
+  target: id.optional(),
+  /** Offered only while the conflict is in one of these phases; left out, in every phase. */
+  phases: z.array(z.enum(CHOICE_PHASES)).min(1).optional(),
+  /** What the player reads at once after choosing it; left out, the rules' line for its type. */
+  outcome: text(400).optional(),
+});
+
+/** How a conflict ends when its flow runs its course: which ending fits the way it went. */
+export const ENDING_WHEN = ['settled', 'escalated', 'any'] as const;
+
+const ending = z.strictObject({
+  /**
+   * settled: it cooled before the end (momentum at or below zero); escalated: it was still
+   * heating; any: either. The first matching ending in the list is used.
+   */
+  when: z.enum(ENDING_WHEN).default('any'),
+  outcome: text(600),
+  /** The npcs who come out on top, declared npc ids; none: nobody wins outright. */
+  winners: z.array(id).max(8).default([]),
+});
+
 const conflict = z.strictObject({
   id,
   title: text(120),
@@ -71,6 +103,8 @@ const conflict = z.strictObject({
   description: text(1500),
   stakeholders: z.array(stakeholder).min(2),
   location: id.optional(),
+  choices: z.array(scenarioChoice).max(12).default([]),
+  endings: z.array(ending).max(8).default([]),
 });
 
 export const scenarioSchema = z.strictObject({
@@ -112,3 +146,5 @@ export type ScenarioNpc = Scenario['npcs'][number];
 export type ScenarioRelation = Scenario['relations'][number];
 export type ScenarioConflict = Scenario['conflicts'][number];
 export type ScenarioStakeholder = ScenarioConflict['stakeholders'][number];
+export type ScenarioChoice = ScenarioConflict['choices'][number];
+export type ScenarioEnding = ScenarioConflict['endings'][number];

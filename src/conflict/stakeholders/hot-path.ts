@@ -185,7 +185,9 @@ export const stakeholdersHandlers: EventHandlers<HandlerContext> = {
     if (conflictId === undefined) return { reactionsDispatched: 0 };
     const involved = ctx.snapshot.stakeholdersOf(conflictId);
     const effects: SystemEvent[] = [];
-    for (const stakeholder of involved) setStress(ctx, stakeholder, stressAfterChoice(stakeholder.stress, choiceType), effects);
+    for (const stakeholder of involved) {
+      setStress(ctx, stakeholder, stressAfterChoice(stakeholder.stress, choiceType, stakeholder.npcId === targetNpcId), effects);
+    }
     const reactors = selectReactors(
       involved.map((s) => ctx.snapshot.stakeholders.get(s.id)!),
       { targetNpcId: targetNpcId ?? null },

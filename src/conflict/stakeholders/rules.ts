@@ -85,8 +85,15 @@ export function selectReactors<S extends Stakeholder>(
   );
 }
 
-/** Hostile player choices stress every stakeholder. */
-export function stressAfterChoice(stress: number, choiceType: string): number {
+/** How much a player who talks one stakeholder down takes off their stress. */
+export const TALKED_DOWN_RELIEF = 0.2;
+
+/**
+ * Hostile player choices stress every stakeholder; talking one stakeholder down
+ * (a de-escalating choice aimed at them) eases theirs.
+ */
+export function stressAfterChoice(stress: number, choiceType: string, aimedAtThem = false): number {
+  if (aimedAtThem && choiceType === 'de-escalate') return clampUnit(stress - TALKED_DOWN_RELIEF);
   return isEscalatingChoice(choiceType) ? clampUnit(stress + 0.1) : stress;
 }
 

@@ -7,6 +7,7 @@ import {
   conflictParams,
   createConflictBody,
   createGameBody,
+  feedQuery,
   gameParams,
   resolveConflictBody,
 } from '../request-schemas.js';
@@ -33,6 +34,21 @@ export const gameRoutes: FastifyPluginAsyncZod<{ api: GameApi; verified: Verifie
     if ('notModified' in synced) return reply.code(304).send();
     return reply.type('application/json; charset=utf-8').send(synced.body);
   });
+
+  app.get(
+    '/api/games/:gameId/feed',
+    {
+      schema: {
+        description:
+          'The whole story, newest first, a page at a time: `{ items, next }`, where `items` are feed items as in `state.content` and ' +
+          '`next` is the cursor for `before` to read the page after (older), or null at the start of the story.',
+        params: gameParams,
+        querystring: feedQuery,
+      },
+      preValidation: authorized,
+    },
+    async (request) => onHotPath(request, () => api.readFeed(request.params.gameId, request.query)),
+  );
 
   app.post(
     '/api/games/:gameId/choices',

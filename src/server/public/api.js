@@ -1,6 +1,9 @@
-// The HTTP contract of the game server, the saved session, and the live event stream.
+// The HTTP contract of the game server, the games kept in this browser, and the live event stream.
 
-const SESSION_KEY = 'nyx.session';
+/** Every game this browser has played: `{ [gameId]: { token, scenarioTitle, savedAt } }`. */
+const GAMES_KEY = 'nyx.games';
+/** Where earlier versions kept the one game they remembered. */
+const LEGACY_SESSION_KEY = 'nyx.session';
 
 export class ApiError extends Error {
   constructor(status, code, message, field) {
@@ -11,20 +14,53 @@ export class ApiError extends Error {
   }
 }
 
-export const session = {
-  load() {
-    try {
-      const s = JSON.parse(localStorage.getItem(SESSION_KEY) ?? 'null');
-      return s && typeof s.gameId === 'string' && typeof s.token === 'string' ? s : null;
-    } catch {
-      return null;
+function readGames() {
+  let games = {};
+  try {
+    const parsed = JSON.parse(localStorage.getItem(GAMES_KEY) ?? '{}');
+    if (parsed && typeof parsed === 'object') games = parsed;
+  } catch {
+    // A damaged entry is dropped, not fatal: the player starts a new tale.
+  }
+  try {
+    const legacy = JSON.parse(localStorage.getItem(LEGACY_SESSION_KEY) ?? 'null');
+    if (legacy && typeof legacy.gameId === 'string' && typeof legacy.token === 'string' && !games[legacy.gameId]) {
+      games[legacy.gameId] = { token: legacy.token, scenarioTitle: legacy.scenarioTitle, savedAt: Date.now() };
+      localStorage.setItem(GAMES_KEY, JSON.stringify(games));
     }
+    localStorage.removeItem(LEGACY_SESSION_KEY);
+  } catch {
+    localStorage.removeItem(LEGACY_SESSION_KEY);
+  }
+  return games;
+}
+
+/**
+ * The games kept in this browser. A game's token lives here, keyed by its id, and never in the URL
+ * (the address shows only `#/games/<id>`), so a shared link or a server log holds no key to a game.
+ */
+export const savedGames = {
+  /** The kept games, last played first: `[{ gameId, token, scenarioTitle, savedAt }]`. */
+  list() {
+    return Object.entries(readGames())
+      .filter(([, g]) => g && typeof g.token === 'string')
+      .map(([gameId, g]) => ({ gameId, ...g }))
+      .sort((a, b) => (b.savedAt ?? 0) - (a.savedAt ?? 0));
   },
-  save(s) {
-    localStorage.setItem(SESSION_KEY, JSON.stringify(s));
+  get(gameId) {
+    const g = readGames()[gameId];
+    return g && typeof g.token === 'string' ? { gameId, ...g } : null;
   },
-  clear() {
-    localStorage.removeItem(SESSION_KEY);
+  /** Keeps a game (or marks it played just now). */
+  save({ gameId, token, scenarioTitle }) {
+    const games = readGames();
+    games[gameId] = { token, scenarioTitle, savedAt: Date.now() };
+    localStorage.setItem(GAMES_KEY, JSON.stringify(games));
+  },
+  forget(gameId) {
+    const games = readGames();
+    delete games[gameId];
+    localStorage.setItem(GAMES_KEY, JSON.stringify(games));
   },
 };
 
@@ -75,6 +111,8 @@ export const api = {
   scenarios: () => request('GET', '/api/scenarios'),
   createGame: (scenario, seed) => request('POST', '/api/games', { body: seed ? { scenario, seed } : { scenario } }),
   state: syncState,
+  feed: (s, { before, limit }) =>
+    request('GET', game(s, `/feed?limit=${limit}${before ? `&before=${encodeURIComponent(before)}` : ''}`), { token: s.token }),
   choose: (s, choiceId) => request('POST', game(s, '/choices'), { token: s.token, body: { choiceId } }),
   createConflict: (s, body) => request('POST', game(s, '/conflicts'), { token: s.token, body }),
   resolveConflict: (s, conflictId, body) =>

@@ -3,7 +3,7 @@
 // and tell us when to fetch a fresh state. Server text only ever becomes text nodes (see dom.js).
 
 import { h, $, reconcile, clamp, pct, titleCase } from './dom.js';
-import { api, session, connectEvents, ApiError } from './api.js';
+import { api, savedGames, connectEvents, ApiError } from './api.js';
 import { JobTimeline } from './jobs.js';
 
 const PHASES = ['seeds', 'emerging', 'rising', 'confrontation', 'climax', 'falling', 'resolution', 'aftermath'];
@@ -33,10 +33,14 @@ const store = {
   stopEvents: null,
   feedNodes: new Map(), // content id -> { sig, node }
   feedShown: FEED_PAGE, // how many story items the feed shows
+  // Older story than the state carries, read back from the feed API: items, the cursor of the page
+  // after them (undefined before the first read, null once the start of the story is reached).
+  archive: { items: [], next: undefined, loading: false },
   fetching: null,
   refetch: false,
   scenarios: [],
   selectedScenario: null,
+  opening: null, // { gameId, state } of the game just created, shown once the address names it
 };
 
 const jobs = new JobTimeline($('#jobs'), $('#job-list'), $('#jobs-summary'), $('#jobs-toggle'));
@@ -57,13 +61,13 @@ const errorMessage = (err) => (err instanceof ApiError ? err.message : 'Somethin
 async function showStart() {
   store.stopEvents?.();
   store.stopEvents = null;
+  store.session = null;
+  store.state = null;
   $('#game').hidden = true;
   $('#start').hidden = false;
+  window.scrollTo({ top: 0 });
   document.title = 'Nyx';
-
-  const saved = session.load();
-  $('#resume').hidden = !saved;
-  if (saved) $('#resume-title').textContent = saved.scenarioTitle ?? 'Your last tale';
+  renderSavedGames();
 
   const list = $('#scenarios');
   try {
@@ -80,6 +84,43 @@ async function showStart() {
   }
   store.selectedScenario ??= store.scenarios[0].id;
   renderScenarios();
+}
+
+const playedAt = (time) =>
+  time ? new Date(time).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' }) : 'some time ago';
+
+/** The tales kept in this browser, last played first, each to continue or to forget. */
+function renderSavedGames() {
+  const games = savedGames.list();
+  $('#resume').hidden = games.length === 0;
+  $('#saved-games').replaceChildren(
+    ...games.map((g) =>
+      h(
+        'li',
+        { class: 'saved-game', 'data-testid': 'saved-game', 'data-game': g.gameId },
+        h('div', { class: 'saved-game-text' }, h('p', { class: 'resume-title' }, g.scenarioTitle ?? 'An untitled tale'), h('p', { class: 'saved-game-when' }, `Last played ${playedAt(g.savedAt)}`)),
+        h(
+          'div',
+          { class: 'saved-game-actions' },
+          h('a', { class: 'btn btn-primary btn-small', href: gameHash(g.gameId), 'data-testid': 'resume' }, 'Continue'),
+          h(
+            'button',
+            {
+              type: 'button',
+              class: 'btn btn-ghost btn-small',
+              'data-testid': 'forget',
+              title: 'Forget this tale in this browser (its key is kept nowhere else)',
+              onclick: () => {
+                savedGames.forget(g.gameId);
+                renderSavedGames();
+              },
+            },
+            'Forget',
+          ),
+        ),
+      ),
+    ),
+  );
 }
 
 function renderScenarios() {
@@ -133,10 +174,10 @@ async function begin() {
   try {
     const seed = $('#seed').value.trim();
     const { gameId, token, state } = await api.createGame(store.selectedScenario, seed || undefined);
-    const s = { gameId, token, scenarioTitle: state?.scenario?.title };
-    session.save(s);
+    savedGames.save({ gameId, token, scenarioTitle: state?.scenario?.title });
     store.busy = false;
-    enterGame(s, state, { fresh: true });
+    store.opening = { gameId, state };
+    location.hash = gameHash(gameId);
   } catch (err) {
     toast(errorMessage(err));
   } finally {
@@ -146,21 +187,60 @@ async function begin() {
   }
 }
 
-async function resume() {
-  const s = session.load();
-  if (!s) return showStart();
+/** Opens a kept game by its id: its token comes from this browser's kept games, never from the URL. */
+async function openGame(gameId) {
+  const s = savedGames.get(gameId);
+  if (!s) {
+    toast('This tale was begun in another browser: its key is not kept here.', 'info');
+    return leaveGame({ replace: true });
+  }
+  if (store.session?.gameId === gameId && !$('#game').hidden) return;
+  const opening = store.opening?.gameId === gameId ? store.opening : null;
+  store.opening = null;
+  if (opening) return enterGame(s, opening.state, { fresh: true });
   try {
     const state = await api.state(s);
-    enterGame(s, state, { fresh: false });
+    // Back or Forward may have moved on while the state was on its way.
+    if (gameIdInUrl() === gameId) enterGame(s, state, { fresh: false });
   } catch (err) {
+    if (gameIdInUrl() !== gameId) return;
     if (err instanceof ApiError && [401, 403, 404].includes(err.status)) {
-      session.clear();
+      savedGames.forget(gameId);
       toast('That tale has ended on the server. Choose a new one.', 'info');
     } else {
       toast(errorMessage(err));
     }
-    showStart();
+    leaveGame({ replace: true });
   }
+}
+
+// ---- where the player is: the start screen (#/) or a game (#/games/<id>) --------------------
+
+const gameHash = (gameId) => `#/games/${encodeURIComponent(gameId)}`;
+
+/** The game id in the address, or null on the start screen. */
+function gameIdInUrl() {
+  const match = /^#\/games\/([^/?#]+)$/.exec(location.hash);
+  if (!match) return null;
+  try {
+    return decodeURIComponent(match[1]);
+  } catch {
+    return null;
+  }
+}
+
+/** Back to the start screen; `replace` when the game cannot be shown, so Back does not return to it. */
+function leaveGame({ replace = false } = {}) {
+  if (replace) history.replaceState(null, '', `${location.pathname}${location.search}#/`);
+  else if (location.hash !== '#/') location.hash = '#/';
+  if (gameIdInUrl() === null) showStart();
+}
+
+/** Shows what the address names; Back and Forward move between the start screen and games. */
+function route() {
+  const gameId = gameIdInUrl();
+  if (gameId) openGame(gameId);
+  else showStart();
 }
 
 // ---- game screen ------------------------------------------------------------------------------
@@ -170,6 +250,10 @@ function enterGame(s, state, { fresh }) {
   store.state = null;
   store.feedNodes.clear();
   store.feedShown = FEED_PAGE;
+  store.archive = { items: [], next: undefined, loading: false };
+  // A fetch still on its way for the game left behind must not stand in for this one's.
+  store.fetching = null;
+  store.refetch = false;
   $('#feed').replaceChildren();
   $('#outcome').hidden = true;
   jobs.clear();
@@ -195,7 +279,8 @@ function enterGame(s, state, { fresh }) {
 
 /** Fetches the state, coalescing bursts of `state` events into at most one request in flight. */
 async function refreshState() {
-  if (!store.session) return;
+  const s = store.session;
+  if (!s) return;
   if (store.fetching) {
     store.refetch = true;
     return store.fetching;
@@ -204,14 +289,17 @@ async function refreshState() {
     try {
       do {
         store.refetch = false;
-        const state = await api.state(store.session);
+        const state = await api.state(s);
+        // The player may have left this game (or opened another) while the answer was on its way.
+        if (store.session !== s) return;
         applyState(state);
       } while (store.refetch);
     } catch (err) {
+      if (store.session !== s) return;
       if (err instanceof ApiError && [401, 403, 404].includes(err.status)) {
-        session.clear();
+        savedGames.forget(s.gameId);
         toast('This tale is no longer on the server.', 'info');
-        return showStart();
+        return leaveGame({ replace: true });
       }
       toast(errorMessage(err));
     } finally {
@@ -226,9 +314,9 @@ function applyState(state, { first = false } = {}) {
   // A slower GET can land after a choice's fresher answer: never step backwards.
   if (store.state && Number(state.version) < Number(store.state.version)) return;
   store.state = state;
-  if (store.session && state.scenario?.title && store.session.scenarioTitle !== state.scenario.title) {
-    store.session.scenarioTitle = state.scenario.title;
-    session.save(store.session);
+  if (store.session && first) {
+    if (state.scenario?.title) store.session.scenarioTitle = state.scenario.title;
+    savedGames.save(store.session);
   }
   renderHeader(state);
   renderNpcs(state);
@@ -369,7 +457,7 @@ function renderFeed(state, { first = false } = {}) {
   const names = npcNames(state);
   const seen = new Set();
   const nodes = [];
-  const items = (state.content ?? []).filter((item) => item?.id);
+  const items = storyItems(state);
   for (const item of items) {
     if (seen.has(item.id) || seen.size >= store.feedShown) continue;
     seen.add(item.id);
@@ -387,11 +475,48 @@ function renderFeed(state, { first = false } = {}) {
   }
   for (const id of store.feedNodes.keys()) if (!seen.has(id)) store.feedNodes.delete(id);
   reconcile($('#feed'), nodes);
-  $('#feed-earlier').hidden = items.length <= store.feedShown;
+  $('#feed-earlier').hidden = items.length <= store.feedShown && !olderOnServer(state);
 }
 
-$('#feed-earlier').addEventListener('click', () => {
+/** The state's newest items, then the older ones read back, each once. */
+function storyItems(state) {
+  const newest = (state.content ?? []).filter((item) => item?.id);
+  const ids = new Set(newest.map((item) => item.id));
+  return [...newest, ...store.archive.items.filter((item) => !ids.has(item.id))];
+}
+
+/**
+ * The state carries the newest STATE_FEED_ITEMS items at most: a full one may have older story on
+ * the server, read back through the feed API until its cursor runs out.
+ */
+const STATE_FEED_ITEMS = 60;
+const olderOnServer = (state) => store.archive.next !== null && (store.archive.next !== undefined || (state.content?.length ?? 0) >= STATE_FEED_ITEMS);
+
+/** Items read back per page of the feed API. */
+const ARCHIVE_PAGE = 50;
+
+$('#feed-earlier').addEventListener('click', async () => {
+  const state = store.state;
+  if (!state) return;
   store.feedShown += FEED_PAGE * 2;
+  const archive = store.archive;
+  if (storyItems(state).length < store.feedShown && olderOnServer(state) && !archive.loading) {
+    archive.loading = true;
+    $('#feed-earlier').setAttribute('aria-busy', 'true');
+    try {
+      // The first page starts from the newest item and overlaps the state's; storyItems drops the repeats.
+      const page = await api.feed(store.session, { before: archive.next, limit: ARCHIVE_PAGE });
+      if (store.archive === archive) {
+        archive.items.push(...page.items);
+        archive.next = page.next;
+      }
+    } catch (err) {
+      toast(errorMessage(err));
+    } finally {
+      archive.loading = false;
+      $('#feed-earlier').removeAttribute('aria-busy');
+    }
+  }
   if (store.state) renderFeed(store.state);
 });
 
@@ -505,14 +630,17 @@ async function choose(choice) {
   if (store.busy || !store.session) return;
   store.busy = true;
   setChoicesDisabled(true);
+  const s = store.session;
   try {
-    const { outcome, state } = await api.choose(store.session, choice.id);
+    const { outcome, state } = await api.choose(s, choice.id);
+    if (store.session !== s) return;
     showOutcome(choice, outcome);
     store.busy = false;
     applyState(state);
     revealOutcome();
   } catch (err) {
     store.busy = false;
+    if (store.session !== s) return;
     if (err instanceof ApiError && (err.status === 400 || err.status === 409)) {
       toast('The moment has passed — the scene moved on while you were deciding.', 'info');
       await refreshState();
@@ -767,13 +895,7 @@ $('#resolve-form').addEventListener('submit', async (e) => {
 // ---- wiring -----------------------------------------------------------------------------------
 
 $('#begin').addEventListener('click', begin);
-$('#resume-btn').addEventListener('click', resume);
-// "New tale" keeps the saved game, so the start screen can still offer to continue it.
-$('#new-game').addEventListener('click', () => {
-  store.session = null;
-  store.state = null;
-  showStart();
-});
-
-if (session.load()) resume();
-else showStart();
+// "New tale" goes back to the start screen; the game stays kept, to continue from the list.
+$('#new-game').addEventListener('click', () => leaveGame());
+addEventListener('hashchange', route);
+route();

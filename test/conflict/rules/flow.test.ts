@@ -10,6 +10,7 @@ import {
   applyStakeholderAction,
   applyTensionChange,
   beatForFlow,
+  closingOf,
   beatMeta,
   initialFlow,
   nextPhase,
@@ -237,5 +238,29 @@ describe('applyTensionChange (TENSION_CHANGED, reachable beat threshold)', () =>
     expect(outcome.flow.momentum).toBe(1);
     expect(outcome.momentumShift).toBeCloseTo(0.15);
     expect(outcome.beatDue).toBe(true);
+  });
+});
+
+describe('closingOf: how a conflict that ran its course ends', () => {
+  const cast = [
+    { npcId: 1, npcKey: 'tam', name: 'Tam', role: 'instigator', stress: 0.7, commitment: 0.6 },
+    { npcId: 2, npcKey: 'ansel', name: 'Ansel', role: 'defender', stress: 0.2, commitment: 0.7 },
+    { npcId: 3, npcKey: 'oona', name: 'Oona', role: 'bystander', stress: 0, commitment: 1 },
+  ];
+  const endings = [
+    { when: 'escalated' as const, outcome: 'The mill burns.', winners: ['tam'] },
+    { when: 'settled' as const, outcome: 'The sluice opens.', winners: ['ansel', 'nobody-here'] },
+  ];
+
+  it('takes the scenario’s first ending for the way it went, its winners by their scenario ids', () => {
+    expect(closingOf({ momentum: 0.4 }, 'The Dry Well', cast, endings)).toEqual({ outcome: 'The mill burns.', winnerNpcIds: [1], way: 'escalated' });
+    expect(closingOf({ momentum: -0.1 }, 'The Dry Well', cast, endings)).toEqual({ outcome: 'The sluice opens.', winnerNpcIds: [2], way: 'settled' });
+    expect(closingOf({ momentum: 0 }, 'The Dry Well', cast, [{ when: 'any', outcome: 'Rain.', winners: [] }]).outcome).toBe('Rain.');
+  });
+
+  it('writes its own ending without one: the most committed, least strained stakeholder wins, a bystander last', () => {
+    const closing = closingOf({ momentum: -0.3 }, 'The Dry Well', cast, [endings[0]!]);
+    expect(closing).toEqual({ outcome: expect.stringContaining('Ansel has the better of it'), winnerNpcIds: [2], way: 'settled' });
+    expect(closingOf({ momentum: 0.3 }, 'The Dry Well', [], []).winnerNpcIds).toEqual([]);
   });
 });

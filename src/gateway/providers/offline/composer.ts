@@ -7,9 +7,13 @@ import { limits } from '../../kinds/vocabulary.js';
 /** Builds one kind's answer from its input, a seeded grammar and the scenario's setting: schema-valid by construction. */
 export type Composer<K extends Kind> = (input: KindInput<K>, grammar: Grammar, setting: StorySetting | undefined) => KindOutput<K>;
 
-/** The setting's words, with `place` pinned to the scene's location when the input names one. */
+/**
+ * The setting's words, with `place` pinned to the scene's location when the input names one. A
+ * place name's leading "The" is lower-cased, as a place reads inside a sentence ("in the Drowned
+ * Bell"); one that opens a sentence gets its capital back when the text is tidied.
+ */
 export function rulesFor(setting: StorySetting | undefined, location: string | undefined, own: Rules): Rules {
-  return { ...settingRules(setting?.vocabulary), ...(location ? { place: [location] } : {}), ...own };
+  return { ...settingRules(setting?.vocabulary), ...(location ? { place: [location.replace(/^The /, 'the ')] } : {}), ...own };
 }
 
 /** A name from the input, cut to what an output name field holds. */

@@ -13,7 +13,7 @@ const gossipTypesByTopic: Record<GossipTopic, readonly GossipType[]> = {
 
 // `{deed}` agrees with `{who}` (one name or two); `{theirDeed}` follows "they".
 const gossipLines: Record<GossipType, readonly string[]> = {
-  rumor: ['They say {who} {deed}.', 'Word in {place} is that {who} {deed}.', 'I had it from {crowd} that {who} {deed}.', 'Everyone knows {who} {deed}; ask anyone.', 'Have you heard? {who} {deed}.'],
+  rumor: ['They say {who} {deed}.', 'The word in {place} is that {who} {deed}.', 'I had it from {crowd} that {who} {deed}.', 'Everyone knows {who} {deed}; ask anyone.', 'Have you heard? {who} {deed}.'],
   secret: ['Keep this behind your teeth: {who} {deed}.', 'Only a few know that {who} {deed}, and now you are one of them.', 'Swear you heard it elsewhere: {who} {deed}.', 'Not a word of this, mind: {who} {deed}.'],
   scandal: ['You will not believe it: {who} {deed}, and in front of {crowd}!', 'The shame of it: {who} {deed}.', 'All of {place} is aghast that {who} {deed}.', 'Imagine it: {who} {deed}, and not even ashamed.'],
   praise: ['Credit where it is due: {who} {goodDeed}.', 'Say what you like, {who} {goodDeed}.', '{crowd} cannot stop praising how {who} {goodDeed}.', 'Whatever people say, it was {who} who {goodDeed}.'],
