@@ -92,8 +92,15 @@ async function main(argv: string[]): Promise<number> {
   const thinkMs = Number(values.think);
   const port = Number(values.port);
   const concurrency = Number(values.concurrency);
-  if (![players, durationS, thinkMs, concurrency].every((n) => Number.isInteger(n) && n > 0) || !Number.isInteger(port) || port < 0 || port > 65534) {
-    console.error(`healthy run: --players, --duration, --think and --concurrency take positive whole numbers, --port one from 0 to 65534\n${USAGE}`);
+  if (
+    ![players, durationS, thinkMs, concurrency].every((n) => Number.isInteger(n) && n > 0) ||
+    !Number.isInteger(port) ||
+    port < 0 ||
+    port > 65534
+  ) {
+    console.error(
+      `healthy run: --players, --duration, --think and --concurrency take positive whole numbers, --port one from 0 to 65534\n${USAGE}`,
+    );
     return 2;
   }
   const options: BenchOptions = { ...FULL_DEFAULTS, latency: values.latency, concurrency, distributed: values.distributed };
@@ -120,7 +127,8 @@ async function main(argv: string[]): Promise<number> {
     clearInterval(sampler);
     const after = await scrape();
 
-    const generated = (result?: string) => delta(after, before, 'nyx_cache_requests_total', { class: 'generated', ...(result ? { result } : {}) });
+    const generated = (result?: string) =>
+      delta(after, before, 'nyx_cache_requests_total', { class: 'generated', ...(result ? { result } : {}) });
     const allReads = delta(after, before, 'nyx_cache_requests_total');
     const completed = delta(after, before, 'nyx_task_completed_total');
     const failedFinal = delta(after, before, 'nyx_task_failed_total', { final: 'true' });
@@ -128,7 +136,9 @@ async function main(argv: string[]): Promise<number> {
     const timeouts = delta(after, before, 'nyx_model_failures_total', { reason: 'timeout' });
     const p99 = hotPathP99(after, before);
     const report = {
-      deployment: values.distributed ? 'distributed (1 web --workers 0, 1 worker, Redis, PostgreSQL)' : 'embedded (nyx serve, workers in-process)',
+      deployment: values.distributed
+        ? 'distributed (1 web --workers 0, 1 worker, Redis, PostgreSQL)'
+        : 'embedded (nyx serve, workers in-process)',
       players,
       durationS,
       thinkMs,

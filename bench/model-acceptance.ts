@@ -65,11 +65,14 @@ const corrections = new Map<string, number>();
 for (const { labels, value } of (await metrics.modelOutputCorrections.get()).values) {
   corrections.set(String(labels.correction), (corrections.get(String(labels.correction)) ?? 0) + value);
 }
-const totals = [...byKind.values()].reduce((t, r) => ({ accepted: t.accepted + r.accepted, rejected: t.rejected + r.rejected, failed: t.failed + r.failed }), {
-  accepted: 0,
-  rejected: 0,
-  failed: 0,
-});
+const totals = [...byKind.values()].reduce(
+  (t, r) => ({ accepted: t.accepted + r.accepted, rejected: t.rejected + r.rejected, failed: t.failed + r.failed }),
+  {
+    accepted: 0,
+    rejected: 0,
+    failed: 0,
+  },
+);
 const rate = totals.accepted / Math.max(1, totals.accepted + totals.rejected);
 const generating = [
   ...state.content.filter((item) => item.status === 'generating').map((item) => `${item.kind} ${item.id}`),
@@ -78,8 +81,11 @@ const generating = [
 
 console.log(`model ${modelPath}, ${CHOICES} choices, ${((Date.now() - started) / 1000).toFixed(0)} s`);
 console.log('kind'.padEnd(24), 'accepted', 'rejected', 'failed');
-for (const [kind, row] of [...byKind].sort()) console.log(kind.padEnd(24), String(row.accepted).padStart(8), String(row.rejected).padStart(8), String(row.failed).padStart(6));
-console.log(`answers accepted: ${totals.accepted} of ${totals.accepted + totals.rejected} (${(rate * 100).toFixed(1)} %); calls failed without an answer: ${totals.failed}`);
+for (const [kind, row] of [...byKind].sort())
+  console.log(kind.padEnd(24), String(row.accepted).padStart(8), String(row.rejected).padStart(8), String(row.failed).padStart(6));
+console.log(
+  `answers accepted: ${totals.accepted} of ${totals.accepted + totals.rejected} (${(rate * 100).toFixed(1)} %); calls failed without an answer: ${totals.failed}`,
+);
 console.log(`corrections: ${[...corrections].map(([kind, count]) => `${kind} ${count}`).join(', ') || 'none'}`);
 console.log(`left generating: ${generating.length === 0 ? 'nothing' : generating.join(', ')}`);
 await nyx.close({ graceMs: 1_000 });

@@ -132,7 +132,12 @@ function operations(backend: Backend, planned: PlannedActions, game: SeededGame)
     },
     // Untimed: the consumed rows are replaced by fresh ready ones, so every claim sees 1,000 ready rows.
     after: async (claimed, i) => {
-      await backend.db.orm.delete(plannedStakeholderActions).where(inArray(plannedStakeholderActions.id, claimed.map((a) => a.id)));
+      await backend.db.orm.delete(plannedStakeholderActions).where(
+        inArray(
+          plannedStakeholderActions.id,
+          claimed.map((a) => a.id),
+        ),
+      );
       await insertReady(backend.db, game, CLAIM_LIMIT, i);
     },
   };
@@ -156,7 +161,10 @@ interface SeededGame {
 async function seedGame(db: Database): Promise<SeededGame> {
   const gameId = `bench-${randomBytes(4).toString('hex')}`;
   await db.orm.insert(games).values({ id: gameId, scenarioId: 'bench', seed: 1, tokenHash: 'x'.repeat(64) });
-  const [conflict] = await db.orm.insert(conflicts).values({ gameId, type: 'social', title: 'The tithe quarrel' }).returning({ id: conflicts.id });
+  const [conflict] = await db.orm
+    .insert(conflicts)
+    .values({ gameId, type: 'social', title: 'The tithe quarrel' })
+    .returning({ id: conflicts.id });
   const people = await db.orm
     .insert(npcs)
     .values([0, 1, 2].map((i) => ({ gameId, key: `npc-${i}`, name: `NPC ${i}` })))
@@ -177,7 +185,12 @@ async function insertReady(db: Database, game: SeededGame, count: number, seed: 
       stakeholderId: game.stakeholderIds[(seed + k) % game.stakeholderIds.length]!,
       conflictId: game.conflictId,
       kind: 'action' as const,
-      payload: { action_type: 'observant' as const, description: 'Observes the situation', success_probability: 0.5, text: 'Someone observes the situation.' },
+      payload: {
+        action_type: 'observant' as const,
+        description: 'Observes the situation',
+        success_probability: 0.5,
+        text: 'Someone observes the situation.',
+      },
       priority: 1 + ((seed + k) % 9),
     })),
   );
@@ -324,7 +337,10 @@ async function main(): Promise<void> {
     `\nqueue dispatch: the call returns once the job is accepted; a no-op handler runs on the backend's workers (concurrency ${queueDefaults.concurrency}).` +
       `\nclaimReady: consumes ${CLAIM_LIMIT} of ${READY_ROWS.toLocaleString('en-US')} ready rows; replacing them afterwards is not timed.`,
   );
-  if (skipReason) console.log(`\n⚠️  distributed backends SKIPPED: ${skipReason}. Set both REDIS_URL and DATABASE_URL to measure Redis, BullMQ and PostgreSQL.`);
+  if (skipReason)
+    console.log(
+      `\n⚠️  distributed backends SKIPPED: ${skipReason}. Set both REDIS_URL and DATABASE_URL to measure Redis, BullMQ and PostgreSQL.`,
+    );
 
   mkdirSync('bench-output', { recursive: true });
   const report = {

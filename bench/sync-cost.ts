@@ -41,13 +41,22 @@ async function counted(client: HttpClient, measured: () => Promise<Measured>, re
   const result = await measured();
   const after = await counters(client);
   const count = Math.max(1, requests(result));
-  return { ...result, cacheReadsPerRequest: (after.cacheReads - before.cacheReads) / count, statementsPerRequest: (after.statements - before.statements) / count };
+  return {
+    ...result,
+    cacheReadsPerRequest: (after.cacheReads - before.cacheReads) / count,
+    statementsPerRequest: (after.statements - before.statements) / count,
+  };
 }
 
 async function measure(
   request: string,
   url: string,
-  options: { connections: number; duration: number; headers?: Record<string, string>; requests?: Parameters<typeof autocannon>[0]['requests'] },
+  options: {
+    connections: number;
+    duration: number;
+    headers?: Record<string, string>;
+    requests?: Parameters<typeof autocannon>[0]['requests'];
+  },
 ): Promise<Measured> {
   const result = await autocannon({ url, ...options });
   const statuses = Object.entries(result.statusCodeStats)
@@ -65,7 +74,10 @@ async function measureChoices(client: HttpClient, players: number, seconds: numb
     games.map(async ({ gameId, token, state }) => {
       let offered = state.choices;
       while (Date.now() < until && offered.length > 0) {
-        const made = await client.request<{ state: GameState }>('POST', `/api/games/${gameId}/choices`, { token, body: { choiceId: offered[0]!.id } });
+        const made = await client.request<{ state: GameState }>('POST', `/api/games/${gameId}/choices`, {
+          token,
+          body: { choiceId: offered[0]!.id },
+        });
         latencies.push(made.ms);
         statuses.set(made.status, (statuses.get(made.status) ?? 0) + 1);
         if (made.status !== 200) break;
@@ -101,21 +113,30 @@ export async function runSyncCost(argv: string[]): Promise<Measured[]> {
     const perRequest = (m: Measured) => m.requestsPerSecond * duration;
     return [
       await measure('GET /healthz', `${target.baseUrl}/healthz`, options),
-      await counted(client, () => measure('state sync, 200 with the body', stateUrl, { ...options, headers: { authorization } }), perRequest),
+      await counted(
+        client,
+        () => measure('state sync, 200 with the body', stateUrl, { ...options, headers: { authorization } }),
+        perRequest,
+      ),
       // As the web UI does: send the tag of the last state given.
-      await counted(client, () => measure('state sync with the last tag (304 unless changed)', stateUrl, {
-        ...options,
-        headers: { authorization },
-        requests: [
-          {
-            method: 'GET',
-            setupRequest: (request) => ({ ...request, headers: { ...request.headers, 'if-none-match': tag } }),
-            onResponse: (_status, _body, _context, headers) => {
-              if (headers.etag) tag = headers.etag;
-            },
-          },
-        ],
-      }), perRequest),
+      await counted(
+        client,
+        () =>
+          measure('state sync with the last tag (304 unless changed)', stateUrl, {
+            ...options,
+            headers: { authorization },
+            requests: [
+              {
+                method: 'GET',
+                setupRequest: (request) => ({ ...request, headers: { ...request.headers, 'if-none-match': tag } }),
+                onResponse: (_status, _body, _context, headers) => {
+                  if (headers.etag) tag = headers.etag;
+                },
+              },
+            ],
+          }),
+        perRequest,
+      ),
       await counted(client, () => measureChoices(client, connections, duration), perRequest),
     ];
   } finally {
@@ -127,7 +148,9 @@ export async function runSyncCost(argv: string[]): Promise<Measured[]> {
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const rows = await runSyncCost(process.argv.slice(2));
   const healthz = rows[0]!.requestsPerSecond;
-  console.log('request                                            req/s   p50 ms  p99 ms  cost vs /healthz  cache reads  statements  statuses');
+  console.log(
+    'request                                            req/s   p50 ms  p99 ms  cost vs /healthz  cache reads  statements  statuses',
+  );
   const per = (value: number | undefined) => (value === undefined ? '—' : value.toFixed(2));
   for (const row of rows) {
     console.log(

@@ -58,7 +58,12 @@ class Postgres {
   readonly url = `postgres://postgres@127.0.0.1:${PG_PORT}/postgres`;
 
   init(): void {
-    if (asRoot) chownSync(this.dir, Number(spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).stdout.trim()), Number(spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).stdout.trim()));
+    if (asRoot)
+      chownSync(
+        this.dir,
+        Number(spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).stdout.trim()),
+        Number(spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).stdout.trim()),
+      );
     runOrThrow(...pgCommand('initdb', ['-D', join(this.dir, 'data'), '-A', 'trust', '-U', 'postgres', '--no-sync']));
   }
 
@@ -84,7 +89,11 @@ class RedisServer {
     this.child = spawn('redis-server', ['--port', String(REDIS_PORT), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
       stdio: 'ignore',
     });
-    await until('redis up', async () => spawnSync('redis-cli', ['-p', String(REDIS_PORT), 'ping'], { encoding: 'utf8' }).stdout.trim() === 'PONG', 10_000);
+    await until(
+      'redis up',
+      async () => spawnSync('redis-cli', ['-p', String(REDIS_PORT), 'ping'], { encoding: 'utf8' }).stdout.trim() === 'PONG',
+      10_000,
+    );
   }
 
   /** SIGKILL: the data goes with it, as in a crash of a Redis without persistence. */
@@ -117,10 +126,14 @@ class NyxProcess {
     this.child = child;
     child.stdout!.on('data', (chunk: Buffer) => (this.output += chunk.toString('utf8')));
     child.stderr!.on('data', (chunk: Buffer) => (this.output += chunk.toString('utf8')));
-    await until(`${this.name} ready`, async () => {
-      if (child.exitCode !== null) throw new Error(`${this.name} exited ${child.exitCode}:\n${this.output}`);
-      return ready.test(this.output);
-    }, 180_000);
+    await until(
+      `${this.name} ready`,
+      async () => {
+        if (child.exitCode !== null) throw new Error(`${this.name} exited ${child.exitCode}:\n${this.output}`);
+        return ready.test(this.output);
+      },
+      180_000,
+    );
   }
 
   /** Undefined while running; else how it ended and its last output lines. */
@@ -171,7 +184,17 @@ interface Tally {
   notes: string[];
 }
 
-const newTally = (): Tally => ({ requests: 0, fiveXx: 0, internal: 0, lost: 0, duplicates: 0, stuck: 0, recoveryS: undefined, games: new Set(), notes: [] });
+const newTally = (): Tally => ({
+  requests: 0,
+  fiveXx: 0,
+  internal: 0,
+  lost: 0,
+  duplicates: 0,
+  stuck: 0,
+  recoveryS: undefined,
+  games: new Set(),
+  notes: [],
+});
 
 interface Answer {
   status: number;
@@ -180,7 +203,13 @@ interface Answer {
   body: any;
 }
 
-function call(tally: Tally | undefined, port: number, method: string, path: string, options: { token?: string; body?: unknown; key?: string } = {}): Promise<Answer> {
+function call(
+  tally: Tally | undefined,
+  port: number,
+  method: string,
+  path: string,
+  options: { token?: string; body?: unknown; key?: string } = {},
+): Promise<Answer> {
   const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
   const headers: Record<string, string> = {};
   if (payload !== undefined) headers['content-type'] = 'application/json';
@@ -233,7 +262,8 @@ async function newGame(tally: Tally, port: number): Promise<Game> {
   throw new Error('cannot create a game');
 }
 
-const state = (tally: Tally | undefined, port: number, game: Game) => call(tally, port, 'GET', `/api/games/${game.gameId}/state`, { token: game.token });
+const state = (tally: Tally | undefined, port: number, game: Game) =>
+  call(tally, port, 'GET', `/api/games/${game.gameId}/state`, { token: game.token });
 
 /** Makes the first choice on offer; the answer (200, or 409 when another choice got there first). */
 async function choose(tally: Tally, port: number, game: Game, key?: string): Promise<Answer> {
@@ -255,7 +285,8 @@ async function playUntil(tally: Tally, games: Game[], stop: Promise<unknown>, ac
       for (let turn = 0; !done; turn++) {
         const answer = await choose(tally, WEB_PORTS[(i + turn) % 2]!, game);
         const version = answer.body?.state?.version;
-        if (answer.status === 200 && typeof version === 'number') acknowledged.set(game.gameId, Math.max(version, acknowledged.get(game.gameId) ?? 0));
+        if (answer.status === 200 && typeof version === 'number')
+          acknowledged.set(game.gameId, Math.max(version, acknowledged.get(game.gameId) ?? 0));
         await sleep(100);
       }
     }),
@@ -326,7 +357,10 @@ const createWhileServing: Experiment = async (tally) => {
     }
     const resolves = await Promise.all(
       WEB_PORTS.map((port) =>
-        call(tally, port, 'POST', `/api/games/${game.gameId}/conflicts/${conflictId}/resolve`, { token: game.token, body: { outcome: 'settled' } }),
+        call(tally, port, 'POST', `/api/games/${game.gameId}/conflicts/${conflictId}/resolve`, {
+          token: game.token,
+          body: { outcome: 'settled' },
+        }),
       ),
     );
     const applied = resolves.filter((r) => r.status === 200).length;
@@ -336,22 +370,28 @@ const createWhileServing: Experiment = async (tally) => {
 };
 
 /** 50 identical choice POSTs at once over both web processes, with one key, then without one. */
-const duplicateChoices = (withKey: boolean): Experiment => async (tally) => {
-  for (let round = 0; round < 3; round++) {
-    const game = await newGame(tally, WEB_PORTS[0]);
-    const opening = await state(tally, WEB_PORTS[0], game);
-    const choiceId = opening.body.choices[0].id as string;
-    const key = withKey ? `chaos-${round}-${Date.now()}` : undefined;
-    const answers = await Promise.all(
-      Array.from({ length: 50 }, (_, i) =>
-        call(tally, WEB_PORTS[i % 2]!, 'POST', `/api/games/${game.gameId}/choices`, { token: game.token, body: { choiceId }, ...(key ? { key } : {}) }),
-      ),
-    );
-    const applied = answers.filter((a) => a.status === 200 && a.headers['idempotent-replayed'] !== 'true').length;
-    tally.duplicates += Math.max(0, applied - 1);
-    if (applied === 0) tally.notes.push(`round ${round}: no answer applied`);
-  }
-};
+const duplicateChoices =
+  (withKey: boolean): Experiment =>
+  async (tally) => {
+    for (let round = 0; round < 3; round++) {
+      const game = await newGame(tally, WEB_PORTS[0]);
+      const opening = await state(tally, WEB_PORTS[0], game);
+      const choiceId = opening.body.choices[0].id as string;
+      const key = withKey ? `chaos-${round}-${Date.now()}` : undefined;
+      const answers = await Promise.all(
+        Array.from({ length: 50 }, (_, i) =>
+          call(tally, WEB_PORTS[i % 2]!, 'POST', `/api/games/${game.gameId}/choices`, {
+            token: game.token,
+            body: { choiceId },
+            ...(key ? { key } : {}),
+          }),
+        ),
+      );
+      const applied = answers.filter((a) => a.status === 200 && a.headers['idempotent-replayed'] !== 'true').length;
+      tally.duplicates += Math.max(0, applied - 1);
+      if (applied === 0) tally.notes.push(`round ${round}: no answer applied`);
+    }
+  };
 
 /** Kills Redis (its data goes too) under load, brings it back after 3 s. */
 const redisKill: Experiment = async (tally, { redis }) => {
@@ -386,11 +426,16 @@ const workerKill: Experiment = async (tally, { worker, workerReady }) => {
   const before = await state(tally, WEB_PORTS[0], probe);
   const known = new Set((before.body?.content ?? []).map((item: { id: string }) => item.id));
   await choose(tally, WEB_PORTS[0], probe);
-  await until('content written after the worker returned', async () => {
-    const now = await state(tally, WEB_PORTS[1], probe);
-    const fresh = (now.body?.content ?? []).filter((item: { id: string }) => !known.has(item.id));
-    return fresh.length > 0 && fresh.every((item: { status: string }) => item.status !== 'generating');
-  }, 120_000, 200);
+  await until(
+    'content written after the worker returned',
+    async () => {
+      const now = await state(tally, WEB_PORTS[1], probe);
+      const fresh = (now.body?.content ?? []).filter((item: { id: string }) => !known.has(item.id));
+      return fresh.length > 0 && fresh.every((item: { status: string }) => item.status !== 'generating');
+    },
+    120_000,
+    200,
+  );
   tally.recoveryS = (Date.now() - restarted) / 1000;
   stop();
   await load;

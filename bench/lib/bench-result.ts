@@ -46,8 +46,18 @@ export function modelCallsOf(mode: ModeResult, backend: BenchResult['backend']):
   const { slowPath } = mode;
   // A distributed web process has no gateway: its queue's finished jobs stand in for model calls.
   return backend === 'embedded'
-    ? { issued: slowPath.modelCalls, deduplicated: slowPath.dispatchDeduplicated, failed: slowPath.modelCallsFailed, source: 'gateway counter nyx_model_calls_total' }
-    : { issued: slowPath.jobsFinished, deduplicated: slowPath.dispatchDeduplicated, failed: slowPath.taskAttemptsFailed, source: 'finished jobs (workers run in another process)' };
+    ? {
+        issued: slowPath.modelCalls,
+        deduplicated: slowPath.dispatchDeduplicated,
+        failed: slowPath.modelCallsFailed,
+        source: 'gateway counter nyx_model_calls_total',
+      }
+    : {
+        issued: slowPath.jobsFinished,
+        deduplicated: slowPath.dispatchDeduplicated,
+        failed: slowPath.taskAttemptsFailed,
+        source: 'finished jobs (workers run in another process)',
+      };
 }
 
 export function statementsOf(mode: ModeResult, backend: BenchResult['backend']): BenchResult['statements'] {

@@ -44,7 +44,8 @@ export async function runDispatchStorm(baseUrl: string, triggers: number, scrape
     for (const answer of answers) stats.record(answer.ms, answer.status === 200 ? 'ok' : 'error');
     const after = await settledScrape(scrape);
     const dispatches = (result: string) =>
-      sumOf(after, 'nyx_queue_dispatch_total', { task: BUNDLE_TASK, result }) - sumOf(before, 'nyx_queue_dispatch_total', { task: BUNDLE_TASK, result });
+      sumOf(after, 'nyx_queue_dispatch_total', { task: BUNDLE_TASK, result }) -
+      sumOf(before, 'nyx_queue_dispatch_total', { task: BUNDLE_TASK, result });
     const accepted = dispatches('accepted');
     const deduplicated = dispatches('deduplicated');
     return {

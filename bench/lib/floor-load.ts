@@ -20,7 +20,10 @@ export async function measureFloor(target: BenchTarget, loops: number, seconds: 
     const running = Array.from({ length: loops }, async () => {
       while (clock.phase !== 'stopping') await recorder.timed('floorRead', () => client.request('GET', FLOOR_PATH));
     });
-    await progress.during(seconds * 1000, (elapsedMs) => `[floor] ${Math.floor(elapsedMs / 1000)}/${seconds}s  loops ${loops}  requests ${recorder.completed}`);
+    await progress.during(
+      seconds * 1000,
+      (elapsedMs) => `[floor] ${Math.floor(elapsedMs / 1000)}/${seconds}s  loops ${loops}  requests ${recorder.completed}`,
+    );
     clock.enter('stopping');
     await Promise.all(running);
     const stats = recorder.of('saturate', 'floorRead');

@@ -33,17 +33,22 @@ export function htmlReport(result: BenchResult): string {
         })}</figure>`,
     )
     .join('\n');
-  const coverageChart = `<figure><figcaption>Generated share of the stakeholder content players saw, per second of the measured phase</figcaption>${lineChart({
-    series: [
-      { label: 'async', color: COLORS.async, points: async.coverage.timeline.map((p) => [p.second, p.share]) },
-      { label: 'blocking', color: COLORS.blocking, points: blocking.coverage.timeline.map((p) => [p.second, p.share]) },
-    ],
-    xLabel: 'seconds into the measured phase',
-    yLabel: 'generated share',
-    yMax: 1,
-  })}</figure>`;
+  const coverageChart = `<figure><figcaption>Generated share of the stakeholder content players saw, per second of the measured phase</figcaption>${lineChart(
+    {
+      series: [
+        { label: 'async', color: COLORS.async, points: async.coverage.timeline.map((p) => [p.second, p.share]) },
+        { label: 'blocking', color: COLORS.blocking, points: blocking.coverage.timeline.map((p) => [p.second, p.share]) },
+      ],
+      xLabel: 'seconds into the measured phase',
+      yLabel: 'generated share',
+      yMax: 1,
+    },
+  )}</figure>`;
   const goals = result.goals
-    .map((g) => `<tr class="${g.met ? 'met' : 'missed'}"><td>${g.met ? 'met' : 'missed'}</td><td>${escapeHtml(g.goal)}</td><td>${escapeHtml(g.figure)}</td></tr>`)
+    .map(
+      (g) =>
+        `<tr class="${g.met ? 'met' : 'missed'}"><td>${g.met ? 'met' : 'missed'}</td><td>${escapeHtml(g.goal)}</td><td>${escapeHtml(g.figure)}</td></tr>`,
+    )
     .join('');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Nyx hot-path benchmark ${escapeHtml(result.startedAt)}</title>

@@ -16,7 +16,13 @@ export class LoadRecorder {
   async timed<T>(operation: OperationName, send: () => Promise<HttpResult<T>>): Promise<HttpResult<T>> {
     const phase = this.clock.phase;
     const result = await send();
-    const outcome = result.cutOff ? 'cutOff' : result.status >= 200 && result.status < 300 ? 'ok' : result.status === 409 ? 'stale' : 'error';
+    const outcome = result.cutOff
+      ? 'cutOff'
+      : result.status >= 200 && result.status < 300
+        ? 'ok'
+        : result.status === 409
+          ? 'stale'
+          : 'error';
     this.completed++;
     if (outcome === 'error') this.errors++;
     if (phase === 'measure' || phase === 'saturate') this.of(phase, operation).record(result.ms, outcome);

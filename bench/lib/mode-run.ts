@@ -76,8 +76,10 @@ export async function runMode(
         target.eventLoop.start();
         coverage.start();
       }
-      await progress.during(seconds * 1000, (elapsedMs) =>
-        `[${mode}] ${phase} ${Math.floor(elapsedMs / 1000)}/${seconds}s  players ${players}  requests ${recorder.completed}  errors ${recorder.errors}  in flight ${client.pending}  queue ${sampler.latestDepth()}`,
+      await progress.during(
+        seconds * 1000,
+        (elapsedMs) =>
+          `[${mode}] ${phase} ${Math.floor(elapsedMs / 1000)}/${seconds}s  players ${players}  requests ${recorder.completed}  errors ${recorder.errors}  in flight ${client.pending}  queue ${sampler.latestDepth()}`,
       );
       if (phase === 'measure') {
         target.eventLoop.stop();

@@ -55,14 +55,30 @@ const FLOOR_READY = /Floor is running: (http:\/\/127\.0\.0\.1:\d+)\//;
  * own: the load generator must not share the event loop it measures.
  */
 export async function startEmbeddedNyx(mode: HotPathMode, options: BenchOptions, port = 0): Promise<BenchTarget> {
-  const env = { ...embeddedEnvironment(), ...nyxEnvironment(mode, options), NYX_DATA_DIR: ':memory:', PORT: String(port), HOST: '127.0.0.1' };
+  const env = {
+    ...embeddedEnvironment(),
+    ...nyxEnvironment(mode, options),
+    NYX_DATA_DIR: ':memory:',
+    PORT: String(port),
+    HOST: '127.0.0.1',
+  };
   const server = await startChild(['src/cli/main.ts', 'serve'], env, SERVER_READY, { cwd: REPO_ROOT });
-  return { baseUrl: server.match[1]!, metricsUrls: [`${server.match[1]!}/metrics`], eventLoop: new ScrapedEventLoopWindow(), close: server.stop };
+  return {
+    baseUrl: server.match[1]!,
+    metricsUrls: [`${server.match[1]!}/metrics`],
+    eventLoop: new ScrapedEventLoopWindow(),
+    close: server.stop,
+  };
 }
 
 export async function startEmbeddedFloor(): Promise<BenchTarget> {
   const floor = await startChild(['bench/lib/floor-server.ts'], embeddedEnvironment(), FLOOR_READY, { cwd: REPO_ROOT });
-  return { baseUrl: floor.match[1]!, metricsUrls: [`${floor.match[1]!}/metrics`], eventLoop: new ScrapedEventLoopWindow(), close: floor.stop };
+  return {
+    baseUrl: floor.match[1]!,
+    metricsUrls: [`${floor.match[1]!}/metrics`],
+    eventLoop: new ScrapedEventLoopWindow(),
+    close: floor.stop,
+  };
 }
 
 /** REDIS_URL and DATABASE_URL from the environment, narrowed to what one benchmark may touch. */
@@ -113,10 +129,22 @@ export class DistributedServices {
  * One web process (no workers) and one worker process on Redis + a fresh PostgreSQL database; the
  * web server on `port` and the worker's metrics on the next one (any free ports when 0).
  */
-export async function startDistributedNyx(mode: HotPathMode, options: BenchOptions, services: DistributedServices, port = 0): Promise<BenchTarget> {
+export async function startDistributedNyx(
+  mode: HotPathMode,
+  options: BenchOptions,
+  services: DistributedServices,
+  port = 0,
+): Promise<BenchTarget> {
   await services.flushRedis();
   const database = await services.createDatabase();
-  const env = { ...process.env, ...nyxEnvironment(mode, options), REDIS_URL: services.redisUrl, DATABASE_URL: database.url, PORT: String(port), HOST: '127.0.0.1' };
+  const env = {
+    ...process.env,
+    ...nyxEnvironment(mode, options),
+    REDIS_URL: services.redisUrl,
+    DATABASE_URL: database.url,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+  };
   const stops: Array<() => Promise<void>> = [];
   try {
     const server = await startChild(['src/cli/main.ts', 'serve', '--workers', '0'], env, SERVER_READY, { cwd: REPO_ROOT });
@@ -142,6 +170,13 @@ export async function startDistributedNyx(mode: HotPathMode, options: BenchOptio
 }
 
 export async function startDistributedFloor(services: DistributedServices): Promise<BenchTarget> {
-  const floor = await startChild(['bench/lib/floor-server.ts'], { ...process.env, REDIS_URL: services.redisUrl }, FLOOR_READY, { cwd: REPO_ROOT });
-  return { baseUrl: floor.match[1]!, metricsUrls: [`${floor.match[1]!}/metrics`], eventLoop: new ScrapedEventLoopWindow(), close: floor.stop };
+  const floor = await startChild(['bench/lib/floor-server.ts'], { ...process.env, REDIS_URL: services.redisUrl }, FLOOR_READY, {
+    cwd: REPO_ROOT,
+  });
+  return {
+    baseUrl: floor.match[1]!,
+    metricsUrls: [`${floor.match[1]!}/metrics`],
+    eventLoop: new ScrapedEventLoopWindow(),
+    close: floor.stop,
+  };
 }

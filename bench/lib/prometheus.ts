@@ -26,7 +26,9 @@ export function sumOf(samples: MetricSample[], name: string, where: Record<strin
   return samples
     .filter((s) => s.name === name)
     .filter((s) =>
-      Object.entries(where).every(([key, wanted]) => (wanted.startsWith('!') ? s.labels[key] !== wanted.slice(1) : s.labels[key] === wanted)),
+      Object.entries(where).every(([key, wanted]) =>
+        wanted.startsWith('!') ? s.labels[key] !== wanted.slice(1) : s.labels[key] === wanted,
+      ),
     )
     .reduce((total, s) => total + s.value, 0);
 }

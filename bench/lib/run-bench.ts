@@ -40,9 +40,15 @@ export async function runBench(options: BenchOptions): Promise<BenchOutput> {
   };
   try {
     const modes: Partial<Record<HotPathMode, ModeResult>> = {};
-    for (const [mode, players] of [['async', options.players], ['blocking', options.blockingPlayers]] as const) {
+    for (const [mode, players] of [
+      ['async', options.players],
+      ['blocking', options.blockingPlayers],
+    ] as const) {
       progress.update(`[${mode}] starting Nyx`);
-      modes[mode] = await during(() => startNyx(mode), (target) => runMode(mode, players, target, options, progress));
+      modes[mode] = await during(
+        () => startNyx(mode),
+        (target) => runMode(mode, players, target, options, progress),
+      );
     }
     progress.update('[floor] starting the floor server');
     const floor = await during(

@@ -4,12 +4,38 @@ import { BENCH_PRICES } from './nyx-target.js';
 import type { LatencySummary } from './operation-stats.js';
 
 /** The stdout summary: one row per mode × operation, then ratios, slow path, coverage, storm and goals. */
-const COLUMNS = ['mode', 'players', 'operation', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'req/s', 'sat. req/s', 'errors', 'stale', 'cut off'];
+const COLUMNS = [
+  'mode',
+  'players',
+  'operation',
+  'p50 ms',
+  'p95 ms',
+  'p99 ms',
+  'max ms',
+  'req/s',
+  'sat. req/s',
+  'errors',
+  'stale',
+  'cut off',
+];
 
 const fixed = (value: number) => (value >= 100 ? value.toFixed(0) : value >= 10 ? value.toFixed(1) : value.toFixed(2));
 
 function row(mode: string, players: string, operation: string, s: LatencySummary, saturated: number | undefined): string[] {
-  return [mode, players, operation, fixed(s.p50), fixed(s.p95), fixed(s.p99), fixed(s.max), fixed(s.throughput), saturated === undefined ? '—' : fixed(saturated), String(s.errors), String(s.stale), String(s.cutOff)];
+  return [
+    mode,
+    players,
+    operation,
+    fixed(s.p50),
+    fixed(s.p95),
+    fixed(s.p99),
+    fixed(s.max),
+    fixed(s.throughput),
+    saturated === undefined ? '—' : fixed(saturated),
+    String(s.errors),
+    String(s.stale),
+    String(s.cutOff),
+  ];
 }
 
 export function textReport(result: BenchResult): string {
@@ -29,21 +55,29 @@ export function textReport(result: BenchResult): string {
     line(widths.map((w) => '-'.repeat(w))),
     ...rows.map(line),
     '',
-    `blocking p50 / async p50: ${Object.entries(result.ratios.blockingToAsyncP50).map(([op, r]) => `${op} ${r.toFixed(0)}×`).join(', ')}`,
+    `blocking p50 / async p50: ${Object.entries(result.ratios.blockingToAsyncP50)
+      .map(([op, r]) => `${op} ${r.toFixed(0)}×`)
+      .join(', ')}`,
     `async / floor throughput (no think time): ${(result.ratios.asyncToFloorThroughput * 100).toFixed(1)} % (${fixed(async.saturationThroughput)} vs ${fixed(result.floor.throughput)} req/s)`,
     `event-loop delay p99: async ${fixed(async.eventLoopP99Ms)} ms, blocking ${fixed(blocking.eventLoopP99Ms)} ms (${async.eventLoopSource})`,
   ];
   for (const mode of [async, blocking]) {
     const calls = modelCallsOf(mode, result.backend);
-    lines.push(`${mode.mode}: model calls ${calls.issued} issued, ${calls.deduplicated} dispatches deduplicated, ${calls.failed} failed; peak queue depth ${Math.max(0, ...mode.queueDepth.map((p) => p.waiting + p.delayed))}`);
+    lines.push(
+      `${mode.mode}: model calls ${calls.issued} issued, ${calls.deduplicated} dispatches deduplicated, ${calls.failed} failed; peak queue depth ${Math.max(0, ...mode.queueDepth.map((p) => p.waiting + p.delayed))}`,
+    );
   }
   const { coverage, storm, cost, statements } = result;
   lines.push(
     `database statements (async, whole run): ${statements.perStateSync.toFixed(2)} per state sync, ${statements.perChoice.toFixed(2)} per choice, ` +
       `${statements.perConflictCreation.toFixed(2)} per conflict creation, ` +
-      (statements.perFinishedJob === null ? 'per finished job not measured (the workers run in another process)' : `${statements.perFinishedJob.toFixed(2)} per finished job`),
+      (statements.perFinishedJob === null
+        ? 'per finished job not measured (the workers run in another process)'
+        : `${statements.perFinishedJob.toFixed(2)} per finished job`),
   );
-  const priced = Object.entries(BENCH_PRICES).map(([model, p]) => `${model} $${p.input} in / $${p.output} out per 1M tokens`).join(', ');
+  const priced = Object.entries(BENCH_PRICES)
+    .map(([model, p]) => `${model} $${p.input} in / $${p.output} out per 1M tokens`)
+    .join(', ');
   lines.push(
     cost
       ? `model cost (async, simulated prices: ${priced}): $${cost.perTurnUsd.toFixed(6)} per player turn ($${cost.totalUsd.toFixed(4)} over ${cost.turns} turns, warm-up and saturation included)`
@@ -55,7 +89,10 @@ export function textReport(result: BenchResult): string {
       `content age p50 ${fixed(coverage.contentAgeMs.p50 / 1000)} s, p95 ${fixed(coverage.contentAgeMs.p95 / 1000)} s`,
     `storm: ${storm.triggers} concurrent syncs of one game → ${storm.modelCalls} bundle model call(s) (${storm.bundleDispatches.deduplicated} deduplicated, ${storm.lockHeld} stopped by the lock), sync p99 ${fixed(storm.latency.p99)} ms`,
   );
-  if (blocking.players < async.players) lines.push(`note: blocking mode ran with ${blocking.players} players (async ${async.players}): each of its requests waits for the model.`);
+  if (blocking.players < async.players)
+    lines.push(
+      `note: blocking mode ran with ${blocking.players} players (async ${async.players}): each of its requests waits for the model.`,
+    );
   lines.push('', 'goals:');
   for (const goal of result.goals) lines.push(`  ${goal.met ? 'met   ' : 'MISSED'}  ${goal.goal}: ${goal.figure}`);
   return lines.join('\n');

@@ -9,14 +9,22 @@ import { startLanternMarket } from './game.mjs';
 
 const { nyx, app } = await startLanternMarket({ ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' });
 try {
-  const call = async (/** @type {'GET' | 'POST'} */ method, /** @type {string} */ url, /** @type {object | undefined} */ payload, token = '') => {
+  const call = async (
+    /** @type {'GET' | 'POST'} */ method,
+    /** @type {string} */ url,
+    /** @type {object | undefined} */ payload,
+    token = '',
+  ) => {
     const response = await app.inject({ method, url, payload, headers: token ? { authorization: `Bearer ${token}` } : {} });
     assert.ok(response.statusCode < 300, `${method} ${url} answered ${response.statusCode}: ${response.body}`);
     return response.json();
   };
 
   const scenarios = await call('GET', '/api/scenarios');
-  assert.deepEqual(scenarios.map((/** @type {{ id: string }} */ s) => s.id), ['lantern-market']);
+  assert.deepEqual(
+    scenarios.map((/** @type {{ id: string }} */ s) => s.id),
+    ['lantern-market'],
+  );
 
   const { gameId, token, state } = await call('POST', '/api/games', { scenario: 'lantern-market', seed: 7 });
   console.log(state.player.intro);
@@ -37,7 +45,9 @@ try {
   }
   const chronicle = await call('GET', `/api/games/${gameId}/chronicle`, undefined, token);
   assert.ok(chronicle.lines.length > 0, 'the chronicle is empty');
-  console.log(`\n${chronicle.title} (tension: ${chronicle.tension})\n${chronicle.lines.map((/** @type {string} */ line) => `- ${line}`).join('\n')}`);
+  console.log(
+    `\n${chronicle.title} (tension: ${chronicle.tension})\n${chronicle.lines.map((/** @type {string} */ line) => `- ${line}`).join('\n')}`,
+  );
 } finally {
   await app.close();
   await nyx.close();

@@ -170,7 +170,18 @@ interface SlowPathWiring {
  * A worker process: the gateway, every subsystem's task implementations and the maintenance sweep,
  * then the queue's workers. Resolves to the function that stops recording final failures.
  */
-async function startSlowPath({ config, db, shared, store, heads, feed, planned, scenarios, subsystems, catalog }: SlowPathWiring): Promise<() => void> {
+async function startSlowPath({
+  config,
+  db,
+  shared,
+  store,
+  heads,
+  feed,
+  planned,
+  scenarios,
+  subsystems,
+  catalog,
+}: SlowPathWiring): Promise<() => void> {
   const { cache, hub, idempotency, queue } = shared;
   const modelHealth = new ModelHealth(cache);
   const gateway = createGateway(config.llm, { cache, budget: config.budget, health: modelHealth });
@@ -204,7 +215,9 @@ async function startSlowPath({ config, db, shared, store, heads, feed, planned, 
 export async function startNyx(config: Config, options: NyxOptions): Promise<Nyx> {
   armHotPathGuard(config);
   if (config.redisUrl === undefined && !options.workers) {
-    throw new Error('an embedded deployment (no REDIS_URL) runs its workers in-process; set REDIS_URL to run web and worker processes apart');
+    throw new Error(
+      'an embedded deployment (no REDIS_URL) runs its workers in-process; set REDIS_URL to run web and worker processes apart',
+    );
   }
   const db = await openMigratedDatabase(config);
   const shared = await openSharedBackends(config, options);

@@ -155,7 +155,9 @@ async function runBench(args: string[]): Promise<number> {
 async function migrate(): Promise<number> {
   const config = configFrom(process.env);
   const { checkDependencies } = await import('../app/dependency-check.js');
-  await checkDependencies({ ...config, redisUrl: undefined }, (error, attempt) => console.error(`nyx: ${error.message}; attempt ${attempt}, trying again`));
+  await checkDependencies({ ...config, redisUrl: undefined }, (error, attempt) =>
+    console.error(`nyx: ${error.message}; attempt ${attempt}, trying again`),
+  );
   const { openDatabase } = await import('../runtime/db/database.js');
   const { databaseOptions } = await import('../app/nyx.js');
   const db = await openDatabase(databaseOptions(config));
@@ -174,7 +176,9 @@ async function scenario(args: string[]): Promise<number> {
   const { validateScenarioFile, formatScenarioError } = await import('../conflict/scenarios/index.js');
   const result = await validateScenarioFile(file);
   if (result.ok) {
-    console.log(`${file}: ok — "${result.scenario.title}" (${count(result.scenario.npcs.length, 'NPC')}, ${count(result.scenario.conflicts.length, 'conflict')})`);
+    console.log(
+      `${file}: ok — "${result.scenario.title}" (${count(result.scenario.npcs.length, 'NPC')}, ${count(result.scenario.conflicts.length, 'conflict')})`,
+    );
     return 0;
   }
   console.error(formatScenarioError(result.error));

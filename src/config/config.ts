@@ -118,10 +118,7 @@ export interface ModelPrice {
   output: number;
 }
 
-const priceTable = z.record(
-  z.string().min(1),
-  z.strictObject({ input: z.number().nonnegative(), output: z.number().nonnegative() }),
-);
+const priceTable = z.record(z.string().min(1), z.strictObject({ input: z.number().nonnegative(), output: z.number().nonnegative() }));
 
 /** `LLM_PRICES`: inline JSON (`{"model": {"input": 0.15, "output": 0.6}}`) or the path of a JSON file holding it. */
 const prices = (name: string) =>
@@ -181,13 +178,19 @@ const schema = z.object({
   NODE_ENV: z.string().optional(),
   LOG_LEVEL: oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
   PORT: integer('PORT', 3000, 0, 65535),
-  HOST: z.string().optional().transform((v) => v || '127.0.0.1'),
+  HOST: z
+    .string()
+    .optional()
+    .transform((v) => v || '127.0.0.1'),
   WORKER_METRICS_PORT: integer('WORKER_METRICS_PORT', 9464, 0, 65535),
   REDIS_URL: url('REDIS_URL', ['redis:', 'rediss:']),
   DATABASE_URL: url('DATABASE_URL', ['postgres:', 'postgresql:']),
   OTEL_EXPORTER_OTLP_ENDPOINT: url('OTEL_EXPORTER_OTLP_ENDPOINT', ['http:', 'https:']),
   DEPENDENCY_WAIT_S: integer('DEPENDENCY_WAIT_S', 0, 0, 3600),
-  NYX_DATA_DIR: z.string().optional().transform((v) => v || '.nyx-data'),
+  NYX_DATA_DIR: z
+    .string()
+    .optional()
+    .transform((v) => v || '.nyx-data'),
   NYX_HOT_PATH: oneOf('NYX_HOT_PATH', ['async', 'blocking'] as const, 'async'),
   HOT_PATH_ENFORCE_MS: integer('HOT_PATH_ENFORCE_MS', 200, 1),
   HOT_PATH_WAIT_MS: integer('HOT_PATH_WAIT_MS', 0, 0),
@@ -207,7 +210,10 @@ const schema = z.object({
   LLM_API_KEY: z.string().optional(),
   LLM_MODEL: z.string().optional(),
   LLM_TIMEOUT_MS: integer('LLM_TIMEOUT_MS', 30_000, 1),
-  LLM_MODEL_PATH: z.string().optional().transform((v) => v || undefined),
+  LLM_MODEL_PATH: z
+    .string()
+    .optional()
+    .transform((v) => v || undefined),
   LLM_SEQUENCES: integer('LLM_SEQUENCES', 2, 1, 64),
   LLM_GPU: oneOf('LLM_GPU', ['auto', 'off'] as const, 'auto'),
   LLM_THREADS: integer('LLM_THREADS', 0, 0, 1024),

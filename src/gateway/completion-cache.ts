@@ -2,7 +2,13 @@ import { metrics } from '../observability/metrics.js';
 import { cacheKey, type Cache } from '../runtime/cache/cache.js';
 import type { PriceList } from './cost/price-list.js';
 import { promptHash, schemaVersion } from './prompt-hash.js';
-import { type Completion, type CompletionRequest, type ModelAnswer, type ModelProvider, ProviderDecorator } from './providers/model-provider.js';
+import {
+  type Completion,
+  type CompletionRequest,
+  type ModelAnswer,
+  type ModelProvider,
+  ProviderDecorator,
+} from './providers/model-provider.js';
 
 /** What a cache entry keeps: the answer and what it cost to get, so a hit can count the saving. */
 interface CachedCompletion {
@@ -19,7 +25,6 @@ interface CachedCompletion {
  * again. A hit reports no tokens and no cost, since none were spent.
  */
 export class CompletionCache extends ProviderDecorator {
-
   constructor(
     inner: ModelProvider,
     private readonly cache: Cache,
@@ -30,14 +35,16 @@ export class CompletionCache extends ProviderDecorator {
     super(inner);
   }
 
-
   async complete(request: CompletionRequest): Promise<Completion> {
     const model = this.modelFor(request.kind);
     const key = cacheKey('llm', 'completion', request.kind, model, promptHash(request.prompt), schemaVersion(request.schema));
     const cached = await this.cache.getJson<CachedCompletion>(key);
     if (cached) {
       metrics.completionCache.inc({ kind: request.kind, result: 'hit' });
-      metrics.completionCacheSavedUsd.inc({ kind: request.kind, model: cached.model }, this.prices.costUsd(cached.model, cached.promptTokens, cached.outputTokens));
+      metrics.completionCacheSavedUsd.inc(
+        { kind: request.kind, model: cached.model },
+        this.prices.costUsd(cached.model, cached.promptTokens, cached.outputTokens),
+      );
       return { answer: cached.answer, model: cached.model, promptTokens: 0, outputTokens: 0, costUsd: 0 };
     }
     metrics.completionCache.inc({ kind: request.kind, result: 'miss' });

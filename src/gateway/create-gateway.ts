@@ -37,7 +37,11 @@ export function createGateway(llm: Config['llm'], runtime: GatewayRuntime): LlmG
   const latencyMs = llm.simulated.latencyMs ?? (llm.provider === 'offline' ? defaultOfflineLatencyMs : undefined);
   const simulated = latencyMs !== undefined || llm.simulated.failRate > 0;
   let provider: ModelProvider = simulated
-    ? new SimulatedProvider(base, { latencyMs: latencyMs ?? { min: 0, max: 0 }, failRate: llm.simulated.failRate, faults: llm.simulated.faults })
+    ? new SimulatedProvider(base, {
+        latencyMs: latencyMs ?? { min: 0, max: 0 },
+        failRate: llm.simulated.failRate,
+        faults: llm.simulated.faults,
+      })
     : base;
   if (runtime.health) provider = new MonitoredProvider(provider, runtime.health);
   if (llm.recordDir) provider = new RecordingProvider(provider, llm.recordDir);

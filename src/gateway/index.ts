@@ -22,7 +22,14 @@ export { correctOutput, type CorrectedOutput, type CorrectionKind, type OutputCo
 export { kinds, taskKinds, type Kind, type KindInput, type KindOutput, type KindOutputSchema } from './kinds/index.js';
 export type { TaskKind } from './kinds/task-kind.js';
 export * from './kinds/vocabulary.js';
-export type { ConflictSnapshot, NamedCharacter, SceneSnapshot, SettingVocabulary, StakeholderSnapshot, StorySetting } from './kinds/story-context.js';
+export type {
+  ConflictSnapshot,
+  NamedCharacter,
+  SceneSnapshot,
+  SettingVocabulary,
+  StakeholderSnapshot,
+  StorySetting,
+} from './kinds/story-context.js';
 export type { StakeholderActionInput, StakeholderActionOutput } from './kinds/stakeholder-action.js';
 export type { PlayerChoice, StakeholderReactionInput, StakeholderReactionOutput } from './kinds/stakeholder-reaction.js';
 export type { StakeholderProfileInput, StakeholderProfileOutput } from './kinds/stakeholder-profile.js';
@@ -37,8 +44,20 @@ export type { CanonReferencesInput, CanonReferencesOutput } from './kinds/canon-
 export type { LoreCheckInput, LoreCheckOutput } from './kinds/lore-check.js';
 export type { TensionManifestationsInput, TensionManifestationsOutput } from './kinds/tension-manifestations.js';
 export type { EscalationNarrationInput, EscalationNarrationOutput } from './kinds/escalation-narration.js';
-export { estimateTokens, modelOf, type Completion, type CompletionRequest, type ModelAnswer, type ModelProvider } from './providers/model-provider.js';
+export {
+  estimateTokens,
+  modelOf,
+  type Completion,
+  type CompletionRequest,
+  type ModelAnswer,
+  type ModelProvider,
+} from './providers/model-provider.js';
 export { OfflineProvider, offlineModel } from './providers/offline/offline-provider.js';
-export { OpenAiCompatibleProvider, defaultRetryAfterMs, retryAfterMs, type OpenAiCompatibleSettings } from './providers/openai-compatible-provider.js';
+export {
+  OpenAiCompatibleProvider,
+  defaultRetryAfterMs,
+  retryAfterMs,
+  type OpenAiCompatibleSettings,
+} from './providers/openai-compatible-provider.js';
 export { LlamaCppProvider, type LlamaCppSettings } from './providers/llama-cpp-provider.js';
 export { SimulatedProvider, simulatedRetryAfterMs, type SimulationSettings } from './providers/simulated-provider.js';

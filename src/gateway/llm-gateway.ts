@@ -89,7 +89,12 @@ export class LlmGateway {
       usage.attempts += 1;
       const modelCall = {
         kind: SpanKind.CLIENT,
-        attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': this.provider.name, 'nyx.task_kind': kind, 'nyx.attempt': usage.attempts },
+        attributes: {
+          'gen_ai.operation.name': 'chat',
+          'gen_ai.provider.name': this.provider.name,
+          'nyx.task_kind': kind,
+          'nyx.attempt': usage.attempts,
+        },
       };
       // GenAI semantic conventions: `chat <model>`, with the model, the tokens and the outcome.
       const { completion, verdict } = await inSpan('chat', modelCall, async (span) => {
@@ -195,5 +200,9 @@ function validate(kind: Kind, schema: z.ZodType, answer: ModelAnswer): Verdict {
   for (const { field, correction } of corrected.corrections) metrics.modelOutputCorrections.inc({ kind, field, correction });
   const parsed = schema.safeParse(corrected.value);
   if (parsed.success) return { valid: true, value: parsed.data };
-  return { valid: false, problem: `does not match the schema:\n${z.prettifyError(parsed.error)}`, raw: answer.type === 'text' ? answer.text : JSON.stringify(value) };
+  return {
+    valid: false,
+    problem: `does not match the schema:\n${z.prettifyError(parsed.error)}`,
+    raw: answer.type === 'text' ? answer.text : JSON.stringify(value),
+  };
 }

@@ -89,5 +89,4 @@ export class MonitoredProvider extends ProviderDecorator {
       throw error;
     }
   }
-
 }

@@ -62,7 +62,8 @@ export function renderAudit(report: GuardReport, root: string, stamp: AuditStamp
     '| module | exported operations |',
     '|---|---|',
     ...report.modules.map(
-      (module) => `| \`${module.file}\` | ${module.operations.map((operation) => `\`${operation.name}\` (line ${operation.line})`).join(', ') || '—'} |`,
+      (module) =>
+        `| \`${module.file}\` | ${module.operations.map((operation) => `\`${operation.name}\` (line ${operation.line})`).join(', ') || '—'} |`,
     ),
     '',
     '## Sinks',
@@ -72,7 +73,9 @@ export function renderAudit(report: GuardReport, root: string, stamp: AuditStamp
     '## Chains found',
     '',
     ...(report.findings.length === 0
-      ? ['None: no hot-path module imports a sink, and no hot-path operation calls into one, blocks, or loads a module the guard cannot follow.']
+      ? [
+          'None: no hot-path module imports a sink, and no hot-path operation calls into one, blocks, or loads a module the guard cannot follow.',
+        ]
       : report.findings.flatMap(renderChain)),
     '',
     '## Budgets',
@@ -106,7 +109,9 @@ export function runAuditCli(argv: string[], io: CliIo = processIo()): Promise<nu
     const out = path.resolve(root, options.out);
     mkdirSync(path.dirname(out), { recursive: true });
     writeFileSync(out, renderAudit(report, root, stamp, hotPathSettings().enforceMs));
-    io.stdout.write(`nyx audit: wrote ${path.relative(root, out)} (${report.modules.length} hot-path modules, ${report.findings.length} chains)\n`);
+    io.stdout.write(
+      `nyx audit: wrote ${path.relative(root, out)} (${report.modules.length} hot-path modules, ${report.findings.length} chains)\n`,
+    );
     return 0;
   });
 }

@@ -31,7 +31,8 @@ export function blockingKindOf(call: CallExpression): BlockingKind | undefined {
   const isGlobal = Node.isIdentifier(callee) || callee.getText() === 'globalThis.fetch';
   if (name === 'fetch' && isGlobal && files.every((file) => file.endsWith('.d.ts'))) return 'outbound HTTP';
   if ((name === 'request' || name === 'get') && files.some((file) => NODE_HTTP_DECLARATIONS.test(file))) return 'outbound HTTP';
-  if (SYNC_CHILD_PROCESS.has(name) && files.some((file) => NODE_CHILD_PROCESS_DECLARATIONS.test(file))) return 'a synchronous child process';
+  if (SYNC_CHILD_PROCESS.has(name) && files.some((file) => NODE_CHILD_PROCESS_DECLARATIONS.test(file)))
+    return 'a synchronous child process';
   return undefined;
 }
 

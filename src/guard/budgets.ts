@@ -26,8 +26,6 @@ const OPERATION_BUDGETS: BudgetRule[] = [
 ];
 
 export function budgetFor(file: string, operation: string, enforceMs: number): OperationBudget {
-  const rule = OPERATION_BUDGETS.find(
-    (candidate) => candidate.operation?.test(operation) || candidate.module?.matches(file),
-  );
+  const rule = OPERATION_BUDGETS.find((candidate) => candidate.operation?.test(operation) || candidate.module?.matches(file));
   return rule ? { targetMs: rule.targetMs, source: rule.source } : { targetMs: enforceMs, source: 'HOT_PATH_ENFORCE_MS' };
 }

@@ -40,7 +40,9 @@ const isFunctionValue = (node: Node | undefined) => Node.isArrowFunction(node) |
 const hasWalkableBody = (node: Node) => Node.isFunctionLikeDeclaration(node) && Node.hasBody(node);
 
 const unwrapExpression = (node: Node): Node =>
-  Node.isAsExpression(node) || Node.isSatisfiesExpression(node) || Node.isParenthesizedExpression(node) ? unwrapExpression(node.getExpression()) : node;
+  Node.isAsExpression(node) || Node.isSatisfiesExpression(node) || Node.isParenthesizedExpression(node)
+    ? unwrapExpression(node.getExpression())
+    : node;
 
 /** Members that only promise a behaviour; what runs is whatever implements them. */
 const isAbstractMember = (node: Node) =>
@@ -142,7 +144,12 @@ export class CallReachability {
             const key = `${edge.hop.file}:${edge.hop.line}:${edge.hop.column}>${edge.sink.file}:${edge.sink.line}`;
             if (!reported.has(key)) {
               reported.add(key);
-              findings.push({ kind: edge.kind ?? 'call', entry: { file: entryFile, operation: operation.name }, sink: edge.sink, chain: path });
+              findings.push({
+                kind: edge.kind ?? 'call',
+                entry: { file: entryFile, operation: operation.name },
+                sink: edge.sink,
+                chain: path,
+              });
             }
             continue;
           }
@@ -171,11 +178,17 @@ export class CallReachability {
         edges.push(...special);
         if (special.some((edge) => edge.sink)) return;
       }
-      edges.push(this.edgeTo(node, callee, `${Node.isNewExpression(node) ? 'constructs' : 'calls'} ${shorten(callee.getText())}()${context}`));
+      edges.push(
+        this.edgeTo(node, callee, `${Node.isNewExpression(node) ? 'constructs' : 'calls'} ${shorten(callee.getText())}()${context}`),
+      );
       for (const argument of node.getArguments()) {
         const isFunctionReference = Node.isIdentifier(argument) || Node.isPropertyAccessExpression(argument);
         if (isFunctionReference && argument.getType().getCallSignatures().length > 0) {
-          const edge = this.edgeTo(argument, argument, `passes ${shorten(argument.getText())} as a callback to ${shorten(callee.getText())}()${context}`);
+          const edge = this.edgeTo(
+            argument,
+            argument,
+            `passes ${shorten(argument.getText())} as a callback to ${shorten(callee.getText())}()${context}`,
+          );
           if (edge.sink || edge.targets.length > 0) edges.push(edge);
         }
       }
@@ -195,7 +208,14 @@ export class CallReachability {
     }
     const unresolved = unresolvedLoadOf(call);
     if (unresolved) {
-      return [{ hop: hop(`loads a module with ${shorten(call.getText())}`), kind: 'unresolved', sink: here(shorten(call.getText()), unresolved), targets: [] }];
+      return [
+        {
+          hop: hop(`loads a module with ${shorten(call.getText())}`),
+          kind: 'unresolved',
+          sink: here(shorten(call.getText()), unresolved),
+          targets: [],
+        },
+      ];
     }
     const importedSink = this.dynamicImportOfSink(call);
     if (importedSink) return [{ hop: hop(`dynamically imports ${importedSink.file}`), kind: 'call', sink: importedSink, targets: [] }];
@@ -296,7 +316,8 @@ export class CallReachability {
             .filter((node): node is Node => node !== undefined && this.isObjectLiteralMember(node)),
         ].filter(
           (node, index, all) =>
-            all.indexOf(node) === index && (Node.isFunctionLikeDeclaration(node) || this.callablesOf(node).length > 0 || this.assignedValues(node).length > 0),
+            all.indexOf(node) === index &&
+            (Node.isFunctionLikeDeclaration(node) || this.callablesOf(node).length > 0 || this.assignedValues(node).length > 0),
         )
       : [];
     this.implementations.set(member, found);
@@ -311,7 +332,8 @@ export class CallReachability {
   /** What a property or variable holds when it is given another function by name: `narrate: generate`. */
   private assignedValues(declaration: Node): Node[] {
     if (Node.isShorthandPropertyAssignment(declaration)) return declaration.getValueSymbol()?.getDeclarations() ?? [];
-    if (!Node.isPropertyAssignment(declaration) && !Node.isVariableDeclaration(declaration) && !Node.isPropertyDeclaration(declaration)) return [];
+    if (!Node.isPropertyAssignment(declaration) && !Node.isVariableDeclaration(declaration) && !Node.isPropertyDeclaration(declaration))
+      return [];
     const initializer = declaration.getInitializer();
     const value = initializer && unwrapExpression(initializer);
     return value && (Node.isIdentifier(value) || Node.isPropertyAccessExpression(value)) ? this.declarationsOf(value) : [];

@@ -38,10 +38,7 @@ export function globToRegExpSource(glob: string): string {
 
 /** A package matches wherever it was installed: `node_modules/<name>/` at any depth. */
 export function packageToRegExpSource(name: string): string {
-  const source = name
-    .split('*')
-    .map(escapeRegExp)
-    .join('[^/]+');
+  const source = name.split('*').map(escapeRegExp).join('[^/]+');
   return `(?:^|/)node_modules/${source}/`;
 }
 

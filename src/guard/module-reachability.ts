@@ -81,7 +81,13 @@ export class ModuleReachability {
     return {
       kind: 'import',
       entry: { file: violation.from },
-      sink: { file: violation.to, line: 1, column: 1, name: violation.to, pattern: this.workspace.sinks.matchingPattern(violation.to) ?? '' },
+      sink: {
+        file: violation.to,
+        line: 1,
+        column: 1,
+        name: violation.to,
+        pattern: this.workspace.sinks.matchingPattern(violation.to) ?? '',
+      },
       chain,
     };
   }

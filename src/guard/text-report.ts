@@ -8,7 +8,9 @@ function renderFinding(finding: Finding): string {
   return [
     `✖ [${finding.kind}] ${describeFinding(finding)}`,
     ...hops,
-    finding.kind === 'call' || finding.kind === 'import' ? `  sink: ${sinkAt} (matches ${finding.sink.pattern})` : `  ${finding.kind}: ${sinkAt} (${finding.sink.pattern})`,
+    finding.kind === 'call' || finding.kind === 'import'
+      ? `  sink: ${sinkAt} (matches ${finding.sink.pattern})`
+      : `  ${finding.kind}: ${sinkAt} (${finding.sink.pattern})`,
     `  fix: ${FIX_ADVICE.join('; ')}`,
   ].join('\n');
 }

@@ -51,7 +51,8 @@ export class ValueWiring {
     let registerMethod: string;
     if (Node.isCallExpression(expression)) {
       const getter = expression.getExpression();
-      if (!Node.isPropertyAccessExpression(getter) || getter.getName() !== 'get' || !isNamedType(getter.getExpression().getType(), 'Map')) return undefined;
+      if (!Node.isPropertyAccessExpression(getter) || getter.getName() !== 'get' || !isNamedType(getter.getExpression().getType(), 'Map'))
+        return undefined;
       receiver = getter.getExpression();
       key = literalKey(expression.getArguments()[0]);
       registerMethod = 'set';
@@ -64,7 +65,8 @@ export class ValueWiring {
     }
     const receiverType = receiver.getType().getText();
     const found = this.all().filter(
-      (registration) => registration.method === registerMethod && registration.receiverType.getText() === receiverType && keysMatch(registration.key, key),
+      (registration) =>
+        registration.method === registerMethod && registration.receiverType.getText() === receiverType && keysMatch(registration.key, key),
     );
     return { description: `looks up ${key === undefined ? 'a computed key' : `"${key}"`} in ${receiver.getText()}`, found };
   }
@@ -76,9 +78,15 @@ export class ValueWiring {
     if (!isNamedType(callee.getExpression().getType(), 'EventEmitter')) return undefined;
     const event = literalKey(call.getArguments()[0]);
     const found = this.all().filter(
-      (registration) => LISTENER_METHODS.has(registration.method) && isNamedType(registration.receiverType, 'EventEmitter') && keysMatch(registration.key, event),
+      (registration) =>
+        LISTENER_METHODS.has(registration.method) &&
+        isNamedType(registration.receiverType, 'EventEmitter') &&
+        keysMatch(registration.key, event),
     );
-    return { description: `emits ${event === undefined ? 'a computed event' : `"${event}"`} on ${callee.getExpression().getText()}`, found };
+    return {
+      description: `emits ${event === undefined ? 'a computed event' : `"${event}"`} on ${callee.getExpression().getText()}`,
+      found,
+    };
   }
 
   private all(): Registration[] {
@@ -95,7 +103,13 @@ export class ValueWiring {
         } else if (Node.isBinaryExpression(node) && node.getOperatorToken().getText() === '=') {
           const target = node.getLeft();
           if (!Node.isElementAccessExpression(target)) return;
-          found.push({ method: '[]=', receiverType: target.getExpression().getType(), key: literalKey(target.getArgumentExpression()), value: node.getRight(), site: node });
+          found.push({
+            method: '[]=',
+            receiverType: target.getExpression().getType(),
+            key: literalKey(target.getArgumentExpression()),
+            value: node.getRight(),
+            site: node,
+          });
         }
       });
       return found;

@@ -18,7 +18,9 @@ const initialLevel = (): string => {
 
 export const logger: Logger = pino(
   { level: initialLevel(), base: { pid: process.pid } },
-  process.stdout.isTTY ? pretty({ colorize: true, sync: true, singleLine: true, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss' }) : undefined,
+  process.stdout.isTTY
+    ? pretty({ colorize: true, sync: true, singleLine: true, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss' })
+    : undefined,
 );
 
 export function setLogLevel(level: string): void {

@@ -9,7 +9,8 @@ export const registry = new Registry();
 collectDefaultMetrics({ register: registry, prefix: 'nyx_process_' });
 // prom-client names these gauges `*_total`, which Prometheus reserves for counters (promtool rejects
 // them); nyx_process_nodejs_active_resources, by type, counts the same resources.
-for (const gauge of ['active_handles', 'active_requests', 'active_resources']) registry.removeSingleMetric(`nyx_process_nodejs_${gauge}_total`);
+for (const gauge of ['active_handles', 'active_requests', 'active_resources'])
+  registry.removeSingleMetric(`nyx_process_nodejs_${gauge}_total`);
 
 /**
  * How long timers waited for the event loop since the previous scrape: the first sign that

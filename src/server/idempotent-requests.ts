@@ -109,7 +109,12 @@ export class IdempotentRequests {
       const finished = await this.cache.getJson<StoredAnswer>(recordKey);
       if (finished) return this.replay(reply, finished, fingerprint);
       reply.header('retry-after', '1');
-      throw new HttpError(409, 'request_in_flight', 'A request with this Idempotency-Key is still running; retry shortly.', 'Idempotency-Key');
+      throw new HttpError(
+        409,
+        'request_in_flight',
+        'A request with this Idempotency-Key is still running; retry shortly.',
+        'Idempotency-Key',
+      );
     }
     // Same race the other way: the first request stored its answer and let go of the lock.
     const finished = await this.cache.getJson<StoredAnswer>(recordKey);

@@ -78,7 +78,13 @@ function hotPathSummary(metrics: Metric[]): OpsSnapshot['hotPath'] {
 
 export function opsSnapshot(
   metrics: Metric[],
-  live: { queue: QueueCounts | null; spend: { hourUsd: number; hourTurns: number } | null; sseClients: number; degraded: boolean; modelHealth?: ModelHealthRecord | undefined },
+  live: {
+    queue: QueueCounts | null;
+    spend: { hourUsd: number; hourTurns: number } | null;
+    sseClients: number;
+    degraded: boolean;
+    modelHealth?: ModelHealthRecord | undefined;
+  },
 ): OpsSnapshot {
   const cache = samples(metrics, 'nyx_cache_requests_total').filter((sample) => sample.labels.class === 'generated');
   const hits = sum(cache.filter((sample) => sample.labels.result === 'hit'));

@@ -26,10 +26,7 @@ function rateLimitKey(request: FastifyRequest, verified: VerifiedTokens): string
  * live updates, probes, metrics, static files). Shared through Redis when a URL is given, so the
  * limit holds across web processes; a Redis outage lets requests through rather than block players.
  */
-export async function registerRateLimit(
-  app: FastifyInstance,
-  options: { perMinute: number; redisUrl?: string; verified: VerifiedTokens },
-) {
+export async function registerRateLimit(app: FastifyInstance, options: { perMinute: number; redisUrl?: string; verified: VerifiedTokens }) {
   const redis = options.redisUrl === undefined ? undefined : createRedis(options.redisUrl, 'cache');
   if (redis) {
     app.addHook('onClose', async () => closeRedis(redis));

@@ -66,7 +66,12 @@ export const conflictParams = z.strictObject({
 /** The story read back a page at a time (query strings arrive as text, so numbers are coerced). */
 export const feedQuery = z.strictObject({
   /** The `next` cursor of the page read before; none for the newest page. */
-  before: z.string().min(1).max(512).regex(/^[A-Za-z0-9_-]+$/, 'expected a cursor from `next`').optional(),
+  before: z
+    .string()
+    .min(1)
+    .max(512)
+    .regex(/^[A-Za-z0-9_-]+$/, 'expected a cursor from `next`')
+    .optional(),
   /** Items per page; default 20. */
   limit: z.coerce.number().int().min(1).max(100).default(20),
 });

@@ -17,16 +17,7 @@ export const CANON_EVENT_TYPES = [
 export type CanonEventType = (typeof CANON_EVENT_TYPES)[number];
 
 /** In order; a natural transition moves one step right, aftermath is terminal. */
-export const PHASES = [
-  'seeds',
-  'emerging',
-  'rising',
-  'confrontation',
-  'climax',
-  'falling',
-  'resolution',
-  'aftermath',
-] as const;
+export const PHASES = ['seeds', 'emerging', 'rising', 'confrontation', 'climax', 'falling', 'resolution', 'aftermath'] as const;
 export type Phase = (typeof PHASES)[number];
 
 export const PACING_STYLES = ['slow_burn', 'rapid_escalation', 'waves', 'steady', 'erratic'] as const;

@@ -96,10 +96,14 @@ describe.each(['async', 'blocking'] as const)('a game played over HTTP in %s mod
   it('shows the generated reaction to a choice', async () => {
     const { gameId, token, state } = await createGame(client, 5);
     const choice = state.choices.find((c) => c.type === 'confrontational') ?? state.choices[0]!;
-    const made = await client.request<{ outcome: { reactionsDispatched: number }; state: GameState }>('POST', `/api/games/${gameId}/choices`, {
-      token,
-      body: { choiceId: choice.id },
-    });
+    const made = await client.request<{ outcome: { reactionsDispatched: number }; state: GameState }>(
+      'POST',
+      `/api/games/${gameId}/choices`,
+      {
+        token,
+        body: { choiceId: choice.id },
+      },
+    );
     expect(made.status).toBe(200);
     expect(made.body.outcome.reactionsDispatched).toBeGreaterThan(0);
     const generated = (s: GameState) => s.content.some((c) => c.kind === 'reaction' && c.status === 'ready' && c.origin === 'generated');

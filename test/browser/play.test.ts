@@ -119,7 +119,14 @@ async function startServedNyx(latencyMs: string) {
   if (!address || typeof address === 'string') throw new Error(`unexpected server address ${String(address)}`);
   const browser = await chromium.launch({
     executablePath: chromiumPath,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
     timeout: TEST_MS,
   });
   return { nyx, app, baseUrl: `http://127.0.0.1:${address.port}`, browser };
@@ -147,80 +154,93 @@ function play(): void {
     await nyx?.close({ graceMs: 1_000 }).catch(() => {});
   }, TEST_MS);
 
-  it('a choice answers at once, and a generating item fills in live', async () => {
-    await page.goto(`${baseUrl}/`);
+  it(
+    'a choice answers at once, and a generating item fills in live',
+    async () => {
+      await page.goto(`${baseUrl}/`);
 
-    const card = page.locator('[data-testid=scenario-card][data-scenario="harbour-dock-rights"]');
-    const anyCard = page.locator('[data-testid=scenario-card]').first();
-    await anyCard.waitFor({ state: 'visible' });
-    await ((await card.count()) > 0 ? card : anyCard).click();
-    await page.locator('[data-testid=begin]').click();
+      const card = page.locator('[data-testid=scenario-card][data-scenario="harbour-dock-rights"]');
+      const anyCard = page.locator('[data-testid=scenario-card]').first();
+      await anyCard.waitFor({ state: 'visible' });
+      await ((await card.count()) > 0 ? card : anyCard).click();
+      await page.locator('[data-testid=begin]').click();
 
-    const choices = page.locator('[data-testid=choice]');
-    await choices.first().waitFor({ state: 'visible' });
-    await expect.poll(() => choices.first().isEnabled(), { timeout: CONTENT_MS }).toBe(true);
-    const confront = choices.filter({ has: page.locator('.choice-label', { hasText: /^Confront/ }) });
-    const choice = (await confront.count()) > 0 ? confront.first() : choices.first();
-    const label = (await choice.locator('.choice-label').textContent())?.trim();
+      const choices = page.locator('[data-testid=choice]');
+      await choices.first().waitFor({ state: 'visible' });
+      await expect.poll(() => choices.first().isEnabled(), { timeout: CONTENT_MS }).toBe(true);
+      const confront = choices.filter({ has: page.locator('.choice-label', { hasText: /^Confront/ }) });
+      const choice = (await confront.count()) > 0 ? confront.first() : choices.first();
+      const label = (await choice.locator('.choice-label').textContent())?.trim();
 
-    const outcome = page.locator('[data-testid=outcome]');
-    expect(await outcome.isVisible()).toBe(false);
-    // Timed inside the page, from the click event to the banner showing, so the figure is the
-    // app's (request, answer, render) and not the test driver's on a busy machine. The moment the
-    // banner shows, the feed holds the items the choice opened, still generating: the observer reads
-    // them in that same task, before the simulated model (≥ 800 ms) can fill any in.
-    await page.evaluate(PROBE);
-    await choice.click();
-    await page.waitForFunction('window.__nyxProbe.shownAt !== null', undefined, { timeout: CONTENT_MS });
-    const probe = (await page.evaluate('window.__nyxProbe')) as Probe;
-    expect(await outcome.isVisible()).toBe(true);
-    expect(await outcome.locator('.outcome-choice').textContent()).toBe(label);
-    expect(probe.clickAt, 'the click reached the page').not.toBeNull();
-    // The answer never waits for a model; the bound is generous for a loaded 2-core machine.
-    expect(probe.shownAt! - probe.clickAt!).toBeLessThan(5_000);
+      const outcome = page.locator('[data-testid=outcome]');
+      expect(await outcome.isVisible()).toBe(false);
+      // Timed inside the page, from the click event to the banner showing, so the figure is the
+      // app's (request, answer, render) and not the test driver's on a busy machine. The moment the
+      // banner shows, the feed holds the items the choice opened, still generating: the observer reads
+      // them in that same task, before the simulated model (≥ 800 ms) can fill any in.
+      await page.evaluate(PROBE);
+      await choice.click();
+      await page.waitForFunction('window.__nyxProbe.shownAt !== null', undefined, { timeout: CONTENT_MS });
+      const probe = (await page.evaluate('window.__nyxProbe')) as Probe;
+      expect(await outcome.isVisible()).toBe(true);
+      expect(await outcome.locator('.outcome-choice').textContent()).toBe(label);
+      expect(probe.clickAt, 'the click reached the page').not.toBeNull();
+      // The answer never waits for a model; the bound is generous for a loaded 2-core machine.
+      expect(probe.shownAt! - probe.clickAt!).toBeLessThan(5_000);
 
-    const items = probe.generating ?? [];
-    expect(items.length, 'a generating content item right after the choice').toBeGreaterThan(0);
-    const watched = items.find((item) => item.kind === 'reaction') ?? items[0]!;
+      const items = probe.generating ?? [];
+      expect(items.length, 'a generating content item right after the choice').toBeGreaterThan(0);
+      const watched = items.find((item) => item.kind === 'reaction') ?? items[0]!;
 
-    const item = page.locator(`[data-testid=content-item][data-id="${watched.id}"]`);
-    await expect
-      .poll(async () => [await item.getAttribute('data-status'), await item.getAttribute('data-origin')], { timeout: CONTENT_MS, interval: 250 })
-      .toEqual(['ready', 'generated']);
-    expect((await item.locator('.item-text').textContent())?.trim()).not.toBe('');
-    expect(await item.locator('.item-generating').count()).toBe(0);
+      const item = page.locator(`[data-testid=content-item][data-id="${watched.id}"]`);
+      await expect
+        .poll(async () => [await item.getAttribute('data-status'), await item.getAttribute('data-origin')], {
+          timeout: CONTENT_MS,
+          interval: 250,
+        })
+        .toEqual(['ready', 'generated']);
+      expect((await item.locator('.item-text').textContent())?.trim()).not.toBe('');
+      expect(await item.locator('.item-generating').count()).toBe(0);
 
-    // The stream did the work: the page stayed on the game and says it is live.
-    await expect.poll(() => page.locator('#live').getAttribute('data-status'), { timeout: CONTENT_MS }).toBe('live');
-    expect(pageErrors).toEqual([]);
+      // The stream did the work: the page stayed on the game and says it is live.
+      await expect.poll(() => page.locator('#live').getAttribute('data-status'), { timeout: CONTENT_MS }).toBe('live');
+      expect(pageErrors).toEqual([]);
 
-    await mkdir(resolve(SCREENSHOT, '..'), { recursive: true });
-    // The feed keeps growing while the world moves; entrance animations would leave the newest
-    // items half-faded on a busy machine, so the picture shows every item at rest.
-    await page.screenshot({ path: SCREENSHOT, ...AT_REST });
-  }, TEST_MS);
+      await mkdir(resolve(SCREENSHOT, '..'), { recursive: true });
+      // The feed keeps growing while the world moves; entrance animations would leave the newest
+      // items half-faded on a busy machine, so the picture shows every item at rest.
+      await page.screenshot({ path: SCREENSHOT, ...AT_REST });
+    },
+    TEST_MS,
+  );
 
-  it('keeps the game: its own address without its token, a list to continue from, Back and Forward', async () => {
-    const gameUrl = page.url();
-    const gameId = /#\/games\/([^/]+)$/.exec(gameUrl)?.[1];
-    expect(gameId, `a game address, got ${gameUrl}`).toBeTruthy();
-    const token = (await page.evaluate(`JSON.parse(localStorage.getItem('nyx.games'))['${decodeURIComponent(gameId!)}'].token`)) as string;
-    expect(gameUrl).not.toContain(token);
+  it(
+    'keeps the game: its own address without its token, a list to continue from, Back and Forward',
+    async () => {
+      const gameUrl = page.url();
+      const gameId = /#\/games\/([^/]+)$/.exec(gameUrl)?.[1];
+      expect(gameId, `a game address, got ${gameUrl}`).toBeTruthy();
+      const token = (await page.evaluate(
+        `JSON.parse(localStorage.getItem('nyx.games'))['${decodeURIComponent(gameId!)}'].token`,
+      )) as string;
+      expect(gameUrl).not.toContain(token);
 
-    await page.locator('#new-game').click();
-    const kept = page.locator(`[data-testid=saved-game][data-game="${decodeURIComponent(gameId!)}"]`);
-    await kept.waitFor({ state: 'visible' });
-    await page.goBack();
-    await expect.poll(() => page.locator('#game').isVisible()).toBe(true);
-    expect(page.url()).toBe(gameUrl);
-    await page.goForward();
-    await kept.waitFor({ state: 'visible' });
-    await kept.locator('[data-testid=resume]').click();
-    await expect.poll(() => page.locator('[data-testid=content-item]').count()).toBeGreaterThan(0);
-    expect(page.url()).toBe(gameUrl);
-    expect(pageErrors).toEqual([]);
-    expect(await page.locator('.toast-error').count(), 'no error toast').toBe(0);
-  }, TEST_MS);
+      await page.locator('#new-game').click();
+      const kept = page.locator(`[data-testid=saved-game][data-game="${decodeURIComponent(gameId!)}"]`);
+      await kept.waitFor({ state: 'visible' });
+      await page.goBack();
+      await expect.poll(() => page.locator('#game').isVisible()).toBe(true);
+      expect(page.url()).toBe(gameUrl);
+      await page.goForward();
+      await kept.waitFor({ state: 'visible' });
+      await kept.locator('[data-testid=resume]').click();
+      await expect.poll(() => page.locator('[data-testid=content-item]').count()).toBeGreaterThan(0);
+      expect(page.url()).toBe(gameUrl);
+      expect(pageErrors).toEqual([]);
+      expect(await page.locator('.toast-error').count(), 'no error toast').toBe(0);
+    },
+    TEST_MS,
+  );
 }
 
 /** Runs in the page: the job timeline's failed jobs, as the player would see them there. */
@@ -271,58 +291,66 @@ function playEveryScenario(): void {
     for (const low of (await page.evaluate(LOW_CONTRAST)) as string[]) problems.push(`${where}: low contrast: ${low}`);
   }
 
-  it(`plays ${TURNS} turns in every scenario: the newest story in view, no failed job, names not ids, readable, at 1280×720, 1440×900 and 390×844`, async () => {
-    const scenarios = await loadBundledScenarios();
-    const problems: string[] = [];
-    for (const [index, scenario] of scenarios.entries()) {
-      const ids = [...scenario.locations, ...scenario.npcs, ...scenario.conflicts].map((thing) => thing.id).filter((id) => id.includes('-'));
-      const [tightest, ...others] = SIZES;
-      const context = await browser!.newContext({ viewport: tightest, deviceScaleFactor: 1 });
-      const page = await context.newPage();
-      page.setDefaultTimeout(CONTENT_MS);
-      const errors: string[] = [];
-      page.on('pageerror', (error) => errors.push(error.message));
-      await page.goto(`${baseUrl}/`);
-      await page.locator(`[data-testid=scenario-card][data-scenario="${scenario.id}"]`).click();
-      await page.locator('[data-testid=begin]').click();
+  it(
+    `plays ${TURNS} turns in every scenario: the newest story in view, no failed job, names not ids, readable, at 1280×720, 1440×900 and 390×844`,
+    async () => {
+      const scenarios = await loadBundledScenarios();
+      const problems: string[] = [];
+      for (const [index, scenario] of scenarios.entries()) {
+        const ids = [...scenario.locations, ...scenario.npcs, ...scenario.conflicts]
+          .map((thing) => thing.id)
+          .filter((id) => id.includes('-'));
+        const [tightest, ...others] = SIZES;
+        const context = await browser!.newContext({ viewport: tightest, deviceScaleFactor: 1 });
+        const page = await context.newPage();
+        page.setDefaultTimeout(CONTENT_MS);
+        const errors: string[] = [];
+        page.on('pageerror', (error) => errors.push(error.message));
+        await page.goto(`${baseUrl}/`);
+        await page.locator(`[data-testid=scenario-card][data-scenario="${scenario.id}"]`).click();
+        await page.locator('[data-testid=begin]').click();
 
-      const at = (size: { width: number; height: number }) => `${scenario.id} at ${size.width}×${size.height}`;
-      for (let turn = 0; turn < TURNS; turn++) await playTurn(page, turn, at(tightest), problems);
-      await judgeReadable(page, at(tightest), problems);
-      for (const size of others) {
-        await page.setViewportSize(size);
-        await playTurn(page, TURNS, at(size), problems);
-        await judgeReadable(page, at(size), problems);
-        if (index === 1) {
-          await mkdir(resolve(SCREENSHOT, '..'), { recursive: true });
-          await page.screenshot({ path: resolve(SCREENSHOT, `../story-${size.width}x${size.height}.png`), ...AT_REST });
+        const at = (size: { width: number; height: number }) => `${scenario.id} at ${size.width}×${size.height}`;
+        for (let turn = 0; turn < TURNS; turn++) await playTurn(page, turn, at(tightest), problems);
+        await judgeReadable(page, at(tightest), problems);
+        for (const size of others) {
+          await page.setViewportSize(size);
+          await playTurn(page, TURNS, at(size), problems);
+          await judgeReadable(page, at(size), problems);
+          if (index === 1) {
+            await mkdir(resolve(SCREENSHOT, '..'), { recursive: true });
+            await page.screenshot({ path: resolve(SCREENSHOT, `../story-${size.width}x${size.height}.png`), ...AT_REST });
+          }
         }
-      }
-      if (index === 1) {
-        await page.setViewportSize(tightest);
-        await page.evaluate(`document.querySelector('#feed-scroll').scrollTo({ top: 0 })`);
-        await page.screenshot({ path: resolve(SCREENSHOT, `../story-${tightest.width}x${tightest.height}.png`), ...AT_REST });
-      }
+        if (index === 1) {
+          await page.setViewportSize(tightest);
+          await page.evaluate(`document.querySelector('#feed-scroll').scrollTo({ top: 0 })`);
+          await page.screenshot({ path: resolve(SCREENSHOT, `../story-${tightest.width}x${tightest.height}.png`), ...AT_REST });
+        }
 
-      // Once the jobs the turns set off have ended, none of them failed.
-      await expect.poll(() => page.locator('#job-list [data-status=queued], #job-list [data-status=running]').count(), { timeout: CONTENT_MS }).toBe(0);
-      problems.push(...((await page.evaluate(FAILED_JOBS)) as string[]).map((job) => `${scenario.id}: failed job ${job}`));
+        // Once the jobs the turns set off have ended, none of them failed.
+        await expect
+          .poll(() => page.locator('#job-list [data-status=queued], #job-list [data-status=running]').count(), { timeout: CONTENT_MS })
+          .toBe(0);
+        problems.push(...((await page.evaluate(FAILED_JOBS)) as string[]).map((job) => `${scenario.id}: failed job ${job}`));
 
-      // The whole story, read back to its start through "Earlier in the story…".
-      const earlier = page.locator('#feed-earlier');
-      for (let pages = 0; pages < 100 && (await earlier.isVisible()); pages++) {
-        await earlier.click();
-        await expect.poll(() => earlier.getAttribute('aria-busy')).toBeNull();
+        // The whole story, read back to its start through "Earlier in the story…".
+        const earlier = page.locator('#feed-earlier');
+        for (let pages = 0; pages < 100 && (await earlier.isVisible()); pages++) {
+          await earlier.click();
+          await expect.poll(() => earlier.getAttribute('aria-busy')).toBeNull();
+        }
+        const prose = (await page.locator('#feed').textContent()) ?? '';
+        for (const id of ids) if (new RegExp(`\\b${id}\\b`).test(prose)) problems.push(`${scenario.id}: the id "${id}" in the story`);
+        problems.push(...errors.map((error) => `${scenario.id}: page error ${error}`));
+        await context.close();
       }
-      const prose = (await page.locator('#feed').textContent()) ?? '';
-      for (const id of ids) if (new RegExp(`\\b${id}\\b`).test(prose)) problems.push(`${scenario.id}: the id "${id}" in the story`);
-      problems.push(...errors.map((error) => `${scenario.id}: page error ${error}`));
-      await context.close();
-    }
-    const { failed } = await nyx!.queue.counts();
-    expect(problems).toEqual([]);
-    expect(failed, 'jobs failed for good on the server').toBe(0);
-  }, TEST_MS * 4);
+      const { failed } = await nyx!.queue.counts();
+      expect(problems).toEqual([]);
+      expect(failed, 'jobs failed for good on the server').toBe(0);
+    },
+    TEST_MS * 4,
+  );
 }
 
 if (haveChromium) {

@@ -14,7 +14,10 @@ afterEach(async () => {
 /** The server process the wrapper started: its only child. */
 async function serverPidOf(wrapper: NyxProcess): Promise<number> {
   const { stdout } = await run('ps', ['-o', 'pid=', '--ppid', String(wrapper.child.pid)]);
-  const pids = stdout.split('\n').map((line) => Number(line.trim())).filter((pid) => pid > 0);
+  const pids = stdout
+    .split('\n')
+    .map((line) => Number(line.trim()))
+    .filter((pid) => pid > 0);
   expect(pids).toHaveLength(1);
   return pids[0]!;
 }
@@ -37,7 +40,12 @@ function isAlive(pid: number): boolean {
 let nextPort = 42610;
 
 async function startWrapped(): Promise<{ wrapper: NyxProcess; server: number }> {
-  const wrapper = spawnNyx('nyx (bin)', ['serve', '--port', String(nextPort++)], { NYX_DATA_DIR: ':memory:', LOG_LEVEL: 'warn' }, { viaBin: true });
+  const wrapper = spawnNyx(
+    'nyx (bin)',
+    ['serve', '--port', String(nextPort++)],
+    { NYX_DATA_DIR: ':memory:', LOG_LEVEL: 'warn' },
+    { viaBin: true },
+  );
   started.push(wrapper);
   await wrapper.waitForOutput(/Nyx is running: (http:\S+)/, STARTUP_MS);
   return { wrapper, server: await serverPidOf(wrapper) };
@@ -50,43 +58,63 @@ describe('bin/nyx.mjs', () => {
     async (signal) => {
       const { wrapper, server } = await startWrapped();
       expect(await wrapper.stop(signal, 20_000)).toBe(0);
-      await pollUntil('server gone', async () => isAlive(server), (alive) => !alive, 5_000);
+      await pollUntil(
+        'server gone',
+        async () => isAlive(server),
+        (alive) => !alive,
+        5_000,
+      );
     },
     STARTUP_MS + 30_000,
   );
 
-  it('ends the way the server ended when a signal killed it', async () => {
-    const { wrapper, server } = await startWrapped();
-    process.kill(server, 'SIGKILL');
-    expect(await wrapper.exited).toBe('SIGKILL');
-  }, STARTUP_MS + 30_000);
+  it(
+    'ends the way the server ended when a signal killed it',
+    async () => {
+      const { wrapper, server } = await startWrapped();
+      process.kill(server, 'SIGKILL');
+      expect(await wrapper.exited).toBe('SIGKILL');
+    },
+    STARTUP_MS + 30_000,
+  );
 
-  it('stops an embedded server with a backlog of running jobs within 16 s of SIGTERM', async () => {
-    const port = nextPort++;
-    const wrapper = spawnNyx(
-      'nyx (bin, backlog)',
-      ['serve', '--port', String(port)],
-      // Every model call takes a minute: each choice leaves jobs running and queued.
-      { NYX_DATA_DIR: ':memory:', LOG_LEVEL: 'warn', LLM_SIM_LATENCY_MS: '60000', QUEUE_CONCURRENCY: '2' },
-      { viaBin: true },
-    );
-    started.push(wrapper);
-    await wrapper.waitForOutput(/Nyx is running/, STARTUP_MS);
-    const base = `http://127.0.0.1:${port}`;
-    const created = (await (await fetch(`${base}/api/games`, post({ scenario: 'village-well' }))).json()) as { gameId: string; token: string };
-    for (let i = 0; i < 4; i++) {
-      const state = (await (await fetch(`${base}/api/games/${created.gameId}/state`, { headers: auth(created.token) })).json()) as {
-        choices: Array<{ id: string }>;
+  it(
+    'stops an embedded server with a backlog of running jobs within 16 s of SIGTERM',
+    async () => {
+      const port = nextPort++;
+      const wrapper = spawnNyx(
+        'nyx (bin, backlog)',
+        ['serve', '--port', String(port)],
+        // Every model call takes a minute: each choice leaves jobs running and queued.
+        { NYX_DATA_DIR: ':memory:', LOG_LEVEL: 'warn', LLM_SIM_LATENCY_MS: '60000', QUEUE_CONCURRENCY: '2' },
+        { viaBin: true },
+      );
+      started.push(wrapper);
+      await wrapper.waitForOutput(/Nyx is running/, STARTUP_MS);
+      const base = `http://127.0.0.1:${port}`;
+      const created = (await (await fetch(`${base}/api/games`, post({ scenario: 'village-well' }))).json()) as {
+        gameId: string;
+        token: string;
       };
-      await fetch(`${base}/api/games/${created.gameId}/choices`, post({ choiceId: state.choices[0]!.id }, created.token));
-    }
-    const signalled = Date.now();
-    expect(await wrapper.stop('SIGTERM', 30_000)).toBe(0);
-    expect(Date.now() - signalled).toBeLessThan(16_000);
-  }, STARTUP_MS + 60_000);
+      for (let i = 0; i < 4; i++) {
+        const state = (await (await fetch(`${base}/api/games/${created.gameId}/state`, { headers: auth(created.token) })).json()) as {
+          choices: Array<{ id: string }>;
+        };
+        await fetch(`${base}/api/games/${created.gameId}/choices`, post({ choiceId: state.choices[0]!.id }, created.token));
+      }
+      const signalled = Date.now();
+      expect(await wrapper.stop('SIGTERM', 30_000)).toBe(0);
+      expect(Date.now() - signalled).toBeLessThan(16_000);
+    },
+    STARTUP_MS + 60_000,
+  );
 
-  it('exits with the code of a command that fails', async () => {
-    const wrapper = spawnNyx('nyx (bin)', ['no-such-command'], {}, { viaBin: true });
-    expect(await wrapper.exited).toBe(2);
-  }, STARTUP_MS);
+  it(
+    'exits with the code of a command that fails',
+    async () => {
+      const wrapper = spawnNyx('nyx (bin)', ['no-such-command'], {}, { viaBin: true });
+      expect(await wrapper.exited).toBe(2);
+    },
+    STARTUP_MS,
+  );
 });

@@ -33,8 +33,18 @@ describe('ConflictSynthesizer', () => {
             return {
               sideEffects: [
                 systemEvent('tension_changed', 'g', { score: 0.5, previousScore: 0.2 }, { priority: 5 }),
-                systemEvent('edge_case_detected', 'g', { kind: 'stakeholder_breaking_point', stakeholderId: 1, conflictId: 1 }, { priority: 2 }),
-                systemEvent('phase_transition', 'g', { conflictId: 1, fromPhase: 'rising', toPhase: 'confrontation', transitionType: 'natural' }, { priority: 4 }),
+                systemEvent(
+                  'edge_case_detected',
+                  'g',
+                  { kind: 'stakeholder_breaking_point', stakeholderId: 1, conflictId: 1 },
+                  { priority: 2 },
+                ),
+                systemEvent(
+                  'phase_transition',
+                  'g',
+                  { conflictId: 1, fromPhase: 'rising', toPhase: 'confrontation', transitionType: 'natural' },
+                  { priority: 4 },
+                ),
               ],
             };
           },
@@ -110,7 +120,16 @@ describe('choices', () => {
 
 describe('GameSnapshot caching', () => {
   const game = { id: 'g', scenarioId: 's', seed: 1, tokenHash: 'h', version: 3, entitiesVersion: 2 };
-  const stored = { entitiesVersion: 2, plannedActionsSeen: 4, autonomyRequestedAt: { 7: 1_000 }, npcs: [], conflicts: [], stakeholders: [], flows: [], reputations: [] };
+  const stored = {
+    entitiesVersion: 2,
+    plannedActionsSeen: 4,
+    autonomyRequestedAt: { 7: 1_000 },
+    npcs: [],
+    conflicts: [],
+    stakeholders: [],
+    flows: [],
+    reputations: [],
+  };
 
   it('needs no cache write until something changes, and round-trips what it remembers', () => {
     const snapshot = GameSnapshot.fromStored(game, stored);
@@ -173,7 +192,16 @@ describe('dispatchContent', () => {
   const context = (skips: boolean, answer: { status: string; jobId?: string; reason?: string } = { status: 'accepted', jobId: 'j' }) => {
     const snapshot = GameSnapshot.fromStored(
       { id: 'g', scenarioId: 's', seed: 1, tokenHash: 'h', version: 7, entitiesVersion: 3 },
-      { entitiesVersion: 3, plannedActionsSeen: -1, autonomyRequestedAt: {}, npcs: [], conflicts: [], stakeholders: [], flows: [], reputations: [] },
+      {
+        entitiesVersion: 3,
+        plannedActionsSeen: -1,
+        autonomyRequestedAt: {},
+        npcs: [],
+        conflicts: [],
+        stakeholders: [],
+        flows: [],
+        reputations: [],
+      },
     );
     const sent: string[] = [];
     const dispatcher = {
@@ -191,27 +219,38 @@ describe('dispatchContent', () => {
     expect(dispatchContent(ctx, { kind: 'beat', fallbackText: 'f' }, flowTasks.describeBeat, beat)).toBe(true);
     const [item] = snapshot.pendingWrites().content;
     expect(item).toMatchObject({ gameId: 'g', kind: 'beat', status: 'generating', origin: 'fallback', fallbackText: 'f', stateVersion: 7 });
-    expect(item!.task).toMatchObject({ name: 'flow.describe_beat', payload: { gameId: 'g', stateVersion: 7, contentId: item!.id, conflictId: 1 } });
+    expect(item!.task).toMatchObject({
+      name: 'flow.describe_beat',
+      payload: { gameId: 'g', stateVersion: 7, contentId: item!.id, conflictId: 1 },
+    });
     expect(sent).toEqual([]);
     await ctx.scope.flush(feed);
     expect(sent).toEqual(['flow.describe_beat']);
     expect(ctx.scope.jobIds).toEqual(['j']);
   });
 
-  it('writes a skipped task\'s fallback as settled, and dispatches nothing', async () => {
+  it("writes a skipped task's fallback as settled, and dispatches nothing", async () => {
     const { ctx, snapshot, sent } = context(true);
     expect(dispatchContent(ctx, { kind: 'beat', fallbackText: 'f' }, flowTasks.describeBeat, beat)).toBe(false);
-    expect(snapshot.pendingWrites().content).toMatchObject([{ status: 'failed', origin: 'fallback', fallbackText: 'f', stateVersion: 7, task: null }]);
+    expect(snapshot.pendingWrites().content).toMatchObject([
+      { status: 'failed', origin: 'fallback', fallbackText: 'f', stateVersion: 7, task: null },
+    ]);
     await ctx.scope.flush(feed);
     expect(sent).toEqual([]);
   });
 
   it('removes the item of a deduplicated job and settles the item of a refused one', async () => {
-    for (const [status, expected] of [['deduplicated', 'discard'], ['rejected', 'fail']] as const) {
+    for (const [status, expected] of [
+      ['deduplicated', 'discard'],
+      ['rejected', 'fail'],
+    ] as const) {
       const { ctx } = context(false, { status, reason: 'r' });
       const settled: string[] = [];
       dispatchContent(ctx, { kind: 'beat', fallbackText: 'f' }, flowTasks.describeBeat, beat);
-      await ctx.scope.flush({ discard: async (id) => void settled.push(`discard ${id}`), fail: async (id) => (settled.push(`fail ${id}`), undefined) });
+      await ctx.scope.flush({
+        discard: async (id) => void settled.push(`discard ${id}`),
+        fail: async (id) => (settled.push(`fail ${id}`), undefined),
+      });
       expect(settled).toHaveLength(1);
       expect(settled[0]).toMatch(new RegExp(`^${expected} beat-`));
     }

@@ -54,7 +54,8 @@ function playThrough(backend: Backend) {
     await nyx.engine.resolveConflict(gameId, conflict.id, { outcome: 'The due is waived for a year', winnerNpcIds: [first!.id] });
     const canonised = await eventually(
       () => nyx.engine.getState(gameId),
-      (s: GameState) => s.canon.some((c) => c.conflictId === conflict.id) && s.content.some((c) => c.kind === 'reference' && c.status === 'ready'),
+      (s: GameState) =>
+        s.canon.some((c) => c.conflictId === conflict.id) && s.content.some((c) => c.kind === 'reference' && c.status === 'ready'),
       30_000,
     );
     expect(canonised.conflicts.find((c) => c.id === conflict.id)!.status).toBe('resolved');
@@ -65,7 +66,10 @@ function playThrough(backend: Backend) {
 
   it('answers bad requests with typed errors', async () => {
     await expect(nyx.engine.createGame({ scenario: 'no-such-place' })).rejects.toMatchObject({ code: 'invalid', field: 'scenario' });
-    await expect(nyx.engine.createGame({ scenario: 'village-well', seed: 2 ** 40 })).rejects.toMatchObject({ code: 'invalid', field: 'seed' });
+    await expect(nyx.engine.createGame({ scenario: 'village-well', seed: 2 ** 40 })).rejects.toMatchObject({
+      code: 'invalid',
+      field: 'seed',
+    });
     const { gameId } = await nyx.engine.createGame({ scenario: 'village-well' });
     await expect(nyx.engine.makeChoice(gameId, 'nonsense')).rejects.toMatchObject({ code: 'invalid', field: 'choiceId' });
     await expect(nyx.engine.makeChoice(gameId, 'ch_0000000000000000')).rejects.toMatchObject({ code: 'stale' });

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Nyx } from '../../src/app/nyx.js';
 import { cacheKeys } from '../../src/conflict/domain/cache-contract.js';
-import { GameEngine } from '../../src/conflict/engine/game-engine.js';
-import { GameHeads } from '../../src/conflict/engine/game-heads.js';
+import type { GameEngine } from '../../src/conflict/engine/game-engine.js';
+import type { GameHeads } from '../../src/conflict/engine/game-heads.js';
 import type { GameState, StateSync } from '../../src/conflict/engine/game-state.js';
 import { metrics } from '../../src/observability/metrics.js';
 import { isLockBusy } from '../../src/runtime/locks/locks.js';
@@ -28,7 +28,8 @@ async function counted<T>(operation: string, work: () => Promise<T>): Promise<{ 
 
 /** Statements the slow path ran meanwhile (in this process: the test's own and any job's). */
 async function countedSlow<T>(work: () => Promise<T>): Promise<{ value: T; total: number }> {
-  const slow = async () => (await metrics.dbStatements.get()).values.filter((v) => v.labels.path === 'slow').reduce((sum, v) => sum + v.value, 0);
+  const slow = async () =>
+    (await metrics.dbStatements.get()).values.filter((v) => v.labels.path === 'slow').reduce((sum, v) => sum + v.value, 0);
   const before = await slow();
   const value = await work();
   return { value, total: (await slow()) - before };
@@ -104,7 +105,9 @@ function hotPathReads(backend: Backend) {
     const seen = await nyx.engine.syncState(gameId);
 
     // What a worker elsewhere does with a result: fill the item and move the version on (one statement).
-    const { value: settled, total } = await countedSlow(() => otherHeads.settleContent(opened.id, { status: 'ready', text: 'The miller sets down his sack and laughs.' }));
+    const { value: settled, total } = await countedSlow(() =>
+      otherHeads.settleContent(opened.id, { status: 'ready', text: 'The miller sets down his sack and laughs.' }),
+    );
     expect(total).toBe(1);
     const version = settled!.version;
 
@@ -113,7 +116,10 @@ function hotPathReads(backend: Backend) {
     expect(reads - writes).toBe(0);
     const synced = body(answer);
     expect(synced.version).toBeGreaterThanOrEqual(version);
-    expect(synced.content.find((c) => c.id === opened.id)).toMatchObject({ status: 'ready', text: 'The miller sets down his sack and laughs.' });
+    expect(synced.content.find((c) => c.id === opened.id)).toMatchObject({
+      status: 'ready',
+      text: 'The miller sets down his sack and laughs.',
+    });
     // And the other way round: a choice saved by this process is what the other one shows next.
     const { state: chosen } = await nyx.engine.makeChoice(gameId, synced.choices[0]!.id);
     expect((await other.getState(gameId)).version).toBeGreaterThanOrEqual(chosen.version);

@@ -1,7 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Nyx } from '../../src/app/nyx.js';
-import { GameEngine } from '../../src/conflict/engine/game-engine.js';
+import type { GameEngine } from '../../src/conflict/engine/game-engine.js';
 import { GameError } from '../../src/conflict/engine/game-errors.js';
 import type { GameState } from '../../src/conflict/engine/game-state.js';
 import { TaskDispatcher } from '../../src/conflict/engine/task-dispatcher.js';
@@ -54,7 +54,8 @@ function integrity(backend: Backend) {
       expect(created.status).toBe('fulfilled');
       if (created.status === 'fulfilled') acknowledged.push(created.value.conflict.id);
     }
-    for (const engine of [nyx.engine, other]) expect(conflictIds(await engine.getState(gameId))).toEqual(expect.arrayContaining(acknowledged));
+    for (const engine of [nyx.engine, other])
+      expect(conflictIds(await engine.getState(gameId))).toEqual(expect.arrayContaining(acknowledged));
   });
 
   it('two processes resolving one conflict: one answers, the other is told it is already resolved, and it is resolved once', async () => {
@@ -83,13 +84,18 @@ function integrity(backend: Backend) {
     const conflictId = [...winner.conflicts.keys()][0]!;
     for (const snapshot of [winner, loser]) {
       snapshot.recordTransition(conflictId, { fromPhase: 'seeds', toPhase: 'emerging', transitionType: 'natural', trigger: 'test' });
-      snapshot.addContent(contentRow(gameId, { kind: 'beat', stateVersion: 0 }, { status: 'ready', origin: 'generated', text: 't', fallbackText: 't' }));
+      snapshot.addContent(
+        contentRow(gameId, { kind: 'beat', stateVersion: 0 }, { status: 'ready', origin: 'generated', text: 't', fallbackText: 't' }),
+      );
     }
     const loserItem = loser.pendingWrites().content[0]!.id;
     expect(await nyx.store.saveSnapshot(winner)).toMatchObject({ status: 'saved' });
     expect(await nyx.store.saveSnapshot(loser)).toEqual({ status: 'stale' });
     expect(await nyx.db.orm.select().from(contentItems).where(eq(contentItems.id, loserItem))).toEqual([]);
-    const transitions = await nyx.db.orm.select().from(phaseTransitions).where(and(eq(phaseTransitions.conflictId, conflictId), eq(phaseTransitions.trigger, 'test')));
+    const transitions = await nyx.db.orm
+      .select()
+      .from(phaseTransitions)
+      .where(and(eq(phaseTransitions.conflictId, conflictId), eq(phaseTransitions.trigger, 'test')));
     expect(transitions).toHaveLength(1);
   });
 
@@ -102,7 +108,10 @@ function integrity(backend: Backend) {
       () => nyx.engine.getState(gameId),
       (s) => s.content.some((c) => c.kind === 'narration' && c.subject.conflictId === conflict.id && c.status !== 'generating'),
     );
-    expect(narrated.content.find((c) => c.kind === 'narration' && c.subject.conflictId === conflict.id)).toMatchObject({ status: 'ready', origin: 'generated' });
+    expect(narrated.content.find((c) => c.kind === 'narration' && c.subject.conflictId === conflict.id)).toMatchObject({
+      status: 'ready',
+      origin: 'generated',
+    });
     const profiles = await eventually(
       () => nyx.db.orm.select().from(stakeholders).where(eq(stakeholders.conflictId, conflict.id)),
       (rows) => rows.length === 2 && rows.every((row) => row.profile !== null),
@@ -119,9 +128,20 @@ function integrity(backend: Backend) {
       fallbackText: 'The quarrel stirs.',
       stateVersion: state.version,
       createdAt: new Date(Date.now() - 120_000),
-      task: { name: 'flow.narrate_phase_transition', payload: { gameId, stateVersion: state.version, contentId: 'pending', conflictId, fromPhase: 'seeds', toPhase: 'emerging' } },
+      task: {
+        name: 'flow.narrate_phase_transition',
+        payload: { gameId, stateVersion: state.version, contentId: 'pending', conflictId, fromPhase: 'seeds', toPhase: 'emerging' },
+      },
     });
-    await nyx.db.orm.update(contentItems).set({ task: { name: 'flow.narrate_phase_transition', payload: { gameId, stateVersion: state.version, contentId: lost.id, conflictId, fromPhase: 'seeds', toPhase: 'emerging' } } }).where(eq(contentItems.id, lost.id));
+    await nyx.db.orm
+      .update(contentItems)
+      .set({
+        task: {
+          name: 'flow.narrate_phase_transition',
+          payload: { gameId, stateVersion: state.version, contentId: lost.id, conflictId, fromPhase: 'seeds', toPhase: 'emerging' },
+        },
+      })
+      .where(eq(contentItems.id, lost.id));
     await nyx.heads.bumpVersion(gameId);
     const written = await eventually(
       () => nyx.engine.getState(gameId),
@@ -132,8 +152,20 @@ function integrity(backend: Backend) {
 
   it('the maintenance sweep asks again for lost items, settles abandoned ones and moves their game on', async () => {
     const { gameId, state } = await nyx.engine.createGame({ scenario: 'village-well', seed: 26 });
-    const abandoned = await openFeedItem(nyx.db, gameId, { kind: 'gossip', fallbackText: 'Whispers.', stateVersion: 0, createdAt: new Date(Date.now() - 3_600_000) });
-    const sweep = new MaintenanceSweep({ feed: nyx.feed, planned: nyx.planned, heads: nyx.heads, hub: nyx.hub, dispatcher: new TaskDispatcher(nyx.queue, { degraded: false }), catalog: new TaskCatalog(conflictSubsystems.flatMap((subsystem) => subsystem.tasks)) });
+    const abandoned = await openFeedItem(nyx.db, gameId, {
+      kind: 'gossip',
+      fallbackText: 'Whispers.',
+      stateVersion: 0,
+      createdAt: new Date(Date.now() - 3_600_000),
+    });
+    const sweep = new MaintenanceSweep({
+      feed: nyx.feed,
+      planned: nyx.planned,
+      heads: nyx.heads,
+      hub: nyx.hub,
+      dispatcher: new TaskDispatcher(nyx.queue, { degraded: false }),
+      catalog: new TaskCatalog(conflictSubsystems.flatMap((subsystem) => subsystem.tasks)),
+    });
     const versionBefore = (await nyx.store.findGame(gameId))!.version;
     const report = await sweep.run();
     expect(report.abandonedGames).toBeGreaterThanOrEqual(1);

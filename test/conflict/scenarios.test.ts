@@ -128,7 +128,10 @@ describe('invalid scenario files', () => {
     const missing = fixture('no-such-scenario.yaml');
     await expect(loadScenarioFile(missing)).rejects.toBeInstanceOf(ScenarioError);
     const result = await validateScenarioFile(missing);
-    expect(result).toMatchObject({ ok: false, error: { file: missing, reason: 'unreadable', issues: [{ path: '', message: 'file not found' }] } });
+    expect(result).toMatchObject({
+      ok: false,
+      error: { file: missing, reason: 'unreadable', issues: [{ path: '', message: 'file not found' }] },
+    });
     if (!result.ok) expect(formatScenarioError(result.error)).toBe(`${missing}: file not found`);
   });
 });
@@ -142,23 +145,39 @@ describe('cross-reference and shape rules', () => {
   it('rejects the same npc twice among one conflict’s stakeholders', () => {
     const error = parseError(valid.replace('{ npc: bram }', '{ npc: ada }'));
     expect(error.issues).toEqual([
-      { path: 'conflicts[0].stakeholders[1].npc', line: 34, column: 16, message: expect.stringContaining('"ada" is already a stakeholder') },
+      {
+        path: 'conflicts[0].stakeholders[1].npc',
+        line: 34,
+        column: 16,
+        message: expect.stringContaining('"ada" is already a stakeholder'),
+      },
     ]);
   });
 
   it('rejects a relation from an npc to itself', () => {
     const error = parseError(valid.replace('to: bram, kind: rival', 'to: ada, kind: rival'));
-    expect(error.issues).toEqual([{ path: 'relations[0].to', line: 26, column: 22, message: expect.stringContaining('a relation joins two different npcs') }]);
+    expect(error.issues).toEqual([
+      { path: 'relations[0].to', line: 26, column: 22, message: expect.stringContaining('a relation joins two different npcs') },
+    ]);
   });
 
   it('rejects an npc placed in an undeclared location', () => {
     const error = parseError(valid.replace('location: lane\n  - id: bram', 'location: attic\n  - id: bram'));
-    expect(error.issues).toEqual([{ path: 'npcs[0].location', line: 18, column: 15, message: 'unknown location "attic"; expected one of lane' }]);
+    expect(error.issues).toEqual([
+      { path: 'npcs[0].location', line: 18, column: 15, message: 'unknown location "attic"; expected one of lane' },
+    ]);
   });
 
   it('rejects a reputation type that does not exist, at its key', () => {
     const error = parseError(valid.replace('traits: [proud]', 'traits: [proud]\n    reputation: { charming: 0.9 }'));
-    expect(error.issues).toEqual([{ path: 'npcs[0].reputation.charming', line: 17, column: 19, message: expect.stringContaining('expected one of trustworthy, submissive') }]);
+    expect(error.issues).toEqual([
+      {
+        path: 'npcs[0].reputation.charming',
+        line: 17,
+        column: 19,
+        message: expect.stringContaining('expected one of trustworthy, submissive'),
+      },
+    ]);
   });
 
   it('checks a conflict’s own choices and endings: choice types, phases, targets and winners, each at its line', () => {
@@ -175,15 +194,23 @@ describe('cross-reference and shape rules', () => {
       { path: 'conflicts[0].choices[0].type', line: 36, message: expect.stringContaining('expected one of aggressive, confrontational') },
       { path: 'conflicts[0].choices[1].target', line: 37, message: 'unknown npc "vicar"; expected one of ada, bram' },
       { path: 'conflicts[0].choices[1].phases[1]', line: 37, message: expect.stringContaining('"aftermath"') },
-      { path: 'conflicts[0].endings[0].winners[1]', line: 39, message: '"ghost" takes no part in this conflict; expected one of its stakeholders, ada, bram' },
+      {
+        path: 'conflicts[0].endings[0].winners[1]',
+        line: 39,
+        message: '"ghost" takes no part in this conflict; expected one of its stakeholders, ada, bram',
+      },
       { path: 'conflicts[0].endings[1].when', line: 40, message: expect.stringContaining('expected one of settled, escalated, any') },
     ]);
   });
 
   it('rejects two conflicts with one title (a game finds a conflict’s choices and endings by it)', () => {
-    const second = valid.slice(valid.indexOf('  - id: the-hedge'), valid.indexOf('player:')).replace('id: the-hedge', 'id: the-other-hedge');
+    const second = valid
+      .slice(valid.indexOf('  - id: the-hedge'), valid.indexOf('player:'))
+      .replace('id: the-hedge', 'id: the-other-hedge');
     const error = parseError(valid.replace('player:', `${second}player:`));
-    expect(error.issues).toEqual([{ path: 'conflicts[1].title', line: 36, column: 12, message: expect.stringContaining('duplicate title "The Hedge"') }]);
+    expect(error.issues).toEqual([
+      { path: 'conflicts[1].title', line: 36, column: 12, message: expect.stringContaining('duplicate title "The Hedge"') },
+    ]);
   });
 
   it('rejects an empty document at the start of the file', () => {

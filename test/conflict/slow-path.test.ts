@@ -17,7 +17,7 @@ import { atmosphereFor } from '../../src/conflict/tension/rules.js';
 import { conflictSubsystems } from '../../src/conflict/subsystems.js';
 import { TaskCatalog } from '../../src/conflict/tasks/task-catalog.js';
 import type { MadeFor, PayloadOf } from '../../src/conflict/tasks/task-contract.js';
-import { stakeholderTasks } from '../../src/conflict/stakeholders/contracts.js';
+import type { stakeholderTasks } from '../../src/conflict/stakeholders/contracts.js';
 import { registerConflictWorkers } from '../../src/conflict/slow-path/conflict-workers.js';
 import type { ConflictWorkerDeps } from '../../src/conflict/slow-path/task-context.js';
 import { loadBundledScenarios } from '../../src/conflict/scenarios/index.js';
@@ -44,20 +44,23 @@ let planned: PlannedActions;
 let canon: CanonLedger;
 let cache: MemoryCache;
 let hub: InProcessHub;
-const offline = createGateway({
-  provider: 'offline',
-  baseUrl: undefined,
-  apiKey: undefined,
-  model: undefined,
-  modelByKind: {},
-  local: { modelPath: undefined, sequences: 1, gpu: 'off', threads: 0 },
-  timeoutMs: 30_000,
-  simulated: { latencyMs: { min: 0, max: 0 }, failRate: 0, faults: [] },
-  prices: {},
-  cacheTtlMs: 0,
-  recordDir: undefined,
-  replay: { dir: undefined, latency: false, onMiss: 'error' },
-}, { cache: new MemoryCache(), budget: { gameUsd: undefined, hourlyUsd: undefined } });
+const offline = createGateway(
+  {
+    provider: 'offline',
+    baseUrl: undefined,
+    apiKey: undefined,
+    model: undefined,
+    modelByKind: {},
+    local: { modelPath: undefined, sequences: 1, gpu: 'off', threads: 0 },
+    timeoutMs: 30_000,
+    simulated: { latencyMs: { min: 0, max: 0 }, failRate: 0, faults: [] },
+    prices: {},
+    cacheTtlMs: 0,
+    recordDir: undefined,
+    replay: { dir: undefined, latency: false, onMiss: 'error' },
+  },
+  { cache: new MemoryCache(), budget: { gameUsd: undefined, hourlyUsd: undefined } },
+);
 
 beforeAll(async () => {
   db = await openDatabase({ inMemory: true });
@@ -87,7 +90,18 @@ const catalog = new TaskCatalog(conflictSubsystems.flatMap((subsystem) => subsys
 async function startWorkers(gateway: LlmGateway = offline) {
   const queue = new InProcessQueue({ concurrency: 2, attempts: 2, backoff: { delayMs: 10, factor: 2 } });
   const idempotency = new MemoryIdempotencyGuard();
-  const deps: ConflictWorkerDeps = { gateway, store, heads: new GameHeads(store, cache, new MemoryLocks()), feed, planned, canon, cache, hub, idempotency, scenarios: await loadBundledScenarios() };
+  const deps: ConflictWorkerDeps = {
+    gateway,
+    store,
+    heads: new GameHeads(store, cache, new MemoryLocks()),
+    feed,
+    planned,
+    canon,
+    cache,
+    hub,
+    idempotency,
+    scenarios: await loadBundledScenarios(),
+  };
   const unsubscribe = await registerConflictWorkers(queue, deps, conflictSubsystems);
   await queue.startWorkers();
   running.push(async () => {
@@ -129,13 +143,49 @@ async function createGame(options: { stress?: number } = {}) {
   const gameId = `g-${randomUUID().slice(0, 8)}`;
   await store.insertGame({ id: gameId, scenarioId: 'test', seed: 42, tokenHash: 'hash' });
   const [maren, hobb, ilse] = await store.insertNpcs(gameId, [
-    { key: 'maren', name: 'Maren Coble', description: 'A chandler with debts', traits: ['Proud'], socialRole: 'rival', location: 'the Gull tavern', gossipTendency: 0.2 },
-    { key: 'hobb', name: 'Hobb Tallow', description: 'The innkeeper', traits: ['Watchful'], socialRole: 'confidant', location: 'the Gull tavern', gossipTendency: 0.9, reputation: { trustworthy: 0.7 } },
-    { key: 'ilse', name: 'Ilse Marren', description: 'A harbour clerk', traits: ['Sharp'], socialRole: 'outsider', location: 'the Gull tavern', gossipTendency: 0.5 },
+    {
+      key: 'maren',
+      name: 'Maren Coble',
+      description: 'A chandler with debts',
+      traits: ['Proud'],
+      socialRole: 'rival',
+      location: 'the Gull tavern',
+      gossipTendency: 0.2,
+    },
+    {
+      key: 'hobb',
+      name: 'Hobb Tallow',
+      description: 'The innkeeper',
+      traits: ['Watchful'],
+      socialRole: 'confidant',
+      location: 'the Gull tavern',
+      gossipTendency: 0.9,
+      reputation: { trustworthy: 0.7 },
+    },
+    {
+      key: 'ilse',
+      name: 'Ilse Marren',
+      description: 'A harbour clerk',
+      traits: ['Sharp'],
+      socialRole: 'outsider',
+      location: 'the Gull tavern',
+      gossipTendency: 0.5,
+    },
   ]);
-  const conflict = await store.insertConflict(gameId, { type: 'power struggle', title: 'the harbour toll dispute', description: 'Who sets the tolls' });
+  const conflict = await store.insertConflict(gameId, {
+    type: 'power struggle',
+    title: 'the harbour toll dispute',
+    description: 'Who sets the tolls',
+  });
   const [instigator, defender] = await store.insertStakeholders(gameId, [
-    { npcId: maren!.id, conflictId: conflict.id, role: 'instigator', decisionStyle: 'calculating', stress: options.stress ?? 0.4, commitment: 0.8 },
+    {
+      npcId: maren!.id,
+      conflictId: conflict.id,
+      role: 'instigator',
+      decisionStyle: 'calculating',
+      stress: options.stress ?? 0.4,
+      commitment: 0.8,
+    },
     { npcId: ilse!.id, conflictId: conflict.id, role: 'defender', decisionStyle: 'principled', stress: 0.3, commitment: 0.6 },
   ]);
   const flow: ConflictFlow = { ...baseFlow, conflictId: conflict.id };
@@ -187,7 +237,13 @@ describe('stakeholder tasks', () => {
     expect(settled!.text).toContain('Maren Coble');
     const rows = await plannedRows(game.gameId);
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ kind: 'reaction', status: 'ready', stakeholderId: game.instigator.id, contextHash: 'evt-1', priority: 8 });
+    expect(rows[0]).toMatchObject({
+      kind: 'reaction',
+      status: 'ready',
+      stakeholderId: game.instigator.id,
+      contextHash: 'evt-1',
+      priority: 8,
+    });
     expect(rows[0]!.payload).toHaveProperty('reaction_type');
     expect((await store.findGame(game.gameId))!.version).toBe(1);
   });
@@ -218,7 +274,13 @@ describe('stakeholder tasks', () => {
     const game = await createGame();
     const contextHash = decisionContextHash(game.instigator, 'emerging');
 
-    const { outcome } = await run('stakeholders.generate_action', { gameId: game.gameId, stateVersion: 0, stakeholderId: game.instigator.id, contextHash, priority: 7 });
+    const { outcome } = await run('stakeholders.generate_action', {
+      gameId: game.gameId,
+      stateVersion: 0,
+      stakeholderId: game.instigator.id,
+      contextHash,
+      priority: 7,
+    });
 
     expect(outcome).toMatchObject({ status: 'completed', result: { status: 'written' } });
     const [row] = await planned.peekReady({ gameId: game.gameId, kind: 'action' });
@@ -235,7 +297,12 @@ describe('stakeholder tasks', () => {
     const game = await createGame();
     const passed = decisionContextHash(game.instigator, 'seeds');
 
-    const { outcome } = await run('stakeholders.generate_action', { gameId: game.gameId, stateVersion: 0, stakeholderId: game.instigator.id, contextHash: passed });
+    const { outcome } = await run('stakeholders.generate_action', {
+      gameId: game.gameId,
+      stateVersion: 0,
+      stakeholderId: game.instigator.id,
+      contextHash: passed,
+    });
 
     expect(outcome).toMatchObject({ status: 'completed', result: { status: 'stale' } });
     expect(modelCalls).toBe(0);
@@ -249,7 +316,12 @@ describe('stakeholder tasks', () => {
     game = await createGame();
     const contextHash = decisionContextHash(game.instigator, 'emerging');
 
-    const { outcome } = await run('stakeholders.generate_action', { gameId: game.gameId, stateVersion: 0, stakeholderId: game.instigator.id, contextHash });
+    const { outcome } = await run('stakeholders.generate_action', {
+      gameId: game.gameId,
+      stateVersion: 0,
+      stakeholderId: game.instigator.id,
+      contextHash,
+    });
 
     expect(outcome).toMatchObject({ status: 'completed', result: { status: 'stale' } });
     const rows = await plannedRows(game.gameId);
@@ -273,7 +345,10 @@ describe('stakeholder tasks', () => {
 
     expect(outcome).toMatchObject({ status: 'failed' });
     expect(modelCalls).toBe(2);
-    await vi.waitFor(async () => expect(await feed.find(item.id)).toMatchObject({ status: 'failed', origin: 'fallback', text: 'fallback reaction' }), WAIT);
+    await vi.waitFor(
+      async () => expect(await feed.find(item.id)).toMatchObject({ status: 'failed', origin: 'fallback', text: 'fallback reaction' }),
+      WAIT,
+    );
     await vi.waitFor(async () => expect(await plannedRows(game.gameId)).toHaveLength(1), WAIT);
     const [row] = await plannedRows(game.gameId);
     expect(row).toMatchObject({ kind: 'reaction', status: 'failed', contextHash: 'evt-1' });
@@ -338,7 +413,11 @@ describe('stakeholder tasks', () => {
   it('a new decision request at a newer state version is not a duplicate of the last one', async () => {
     const { run } = await startWorkers();
     const game = await createGame();
-    const request = { gameId: game.gameId, stakeholderId: game.instigator.id, contextHash: decisionContextHash(game.instigator, 'emerging') };
+    const request = {
+      gameId: game.gameId,
+      stakeholderId: game.instigator.id,
+      contextHash: decisionContextHash(game.instigator, 'emerging'),
+    };
 
     await run('stakeholders.generate_action', { ...request, stateVersion: 0 });
     const { outcome } = await run('stakeholders.generate_action', { ...request, stateVersion: 1 });
@@ -358,7 +437,11 @@ describe('stakeholder tasks', () => {
       phase: 'emerging',
       contextHash: decisionContextHash(game.instigator, 'emerging'),
     });
-    const populated = await run('stakeholders.populate_details', { gameId: game.gameId, stateVersion: 0, stakeholderId: game.instigator.id });
+    const populated = await run('stakeholders.populate_details', {
+      gameId: game.gameId,
+      stateVersion: 0,
+      stakeholderId: game.instigator.id,
+    });
 
     expect(adapted.outcome).toMatchObject({ status: 'completed', result: { status: 'written' } });
     const [row] = await planned.peekReady({ gameId: game.gameId, kind: 'role_adaptation' });
@@ -402,14 +485,22 @@ describe('bundle tasks', () => {
     const scene = { gameId: game.gameId, stateVersion: 0, sceneHash: 'scene-f', cacheVersion: 2 };
 
     expect((await run('tension.update_bundle', scene)).outcome).toMatchObject({ status: 'failed' });
-    expect((await run('social.generate_bundle', { ...scene, npcIds: [game.maren.id, game.hobb.id] })).outcome).toMatchObject({ status: 'failed' });
+    expect((await run('social.generate_bundle', { ...scene, npcIds: [game.maren.id, game.hobb.id] })).outcome).toMatchObject({
+      status: 'failed',
+    });
 
     const tensionKey = cacheKeys.tensionBundle(game.gameId, 'scene-f', 2);
-    await vi.waitFor(async () => expect(await cache.getJson<TensionBundle>(tensionKey)).toMatchObject({ status: 'ready', manifestations: [] }), WAIT);
+    await vi.waitFor(
+      async () => expect(await cache.getJson<TensionBundle>(tensionKey)).toMatchObject({ status: 'ready', manifestations: [] }),
+      WAIT,
+    );
     const tension = (await cache.getJson<TensionBundle>(tensionKey))!;
     expect(tension.atmosphere).toBe(atmosphereFor(tension.tension_level));
     const socialKey = cacheKeys.socialBundle(game.gameId, 'scene-f', 2);
-    await vi.waitFor(async () => expect(await cache.getJson<SocialBundle>(socialKey)).toMatchObject({ status: 'ready', gossip: [], alliances: [] }), WAIT);
+    await vi.waitFor(
+      async () => expect(await cache.getJson<SocialBundle>(socialKey)).toMatchObject({ status: 'ready', gossip: [], alliances: [] }),
+      WAIT,
+    );
     // Kept only briefly, so the model is asked again once it may be back.
     expect(writes).toHaveBeenCalledWith(tensionKey, tension, CACHE_TTL.fallbackBundle);
     expect(writes).toHaveBeenCalledWith(socialKey, expect.anything(), CACHE_TTL.fallbackBundle);
@@ -514,7 +605,13 @@ describe('canon tasks', () => {
     const key = cacheKeys.loreCheck(game.gameId, 'general', 'abcdef0123456789');
     await cache.setJson(key, { is_compliant: true, conflicts: [], needs_review: true, status: 'pending' }, 60);
 
-    await run('canon.check_lore', { gameId: game.gameId, stateVersion: 0, content: 'power struggle at the Gull tavern with 2 participants', category: 'general', contentHash: 'abcdef0123456789' });
+    await run('canon.check_lore', {
+      gameId: game.gameId,
+      stateVersion: 0,
+      content: 'power struggle at the Gull tavern with 2 participants',
+      category: 'general',
+      contentHash: 'abcdef0123456789',
+    });
 
     expect(await cache.getJson<LoreCheckResult>(key)).toMatchObject({ status: 'checked', is_compliant: expect.any(Boolean) });
   });
@@ -526,13 +623,31 @@ describe('narration tasks', () => {
     const game = await createGame();
     const base = { gameId: game.gameId, stateVersion: 0, conflictId: game.conflict.id };
     const cases = [
-      { kind: 'narration', run: (contentId: string) => run('flow.narrate_phase_transition', { ...base, contentId, fromPhase: null, toPhase: 'emerging' }) },
-      { kind: 'beat', run: (contentId: string) => run('flow.describe_beat', { ...base, contentId, beat: { id: 'b1', type: 'betrayal', impact: -0.2 } }) },
-      { kind: 'escalation', run: (contentId: string) => run('tension.narrate_escalation', { ...base, contentId, event: { type: 'escalation', score: 0.8 } }) },
+      {
+        kind: 'narration',
+        run: (contentId: string) => run('flow.narrate_phase_transition', { ...base, contentId, fromPhase: null, toPhase: 'emerging' }),
+      },
+      {
+        kind: 'beat',
+        run: (contentId: string) => run('flow.describe_beat', { ...base, contentId, beat: { id: 'b1', type: 'betrayal', impact: -0.2 } }),
+      },
+      {
+        kind: 'escalation',
+        run: (contentId: string) => run('tension.narrate_escalation', { ...base, contentId, event: { type: 'escalation', score: 0.8 } }),
+      },
       {
         kind: 'reputation',
         run: (contentId: string) =>
-          run('social.narrate_reputation', { gameId: game.gameId, stateVersion: 0, contentId, npcId: game.hobb.id, reputationType: 'trustworthy', oldScore: 0.7, newScore: 0.4, timestamp: '2026-01-01T00:00:00Z' }),
+          run('social.narrate_reputation', {
+            gameId: game.gameId,
+            stateVersion: 0,
+            contentId,
+            npcId: game.hobb.id,
+            reputationType: 'trustworthy',
+            oldScore: 0.7,
+            newScore: 0.4,
+            timestamp: '2026-01-01T00:00:00Z',
+          }),
       },
     ] as const;
     for (const testCase of cases) {
@@ -550,9 +665,22 @@ describe('narration tasks', () => {
     const game = await createGame();
     const item = await openItem(game, 'gossip');
 
-    await run('social.generate_gossip', { gameId: game.gameId, stateVersion: 0, contentId: item.id, sceneHash: 'scene-c', targetNpcIds: [game.maren.id], topic: 'scene' });
+    await run('social.generate_gossip', {
+      gameId: game.gameId,
+      stateVersion: 0,
+      contentId: item.id,
+      sceneHash: 'scene-c',
+      targetNpcIds: [game.maren.id],
+      topic: 'scene',
+    });
     await run('tension.generate_manifestations', { gameId: game.gameId, stateVersion: 0, sceneHash: 'scene-c', level: 'rising' });
-    await run('social.form_alliance', { gameId: game.gameId, stateVersion: 0, initiatorId: game.maren.id, targetId: game.hobb.id, reason: 'mutual_benefit' });
+    await run('social.form_alliance', {
+      gameId: game.gameId,
+      stateVersion: 0,
+      initiatorId: game.maren.id,
+      targetId: game.hobb.id,
+      reason: 'mutual_benefit',
+    });
 
     const gossip = await feed.find(item.id);
     expect(gossip).toMatchObject({ status: 'ready', origin: 'generated' });

@@ -20,7 +20,10 @@ function readsTheWholeStory(backend: Backend): void {
   it('pages through every item once, newest first, and refuses a cursor it did not hand out', async () => {
     const { gameId, state } = await nyx.engine.createGame({ scenario: 'village-well' });
     let choices = state.choices;
-    for (let turn = 0; turn < 6; turn++) ({ state: { choices } } = await nyx.engine.makeChoice(gameId, choices[turn % choices.length]!.id));
+    for (let turn = 0; turn < 6; turn++)
+      ({
+        state: { choices },
+      } = await nyx.engine.makeChoice(gameId, choices[turn % choices.length]!.id));
 
     // Once the background jobs are done the story stops growing, and the pages can be compared with it.
     let previous = '';

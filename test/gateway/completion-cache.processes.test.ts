@@ -11,7 +11,14 @@ const run = promisify(execFile);
 async function requestInChild(prefix: string, seed: number): Promise<{ calls: number; value: unknown; spentUsd: number }> {
   const { stdout } = await run(process.execPath, ['--import', 'tsx', 'test/support/completion-cache-child.ts'], {
     cwd: repoRoot,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', REDIS_URL: redisUrl!, NYX_TEST_PREFIX: prefix, NYX_TEST_SEED: String(seed), LOG_LEVEL: 'silent' },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      REDIS_URL: redisUrl!,
+      NYX_TEST_PREFIX: prefix,
+      NYX_TEST_SEED: String(seed),
+      LOG_LEVEL: 'silent',
+    },
     timeout: 60_000,
   });
   return JSON.parse(stdout.trim().split('\n').at(-1)!) as { calls: number; value: unknown; spentUsd: number };
@@ -26,7 +33,7 @@ describeWithServices('the completion cache across two processes on Redis', ['red
     await cache.close();
   });
 
-  it('answers the second process from the first one\'s call, and both charge one ledger once', async () => {
+  it("answers the second process from the first one's call, and both charge one ledger once", async () => {
     const first = await requestInChild(prefix, 1);
     const second = await requestInChild(prefix, 2);
     expect(first.calls).toBe(1);

@@ -52,7 +52,9 @@ async function counterValue(
   labels: Record<string, string>,
 ): Promise<number> {
   const { values } = await counter.get();
-  return values.filter((entry) => Object.entries(labels).every(([key, value]) => entry.labels[key] === value)).reduce((sum, entry) => sum + entry.value, 0);
+  return values
+    .filter((entry) => Object.entries(labels).every(([key, value]) => entry.labels[key] === value))
+    .reduce((sum, entry) => sum + entry.value, 0);
 }
 
 const backends = [
@@ -91,16 +93,30 @@ for (const backend of backends) {
       const gameId = `game-${uniquePrefix()}`;
       const hourBefore = await ledger.hourSpentUsd();
       const metricBefore = await counterValue(metrics.modelCost, { kind: 'phase_narration', model: 'priced-model' });
-      const { usage } = await gatewayOver(new CountingProvider()).generate('phase_narration', { input: sampleInputs.phase_narration, context: { gameId } });
+      const { usage } = await gatewayOver(new CountingProvider()).generate('phase_narration', {
+        input: sampleInputs.phase_narration,
+        context: { gameId },
+      });
       expect(usage.estimatedCostUsd).toBeCloseTo(CALL_USD, 12);
       expect(await ledger.gameSpentUsd(gameId)).toBeCloseTo(CALL_USD, 12);
       expect((await ledger.hourSpentUsd()) - hourBefore).toBeCloseTo(CALL_USD, 12);
-      expect((await counterValue(metrics.modelCost, { kind: 'phase_narration', model: 'priced-model' })) - metricBefore).toBeCloseTo(CALL_USD, 12);
+      expect((await counterValue(metrics.modelCost, { kind: 'phase_narration', model: 'priced-model' })) - metricBefore).toBeCloseTo(
+        CALL_USD,
+        12,
+      );
     });
 
     it('costs nothing for a model without a price', async () => {
       const gameId = `game-${uniquePrefix()}`;
-      const unpriced = new LlmGateway(new MeteredProvider(new CountingProvider(), new PriceList({ other: { input: 5, output: 5 } }), ledger, new Budget(ledger, noLimits)), 30_000);
+      const unpriced = new LlmGateway(
+        new MeteredProvider(
+          new CountingProvider(),
+          new PriceList({ other: { input: 5, output: 5 } }),
+          ledger,
+          new Budget(ledger, noLimits),
+        ),
+        30_000,
+      );
       const { usage } = await unpriced.generate('phase_narration', { input: sampleInputs.phase_narration, context: { gameId } });
       expect(usage.estimatedCostUsd).toBe(0);
       expect(await ledger.gameSpentUsd(gameId)).toBe(0);
@@ -113,14 +129,18 @@ for (const backend of backends) {
       const gateway = gatewayOver(model, { gameUsd: 2 * CALL_USD, hourlyUsd: undefined });
       const inFlight = 5;
       const results = await Promise.allSettled(
-        Array.from({ length: inFlight }, () => gateway.generate('phase_narration', { input: sampleInputs.phase_narration, context: { gameId } })),
+        Array.from({ length: inFlight }, () =>
+          gateway.generate('phase_narration', { input: sampleInputs.phase_narration, context: { gameId } }),
+        ),
       );
       expect(results.every((r) => r.status === 'fulfilled')).toBe(true);
       const spent = await ledger.gameSpentUsd(gameId);
       expect(spent).toBeLessThanOrEqual(2 * CALL_USD + inFlight * CALL_USD + 1e-12);
 
       const callsBefore = model.calls;
-      const refused = await gateway.generate('phase_narration', { input: sampleInputs.phase_narration, context: { gameId } }).catch((e: unknown) => e);
+      const refused = await gateway
+        .generate('phase_narration', { input: sampleInputs.phase_narration, context: { gameId } })
+        .catch((e: unknown) => e);
       expect(refused).toBeInstanceOf(BudgetExceededError);
       expect(refused).toMatchObject({ retryable: false, refusal: { scope: 'game', limitUsd: 2 * CALL_USD } });
       expect((refused as Error).message).toContain('GAME_BUDGET_USD');
@@ -128,7 +148,9 @@ for (const backend of backends) {
       expect(await ledger.gameSpentUsd(gameId)).toBe(spent);
 
       // Another game has its own budget.
-      await expect(gateway.generate('phase_narration', { input: sampleInputs.phase_narration, context: { gameId: `${gameId}-other` } })).resolves.toBeDefined();
+      await expect(
+        gateway.generate('phase_narration', { input: sampleInputs.phase_narration, context: { gameId: `${gameId}-other` } }),
+      ).resolves.toBeDefined();
       expect(await new Budget(ledger, { gameUsd: 2 * CALL_USD, hourlyUsd: undefined }).gameCost(gameId)).toEqual({
         spentUsd: spent,
         budgetUsd: 2 * CALL_USD,
@@ -171,7 +193,9 @@ for (const backend of backends) {
       expect(second.usage.estimatedCostUsd).toBe(0);
       expect(await ledger.gameSpentUsd(gameId)).toBeCloseTo(CALL_USD, 12);
       expect((await counterValue(metrics.completionCache, { kind: 'phase_narration', result: 'hit' })) - hitsBefore).toBe(1);
-      expect((await counterValue(metrics.completionCacheSavedUsd, { kind: 'phase_narration', model: 'priced-model' })) - savedBefore).toBeCloseTo(CALL_USD, 12);
+      expect(
+        (await counterValue(metrics.completionCacheSavedUsd, { kind: 'phase_narration', model: 'priced-model' })) - savedBefore,
+      ).toBeCloseTo(CALL_USD, 12);
     });
 
     it('keeps no answer that fails the schema, so the repair is asked of the model again next time', async () => {
@@ -213,12 +237,15 @@ describeWithServices('the completion cache across two Redis connections', ['redi
     await Promise.all(caches.map((c) => c.close()));
   });
 
-  it('serves one gateway\'s answer to another, and both charge one shared ledger', async () => {
+  it("serves one gateway's answer to another, and both charge one shared ledger", async () => {
     const models = [new CountingProvider(), new CountingProvider()];
     const gameId = `game-${uniquePrefix()}`;
     const gateways = caches.map((cache, i) => {
       const ledger = new SpendLedger(cache);
-      return new LlmGateway(new MeteredProvider(new CompletionCache(models[i]!, cache, prices, 60_000), prices, ledger, new Budget(ledger, noLimits)), 30_000);
+      return new LlmGateway(
+        new MeteredProvider(new CompletionCache(models[i]!, cache, prices, 60_000), prices, ledger, new Budget(ledger, noLimits)),
+        30_000,
+      );
     });
     const request = { input: sampleInputs.phase_narration, context: { gameId } };
     const first = await gateways[0]!.generate('phase_narration', request);

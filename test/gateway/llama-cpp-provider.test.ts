@@ -33,13 +33,21 @@ async function corrections(): Promise<number> {
 }
 
 describe('LlamaCppProvider: a real model under JSON-schema grammars', () => {
-  it.each(kinds)('%s: a grammar-constrained generation yields a usable answer', async (kind: Kind) => {
-    // The longest budget: on a loaded CI machine a long kind may need more than its own 15 s.
-    const { value, usage } = await gateway.generate(kind, { input: sampleInputs[kind] as never, context: { seed: 7 } }, { timeoutMs: 30_000 });
-    expect(taskKinds[kind].output.safeParse(value).success).toBe(true);
-    expect(usage).toMatchObject({ provider: 'llama-cpp' });
-    expect(usage.outputTokens).toBeGreaterThan(0);
-  }, 60_000);
+  it.each(kinds)(
+    '%s: a grammar-constrained generation yields a usable answer',
+    async (kind: Kind) => {
+      // The longest budget: on a loaded CI machine a long kind may need more than its own 15 s.
+      const { value, usage } = await gateway.generate(
+        kind,
+        { input: sampleInputs[kind] as never, context: { seed: 7 } },
+        { timeoutMs: 30_000 },
+      );
+      expect(taskKinds[kind].output.safeParse(value).success).toBe(true);
+      expect(usage).toMatchObject({ provider: 'llama-cpp' });
+      expect(usage.outputTokens).toBeGreaterThan(0);
+    },
+    60_000,
+  );
 
   it('puts right what the grammar does not enforce, and counts it', async () => {
     // Over all kinds the random weights never stay inside every range and length.
@@ -48,22 +56,32 @@ describe('LlamaCppProvider: a real model under JSON-schema grammars', () => {
 
   it('asks for one repair when the answer is unusable, then gives up for good', async () => {
     const calls = metrics.modelCalls;
-    const before = (await calls.get()).values.filter((v) => v.labels.kind === 'phase_narration' && v.labels.outcome === 'invalid_output').reduce((t, v) => t + v.value, 0);
+    const before = (await calls.get()).values
+      .filter((v) => v.labels.kind === 'phase_narration' && v.labels.outcome === 'invalid_output')
+      .reduce((t, v) => t + v.value, 0);
     const { z } = await import('zod');
     // A refinement is invisible to the grammar, so the model cannot meet it.
     const impossible = z.object({ text: z.string().refine((text) => text.startsWith('\u2603')) });
-    await expect(gateway.generate('phase_narration', { input: sampleInputs.phase_narration, schema: impossible })).rejects.toMatchObject({ reason: 'invalid_output' });
-    const after = (await calls.get()).values.filter((v) => v.labels.kind === 'phase_narration' && v.labels.outcome === 'invalid_output').reduce((t, v) => t + v.value, 0);
+    await expect(gateway.generate('phase_narration', { input: sampleInputs.phase_narration, schema: impossible })).rejects.toMatchObject({
+      reason: 'invalid_output',
+    });
+    const after = (await calls.get()).values
+      .filter((v) => v.labels.kind === 'phase_narration' && v.labels.outcome === 'invalid_output')
+      .reduce((t, v) => t + v.value, 0);
     expect(after - before).toBe(2);
   }, 30_000);
 
   it('times out, cancels the generation and frees its sequence for the next call', async () => {
     const started = Date.now();
-    const failure = await gateway.generate('beat_prose', { input: sampleInputs.beat_prose }, { timeoutMs: 50 }).catch((error: unknown) => error);
+    const failure = await gateway
+      .generate('beat_prose', { input: sampleInputs.beat_prose }, { timeoutMs: 50 })
+      .catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(ModelTimeoutError);
     expect(Date.now() - started).toBeLessThan(5_000);
     // Both sequences are free again: two calls at once still complete.
-    const results = await Promise.all([0, 1].map((seed) => gateway.generate('reputation_narration', { input: sampleInputs.reputation_narration, context: { seed } })));
+    const results = await Promise.all(
+      [0, 1].map((seed) => gateway.generate('reputation_narration', { input: sampleInputs.reputation_narration, context: { seed } })),
+    );
     expect(results).toHaveLength(2);
   }, 30_000);
 
@@ -78,6 +96,8 @@ describe('LlamaCppProvider: a real model under JSON-schema grammars', () => {
 
   it('refuses a model file that is not there, naming LLM_MODEL_PATH', () => {
     expect(() => new LlamaCppProvider({ modelPath: '/nonexistent/model.gguf', sequences: 1, gpu: 'off', threads: 1 })).toThrow(ConfigError);
-    expect(() => new LlamaCppProvider({ modelPath: '/nonexistent/model.gguf', sequences: 1, gpu: 'off', threads: 1 })).toThrow(/LLM_MODEL_PATH/);
+    expect(() => new LlamaCppProvider({ modelPath: '/nonexistent/model.gguf', sequences: 1, gpu: 'off', threads: 1 })).toThrow(
+      /LLM_MODEL_PATH/,
+    );
   });
 });

@@ -39,7 +39,10 @@ const noBudget = { gameUsd: undefined, hourlyUsd: undefined };
 
 const narration: ModelAnswer = { type: 'json', value: { text: 'The quarrel over the harbour tolls grows loud.' } };
 
-async function counterValue(counter: { get(): Promise<{ values: { value: number; labels: Record<string, string | number> }[] }> }, labels: Record<string, string>): Promise<number> {
+async function counterValue(
+  counter: { get(): Promise<{ values: { value: number; labels: Record<string, string | number> }[] }> },
+  labels: Record<string, string>,
+): Promise<number> {
   const { values } = await counter.get();
   return values.find((entry) => Object.entries(labels).every(([key, value]) => entry.labels[key] === value))?.value ?? 0;
 }
@@ -49,7 +52,9 @@ describe('LlmGateway', () => {
     const previous = configureHotPath({ disableLlm: true });
     try {
       const gateway = new LlmGateway(new OfflineProvider(), 30_000);
-      const failure = await hotPath('player_choice', () => gateway.generate('gossip', { input: sampleInputs.gossip })).catch((error: unknown) => error);
+      const failure = await hotPath('player_choice', () => gateway.generate('gossip', { input: sampleInputs.gossip })).catch(
+        (error: unknown) => error,
+      );
       expect(failure).toBeInstanceOf(HotPathViolation);
       expect(failure).toMatchObject({ operation: 'player_choice', kind: 'model-call' });
       expect((failure as Error).message).toMatch(/"player_choice".*"gossip"/);
@@ -60,12 +65,20 @@ describe('LlmGateway', () => {
     }
   });
 
-  it('reports usage: tokens, attempts, latency and cost at the model\'s price', async () => {
+  it("reports usage: tokens, attempts, latency and cost at the model's price", async () => {
     const provider = new ScriptedProvider([narration]);
     const cache = new MemoryCache();
     const ledger = new SpendLedger(cache);
-    const metered = new MeteredProvider(provider, new PriceList({ 'scripted-1': { input: 2, output: 10 } }), ledger, new Budget(ledger, noBudget));
-    const { value, usage } = await new LlmGateway(metered, 30_000).generate('phase_narration', { input: sampleInputs.phase_narration, context: { seed: 4 } });
+    const metered = new MeteredProvider(
+      provider,
+      new PriceList({ 'scripted-1': { input: 2, output: 10 } }),
+      ledger,
+      new Budget(ledger, noBudget),
+    );
+    const { value, usage } = await new LlmGateway(metered, 30_000).generate('phase_narration', {
+      input: sampleInputs.phase_narration,
+      context: { seed: 4 },
+    });
     expect(value.text).toContain('harbour tolls');
     expect(usage).toMatchObject({ provider: 'scripted', model: 'scripted-1', promptTokens: 1000, outputTokens: 100, attempts: 1 });
     expect(usage.estimatedCostUsd).toBeCloseTo((1000 * 2 + 100 * 10) / 1_000_000, 9);
@@ -88,8 +101,14 @@ describe('LlmGateway', () => {
   it('gives up after the repair with a permanent ModelOutputInvalidError, and counts both failures', async () => {
     const labels = { kind: 'beat_prose', reason: 'invalid_output' };
     const before = await counterValue(metrics.modelFailures, labels);
-    const provider = new ScriptedProvider([{ type: 'text', text: 'once upon a time' }, { type: 'json', value: { prose: 'wrong field' } }, narration]);
-    const failure = await new LlmGateway(provider, 30_000).generate('beat_prose', { input: sampleInputs.beat_prose }).catch((error: unknown) => error);
+    const provider = new ScriptedProvider([
+      { type: 'text', text: 'once upon a time' },
+      { type: 'json', value: { prose: 'wrong field' } },
+      narration,
+    ]);
+    const failure = await new LlmGateway(provider, 30_000)
+      .generate('beat_prose', { input: sampleInputs.beat_prose })
+      .catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(ModelOutputInvalidError);
     expect((failure as ModelOutputInvalidError).retryable).toBe(false);
     expect(provider.requests).toHaveLength(2);
@@ -99,15 +118,18 @@ describe('LlmGateway', () => {
   it('validates against a caller-supplied schema', async () => {
     const onceUponATime = z.object({ text: z.string().startsWith('Once') });
     const provider = new ScriptedProvider([narration, narration]);
-    await expect(new LlmGateway(provider, 30_000).generate('phase_narration', { input: sampleInputs.phase_narration, schema: onceUponATime })).rejects.toBeInstanceOf(
-      ModelOutputInvalidError,
-    );
+    await expect(
+      new LlmGateway(provider, 30_000).generate('phase_narration', { input: sampleInputs.phase_narration, schema: onceUponATime }),
+    ).rejects.toBeInstanceOf(ModelOutputInvalidError);
   });
 
   it('corrects by the caller-supplied schema: its limits, not the kind’s', async () => {
     const short = z.object({ text: z.string().max(20) });
     const provider = new ScriptedProvider([narration]);
-    const { value, usage } = await new LlmGateway(provider, 30_000).generate('phase_narration', { input: sampleInputs.phase_narration, schema: short });
+    const { value, usage } = await new LlmGateway(provider, 30_000).generate('phase_narration', {
+      input: sampleInputs.phase_narration,
+      schema: short,
+    });
     expect(value).toEqual({ text: 'The quarrel over the' });
     expect(usage.attempts).toBe(1);
   });
@@ -115,29 +137,47 @@ describe('LlmGateway', () => {
   it('accepts a usable answer after correcting it, without a repair, and counts each correction', async () => {
     const labels = { kind: 'stakeholder_reaction', field: 'stress_impact', correction: 'clamped' };
     const before = await counterValue(metrics.modelOutputCorrections, labels);
-    const answer = { reaction_type: 'support', emotional_response: 'angry', description: 'Mara\uFFFD nods.', relationship_impact: 0, stress_impact: 0.8 };
+    const answer = {
+      reaction_type: 'support',
+      emotional_response: 'angry',
+      description: 'Mara\uFFFD nods.',
+      relationship_impact: 0,
+      stress_impact: 0.8,
+    };
     const provider = new ScriptedProvider([{ type: 'text', text: JSON.stringify(answer) }]);
-    const { value, usage } = await new LlmGateway(provider, 30_000).generate('stakeholder_reaction', { input: sampleInputs.stakeholder_reaction });
+    const { value, usage } = await new LlmGateway(provider, 30_000).generate('stakeholder_reaction', {
+      input: sampleInputs.stakeholder_reaction,
+    });
     expect(value).toMatchObject({ description: 'Mara nods.', stress_impact: 0.3 });
     expect(usage.attempts).toBe(1);
     expect((await counterValue(metrics.modelOutputCorrections, labels)) - before).toBe(1);
   });
 
   it('keeps the rest of an answer whose number parsed as Infinity, and clamps 187E9', async () => {
-    const answer = '{"reaction_type":"support","emotional_response":"angry","description":"Mara nods.","relationship_impact":1e999,"stress_impact":187E9}';
+    const answer =
+      '{"reaction_type":"support","emotional_response":"angry","description":"Mara nods.","relationship_impact":1e999,"stress_impact":187E9}';
     const provider = new ScriptedProvider([{ type: 'text', text: answer }]);
-    const { value, usage } = await new LlmGateway(provider, 30_000).generate('stakeholder_reaction', { input: sampleInputs.stakeholder_reaction });
+    const { value, usage } = await new LlmGateway(provider, 30_000).generate('stakeholder_reaction', {
+      input: sampleInputs.stakeholder_reaction,
+    });
     expect(usage.attempts).toBe(1);
     expect(value).toMatchObject({ description: 'Mara nods.', relationship_impact: 0, stress_impact: 0.3 });
   });
 
   it('asks for a repair naming only the field that is unusable, after correcting the others', async () => {
     const broken = '{"reaction_type":"support","emotional_response":"angry","description":"","relationship_impact":0,"stress_impact":0.8}';
-    const provider = new ScriptedProvider([{ type: 'text', text: broken }, { type: 'text', text: broken.replace('""', '"Mara nods."') }]);
-    const { value, usage } = await new LlmGateway(provider, 30_000).generate('stakeholder_reaction', { input: sampleInputs.stakeholder_reaction });
+    const provider = new ScriptedProvider([
+      { type: 'text', text: broken },
+      { type: 'text', text: broken.replace('""', '"Mara nods."') },
+    ]);
+    const { value, usage } = await new LlmGateway(provider, 30_000).generate('stakeholder_reaction', {
+      input: sampleInputs.stakeholder_reaction,
+    });
     expect(usage.attempts).toBe(2);
     expect(value).toMatchObject({ description: 'Mara nods.', stress_impact: 0.3 });
-    const { problem } = JSON.parse(provider.requests[1]!.prompt.data.split('REJECTED PREVIOUS ANSWER (JSON):\n')[1]!) as { problem: string };
+    const { problem } = JSON.parse(provider.requests[1]!.prompt.data.split('REJECTED PREVIOUS ANSWER (JSON):\n')[1]!) as {
+      problem: string;
+    };
     expect(problem).toContain('description');
     expect(problem).not.toContain('stress_impact');
   });
@@ -145,7 +185,9 @@ describe('LlmGateway', () => {
   it('caps every time budget at LLM_TIMEOUT_MS', async () => {
     const gateway = new LlmGateway(new ScriptedProvider(['hang']), 150);
     const started = performance.now();
-    const failure = await gateway.generate('canon_record', { input: sampleInputs.canon_record }, { timeoutMs: 60_000 }).catch((error: unknown) => error);
+    const failure = await gateway
+      .generate('canon_record', { input: sampleInputs.canon_record }, { timeoutMs: 60_000 })
+      .catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(ModelTimeoutError);
     expect((failure as ModelTimeoutError).timeoutMs).toBe(150);
     expect(performance.now() - started).toBeLessThan(2000);
@@ -162,7 +204,9 @@ describe('LlmGateway', () => {
     expect(durations.values.some((entry) => entry.labels.kind === 'lore_check' && entry.labels.provider === 'offline')).toBe(true);
 
     const timeouts = await counterValue(metrics.modelFailures, { kind: 'tension_manifestations', reason: 'timeout' });
-    await new LlmGateway(new ScriptedProvider(['hang']), 50).generate('tension_manifestations', { input: sampleInputs.tension_manifestations }).catch(() => undefined);
+    await new LlmGateway(new ScriptedProvider(['hang']), 50)
+      .generate('tension_manifestations', { input: sampleInputs.tension_manifestations })
+      .catch(() => undefined);
     expect((await counterValue(metrics.modelFailures, { kind: 'tension_manifestations', reason: 'timeout' })) - timeouts).toBe(1);
   });
 });

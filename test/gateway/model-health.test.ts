@@ -61,7 +61,12 @@ describe('ModelHealth', () => {
 
     const cache = new MemoryCache();
     const health = new ModelHealth(cache);
-    const provider = new OpenAiCompatibleProvider({ baseUrl: `http://127.0.0.1:${port}/v1`, apiKey: undefined, model: 'm', modelByKind: {} });
+    const provider = new OpenAiCompatibleProvider({
+      baseUrl: `http://127.0.0.1:${port}/v1`,
+      apiKey: undefined,
+      model: 'm',
+      modelByKind: {},
+    });
     await health.probe(provider, `http://127.0.0.1:${port}/v1`);
     expect(await reported(cache)).toMatchObject({ status: 'failing', reason: 'ECONNREFUSED' });
     await cache.close();

@@ -35,8 +35,13 @@ const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&
 function frameOf(sentence: string, names: readonly string[]): string | undefined {
   let masked = sentence;
   // A place name reads "the Drowned Bell" inside a sentence: it is masked either way.
-  for (const name of names) masked = masked.replace(new RegExp(escapeRegExp(name.replace(/[“”"]/g, '')).replace(/^The /, '[Tt]he '), 'g'), 'X');
-  const words = masked.toLowerCase().replace(/[^a-z' ]+/g, ' ').split(/\s+/).filter(Boolean);
+  for (const name of names)
+    masked = masked.replace(new RegExp(escapeRegExp(name.replace(/[“”"]/g, '')).replace(/^The /, '[Tt]he '), 'g'), 'X');
+  const words = masked
+    .toLowerCase()
+    .replace(/[^a-z' ]+/g, ' ')
+    .split(/\s+/)
+    .filter(Boolean);
   return words.length >= 4 ? words.slice(0, 4).join(' ') : undefined;
 }
 
@@ -47,7 +52,11 @@ function worstFrameRepeat(texts: readonly string[], names: readonly string[]): {
     const counts = new Map<string, number>();
     for (const text of texts.slice(start, start + WINDOW)) {
       // A frame counts once per item: one item repeating itself is a different fault.
-      for (const frame of new Set(sentences(text).map((s) => frameOf(s, names)).filter((f) => f !== undefined))) {
+      for (const frame of new Set(
+        sentences(text)
+          .map((s) => frameOf(s, names))
+          .filter((f) => f !== undefined),
+      )) {
         const count = (counts.get(frame) ?? 0) + 1;
         counts.set(frame, count);
         if (count > worst.count) worst = { frame, count };
@@ -63,7 +72,7 @@ function agreementErrors(text: string, pluralGroups: readonly string[]): string[
   const patterns = [
     new RegExp(String.raw`\b[A-Z][\w'"]*(?: [A-Z"][\w'"]*)* and [A-Z][\w'"]*(?: [A-Z"][\w'"]*)* ${singularVerb}`, 'g'),
     new RegExp(String.raw`\b[Tt]hey ${singularVerb}`, 'g'),
-    new RegExp(String.raw`\byour \w+s (?:was|is|has)\b`, 'g'),
+    /\byour \w+s (?:was|is|has)\b/g,
     ...pluralGroups.map((group) => new RegExp(String.raw`\b${group} ${singularVerb}`, 'gi')),
   ];
   return patterns.flatMap((pattern) => [...text.matchAll(pattern)].map((m) => m[0]));
@@ -71,7 +80,12 @@ function agreementErrors(text: string, pluralGroups: readonly string[]): string[
 
 /** Ids a scenario file uses that a reader must never see: every id with a hyphen in it. */
 function idsOf(scenario: Scenario): string[] {
-  const ids = [scenario.id, ...scenario.locations.map((l) => l.id), ...scenario.npcs.map((n) => n.id), ...scenario.conflicts.map((c) => c.id)];
+  const ids = [
+    scenario.id,
+    ...scenario.locations.map((l) => l.id),
+    ...scenario.npcs.map((n) => n.id),
+    ...scenario.conflicts.map((c) => c.id),
+  ];
   return ids.filter((id) => id.includes('-'));
 }
 
@@ -101,7 +115,12 @@ describe('the offline writer over a long game', () => {
       const state = await nyx.engine.getState(gameId);
       const choice = state.choices[(turn * 3) % state.choices.length]!;
       await nyx.engine.makeChoice(gameId, choice.id).catch(() => undefined); // a choice gone stale is a skipped turn
-      await eventually(() => nyx.engine.getState(gameId), (s) => s.content.every((item) => item.status !== 'generating'), 15_000, 50);
+      await eventually(
+        () => nyx.engine.getState(gameId),
+        (s) => s.content.every((item) => item.status !== 'generating'),
+        15_000,
+        50,
+      );
     }
     return (await nyx.feed.recent(gameId, 1_000)).reverse();
   }
@@ -118,7 +137,8 @@ describe('the offline writer over a long game', () => {
       for (const sceneId of idsOf(scenario)) expect(prose, `the id "${sceneId}" in the prose`).not.toMatch(new RegExp(`\\b${sceneId}\\b`));
       expect(prose).not.toMatch(/\b(npc|conflict|stakeholder|location) \d+\b/i);
       // A place reads "in the Drowned Bell" inside a sentence, not "in The Drowned Bell".
-      for (const { name } of scenario.locations.filter((l) => l.name.startsWith('The '))) expect(prose).not.toMatch(new RegExp(`[a-z,;] ${name}`));
+      for (const { name } of scenario.locations.filter((l) => l.name.startsWith('The ')))
+        expect(prose).not.toMatch(new RegExp(`[a-z,;] ${name}`));
 
       const plural = [...(scenario.setting.vocabulary?.crowds ?? [])];
       expect(texts.flatMap((text) => agreementErrors(text, plural))).toEqual([]);
@@ -132,7 +152,20 @@ describe('the offline writer over a long game', () => {
       expect(worst.count, `"${worst.frame}…" ${worst.count} times in ${WINDOW} items`).toBeLessThanOrEqual(MAX_FRAME_REPEATS);
 
       const gossips = items.filter((item) => item.kind === 'gossip').map((item) => item.text);
-      const speakers = new Set(scenario.npcs.map((n) => n.name).filter((name) => gossips.some((g) => g.startsWith(name) || g.includes(`” ${name}`) || g.includes(`says ${name}`) || g.includes(`${name} tells it`) || g.includes(`to ${name}:`))));
+      const speakers = new Set(
+        scenario.npcs
+          .map((n) => n.name)
+          .filter((name) =>
+            gossips.some(
+              (g) =>
+                g.startsWith(name) ||
+                g.includes(`” ${name}`) ||
+                g.includes(`says ${name}`) ||
+                g.includes(`${name} tells it`) ||
+                g.includes(`to ${name}:`),
+            ),
+          ),
+      );
       expect(speakers.size, 'gossip from several NPCs').toBeGreaterThanOrEqual(Math.min(3, scenario.npcs.length - 1));
     }, 180_000);
   }
@@ -140,7 +173,10 @@ describe('the offline writer over a long game', () => {
 
 describe('the prose measures', () => {
   it('catch the faults they are for', () => {
-    expect(agreementErrors('Maren Coble and Lisbet Vane keeps letters. They has debts.', [])).toEqual(['Maren Coble and Lisbet Vane keeps', 'They has']);
+    expect(agreementErrors('Maren Coble and Lisbet Vane keeps letters. They has debts.', [])).toEqual([
+      'Maren Coble and Lisbet Vane keeps',
+      'They has',
+    ]);
     expect(agreementErrors('Even the dockhands takes notice.', ['the dockhands'])).toEqual(['the dockhands takes']);
     expect(agreementErrors('Maren Coble and Lisbet Vane keep letters. They have debts. They pass.', [])).toEqual([]);
     const names = ['Tam'];

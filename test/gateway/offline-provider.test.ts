@@ -68,14 +68,22 @@ describe('OfflineProvider', () => {
 
   it('keeps answers within the caps when the input carries huge names', async () => {
     const giant = 'Lady '.repeat(400);
-    const input = { ...sampleInputs.stakeholder_action, stakeholder: { ...sampleInputs.stakeholder_action.stakeholder, name: giant }, scene: { location: giant, others: [giant] } };
+    const input = {
+      ...sampleInputs.stakeholder_action,
+      stakeholder: { ...sampleInputs.stakeholder_action.stakeholder, name: giant },
+      scene: { location: giant, others: [giant] },
+    };
     for (let seed = 0; seed < 50; seed++) {
       expect(taskKinds.stakeholder_action.output.safeParse(await answer('stakeholder_action', seed, input)).success).toBe(true);
     }
   });
 
   it('flags content that retells established canon', async () => {
-    const retelling = { content: 'The guilds swore peace on the quay', category: 'conflict', knownCanon: ['The guilds swore peace on the quay.'] };
+    const retelling = {
+      content: 'The guilds swore peace on the quay',
+      category: 'conflict',
+      knownCanon: ['The guilds swore peace on the quay.'],
+    };
     expect(await answer('lore_check', 1, retelling)).toMatchObject({ is_compliant: false });
     expect(await answer('lore_check', 1)).toMatchObject({ is_compliant: true, conflicts: [] });
   });

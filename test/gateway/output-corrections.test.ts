@@ -19,7 +19,11 @@ describe('correctOutput', () => {
   });
 
   it('clamps numbers to their schema range, field by field', () => {
-    const { value, corrections } = correctOutput(reactionSchema, { ...reaction, stress_impact: 0.8, relationship_impact: -7373737373737373 });
+    const { value, corrections } = correctOutput(reactionSchema, {
+      ...reaction,
+      stress_impact: 0.8,
+      relationship_impact: -7373737373737373,
+    });
     expect(value).toMatchObject({ stress_impact: 0.3, relationship_impact: -1 });
     expect(corrections).toEqual([
       { field: 'relationship_impact', correction: 'clamped' },
@@ -63,7 +67,10 @@ describe('correctOutput', () => {
   });
 
   it('drops U+FFFD and control characters but keeps newlines and tabs', () => {
-    const { value, corrections } = correctOutput(reactionSchema, { ...reaction, description: 'Mara\uFFFD\uFFFD nods\u0007.\nThen\tleaves.\u009B' });
+    const { value, corrections } = correctOutput(reactionSchema, {
+      ...reaction,
+      description: 'Mara\uFFFD\uFFFD nods\u0007.\nThen\tleaves.\u009B',
+    });
     expect(value).toMatchObject({ description: 'Mara nods.\nThen\tleaves.' });
     expect(corrections).toEqual([{ field: 'description', correction: 'cleaned' }]);
   });
@@ -85,7 +92,10 @@ describe('correctOutput', () => {
 
   it('cleans before measuring, so replacement characters alone never cause a trim', () => {
     const schema = z.object({ line: z.string().max(5) });
-    expect(correctOutput(schema, { line: 'ab\uFFFD\uFFFD\uFFFDcd' })).toEqual({ value: { line: 'abcd' }, corrections: [{ field: 'line', correction: 'cleaned' }] });
+    expect(correctOutput(schema, { line: 'ab\uFFFD\uFFFD\uFFFDcd' })).toEqual({
+      value: { line: 'abcd' },
+      corrections: [{ field: 'line', correction: 'cleaned' }],
+    });
   });
 
   it('corrects inside lists and nested objects, naming list items with []', () => {
@@ -106,7 +116,13 @@ describe('correctOutput', () => {
 
   it('keeps the first items of a list over its limit', () => {
     const schema = taskKinds.gossip.output;
-    const { value, corrections } = correctOutput(schema, { gossip_type: 'rumor', text: 't', about: ['a', 'b', 'c', 'd', 'e', 'f', 'g'], spread: 2, truth: 0.5 });
+    const { value, corrections } = correctOutput(schema, {
+      gossip_type: 'rumor',
+      text: 't',
+      about: ['a', 'b', 'c', 'd', 'e', 'f', 'g'],
+      spread: 2,
+      truth: 0.5,
+    });
     expect((value as { about: string[] }).about).toEqual(['a', 'b', 'c', 'd', 'e']);
     expect(corrections).toEqual([
       { field: 'about', correction: 'truncated' },

@@ -4,7 +4,15 @@ import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import type { Nyx } from '../../src/app/nyx.js';
 import { ConfigError } from '../../src/config/config.js';
-import { capInput, LlmGateway, OfflineProvider, RecordingProvider, ReplayMissError, ReplayProvider, taskKinds } from '../../src/gateway/index.js';
+import {
+  capInput,
+  LlmGateway,
+  OfflineProvider,
+  RecordingProvider,
+  ReplayMissError,
+  ReplayProvider,
+  taskKinds,
+} from '../../src/gateway/index.js';
 import { recordedCall } from '../../src/gateway/recording/recorded-call.js';
 import { describeWithServices } from '../support/services.js';
 import { eventually, startTestNyx, type Backend } from '../support/nyx-harness.js';
@@ -43,7 +51,11 @@ async function scriptedGame(nyx: Nyx): Promise<string[]> {
     const { gameId, state: opening } = await nyx.engine.createGame({ scenario: 'village-well', seed: 7 });
     await idle(nyx);
     const [first, second] = opening.scene.npcs;
-    const { conflict, state } = await nyx.engine.createConflict(gameId, { type: 'political power struggle', npcIds: [first!.id, second!.id], title: 'The Miller’s Due' });
+    const { conflict, state } = await nyx.engine.createConflict(gameId, {
+      type: 'political power struggle',
+      npcIds: [first!.id, second!.id],
+      title: 'The Miller’s Due',
+    });
     await idle(nyx);
     const confront = state.choices.find((c) => c.conflictId === conflict.id && c.targetNpcId !== undefined)!;
     await nyx.engine.makeChoice(gameId, confront.id);
@@ -133,14 +145,18 @@ describe('ReplayProvider', () => {
     expect((miss as Error).message).toMatch(/"lore_check".*LLM_REPLAY_MISS=offline/);
 
     const lenient = new LlmGateway(new ReplayProvider(dir, { latency: false, onMiss: new OfflineProvider() }), 30_000);
-    await expect(lenient.generate('lore_check', { input: sampleInputs.lore_check })).resolves.toMatchObject({ usage: { model: 'nyx-offline-grammar-1' } });
+    await expect(lenient.generate('lore_check', { input: sampleInputs.lore_check })).resolves.toMatchObject({
+      usage: { model: 'nyx-offline-grammar-1' },
+    });
   });
 
   it('names the file and line of a broken recording, and refuses a folder without one', () => {
     const dir = mkdtempSync(join(tmpdir(), 'nyx-replay-bad-'));
     expect(() => new ReplayProvider(dir, { latency: false, onMiss: undefined })).toThrow(ConfigError);
     writeFileSync(join(dir, 'a.jsonl'), '{"kind": "gossip"}\n');
-    expect(() => new ReplayProvider(dir, { latency: false, onMiss: undefined })).toThrow(/^LLM_REPLAY: expected recorded calls.*a\.jsonl:1"$/);
+    expect(() => new ReplayProvider(dir, { latency: false, onMiss: undefined })).toThrow(
+      /^LLM_REPLAY: expected recorded calls.*a\.jsonl:1"$/,
+    );
     writeFileSync(join(dir, 'a.jsonl'), '\nnot json\n');
     expect(() => new ReplayProvider(dir, { latency: false, onMiss: undefined })).toThrow(/a\.jsonl:2"$/);
   });

@@ -50,11 +50,14 @@ describe('nyx audit', () => {
 });
 
 describe('budgetFor', () => {
-  it("applies the per-handler and per-operation targets before the enforced default", () => {
+  it('applies the per-handler and per-operation targets before the enforced default', () => {
     expect(budgetFor('src/conflict/flow/hot-path.ts', 'onEvent', 200)).toEqual({ targetMs: 100, source: 'flow handler < 100 ms' });
     expect(budgetFor('src/conflict/social/hot-path.ts', 'onEvent', 200).targetMs).toBe(50);
     // A handler named for the event it handles is still one subsystem's share of the request.
-    expect(budgetFor('src/conflict/stakeholders/hot-path.ts', 'stakeholdersHotPath.handlers.player_choice', 200)).toEqual({ targetMs: 50, source: 'subsystem handler < 50 ms' });
+    expect(budgetFor('src/conflict/stakeholders/hot-path.ts', 'stakeholdersHotPath.handlers.player_choice', 200)).toEqual({
+      targetMs: 50,
+      source: 'subsystem handler < 50 ms',
+    });
     expect(budgetFor('src/conflict/flow/hot-path.ts', 'flowHotPath.handlers.state_sync', 200).targetMs).toBe(100);
     expect(budgetFor('src/conflict/engine/game.ts', 'syncState', 200).targetMs).toBe(100);
     expect(budgetFor('src/server/routes.ts', 'submitPlayerChoice', 200).targetMs).toBe(200);

@@ -53,7 +53,10 @@ describe('loadGuardConfig', () => {
   });
 
   it('rejects unknown fields instead of ignoring a typo', () => {
-    const root = projectWith({ 'tsconfig.json': '{}', 'nyx-guard.config.json': JSON.stringify({ hotPath: ['a/**'], sinks: ['b/**'], sink: [] }) });
+    const root = projectWith({
+      'tsconfig.json': '{}',
+      'nyx-guard.config.json': JSON.stringify({ hotPath: ['a/**'], sinks: ['b/**'], sink: [] }),
+    });
     expect(loadError(root)).toMatch(/sink/);
   });
 

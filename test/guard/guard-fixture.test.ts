@@ -9,8 +9,7 @@ import { guardFixture, runCaptured } from './support.js';
 // Each run builds a TypeScript program and a dependency graph: slow on a busy machine.
 const ANALYSIS_TIMEOUT = 180_000;
 
-const summary = (finding: Finding) =>
-  [finding.kind, finding.entry.file, finding.entry.operation ?? '-', finding.sink.file].join(' ');
+const summary = (finding: Finding) => [finding.kind, finding.entry.file, finding.entry.operation ?? '-', finding.sink.file].join(' ');
 
 describe('nyx guard on the fixture project', () => {
   let code: number;
@@ -63,9 +62,24 @@ describe('nyx guard on the fixture project', () => {
   const techniques: Array<[technique: string, file: string, kind: Finding['kind'], road: RegExp]> = [
     ['static import of the model client, called in a handler-map method', 'src/hot/subsystem-handler.ts', 'call', /^calls generate\(\)$/],
     ['import() of a computed path', 'src/hot/computed-import.ts', 'unresolved', /^loads a module with import\(target\)$/],
-    ['model function in a registry filled by slow-path code, looked up by string', 'src/hot/registry-lookup.ts', 'call', /looks up "narrate" in models, registered at src\/slow\/register-models\.ts:4/],
-    ['typed context callback wired in the composition root', 'src/hot/context-callback.ts', 'call', /calls ctx\.narrate\(\), wired at src\/app\/compose\.ts:7/],
-    ['EventEmitter: slow-path listener, hot-path emit', 'src/hot/emitter.ts', 'call', /emits "choice" on gameEvents, registered at src\/slow\/listeners\.ts:4/],
+    [
+      'model function in a registry filled by slow-path code, looked up by string',
+      'src/hot/registry-lookup.ts',
+      'call',
+      /looks up "narrate" in models, registered at src\/slow\/register-models\.ts:4/,
+    ],
+    [
+      'typed context callback wired in the composition root',
+      'src/hot/context-callback.ts',
+      'call',
+      /calls ctx\.narrate\(\), wired at src\/app\/compose\.ts:7/,
+    ],
+    [
+      'EventEmitter: slow-path listener, hot-path emit',
+      'src/hot/emitter.ts',
+      'call',
+      /emits "choice" on gameEvents, registered at src\/slow\/listeners\.ts:4/,
+    ],
     ['the AI SDK imported and called in a route', 'src/hot/ai-sdk-route.ts', 'call', /^calls generateText\(\)$/],
     ['the AI SDK through createRequire', 'src/hot/ai-sdk-require.ts', 'unresolved', /createRequire\(import\.meta\.url\)/],
     ['fetch() to /v1/chat/completions', 'src/hot/fetch-completions.ts', 'blocking', /^calls fetch\(\)$/],
@@ -78,7 +92,12 @@ describe('nyx guard on the fixture project', () => {
     expect(caught, `${kind} finding for ${file}`).not.toHaveLength(0);
     for (const finding of caught) {
       expect(finding.chain[0]!.file).toBe(file);
-      expect(finding.chain.slice(1).map((hop) => hop.step).join(' > ')).toMatch(road);
+      expect(
+        finding.chain
+          .slice(1)
+          .map((hop) => hop.step)
+          .join(' > '),
+      ).toMatch(road);
       expect(describeFinding(finding)).toContain(file);
     }
   });
@@ -106,7 +125,11 @@ describe('nyx guard on the fixture project', () => {
 
   it('gives file:line for every hop of a call chain through a helper', () => {
     const { chain, sink } = find('call', 'src/hot/via-helper.ts');
-    expect(chain.map((hop) => `${hop.file}:${hop.line}`)).toEqual(['src/hot/via-helper.ts:3', 'src/hot/via-helper.ts:5', 'src/lib/helper.ts:4']);
+    expect(chain.map((hop) => `${hop.file}:${hop.line}`)).toEqual([
+      'src/hot/via-helper.ts:3',
+      'src/hot/via-helper.ts:5',
+      'src/lib/helper.ts:4',
+    ]);
     expect(chain[1]!.step).toBe('calls summarize()');
     expect(sink).toMatchObject({ file: 'src/llm/client.ts', line: 6, name: 'generate', pattern: 'src/llm/**' });
   });
@@ -125,12 +148,20 @@ describe('nyx guard on the fixture project', () => {
   it('resolves re-exports and dynamic imports to the sink', () => {
     expect(find('call', 'src/hot/via-reexport.ts').sink.name).toBe('generate');
     expect(find('call', 'src/hot/dynamic-import.ts').sink.name).toBe('generate');
-    expect(find('import', 'src/hot/dynamic-import.ts').chain[0]).toMatchObject({ line: 2, step: 'dynamically imports ../llm/client.js (src/llm/client.ts)' });
-    expect(find('import', 'src/hot/via-reexport.ts').chain.map((hop) => hop.file)).toEqual(['src/hot/via-reexport.ts', 'src/lib/reexport.ts']);
+    expect(find('import', 'src/hot/dynamic-import.ts').chain[0]).toMatchObject({
+      line: 2,
+      step: 'dynamically imports ../llm/client.js (src/llm/client.ts)',
+    });
+    expect(find('import', 'src/hot/via-reexport.ts').chain.map((hop) => hop.file)).toEqual([
+      'src/hot/via-reexport.ts',
+      'src/lib/reexport.ts',
+    ]);
   });
 
   it('lists the exported operations of every hot module', () => {
-    const operations = Object.fromEntries(report.modules.map((module) => [module.file, module.operations.map((operation) => operation.name)]));
+    const operations = Object.fromEntries(
+      report.modules.map((module) => [module.file, module.operations.map((operation) => operation.name)]),
+    );
     expect(operations['src/hot/via-interface.ts']).toEqual(['Narrator.constructor', 'Narrator.narrate']);
     expect(operations['src/hot/dispatch.ts']).toEqual(['requestAnswer']);
     expect(operations['src/hot/subsystem-handler.ts']).toEqual(['tensionHotPath.handlers.state_sync']);
@@ -178,7 +209,8 @@ describe('nyx guard output formats and exit codes', () => {
       }
       const helper = run.results.find(
         (result: { ruleId: string; locations: Array<{ physicalLocation: { artifactLocation: { uri: string } } }> }) =>
-          result.ruleId === 'nyx/hot-path-calls-sink' && result.locations[0]!.physicalLocation.artifactLocation.uri === 'src/hot/via-helper.ts',
+          result.ruleId === 'nyx/hot-path-calls-sink' &&
+          result.locations[0]!.physicalLocation.artifactLocation.uri === 'src/hot/via-helper.ts',
       );
       expect(helper.locations[0].physicalLocation.region.startLine).toBe(5);
       const flow = helper.codeFlows[0].threadFlows[0].locations.map(
@@ -207,7 +239,9 @@ describe('nyx guard output formats and exit codes', () => {
 
     const bad = await runCaptured(runGuardCli, ['--cwd', guardFixture, '--config', badConfig]);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(new RegExp(`^${badConfig.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: hotPath: list at least one hot-path glob\n$`));
+    expect(bad.stderr).toMatch(
+      new RegExp(`^${badConfig.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: hotPath: list at least one hot-path glob\n$`),
+    );
 
     const missing = await runCaptured(runGuardCli, ['--cwd', guardFixture, '--config', 'missing.json']);
     expect(missing.code).toBe(2);

@@ -46,7 +46,11 @@ describe('nyx serve with OTEL_EXPORTER_OTLP_ENDPOINT', () => {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ scenario: 'village-well', seed: 9 }),
       });
-      const { gameId, token, state } = (await created.json()) as { gameId: string; token: string; state: { choices: Array<{ id: string }> } };
+      const { gameId, token, state } = (await created.json()) as {
+        gameId: string;
+        token: string;
+        state: { choices: Array<{ id: string }> };
+      };
       const chosen = await fetch(`${baseUrl}/api/games/${gameId}/choices`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
@@ -61,6 +65,8 @@ describe('nyx serve with OTEL_EXPORTER_OTLP_ENDPOINT', () => {
     const click = received.find((span) => span.name === 'POST /api/games/:gameId/choices');
     expect(click, received.map((span) => span.name).join(', ')).toBeDefined();
     const trace = received.filter((span) => span.traceId === click!.traceId).map((span) => span.name);
-    expect(trace).toEqual(expect.arrayContaining([expect.stringMatching(/^send /), expect.stringMatching(/^process /), expect.stringMatching(/^chat /)]));
+    expect(trace).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^send /), expect.stringMatching(/^process /), expect.stringMatching(/^chat /)]),
+    );
   }, 120_000);
 });

@@ -37,7 +37,12 @@ function oneChoiceTraces(backend: Backend) {
       const headers = { authorization: `Bearer ${token}` };
       exporter.reset();
 
-      const chosen = await app.inject({ method: 'POST', url: `/api/games/${gameId}/choices`, headers, payload: { choiceId: state.choices[0]!.id } });
+      const chosen = await app.inject({
+        method: 'POST',
+        url: `/api/games/${gameId}/choices`,
+        headers,
+        payload: { choiceId: state.choices[0]!.id },
+      });
       expect(chosen.statusCode).toBe(200);
       await eventually(
         async () => (await nyx.engine.getState(gameId)).content,
@@ -70,7 +75,11 @@ function oneChoiceTraces(backend: Backend) {
       }
       const jobs = trace.filter((span) => span.name.startsWith('process '));
       for (const job of jobs) {
-        const waited = trace.find((span) => span.name === job.name.replace('process ', 'wait ') && span.attributes['messaging.message.id'] === job.attributes['messaging.message.id']);
+        const waited = trace.find(
+          (span) =>
+            span.name === job.name.replace('process ', 'wait ') &&
+            span.attributes['messaging.message.id'] === job.attributes['messaging.message.id'],
+        );
         expect(waited, `queue wait of ${job.name}`).toBeDefined();
         expect(waited!.parentSpanContext?.spanId).toBe(job.parentSpanContext?.spanId);
       }

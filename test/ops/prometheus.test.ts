@@ -84,7 +84,10 @@ describePromtool('promtool', () => {
   it('parses every query of the Grafana dashboard (each checked as a recording rule)', () => {
     const queries = dashboard.panels.flatMap((panel) => panel.targets.map((target) => target.expr));
     const file = path.join(mkdtempSync(path.join(tmpdir(), 'nyx-dashboard-')), 'dashboard-queries.yml');
-    writeFileSync(file, stringify({ groups: [{ name: 'dashboard', rules: queries.map((expr, i) => ({ record: `nyx_dashboard:query_${i}`, expr })) }] }));
+    writeFileSync(
+      file,
+      stringify({ groups: [{ name: 'dashboard', rules: queries.map((expr, i) => ({ record: `nyx_dashboard:query_${i}`, expr })) }] }),
+    );
     const checked = promtool(['check', 'rules', file]);
     expect(checked.status, checked.output).toBe(0);
   });
@@ -119,17 +122,18 @@ describe('ops/grafana-dashboard.json', () => {
       expect(panel.targets.length, panel.title).toBeGreaterThan(0);
       const names = panel.targets.flatMap((target) => metricNamesIn(target.expr));
       expect(names.length, panel.title).toBeGreaterThan(0);
-      expect(names.filter((name) => !served.has(name) && !recorded.has(name)), panel.title).toEqual([]);
+      expect(
+        names.filter((name) => !served.has(name) && !recorded.has(name)),
+        panel.title,
+      ).toEqual([]);
     }
   });
 });
 
 describe('metricNamesIn', () => {
   it('finds metric and recorded names, not functions, labels or strings', () => {
-    expect(metricNamesIn('sum(rate(nyx_task_failed_total{final="true", task="nyx_fake"}[10m])) / nyx:queue_jobs:max > 0 or vector(0)')).toEqual([
-      'nyx_task_failed_total',
-      'nyx:queue_jobs:max',
-    ]);
+    expect(
+      metricNamesIn('sum(rate(nyx_task_failed_total{final="true", task="nyx_fake"}[10m])) / nyx:queue_jobs:max > 0 or vector(0)'),
+    ).toEqual(['nyx_task_failed_total', 'nyx:queue_jobs:max']);
   });
 });
-

@@ -65,24 +65,32 @@ describe('the packed nyx package', () => {
     expect([...files].filter((file) => /^(src|test|bench)\/|tsbuildinfo/.test(file))).toEqual([]);
   });
 
-  it('imports every entry point under plain node, without tsx installed', async () => {
-    expect(existsSync(join(game, 'node_modules/tsx'))).toBe(false);
-    const script = `
+  it(
+    'imports every entry point under plain node, without tsx installed',
+    async () => {
+      expect(existsSync(join(game, 'node_modules/tsx'))).toBe(false);
+      const script = `
       const names = {};
       for (const entry of ['nyx', 'nyx/engine', 'nyx/server', 'nyx/runtime', 'nyx/scenarios', 'nyx/config']) names[entry] = Object.keys(await import(entry));
       console.log(JSON.stringify(names));`;
-    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: game });
-    const names = JSON.parse(stdout) as Record<string, string[]>;
-    expect(names['nyx']).toEqual(expect.arrayContaining(['startNyx', 'buildNyxServer', 'loadConfig', 'loadScenarioFile', 'GameError']));
-    expect(names['nyx/engine']).toEqual(expect.arrayContaining(['GameEngine', 'GameError']));
-    expect(names['nyx/server']).toEqual(expect.arrayContaining(['buildServer', 'installGracefulShutdown']));
-    expect(names['nyx/runtime']).toEqual(expect.arrayContaining(['MemoryCache', 'RedisCache', 'InProcessQueue', 'BullMqQueue', 'hotPath']));
-    expect(names['nyx/scenarios']).toEqual(expect.arrayContaining(['scenarioSchema', 'parseScenario', 'loadScenarioFile']));
-    expect(names['nyx/config']).toEqual(expect.arrayContaining(['loadConfig', 'ConfigError']));
-  }, STEP_TIMEOUT_MS);
+      const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: game });
+      const names = JSON.parse(stdout) as Record<string, string[]>;
+      expect(names['nyx']).toEqual(expect.arrayContaining(['startNyx', 'buildNyxServer', 'loadConfig', 'loadScenarioFile', 'GameError']));
+      expect(names['nyx/engine']).toEqual(expect.arrayContaining(['GameEngine', 'GameError']));
+      expect(names['nyx/server']).toEqual(expect.arrayContaining(['buildServer', 'installGracefulShutdown']));
+      expect(names['nyx/runtime']).toEqual(
+        expect.arrayContaining(['MemoryCache', 'RedisCache', 'InProcessQueue', 'BullMqQueue', 'hotPath']),
+      );
+      expect(names['nyx/scenarios']).toEqual(expect.arrayContaining(['scenarioSchema', 'parseScenario', 'loadScenarioFile']));
+      expect(names['nyx/config']).toEqual(expect.arrayContaining(['loadConfig', 'ConfigError']));
+    },
+    STEP_TIMEOUT_MS,
+  );
 
-  it('gives a TypeScript consumer types: a misuse fails to compile, correct use compiles', async () => {
-    const consumer = (choiceId: string) => `
+  it(
+    'gives a TypeScript consumer types: a misuse fails to compile, correct use compiles',
+    async () => {
+      const consumer = (choiceId: string) => `
       import { loadConfig, startNyx, type GameState } from 'nyx';
       import type { TaskQueue } from 'nyx/runtime';
       import type { Scenario } from 'nyx/scenarios';
@@ -93,27 +101,39 @@ describe('the packed nyx package', () => {
       await nyx.engine.makeChoice(gameId, ${choiceId});
       console.log(queue.backend, scenario, state.version);
       export {};`;
-    const tsc = join(game, 'node_modules/typescript/bin/tsc');
-    const flags = ['--noEmit', '--strict', '--skipLibCheck', '--module', 'nodenext', '--target', 'es2023', '--types', 'node'];
-    writeFileSync(join(game, 'consumer.ts'), consumer('state.choices[0]!.id'));
-    // @types/node lives in the repository's dev dependencies, not in the game: point tsc at it.
-    const typeRoots = ['--typeRoots', join(repoRoot, 'node_modules/@types')];
-    await expect(run(process.execPath, [tsc, ...flags, ...typeRoots, 'consumer.ts'], { cwd: game })).resolves.toBeDefined();
-    writeFileSync(join(game, 'consumer.ts'), consumer('42'));
-    await expect(run(process.execPath, [tsc, ...flags, ...typeRoots, 'consumer.ts'], { cwd: game })).rejects.toMatchObject({
-      stdout: expect.stringContaining("Argument of type 'number' is not assignable to parameter of type 'string'"),
-    });
-  }, STEP_TIMEOUT_MS);
+      const tsc = join(game, 'node_modules/typescript/bin/tsc');
+      const flags = ['--noEmit', '--strict', '--skipLibCheck', '--module', 'nodenext', '--target', 'es2023', '--types', 'node'];
+      writeFileSync(join(game, 'consumer.ts'), consumer('state.choices[0]!.id'));
+      // @types/node lives in the repository's dev dependencies, not in the game: point tsc at it.
+      const typeRoots = ['--typeRoots', join(repoRoot, 'node_modules/@types')];
+      await expect(run(process.execPath, [tsc, ...flags, ...typeRoots, 'consumer.ts'], { cwd: game })).resolves.toBeDefined();
+      writeFileSync(join(game, 'consumer.ts'), consumer('42'));
+      await expect(run(process.execPath, [tsc, ...flags, ...typeRoots, 'consumer.ts'], { cwd: game })).rejects.toMatchObject({
+        stdout: expect.stringContaining("Argument of type 'number' is not assignable to parameter of type 'string'"),
+      });
+    },
+    STEP_TIMEOUT_MS,
+  );
 
-  it('runs the nyx command from the built code', async () => {
-    const { stdout } = await run(join(game, 'node_modules/.bin/nyx'), ['scenario', 'validate', 'scenarios/lantern-market.yaml'], { cwd: game });
-    expect(stdout).toContain('"The Lantern Market" (4 NPCs, 1 conflict)');
-  }, STEP_TIMEOUT_MS);
+  it(
+    'runs the nyx command from the built code',
+    async () => {
+      const { stdout } = await run(join(game, 'node_modules/.bin/nyx'), ['scenario', 'validate', 'scenarios/lantern-market.yaml'], {
+        cwd: game,
+      });
+      expect(stdout).toContain('"The Lantern Market" (4 NPCs, 1 conflict)');
+    },
+    STEP_TIMEOUT_MS,
+  );
 
-  it('plays the example game: its own scenario, three choices, the model text, its own chronicle route', async () => {
-    const { stdout } = await run(process.execPath, ['play.mjs'], { cwd: game, env: { ...process.env, LOG_LEVEL: 'error' } });
-    expect(stdout).toContain('You arrive at the quay');
-    expect(stdout).toContain('The Lantern Market (tension:');
-    expect(stdout.split('\n').filter((line) => line.startsWith('- ')).length).toBeGreaterThan(0);
-  }, STEP_TIMEOUT_MS);
+  it(
+    'plays the example game: its own scenario, three choices, the model text, its own chronicle route',
+    async () => {
+      const { stdout } = await run(process.execPath, ['play.mjs'], { cwd: game, env: { ...process.env, LOG_LEVEL: 'error' } });
+      expect(stdout).toContain('You arrive at the quay');
+      expect(stdout).toContain('The Lantern Market (tension:');
+      expect(stdout.split('\n').filter((line) => line.startsWith('- ')).length).toBeGreaterThan(0);
+    },
+    STEP_TIMEOUT_MS,
+  );
 });

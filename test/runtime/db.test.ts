@@ -48,8 +48,8 @@ const seedIndexes = [
   'idx_planned_actions_expired',
 ];
 
-const journalEntries = (JSON.parse(readFileSync(`${migrationsFolder}/meta/_journal.json`, 'utf8')) as { entries: unknown[] })
-  .entries.length;
+const journalEntries = (JSON.parse(readFileSync(`${migrationsFolder}/meta/_journal.json`, 'utf8')) as { entries: unknown[] }).entries
+  .length;
 
 const minutesAgo = (minutes: number) => new Date(Date.now() - minutes * 60_000);
 
@@ -62,10 +62,7 @@ interface GameFixture {
 async function createGame(db: Database, stakeholderCount = 3): Promise<GameFixture> {
   const gameId = `game-${randomUUID()}`;
   await db.orm.insert(games).values({ id: gameId, scenarioId: 'test', seed: 1, tokenHash: 'x'.repeat(64) });
-  const [conflict] = await db.orm
-    .insert(conflicts)
-    .values({ gameId, type: 'social', title: 'A quarrel' })
-    .returning({ id: conflicts.id });
+  const [conflict] = await db.orm.insert(conflicts).values({ gameId, type: 'social', title: 'A quarrel' }).returning({ id: conflicts.id });
   const people = await db.orm
     .insert(npcs)
     .values(Array.from({ length: stakeholderCount }, (_, i) => ({ gameId, key: `npc-${i}`, name: `NPC ${i}` })))
@@ -83,14 +80,20 @@ function databaseContract(openBackend: () => Promise<Backend>): void {
   let planned: PlannedActions;
   let tablesBeforeMigrating: number;
 
-  const action = (game: GameFixture, extra: Partial<NewPlannedAction> = {}): NewPlannedAction => ({
-    gameId: game.gameId,
-    stakeholderId: game.stakeholderIds[0]!,
-    conflictId: game.conflictId,
-    kind: 'action',
-    payload: { action_type: 'observant', description: 'Observes the situation', success_probability: 0.5, text: 'Maren observes the situation.' },
-    ...extra,
-  } as NewPlannedAction);
+  const action = (game: GameFixture, extra: Partial<NewPlannedAction> = {}): NewPlannedAction =>
+    ({
+      gameId: game.gameId,
+      stakeholderId: game.stakeholderIds[0]!,
+      conflictId: game.conflictId,
+      kind: 'action',
+      payload: {
+        action_type: 'observant',
+        description: 'Observes the situation',
+        success_probability: 0.5,
+        text: 'Maren observes the situation.',
+      },
+      ...extra,
+    }) as NewPlannedAction;
 
   const statusOf = async (id: number) => {
     const [row] = await db.orm
@@ -181,11 +184,7 @@ function databaseContract(openBackend: () => Promise<Backend>): void {
     const reactionNewer = await planned.insert(action(game, { kind: 'reaction', priority: 8, availableAt: minutesAgo(1) }));
     const stressed = await planned.insert(action(game, { priority: 7, availableAt: minutesAgo(5) }));
 
-    expect((await planned.peekReady({ gameId: game.gameId, limit: 3 })).map((a) => a.id)).toEqual([
-      reactionOlder,
-      reactionNewer,
-      stressed,
-    ]);
+    expect((await planned.peekReady({ gameId: game.gameId, limit: 3 })).map((a) => a.id)).toEqual([reactionOlder, reactionNewer, stressed]);
     const first = await planned.claimReady({ gameId: game.gameId, limit: 3 });
     expect(first.map((a) => a.id)).toEqual([reactionOlder, reactionNewer, stressed]);
     expect(first[0]).toMatchObject({
@@ -347,7 +346,6 @@ function databaseContract(openBackend: () => Promise<Backend>): void {
     expect(await db.ping()).toBe(false);
   });
 }
-
 
 /** A valid planned decision: the stored move a claim hands back. */
 function observing(description: string): PlannedDecision {

@@ -22,8 +22,10 @@ import {
 } from '../../src/runtime/hot-path/hot-path.js';
 import { InProcessQueue } from '../../src/runtime/queue/in-process-queue.js';
 
-const counterValue = async (counter: { get(): Promise<{ values: Array<{ value: number; labels: Record<string, unknown> }> }> }, labels: Record<string, string>) =>
-  (await counter.get()).values.find((v) => Object.entries(labels).every(([k, value]) => v.labels[k] === value))?.value ?? 0;
+const counterValue = async (
+  counter: { get(): Promise<{ values: Array<{ value: number; labels: Record<string, unknown> }> }> },
+  labels: Record<string, string>,
+) => (await counter.get()).values.find((v) => Object.entries(labels).every(([k, value]) => v.labels[k] === value))?.value ?? 0;
 
 const original = { ...hotPathSettings() };
 afterEach(() => void configureHotPath(original));
@@ -49,7 +51,8 @@ describe('hotPath()', () => {
 
   it('times operations that fail as well as those that answer', async () => {
     const count = async () =>
-      (await metrics.hotPathDuration.get()).values.find((v) => v.labels.operation === 'test.refuses' && v.metricName?.endsWith('_count'))?.value ?? 0;
+      (await metrics.hotPathDuration.get()).values.find((v) => v.labels.operation === 'test.refuses' && v.metricName?.endsWith('_count'))
+        ?.value ?? 0;
     const before = await count();
     await expect(hotPath('test.refuses', async () => Promise.reject(new Error('bad input')))).rejects.toThrow('bad input');
     expect(await count()).toBe(before + 1);
@@ -77,7 +80,9 @@ describe('hotPath()', () => {
     });
     await expect(swallowing).rejects.toBeInstanceOf(HotPathViolation);
     // The enclosing request fails with the handler's violation too.
-    const nested = hotPath('game.state_sync', () => hotPath('tension.state_sync', async () => void assertModelCallAllowed('gossip')).catch(() => 'caught'));
+    const nested = hotPath('game.state_sync', () =>
+      hotPath('tension.state_sync', async () => void assertModelCallAllowed('gossip')).catch(() => 'caught'),
+    );
     await expect(nested).rejects.toMatchObject({ operation: 'tension.state_sync', kind: 'model-call' });
     expect(takeHotPathIncidents()).toHaveLength(2);
   });
@@ -127,7 +132,9 @@ describe('hotPath() at the boundaries: HTTP, the AI SDK, job waits', () => {
   it('refuses fetch() inside a hot-path operation before the request leaves, naming method and URL', async () => {
     configureHotPath({ disableLlm: true });
     const before = hits;
-    const failure = await hotPath('stakeholders.player_choice', () => fetch(`${base}/v1/chat/completions`, { method: 'POST', body: '{}' })).catch((e: unknown) => e);
+    const failure = await hotPath('stakeholders.player_choice', () =>
+      fetch(`${base}/v1/chat/completions`, { method: 'POST', body: '{}' }),
+    ).catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(HotPathViolation);
     expect(failure).toMatchObject({ operation: 'stakeholders.player_choice', kind: 'outbound-http' });
     expect((failure as Error).message).toContain(`POST ${base}/v1/chat/completions`);
@@ -138,7 +145,10 @@ describe('hotPath() at the boundaries: HTTP, the AI SDK, job waits', () => {
 
   it('refuses http.request() inside a hot-path operation', async () => {
     configureHotPath({ disableLlm: true });
-    const failure = await hotPath('canon.state_sync', () => new Promise((resolve, reject) => http.get(`${base}/v1/chat/completions`, resolve).on('error', reject))).catch((e: unknown) => e);
+    const failure = await hotPath(
+      'canon.state_sync',
+      () => new Promise((resolve, reject) => http.get(`${base}/v1/chat/completions`, resolve).on('error', reject)),
+    ).catch((e: unknown) => e);
     expect(failure).toMatchObject({ name: 'HotPathViolation', kind: 'outbound-http', operation: 'canon.state_sync' });
     expect(takeHotPathIncidents()).toHaveLength(1);
   });
@@ -165,7 +175,9 @@ describe('hotPath() at the boundaries: HTTP, the AI SDK, job waits', () => {
         warnings: [],
       }),
     });
-    const failure = await hotPath('http.GET /api/games/:gameId/state', () => generateText({ model, prompt: 'gossip' })).catch((e: unknown) => e);
+    const failure = await hotPath('http.GET /api/games/:gameId/state', () => generateText({ model, prompt: 'gossip' })).catch(
+      (e: unknown) => e,
+    );
     expect(failure).toMatchObject({ name: 'HotPathViolation', kind: 'ai-sdk', operation: 'http.GET /api/games/:gameId/state' });
     expect(takeHotPathIncidents()).toHaveLength(1);
     await expect(generateText({ model, prompt: 'outside' })).resolves.toMatchObject({ text: 'a rumour' });

@@ -138,7 +138,11 @@ describeWithServices('RedisHub across processes', ['redis'], () => {
 
   beforeAll(async () => {
     const keyPrefix = uniquePrefix('hub-shared');
-    [worker, web, otherDeployment] = await Promise.all([openRedisHub(keyPrefix), openRedisHub(keyPrefix), openRedisHub(uniquePrefix('hub-other'))]);
+    [worker, web, otherDeployment] = await Promise.all([
+      openRedisHub(keyPrefix),
+      openRedisHub(keyPrefix),
+      openRedisHub(uniquePrefix('hub-other')),
+    ]);
   });
 
   afterAll(async () => {
@@ -173,9 +177,7 @@ describeWithServices('RedisHub event ids across processes', ['redis'], () => {
       const onB: LoggedEvent[] = [];
       webA.subscribe('pier', (logged) => onA.push(logged));
       webB.subscribe('pier', (logged) => onB.push(logged));
-      await Promise.all(
-        Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? workerA : workerB).publish(contentEvent('pier', `p${i}`))),
-      );
+      await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? workerA : workerB).publish(contentEvent('pier', `p${i}`))));
       await vi.waitFor(() => expect(onB).toHaveLength(40), { timeout: 5_000, interval: 10 });
       await vi.waitFor(() => expect(onA).toHaveLength(40), { timeout: 5_000, interval: 10 });
 

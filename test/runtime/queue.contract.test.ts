@@ -79,7 +79,11 @@ function queueContract(makeQueue: (concurrency: number) => TaskQueue): void {
     const blocker = latch();
     const order: string[] = [];
     queue.defineTask('blocker', { payload: anything, handler: () => blocker.released });
-    for (const [name, priority] of [['reaction', 8], ['action', 7], ['narration', 5]] as const) {
+    for (const [name, priority] of [
+      ['reaction', 8],
+      ['action', 7],
+      ['narration', 5],
+    ] as const) {
       queue.defineTask(name, { payload: anything, priority, handler: async () => void order.push(name) });
     }
     const active = collect(queue, 'active');

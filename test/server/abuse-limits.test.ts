@@ -43,7 +43,13 @@ describe('open live-update streams', () => {
     expect((await open(other.gameId, other.token)).status).toBe(200);
 
     held[0]!.close();
-    await pollUntil('a place is free again', async () => (await open(game.gameId, game.token)).status, (status) => status === 200, 5_000, 50);
+    await pollUntil(
+      'a place is free again',
+      async () => (await open(game.gameId, game.token)).status,
+      (status) => status === 200,
+      5_000,
+      50,
+    );
   });
 
   it('are capped per address across tokens', async () => {

@@ -15,7 +15,12 @@ function expectUnavailable(response: { statusCode: number; headers: Record<strin
 describe('a database outage, as the driver reports it', () => {
   const outages: Array<[string, Error]> = [
     ['a refused connection', Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' })],
-    ['a server shutting down (57P01), wrapped by drizzle', new Error('Failed query: select …', { cause: Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }) })],
+    [
+      'a server shutting down (57P01), wrapped by drizzle',
+      new Error('Failed query: select …', {
+        cause: Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }),
+      }),
+    ],
     ['a lost connection', new Error('Connection terminated unexpectedly')],
   ];
 
@@ -99,7 +104,12 @@ describeWithServices('a database outage on a real PostgreSQL', ['postgres'], () 
     const game = await createGame(app, 'village-well');
     await relay.cut();
     expectUnavailable(await app.inject({ method: 'POST', url: '/api/games', payload: { scenario: 'village-well' } }));
-    const choice = await app.inject({ method: 'POST', url: `/api/games/${game.gameId}/choices`, headers: game.headers, payload: { choiceId: 'x' } });
+    const choice = await app.inject({
+      method: 'POST',
+      url: `/api/games/${game.gameId}/choices`,
+      headers: game.headers,
+      payload: { choiceId: 'x' },
+    });
     expect(choice.statusCode).not.toBe(500);
     await app.close();
   }, 60_000);

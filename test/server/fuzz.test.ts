@@ -30,7 +30,18 @@ const hugeNumber = fc.oneof(
   fc.bigInt().map((n) => n.toString()),
 );
 const anyValue = fc.oneof(fc.jsonValue(), hugeNumber, fc.string({ unit: 'binary' }));
-const fieldName = fc.constantFrom('scenario', 'seed', 'choiceId', 'type', 'npcIds', 'title', 'outcome', 'winnerNpcIds', '__proto__', 'constructor');
+const fieldName = fc.constantFrom(
+  'scenario',
+  'seed',
+  'choiceId',
+  'type',
+  'npcIds',
+  'title',
+  'outcome',
+  'winnerNpcIds',
+  '__proto__',
+  'constructor',
+);
 const nestedArrays = fc.letrec((tie) => ({
   node: fc.oneof({ depthSize: 'small' }, anyValue, fc.array(tie('node'), { maxLength: 4 })),
 })).node;
@@ -39,7 +50,9 @@ const nestedArrays = fc.letrec((tie) => ({
 const body = fc.oneof(
   fc.jsonValue().map((value) => JSON.stringify(value)),
   fc.dictionary(fc.string(), anyValue).map((value) => JSON.stringify(value)),
-  fc.dictionary(fieldName, fc.oneof(anyValue, nestedArrays, fc.array(fc.oneof(fc.integer(), fc.string())))).map((value) => JSON.stringify(value)),
+  fc
+    .dictionary(fieldName, fc.oneof(anyValue, nestedArrays, fc.array(fc.oneof(fc.integer(), fc.string()))))
+    .map((value) => JSON.stringify(value)),
   nestedArrays.map((value) => JSON.stringify(value)),
   fc.string({ unit: 'binary', maxLength: 200 }),
 );

@@ -82,7 +82,12 @@ describe('game routes', () => {
   it('reads the story back a page at a time, and names the query field it refuses', async () => {
     const game = await createGame(server.app);
     for (let version = 1; version <= 3; version++) {
-      await inject({ method: 'POST', url: `/api/games/${game.gameId}/choices`, headers: game.headers, payload: { choiceId: `v${version}-talk` } });
+      await inject({
+        method: 'POST',
+        url: `/api/games/${game.gameId}/choices`,
+        headers: game.headers,
+        payload: { choiceId: `v${version}-talk` },
+      });
     }
     const url = `/api/games/${game.gameId}/feed`;
     const first = await inject({ method: 'GET', url: `${url}?limit=2`, headers: game.headers });
@@ -187,7 +192,12 @@ describe('authorisation', () => {
     expectError(chooseInB, 403, 'forbidden');
     expect(server.api.games.get(b.gameId)!.version).toBe(1);
 
-    const chooseInA = await inject({ method: 'POST', url: `/api/games/${a.gameId}/choices`, headers: a.headers, payload: { choiceId: 'v1-wait' } });
+    const chooseInA = await inject({
+      method: 'POST',
+      url: `/api/games/${a.gameId}/choices`,
+      headers: a.headers,
+      payload: { choiceId: 'v1-wait' },
+    });
     expect(chooseInA.statusCode).toBe(200);
     expect(server.api.games.get(a.gameId)!.version).toBe(2);
     expect(server.api.games.get(b.gameId)!.version).toBe(1);
@@ -213,7 +223,12 @@ describe('bad input', () => {
   it('names the field of a nested validation error', async () => {
     const game = await createGame(server.app);
     const url = `/api/games/${game.gameId}/conflicts`;
-    expectError(await inject({ method: 'POST', url, headers: game.headers, payload: { type: 'feud', npcIds: [1] } }), 400, 'invalid', 'npcIds');
+    expectError(
+      await inject({ method: 'POST', url, headers: game.headers, payload: { type: 'feud', npcIds: [1] } }),
+      400,
+      'invalid',
+      'npcIds',
+    );
     expectError(
       await inject({ method: 'POST', url, headers: game.headers, payload: { type: 'feud', npcIds: [1, 2.5] } }),
       400,
@@ -238,7 +253,12 @@ describe('bad input', () => {
 
   it('answers 415 for a body that is not JSON', async () => {
     for (const contentType of ['text/plain', 'application/x-www-form-urlencoded']) {
-      const response = await inject({ method: 'POST', url: '/api/games', headers: { 'content-type': contentType }, payload: 'scenario=harbour' });
+      const response = await inject({
+        method: 'POST',
+        url: '/api/games',
+        headers: { 'content-type': contentType },
+        payload: 'scenario=harbour',
+      });
       expectError(response, 415, 'unsupported_media_type');
     }
   });
@@ -269,7 +289,13 @@ describe('static UI', () => {
   });
 
   it('never serves anything outside the public folder', async () => {
-    for (const url of ['/../package.json', '/public/../../package.json', '/public/%2e%2e/%2e%2e/package.json', '/%2e%2e%2fpackage.json', '/public/']) {
+    for (const url of [
+      '/../package.json',
+      '/public/../../package.json',
+      '/public/%2e%2e/%2e%2e/package.json',
+      '/%2e%2e%2fpackage.json',
+      '/public/',
+    ]) {
       const response = await inject({ method: 'GET', url });
       expect(response.statusCode, url).toBe(404);
       expect(response.body, url).not.toContain('"dependencies"');

@@ -84,9 +84,7 @@ describe('installGracefulShutdown', () => {
   it('exits 1 when shutdown takes longer than the timeout', async () => {
     const { server } = await started();
     const exit = vi.fn();
-    uninstalls.push(
-      installGracefulShutdown(server.app, { onClose: () => new Promise<void>(() => {}), timeoutMs: 100, exit }),
-    );
+    uninstalls.push(installGracefulShutdown(server.app, { onClose: () => new Promise<void>(() => {}), timeoutMs: 100, exit }));
     process.emit('SIGTERM');
     await vi.waitFor(() => expect(exit).toHaveBeenCalledWith(1));
   });

@@ -23,7 +23,11 @@ async function server(backend: 'memory' | { prefix: string }): Promise<TestServe
   if (overrides.cache) await Promise.all([overrides.cache.whenReady(), overrides.locks.whenReady()]);
   const built = await buildTestServer({}, overrides);
   closers.push(() => built.app.close());
-  if (overrides.cache) closers.push(() => overrides.cache.close(), () => overrides.locks.close());
+  if (overrides.cache)
+    closers.push(
+      () => overrides.cache.close(),
+      () => overrides.locks.close(),
+    );
   return built;
 }
 
@@ -39,7 +43,9 @@ function postConflict(app: FastifyInstance, gameId: string, headers: Record<stri
  */
 async function expectExactlyOnce(apps: FastifyInstance[], first: TestServer, gameId: string, headers: Record<string, string>) {
   const answers = await Promise.all(
-    Array.from({ length: CONCURRENT }, (_, i) => postConflict(apps[i % apps.length]!, gameId, { ...headers, 'idempotency-key': 'click-1' })),
+    Array.from({ length: CONCURRENT }, (_, i) =>
+      postConflict(apps[i % apps.length]!, gameId, { ...headers, 'idempotency-key': 'click-1' }),
+    ),
   );
   expect(first.api.games.get(gameId)!.conflicts).toHaveLength(1);
   const created = answers.filter((a) => a.statusCode === 201);
@@ -126,7 +132,8 @@ describe('Idempotency-Key (in memory)', () => {
 
   it('replays game creation, which has no token, by address', async () => {
     const { app, api } = await server('memory');
-    const post = () => app.inject({ method: 'POST', url: '/api/games', headers: { 'idempotency-key': 'new-game' }, payload: { scenario: 'harbour' } });
+    const post = () =>
+      app.inject({ method: 'POST', url: '/api/games', headers: { 'idempotency-key': 'new-game' }, payload: { scenario: 'harbour' } });
     const first = await post();
     const second = await post();
     expect(second.statusCode).toBe(201);

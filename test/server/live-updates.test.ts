@@ -196,12 +196,20 @@ describe('live updates (SSE)', () => {
     response.once('error', () => {});
     const closed = new Promise<void>((resolve) => response.once('close', () => resolve()));
 
-    const sseClients = async () => ((await server.app.inject({ method: 'GET', url: '/api/ops' })).json() as { sseClients: number }).sseClients;
+    const sseClients = async () =>
+      ((await server.app.inject({ method: 'GET', url: '/api/ops' })).json() as { sseClients: number }).sseClients;
     expect(await sseClients()).toBe(1);
     const bulky = 'x'.repeat(32 * 1024);
     let published = 0;
     while ((await sseClients()) > 0 && published < 2_000) {
-      await server.hub.publish({ gameId: game.gameId, kind: 'narration', id: `n${published++}`, status: 'ready', origin: 'generated', text: bulky });
+      await server.hub.publish({
+        gameId: game.gameId,
+        kind: 'narration',
+        id: `n${published++}`,
+        status: 'ready',
+        origin: 'generated',
+        text: bulky,
+      });
     }
     expect(await sseClients()).toBe(0);
     expect(published).toBeLessThan(2_000);

@@ -49,7 +49,12 @@ function request(method: string, url: string, options: { headers?: Record<string
   });
 }
 
-async function json<T>(method: string, url: string, status: number, options: { headers?: Record<string, string>; body?: unknown } = {}): Promise<T> {
+async function json<T>(
+  method: string,
+  url: string,
+  status: number,
+  options: { headers?: Record<string, string>; body?: unknown } = {},
+): Promise<T> {
   const answer = await request(method, url, options);
   if (answer.status !== status) throw new Error(`${method} ${url}: expected ${status}, got ${answer.status}: ${answer.text}`);
   return JSON.parse(answer.text) as T;
@@ -96,7 +101,10 @@ class SseStream {
         if (found !== undefined) return settle(() => resolve(found));
         if (this.ended) settle(() => reject(new Error(`SSE stream ended before ${what}; got ${this.describe()}`)));
       };
-      const timer = setTimeout(() => settle(() => reject(new Error(`no ${what} within ${timeoutMs} ms; got ${this.describe()}`))), timeoutMs);
+      const timer = setTimeout(
+        () => settle(() => reject(new Error(`no ${what} within ${timeoutMs} ms; got ${this.describe()}`))),
+        timeoutMs,
+      );
       const settle = (done: () => void) => {
         clearTimeout(timer);
         this.waiters.delete(check);
@@ -232,145 +240,182 @@ describeWithServices('multi-process: two web servers and a worker process', ['re
     await Promise.allSettled([database?.drop(), sharedRedisUrl ? flushRedisDb() : undefined]);
   }, TEST_MS);
 
-  it('both web servers are ready', async () => {
-    for (const server of [serverA, serverB]) {
-      const response = await pollUntil(`${server}/readyz`, () => request('GET', `${server}/readyz`), (r) => r.status === 200, STEP_MS, 500);
-      expect(response.status).toBe(200);
-      const health = await request('GET', `${server}/healthz`);
-      expect(health.status).toBe(200);
-    }
-  }, TEST_MS);
+  it(
+    'both web servers are ready',
+    async () => {
+      for (const server of [serverA, serverB]) {
+        const response = await pollUntil(
+          `${server}/readyz`,
+          () => request('GET', `${server}/readyz`),
+          (r) => r.status === 200,
+          STEP_MS,
+          500,
+        );
+        expect(response.status).toBe(200);
+        const health = await request('GET', `${server}/healthz`);
+        expect(health.status).toBe(200);
+      }
+    },
+    TEST_MS,
+  );
 
-  it('a choice made on server A is written by the worker and streamed live on server B', async () => {
-    const created = await json<{ gameId: string; token: string; state: GameStateBody }>('POST', `${serverA}/api/games`, 201, {
-      body: { scenario: 'harbour-dock-rights', seed: 5 },
-    });
-    const { gameId, token } = created;
-    const auth = { authorization: `Bearer ${token}` };
+  it(
+    'a choice made on server A is written by the worker and streamed live on server B',
+    async () => {
+      const created = await json<{ gameId: string; token: string; state: GameStateBody }>('POST', `${serverA}/api/games`, 201, {
+        body: { scenario: 'harbour-dock-rights', seed: 5 },
+      });
+      const { gameId, token } = created;
+      const auth = { authorization: `Bearer ${token}` };
 
-    // Server B knows the game from the shared database.
-    const onB = await json<GameStateBody>('GET', `${serverB}/api/games/${gameId}/state`, 200, { headers: auth });
-    expect(onB.version).toBeGreaterThanOrEqual(created.state.version);
+      // Server B knows the game from the shared database.
+      const onB = await json<GameStateBody>('GET', `${serverB}/api/games/${gameId}/state`, 200, { headers: auth });
+      expect(onB.version).toBeGreaterThanOrEqual(created.state.version);
 
-    const stream = await SseStream.open(`${serverB}/api/games/${gameId}/events?token=${encodeURIComponent(token)}`);
-    streams.push(stream);
-    await stream.connected(STEP_MS);
-
-    // A choice aimed at someone: its target always reacts.
-    const confront = created.state.choices.find((c) => c.targetNpcId !== undefined);
-    expect(confront, `choices: ${JSON.stringify(created.state.choices)}`).toBeDefined();
-    const started = Date.now();
-    const chosen = await json<{ outcome: unknown; state: GameStateBody }>('POST', `${serverA}/api/games/${gameId}/choices`, 200, {
-      headers: auth,
-      body: { choiceId: confront!.id },
-    });
-    // The hot path answers without waiting for a model (generous bound: a loaded 2-core machine).
-    expect(Date.now() - started).toBeLessThan(10_000);
-    expect(chosen.outcome).toBeTruthy();
-    const dispatched = chosen.state.content.filter((item) => item.kind === 'reaction');
-    expect(dispatched.length, `content: ${JSON.stringify(chosen.state.content)}`).toBeGreaterThan(0);
-    expect(dispatched.some((item) => item.status === 'generating')).toBe(true);
-
-    // No web process runs workers: only the worker process can write this, and only Redis
-    // pub/sub can carry it to server B.
-    const landed = await stream.waitFor(
-      'ready, generated reaction content event on server B',
-      () =>
-        stream.events
-          .filter((e) => e.event === 'content')
-          .map((e) => JSON.parse(e.data) as ContentItem & { gameId: string })
-          .find((e) => e.kind === 'reaction' && e.status === 'ready' && e.origin === 'generated'),
-      STEP_MS,
-    );
-    expect(landed.gameId).toBe(gameId);
-    expect(dispatched.map((item) => item.id)).toContain(landed.id);
-    expect(typeof landed.text === 'string' && landed.text.length > 0).toBe(true);
-
-    // Either server now reads the generated text from the shared store.
-    for (const server of [serverA, serverB]) {
-      const state = await pollUntil(
-        `${server} state shows the reaction ready`,
-        () => json<GameStateBody>('GET', `${server}/api/games/${gameId}/state`, 200, { headers: auth }),
-        (s) => s.content.some((item) => item.id === landed.id && item.status === 'ready' && item.origin === 'generated'),
-        STEP_MS,
-        500,
-      );
-      expect(state.content.find((item) => item.id === landed.id)?.text).toBe(landed.text);
-    }
-    stream.close();
-
-    // The task and model series are recorded where tasks run: the worker serves them itself.
-    const workerMetrics = await request('GET', `${workerProbes}/metrics`);
-    expect(workerMetrics.status).toBe(200);
-    expect(workerMetrics.text).toMatch(/^nyx_task_completed_total\{task="[^"]+"\} [1-9]/m);
-    expect(workerMetrics.text).toMatch(/^nyx_model_calls_total\{[^}]*outcome="ok"[^}]*\} [1-9]/m);
-    // Every process reports the one cluster-wide queue, so the same counts appear on web and worker.
-    expect(workerMetrics.text).toMatch(/^nyx_queue_jobs\{state="waiting"\} \d+/m);
-    expect((await request('GET', `${workerProbes}/healthz`)).status).toBe(200);
-    expect((await request('GET', `${workerProbes}/readyz`)).status).toBe(200);
-  }, TEST_MS);
-
-  it('a stream dropped on server A and resumed on server B with Last-Event-ID gets what an always-connected client got', async () => {
-    const created = await json<{ gameId: string; token: string; state: GameStateBody }>('POST', `${serverA}/api/games`, 201, {
-      body: { scenario: 'harbour-dock-rights', seed: 9 },
-    });
-    const { gameId, token } = created;
-    const auth = { authorization: `Bearer ${token}` };
-    const eventsPath = `/api/games/${gameId}/events?token=${encodeURIComponent(token)}`;
-    const open = async (server: string, headers: Record<string, string> = {}) => {
-      const stream = await SseStream.open(`${server}${eventsPath}`, headers);
+      const stream = await SseStream.open(`${serverB}/api/games/${gameId}/events?token=${encodeURIComponent(token)}`);
       streams.push(stream);
       await stream.connected(STEP_MS);
-      return stream;
-    };
-    let state = created.state;
-    const choose = async (server: string) => {
-      const choice = state.choices[0];
-      expect(choice, `no choice left: ${JSON.stringify(state)}`).toBeDefined();
-      state = (await json<{ state: GameStateBody }>('POST', `${server}/api/games/${gameId}/choices`, 200, { headers: auth, body: { choiceId: choice!.id } })).state;
-    };
 
-    const always = await open(serverB);
-    const dropped = await open(serverA);
-    await choose(serverA);
-    await dropped.waitFor('a first event on server A', () => dropped.events[0], STEP_MS);
-    dropped.close();
-    // Events the dropped client misses: written by the worker while it is away.
-    await choose(serverB);
-    await always.waitFor('events after the drop', () => (always.events.length > dropped.events.length + 2 ? true : undefined), STEP_MS);
-    const lastSeen = dropped.events.at(-1)!.id!;
-    const resumed = await open(serverB, { 'last-event-id': lastSeen });
-    await choose(serverA);
+      // A choice aimed at someone: its target always reacts.
+      const confront = created.state.choices.find((c) => c.targetNpcId !== undefined);
+      expect(confront, `choices: ${JSON.stringify(created.state.choices)}`).toBeDefined();
+      const started = Date.now();
+      const chosen = await json<{ outcome: unknown; state: GameStateBody }>('POST', `${serverA}/api/games/${gameId}/choices`, 200, {
+        headers: auth,
+        body: { choiceId: confront!.id },
+      });
+      // The hot path answers without waiting for a model (generous bound: a loaded 2-core machine).
+      expect(Date.now() - started).toBeLessThan(10_000);
+      expect(chosen.outcome).toBeTruthy();
+      const dispatched = chosen.state.content.filter((item) => item.kind === 'reaction');
+      expect(dispatched.length, `content: ${JSON.stringify(chosen.state.content)}`).toBeGreaterThan(0);
+      expect(dispatched.some((item) => item.status === 'generating')).toBe(true);
 
-    // Settled: the always-connected client has had nothing new for three seconds.
-    let count = -1;
-    await pollUntil('the live updates to settle', async () => {
-      const settled = always.events.length === count;
-      count = always.events.length;
-      return settled;
-    }, (settled) => settled, STEP_MS, 3_000);
+      // No web process runs workers: only the worker process can write this, and only Redis
+      // pub/sub can carry it to server B.
+      const landed = await stream.waitFor(
+        'ready, generated reaction content event on server B',
+        () =>
+          stream.events
+            .filter((e) => e.event === 'content')
+            .map((e) => JSON.parse(e.data) as ContentItem & { gameId: string })
+            .find((e) => e.kind === 'reaction' && e.status === 'ready' && e.origin === 'generated'),
+        STEP_MS,
+      );
+      expect(landed.gameId).toBe(gameId);
+      expect(dispatched.map((item) => item.id)).toContain(landed.id);
+      expect(typeof landed.text === 'string' && landed.text.length > 0).toBe(true);
 
-    const asText = (events: SseEvent[]) => events.map((e) => `${e.id} ${e.event} ${e.data}`);
-    const expected = asText(always.events);
-    const seenBeforeDrop = expected.indexOf(asText([dropped.events.at(-1)!])[0]!);
-    // The game's own start-up jobs may still be announcing while the second stream connects: it
-    // joins the same ordered log, from the first event it was sent.
-    const firstSeen = expected.indexOf(asText([dropped.events[0]!])[0]!);
-    expect(firstSeen).toBeGreaterThanOrEqual(0);
-    expect(asText(dropped.events)).toEqual(expected.slice(firstSeen, seenBeforeDrop + 1));
-    await resumed.waitFor('every event after Last-Event-ID on server B', () => (resumed.events.length >= expected.length - seenBeforeDrop - 1 ? true : undefined), STEP_MS);
-    expect(asText(resumed.events)).toEqual(expected.slice(seenBeforeDrop + 1));
-    expect(expected.length - seenBeforeDrop - 1).toBeGreaterThan(2);
-    always.close();
-    resumed.close();
-  }, TEST_MS);
+      // Either server now reads the generated text from the shared store.
+      for (const server of [serverA, serverB]) {
+        const state = await pollUntil(
+          `${server} state shows the reaction ready`,
+          () => json<GameStateBody>('GET', `${server}/api/games/${gameId}/state`, 200, { headers: auth }),
+          (s) => s.content.some((item) => item.id === landed.id && item.status === 'ready' && item.origin === 'generated'),
+          STEP_MS,
+          500,
+        );
+        expect(state.content.find((item) => item.id === landed.id)?.text).toBe(landed.text);
+      }
+      stream.close();
 
-  it('every process exits on SIGTERM', async () => {
-    for (const stream of streams) stream.close();
-    const live = processes.filter((p) => p.name !== 'migrate');
-    const codes = await Promise.all(live.map((p) => p.stop('SIGTERM', 30_000)));
-    for (const [i, code] of codes.entries()) {
-      expect(code, `${live[i]!.name} exit:\n${live[i]!.output()}`).toBe(0);
-    }
-  }, TEST_MS);
+      // The task and model series are recorded where tasks run: the worker serves them itself.
+      const workerMetrics = await request('GET', `${workerProbes}/metrics`);
+      expect(workerMetrics.status).toBe(200);
+      expect(workerMetrics.text).toMatch(/^nyx_task_completed_total\{task="[^"]+"\} [1-9]/m);
+      expect(workerMetrics.text).toMatch(/^nyx_model_calls_total\{[^}]*outcome="ok"[^}]*\} [1-9]/m);
+      // Every process reports the one cluster-wide queue, so the same counts appear on web and worker.
+      expect(workerMetrics.text).toMatch(/^nyx_queue_jobs\{state="waiting"\} \d+/m);
+      expect((await request('GET', `${workerProbes}/healthz`)).status).toBe(200);
+      expect((await request('GET', `${workerProbes}/readyz`)).status).toBe(200);
+    },
+    TEST_MS,
+  );
+
+  it(
+    'a stream dropped on server A and resumed on server B with Last-Event-ID gets what an always-connected client got',
+    async () => {
+      const created = await json<{ gameId: string; token: string; state: GameStateBody }>('POST', `${serverA}/api/games`, 201, {
+        body: { scenario: 'harbour-dock-rights', seed: 9 },
+      });
+      const { gameId, token } = created;
+      const auth = { authorization: `Bearer ${token}` };
+      const eventsPath = `/api/games/${gameId}/events?token=${encodeURIComponent(token)}`;
+      const open = async (server: string, headers: Record<string, string> = {}) => {
+        const stream = await SseStream.open(`${server}${eventsPath}`, headers);
+        streams.push(stream);
+        await stream.connected(STEP_MS);
+        return stream;
+      };
+      let state = created.state;
+      const choose = async (server: string) => {
+        const choice = state.choices[0];
+        expect(choice, `no choice left: ${JSON.stringify(state)}`).toBeDefined();
+        state = (
+          await json<{ state: GameStateBody }>('POST', `${server}/api/games/${gameId}/choices`, 200, {
+            headers: auth,
+            body: { choiceId: choice!.id },
+          })
+        ).state;
+      };
+
+      const always = await open(serverB);
+      const dropped = await open(serverA);
+      await choose(serverA);
+      await dropped.waitFor('a first event on server A', () => dropped.events[0], STEP_MS);
+      dropped.close();
+      // Events the dropped client misses: written by the worker while it is away.
+      await choose(serverB);
+      await always.waitFor('events after the drop', () => (always.events.length > dropped.events.length + 2 ? true : undefined), STEP_MS);
+      const lastSeen = dropped.events.at(-1)!.id!;
+      const resumed = await open(serverB, { 'last-event-id': lastSeen });
+      await choose(serverA);
+
+      // Settled: the always-connected client has had nothing new for three seconds.
+      let count = -1;
+      await pollUntil(
+        'the live updates to settle',
+        async () => {
+          const settled = always.events.length === count;
+          count = always.events.length;
+          return settled;
+        },
+        (settled) => settled,
+        STEP_MS,
+        3_000,
+      );
+
+      const asText = (events: SseEvent[]) => events.map((e) => `${e.id} ${e.event} ${e.data}`);
+      const expected = asText(always.events);
+      const seenBeforeDrop = expected.indexOf(asText([dropped.events.at(-1)!])[0]!);
+      // The game's own start-up jobs may still be announcing while the second stream connects: it
+      // joins the same ordered log, from the first event it was sent.
+      const firstSeen = expected.indexOf(asText([dropped.events[0]!])[0]!);
+      expect(firstSeen).toBeGreaterThanOrEqual(0);
+      expect(asText(dropped.events)).toEqual(expected.slice(firstSeen, seenBeforeDrop + 1));
+      await resumed.waitFor(
+        'every event after Last-Event-ID on server B',
+        () => (resumed.events.length >= expected.length - seenBeforeDrop - 1 ? true : undefined),
+        STEP_MS,
+      );
+      expect(asText(resumed.events)).toEqual(expected.slice(seenBeforeDrop + 1));
+      expect(expected.length - seenBeforeDrop - 1).toBeGreaterThan(2);
+      always.close();
+      resumed.close();
+    },
+    TEST_MS,
+  );
+
+  it(
+    'every process exits on SIGTERM',
+    async () => {
+      for (const stream of streams) stream.close();
+      const live = processes.filter((p) => p.name !== 'migrate');
+      const codes = await Promise.all(live.map((p) => p.stop('SIGTERM', 30_000)));
+      for (const [i, code] of codes.entries()) {
+        expect(code, `${live[i]!.name} exit:\n${live[i]!.output()}`).toBe(0);
+      }
+    },
+    TEST_MS,
+  );
 });

@@ -7,7 +7,16 @@ import { buildTestServer } from './test-server.js';
 interface OpenApiDocument {
   openapi: string;
   info: { version: string };
-  paths: Record<string, Record<string, { parameters?: Array<{ name: string; in: string; required: boolean }>; requestBody?: { content: Record<string, { schema: { required?: string[]; additionalProperties?: boolean } }> } }>>;
+  paths: Record<
+    string,
+    Record<
+      string,
+      {
+        parameters?: Array<{ name: string; in: string; required: boolean }>;
+        requestBody?: { content: Record<string, { schema: { required?: string[]; additionalProperties?: boolean } }> };
+      }
+    >
+  >;
 }
 
 /** `METHOD /path` for every route fastify serves, read back from its route tree (HEAD is implied by GET). */
@@ -59,7 +68,12 @@ describe(`GET ${OPENAPI_URL}`, () => {
     expect(createGame.required).toEqual(['scenario']);
     expect(createGame.additionalProperties).toBe(false);
     const resolve = doc.paths['/api/games/{gameId}/conflicts/{conflictId}/resolve']!['post']!;
-    expect(resolve.parameters?.filter((p) => p.in === 'path').map((p) => p.name).sort()).toEqual(['conflictId', 'gameId']);
+    expect(
+      resolve.parameters
+        ?.filter((p) => p.in === 'path')
+        .map((p) => p.name)
+        .sort(),
+    ).toEqual(['conflictId', 'gameId']);
     expect(resolve.requestBody!.content['application/json']!.schema.required).toEqual(['outcome']);
   });
 

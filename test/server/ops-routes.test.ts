@@ -32,7 +32,10 @@ describe('probes', () => {
   });
 
   it('shows the model’s health on /readyz and /api/ops without answering 503 for it', async () => {
-    const failing = await buildTestServer({}, { modelHealth: () => ({ status: 'failing', reason: 'server_error', checkedAt: Date.now() }) });
+    const failing = await buildTestServer(
+      {},
+      { modelHealth: () => ({ status: 'failing', reason: 'server_error', checkedAt: Date.now() }) },
+    );
     try {
       const ready = await failing.app.inject({ method: 'GET', url: '/readyz' });
       expect(ready.statusCode).toBe(200);
@@ -57,7 +60,10 @@ describe('/metrics', () => {
   });
 
   it('shows the model’s health on /readyz and /api/ops without answering 503 for it', async () => {
-    const failing = await buildTestServer({}, { modelHealth: () => ({ status: 'failing', reason: 'server_error', checkedAt: Date.now() }) });
+    const failing = await buildTestServer(
+      {},
+      { modelHealth: () => ({ status: 'failing', reason: 'server_error', checkedAt: Date.now() }) },
+    );
     try {
       const ready = await failing.app.inject({ method: 'GET', url: '/readyz' });
       expect(ready.statusCode).toBe(200);
@@ -102,7 +108,7 @@ describe('/api/ops', () => {
     expect(ops.cost).toBeNull();
   });
 
-  it('shows this hour\'s model spend, the spend per player turn, and the completion cache', async () => {
+  it("shows this hour's model spend, the spend per player turn, and the completion cache", async () => {
     const spend = { hourSpentUsd: async () => 0.06, hourTurns: async () => 40 };
     const priced = await buildTestServer({}, { spend });
     try {
@@ -131,7 +137,10 @@ describe('/api/ops', () => {
   });
 
   it('shows the model’s health on /readyz and /api/ops without answering 503 for it', async () => {
-    const failing = await buildTestServer({}, { modelHealth: () => ({ status: 'failing', reason: 'server_error', checkedAt: Date.now() }) });
+    const failing = await buildTestServer(
+      {},
+      { modelHealth: () => ({ status: 'failing', reason: 'server_error', checkedAt: Date.now() }) },
+    );
     try {
       const ready = await failing.app.inject({ method: 'GET', url: '/readyz' });
       expect(ready.statusCode).toBe(200);
@@ -158,12 +167,31 @@ describe('bucketQuantile', () => {
   });
 
   it('reports the last finite bound for ranks in the +Inf bucket, and 0 when empty', () => {
-    expect(bucketQuantile([{ le: 0.5, count: 1 }, { le: Number.POSITIVE_INFINITY, count: 10 }], 0.99)).toBe(0.5);
-    expect(bucketQuantile([{ le: 0.5, count: 0 }, { le: Number.POSITIVE_INFINITY, count: 0 }], 0.5)).toBe(0);
+    expect(
+      bucketQuantile(
+        [
+          { le: 0.5, count: 1 },
+          { le: Number.POSITIVE_INFINITY, count: 10 },
+        ],
+        0.99,
+      ),
+    ).toBe(0.5);
+    expect(
+      bucketQuantile(
+        [
+          { le: 0.5, count: 0 },
+          { le: Number.POSITIVE_INFINITY, count: 0 },
+        ],
+        0.5,
+      ),
+    ).toBe(0);
   });
 
   it('shows the model’s health on /readyz and /api/ops without answering 503 for it', async () => {
-    const failing = await buildTestServer({}, { modelHealth: () => ({ status: 'failing', reason: 'server_error', checkedAt: Date.now() }) });
+    const failing = await buildTestServer(
+      {},
+      { modelHealth: () => ({ status: 'failing', reason: 'server_error', checkedAt: Date.now() }) },
+    );
     try {
       const ready = await failing.app.inject({ method: 'GET', url: '/readyz' });
       expect(ready.statusCode).toBe(200);

@@ -19,7 +19,9 @@ export const QUEUE_COUNTS: QueueCounts = { waiting: 3, active: 1, delayed: 0, fa
 /** The server over a fake game API and an in-process hub; nothing listens until a test asks. */
 export async function buildTestServer(
   config: Partial<ServerConfig> = {},
-  overrides: Partial<Pick<ServerDependencies, 'queue' | 'degraded' | 'cache' | 'locks' | 'modelHealth' | 'spend'>> & { hub?: InProcessHub } = {},
+  overrides: Partial<Pick<ServerDependencies, 'queue' | 'degraded' | 'cache' | 'locks' | 'modelHealth' | 'spend'>> & {
+    hub?: InProcessHub;
+  } = {},
 ): Promise<TestServer> {
   const { hub = new InProcessHub(), ...dependencies } = overrides;
   const api = new FakeGameApi(hub);

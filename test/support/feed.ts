@@ -9,12 +9,16 @@ export async function openFeedItem(
   gameId: string,
   item: { kind: ContentKind; fallbackText: string; stateVersion: number; task?: ContentTask; createdAt?: Date },
 ): Promise<{ id: string }> {
-  const row = contentRow(gameId, { kind: item.kind, stateVersion: item.stateVersion, ...(item.task ? { task: item.task } : {}) }, {
-    status: 'generating',
-    origin: 'fallback',
-    text: null,
-    fallbackText: item.fallbackText,
-  });
+  const row = contentRow(
+    gameId,
+    { kind: item.kind, stateVersion: item.stateVersion, ...(item.task ? { task: item.task } : {}) },
+    {
+      status: 'generating',
+      origin: 'fallback',
+      text: null,
+      fallbackText: item.fallbackText,
+    },
+  );
   await db.orm.insert(contentItems).values({ ...row, ...(item.createdAt ? { createdAt: item.createdAt } : {}) });
   return { id: row.id };
 }

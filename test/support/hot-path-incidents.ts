@@ -14,6 +14,9 @@ afterEach(() => {
   const incidents = takeHotPathIncidents();
   if (incidents.length === 0) return;
   throw new Error(
-    [`${incidents.length} hot-path incident(s) during this test:`, ...incidents.map((incident) => `  ${incident.name}: ${incident.message}`)].join('\n'),
+    [
+      `${incidents.length} hot-path incident(s) during this test:`,
+      ...incidents.map((incident) => `  ${incident.name}: ${incident.message}`),
+    ].join('\n'),
   );
 });

@@ -58,8 +58,7 @@ const SCENARIOS = [
   {
     id: 'saltmarrow',
     title: 'Saltmarrow Harbour',
-    summary:
-      'A storm has pinned the fishing fleet in harbour, the catch is rotting, and someone cut the lighthouse chain last night.',
+    summary: 'A storm has pinned the fishing fleet in harbour, the catch is rotting, and someone cut the lighthouse chain last night.',
     location: {
       id: 'quay',
       name: 'The Tarred Quay',
@@ -88,7 +87,10 @@ const SCENARIOS = [
       name: 'The Scorched Reading Room',
       description: 'Ash drifts like snow between the stacks; the great orrery has stopped at midnight.',
     },
-    player: { role: 'an auditor from the university', intro: 'You have been sent to count what was lost. They would prefer you counted quietly.' },
+    player: {
+      role: 'an auditor from the university',
+      intro: 'You have been sent to count what was lost. They would prefer you counted quietly.',
+    },
     npcs: [
       ['aurel', 'Archivist Aurel', 'Soot-blackened gloves, a voice that never rises.', 'beta'],
       ['sabine', 'Sabine Quell', 'A brilliant, bitter cartographer with singed eyebrows.', 'wildcard'],
@@ -241,7 +243,7 @@ class MockGame {
   // ---- content and jobs -------------------------------------------------------------------
 
   addContent(kind, { text, subject, origin = 'generated', ready = false, forceFail = false } = {}) {
-    const name = subject?.npcId ? this.npc(subject.npcId)?.name ?? 'Someone' : 'Someone';
+    const name = subject?.npcId ? (this.npc(subject.npcId)?.name ?? 'Someone') : 'Someone';
     const item = {
       id: `c_${randomBytes(5).toString('hex')}`,
       kind,
@@ -298,7 +300,15 @@ class MockGame {
         }
         this.version++;
         this.emit('job', { ...job });
-        this.emit('content', { kind: item.kind, id: item.id, status: item.status, origin: item.origin, text: item.text, fallbackText: item.fallbackText, subject: item.subject });
+        this.emit('content', {
+          kind: item.kind,
+          id: item.id,
+          status: item.status,
+          origin: item.origin,
+          text: item.text,
+          fallbackText: item.fallbackText,
+          subject: item.subject,
+        });
         this.emit('state', { version: this.version });
         this.hooks.ops.completed++;
         if (failed) this.hooks.ops.failed++;
@@ -346,7 +356,10 @@ class MockGame {
       })),
     };
     this.conflicts.unshift(conflict);
-    this.addContent('narration', { subject: { conflictId: conflict.id }, text: `It begins quietly: ${conflict.title.toLowerCase().replace(/[.?!]+$/, '')}. No one in the room will call it by its name.` });
+    this.addContent('narration', {
+      subject: { conflictId: conflict.id },
+      text: `It begins quietly: ${conflict.title.toLowerCase().replace(/[.?!]+$/, '')}. No one in the room will call it by its name.`,
+    });
     if (!quiet) this.addContent('gossip', { subject: { npcId: npcIds[0] } });
     return conflict;
   }
@@ -380,11 +393,18 @@ class MockGame {
     const out = [];
     const active = this.conflicts.filter((c) => c.status === 'active');
     const talkTo = [...this.npcs].sort((a, b) => ((a.id + this.turn).length % 3) - ((b.id + this.turn).length % 3)).slice(0, 2);
-    for (const n of talkTo) out.push({ id: `v${this.version}.talk.${n.id}`, label: `Speak privately with ${n.name}`, type: 'talk', targetNpcId: n.id });
+    for (const n of talkTo)
+      out.push({ id: `v${this.version}.talk.${n.id}`, label: `Speak privately with ${n.name}`, type: 'talk', targetNpcId: n.id });
     if (active[0]) {
       const c = active[0];
       const s = c.stakeholders[this.turn % c.stakeholders.length];
-      out.push({ id: `v${this.version}.press.${c.id}`, label: `Press ${s.name} on “${c.title}”`, type: 'press', targetNpcId: s.npcId, conflictId: c.id });
+      out.push({
+        id: `v${this.version}.press.${c.id}`,
+        label: `Press ${s.name} on “${c.title}”`,
+        type: 'press',
+        targetNpcId: s.npcId,
+        conflictId: c.id,
+      });
       out.push({ id: `v${this.version}.calm.${c.id}`, label: 'Call for calm and a fresh pot of tea', type: 'calm', conflictId: c.id });
     }
     out.push({ id: `v${this.version}.listen`, label: 'Linger by the hearth and listen', type: 'observe' });
@@ -458,7 +478,11 @@ class MockGame {
 
   state() {
     const active = this.conflicts.filter((c) => c.status === 'active');
-    const score = clamp(active.reduce((m, c) => Math.max(m, c.intensity * 0.8 + Math.max(0, c.momentum) * 0.25), 0.1), 0, 1);
+    const score = clamp(
+      active.reduce((m, c) => Math.max(m, c.intensity * 0.8 + Math.max(0, c.momentum) * 0.25), 0.1),
+      0,
+      1,
+    );
     const level = TENSION_LEVEL(score);
     const stressOf = (npcId) => this.conflicts.reduce((m, c) => Math.max(m, c.stakeholders.find((s) => s.npcId === npcId)?.stress ?? 0), 0);
     const roleOf = (npcId) => active.flatMap((c) => c.stakeholders).find((s) => s.npcId === npcId)?.role ?? 'bystander';
@@ -470,7 +494,12 @@ class MockGame {
       player: this.scenario.player,
       scene: {
         location: this.scenario.location,
-        npcs: this.npcs.map((n) => ({ ...n, stress: stressOf(n.id), behavior: behaviorOf(roleOf(n.id), stressOf(n.id)), reputation: { ...n.reputation } })),
+        npcs: this.npcs.map((n) => ({
+          ...n,
+          stress: stressOf(n.id),
+          behavior: behaviorOf(roleOf(n.id), stressOf(n.id)),
+          reputation: { ...n.reputation },
+        })),
       },
       conflicts: this.conflicts.map((c) => ({
         ...c,
@@ -507,7 +536,17 @@ export async function startMockApiServer({
   degraded = process.env.MOCK_DEGRADED === '1',
 } = {}) {
   const games = new Map();
-  const ops = { samples: new Map(), hits: 0, misses: 0, queueActive: 0, completed: 0, failed: 0, modelCalls: 0, modelFailures: 0, modelTimeouts: 0 };
+  const ops = {
+    samples: new Map(),
+    hits: 0,
+    misses: 0,
+    queueActive: 0,
+    completed: 0,
+    failed: 0,
+    modelCalls: 0,
+    modelFailures: 0,
+    modelTimeouts: 0,
+  };
   const hooks = { delayMs, failRate, degraded, ops };
 
   const record = (operation, ms) => {
@@ -550,7 +589,11 @@ export async function startMockApiServer({
     const parts = url.pathname.split('/').filter(Boolean).slice(1); // drop "api"
     const method = req.method;
     if (parts[0] === 'scenarios' && parts.length === 1 && method === 'GET') {
-      return send(res, 200, SCENARIOS.map(({ id, title, summary }) => ({ id, title, summary })));
+      return send(
+        res,
+        200,
+        SCENARIOS.map(({ id, title, summary }) => ({ id, title, summary })),
+      );
     }
     if (parts[0] === 'ops' && method === 'GET') {
       const hotPath = {};
@@ -561,7 +604,13 @@ export async function startMockApiServer({
       return send(res, 200, {
         hotPath,
         cache: { hits: ops.hits, misses: ops.misses, hitRate: total ? ops.hits / total : 0 },
-        queue: { waiting: Math.max(0, waiting - ops.queueActive), active: ops.queueActive, delayed: 0, failed: ops.failed, completed: ops.completed },
+        queue: {
+          waiting: Math.max(0, waiting - ops.queueActive),
+          active: ops.queueActive,
+          delayed: 0,
+          failed: ops.failed,
+          completed: ops.completed,
+        },
         model: { calls: ops.modelCalls, failures: ops.modelFailures, timeouts: ops.modelTimeouts },
         sseClients: [...games.values()].reduce((n, g) => n + g.sse.size, 0),
         degraded: hooks.degraded,
@@ -626,7 +675,8 @@ export async function startMockApiServer({
     }
     if (rest[0] === 'conflicts' && rest.length === 1 && method === 'POST') {
       const body = await readJson(req);
-      if (typeof body.type !== 'string' || !body.type.trim()) throw new HttpError(400, 'invalid_type', 'Choose a kind of conflict.', 'type');
+      if (typeof body.type !== 'string' || !body.type.trim())
+        throw new HttpError(400, 'invalid_type', 'Choose a kind of conflict.', 'type');
       const ids = Array.isArray(body.npcIds) ? [...new Set(body.npcIds)] : [];
       if (ids.length < 2) throw new HttpError(400, 'invalid_npcs', 'A conflict needs at least two people.', 'npcIds');
       const unknown = ids.find((id) => !game.npc(id));
@@ -642,7 +692,8 @@ export async function startMockApiServer({
       if (!conflict) throw new HttpError(404, 'conflict_not_found', 'No such conflict.');
       if (conflict.status === 'resolved') throw new HttpError(409, 'already_resolved', 'That conflict is already resolved.');
       const body = await readJson(req);
-      if (typeof body.outcome !== 'string' || !body.outcome.trim()) throw new HttpError(400, 'invalid_outcome', 'Describe how it ends.', 'outcome');
+      if (typeof body.outcome !== 'string' || !body.outcome.trim())
+        throw new HttpError(400, 'invalid_outcome', 'Describe how it ends.', 'outcome');
       const winners = Array.isArray(body.winnerNpcIds) ? body.winnerNpcIds : [];
       game.resolve(conflict, body.outcome.trim(), winners);
       const state = game.state();
@@ -673,7 +724,8 @@ export async function startMockApiServer({
       if (url.pathname.startsWith('/api/')) await api(req, res, url);
       else await file(req, res, url);
     } catch (err) {
-      if (err instanceof HttpError) send(res, err.status, { error: { code: err.code, message: err.message, ...(err.field ? { field: err.field } : {}) } });
+      if (err instanceof HttpError)
+        send(res, err.status, { error: { code: err.code, message: err.message, ...(err.field ? { field: err.field } : {}) } });
       else {
         console.error(err);
         send(res, 500, { error: { code: 'internal', message: 'Something went wrong on the server.' } });

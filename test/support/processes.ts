@@ -68,7 +68,9 @@ export function spawnNyx(name: string, args: string[], env: Record<string, strin
           const match = output.match(pattern);
           if (match) return finish(() => resolve(match));
           if (hasExited()) {
-            finish(() => reject(new Error(`${name} exited (${child.exitCode ?? child.signalCode}) before printing ${pattern}:\n${output}`)));
+            finish(() =>
+              reject(new Error(`${name} exited (${child.exitCode ?? child.signalCode}) before printing ${pattern}:\n${output}`)),
+            );
           }
         };
         const timer = setTimeout(
@@ -102,7 +104,13 @@ export function spawnNyx(name: string, args: string[], env: Record<string, strin
 }
 
 /** Polls `read` until `done` holds, or throws naming `what` once `timeoutMs` has passed. */
-export async function pollUntil<T>(what: string, read: () => Promise<T>, done: (value: T) => boolean, timeoutMs: number, everyMs = 200): Promise<T> {
+export async function pollUntil<T>(
+  what: string,
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+  timeoutMs: number,
+  everyMs = 200,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -113,7 +121,8 @@ export async function pollUntil<T>(what: string, read: () => Promise<T>, done: (
     } catch (error) {
       last = error;
     }
-    if (Date.now() >= deadline) throw new Error(`${what}: not reached within ${timeoutMs} ms (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`);
+    if (Date.now() >= deadline)
+      throw new Error(`${what}: not reached within ${timeoutMs} ms (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`);
     await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
 }

@@ -35,10 +35,7 @@ export async function cachedCanonRecord(ctx: HandlerContext, conflictId: number)
 async function references(ctx: HandlerContext, conflictId: number): Promise<{ references: CanonReference[]; pending: boolean }> {
   const list = await ctx.cache.getJson<CanonReference[]>(cacheKeys.canonReferences(ctx.snapshot.game.id, conflictId), []);
   if (list.length > 0) return { references: list, pending: false };
-  ctx.scope.dispatch(
-    canonTasks.generateReferences,
-    { gameId: ctx.snapshot.game.id, stateVersion: ctx.snapshot.version, conflictId },
-  );
+  ctx.scope.dispatch(canonTasks.generateReferences, { gameId: ctx.snapshot.game.id, stateVersion: ctx.snapshot.version, conflictId });
   return { references: [], pending: true };
 }
 
@@ -50,10 +47,13 @@ export async function checkLoreFast(ctx: HandlerContext, content: string, catego
   if (cached) return cached;
   const placeholder = lorePlaceholder();
   await ctx.cache.setJson(key, placeholder, CACHE_TTL.lorePlaceholder);
-  ctx.scope.dispatch(
-    canonTasks.checkLore,
-    { gameId: ctx.snapshot.game.id, stateVersion: ctx.snapshot.version, content, category, contentHash: hash },
-  );
+  ctx.scope.dispatch(canonTasks.checkLore, {
+    gameId: ctx.snapshot.game.id,
+    stateVersion: ctx.snapshot.version,
+    content,
+    category,
+    contentHash: hash,
+  });
   return placeholder;
 }
 
@@ -62,10 +62,7 @@ export const canonHandlers: EventHandlers<HandlerContext> = {
     const conflict = ctx.snapshot.conflicts.get(event.payload.conflictId);
     if (!conflict) return;
     const location = ctx.snapshot.npc(event.payload.stakeholders[0]?.npcId ?? -1)?.location ?? 'the town';
-    const verdict = await checkLoreFast(
-      ctx,
-      loreCheckContent({ type: conflict.type, location, participants: event.payload.stakeholders }),
-    );
+    const verdict = await checkLoreFast(ctx, loreCheckContent({ type: conflict.type, location, participants: event.payload.stakeholders }));
     return { data: { isCompliant: verdict.is_compliant, suggestionsPending: verdict.needs_review ?? false } };
   },
 

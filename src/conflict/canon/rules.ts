@@ -46,12 +46,7 @@ export interface SignificanceInput {
 export function significanceScore({ conflictType, stakeholderCount, progress, alreadyReferenced }: SignificanceInput): number {
   const type = conflictType.toLowerCase();
   const kindScore = SIGNIFICANCE_BY_CONFLICT_KIND.find(([kind]) => type.includes(kind))?.[1] ?? OTHER_CONFLICT_SIGNIFICANCE;
-  const score =
-    0.3 +
-    kindScore +
-    Math.min(0.2, 0.05 * stakeholderCount) +
-    (progress >= 80 ? 0.1 : 0) +
-    (alreadyReferenced ? 0.1 : 0);
+  const score = 0.3 + kindScore + Math.min(0.2, 0.05 * stakeholderCount) + (progress >= 80 ? 0.1 : 0) + (alreadyReferenced ? 0.1 : 0);
   return Math.min(1, score);
 }
 
@@ -115,13 +110,24 @@ export const LORE_SIMILARITY_THRESHOLD = 0.85;
 
 /** Content too similar to an existing canon entry contradicts or duplicates it. */
 export function loreComplianceFast(matches: readonly LoreMatch[], threshold = LORE_SIMILARITY_THRESHOLD): LoreCheckResult {
-  const top = matches.reduce<LoreMatch | undefined>((best, match) => (!best || match.similarity > best.similarity ? match : best), undefined);
+  const top = matches.reduce<LoreMatch | undefined>(
+    (best, match) => (!best || match.similarity > best.similarity ? match : best),
+    undefined,
+  );
   if (!top || top.similarity <= threshold) return { is_compliant: true, conflicts: [] };
   return { is_compliant: false, conflicts: [top.text ?? 'Unknown conflict'], similarity: top.similarity };
 }
 
 /** The canon question a lore check asks about an event (asked on STATE_SYNC). */
-export function loreCheckContent({ type, location, participants }: { type: string; location: string; participants: readonly unknown[] }): string {
+export function loreCheckContent({
+  type,
+  location,
+  participants,
+}: {
+  type: string;
+  location: string;
+  participants: readonly unknown[];
+}): string {
   return `${type} at ${location} with ${participants.length} participants`;
 }
 

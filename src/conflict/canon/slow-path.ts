@@ -50,7 +50,11 @@ export const canonSlowPath: readonly TaskImplementation[] = [
     const generated = await chronicle(ctx, conflictId, payload.resolution);
     // The ledger is idempotent on the request id, so a retry after a partial run reuses what the
     // first attempt recorded instead of writing a second canon.
-    const entry = await ctx.deps.canon.apply(ctx.gameId, payload.requestId, { conflictId, resolution: payload.resolution, record: generated });
+    const entry = await ctx.deps.canon.apply(ctx.gameId, payload.requestId, {
+      conflictId,
+      resolution: payload.resolution,
+      record: generated,
+    });
     const record = entry.replayed ? (entry.payload.record as CanonRecordOutput) : generated;
     const existing = entry.replayed ? await ctx.deps.store.latestCanonRecord(conflictId) : undefined;
     if (!existing) {
@@ -118,7 +122,12 @@ export const canonSlowPath: readonly TaskImplementation[] = [
     const records = await ctx.deps.store.canonRecordsOf(ctx.gameId);
     const knownCanon = records.flatMap((record) => (record.canonText ? [record.canonText] : [])).slice(0, KNOWN_CANON);
     const verdict = await ctx.generate('lore_check', { content: payload.content, category: payload.category, knownCanon });
-    const result: LoreCheckResult = { is_compliant: verdict.is_compliant, conflicts: verdict.conflicts, needs_review: !verdict.is_compliant, status: 'checked' };
+    const result: LoreCheckResult = {
+      is_compliant: verdict.is_compliant,
+      conflicts: verdict.conflicts,
+      needs_review: !verdict.is_compliant,
+      status: 'checked',
+    };
     // Replaces the hot path's optimistic 60 s placeholder.
     await ctx.deps.cache.setJson(cacheKeys.loreCheck(ctx.gameId, payload.category, payload.contentHash), result, CACHE_TTL.loreResult);
     return { status: 'written' };

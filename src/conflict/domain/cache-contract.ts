@@ -24,7 +24,6 @@ export const CACHE_TTL = {
 /** Milliseconds: the stampede guard of cache-first-with-lock. */
 export const BUNDLE_LOCK_TTL_MS = 15_000;
 
-
 const game = (gameId: string) => `game:${gameId}`;
 
 export const cacheKeys = {
@@ -87,4 +86,3 @@ export interface CachedCanonRecord {
   culturalImpact: string | null;
   createdAt: number;
 }
-

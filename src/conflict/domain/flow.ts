@@ -1,6 +1,18 @@
 /** Flow: the dramatic shape of a conflict over time. */
 import type { Phase, PacingStyle, TransitionType, BeatType } from '../../story/vocabulary.js';
-export { PHASES, PACING_STYLES, TRANSITION_TYPES, LLM_BEAT_TYPES, RULE_BEAT_TYPES, BEAT_TYPES, type Phase, type PacingStyle, type TransitionType, type RuleBeatType, type BeatType } from '../../story/vocabulary.js';
+export {
+  PHASES,
+  PACING_STYLES,
+  TRANSITION_TYPES,
+  LLM_BEAT_TYPES,
+  RULE_BEAT_TYPES,
+  BEAT_TYPES,
+  type Phase,
+  type PacingStyle,
+  type TransitionType,
+  type RuleBeatType,
+  type BeatType,
+} from '../../story/vocabulary.js';
 
 /** The numbers and labels of a flow, without the conflict it belongs to. */
 export interface FlowState {

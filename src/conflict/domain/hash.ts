@@ -40,9 +40,7 @@ export function contentHash(text: string): string {
 }
 
 function hashOfKeys(source: Record<string, unknown>, keys: readonly string[]): string {
-  const present = Object.fromEntries(
-    keys.filter((key) => source[key] !== undefined).map((key) => [key, source[key]]),
-  );
+  const present = Object.fromEntries(keys.filter((key) => source[key] !== undefined).map((key) => [key, source[key]]));
   return sceneHash(present);
 }
 

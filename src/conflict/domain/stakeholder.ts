@@ -1,17 +1,20 @@
 /** Stakeholders: the NPCs taking part in a conflict. */
 import type { StakeholderRole, ActionType, DecisionStyle, ReactionType, EmotionalResponse } from '../../story/vocabulary.js';
-export { STAKEHOLDER_ROLES, ACTION_TYPES, DECISION_STYLES, REACTION_TYPES, EMOTIONAL_RESPONSES, type StakeholderRole, type ActionType, type DecisionStyle, type ReactionType, type EmotionalResponse } from '../../story/vocabulary.js';
+export {
+  STAKEHOLDER_ROLES,
+  ACTION_TYPES,
+  DECISION_STYLES,
+  REACTION_TYPES,
+  EMOTIONAL_RESPONSES,
+  type StakeholderRole,
+  type ActionType,
+  type DecisionStyle,
+  type ReactionType,
+  type EmotionalResponse,
+} from '../../story/vocabulary.js';
 
 /** Rule-based hint of how an NPC carries itself in a scene. */
-export const SCENE_BEHAVIORS = [
-  'agitated',
-  'tense',
-  'diplomatic',
-  'provocative',
-  'protective',
-  'calculating',
-  'observant',
-] as const;
+export const SCENE_BEHAVIORS = ['agitated', 'tense', 'diplomatic', 'provocative', 'protective', 'calculating', 'observant'] as const;
 export type SceneBehavior = (typeof SCENE_BEHAVIORS)[number];
 
 export interface Stakeholder {

@@ -24,7 +24,10 @@ export interface NewContentItem {
 }
 
 /** The columns a feed item's view is made of. */
-type ViewedColumns = Pick<typeof contentItems.$inferSelect, 'id' | 'kind' | 'status' | 'origin' | 'text' | 'fallbackText' | 'subject' | 'createdAt' | 'stateVersion'>;
+type ViewedColumns = Pick<
+  typeof contentItems.$inferSelect,
+  'id' | 'kind' | 'status' | 'origin' | 'text' | 'fallbackText' | 'subject' | 'createdAt' | 'stateVersion'
+>;
 
 export type ContentRow = typeof contentItems.$inferInsert & ViewedColumns;
 
@@ -84,7 +87,10 @@ export class ContentFeed {
    * Adds content the slow path wrote on its own (a reference, a gossip line), ready at once.
    * Undefined when an item with the same `sourceKey` is already there: a repeated job adds nothing.
    */
-  async addReady(gameId: string, item: NewContentItem & { text: string; origin?: 'generated' | 'fallback' }): Promise<ContentItemView | undefined> {
+  async addReady(
+    gameId: string,
+    item: NewContentItem & { text: string; origin?: 'generated' | 'fallback' },
+  ): Promise<ContentItemView | undefined> {
     const [row] = await this.db.orm
       .insert(contentItems)
       .values(contentRow(gameId, item, { status: 'ready', origin: item.origin ?? 'generated', text: item.text, fallbackText: item.text }))
@@ -143,7 +149,13 @@ export class ContentFeed {
     const rows = await this.db.orm
       .select()
       .from(contentItems)
-      .where(and(eq(contentItems.gameId, gameId), eq(contentItems.kind, kind), sql`(${contentItems.subject} ->> 'conflictId')::int = ${conflictId}`))
+      .where(
+        and(
+          eq(contentItems.gameId, gameId),
+          eq(contentItems.kind, kind),
+          sql`(${contentItems.subject} ->> 'conflictId')::int = ${conflictId}`,
+        ),
+      )
       .orderBy(contentItems.createdAt);
     return rows.map(contentItemView);
   }

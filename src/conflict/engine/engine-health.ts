@@ -96,7 +96,10 @@ export class EngineHealth {
     const clear = this.backlog <= this.thresholds.queueDepth / 2 && rate <= this.thresholds.failureRate / 2 && !modelFailing;
     const next = this.state ? !clear : over;
     if (next !== this.state) {
-      log.warn({ degraded: next, backlog: this.backlog, failureRate: rate, model: this.modelHealth?.status }, next ? 'entering degraded mode' : 'leaving degraded mode');
+      log.warn(
+        { degraded: next, backlog: this.backlog, failureRate: rate, model: this.modelHealth?.status },
+        next ? 'entering degraded mode' : 'leaving degraded mode',
+      );
       this.state = next;
     }
   }

@@ -214,7 +214,8 @@ export class GameEngine implements GameApi {
         const offered = offeredChoices(ctx, this.scenarios.get(ctx.snapshot.game.scenarioId));
         const choice = offered.find((c) => c.id === choiceId);
         if (!choice) {
-          if (isWellFormedChoiceId(choiceId)) throw stale('choiceId', 'that choice is no longer on offer; fetch the state for the current ones');
+          if (isWellFormedChoiceId(choiceId))
+            throw stale('choiceId', 'that choice is no longer on offer; fetch the state for the current ones');
           throw invalid('choiceId', 'not a choice id; use one of state.choices[].id');
         }
         const records = await this.synthesizer.emit(
@@ -342,7 +343,12 @@ export class GameEngine implements GameApi {
         if (changed) await this.deps.heads.advance(snapshot.game);
         await this.snapshots.remember(snapshot);
         const settled = await ctx.scope.flush(this.deps.feed);
-        if (changed) await writeChronicleThrough(this.deps.cache, { gameId, fromVersion: readVersion, toVersion: snapshot.version }, withAddedContent(added, settled));
+        if (changed)
+          await writeChronicleThrough(
+            this.deps.cache,
+            { gameId, fromVersion: readVersion, toVersion: snapshot.version },
+            withAddedContent(added, settled),
+          );
         await this.awaitDispatched(ctx.scope);
         const refreshed = this.deps.mode === 'blocking' || this.deps.waitMs > 0 ? await this.reload(gameId, ctx) : ctx;
         return { result, ctx: refreshed };

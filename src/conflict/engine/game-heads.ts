@@ -66,7 +66,10 @@ export class GameHeads {
    * then writes the new head, and the new version's feed, through. Undefined when the item was
    * already settled (nothing changed).
    */
-  async settleContent(id: string, change: { status: 'ready'; text: string } | { status: 'failed' }): Promise<{ item: ContentItemView; version: number } | undefined> {
+  async settleContent(
+    id: string,
+    change: { status: 'ready'; text: string } | { status: 'failed' },
+  ): Promise<{ item: ContentItemView; version: number } | undefined> {
     const settled = await this.store.settleContent(id, change);
     if (!settled) return undefined;
     const { item, game } = settled;
@@ -74,7 +77,11 @@ export class GameHeads {
     // A canon item lands with the canon record its job wrote just before, which the previous
     // version's chronicle lacks: that version's chronicle is read from the database instead.
     if (item.kind !== 'canon') {
-      await writeChronicleThrough(this.cache, { gameId: game.id, fromVersion: game.version - 1, toVersion: game.version }, withSettledItem(item));
+      await writeChronicleThrough(
+        this.cache,
+        { gameId: game.id, fromVersion: game.version - 1, toVersion: game.version },
+        withSettledItem(item),
+      );
     }
     return { item, version: game.version };
   }

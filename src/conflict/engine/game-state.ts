@@ -183,9 +183,5 @@ export interface GameApi {
     gameId: string,
     input: { type: string; npcIds: number[]; title?: string },
   ): Promise<{ conflict: ConflictView; state: GameState }>;
-  resolveConflict(
-    gameId: string,
-    conflictId: number,
-    input: { outcome: string; winnerNpcIds?: number[] },
-  ): Promise<{ state: GameState }>;
+  resolveConflict(gameId: string, conflictId: number, input: { outcome: string; winnerNpcIds?: number[] }): Promise<{ state: GameState }>;
 }

@@ -107,7 +107,11 @@ export async function buildGameState(
 ): Promise<GameState> {
   const { snapshot } = ctx;
   const gameId = snapshot.game.id;
-  const [{ content, canon }, contributed, cost] = await Promise.all([chronicle(ctx), contributions(ctx, subsystems), budget.gameCost(gameId)]);
+  const [{ content, canon }, contributed, cost] = await Promise.all([
+    chronicle(ctx),
+    contributions(ctx, subsystems),
+    budget.gameCost(gameId),
+  ]);
   const conflicts = [...snapshot.conflicts.keys()].map((id) => conflictView(ctx, id));
   const location = scenario.locations[0]!;
   return {

@@ -29,7 +29,13 @@ export class StateViews {
   }
 
   /** A sync's answer: nothing when `knownTag` is the current one, else the serialized state. */
-  async sync(gameId: string, version: number, degraded: boolean, knownTag: string | undefined, build: () => Promise<GameState>): Promise<StateSync> {
+  async sync(
+    gameId: string,
+    version: number,
+    degraded: boolean,
+    knownTag: string | undefined,
+    build: () => Promise<GameState>,
+  ): Promise<StateSync> {
     const tag = stateTag(version, degraded);
     if (knownTag !== undefined && matchesTag(knownTag, tag)) return { tag, notModified: true };
     const view = await this.view(gameId, version, degraded, build);

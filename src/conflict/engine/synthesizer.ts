@@ -62,7 +62,11 @@ export class ConflictSynthesizer<Ctx> {
     return records;
   }
 
-  private async deliver<T extends EventType>(subscriber: EventSubscriber<Ctx>, event: EventOf<T>, context: Ctx): Promise<SubsystemResponse | void> {
+  private async deliver<T extends EventType>(
+    subscriber: EventSubscriber<Ctx>,
+    event: EventOf<T>,
+    context: Ctx,
+  ): Promise<SubsystemResponse | void> {
     const handler: EventHandler<T, Ctx> | undefined = subscriber.handlers[event.type];
     if (!handler) return undefined;
     return hotPath(`${subscriber.name}.${event.type}`, () => handler(event, context));

@@ -39,12 +39,16 @@ export class TaskDispatcher {
     const { name } = contract;
     const publish = { kind: SpanKind.PRODUCER, attributes: { 'messaging.operation.type': 'send', 'messaging.destination.name': name } };
     return inSpan(`send ${name}`, publish, async (span) => {
-      const result = await this.queue.dispatch(name, { ...payload, dispatchedAt: Date.now() }, {
-        dedupeKey: contract.dedupe(payload),
-        dedupeMode: contract.dedupeMode,
-        priority: options.priority ?? contract.priority,
-        ...(options.delayMs !== undefined ? { delayMs: options.delayMs } : {}),
-      });
+      const result = await this.queue.dispatch(
+        name,
+        { ...payload, dispatchedAt: Date.now() },
+        {
+          dedupeKey: contract.dedupe(payload),
+          dedupeMode: contract.dedupeMode,
+          priority: options.priority ?? contract.priority,
+          ...(options.delayMs !== undefined ? { delayMs: options.delayMs } : {}),
+        },
+      );
       span.setAttribute('nyx.dispatch.status', result.status);
       if (result.status === 'accepted') span.setAttribute('messaging.message.id', result.jobId);
       return result;

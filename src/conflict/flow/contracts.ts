@@ -9,8 +9,7 @@ export const flowTasks = {
     name: 'flow.narrate_phase_transition',
     payload: z.object({ ...made, conflictId: id, fromPhase: z.enum(PHASES).nullable(), toPhase: z.enum(PHASES) }),
     priority: 5,
-    dedupe: (p) =>
-      `${p.gameId}:flow_transition:${p.conflictId}:${p.fromPhase}:${p.toPhase}`,
+    dedupe: (p) => `${p.gameId}:flow_transition:${p.conflictId}:${p.fromPhase}:${p.toPhase}`,
     dedupeMode: 'first',
     skippedWhenDegraded: true,
   }),
@@ -22,8 +21,7 @@ export const flowTasks = {
       beat: z.object({ id: z.string().min(1).max(80), type: z.enum(BEAT_TYPES), impact: z.number().min(-1).max(1).optional() }),
     }),
     priority: 5,
-    dedupe: (p) =>
-      `${p.gameId}:flow_beat:${p.conflictId}:${p.beat.type}:${p.beat.id}`,
+    dedupe: (p) => `${p.gameId}:flow_beat:${p.conflictId}:${p.beat.type}:${p.beat.id}`,
     dedupeMode: 'first',
     skippedWhenDegraded: true,
   }),

@@ -200,7 +200,12 @@ export const flowHandlers: EventHandlers<HandlerContext> = {
     const { flow } = applyPlayerChoice(flowOf(ctx, conflictId), choiceType);
     const paced = applyEventMath(flow, { progressDelta: STORY_PACE });
     // applyPlayerChoice lets progress overshoot to 1.5; the transition resets it either way.
-    const next = await settle(ctx, { ...paced, phaseProgress: Math.max(paced.phaseProgress, flow.phaseProgress) }, 'player_choice', effects);
+    const next = await settle(
+      ctx,
+      { ...paced, phaseProgress: Math.max(paced.phaseProgress, flow.phaseProgress) },
+      'player_choice',
+      effects,
+    );
     return { data: { phase: next.phase, momentum: next.momentum }, sideEffects: effects };
   },
 

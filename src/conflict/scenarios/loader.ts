@@ -49,7 +49,9 @@ async function loadScenarioDir(dir: string): Promise<Scenario[]> {
     const scenario = await loadScenarioFile(file);
     const earlier = fileById.get(scenario.id);
     if (earlier !== undefined) {
-      throw new ScenarioError(file, [{ path: 'id', message: `duplicate scenario id "${scenario.id}", already used by ${earlier}; expected a unique id` }]);
+      throw new ScenarioError(file, [
+        { path: 'id', message: `duplicate scenario id "${scenario.id}", already used by ${earlier}; expected a unique id` },
+      ]);
     }
     fileById.set(scenario.id, file);
     scenarios.push(scenario);

@@ -18,7 +18,10 @@ export function parseScenario(text: string, fileName: string): Scenario {
   const document = parseDocument(text, { lineCounter, prettyErrors: false });
   // A document with syntax errors has no trustworthy structure, so schema issues would be noise.
   if (document.errors.length > 0) {
-    throw new ScenarioError(fileName, document.errors.map((error) => syntaxIssue(error, lineCounter)));
+    throw new ScenarioError(
+      fileName,
+      document.errors.map((error) => syntaxIssue(error, lineCounter)),
+    );
   }
 
   const data: unknown = document.toJS();
@@ -144,7 +147,9 @@ function nodeFor({ path, pointsAtKey }: PlaceableIssue, document: Document): Nod
 function childOf(node: unknown, segment: PathSegment, document: Document): { key?: Node; value: unknown } | undefined {
   const resolved = isAlias(node) ? node.resolve(document) : node;
   if (isMap(resolved)) {
-    const pair = resolved.items.find((candidate) => String(isScalar(candidate.key) ? candidate.key.value : candidate.key) === String(segment));
+    const pair = resolved.items.find(
+      (candidate) => String(isScalar(candidate.key) ? candidate.key.value : candidate.key) === String(segment),
+    );
     if (pair === undefined) return undefined;
     return isNode(pair.key) ? { key: pair.key, value: pair.value } : { value: pair.value };
   }

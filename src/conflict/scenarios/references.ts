@@ -48,7 +48,11 @@ export function findReferenceIssues(document: unknown): PathIssue[] {
       const title = conflict.title.trim();
       const earlier = conflictIndexByTitle.get(title);
       if (earlier === undefined) conflictIndexByTitle.set(title, conflictIndex);
-      else issues.push({ path: ['conflicts', conflictIndex, 'title'], message: `duplicate title "${title}", already used by conflicts[${earlier}]; expected a unique title` });
+      else
+        issues.push({
+          path: ['conflicts', conflictIndex, 'title'],
+          message: `duplicate title "${title}", already used by conflicts[${earlier}]; expected a unique title`,
+        });
     }
     expectDeclared(issues, ['conflicts', conflictIndex, 'location'], conflict.location, 'location', locationIds);
     const stakeholderIndexByNpc = new Map<string, number>();
@@ -58,7 +62,8 @@ export function findReferenceIssues(document: unknown): PathIssue[] {
       if (typeof stakeholder.npc !== 'string') continue;
       const earlier = stakeholderIndexByNpc.get(stakeholder.npc);
       if (earlier === undefined) stakeholderIndexByNpc.set(stakeholder.npc, index);
-      else issues.push({ path, message: `"${stakeholder.npc}" is already a stakeholder (stakeholders[${earlier}]); expected distinct npcs` });
+      else
+        issues.push({ path, message: `"${stakeholder.npc}" is already a stakeholder (stakeholders[${earlier}]); expected distinct npcs` });
     }
     for (const [index, choice] of entries(conflict, 'choices')) {
       expectDeclared(issues, ['conflicts', conflictIndex, 'choices', index, 'target'], choice.target, 'npc', npcIds);
@@ -68,7 +73,10 @@ export function findReferenceIssues(document: unknown): PathIssue[] {
       ending.winners.forEach((winner: unknown, at: number) => {
         const path = ['conflicts', conflictIndex, 'endings', index, 'winners', at];
         if (typeof winner !== 'string' || stakeholderIndexByNpc.has(winner)) return;
-        const expected = stakeholderIndexByNpc.size === 0 ? 'a stakeholder of this conflict' : `one of its stakeholders, ${[...stakeholderIndexByNpc.keys()].join(', ')}`;
+        const expected =
+          stakeholderIndexByNpc.size === 0
+            ? 'a stakeholder of this conflict'
+            : `one of its stakeholders, ${[...stakeholderIndexByNpc.keys()].join(', ')}`;
         issues.push({ path, message: `"${winner}" takes no part in this conflict; expected ${expected}` });
       });
     }
@@ -82,7 +90,11 @@ function declaredIds(document: unknown, section: string, issues: PathIssue[]): S
     if (typeof item.id !== 'string') continue;
     const earlier = firstIndexById.get(item.id);
     if (earlier === undefined) firstIndexById.set(item.id, index);
-    else issues.push({ path: [section, index, 'id'], message: `duplicate id "${item.id}", already used by ${section}[${earlier}]; expected a unique id` });
+    else
+      issues.push({
+        path: [section, index, 'id'],
+        message: `duplicate id "${item.id}", already used by ${section}[${earlier}]; expected a unique id`,
+      });
   }
   return new Set(firstIndexById.keys());
 }

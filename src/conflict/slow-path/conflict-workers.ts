@@ -22,7 +22,11 @@ export interface SlowPathSubsystem {
  * final failures. Call it in worker processes only: a dispatch-only process hears other processes'
  * failures too and would record them twice. Resolves to the function that stops the failure recording.
  */
-export async function registerConflictWorkers(queue: TaskQueue, deps: ConflictWorkerDeps, subsystems: readonly SlowPathSubsystem[]): Promise<() => void> {
+export async function registerConflictWorkers(
+  queue: TaskQueue,
+  deps: ConflictWorkerDeps,
+  subsystems: readonly SlowPathSubsystem[],
+): Promise<() => void> {
   const implementations = new Map<string, TaskImplementation>();
   for (const subsystem of subsystems) {
     for (const implementation of await subsystem.slowPath()) implementations.set(implementation.contract.name, implementation);
@@ -39,6 +43,8 @@ export async function registerConflictWorkers(queue: TaskQueue, deps: ConflictWo
   return queue.on('failed', (event) => {
     const implementation = implementations.get(event.taskName);
     if (!event.final || !implementation) return;
-    runner.recordFinalFailure(implementation, event).catch((error: unknown) => log.error({ err: error, task: event.taskName }, 'final failure not recorded'));
+    runner
+      .recordFinalFailure(implementation, event)
+      .catch((error: unknown) => log.error({ err: error, task: event.taskName }, 'final failure not recorded'));
   });
 }

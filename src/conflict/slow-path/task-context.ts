@@ -91,7 +91,9 @@ export class TaskContext {
 
   async generate<K extends Kind>(kind: K, input: KindInput<K>): Promise<KindOutput<K>> {
     const seed = (this.snapshot.game.seed + parseInt(contentHash(`${this.requestKey}|${kind}`).slice(0, 7), 16)) % 2 ** 31;
-    const recent = (await this.deps.feed.recent(this.gameId, RECENT_LINES)).filter((item) => item.status === 'ready').map((item) => item.text);
+    const recent = (await this.deps.feed.recent(this.gameId, RECENT_LINES))
+      .filter((item) => item.status === 'ready')
+      .map((item) => item.text);
     const setting = this.setting();
     const context = { seed, gameId: this.gameId, priority: this.priority, recent, ...(setting ? { setting } : {}) };
     const { value } = await this.deps.gateway.generate(kind, { input, context }, { signal: this.job.signal });
@@ -129,7 +131,14 @@ export class TaskContext {
     if (!settled) return;
     this.movedTo = settled.version;
     const { item } = settled;
-    await publish(this.deps.hub, { gameId: this.gameId, kind: item.kind, id: item.id, status: 'ready', origin: 'generated', text: item.text });
+    await publish(this.deps.hub, {
+      gameId: this.gameId,
+      kind: item.kind,
+      id: item.id,
+      status: 'ready',
+      origin: 'generated',
+      text: item.text,
+    });
   }
 
   /** The version to announce when the job's last write moved the game on by itself. */
@@ -142,9 +151,20 @@ export class TaskContext {
    * once: the item is keyed by `sourceKey` (by default this job and the item's place in it), so a
    * redelivered job adds nothing twice. Returns whether it was added.
    */
-  async addReady(kind: ContentKind, text: string, subject?: ContentSubject, sourceKey = `${this.requestKey}#${this.added}`): Promise<boolean> {
+  async addReady(
+    kind: ContentKind,
+    text: string,
+    subject?: ContentSubject,
+    sourceKey = `${this.requestKey}#${this.added}`,
+  ): Promise<boolean> {
     this.added++;
-    const item = await this.deps.feed.addReady(this.gameId, { kind, text, stateVersion: this.snapshot.version, sourceKey, ...(subject ? { subject } : {}) });
+    const item = await this.deps.feed.addReady(this.gameId, {
+      kind,
+      text,
+      stateVersion: this.snapshot.version,
+      sourceKey,
+      ...(subject ? { subject } : {}),
+    });
     if (item) this.movedTo = undefined;
     if (item) await publish(this.deps.hub, { gameId: this.gameId, kind, id: item.id, status: 'ready', origin: 'generated', text });
     return item !== undefined;
@@ -196,4 +216,3 @@ export async function publish(hub: ContentHub, event: ContentEvent): Promise<voi
   // Live updates are a convenience: the feed and the cache already hold the result.
   await hub.publish(event).catch((error: unknown) => log.warn({ err: error, kind: event.kind }, 'content event not published'));
 }
-

@@ -10,7 +10,6 @@ import type { TaskImplementation } from './task-implementation.js';
 /** By default a finished task keeps its key for an hour, so a replayed job does not generate twice. */
 const IDEMPOTENCY_TTL_SECONDS = 3600;
 
-
 /** The payload fields the idempotency key reads besides the contract's dedupe key. */
 interface KeyedFields extends MadeFor {
   cacheVersion?: number;
@@ -70,7 +69,12 @@ export class ConflictTaskRunner {
     if (!guarded.ran) await this.settleOnFallback(payload.gameId, payload.contentId);
     const outcome = guarded.ran ? guarded.value : ({ status: 'duplicate' } as const);
     this.started.delete(job.jobId);
-    await this.publishJob(contract.name, payload, job.jobId, { status: 'ready', startedAt, finishedAt: Date.now(), outcome: outcome.status });
+    await this.publishJob(contract.name, payload, job.jobId, {
+      status: 'ready',
+      startedAt,
+      finishedAt: Date.now(),
+      outcome: outcome.status,
+    });
     return outcome;
   }
 
@@ -87,7 +91,12 @@ export class ConflictTaskRunner {
       const { visible } = await task.onFinalFailure(payload, { snapshot, deps: this.deps, error: event.error });
       if (visible) await this.announceChange(payload.gameId);
     }
-    await this.publishJob(task.contract.name, payload, event.jobId, { status: 'failed', startedAt, finishedAt: Date.now(), error: event.error });
+    await this.publishJob(task.contract.name, payload, event.jobId, {
+      status: 'failed',
+      startedAt,
+      finishedAt: Date.now(),
+      error: event.error,
+    });
   }
 
   private async runTask(task: TaskImplementation, payload: KeyedFields, job: JobContext, key: string): Promise<TaskOutcome> {
@@ -124,6 +133,14 @@ export class ConflictTaskRunner {
     jobId: string,
     timeline: { status: ContentEvent['status']; startedAt: number | undefined; finishedAt?: number; error?: string; outcome?: string },
   ): Promise<void> {
-    await publish(this.deps.hub, { gameId: payload.gameId, kind: 'job', id: jobId, origin: 'generated', task: name, queuedAt: payload.dispatchedAt, ...timeline });
+    await publish(this.deps.hub, {
+      gameId: payload.gameId,
+      kind: 'job',
+      id: jobId,
+      origin: 'generated',
+      task: name,
+      queuedAt: payload.dispatchedAt,
+      ...timeline,
+    });
   }
 }

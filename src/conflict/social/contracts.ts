@@ -8,7 +8,12 @@ import { id, made } from '../tasks/payload-fields.js';
 export const socialTasks = {
   generateBundle: defineTask({
     name: 'social.generate_bundle',
-    payload: z.object({ ...made, sceneHash: z.string().min(1).max(64), cacheVersion: z.number().int().nonnegative(), npcIds: z.array(id).max(20) }),
+    payload: z.object({
+      ...made,
+      sceneHash: z.string().min(1).max(64),
+      cacheVersion: z.number().int().nonnegative(),
+      npcIds: z.array(id).max(20),
+    }),
     priority: 4,
     dedupe: (p) => `${p.gameId}:social_bundle:${p.sceneHash}`,
     dedupeMode: 'first',
@@ -27,8 +32,7 @@ export const socialTasks = {
       outcome: z.string().max(300).optional(),
     }),
     priority: 4,
-    dedupe: (p) =>
-      `${p.gameId}:generate_gossip:${p.sceneHash}:${p.topic}:${[...p.targetNpcIds].sort((a, b) => a - b).join(',')}`,
+    dedupe: (p) => `${p.gameId}:generate_gossip:${p.sceneHash}:${p.topic}:${[...p.targetNpcIds].sort((a, b) => a - b).join(',')}`,
     dedupeMode: 'first',
     skippedWhenDegraded: true,
   }),

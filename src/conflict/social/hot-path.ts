@@ -78,7 +78,11 @@ async function changeReputation(ctx: HandlerContext, npcId: number, type: Reputa
   return { type, old, next };
 }
 
-async function narrateBiggestChange(ctx: HandlerContext, npcId: number, changes: Array<{ type: ReputationType; old: number; next: number }>) {
+async function narrateBiggestChange(
+  ctx: HandlerContext,
+  npcId: number,
+  changes: Array<{ type: ReputationType; old: number; next: number }>,
+) {
   const biggest = changes.sort((a, b) => Math.abs(b.next - b.old) - Math.abs(a.next - a.old))[0];
   if (!biggest || !shouldNarrateReputationChange(biggest.old, biggest.next)) return;
   const name = ctx.snapshot.npcName(npcId);
@@ -106,10 +110,13 @@ export async function sceneBundle(ctx: HandlerContext): Promise<SocialBundle> {
   if (cached) return cached;
   const lock = await ctx.locks.tryLock(cacheKeys.socialBundleLock(gameId, hash), BUNDLE_LOCK_TTL_MS);
   if (!isLockBusy(lock)) {
-    ctx.scope.dispatch(
-      socialTasks.generateBundle,
-      { gameId, stateVersion: ctx.snapshot.version, sceneHash: hash, cacheVersion: version, npcIds: [...ctx.snapshot.npcs.keys()].slice(0, 20) },
-    );
+    ctx.scope.dispatch(socialTasks.generateBundle, {
+      gameId,
+      stateVersion: ctx.snapshot.version,
+      sceneHash: hash,
+      cacheVersion: version,
+      npcIds: [...ctx.snapshot.npcs.keys()].slice(0, 20),
+    });
   }
   return { ...SOCIAL_BUNDLE_FALLBACK };
 }
@@ -139,16 +146,13 @@ export const socialHandlers: EventHandlers<HandlerContext> = {
       return { data: { reputationChanged: kind } };
     }
     if (kind === 'ally' && event.payload.targetNpcId !== undefined) {
-      ctx.scope.dispatch(
-        socialTasks.formAlliance,
-        {
-          gameId: event.gameId,
-          stateVersion: ctx.snapshot.version,
-          initiatorId: actor.npcId,
-          targetId: event.payload.targetNpcId,
-          reason: 'mutual_benefit',
-        },
-      );
+      ctx.scope.dispatch(socialTasks.formAlliance, {
+        gameId: event.gameId,
+        stateVersion: ctx.snapshot.version,
+        initiatorId: actor.npcId,
+        targetId: event.payload.targetNpcId,
+        reason: 'mutual_benefit',
+      });
       return { data: { allianceQueued: true } };
     }
   },

@@ -56,9 +56,10 @@ export function reputationDeltasTableB(action: CachedReputationAction): Reputati
 
 /** Fills the types a model's assessment left out. */
 export function completeLlmReputation(scores: ReputationScores): Record<ReputationType, number> {
-  return Object.fromEntries(
-    REPUTATION_TYPES.map((type) => [type, clampUnit(scores[type] ?? MISSING_REPUTATION_DEFAULT)]),
-  ) as Record<ReputationType, number>;
+  return Object.fromEntries(REPUTATION_TYPES.map((type) => [type, clampUnit(scores[type] ?? MISSING_REPUTATION_DEFAULT)])) as Record<
+    ReputationType,
+    number
+  >;
 }
 
 /** Small drifts are not worth a sentence of prose (only a change larger than 0.1 is narrated). */

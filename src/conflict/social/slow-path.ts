@@ -85,22 +85,35 @@ function sharedConflictTitle(ctx: TaskContext, a: number, b: number): string | u
 }
 
 export const socialSlowPath: readonly TaskImplementation[] = [
-  implement(socialTasks.generateBundle, async (payload, ctx) => {
-    const present = payload.npcIds.filter((id) => ctx.snapshot.npcs.has(id));
-    const gossip = present.length === 0 ? [] : [await spreadGossip(ctx, { sceneHash: payload.sceneHash, about: present.slice(0, 2), topic: 'scene' })];
-    const bundle: SocialBundle = { gossip, reputation_status: 'ready', alliances: await alliancesAmong(ctx, present), status: 'ready' };
-    // Under the version the request was made for: after an invalidation nobody reads it there.
-    await ctx.deps.cache.setJson(cacheKeys.socialBundle(ctx.gameId, payload.sceneHash, payload.cacheVersion), bundle, CACHE_TTL.socialBundle);
-    for (const item of gossip) await ctx.addReady('gossip', item.content, { npcId: item.about[0]! });
-    return { status: 'written' };
-  }, {
-    /** No gossip and no alliances, settled: the scene stops reading as `generating`. */
-    async onFinalFailure(payload, { deps }) {
-      const bundle: SocialBundle = { ...SOCIAL_BUNDLE_FALLBACK, status: 'ready' };
-      await deps.cache.setJson(cacheKeys.socialBundle(payload.gameId, payload.sceneHash, payload.cacheVersion), bundle, CACHE_TTL.fallbackBundle);
-      return { visible: true };
+  implement(
+    socialTasks.generateBundle,
+    async (payload, ctx) => {
+      const present = payload.npcIds.filter((id) => ctx.snapshot.npcs.has(id));
+      const gossip =
+        present.length === 0 ? [] : [await spreadGossip(ctx, { sceneHash: payload.sceneHash, about: present.slice(0, 2), topic: 'scene' })];
+      const bundle: SocialBundle = { gossip, reputation_status: 'ready', alliances: await alliancesAmong(ctx, present), status: 'ready' };
+      // Under the version the request was made for: after an invalidation nobody reads it there.
+      await ctx.deps.cache.setJson(
+        cacheKeys.socialBundle(ctx.gameId, payload.sceneHash, payload.cacheVersion),
+        bundle,
+        CACHE_TTL.socialBundle,
+      );
+      for (const item of gossip) await ctx.addReady('gossip', item.content, { npcId: item.about[0]! });
+      return { status: 'written' };
     },
-  }),
+    {
+      /** No gossip and no alliances, settled: the scene stops reading as `generating`. */
+      async onFinalFailure(payload, { deps }) {
+        const bundle: SocialBundle = { ...SOCIAL_BUNDLE_FALLBACK, status: 'ready' };
+        await deps.cache.setJson(
+          cacheKeys.socialBundle(payload.gameId, payload.sceneHash, payload.cacheVersion),
+          bundle,
+          CACHE_TTL.fallbackBundle,
+        );
+        return { visible: true };
+      },
+    },
+  ),
 
   implement(socialTasks.generateGossip, async (payload, ctx) => {
     const item = await spreadGossip(ctx, {

@@ -34,8 +34,7 @@ export const stakeholderTasks = {
       }),
     }),
     priority: 8,
-    dedupe: (p) =>
-      `${p.gameId}:stakeholder_reaction:${p.stakeholderId}:${p.eventId}`,
+    dedupe: (p) => `${p.gameId}:stakeholder_reaction:${p.stakeholderId}:${p.eventId}`,
     dedupeMode: 'first',
   }),
   populateDetails: defineTask({
@@ -50,8 +49,7 @@ export const stakeholderTasks = {
     name: 'stakeholders.adapt_role',
     payload: z.object({ ...made, stakeholderId: id, phase: z.enum(PHASES), contextHash: z.string().length(16) }),
     priority: 5,
-    dedupe: (p) =>
-      `${p.gameId}:stakeholder_role:${p.stakeholderId}:${p.contextHash}`,
+    dedupe: (p) => `${p.gameId}:stakeholder_role:${p.stakeholderId}:${p.contextHash}`,
     dedupeMode: 'first',
   }),
 };

@@ -155,18 +155,22 @@ export const stakeholdersHandlers: EventHandlers<HandlerContext> = {
     const specs = event.payload.stakeholders;
     const ids = await ctx.store.allocateIds('stakeholders', specs.length);
     const created: StakeholderRecord[] = specs.map((spec, i) => ({
-        id: ids[i]!,
-        profile: null,
-        npcId: spec.npcId,
-        conflictId: conflict.id,
-        role: (spec.role as StakeholderRole | undefined) ?? initialRole(conflict.type, ctx.random) ?? CREATION_DEFAULTS.role,
-        decisionStyle: (spec.decisionStyle as DecisionStyle | undefined) ?? CREATION_DEFAULTS.decisionStyle,
-        stress: spec.stress ?? CREATION_DEFAULTS.stress,
-        commitment: spec.commitment ?? CREATION_DEFAULTS.commitment,
-      }));
+      id: ids[i]!,
+      profile: null,
+      npcId: spec.npcId,
+      conflictId: conflict.id,
+      role: (spec.role as StakeholderRole | undefined) ?? initialRole(conflict.type, ctx.random) ?? CREATION_DEFAULTS.role,
+      decisionStyle: (spec.decisionStyle as DecisionStyle | undefined) ?? CREATION_DEFAULTS.decisionStyle,
+      stress: spec.stress ?? CREATION_DEFAULTS.stress,
+      commitment: spec.commitment ?? CREATION_DEFAULTS.commitment,
+    }));
     ctx.snapshot.addStakeholders(created);
     for (const stakeholder of created) {
-      ctx.scope.dispatch(stakeholderTasks.populateDetails, { gameId: event.gameId, stateVersion: ctx.snapshot.version, stakeholderId: stakeholder.id });
+      ctx.scope.dispatch(stakeholderTasks.populateDetails, {
+        gameId: event.gameId,
+        stateVersion: ctx.snapshot.version,
+        stakeholderId: stakeholder.id,
+      });
     }
     return { data: { created: created.length } };
   },
@@ -243,23 +247,23 @@ export const stakeholdersHandlers: EventHandlers<HandlerContext> = {
         dispatched++;
       }
     }
-    return { data: { readyActionsClaimed: claimed.length - stale, staleDropped: stale, actionsDispatched: dispatched }, sideEffects: effects };
+    return {
+      data: { readyActionsClaimed: claimed.length - stale, staleDropped: stale, actionsDispatched: dispatched },
+      sideEffects: effects,
+    };
   },
 
   async phase_transition(event, ctx) {
     let dispatched = 0;
     for (const stakeholder of ctx.snapshot.stakeholdersOf(event.payload.conflictId)) {
       if (!needsRoleAdaptation(stakeholder, event.payload.toPhase)) continue;
-      ctx.scope.dispatch(
-        stakeholderTasks.adaptRole,
-        {
-          gameId: event.gameId,
-          stateVersion: ctx.snapshot.version,
-          stakeholderId: stakeholder.id,
-          phase: event.payload.toPhase,
-          contextHash: decisionContextHash(stakeholder, event.payload.toPhase),
-        },
-      );
+      ctx.scope.dispatch(stakeholderTasks.adaptRole, {
+        gameId: event.gameId,
+        stateVersion: ctx.snapshot.version,
+        stakeholderId: stakeholder.id,
+        phase: event.payload.toPhase,
+        contextHash: decisionContextHash(stakeholder, event.payload.toPhase),
+      });
       dispatched++;
     }
     return { data: { roleAdaptationsDispatched: dispatched } };

@@ -77,11 +77,7 @@ export function selectReactors<S extends Stakeholder>(
   random: Random,
 ): S[] {
   return stakeholders.filter(
-    (s) =>
-      s.npcId === choice.targetNpcId ||
-      s.role === 'mediator' ||
-      s.role === 'instigator' ||
-      random() < s.commitment,
+    (s) => s.npcId === choice.targetNpcId || s.role === 'mediator' || s.role === 'instigator' || random() < s.commitment,
   );
 }
 

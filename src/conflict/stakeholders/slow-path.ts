@@ -41,12 +41,18 @@ function describe(ctx: TaskContext, stakeholder: StakeholderRecord): Stakeholder
 
 function sceneAround(ctx: TaskContext, stakeholder: StakeholderRecord): SceneSnapshot {
   const others = [...ctx.snapshot.npcs.values()].filter((npc) => npc.id !== stakeholder.npcId).map((npc) => npc.name);
-  return { location: ctx.placeName(ctx.snapshot.npc(stakeholder.npcId)?.location) ?? ctx.locationOf(stakeholder.conflictId), others: others.slice(0, SCENE_CAST) };
+  return {
+    location: ctx.placeName(ctx.snapshot.npc(stakeholder.npcId)?.location) ?? ctx.locationOf(stakeholder.conflictId),
+    others: others.slice(0, SCENE_CAST),
+  };
 }
 
 async function recentEvents(ctx: TaskContext): Promise<string[]> {
   const items = await ctx.deps.feed.recent(ctx.gameId, RECENT_EVENTS * 2);
-  return items.filter((item) => item.status === 'ready').map((item) => item.text).slice(0, RECENT_EVENTS);
+  return items
+    .filter((item) => item.status === 'ready')
+    .map((item) => item.text)
+    .slice(0, RECENT_EVENTS);
 }
 
 /** The hot path hashes a conflict without a flow as emerging; so must we. */
@@ -77,73 +83,88 @@ async function recordFailedPlan(
   contextHash: string,
 ): Promise<{ visible: boolean }> {
   await deps.planned
-    .recordFailure({ gameId: payload.gameId, stakeholderId: payload.stakeholderId, kind, error, contextHash, stateVersion: payload.stateVersion })
+    .recordFailure({
+      gameId: payload.gameId,
+      stakeholderId: payload.stakeholderId,
+      kind,
+      error,
+      contextHash,
+      stateVersion: payload.stateVersion,
+    })
     .catch((insertError: unknown) => log.warn({ err: insertError, kind }, 'failed plan not recorded'));
   return { visible: false };
 }
 
 export const stakeholdersSlowPath: readonly TaskImplementation[] = [
-  implement(stakeholderTasks.generateAction, async (payload, ctx) => {
-    const stakeholder = stakeholderOf(ctx, payload.stakeholderId);
-    // Checked before the model call: a decision for a context that already passed is never served.
-    if (decisionContextHash(stakeholder, phaseOf(ctx.snapshot.flows.get(stakeholder.conflictId))) !== payload.contextHash) {
-      return { status: 'stale', reason: 'decision context changed before generation' };
-    }
-    const decision = await ctx.generate('stakeholder_action', {
-      stakeholder: describe(ctx, stakeholder),
-      conflict: ctx.conflictSnapshot(stakeholder.conflictId),
-      scene: sceneAround(ctx, stakeholder),
-      recentEvents: await recentEvents(ctx),
-    });
-    // The game moves on while the model thinks; a plan for a context that passed is kept as expired.
-    const flow = await ctx.deps.store.findFlow(stakeholder.conflictId);
-    const current = decisionContextHash(stakeholder, phaseOf(flow)) === payload.contextHash;
-    await ctx.plan({
-      stakeholderId: stakeholder.id,
-      sceneHash: payload.sceneHash ?? null,
-      conflictId: stakeholder.conflictId,
-      kind: 'action',
-      payload: {
-        ...decision,
-        // The hot path reads a numeric target as the NPC acted upon.
-        target: (decision.target !== null ? ctx.npcIdByName(decision.target) : undefined) ?? decision.target,
-        text: namedLine(ctx.snapshot.npcName(stakeholder.npcId), decision.description),
-      },
-      status: current ? 'ready' : 'expired',
-      priority: payload.priority,
-      contextHash: payload.contextHash,
-      stateVersion: payload.stateVersion,
-      expiresAt: new Date(Date.now() + ACTION_LIFETIME_MS),
-    });
-    return current ? { status: 'written' } : { status: 'stale', reason: 'decision context changed during generation' };
-  }, {
-    onFinalFailure: (payload, failure) => recordFailedPlan(failure, payload, 'action', payload.contextHash),
-  }),
+  implement(
+    stakeholderTasks.generateAction,
+    async (payload, ctx) => {
+      const stakeholder = stakeholderOf(ctx, payload.stakeholderId);
+      // Checked before the model call: a decision for a context that already passed is never served.
+      if (decisionContextHash(stakeholder, phaseOf(ctx.snapshot.flows.get(stakeholder.conflictId))) !== payload.contextHash) {
+        return { status: 'stale', reason: 'decision context changed before generation' };
+      }
+      const decision = await ctx.generate('stakeholder_action', {
+        stakeholder: describe(ctx, stakeholder),
+        conflict: ctx.conflictSnapshot(stakeholder.conflictId),
+        scene: sceneAround(ctx, stakeholder),
+        recentEvents: await recentEvents(ctx),
+      });
+      // The game moves on while the model thinks; a plan for a context that passed is kept as expired.
+      const flow = await ctx.deps.store.findFlow(stakeholder.conflictId);
+      const current = decisionContextHash(stakeholder, phaseOf(flow)) === payload.contextHash;
+      await ctx.plan({
+        stakeholderId: stakeholder.id,
+        sceneHash: payload.sceneHash ?? null,
+        conflictId: stakeholder.conflictId,
+        kind: 'action',
+        payload: {
+          ...decision,
+          // The hot path reads a numeric target as the NPC acted upon.
+          target: (decision.target !== null ? ctx.npcIdByName(decision.target) : undefined) ?? decision.target,
+          text: namedLine(ctx.snapshot.npcName(stakeholder.npcId), decision.description),
+        },
+        status: current ? 'ready' : 'expired',
+        priority: payload.priority,
+        contextHash: payload.contextHash,
+        stateVersion: payload.stateVersion,
+        expiresAt: new Date(Date.now() + ACTION_LIFETIME_MS),
+      });
+      return current ? { status: 'written' } : { status: 'stale', reason: 'decision context changed during generation' };
+    },
+    {
+      onFinalFailure: (payload, failure) => recordFailedPlan(failure, payload, 'action', payload.contextHash),
+    },
+  ),
 
-  implement(stakeholderTasks.generateReaction, async (payload, ctx) => {
-    const stakeholder = stakeholderOf(ctx, payload.stakeholderId);
-    const reaction = await ctx.generate('stakeholder_reaction', {
-      stakeholder: describe(ctx, stakeholder),
-      conflict: ctx.conflictSnapshot(stakeholder.conflictId),
-      scene: sceneAround(ctx, stakeholder),
-      playerChoice: { label: payload.choice.label, type: payload.choice.type },
-      recentEvents: await recentEvents(ctx),
-    });
-    await ctx.plan({
-      stakeholderId: stakeholder.id,
-      conflictId: payload.choice.conflictId ?? stakeholder.conflictId,
-      kind: 'reaction',
-      payload: reaction,
-      priority: REACTION_PRIORITY,
-      // A reaction is keyed by the event it answers, so each event gets one reaction per stakeholder.
-      contextHash: payload.eventId,
-      stateVersion: payload.stateVersion,
-    });
-    await ctx.complete(payload.contentId, namedLine(ctx.snapshot.npcName(stakeholder.npcId), reaction.description));
-    return { status: 'written' };
-  }, {
-    onFinalFailure: (payload, failure) => recordFailedPlan(failure, payload, 'reaction', payload.eventId),
-  }),
+  implement(
+    stakeholderTasks.generateReaction,
+    async (payload, ctx) => {
+      const stakeholder = stakeholderOf(ctx, payload.stakeholderId);
+      const reaction = await ctx.generate('stakeholder_reaction', {
+        stakeholder: describe(ctx, stakeholder),
+        conflict: ctx.conflictSnapshot(stakeholder.conflictId),
+        scene: sceneAround(ctx, stakeholder),
+        playerChoice: { label: payload.choice.label, type: payload.choice.type },
+        recentEvents: await recentEvents(ctx),
+      });
+      await ctx.plan({
+        stakeholderId: stakeholder.id,
+        conflictId: payload.choice.conflictId ?? stakeholder.conflictId,
+        kind: 'reaction',
+        payload: reaction,
+        priority: REACTION_PRIORITY,
+        // A reaction is keyed by the event it answers, so each event gets one reaction per stakeholder.
+        contextHash: payload.eventId,
+        stateVersion: payload.stateVersion,
+      });
+      await ctx.complete(payload.contentId, namedLine(ctx.snapshot.npcName(stakeholder.npcId), reaction.description));
+      return { status: 'written' };
+    },
+    {
+      onFinalFailure: (payload, failure) => recordFailedPlan(failure, payload, 'reaction', payload.eventId),
+    },
+  ),
 
   implement(stakeholderTasks.populateDetails, async (payload, ctx) => {
     const stakeholder = stakeholderOf(ctx, payload.stakeholderId);
@@ -155,25 +176,29 @@ export const stakeholdersSlowPath: readonly TaskImplementation[] = [
     return { status: 'written' };
   }),
 
-  implement(stakeholderTasks.adaptRole, async (payload, ctx) => {
-    const stakeholder = stakeholderOf(ctx, payload.stakeholderId);
-    const phase = payload.phase;
-    if (!needsRoleAdaptation(stakeholder, phase)) return { status: 'stale', reason: 'the role fits again' };
-    const adaptation = await ctx.generate('role_adaptation', {
-      stakeholder: describe(ctx, stakeholder),
-      conflict: { ...ctx.conflictSnapshot(stakeholder.conflictId), phase },
-      trigger: adaptationTrigger(stakeholder, phase),
-    });
-    await ctx.plan({
-      stakeholderId: stakeholder.id,
-      conflictId: stakeholder.conflictId,
-      kind: 'role_adaptation',
-      payload: { new_role: adaptation.new_role, reason: adaptation.reason },
-      contextHash: payload.contextHash,
-      stateVersion: payload.stateVersion,
-    });
-    return { status: 'written' };
-  }, {
-    onFinalFailure: (payload, failure) => recordFailedPlan(failure, payload, 'role_adaptation', payload.contextHash),
-  }),
+  implement(
+    stakeholderTasks.adaptRole,
+    async (payload, ctx) => {
+      const stakeholder = stakeholderOf(ctx, payload.stakeholderId);
+      const phase = payload.phase;
+      if (!needsRoleAdaptation(stakeholder, phase)) return { status: 'stale', reason: 'the role fits again' };
+      const adaptation = await ctx.generate('role_adaptation', {
+        stakeholder: describe(ctx, stakeholder),
+        conflict: { ...ctx.conflictSnapshot(stakeholder.conflictId), phase },
+        trigger: adaptationTrigger(stakeholder, phase),
+      });
+      await ctx.plan({
+        stakeholderId: stakeholder.id,
+        conflictId: stakeholder.conflictId,
+        kind: 'role_adaptation',
+        payload: { new_role: adaptation.new_role, reason: adaptation.reason },
+        contextHash: payload.contextHash,
+        stateVersion: payload.stateVersion,
+      });
+      return { status: 'written' };
+    },
+    {
+      onFinalFailure: (payload, failure) => recordFailedPlan(failure, payload, 'role_adaptation', payload.contextHash),
+    },
+  ),
 ];

@@ -1,13 +1,5 @@
 import type { contentItems, dramaticBeats, phaseTransitions } from './schema/index.js';
-import type {
-  BeatType,
-  ConflictFlow,
-  DecisionStyle,
-  Phase,
-  Stakeholder,
-  StakeholderRole,
-  TransitionType,
-} from '../domain/index.js';
+import type { BeatType, ConflictFlow, DecisionStyle, Phase, Stakeholder, StakeholderRole, TransitionType } from '../domain/index.js';
 import type { ReputationScores, ReputationType } from '../domain/social.js';
 import type { ContentRow } from '../engine/content-feed.js';
 
@@ -183,7 +175,10 @@ export class GameSnapshot {
     this.changed();
   }
 
-  recordTransition(conflictId: number, transition: { fromPhase: Phase | null; toPhase: Phase; transitionType: TransitionType; trigger: string }): void {
+  recordTransition(
+    conflictId: number,
+    transition: { fromPhase: Phase | null; toPhase: Phase; transitionType: TransitionType; trigger: string },
+  ): void {
     this.staged.transitions.push({ gameId: this.game.id, conflictId, ...transition });
     this.changed();
   }
@@ -303,4 +298,3 @@ export class GameSnapshot {
     this.changes = 0;
   }
 }
-

@@ -58,31 +58,33 @@ export class GameStore {
     return row;
   }
 
-  async insertNpcs(
-    gameId: string,
-    rows: Array<Omit<NpcRecord, 'id'> & { reputation?: ReputationScores }>,
-  ): Promise<NpcRecord[]> {
+  async insertNpcs(gameId: string, rows: Array<Omit<NpcRecord, 'id'> & { reputation?: ReputationScores }>): Promise<NpcRecord[]> {
     if (rows.length === 0) return [];
     const inserted = await this.orm
       .insert(npcs)
       .values(rows.map(({ reputation: _reputation, ...npc }) => ({ ...npc, gameId })))
       .returning();
     const reputationRows = inserted.flatMap((npc, index) =>
-      Object.entries(rows[index]!.reputation ?? {}).map(([type, score]) => ({ gameId, npcId: npc.id, type: type as ReputationType, score: score ?? 0.5 })),
+      Object.entries(rows[index]!.reputation ?? {}).map(([type, score]) => ({
+        gameId,
+        npcId: npc.id,
+        type: type as ReputationType,
+        score: score ?? 0.5,
+      })),
     );
     if (reputationRows.length > 0) await this.orm.insert(reputationScores).values(reputationRows);
     return inserted.map(toNpcRecord);
   }
 
   async insertConflict(gameId: string, conflict: { type: string; title: string; description: string }): Promise<ConflictRecord> {
-    const [row] = await this.orm.insert(conflicts).values({ ...conflict, gameId }).returning();
+    const [row] = await this.orm
+      .insert(conflicts)
+      .values({ ...conflict, gameId })
+      .returning();
     return toConflictRecord(row!);
   }
 
-  async insertStakeholders(
-    gameId: string,
-    rows: Array<Omit<StakeholderRecord, 'id' | 'profile'>>,
-  ): Promise<StakeholderRecord[]> {
+  async insertStakeholders(gameId: string, rows: Array<Omit<StakeholderRecord, 'id' | 'profile'>>): Promise<StakeholderRecord[]> {
     if (rows.length === 0) return [];
     const inserted = await this.orm
       .insert(stakeholders)
@@ -210,28 +212,38 @@ export class GameStore {
     const gameId = snapshot.game.id;
     const writes: SQL[] = [];
     if (pending.conflicts.length > 0) {
-      writes.push(insertIfCurrent(conflicts, pending.conflicts.map((c) => ({
-        id: c.id,
-        gameId,
-        type: c.type,
-        title: c.title,
-        description: c.description,
-        status: c.status,
-        resolution: c.resolution,
-        createdAt: new Date(c.createdAt),
-      }))));
+      writes.push(
+        insertIfCurrent(
+          conflicts,
+          pending.conflicts.map((c) => ({
+            id: c.id,
+            gameId,
+            type: c.type,
+            title: c.title,
+            description: c.description,
+            status: c.status,
+            resolution: c.resolution,
+            createdAt: new Date(c.createdAt),
+          })),
+        ),
+      );
     }
     if (pending.stakeholders.length > 0) {
-      writes.push(insertIfCurrent(stakeholders, pending.stakeholders.map((s) => ({
-        id: s.id,
-        gameId,
-        conflictId: s.conflictId,
-        npcId: s.npcId,
-        role: s.role,
-        decisionStyle: s.decisionStyle,
-        stress: s.stress,
-        commitment: s.commitment,
-      }))));
+      writes.push(
+        insertIfCurrent(
+          stakeholders,
+          pending.stakeholders.map((s) => ({
+            id: s.id,
+            gameId,
+            conflictId: s.conflictId,
+            npcId: s.npcId,
+            role: s.role,
+            decisionStyle: s.decisionStyle,
+            stress: s.stress,
+            commitment: s.commitment,
+          })),
+        ),
+      );
     }
     if (pending.changedStakeholders.length > 0) {
       const values = sql.join(
@@ -269,7 +281,10 @@ export class GameStore {
     if (pending.beats.length > 0) writes.push(insertIfCurrent(dramaticBeats, pending.beats, sql`on conflict do nothing`));
     if (pending.content.length > 0) writes.push(insertIfCurrent(contentItems, pending.content, sql`on conflict do nothing`));
     if (pending.consumedPlans.length > 0) {
-      const ids = sql.join(pending.consumedPlans.map((id) => sql`${id}::bigint`), sql`, `);
+      const ids = sql.join(
+        pending.consumedPlans.map((id) => sql`${id}::bigint`),
+        sql`, `,
+      );
       writes.push(sql`update planned_stakeholder_actions set status = 'consumed', consumed_at = now()
         from bump where planned_stakeholder_actions.id in (${ids}) and planned_stakeholder_actions.status = 'ready'`);
     }
@@ -306,7 +321,10 @@ export class GameStore {
     gameId: string,
     alliance: { party1Id: number; party2Id: number; allianceType: string; terms: Record<string, unknown>; isSecret: boolean },
   ): Promise<number> {
-    const [row] = await this.orm.insert(socialAlliances).values({ gameId, ...alliance }).returning({ id: socialAlliances.id });
+    const [row] = await this.orm
+      .insert(socialAlliances)
+      .values({ gameId, ...alliance })
+      .returning({ id: socialAlliances.id });
     return row!.id;
   }
 
@@ -336,13 +354,22 @@ export class GameStore {
 
   async insertCanonRecord(
     gameId: string,
-    record: { conflictId: number; eventType: CanonEventType; name: string; canonText: string; significanceScore: number; culturalImpact: string; tags: string[] },
+    record: {
+      conflictId: number;
+      eventType: CanonEventType;
+      name: string;
+      canonText: string;
+      significanceScore: number;
+      culturalImpact: string;
+      tags: string[];
+    },
   ): Promise<number> {
-    const [row] = await this.orm.insert(canonRecords).values({ gameId, ...record }).returning({ id: canonRecords.canonId });
+    const [row] = await this.orm
+      .insert(canonRecords)
+      .values({ gameId, ...record })
+      .returning({ id: canonRecords.canonId });
     return row!.id;
   }
-
-
 
   async findFlow(conflictId: number): Promise<ConflictFlow | undefined> {
     const [row] = await this.orm.select().from(conflictFlows).where(eq(conflictFlows.conflictId, conflictId)).limit(1);
@@ -430,7 +457,10 @@ function insertIfCurrent<T extends PgTable>(table: T, rows: Array<Partial<T['$in
   const columns = getTableColumns(table) as Record<string, PgColumn>;
   const keys = Object.keys(rows[0]!);
   const target = keys.map((key) => columns[key]!);
-  const names = sql.join(target.map((column) => sql.identifier(column.name)), sql`, `);
+  const names = sql.join(
+    target.map((column) => sql.identifier(column.name)),
+    sql`, `,
+  );
   const values = sql.join(
     rows.map((row) => {
       const record = row as Record<string, unknown>;

@@ -1,11 +1,7 @@
 import { and, asc, desc, eq, gt, inArray, isNull, lt, lte, or, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../../runtime/db/database.js';
 import type { PlannedMove } from '../domain/stakeholder.js';
-import {
-  plannedStakeholderActions as actions,
-  type PlannedActionKind,
-  type PlannedActionStatus,
-} from './schema/planned-actions.js';
+import { plannedStakeholderActions as actions, type PlannedActionKind, type PlannedActionStatus } from './schema/planned-actions.js';
 
 /** A planned move about to be written: the move, and where and when it may be served. */
 export type NewPlannedAction = PlannedMove & PlannedRowFields;

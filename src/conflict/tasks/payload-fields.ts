@@ -10,4 +10,3 @@ export const made = {
   /** Epoch ms of the dispatch, set by the dispatcher: the job timeline's queue time. */
   dispatchedAt: z.number().int().nonnegative().optional(),
 };
-

@@ -28,7 +28,11 @@ export class TaskCatalog {
    * Declares every task on `queue`. A web process that only dispatches declares them without a
    * handler; a worker process attaches the slow-path implementation through `handlerFor`.
    */
-  declareOn(queue: TaskQueue, handlerFor?: (contract: AnyTaskContract) => TaskHandler<MadeFor, unknown>, options: { timeoutMs?: number } = {}): void {
+  declareOn(
+    queue: TaskQueue,
+    handlerFor?: (contract: AnyTaskContract) => TaskHandler<MadeFor, unknown>,
+    options: { timeoutMs?: number } = {},
+  ): void {
     for (const contract of this.byName.values()) {
       const handler = handlerFor?.(contract);
       queue.defineTask(contract.name, taskDefinition(contract, handler, options));

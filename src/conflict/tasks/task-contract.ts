@@ -45,6 +45,8 @@ export type PayloadOf<C extends AnyTaskContract> = z.input<C['payload']>;
 export type ParsedPayloadOf<C extends AnyTaskContract> = z.output<C['payload']>;
 
 /** Declares a contract, keeping its literal name and payload schema in the type. */
-export function defineTask<Name extends string, Schema extends z.ZodType>(contract: TaskContract<Name, Schema>): TaskContract<Name, Schema> {
+export function defineTask<Name extends string, Schema extends z.ZodType>(
+  contract: TaskContract<Name, Schema>,
+): TaskContract<Name, Schema> {
   return contract;
 }

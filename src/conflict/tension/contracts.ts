@@ -30,8 +30,7 @@ export const tensionTasks = {
     name: 'tension.narrate_escalation',
     payload: z.object({ ...made, conflictId: id, event: z.object({ type: z.string().max(40), score: z.number().min(0).max(1) }) }),
     priority: 5,
-    dedupe: (p) =>
-      `${p.gameId}:tension_escalation:${p.conflictId}:${p.event.type}`,
+    dedupe: (p) => `${p.gameId}:tension_escalation:${p.conflictId}:${p.event.type}`,
     dedupeMode: 'first',
     skippedWhenDegraded: true,
   }),

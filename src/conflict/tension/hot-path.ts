@@ -69,10 +69,7 @@ export async function tensionBundle(ctx: HandlerContext, { dispatchOnMiss = true
   if (!dispatchOnMiss) return fallback;
   const lock = await ctx.locks.tryLock(cacheKeys.tensionBundleLock(gameId, hash), BUNDLE_LOCK_TTL_MS);
   if (!isLockBusy(lock)) {
-    ctx.scope.dispatch(
-      tensionTasks.updateBundle,
-      { gameId, stateVersion: ctx.snapshot.version, sceneHash: hash, cacheVersion: version },
-    );
+    ctx.scope.dispatch(tensionTasks.updateBundle, { gameId, stateVersion: ctx.snapshot.version, sceneHash: hash, cacheVersion: version });
   }
   return fallback;
 }
@@ -132,10 +129,12 @@ export const tensionHandlers: EventHandlers<HandlerContext> = {
     const hash = tensionScene(ctx);
     const manifestations = await ctx.cache.getJson<string[]>(cacheKeys.manifestations(gameId, hash), []);
     if (manifestations.length === 0 && bundle.tension_score >= 0.4) {
-      ctx.scope.dispatch(
-        tensionTasks.generateManifestations,
-        { gameId, stateVersion: ctx.snapshot.version, sceneHash: hash, level: bundle.tension_level },
-      );
+      ctx.scope.dispatch(tensionTasks.generateManifestations, {
+        gameId,
+        stateVersion: ctx.snapshot.version,
+        sceneHash: hash,
+        level: bundle.tension_level,
+      });
     }
     return { data: { tensionLevel: bundle.tension_level, status: bundle.status } };
   },

@@ -31,23 +31,47 @@ function describeTension(ctx: TaskContext, level: TensionLevel, score: number): 
 }
 
 export const tensionSlowPath: readonly TaskImplementation[] = [
-  implement(tensionTasks.updateBundle, async (payload, ctx) => {
-    const { score, level } = currentTension(ctx);
-    const prose = await describeTension(ctx, level, score);
-    const bundle: TensionBundle = { tension_level: level, tension_score: score, manifestations: prose.manifestations, atmosphere: prose.atmosphere, status: 'ready' };
-    // Under the version the request was made for: after an invalidation nobody reads it there.
-    await ctx.deps.cache.setJson(cacheKeys.tensionBundle(ctx.gameId, payload.sceneHash, payload.cacheVersion), bundle, CACHE_TTL.tensionBundle);
-    return { status: 'written' };
-  }, {
-    /** The rule numbers and the level's one-word mood, settled: the scene stops reading as `generating`. */
-    async onFinalFailure(payload, { snapshot, deps }) {
-      if (!snapshot) return { visible: false };
-      const { score, level } = sceneTension({ snapshot });
-      const bundle: TensionBundle = { ...TENSION_FALLBACK, tension_level: level, tension_score: score, atmosphere: atmosphereFor(level), status: 'ready' };
-      await deps.cache.setJson(cacheKeys.tensionBundle(payload.gameId, payload.sceneHash, payload.cacheVersion), bundle, CACHE_TTL.fallbackBundle);
-      return { visible: true };
+  implement(
+    tensionTasks.updateBundle,
+    async (payload, ctx) => {
+      const { score, level } = currentTension(ctx);
+      const prose = await describeTension(ctx, level, score);
+      const bundle: TensionBundle = {
+        tension_level: level,
+        tension_score: score,
+        manifestations: prose.manifestations,
+        atmosphere: prose.atmosphere,
+        status: 'ready',
+      };
+      // Under the version the request was made for: after an invalidation nobody reads it there.
+      await ctx.deps.cache.setJson(
+        cacheKeys.tensionBundle(ctx.gameId, payload.sceneHash, payload.cacheVersion),
+        bundle,
+        CACHE_TTL.tensionBundle,
+      );
+      return { status: 'written' };
     },
-  }),
+    {
+      /** The rule numbers and the level's one-word mood, settled: the scene stops reading as `generating`. */
+      async onFinalFailure(payload, { snapshot, deps }) {
+        if (!snapshot) return { visible: false };
+        const { score, level } = sceneTension({ snapshot });
+        const bundle: TensionBundle = {
+          ...TENSION_FALLBACK,
+          tension_level: level,
+          tension_score: score,
+          atmosphere: atmosphereFor(level),
+          status: 'ready',
+        };
+        await deps.cache.setJson(
+          cacheKeys.tensionBundle(payload.gameId, payload.sceneHash, payload.cacheVersion),
+          bundle,
+          CACHE_TTL.fallbackBundle,
+        );
+        return { visible: true };
+      },
+    },
+  ),
 
   implement(tensionTasks.generateManifestations, async (payload, ctx) => {
     const level = payload.level;

@@ -10,7 +10,6 @@ import type { PriceList } from './price-list.js';
  * or the hour has spent its budget, and charged to both (in the shared ledger) once it answers.
  */
 export class MeteredProvider extends ProviderDecorator {
-
   constructor(
     inner: ModelProvider,
     private readonly prices: PriceList,
@@ -19,7 +18,6 @@ export class MeteredProvider extends ProviderDecorator {
   ) {
     super(inner);
   }
-
 
   async complete(request: CompletionRequest): Promise<Completion> {
     const refusal = await this.budget.refusal(request.gameId, request.priority);

@@ -3,7 +3,14 @@ import type { NamedCharacter } from './story-context.js';
 import { defineTaskKind } from './task-kind.js';
 import { listItem } from './vocabulary.js';
 
-export const allianceTypes = ['mutual_benefit', 'mutual_defense', 'trade_pact', 'political', 'marriage_of_convenience', 'secret_pact'] as const;
+export const allianceTypes = [
+  'mutual_benefit',
+  'mutual_defense',
+  'trade_pact',
+  'political',
+  'marriage_of_convenience',
+  'secret_pact',
+] as const;
 export type AllianceType = (typeof allianceTypes)[number];
 
 export interface AllianceTermsInput {

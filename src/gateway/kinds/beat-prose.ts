@@ -5,7 +5,7 @@ import { paragraph, type BeatType } from './vocabulary.js';
 
 export interface BeatProseInput {
   conflict: ConflictSnapshot;
-  beat: { id: string; type: BeatType; /** −1–1 */ impact?: number };
+  beat: { id: string; type: BeatType /** −1–1 */; impact?: number };
   stakeholders: string[];
   location?: string;
 }

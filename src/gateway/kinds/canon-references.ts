@@ -11,7 +11,10 @@ export interface CanonReferencesInput {
 }
 
 const output = z.object({
-  references: z.array(z.object({ npc: name(), text: sentence() })).min(1).max(5),
+  references: z
+    .array(z.object({ npc: name(), text: sentence() }))
+    .min(1)
+    .max(5),
 });
 export type CanonReferencesOutput = z.infer<typeof output>;
 

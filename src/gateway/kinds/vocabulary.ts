@@ -10,7 +10,7 @@ import {
   CANON_EVENT_TYPES,
   EMOTIONAL_RESPONSES,
   GOSSIP_TYPES,
-  PHASES,
+  type PHASES,
   REACTION_TYPES,
   STAKEHOLDER_ROLES,
 } from '../../story/vocabulary.js';

@@ -54,7 +54,8 @@ export class LlamaCppProvider implements ModelProvider {
    */
   constructor(settings: LlamaCppSettings) {
     assertInstalled();
-    if (!existsSync(settings.modelPath)) throw new ConfigError('LLM_MODEL_PATH', 'an existing GGUF file when LLM_PROVIDER=llama-cpp', settings.modelPath);
+    if (!existsSync(settings.modelPath))
+      throw new ConfigError('LLM_MODEL_PATH', 'an existing GGUF file when LLM_PROVIDER=llama-cpp', settings.modelPath);
     this.slots = new PQueue({ concurrency: settings.sequences });
     this.loaded = load(settings);
     // A failed load is reported by ready() and by every call; it must not crash the process unheard.
@@ -96,7 +97,12 @@ export class LlamaCppProvider implements ModelProvider {
     await loaded?.llama.dispose();
   }
 
-  private async generate(loaded: LoadedModel, sequence: LlamaContextSequence, grammar: LlamaGrammar, request: CompletionRequest): Promise<Completion> {
+  private async generate(
+    loaded: LoadedModel,
+    sequence: LlamaContextSequence,
+    grammar: LlamaGrammar,
+    request: CompletionRequest,
+  ): Promise<Completion> {
     const { LlamaChatSession } = await importNodeLlamaCpp();
     await sequence.clearHistory();
     const session = new LlamaChatSession({ contextSequence: sequence, systemPrompt: request.prompt.system, autoDisposeSequence: false });
@@ -124,11 +130,13 @@ export class LlamaCppProvider implements ModelProvider {
     if (!grammar) {
       const { $schema: _dialect, ...jsonSchema } = z.toJSONSchema(schema, { io: 'output' }) as Record<string, unknown>;
       // The zod-emitted schema is a subset of what node-llama-cpp's GBNF builder accepts; its types are narrower.
-      grammar = llama.createGrammarForJsonSchema(jsonSchema as Parameters<Llama['createGrammarForJsonSchema']>[0]).catch((error: unknown) => {
-        // A caller's schema may use what GBNF cannot express (patterns): any JSON, then validation decides.
-        log.warn({ err: error }, 'no grammar for this schema; generating plain JSON');
-        return llama.getGrammarFor('json');
-      });
+      grammar = llama
+        .createGrammarForJsonSchema(jsonSchema as Parameters<Llama['createGrammarForJsonSchema']>[0])
+        .catch((error: unknown) => {
+          // A caller's schema may use what GBNF cannot express (patterns): any JSON, then validation decides.
+          log.warn({ err: error }, 'no grammar for this schema; generating plain JSON');
+          return llama.getGrammarFor('json');
+        });
       this.grammars.set(schema, grammar);
     }
     return grammar;
@@ -159,6 +167,9 @@ async function load(settings: LlamaCppSettings): Promise<LoadedModel> {
     ...(settings.threads > 0 ? { threads: settings.threads } : {}),
   });
   const freeSequences = Array.from({ length: settings.sequences }, () => context.getSequence());
-  log.info({ modelPath: settings.modelPath, gpu: llama.gpu, sequences: settings.sequences, contextSize: context.contextSize }, 'local model loaded');
+  log.info(
+    { modelPath: settings.modelPath, gpu: llama.gpu, sequences: settings.sequences, contextSize: context.contextSize },
+    'local model loaded',
+  );
   return { llama, model, freeSequences, modelName: model.fileInfo.metadata.general?.name ?? settings.modelPath };
 }

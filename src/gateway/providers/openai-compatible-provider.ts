@@ -79,7 +79,12 @@ export class OpenAiCompatibleProvider implements ModelProvider {
         };
       }
       if (NoOutputGeneratedError.isInstance(error)) {
-        return { answer: { type: 'text', text: '' }, model, promptTokens: estimateTokens(request.prompt.system + request.prompt.data), outputTokens: 0 };
+        return {
+          answer: { type: 'text', text: '' },
+          model,
+          promptTokens: estimateTokens(request.prompt.system + request.prompt.data),
+          outputTokens: 0,
+        };
       }
       throw typedFailure(request.kind, RetryError.isInstance(error) ? error.lastError : error);
     }
@@ -90,7 +95,8 @@ function typedFailure(kind: Kind, error: unknown): unknown {
   if (!APICallError.isInstance(error)) return error;
   const status = error.statusCode;
   if (status === 429) return new ModelRateLimitedError(kind, retryAfterMs(error.responseHeaders?.['retry-after']), { cause: error });
-  if (status !== undefined && status >= 400 && status < 500 && status !== 408) return new ModelRequestRejectedError(kind, status, { cause: error });
+  if (status !== undefined && status >= 400 && status < 500 && status !== 408)
+    return new ModelRequestRejectedError(kind, status, { cause: error });
   return new ModelServerError(kind, status, { cause: error });
 }
 

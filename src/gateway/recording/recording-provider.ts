@@ -20,15 +20,11 @@ export class RecordingProvider extends ProviderDecorator {
   /** Appends run one after another so lines never interleave. */
   private writing: Promise<void> = Promise.resolve();
 
-  constructor(
-    inner: ModelProvider,
-    dir: string,
-  ) {
+  constructor(inner: ModelProvider, dir: string) {
     super(inner);
     mkdirSync(dir, { recursive: true });
     this.file = join(dir, `nyx-${new Date().toISOString().replace(/[:.]/g, '-')}-${process.pid}${RECORDING_EXTENSION}`);
   }
-
 
   async complete(request: CompletionRequest): Promise<Completion> {
     const started = performance.now();

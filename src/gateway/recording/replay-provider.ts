@@ -11,7 +11,9 @@ import { RECORDING_EXTENSION, recordedCall, type RecordedCall } from './recorded
 export class ReplayMissError extends PermanentTaskError {
   readonly reason = 'replay_miss';
   constructor(kind: string, hash: string, dir: string) {
-    super(`no recorded answer for a "${kind}" request with prompt hash ${hash} in ${dir} (set LLM_REPLAY_MISS=offline to let the offline writer answer)`);
+    super(
+      `no recorded answer for a "${kind}" request with prompt hash ${hash} in ${dir} (set LLM_REPLAY_MISS=offline to let the offline writer answer)`,
+    );
     this.name = 'ReplayMissError';
   }
 }
@@ -89,7 +91,9 @@ function requestKey(kind: string, hash: string): string {
 function readRecording(dir: string): RecordedCall[] {
   let files: string[];
   try {
-    files = readdirSync(dir).filter((name) => name.endsWith(RECORDING_EXTENSION)).sort();
+    files = readdirSync(dir)
+      .filter((name) => name.endsWith(RECORDING_EXTENSION))
+      .sort();
   } catch {
     throw new ConfigError('LLM_REPLAY', 'a readable folder holding a recording (made with LLM_RECORD)', dir);
   }
@@ -109,7 +113,11 @@ function readRecording(dir: string): RecordedCall[] {
         }
         if (!parsed.success) {
           const issue = parsed.error.issues[0]!;
-          throw new ConfigError('LLM_REPLAY', `recorded calls (${issue.path.join('.') || 'line'}: ${issue.message})`, `${path}:${index + 1}`);
+          throw new ConfigError(
+            'LLM_REPLAY',
+            `recorded calls (${issue.path.join('.') || 'line'}: ${issue.message})`,
+            `${path}:${index + 1}`,
+          );
         }
         calls.push(parsed.data);
       });

@@ -123,11 +123,7 @@ export abstract class EnvelopeCache implements Cache {
     }
   }
 
-  async getOrCompute<T>(
-    key: string,
-    compute: () => Promise<T>,
-    options: { ttlSeconds?: number; forceRefresh?: boolean } = {},
-  ): Promise<T> {
+  async getOrCompute<T>(key: string, compute: () => Promise<T>, options: { ttlSeconds?: number; forceRefresh?: boolean } = {}): Promise<T> {
     if (!options.forceRefresh) {
       const entry = await this.getEntry<T>(key);
       if (entry) return entry.value;

@@ -102,9 +102,7 @@ function globToRegExp(glob: string): RegExp {
 
 function characterClass(body: string): string {
   const negated = body.startsWith('^');
-  const members = (negated ? body.slice(1) : body)
-    .replace(/\\(.)/g, '$1')
-    .replace(/[\\\]^[]/g, '\\$&');
+  const members = (negated ? body.slice(1) : body).replace(/\\(.)/g, '$1').replace(/[\\\]^[]/g, '\\$&');
   return `[${negated ? '^' : ''}${members}]`;
 }
 

@@ -49,7 +49,10 @@ export class RedisCache extends EnvelopeCache {
   }
 
   protected async prependText(key: string, text: string, maxLength: number, ttlMs: number | undefined): Promise<void> {
-    const transaction = this.redis.multi().lpush(key, text).ltrim(key, 0, maxLength - 1);
+    const transaction = this.redis
+      .multi()
+      .lpush(key, text)
+      .ltrim(key, 0, maxLength - 1);
     if (ttlMs !== undefined) transaction.pexpire(key, ttlMs);
     const replies = await transaction.exec();
     if (replies === null) throw new Error(`transaction on ${key} was aborted`);

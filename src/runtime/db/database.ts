@@ -135,7 +135,9 @@ export class PostgresDatabase extends DrizzleDatabase {
     private readonly pool: pg.Pool,
     private readonly slowPool: pg.Pool,
   ) {
-    const byPath = { query: (...args: Parameters<pg.Pool['query']>) => (currentHotPathOperation() === undefined ? slowPool : pool).query(...args) };
+    const byPath = {
+      query: (...args: Parameters<pg.Pool['query']>) => (currentHotPathOperation() === undefined ? slowPool : pool).query(...args),
+    };
     super(drizzleNodePostgres({ client: byPath as unknown as pg.Pool, logger: statementCounter }));
   }
 

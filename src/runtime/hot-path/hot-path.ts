@@ -91,7 +91,9 @@ export class HotPathEventLoopBlock extends Error {
     readonly operations: string[],
     readonly heldMs: number,
   ) {
-    super(`event loop held for ${Math.round(heldMs)} ms inside hot-path operation ${operations.map((name) => `"${name}"`).join(', ')}: synchronous work blocks every player`);
+    super(
+      `event loop held for ${Math.round(heldMs)} ms inside hot-path operation ${operations.map((name) => `"${name}"`).join(', ')}: synchronous work blocks every player`,
+    );
     this.name = 'HotPathEventLoopBlock';
   }
 }
@@ -182,7 +184,10 @@ function finish(frame: HotPathFrame): void {
   metrics.hotPathDuration.observe({ operation: frame.operation }, durationMs / 1000);
   if (durationMs <= settings.enforceMs) return;
   metrics.hotPathBudgetOverruns.inc({ operation: frame.operation });
-  log.warn({ operation: frame.operation, durationMs: Math.round(durationMs), budgetMs: settings.enforceMs }, 'hot-path operation over budget');
+  log.warn(
+    { operation: frame.operation, durationMs: Math.round(durationMs), budgetMs: settings.enforceMs },
+    'hot-path operation over budget',
+  );
   if (settings.strict) recordIncident(new HotPathBudgetExceeded(frame.operation, durationMs, settings.enforceMs));
 }
 

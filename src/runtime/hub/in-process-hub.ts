@@ -1,5 +1,12 @@
 import { LRUCache } from 'lru-cache';
-import { DEFAULT_LOG_IDLE_MS, DEFAULT_LOG_LENGTH, type ContentEvent, type ContentHub, type LoggedEvent, type LoggedEventListener } from './content-hub.js';
+import {
+  DEFAULT_LOG_IDLE_MS,
+  DEFAULT_LOG_LENGTH,
+  type ContentEvent,
+  type ContentHub,
+  type LoggedEvent,
+  type LoggedEventListener,
+} from './content-hub.js';
 import { EventFanOut } from './event-fan-out.js';
 import { EventId } from './event-id.js';
 

@@ -1,7 +1,14 @@
 import type { Redis } from 'ioredis';
 import { logger } from '../../observability/logger.js';
 import { closeRedis, createRedis, redisReady } from '../redis/connection.js';
-import { DEFAULT_LOG_IDLE_MS, DEFAULT_LOG_LENGTH, type ContentEvent, type ContentHub, type LoggedEvent, type LoggedEventListener } from './content-hub.js';
+import {
+  DEFAULT_LOG_IDLE_MS,
+  DEFAULT_LOG_LENGTH,
+  type ContentEvent,
+  type ContentHub,
+  type LoggedEvent,
+  type LoggedEventListener,
+} from './content-hub.js';
 import { EventFanOut } from './event-fan-out.js';
 import { EventId } from './event-id.js';
 
@@ -105,7 +112,13 @@ export class RedisHub implements ContentHub {
 
   async readAfter(gameId: string, after: EventId): Promise<LoggedEvent[]> {
     // Newest first and counted, so a client far behind costs one bounded read; then oldest first.
-    const entries = (await this.publisher.xrevrange(this.streamPrefix + gameId, '+', `(${after.toString()}`, 'COUNT', this.logLength)) as StreamEntry[];
+    const entries = (await this.publisher.xrevrange(
+      this.streamPrefix + gameId,
+      '+',
+      `(${after.toString()}`,
+      'COUNT',
+      this.logLength,
+    )) as StreamEntry[];
     const logged: LoggedEvent[] = [];
     for (const [id, fields] of entries.reverse()) {
       const parsed = this.parse(id, fields[1] ?? '');

@@ -10,7 +10,16 @@ import { raceDeadline } from './deadline.js';
 import { QueueEventBus } from './queue-event-bus.js';
 import { TaskAttemptRunner, unlimitedAbortController } from './task-attempt.js';
 import { isPermanentTaskError } from './task-errors.js';
-import type { DispatchOptions, DispatchResult, JobOutcome, QueueCounts, QueueEventName, QueueEvents as NyxQueueEvents, TaskDefinition, TaskQueue } from './task-queue.js';
+import type {
+  DispatchOptions,
+  DispatchResult,
+  JobOutcome,
+  QueueCounts,
+  QueueEventName,
+  QueueEvents as NyxQueueEvents,
+  TaskDefinition,
+  TaskQueue,
+} from './task-queue.js';
 import { DispatchRejection, errorMessage, retryDelayMs, TaskRegistry, type PreparedJob, type TaskDefaults } from './task-registry.js';
 import { RedisTaskStartGate } from './task-start-gate.js';
 import type { TraceCarrier } from '../../observability/tracing.js';
@@ -109,10 +118,14 @@ export class BullMqQueue implements TaskQueue {
 
   dispatch(name: string, payload: unknown, options: DispatchOptions = {}): Promise<DispatchResult> {
     return this.events.settleDispatch(name, options, () =>
-      raceDeadline(this.enqueue(name, payload, options), this.dispatchTimeoutMs, (): DispatchResult => ({
-        status: 'rejected',
-        reason: `Redis did not accept the job within ${this.dispatchTimeoutMs} ms`,
-      })),
+      raceDeadline(
+        this.enqueue(name, payload, options),
+        this.dispatchTimeoutMs,
+        (): DispatchResult => ({
+          status: 'rejected',
+          reason: `Redis did not accept the job within ${this.dispatchTimeoutMs} ms`,
+        }),
+      ),
     );
   }
 
@@ -128,28 +141,45 @@ export class BullMqQueue implements TaskQueue {
       new RedisTaskStartGate(redis, (kind, taskName) => this.queue.toKey(`nyx-gate:${kind}:${taskName}`)),
       this.events,
     );
-    const worker = new Worker(this.queueName, (job: Job, token?: string, signal?: AbortSignal) => this.process(runner, job, token, signal), {
-      connection: redis,
-      prefix: this.prefix,
-      concurrency: this.options.concurrency,
-      settings: {
-        backoffStrategy: (attemptsMade, _type, error, job) => {
-          const backoff = (job && this.tasks.get(job.name)?.backoff) ?? this.options.backoff;
-          return retryDelayMs(backoff, attemptsMade, error);
+    const worker = new Worker(
+      this.queueName,
+      (job: Job, token?: string, signal?: AbortSignal) => this.process(runner, job, token, signal),
+      {
+        connection: redis,
+        prefix: this.prefix,
+        concurrency: this.options.concurrency,
+        settings: {
+          backoffStrategy: (attemptsMade, _type, error, job) => {
+            const backoff = (job && this.tasks.get(job.name)?.backoff) ?? this.options.backoff;
+            return retryDelayMs(backoff, attemptsMade, error);
+          },
         },
       },
-    });
+    );
     worker.on('error', (error) => log.warn({ err: error }, 'worker error'));
     worker.on('completed', (job, result) => {
       metrics.taskCompletions.inc({ task: job.name });
-      this.events.emit('completed', { jobId: String(job.id), taskName: job.name, result, attempts: job.attemptsMade, durationMs: Date.now() - (job.processedOn ?? Date.now()) });
+      this.events.emit('completed', {
+        jobId: String(job.id),
+        taskName: job.name,
+        result,
+        attempts: job.attemptsMade,
+        durationMs: Date.now() - (job.processedOn ?? Date.now()),
+      });
     });
     worker.on('failed', (job, error) => {
       if (!job) return;
       const final = error.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1);
       metrics.taskFailures.inc({ task: job.name, final: String(final) });
       const announce = () =>
-        this.events.emit('failed', { jobId: String(job.id), taskName: job.name, error: error.message, attempt: job.attemptsMade, final, payload: job.data });
+        this.events.emit('failed', {
+          jobId: String(job.id),
+          taskName: job.name,
+          error: error.message,
+          attempt: job.attemptsMade,
+          final,
+          payload: job.data,
+        });
       if (!final || !job.opts.deduplication) {
         announce();
         return;
@@ -221,7 +251,11 @@ export class BullMqQueue implements TaskQueue {
     this.closing = true;
     if (this.worker) {
       const workerClosed = this.worker.close();
-      const inTime = await raceDeadline(workerClosed.then(() => true), graceMs, () => false);
+      const inTime = await raceDeadline(
+        workerClosed.then(() => true),
+        graceMs,
+        () => false,
+      );
       if (!inTime) {
         // Attempts still running hand their jobs back (see `process`); BullMQ's close cannot be
         // forced once it has started waiting, so the handlers are cut short instead.
@@ -290,7 +324,15 @@ export class BullMqQueue implements TaskQueue {
 
   private async replaceWaitingPayload(jobId: string, payload: unknown): Promise<boolean> {
     const keys = this.queue.keys;
-    const replaced = await this.producerRedis.eval(REPLACE_WAITING_PAYLOAD, 3, keys.prioritized ?? '', keys.wait ?? '', this.queue.toKey(jobId), jobId, JSON.stringify(payload));
+    const replaced = await this.producerRedis.eval(
+      REPLACE_WAITING_PAYLOAD,
+      3,
+      keys.prioritized ?? '',
+      keys.wait ?? '',
+      this.queue.toKey(jobId),
+      jobId,
+      JSON.stringify(payload),
+    );
     return replaced === 1;
   }
 
@@ -334,7 +376,11 @@ export class BullMqQueue implements TaskQueue {
       // fall in between unseen.
       const [latest] = await this.consumer().xrevrange(this.queue.keys.events ?? '', '+', '-', 'COUNT', 1);
       if (this.closing) throw new Error('queue closed');
-      const events = new QueueEvents(this.queueName, { connection: this.consumer(), prefix: this.prefix, lastEventId: latest?.[0] ?? '0-0' });
+      const events = new QueueEvents(this.queueName, {
+        connection: this.consumer(),
+        prefix: this.prefix,
+        lastEventId: latest?.[0] ?? '0-0',
+      });
       this.queueEvents = events;
       events.on('error', (error) => log.debug({ err: error }, 'queue events connection error'));
       events.on('completed', ({ jobId, returnvalue }) => void this.relayFromOtherProcess(jobId, { returnvalue }));
@@ -355,7 +401,14 @@ export class BullMqQueue implements TaskQueue {
       this.events.emit('completed', { jobId, taskName: job.name, result: finish.returnvalue, attempts: job.attemptsMade, durationMs });
     } else {
       // The event stream only reports a failure once no retry follows.
-      this.events.emit('failed', { jobId, taskName: job.name, error: finish.failedReason, attempt: job.attemptsMade, final: true, payload: job.data });
+      this.events.emit('failed', {
+        jobId,
+        taskName: job.name,
+        error: finish.failedReason,
+        attempt: job.attemptsMade,
+        final: true,
+        payload: job.data,
+      });
     }
   }
 

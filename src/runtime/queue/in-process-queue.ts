@@ -8,7 +8,16 @@ import { raceDeadline } from './deadline.js';
 import { QueueEventBus } from './queue-event-bus.js';
 import { TaskAttemptRunner, unlimitedAbortController } from './task-attempt.js';
 import { isPermanentTaskError } from './task-errors.js';
-import type { DispatchOptions, DispatchResult, JobOutcome, QueueCounts, QueueEventName, QueueEvents, TaskDefinition, TaskQueue } from './task-queue.js';
+import type {
+  DispatchOptions,
+  DispatchResult,
+  JobOutcome,
+  QueueCounts,
+  QueueEventName,
+  QueueEvents,
+  TaskDefinition,
+  TaskQueue,
+} from './task-queue.js';
 import { DispatchRejection, errorMessage, retryDelayMs, TaskRegistry, type PreparedJob, type TaskDefaults } from './task-registry.js';
 import { MemoryTaskStartGate } from './task-start-gate.js';
 
@@ -184,7 +193,13 @@ export class InProcessQueue implements TaskQueue {
             return this.runner.run(
               task,
               job.payload,
-              { jobId: job.id, attempt: job.attempt, maxAttempts: task.attempts, enqueuedAt: job.prepared.enqueuedAt, trace: job.prepared.trace },
+              {
+                jobId: job.id,
+                attempt: job.attempt,
+                maxAttempts: task.attempts,
+                enqueuedAt: job.prepared.enqueuedAt,
+                trace: job.prepared.trace,
+              },
               this.stop.signal,
             );
           },
@@ -195,14 +210,27 @@ export class InProcessQueue implements TaskQueue {
           continue;
         }
         metrics.taskCompletions.inc({ task: task.name });
-        this.events.emit('completed', { jobId: job.id, taskName: task.name, result: outcome.result, attempts: job.attempt, durationMs: outcome.durationMs });
+        this.events.emit('completed', {
+          jobId: job.id,
+          taskName: task.name,
+          result: outcome.result,
+          attempts: job.attempt,
+          durationMs: outcome.durationMs,
+        });
         return { status: 'completed', result: outcome.result };
       } catch (error) {
         if (this.stop.signal.aborted) throw error;
         const final = isPermanentTaskError(error) || job.attempt >= task.attempts;
         const message = errorMessage(error);
         metrics.taskFailures.inc({ task: task.name, final: String(final) });
-        this.events.emit('failed', { jobId: job.id, taskName: task.name, error: message, attempt: job.attempt, final, payload: job.payload });
+        this.events.emit('failed', {
+          jobId: job.id,
+          taskName: task.name,
+          error: message,
+          attempt: job.attempt,
+          final,
+          payload: job.payload,
+        });
         if (final) return { status: 'failed', error: message };
         await this.delay(job, retryDelayMs(task.backoff, job.attempt, error));
         job.attempt += 1;

@@ -53,7 +53,9 @@ export class TaskAttemptRunner {
     const timeout = new AbortController();
     const signal = AbortSignal.any([timeout.signal, stopSignal]);
     const timer =
-      task.timeoutMs === undefined ? undefined : setTimeout(() => timeout.abort(new TaskTimeoutError(task.name, task.timeoutMs ?? 0)), task.timeoutMs);
+      task.timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => timeout.abort(new TaskTimeoutError(task.name, task.timeoutMs ?? 0)), task.timeoutMs);
     let rejectWithReason = () => {};
     const aborted = new Promise<never>((_, reject) => {
       rejectWithReason = () => reject(signal.reason);
@@ -72,7 +74,9 @@ export class TaskAttemptRunner {
           // A job dispatched from a hot-path operation would otherwise inherit its async context and
           // trip the model-call guard although it runs on its own time.
           const running = outsideHotPath(() =>
-            Promise.resolve().then(() => handler(payload, { jobId: job.jobId, taskName: task.name, attempt: job.attempt, maxAttempts: job.maxAttempts, signal })),
+            Promise.resolve().then(() =>
+              handler(payload, { jobId: job.jobId, taskName: task.name, attempt: job.attempt, maxAttempts: job.maxAttempts, signal }),
+            ),
           );
           // A handler that ignores its signal must still not keep the attempt (and its slot) past the deadline.
           const result = await Promise.race([running, aborted]);

@@ -26,7 +26,10 @@ export class RateLimitedTaskError extends Error {
 }
 
 export function isPermanentTaskError(error: unknown): boolean {
-  return error instanceof PermanentTaskError || (typeof error === 'object' && error !== null && (error as { retryable?: unknown }).retryable === false);
+  return (
+    error instanceof PermanentTaskError ||
+    (typeof error === 'object' && error !== null && (error as { retryable?: unknown }).retryable === false)
+  );
 }
 
 export function retryAfterMsOf(error: unknown): number | undefined {

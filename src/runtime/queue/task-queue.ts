@@ -74,10 +74,7 @@ export interface QueueCounts {
   completed: number;
 }
 
-export type JobOutcome =
-  | { status: 'completed'; result: unknown }
-  | { status: 'failed'; error: string }
-  | { status: 'timeout' };
+export type JobOutcome = { status: 'completed'; result: unknown } | { status: 'failed'; error: string } | { status: 'timeout' };
 
 export interface QueueEvents {
   completed: { jobId: string; taskName: string; result: unknown; attempts: number; durationMs: number };

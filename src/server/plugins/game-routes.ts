@@ -50,10 +50,8 @@ export const gameRoutes: FastifyPluginAsyncZod<{ api: GameApi; verified: Verifie
     async (request) => onHotPath(request, () => api.readFeed(request.params.gameId, request.query)),
   );
 
-  app.post(
-    '/api/games/:gameId/choices',
-    { schema: { params: gameParams, body: choiceBody }, preValidation: authorized },
-    async (request) => onHotPath(request, () => api.makeChoice(request.params.gameId, request.body.choiceId)),
+  app.post('/api/games/:gameId/choices', { schema: { params: gameParams, body: choiceBody }, preValidation: authorized }, async (request) =>
+    onHotPath(request, () => api.makeChoice(request.params.gameId, request.body.choiceId)),
   );
 
   app.post(

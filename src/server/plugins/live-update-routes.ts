@@ -44,7 +44,11 @@ export const liveUpdateRoutes: FastifyPluginAsyncZod<{
         const release = limits.admit(presentedToken(request, { allowQueryToken: true })!, request.ip);
         if (release === undefined) {
           reply.header('retry-after', String(STREAM_CAP_RETRY_AFTER_S));
-          throw new HttpError(429, 'too_many_streams', 'Too many live-update streams open for this game token or address; close one first.');
+          throw new HttpError(
+            429,
+            'too_many_streams',
+            'Too many live-update streams open for this game token or address; close one first.',
+          );
         }
         reply.raw.once('close', release);
         const lastEventId = request.headers['last-event-id'];

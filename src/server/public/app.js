@@ -74,7 +74,12 @@ async function showStart() {
     store.scenarios = await api.scenarios();
   } catch (err) {
     list.replaceChildren(
-      h('div', { class: 'empty' }, h('p', {}, errorMessage(err)), h('button', { type: 'button', class: 'btn btn-ghost btn-small', onclick: showStart }, 'Try again')),
+      h(
+        'div',
+        { class: 'empty' },
+        h('p', {}, errorMessage(err)),
+        h('button', { type: 'button', class: 'btn btn-ghost btn-small', onclick: showStart }, 'Try again'),
+      ),
     );
     return;
   }
@@ -86,8 +91,7 @@ async function showStart() {
   renderScenarios();
 }
 
-const playedAt = (time) =>
-  time ? new Date(time).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' }) : 'some time ago';
+const playedAt = (time) => (time ? new Date(time).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' }) : 'some time ago');
 
 /** The tales kept in this browser, last played first, each to continue or to forget. */
 function renderSavedGames() {
@@ -98,7 +102,12 @@ function renderSavedGames() {
       h(
         'li',
         { class: 'saved-game', 'data-testid': 'saved-game', 'data-game': g.gameId },
-        h('div', { class: 'saved-game-text' }, h('p', { class: 'resume-title' }, g.scenarioTitle ?? 'An untitled tale'), h('p', { class: 'saved-game-when' }, `Last played ${playedAt(g.savedAt)}`)),
+        h(
+          'div',
+          { class: 'saved-game-text' },
+          h('p', { class: 'resume-title' }, g.scenarioTitle ?? 'An untitled tale'),
+          h('p', { class: 'saved-game-when' }, `Last played ${playedAt(g.savedAt)}`),
+        ),
         h(
           'div',
           { class: 'saved-game-actions' },
@@ -378,7 +387,14 @@ function stressBar(stress, label = 'Stress') {
     h('span', { class: 'stress-label' }, label),
     h(
       'span',
-      { class: 'bar', role: 'meter', 'aria-valuemin': '0', 'aria-valuemax': '100', 'aria-valuenow': String(Math.round(v * 100)), 'aria-label': label },
+      {
+        class: 'bar',
+        role: 'meter',
+        'aria-valuemin': '0',
+        'aria-valuemax': '100',
+        'aria-valuenow': String(Math.round(v * 100)),
+        'aria-label': label,
+      },
       h('i', { style: { width: pct(v) } }),
     ),
   );
@@ -397,17 +413,33 @@ function renderNpcs(state) {
         'div',
         { class: 'npc-head' },
         h('span', { class: 'npc-initial', 'aria-hidden': 'true' }, initial(n.name)),
-        h('div', { class: 'npc-id' }, h('p', { class: 'npc-name' }, n.name), h('p', { class: 'npc-role' }, h('span', {}, titleCase(n.socialRole ?? '')), behaviorTag(n.behavior))),
+        h(
+          'div',
+          { class: 'npc-id' },
+          h('p', { class: 'npc-name' }, n.name),
+          h('p', { class: 'npc-role' }, h('span', {}, titleCase(n.socialRole ?? '')), behaviorTag(n.behavior)),
+        ),
       ),
       n.description ? h('p', { class: 'npc-desc' }, n.description) : null,
       stressBar(n.stress),
-      rep.length ? h('p', { class: 'npc-rep' }, rep.map(([k, v]) => h('span', { title: `${titleCase(k)} ${pct(v)}` }, `${k} ${Math.round(v * 100)}`))) : null,
+      rep.length
+        ? h(
+            'p',
+            { class: 'npc-rep' },
+            rep.map(([k, v]) => h('span', { title: `${titleCase(k)} ${pct(v)}` }, `${k} ${Math.round(v * 100)}`)),
+          )
+        : null,
     );
   });
   $('#npcs').replaceChildren(...(cards.length ? cards : [h('li', { class: 'muted empty' }, 'The room is empty.')]));
 }
 
-const initial = (name) => (String(name ?? '?').replace(/^(Lady|Lord|Brother|Sister|Mistress|Master|Old|Archivist|Captain)\s+/i, '').trim()[0] ?? '?').toUpperCase();
+const initial = (name) =>
+  (
+    String(name ?? '?')
+      .replace(/^(Lady|Lord|Brother|Sister|Mistress|Master|Old|Archivist|Captain)\s+/i, '')
+      .trim()[0] ?? '?'
+  ).toUpperCase();
 
 // ---- the story feed ---------------------------------------------------------------------------
 
@@ -418,7 +450,7 @@ function contentNode(item, names) {
   const status = item.status ?? 'ready';
   const who = item.subject?.npcId ? names.get(item.subject.npcId) : null;
   const speaks = kind === 'action' || kind === 'reaction' || kind === 'reference';
-  const text = status === 'ready' ? item.text ?? item.fallbackText ?? '' : item.fallbackText ?? item.text ?? '';
+  const text = status === 'ready' ? (item.text ?? item.fallbackText ?? '') : (item.fallbackText ?? item.text ?? '');
 
   const meta = h(
     'p',
@@ -426,7 +458,14 @@ function contentNode(item, names) {
     speaks && who ? h('span', { class: 'speaker' }, who) : null,
     h('span', { class: 'item-kind' }, KIND_LABEL[kind]),
     !speaks && who ? h('span', { class: 'item-about' }, `about ${who}`) : null,
-    status === 'generating' ? h('span', { class: 'item-generating', 'aria-label': 'generating' }, 'generating', h('span', { class: 'dots', 'aria-hidden': 'true' }, h('i'), h('i'), h('i'))) : null,
+    status === 'generating'
+      ? h(
+          'span',
+          { class: 'item-generating', 'aria-label': 'generating' },
+          'generating',
+          h('span', { class: 'dots', 'aria-hidden': 'true' }, h('i'), h('i'), h('i')),
+        )
+      : null,
     // Only a generation that gave up is a stand-in: ready lines of origin "fallback" are ones the
     // rules write on purpose (a breaking point, a claimed move) and need no apology.
     status === 'failed'
@@ -490,7 +529,8 @@ function storyItems(state) {
  * the server, read back through the feed API until its cursor runs out.
  */
 const STATE_FEED_ITEMS = 60;
-const olderOnServer = (state) => store.archive.next !== null && (store.archive.next !== undefined || (state.content?.length ?? 0) >= STATE_FEED_ITEMS);
+const olderOnServer = (state) =>
+  store.archive.next !== null && (store.archive.next !== undefined || (state.content?.length ?? 0) >= STATE_FEED_ITEMS);
 
 /** Items read back per page of the feed API. */
 const ARCHIVE_PAGE = 50;
@@ -607,7 +647,9 @@ function renderChoices(state) {
           choicesExpanded ? 'Fewer choices' : `More choices (${extra})…`,
         )
       : null;
-  $('#choices').replaceChildren(...(buttons.length ? [...buttons, more] : [h('p', { class: 'muted' }, 'The scene holds its breath. Nothing to do but wait…')]));
+  $('#choices').replaceChildren(
+    ...(buttons.length ? [...buttons, more] : [h('p', { class: 'muted' }, 'The scene holds its breath. Nothing to do but wait…')]),
+  );
 }
 
 function toggleMoreChoices(button, extra) {
@@ -662,7 +704,8 @@ function revealOutcome() {
   const distance = box.top - header - 12;
   // A long way (the player scrolled down to the choices) is a jump: a long smooth scroll leaves the
   // story out of view for a second or more on a slow phone.
-  if (box.top < header || box.top > innerHeight * 0.5) window.scrollBy({ top: distance, behavior: Math.abs(distance) > innerHeight ? 'instant' : 'smooth' });
+  if (box.top < header || box.top > innerHeight * 0.5)
+    window.scrollBy({ top: distance, behavior: Math.abs(distance) > innerHeight ? 'instant' : 'smooth' });
 }
 
 function outcomeText(outcome) {
@@ -726,14 +769,22 @@ function phaseTrack(conflict) {
         ),
       ),
     ),
-    h('p', { class: 'phase-name' }, h('span', {}, titleCase(conflict.phase ?? 'unknown')), h('span', { class: 'muted' }, idx >= 0 ? `${idx + 1} of ${PHASES.length}` : '')),
+    h(
+      'p',
+      { class: 'phase-name' },
+      h('span', {}, titleCase(conflict.phase ?? 'unknown')),
+      h('span', { class: 'muted' }, idx >= 0 ? `${idx + 1} of ${PHASES.length}` : ''),
+    ),
   );
 }
 
 function meter(label, value, { centred = false } = {}) {
   const v = Number(value) || 0;
   const fill = centred
-    ? h('i', { class: v < 0 ? 'neg' : 'pos', style: { left: v < 0 ? `${50 + (clamp(v, -1, 1) * 50)}%` : '50%', width: `${Math.abs(clamp(v, -1, 1)) * 50}%` } })
+    ? h('i', {
+        class: v < 0 ? 'neg' : 'pos',
+        style: { left: v < 0 ? `${50 + clamp(v, -1, 1) * 50}%` : '50%', width: `${Math.abs(clamp(v, -1, 1)) * 50}%` },
+      })
     : h('i', { style: { width: pct(v) } });
   const shown = centred ? `${v > 0 ? '+' : ''}${v.toFixed(2)}` : pct(v);
   return h(
@@ -755,7 +806,13 @@ function renderConflicts(state) {
         'header',
         { class: 'conflict-head' },
         h('h3', { class: 'conflict-title' }, c.title ?? 'A conflict'),
-        h('p', { class: 'conflict-sub' }, h('span', { class: 'chip' }, c.type ?? 'conflict'), c.status === 'resolved' ? h('span', { class: 'chip chip-resolved' }, 'resolved') : null, c.tension?.level ? h('span', { class: `chip chip-level chip-${c.tension.level}` }, c.tension.level) : null),
+        h(
+          'p',
+          { class: 'conflict-sub' },
+          h('span', { class: 'chip' }, c.type ?? 'conflict'),
+          c.status === 'resolved' ? h('span', { class: 'chip chip-resolved' }, 'resolved') : null,
+          c.tension?.level ? h('span', { class: `chip chip-level chip-${c.tension.level}` }, c.tension.level) : null,
+        ),
       ),
       phaseTrack(c),
       meter('Intensity', c.intensity),
@@ -767,13 +824,23 @@ function renderConflicts(state) {
           h(
             'li',
             { class: 'stakeholder' },
-            h('div', { class: 'sh-line' }, h('span', { class: 'sh-name' }, s.name), h('span', { class: 'sh-role' }, s.role ?? ''), s.behavior ? behaviorTag(s.behavior) : null),
+            h(
+              'div',
+              { class: 'sh-line' },
+              h('span', { class: 'sh-name' }, s.name),
+              h('span', { class: 'sh-role' }, s.role ?? ''),
+              s.behavior ? behaviorTag(s.behavior) : null,
+            ),
             stressBar(s.stress),
           ),
         ),
       ),
       c.status === 'active'
-        ? h('button', { type: 'button', class: 'btn btn-ghost btn-small btn-resolve', 'data-testid': 'resolve', onclick: () => openResolve(c) }, 'Resolve…')
+        ? h(
+            'button',
+            { type: 'button', class: 'btn btn-ghost btn-small btn-resolve', 'data-testid': 'resolve', onclick: () => openResolve(c) },
+            'Resolve…',
+          )
         : null,
     ),
   );
@@ -788,7 +855,16 @@ function renderCanon(state) {
           h(
             'li',
             { class: 'canon', 'data-testid': 'canon' },
-            h('p', { class: 'canon-name' }, c.name, h('span', { class: 'canon-sig', title: `Significance ${pct(c.significance ?? 0)}` }, '✦'.repeat(Math.max(1, Math.round(clamp(c.significance ?? 0, 0, 1) * 5))))),
+            h(
+              'p',
+              { class: 'canon-name' },
+              c.name,
+              h(
+                'span',
+                { class: 'canon-sig', title: `Significance ${pct(c.significance ?? 0)}` },
+                '✦'.repeat(Math.max(1, Math.round(clamp(c.significance ?? 0, 0, 1) * 5))),
+              ),
+            ),
             h('p', { class: 'canon-text' }, c.text),
           ),
         )
@@ -808,7 +884,11 @@ function pickList(container, people, name) {
 }
 
 function renderKindleNpcs(state) {
-  pickList($('#kindle-npcs'), (state.scene?.npcs ?? []).map((n) => ({ id: n.id, name: n.name })), 'npcIds');
+  pickList(
+    $('#kindle-npcs'),
+    (state.scene?.npcs ?? []).map((n) => ({ id: n.id, name: n.name })),
+    'npcIds',
+  );
 }
 
 function formError(el, message) {
@@ -865,7 +945,11 @@ function openResolve(conflict) {
   formError($('#resolve-error'));
   $('#resolve-name').textContent = `“${conflict.title ?? 'this conflict'}”`;
   $('#resolve-winners').replaceChildren();
-  pickList($('#resolve-winners'), (conflict.stakeholders ?? []).map((s) => ({ id: s.npcId, name: s.name })), 'winners');
+  pickList(
+    $('#resolve-winners'),
+    (conflict.stakeholders ?? []).map((s) => ({ id: s.npcId, name: s.name })),
+    'winners',
+  );
   dialog.showModal();
   form.elements.outcome.focus();
 }

@@ -46,7 +46,10 @@ export function reconcile(parent, nodes) {
 
 export const clamp = (x, lo, hi) => Math.min(hi, Math.max(lo, Number.isFinite(x) ? x : lo));
 export const pct = (x) => `${Math.round(clamp(x, 0, 1) * 100)}%`;
-export const titleCase = (s) => String(s ?? '').replace(/[_-]+/g, ' ').replace(/\b\w/g, (c) => c.toUpperCase());
+export const titleCase = (s) =>
+  String(s ?? '')
+    .replace(/[_-]+/g, ' ')
+    .replace(/\b\w/g, (c) => c.toUpperCase());
 export const toMillis = (t) => (t === undefined || t === null ? undefined : typeof t === 'number' ? t : Date.parse(t));
 
 export function duration(ms) {

@@ -73,7 +73,7 @@ export class JobTimeline {
       const q = toMillis(j.queuedAt) ?? j.seenAt;
       const s = toMillis(j.startedAt);
       const f = toMillis(j.finishedAt);
-      const wait = (s ?? (j.status === 'queued' ? now : f ?? now)) - q;
+      const wait = (s ?? (j.status === 'queued' ? now : (f ?? now))) - q;
       const run = s !== undefined ? (f ?? now) - s : undefined;
       const row = h(
         'li',
@@ -92,7 +92,9 @@ export class JobTimeline {
       this.rows.set(j.jobId, row);
       return row;
     });
-    this.list.replaceChildren(...(rows.length ? rows : [h('li', { class: 'muted empty' }, 'When the storytellers start working, their jobs appear here.')]));
+    this.list.replaceChildren(
+      ...(rows.length ? rows : [h('li', { class: 'muted empty' }, 'When the storytellers start working, their jobs appear here.')]),
+    );
 
     const live = counts.running + counts.queued > 0;
     if (live && !this.ticker) this.ticker = setInterval(() => this.render(), 250);
@@ -104,7 +106,11 @@ export class JobTimeline {
 }
 
 /** "stakeholders.generate_reaction" → "generate reaction": the work, in words. */
-const taskLabel = (task) => String(task ?? 'task').split('.').pop().replace(/_/g, ' ');
+const taskLabel = (task) =>
+  String(task ?? 'task')
+    .split('.')
+    .pop()
+    .replace(/_/g, ' ');
 
 /** "stakeholders.generate_reaction" → "stakeholders": which part of the story it serves. */
 const taskArea = (task) => (String(task ?? '').includes('.') ? String(task).split('.')[0] : null);

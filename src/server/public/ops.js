@@ -41,7 +41,8 @@ function render(o) {
 
   const q = o.queue ?? {};
   $('#queue-depth').textContent = String((q.waiting ?? 0) + (q.active ?? 0) + (q.delayed ?? 0));
-  $('#queue-detail').textContent = `${q.waiting ?? 0} waiting · ${q.active ?? 0} active · ${q.delayed ?? 0} delayed · ${q.completed ?? 0} done · ${q.failed ?? 0} failed`;
+  $('#queue-detail').textContent =
+    `${q.waiting ?? 0} waiting · ${q.active ?? 0} active · ${q.delayed ?? 0} delayed · ${q.completed ?? 0} done · ${q.failed ?? 0} failed`;
   push(history.queue, (q.waiting ?? 0) + (q.active ?? 0) + (q.delayed ?? 0));
   spark($('#queue-spark'), [{ values: history.queue, cls: 'line-amber' }]);
 
@@ -50,7 +51,12 @@ function render(o) {
   const failRate = m.calls ? (m.failures ?? 0) / m.calls : 0;
   $('#model-detail').textContent = `${m.failures ?? 0} failures (${pct(failRate)}) · ${m.timeouts ?? 0} timeouts`;
   $('#model-detail').dataset.bad = String(failRate > 0.2);
-  $('#model-status').textContent = m.status === 'failing' ? `model failing: ${m.reason ?? 'no answer'}` : m.status === 'ok' ? 'model answering' : 'model not heard from yet';
+  $('#model-status').textContent =
+    m.status === 'failing'
+      ? `model failing: ${m.reason ?? 'no answer'}`
+      : m.status === 'ok'
+        ? 'model answering'
+        : 'model not heard from yet';
   $('#model-status').dataset.bad = String(m.status === 'failing');
   const prevCalls = history.model.lastCalls ?? m.calls ?? 0;
   push(history.model, Math.max(0, (m.calls ?? 0) - prevCalls));
@@ -88,7 +94,9 @@ function render(o) {
       h('td', { class: 'trend' }, svg),
     );
   });
-  $('#hot-path').replaceChildren(...(rows.length ? rows : [h('tr', {}, h('td', { colspan: '5', class: 'muted' }, 'No hot-path operations recorded yet.'))]));
+  $('#hot-path').replaceChildren(
+    ...(rows.length ? rows : [h('tr', {}, h('td', { colspan: '5', class: 'muted' }, 'No hot-path operations recorded yet.'))]),
+  );
   $('#budget-note').textContent = `· budget ${BUDGET_MS} ms at p99`;
   $('#updated').textContent = `Updated ${new Date().toLocaleTimeString()}`;
 }

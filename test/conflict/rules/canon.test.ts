@@ -62,7 +62,9 @@ describe('significanceScore', () => {
 
   it('adds 0.1 for an existing reference', () => {
     const base = { conflictType: 'social', stakeholderCount: 1, progress: 0 };
-    expect(significanceScore({ ...base, alreadyReferenced: true }) - significanceScore({ ...base, alreadyReferenced: false })).toBeCloseTo(0.1);
+    expect(significanceScore({ ...base, alreadyReferenced: true }) - significanceScore({ ...base, alreadyReferenced: false })).toBeCloseTo(
+      0.1,
+    );
   });
 
   it('logs significance as round(sig × 10) within 1–10', () => {
@@ -116,7 +118,11 @@ describe('lore checks', () => {
       { similarity: 0.5, text: 'far' },
       { similarity: 0.91, text: 'The well was sealed by the elders' },
     ];
-    expect(loreComplianceFast(matches)).toEqual({ is_compliant: false, conflicts: ['The well was sealed by the elders'], similarity: 0.91 });
+    expect(loreComplianceFast(matches)).toEqual({
+      is_compliant: false,
+      conflicts: ['The well was sealed by the elders'],
+      similarity: 0.91,
+    });
     expect(loreComplianceFast([{ similarity: 0.9 }])).toEqual({ is_compliant: false, conflicts: ['Unknown conflict'], similarity: 0.9 });
   });
 
@@ -126,7 +132,9 @@ describe('lore checks', () => {
   });
 
   it('phrases the content to check', () => {
-    expect(loreCheckContent({ type: 'duel', location: 'the harbour', participants: [1, 2, 3] })).toBe('duel at the harbour with 3 participants');
+    expect(loreCheckContent({ type: 'duel', location: 'the harbour', participants: [1, 2, 3] })).toBe(
+      'duel at the harbour with 3 participants',
+    );
   });
 });
 

@@ -25,7 +25,13 @@ function flow(overrides: Partial<FlowState> = {}): FlowState {
 
 describe('initialFlow (by conflict type)', () => {
   it('starts interpersonal conflicts as a slow burn', () => {
-    expect(initialFlow('Interpersonal_Dispute')).toEqual({ phase: 'emerging', pacing: 'slow_burn', intensity: 0.3, momentum: 0.2, phaseProgress: 0 });
+    expect(initialFlow('Interpersonal_Dispute')).toEqual({
+      phase: 'emerging',
+      pacing: 'slow_burn',
+      intensity: 0.3,
+      momentum: 0.2,
+      phaseProgress: 0,
+    });
   });
 
   it.each(['crisis', 'urgent_supply'])('starts %s conflicts rising fast', (type) => {
@@ -49,8 +55,14 @@ describe('applyEventMath (on phaseProgress)', () => {
   });
 
   it('clamps both to [0, 1] and treats missing deltas as 0', () => {
-    expect(applyEventMath(flow({ intensity: 0.9, phaseProgress: 0.95 }), { intensityDelta: 0.5, progressDelta: 0.5 })).toMatchObject({ intensity: 1, phaseProgress: 1 });
-    expect(applyEventMath(flow({ intensity: 0.1, phaseProgress: 0.1 }), { intensityDelta: -0.5, progressDelta: -0.5 })).toMatchObject({ intensity: 0, phaseProgress: 0 });
+    expect(applyEventMath(flow({ intensity: 0.9, phaseProgress: 0.95 }), { intensityDelta: 0.5, progressDelta: 0.5 })).toMatchObject({
+      intensity: 1,
+      phaseProgress: 1,
+    });
+    expect(applyEventMath(flow({ intensity: 0.1, phaseProgress: 0.1 }), { intensityDelta: -0.5, progressDelta: -0.5 })).toMatchObject({
+      intensity: 0,
+      phaseProgress: 0,
+    });
     expect(applyEventMath(flow({ intensity: 0.4, phaseProgress: 0.3 }), {})).toMatchObject({ intensity: 0.4, phaseProgress: 0.3 });
   });
 
@@ -253,8 +265,16 @@ describe('closingOf: how a conflict that ran its course ends', () => {
   ];
 
   it('takes the scenario’s first ending for the way it went, its winners by their scenario ids', () => {
-    expect(closingOf({ momentum: 0.4 }, 'The Dry Well', cast, endings)).toEqual({ outcome: 'The mill burns.', winnerNpcIds: [1], way: 'escalated' });
-    expect(closingOf({ momentum: -0.1 }, 'The Dry Well', cast, endings)).toEqual({ outcome: 'The sluice opens.', winnerNpcIds: [2], way: 'settled' });
+    expect(closingOf({ momentum: 0.4 }, 'The Dry Well', cast, endings)).toEqual({
+      outcome: 'The mill burns.',
+      winnerNpcIds: [1],
+      way: 'escalated',
+    });
+    expect(closingOf({ momentum: -0.1 }, 'The Dry Well', cast, endings)).toEqual({
+      outcome: 'The sluice opens.',
+      winnerNpcIds: [2],
+      way: 'settled',
+    });
     expect(closingOf({ momentum: 0 }, 'The Dry Well', cast, [{ when: 'any', outcome: 'Rain.', winners: [] }]).outcome).toBe('Rain.');
   });
 

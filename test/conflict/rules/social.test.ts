@@ -121,7 +121,8 @@ describe('gossip spreading', () => {
 });
 
 describe('socialTension', () => {
-  const items = (type: GossipType, count: number): GossipItem[] => Array.from({ length: count }, () => ({ ...FALLBACK_GOSSIP, gossip_type: type }));
+  const items = (type: GossipType, count: number): GossipItem[] =>
+    Array.from({ length: count }, () => ({ ...FALLBACK_GOSSIP, gossip_type: type }));
 
   it('grows with the amount of gossip', () => {
     expect(socialTension([])).toBe(0);
@@ -137,7 +138,12 @@ describe('socialTension', () => {
 
 describe('fallbacks and scene gossip', () => {
   it('falls back to a vague rumor', () => {
-    expect(FALLBACK_GOSSIP).toMatchObject({ gossip_type: 'rumor', content: 'Something interesting was mentioned', spread_rate: 0.3, truthfulness: 0.5 });
+    expect(FALLBACK_GOSSIP).toMatchObject({
+      gossip_type: 'rumor',
+      content: 'Something interesting was mentioned',
+      spread_rate: 0.3,
+      truthfulness: 0.5,
+    });
   });
 
   it('returns a generating bundle while the real one is written', () => {

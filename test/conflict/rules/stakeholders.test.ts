@@ -27,7 +27,6 @@ function stakeholder(role: StakeholderRole, overrides: Partial<Stakeholder> = {}
   return { id, npcId: 100 + id, conflictId: 1, role, decisionStyle: 'rational', stress: 0.5, commitment: 0.5, ...overrides };
 }
 
-
 describe('sceneBehavior (stress before role)', () => {
   it('seed test: a mediator at stress 0.9 is agitated', () => {
     expect(sceneBehavior(stakeholder('mediator', { stress: 0.9 }))).toBe('agitated');
@@ -122,7 +121,11 @@ describe('selectReactors (PLAYER_CHOICE)', () => {
     const instigator = stakeholder('instigator', { commitment: 0 });
     const committed = stakeholder('defender', { commitment: 0.8 });
     const indifferent = stakeholder('opportunist', { commitment: 0.1 });
-    const reactors = selectReactors([target, mediator, instigator, committed, indifferent], { targetNpcId: target.npcId }, sequence(0.5, 0.5));
+    const reactors = selectReactors(
+      [target, mediator, instigator, committed, indifferent],
+      { targetNpcId: target.npcId },
+      sequence(0.5, 0.5),
+    );
     expect(reactors).toEqual([target, mediator, instigator, committed]);
   });
 

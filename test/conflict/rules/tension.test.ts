@@ -62,7 +62,13 @@ describe('shouldEscalate', () => {
 
 describe('fallback and atmosphere', () => {
   it('falls back to a calm baseline while generating', () => {
-    expect(TENSION_FALLBACK).toEqual({ tension_level: 'baseline', tension_score: 0.3, manifestations: [], atmosphere: 'calm', status: 'generating' });
+    expect(TENSION_FALLBACK).toEqual({
+      tension_level: 'baseline',
+      tension_score: 0.3,
+      manifestations: [],
+      atmosphere: 'calm',
+      status: 'generating',
+    });
     expect(atmosphereFor('baseline')).toBe(TENSION_FALLBACK.atmosphere);
   });
 

@@ -12,15 +12,14 @@ export const conflicts = pgTable(
     type: text('type').notNull(),
     title: text('title').notNull(),
     description: text('description'),
-    status: text('status', { enum: ['active', 'resolved'] }).notNull().default('active'),
+    status: text('status', { enum: ['active', 'resolved'] })
+      .notNull()
+      .default('active'),
     resolution: jsonb('resolution').$type<Record<string, unknown>>(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     resolvedAt: timestamp('resolved_at', { withTimezone: true }),
   },
-  (t) => [
-    index('idx_conflicts_game').on(t.gameId),
-    check('conflicts_status_check', sql`${t.status} IN ('active', 'resolved')`),
-  ],
+  (t) => [index('idx_conflicts_game').on(t.gameId), check('conflicts_status_check', sql`${t.status} IN ('active', 'resolved')`)],
 );
 
 /** An NPC's part in one conflict. */

@@ -6,4 +6,3 @@ export const gameIdColumn = () =>
   text('game_id')
     .notNull()
     .references(() => games.id, { onDelete: 'cascade' });
-

@@ -51,7 +51,12 @@ export const composeCanonRecord: Composer<'canon_record'> = (input, g, setting) 
     loser: [asName(loser)],
     outcome_sentence: [`In the end, ${clause(input.resolution.outcome)}.`, `It was settled thus: ${clause(input.resolution.outcome)}.`],
     parties: [listNames(input.conflict.stakeholders.slice(0, 3).map((s) => s.name))],
-    epilogue: ['{parties} were never quite the same.', 'Those who were there do not speak of it lightly.', '{weather}, they say, on the day it ended.', ''],
+    epilogue: [
+      '{parties} were never quite the same.',
+      'Those who were there do not speak of it lightly.',
+      '{weather}, they say, on the day it ended.',
+      '',
+    ],
   });
   const participation = Math.min(0.2, 0.05 * input.conflict.stakeholders.length);
   return {
@@ -102,7 +107,12 @@ const loreSuggestions = [
 ];
 
 function words(text: string): Set<string> {
-  return new Set(text.toLowerCase().split(/[^a-z]+/).filter((word) => word.length > 3));
+  return new Set(
+    text
+      .toLowerCase()
+      .split(/[^a-z]+/)
+      .filter((word) => word.length > 3),
+  );
 }
 
 /** Near-duplicates of canon are flagged: without a model, retelling is the one clash we can see. */

@@ -1,4 +1,11 @@
-import { limits, actionTypes, type ActionType, type ReactionType, type EmotionalResponse, type StakeholderRole } from '../../kinds/vocabulary.js';
+import {
+  limits,
+  actionTypes,
+  type ActionType,
+  type ReactionType,
+  type EmotionalResponse,
+  type StakeholderRole,
+} from '../../kinds/vocabulary.js';
 import type { RoleAdaptationTrigger } from '../../kinds/role-adaptation.js';
 import { asName, rulesFor, type Composer } from './composer.js';
 import { clamp, fit, round2, type Grammar } from './grammar.js';
@@ -77,7 +84,12 @@ const actionResources: Record<ActionType, readonly string[]> = {
 };
 
 const actionConsequences: Record<ActionType, readonly string[]> = {
-  aggressive: ['tempers flare across {town}', 'the watch takes notice', '{target} will not forget this', 'allies grow wary of open violence'],
+  aggressive: [
+    'tempers flare across {town}',
+    'the watch takes notice',
+    '{target} will not forget this',
+    'allies grow wary of open violence',
+  ],
   defensive: ['the household closes ranks', 'rivals find the door shut', 'suspicion grows at what is hidden'],
   diplomatic: ['a fragile truce becomes possible', 'the court notes the gesture', '{target} must answer in kind or look petty'],
   manipulative: ['rumour spreads faster than truth', '{target} loses face', 'the lie may yet be traced back'],
@@ -87,7 +99,14 @@ const actionConsequences: Record<ActionType, readonly string[]> = {
   strategic: ['the ground shifts beneath {target}', 'the court’s balance tilts', 'a trap is laid for later'],
 };
 
-const styleBase: Record<string, number> = { emotional: 0.45, rational: 0.6, instinctive: 0.5, calculating: 0.65, reactive: 0.45, principled: 0.55 };
+const styleBase: Record<string, number> = {
+  emotional: 0.45,
+  rational: 0.6,
+  instinctive: 0.5,
+  calculating: 0.65,
+  reactive: 0.45,
+  principled: 0.55,
+};
 
 function chooseAction(g: Grammar, role: StakeholderRole, stress: number): ActionType {
   if (stress > 0.7 && g.chance(0.4)) return g.pick(['aggressive', 'evasive'] as const);
@@ -105,17 +124,30 @@ export const composeStakeholderAction: Composer<'stakeholder_action'> = (input, 
     target: [targetWords],
     name: [stakeholder.name],
     title: [conflict.title],
-    why: ['The matter of {title} will not wait.', 'Over {title}, patience has run thin.', '', '', 'All of it turns on {title}.', '{weather}.'],
+    why: [
+      'The matter of {title} will not wait.',
+      'Over {title}, patience has run thin.',
+      '',
+      '',
+      'All of it turns on {title}.',
+      '{weather}.',
+    ],
   });
   const description = g.expand(g.pick(['{name} {deed}. {why}', '{hour}, {name} {deed}.', '{why} {name} {deed}.']), rules);
-  const success = clamp((styleBase[stakeholder.decisionStyle] ?? 0.5) + stakeholder.commitment * 0.2 - stakeholder.stress * 0.25 + g.between(-0.1, 0.1), 0.05, 0.95);
+  const success = clamp(
+    (styleBase[stakeholder.decisionStyle] ?? 0.5) + stakeholder.commitment * 0.2 - stakeholder.stress * 0.25 + g.between(-0.1, 0.1),
+    0.05,
+    0.95,
+  );
   return {
     action_type: actionType,
     description: fit(description, limits.paragraph),
     target,
     resources: g.sample(actionResources[actionType], 1 + Math.floor(g.next() * 3)),
     success_probability: round2(success),
-    consequences: g.sample(actionConsequences[actionType], 1 + Math.floor(g.next() * 2)).map((c) => fit(g.expand(c, rules), limits.listItem)),
+    consequences: g
+      .sample(actionConsequences[actionType], 1 + Math.floor(g.next() * 2))
+      .map((c) => fit(g.expand(c, rules), limits.listItem)),
   };
 };
 
@@ -124,8 +156,12 @@ const gentleChoices = ['diplomatic', 'supportive', 'de-escalating', 'conciliator
 
 function chooseReaction(g: Grammar, role: StakeholderRole, choiceType: string): ReactionType {
   const calming = role === 'mediator' || role === 'peacemaker';
-  if (hostileChoices.includes(choiceType)) return calming ? g.pick(['de-escalate', 'counter'] as const) : g.pick(['counter', 'escalate', 'counter', 'ignore'] as const);
-  if (gentleChoices.includes(choiceType)) return role === 'escalator' || role === 'instigator' ? g.pick(['counter', 'ignore', 'support'] as const) : g.pick(['support', 'de-escalate', 'support', 'ignore'] as const);
+  if (hostileChoices.includes(choiceType))
+    return calming ? g.pick(['de-escalate', 'counter'] as const) : g.pick(['counter', 'escalate', 'counter', 'ignore'] as const);
+  if (gentleChoices.includes(choiceType))
+    return role === 'escalator' || role === 'instigator'
+      ? g.pick(['counter', 'ignore', 'support'] as const)
+      : g.pick(['support', 'de-escalate', 'support', 'ignore'] as const);
   return g.pick(['counter', 'support', 'ignore', 'escalate', 'de-escalate'] as const);
 }
 
@@ -137,15 +173,47 @@ function chooseEmotion(g: Grammar, reaction: ReactionType, role: StakeholderRole
 }
 
 const reactionDeeds: Record<ReactionType, readonly string[]> = {
-  counter: ['answers your {choice} with a cold refusal', 'steps forward to contradict you before {crowd}', 'names the price of your {choice}, and it is steep', 'turns your own words back on you'],
-  support: ['inclines their head and takes your side', 'murmurs that your {choice} was the right course', 'offers you their hand, and with it their name', 'tells {crowd} plainly that you spoke true'],
-  ignore: ['looks past you as though nothing was said', 'returns to their cup without a word', 'turns away to speak with someone else', 'lets your {choice} fall into silence'],
-  escalate: ['slams a fist on the table and swears it will not end here', 'calls for the watch, loudly enough for all of {place} to hear', 'vows that your {choice} will cost you dearly', 'draws a knife, then thinks better of it, but only just'],
-  'de-escalate': ['raises both hands and asks everyone to breathe', 'suggests, quietly, that the matter wait until morning', 'laughs, and the room laughs with them, and the moment passes', 'proposes that {court} settle it instead'],
+  counter: [
+    'answers your {choice} with a cold refusal',
+    'steps forward to contradict you before {crowd}',
+    'names the price of your {choice}, and it is steep',
+    'turns your own words back on you',
+  ],
+  support: [
+    'inclines their head and takes your side',
+    'murmurs that your {choice} was the right course',
+    'offers you their hand, and with it their name',
+    'tells {crowd} plainly that you spoke true',
+  ],
+  ignore: [
+    'looks past you as though nothing was said',
+    'returns to their cup without a word',
+    'turns away to speak with someone else',
+    'lets your {choice} fall into silence',
+  ],
+  escalate: [
+    'slams a fist on the table and swears it will not end here',
+    'calls for the watch, loudly enough for all of {place} to hear',
+    'vows that your {choice} will cost you dearly',
+    'draws a knife, then thinks better of it, but only just',
+  ],
+  'de-escalate': [
+    'raises both hands and asks everyone to breathe',
+    'suggests, quietly, that the matter wait until morning',
+    'laughs, and the room laughs with them, and the moment passes',
+    'proposes that {court} settle it instead',
+  ],
 };
 
 const emotionTells: Record<EmotionalResponse, readonly string[]> = {
-  neutral: ['Their face gives nothing away.', 'They seem to weigh every word.', 'Whatever they think, they keep it.', 'They give a small, unreadable nod.', '', ''],
+  neutral: [
+    'Their face gives nothing away.',
+    'They seem to weigh every word.',
+    'Whatever they think, they keep it.',
+    'They give a small, unreadable nod.',
+    '',
+    '',
+  ],
   angry: [
     'Colour rises in their cheeks.',
     'Their knuckles whiten on the table edge.',
@@ -155,9 +223,30 @@ const emotionTells: Record<EmotionalResponse, readonly string[]> = {
     'Nobody near them dares to speak.',
     '',
   ],
-  fearful: ['Their eyes dart to the door.', 'They take a step back before they can stop themselves.', 'Their hands will not keep still.', 'They swallow hard.', 'Their smile comes a moment too late.', ''],
-  surprised: ['They had not expected this of you.', 'For a heartbeat they are lost for words.', 'Their brows climb.', 'They look at you as if for the first time.', 'They laugh once, in disbelief.', ''],
-  relieved: ['Something in their shoulders loosens.', 'They let out a long breath.', 'A thin smile breaks through.', 'The hard line of their mouth softens.', 'They look, for a moment, years younger.', ''],
+  fearful: [
+    'Their eyes dart to the door.',
+    'They take a step back before they can stop themselves.',
+    'Their hands will not keep still.',
+    'They swallow hard.',
+    'Their smile comes a moment too late.',
+    '',
+  ],
+  surprised: [
+    'They had not expected this of you.',
+    'For a heartbeat they are lost for words.',
+    'Their brows climb.',
+    'They look at you as if for the first time.',
+    'They laugh once, in disbelief.',
+    '',
+  ],
+  relieved: [
+    'Something in their shoulders loosens.',
+    'They let out a long breath.',
+    'A thin smile breaks through.',
+    'The hard line of their mouth softens.',
+    'They look, for a moment, years younger.',
+    '',
+  ],
 };
 
 export const composeStakeholderReaction: Composer<'stakeholder_reaction'> = (input, g, setting) => {
@@ -170,7 +259,10 @@ export const composeStakeholderReaction: Composer<'stakeholder_reaction'> = (inp
     deed: reactionDeeds[reaction],
     tell: emotionTells[emotion],
   });
-  const description = g.expand(g.pick(['{name} {deed}. {tell}', '{hour}, {name} {deed}. {tell}', 'In {place}, {name} {deed}. {tell}']), rules);
+  const description = g.expand(
+    g.pick(['{name} {deed}. {tell}', '{hour}, {name} {deed}. {tell}', 'In {place}, {name} {deed}. {tell}']),
+    rules,
+  );
   const regard: Record<ReactionType, [number, number]> = {
     counter: [-0.5, -0.1],
     support: [0.1, 0.5],
@@ -195,9 +287,21 @@ export const composeStakeholderReaction: Composer<'stakeholder_reaction'> = (inp
 };
 
 const roleMotivations: Record<StakeholderRole, readonly string[]> = {
-  instigator: ['to be proven right before the whole court', 'to settle an old score from years ago', 'to seize what was promised and never given'],
-  defender: ['to keep the household safe from ruin', 'to protect a younger sibling’s good name', 'to hold what the family built over three generations'],
-  mediator: ['to keep the town from tearing itself apart', 'to earn a say in how things are run', 'to atone for a quarrel they once started'],
+  instigator: [
+    'to be proven right before the whole court',
+    'to settle an old score from years ago',
+    'to seize what was promised and never given',
+  ],
+  defender: [
+    'to keep the household safe from ruin',
+    'to protect a younger sibling’s good name',
+    'to hold what the family built over three generations',
+  ],
+  mediator: [
+    'to keep the town from tearing itself apart',
+    'to earn a say in how things are run',
+    'to atone for a quarrel they once started',
+  ],
   opportunist: ['to profit whichever side wins', 'to buy cheap what panic makes cheap', 'to climb while others are distracted'],
   victim: ['to be left in peace', 'to be heard, for once', 'to recover what was taken from them'],
   bystander: ['to stay out of trouble', 'to see which way the wind blows', 'to keep their stall and their head'],
@@ -271,6 +375,9 @@ export const composeRoleAdaptation: Composer<'role_adaptation'> = (input, g, set
   const { stakeholder, conflict, trigger } = input;
   const newRole = g.pick(adaptations[trigger]);
   const rules = rulesFor(setting, undefined, { name: [stakeholder.name], title: [conflict.title] });
-  const reason = g.expand(`${g.pick(adaptationReasons[newRole])}{coda}`, { ...rules, coda: [', {hour}.', '.', ', and {crowd} notice.', ' — {weather}.'] });
+  const reason = g.expand(`${g.pick(adaptationReasons[newRole])}{coda}`, {
+    ...rules,
+    coda: [', {hour}.', '.', ', and {crowd} notice.', ' — {weather}.'],
+  });
   return { new_role: newRole, reason: fit(reason, limits.sentence) };
 };

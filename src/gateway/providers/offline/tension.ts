@@ -4,10 +4,30 @@ import { fit } from './grammar.js';
 
 const signsByLevel: Record<TensionLevel, readonly string[]> = {
   baseline: ['{one} hums an old song over their work', '{crowd} trade jokes across the stalls', 'a dog sleeps in the sun by {landmark}'],
-  simmering: ['{one} answers a greeting a beat too late', 'conversations pause when {one} passes', '{crowd} keep their voices low', '{one} counts coins twice before paying'],
-  rising: ['{one} and {other} take pains not to sit together', 'hands stray to belts where knives hang', '{crowd} close their shutters earlier than usual', '{one} is seen pacing outside {landmark} {hour}'],
-  high: ['{one} will not turn their back on {other}', 'the watch walks in pairs now', '{crowd} stop talking altogether when strangers come near', '{one} keeps a hand on the door latch'],
-  critical: ['{one} and {other} stand a pace apart, neither willing to look away', 'someone has scrawled a threat on the door of {landmark}', '{crowd} have armed themselves with cudgels and pitchforks', 'the bells stay silent, as if waiting'],
+  simmering: [
+    '{one} answers a greeting a beat too late',
+    'conversations pause when {one} passes',
+    '{crowd} keep their voices low',
+    '{one} counts coins twice before paying',
+  ],
+  rising: [
+    '{one} and {other} take pains not to sit together',
+    'hands stray to belts where knives hang',
+    '{crowd} close their shutters earlier than usual',
+    '{one} is seen pacing outside {landmark} {hour}',
+  ],
+  high: [
+    '{one} will not turn their back on {other}',
+    'the watch walks in pairs now',
+    '{crowd} stop talking altogether when strangers come near',
+    '{one} keeps a hand on the door latch',
+  ],
+  critical: [
+    '{one} and {other} stand a pace apart, neither willing to look away',
+    'someone has scrawled a threat on the door of {landmark}',
+    '{crowd} have armed themselves with cudgels and pitchforks',
+    'the bells stay silent, as if waiting',
+  ],
 };
 
 const atmospheres: Record<TensionLevel, readonly string[]> = {
@@ -25,7 +45,9 @@ export const composeTensionManifestations: Composer<'tension_manifestations'> = 
     other: [other ?? 'a stranger'],
   });
   const count = 1 + Math.floor(g.next() * 4);
-  const manifestations = g.sample([...signsByLevel[input.level], '{sign}'], count).map((sign) => fit(g.expand(sign, rules), limits.listItem));
+  const manifestations = g
+    .sample([...signsByLevel[input.level], '{sign}'], count)
+    .map((sign) => fit(g.expand(sign, rules), limits.listItem));
   return { manifestations, atmosphere: fit(g.expand(g.pick(atmospheres[input.level]), rules), limits.sentence) };
 };
 
@@ -63,5 +85,10 @@ export const composeEscalationNarration: Composer<'escalation_narration'> = (inp
     middle: escalationMiddles,
     coda: escalationCodas,
   });
-  return { text: fit(g.expand(g.pick(['{opening} {middle} {coda}', '{opening} {coda} {middle}', '{middle} {opening} {coda}']), rules), limits.paragraph) };
+  return {
+    text: fit(
+      g.expand(g.pick(['{opening} {middle} {coda}', '{opening} {coda} {middle}', '{middle} {opening} {coda}']), rules),
+      limits.paragraph,
+    ),
+  };
 };
