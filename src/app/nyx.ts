@@ -232,7 +232,7 @@ export async function startNyx(config: Config, options: NyxOptions): Promise<Nyx
 
   const scenarios = options.scenarios ?? (await loadBundledScenarios());
   const subsystems = options.subsystems ?? conflictSubsystems;
-  const catalog = new TaskCatalog(subsystems.flatMap((subsystem) => subsystem.tasks));
+  const catalog = TaskCatalog.of(subsystems);
   let stopWorkers: (() => void) | undefined;
   if (options.workers) {
     stopWorkers = await startSlowPath({ config, db, shared, store, heads, feed, planned, scenarios, subsystems, catalog });

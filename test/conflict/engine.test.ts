@@ -160,7 +160,7 @@ describe('graceful degradation', () => {
     let backlog = 150;
     const queue = fakeQueue({});
     queue.counts = async () => ({ waiting: backlog, active: 0, delayed: 0, failed: 0, completed: 0 });
-    new TaskCatalog(conflictSubsystems.flatMap((subsystem) => subsystem.tasks)).declareOn(queue);
+    TaskCatalog.of(conflictSubsystems).declareOn(queue);
     const health = new EngineHealth(queue, { queueDepth: 100, failureRate: 0.5 });
     await health.sample();
     expect(health.degraded).toBe(true);

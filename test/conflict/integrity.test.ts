@@ -164,7 +164,7 @@ function integrity(backend: Backend) {
       heads: nyx.heads,
       hub: nyx.hub,
       dispatcher: new TaskDispatcher(nyx.queue, { degraded: false }),
-      catalog: new TaskCatalog(conflictSubsystems.flatMap((subsystem) => subsystem.tasks)),
+      catalog: TaskCatalog.of(conflictSubsystems),
     });
     const versionBefore = (await nyx.store.findGame(gameId))!.version;
     const report = await sweep.run();

@@ -40,7 +40,7 @@ function plugIn(backend: Backend) {
     expect(after.content.some((item) => item.kind === 'reaction')).toBe(true);
   });
 
-  it('leaves the shipped subsystems as they were when it is not in the list', () => {
+  it('is not among the shipped subsystems, which run in their handler order', () => {
     expect(conflictSubsystems.map((subsystem) => subsystem.name)).toEqual(['stakeholders', 'flow', 'social', 'canon', 'tension']);
   });
 }

@@ -84,7 +84,7 @@ afterEach(async () => {
   await Promise.all(running.splice(0).map((stop) => stop()));
 });
 
-const catalog = new TaskCatalog(conflictSubsystems.flatMap((subsystem) => subsystem.tasks));
+const catalog = TaskCatalog.of(conflictSubsystems);
 
 /** A worker process in miniature: its own queue (2 attempts, 10 ms backoff) and guard, over the shared stores. */
 async function startWorkers(gateway: LlmGateway = offline) {

@@ -79,7 +79,7 @@ export async function secondWebProcess(nyx: Nyx): Promise<{ engine: GameEngine; 
     health: nyx.health,
     scenarios: await loadBundledScenarios(),
     subsystems: conflictSubsystems,
-    catalog: new TaskCatalog(conflictSubsystems.flatMap((subsystem) => subsystem.tasks)),
+    catalog: TaskCatalog.of(conflictSubsystems),
     mode: 'async',
     waitMs: 0,
     budget: new Budget(nyx.spend, nyx.config.budget),

@@ -41,10 +41,11 @@ export class LostContentRecovery {
   async redispatch(items: Array<{ id: string; task: ContentTask | null }>): Promise<number> {
     let accepted = 0;
     for (const { id, task } of items) {
-      const contract = task && this.catalog.get(task.name);
-      if (!contract || this.asked.has(id)) continue;
+      if (!task || this.asked.has(id)) continue;
+      const contract = this.catalog.get(task.name);
+      if (!contract) continue;
       this.asked.set(id, true);
-      const parsed = contract.payload.safeParse(task!.payload);
+      const parsed = contract.payload.safeParse(task.payload);
       if (!parsed.success) continue;
       const result = await this.dispatcher.dispatch(contract, parsed.data);
       if (result.status === 'accepted') accepted++;

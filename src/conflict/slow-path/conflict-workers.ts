@@ -31,7 +31,7 @@ export async function registerConflictWorkers(
   for (const subsystem of subsystems) {
     for (const implementation of await subsystem.slowPath()) implementations.set(implementation.contract.name, implementation);
   }
-  const catalog = new TaskCatalog(subsystems.flatMap((subsystem) => subsystem.tasks));
+  const catalog = TaskCatalog.of(subsystems);
   const unimplemented = catalog.contracts.filter((contract) => !implementations.has(contract.name)).map((contract) => contract.name);
   if (unimplemented.length > 0) throw new Error(`tasks without an implementation: ${unimplemented.join(', ')}`);
 

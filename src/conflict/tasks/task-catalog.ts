@@ -16,6 +16,11 @@ export class TaskCatalog {
     }
   }
 
+  /** The catalog of every contract the given subsystems declare. */
+  static of(subsystems: ReadonlyArray<{ readonly tasks: readonly AnyTaskContract[] }>): TaskCatalog {
+    return new TaskCatalog(subsystems.flatMap((subsystem) => subsystem.tasks));
+  }
+
   get(name: string): AnyTaskContract | undefined {
     return this.byName.get(name);
   }
