@@ -33,7 +33,75 @@ export interface BenchResult {
   coverage: ModeResult['coverage'];
   contentAgeMs: ModeResult['coverage']['contentAgeMs'];
   storm: NonNullable<ModeResult['storm']>;
+  /** How well the slow path spent the model (async mode, measured phase). */
+  freshness: Freshness;
   goals: Goal[];
+}
+
+/**
+ * The slow path's use of the model in the measured phase. The physical bound of "reactions by next
+ * sync" is what no scheduler can beat without precompute: min(1, capacity / demand) × P(model
+ * latency < think time), with capacity = concurrency ÷ mean model latency, demand = the work the hot
+ * path asked for (admitted + shed; a shed decision is asked for again on every sync while none is
+ * ready, so shed decisions are left out) per second, and the probability taken over the run's latency and
+ * think-time distributions (uniform, as the bench draws them).
+ */
+export interface Freshness {
+  /** Model calls whose result players could read as current ÷ all model calls of finished jobs. */
+  goodput: number;
+  modelCallsVisible: number;
+  modelCallsWasted: number;
+  capacityPerS: number;
+  demandPerS: number;
+  pLatencyUnderThink: number;
+  reactionsBound: number;
+  reactionsByNextSync: number;
+  dropped: { shed: number; superseded: number; notVisible: number; settled: number };
+  recovered: number;
+  peakQueueDepth: number;
+  /** The simulated model's p95 latency, ms (the content-age goal is twice it). */
+  modelP95Ms: number;
+}
+
+/** P(L < T) for L uniform on [minMs, maxMs] and T uniform on thinkMs ± 50 %, by a fine grid. */
+export function probabilityLatencyUnderThink(minMs: number, maxMs: number, thinkMs: number, steps = 400): number {
+  let under = 0;
+  for (let i = 0; i < steps; i++) {
+    const latency = minMs + ((i + 0.5) / steps) * (maxMs - minMs);
+    for (let j = 0; j < steps; j++) {
+      const think = thinkMs * (0.5 + (j + 0.5) / steps);
+      if (latency < think) under++;
+    }
+  }
+  return under / (steps * steps);
+}
+
+export function freshnessOf(mode: ModeResult, options: BenchOptions): Freshness {
+  const [minMs, maxMs] = options.latency.split('-').map(Number) as [number, number];
+  const totals = mode.measuredSlowPath;
+  const capacityPerS = options.concurrency / ((minMs + maxMs) / 2 / 1000);
+  const demandPerS = (totals.dispatchAccepted + totals.droppedShed - totals.droppedShedDecisions) / options.durationS;
+  const pLatencyUnderThink = probabilityLatencyUnderThink(minMs, maxMs, options.thinkMs);
+  const used = totals.modelCallsVisible + totals.modelCallsWasted;
+  return {
+    goodput: ratio(totals.modelCallsVisible, used),
+    modelCallsVisible: totals.modelCallsVisible,
+    modelCallsWasted: totals.modelCallsWasted,
+    capacityPerS,
+    demandPerS,
+    pLatencyUnderThink,
+    reactionsBound: Math.min(1, demandPerS > 0 ? capacityPerS / demandPerS : 1) * pLatencyUnderThink,
+    reactionsByNextSync: mode.coverage.reactionsByNextSync.share,
+    dropped: {
+      shed: totals.droppedShed,
+      superseded: totals.droppedSuperseded,
+      notVisible: totals.droppedNotVisible,
+      settled: totals.droppedSettled,
+    },
+    recovered: totals.recovered,
+    peakQueueDepth: Math.max(0, ...mode.queueDepth.map((p) => p.waiting + p.delayed)),
+    modelP95Ms: minMs + 0.95 * (maxMs - minMs),
+  };
 }
 
 export interface Goal {
@@ -95,6 +163,7 @@ export function assembleResult(parts: {
   const asyncToFloorThroughput = ratio(async.saturationThroughput, floor.throughput);
   const storm = async.storm!;
   const p99Budget = backend === 'embedded' ? 5 : 10;
+  const freshness = freshnessOf(async, options);
   const goals: Goal[] = [
     ...PLAYER_OPERATIONS.map((op) => ({
       goal: `async ${op} p99 ≤ ${p99Budget} ms (${backend})`,
@@ -114,6 +183,24 @@ export function assembleResult(parts: {
       figure: percent(async.coverage.lastSeen.share),
       met: async.coverage.lastSeen.share >= 0.9,
     },
+    ...(backend === 'embedded'
+      ? [{ goal: 'goodput ≥ 90 % (model calls visible as current)', figure: percent(freshness.goodput), met: freshness.goodput >= 0.9 }]
+      : []),
+    {
+      goal: `peak queue depth ≤ 2 × concurrency (${2 * options.concurrency})`,
+      figure: `${freshness.peakQueueDepth}`,
+      met: freshness.peakQueueDepth <= 2 * options.concurrency,
+    },
+    {
+      goal: `content age p95 ≤ 2 × model p95 (${ms(2 * freshness.modelP95Ms)})`,
+      figure: ms(async.coverage.contentAgeMs.p95),
+      met: async.coverage.contentAgeMs.p95 <= 2 * freshness.modelP95Ms,
+    },
+    {
+      goal: `reactions by next sync ≥ 90 % of the physical bound (${percent(freshness.reactionsBound)})`,
+      figure: percent(freshness.reactionsByNextSync),
+      met: freshness.reactionsByNextSync >= 0.9 * freshness.reactionsBound,
+    },
   ];
   return {
     startedAt: parts.startedAt.toISOString(),
@@ -131,6 +218,7 @@ export function assembleResult(parts: {
     coverage: async.coverage,
     contentAgeMs: async.coverage.contentAgeMs,
     storm,
+    freshness,
     goals,
   };
 }

@@ -37,6 +37,18 @@ export interface SlowPathTotals {
   statementsOfChoices: number;
   statementsOfConflictCreations: number;
   slowPathStatements: number;
+  /** Model calls of finished jobs whose result players could read as current, and those it was wasted on. */
+  modelCallsVisible: number;
+  modelCallsWasted: number;
+  /** Work given up before any model call (nyx_slow_path_dropped_total), by reason. */
+  droppedShed: number;
+  /** Of those, decisions: asked for again on every sync while none is ready, so their repeats are one piece of work. */
+  droppedShedDecisions: number;
+  droppedSuperseded: number;
+  droppedNotVisible: number;
+  droppedSettled: number;
+  /** Shed items sent again once the queue had room. */
+  recovered: number;
 }
 
 /** The hot-path operation every statement of a request is counted under: its route. */
@@ -64,6 +76,14 @@ export function slowPathTotals(samples: MetricSample[]): SlowPathTotals {
     statementsOfChoices: sumOf(samples, 'nyx_db_statements_total', { path: 'hot', operation: ROUTE_OPERATIONS.choice }),
     statementsOfConflictCreations: sumOf(samples, 'nyx_db_statements_total', { path: 'hot', operation: ROUTE_OPERATIONS.conflict }),
     slowPathStatements: sumOf(samples, 'nyx_db_statements_total', { path: 'slow' }),
+    modelCallsVisible: sumOf(samples, 'nyx_model_calls_by_use_total', { use: 'visible' }),
+    modelCallsWasted: sumOf(samples, 'nyx_model_calls_by_use_total', { use: 'wasted' }),
+    droppedShed: sumOf(samples, 'nyx_slow_path_dropped_total', { reason: 'shed' }),
+    droppedShedDecisions: sumOf(samples, 'nyx_slow_path_dropped_total', { reason: 'shed', task: 'stakeholders.generate_action' }),
+    droppedSuperseded: sumOf(samples, 'nyx_slow_path_dropped_total', { reason: 'superseded' }),
+    droppedNotVisible: sumOf(samples, 'nyx_slow_path_dropped_total', { reason: 'not_visible' }),
+    droppedSettled: sumOf(samples, 'nyx_slow_path_dropped_total', { reason: 'settled' }),
+    recovered: sumOf(samples, 'nyx_slow_path_recovered_total'),
   };
 }
 

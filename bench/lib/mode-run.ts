@@ -30,6 +30,8 @@ export interface ModeResult {
   eventLoopP99Ms: number;
   eventLoopSource: string;
   slowPath: SlowPathTotals;
+  /** The same counters over the measured phase only. */
+  measuredSlowPath: SlowPathTotals;
   queueDepth: QueueDepthPoint[];
   coverage: CoverageSummary;
   storm?: StormResult;
@@ -70,9 +72,12 @@ export async function runMode(
       ['measure', options.durationS],
       ['saturate', options.saturationS],
     ];
+    let atMeasureStart = before;
+    let atMeasureEnd = before;
     for (const [phase, seconds] of phases) {
       clock.enter(phase);
       if (phase === 'measure') {
+        atMeasureStart = slowPathTotals(await sampler.scrape());
         target.eventLoop.start();
         coverage.start();
       }
@@ -84,6 +89,7 @@ export async function runMode(
       if (phase === 'measure') {
         target.eventLoop.stop();
         coverage.stop();
+        atMeasureEnd = slowPathTotals(await sampler.scrape());
       }
     }
     clock.enter('stopping');
@@ -114,6 +120,7 @@ export async function runMode(
       eventLoopP99Ms: target.eventLoop.p99Ms(),
       eventLoopSource: target.eventLoop.source,
       slowPath: difference(after, before),
+      measuredSlowPath: difference(atMeasureEnd, atMeasureStart),
       queueDepth: sampler.queueDepth,
       coverage: coverage.summary(),
       ...(storm ? { storm } : {}),

@@ -34,10 +34,12 @@ import { GameStore } from '../conflict/store/game-store.js';
 import { TaskDispatcher } from '../conflict/engine/task-dispatcher.js';
 import { loadBundledScenarios, type Scenario } from '../conflict/scenarios/index.js';
 import { MaintenanceSweep, registerMaintenance } from '../conflict/maintenance.js';
+import { registerShedRecovery, ShedRecovery } from '../conflict/shed-recovery.js';
 import { registerConflictWorkers } from '../conflict/slow-path/conflict-workers.js';
 import type { Subsystem } from '../conflict/subsystem.js';
 import { conflictSubsystems } from '../conflict/subsystems.js';
 import { TaskCatalog } from '../conflict/tasks/task-catalog.js';
+import { SlowPathCapacity } from '../runtime/queue/slow-path-capacity.js';
 
 /**
  * The composition root: picks each backend from the configuration (embedded by default, Redis /
@@ -71,6 +73,10 @@ export interface Nyx {
   readonly feed: ContentFeed;
   readonly planned: PlannedActions;
   readonly health: EngineHealth;
+  /** The slow path's admission: how much work may wait in the queue, measured from what it finishes. */
+  readonly capacity: SlowPathCapacity;
+  /** Admits and sends slow-path work (the engine's and the workers' follow-ups alike). */
+  readonly dispatcher: TaskDispatcher;
   readonly engine: GameEngine;
   /** Model spend and player turns, shared by every process on the same cache. */
   readonly spend: SpendLedger;
@@ -164,6 +170,8 @@ interface SlowPathWiring {
   scenarios: readonly Scenario[];
   subsystems: readonly Subsystem[];
   catalog: TaskCatalog;
+  dispatcher: TaskDispatcher;
+  capacity: SlowPathCapacity;
 }
 
 /**
@@ -181,6 +189,8 @@ async function startSlowPath({
   scenarios,
   subsystems,
   catalog,
+  dispatcher,
+  capacity,
 }: SlowPathWiring): Promise<() => void> {
   const { cache, hub, idempotency, queue } = shared;
   const modelHealth = new ModelHealth(cache);
@@ -205,9 +215,10 @@ async function startSlowPath({
       idempotencyTtlSeconds: config.idempotencyTtlSeconds,
     },
     subsystems,
+    dispatcher,
   );
-  const dispatcher = new TaskDispatcher(queue, { degraded: false });
   await registerMaintenance(queue, new MaintenanceSweep({ feed, planned, heads, hub, dispatcher, catalog }));
+  await registerShedRecovery(queue, new ShedRecovery({ feed, capacity, dispatcher, catalog }));
   await queue.startWorkers();
   return stopWorkers;
 }
@@ -227,18 +238,35 @@ export async function startNyx(config: Config, options: NyxOptions): Promise<Nyx
   const heads = new GameHeads(store, cache, locks);
   const feed = new ContentFeed(db);
   const planned = new PlannedActions(db);
-  const health = new EngineHealth(queue, config.degrade, cache);
+  const capacity = new SlowPathCapacity(queue, { concurrency: config.queue.concurrency, horizonMs: config.slowPathHorizonMs });
+  capacity.start();
+  const health = new EngineHealth(queue, config.degrade, cache, capacity);
   health.start();
+  const dispatcher = new TaskDispatcher(queue, { capacity, health });
 
   const scenarios = options.scenarios ?? (await loadBundledScenarios());
   const subsystems = options.subsystems ?? conflictSubsystems;
   const catalog = TaskCatalog.of(subsystems);
   let stopWorkers: (() => void) | undefined;
   if (options.workers) {
-    stopWorkers = await startSlowPath({ config, db, shared, store, heads, feed, planned, scenarios, subsystems, catalog });
+    stopWorkers = await startSlowPath({
+      config,
+      db,
+      shared,
+      store,
+      heads,
+      feed,
+      planned,
+      scenarios,
+      subsystems,
+      catalog,
+      dispatcher,
+      capacity,
+    });
   } else {
     catalog.declareOn(queue);
     await registerMaintenance(queue);
+    await registerShedRecovery(queue);
   }
 
   const spend = new SpendLedger(cache);
@@ -249,7 +277,7 @@ export async function startNyx(config: Config, options: NyxOptions): Promise<Nyx
     planned,
     cache,
     locks,
-    dispatcher: new TaskDispatcher(queue, health),
+    dispatcher,
     queue,
     health,
     budget: new Budget(spend, config.budget),
@@ -286,6 +314,8 @@ export async function startNyx(config: Config, options: NyxOptions): Promise<Nyx
     feed,
     planned,
     health,
+    capacity,
+    dispatcher,
     engine,
     spend,
     async readiness() {
@@ -294,6 +324,7 @@ export async function startNyx(config: Config, options: NyxOptions): Promise<Nyx
     },
     async close({ graceMs = 10_000 } = {}) {
       health.stop();
+      capacity.stop();
       await queue.close({ graceMs });
       stopWorkers?.();
       await Promise.allSettled([hub.close(), cache.close(), locks.close()]);

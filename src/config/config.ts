@@ -202,7 +202,7 @@ const schema = z.object({
   TASK_BACKOFF_MS: integer('TASK_BACKOFF_MS', 10_000, 0),
   TASK_BACKOFF_FACTOR: integer('TASK_BACKOFF_FACTOR', 3, 1, 10),
   IDEMPOTENCY_TTL_S: integer('IDEMPOTENCY_TTL_S', 3600, 1),
-  DEGRADE_QUEUE_DEPTH: integer('DEGRADE_QUEUE_DEPTH', 100, 1),
+  SLOW_PATH_HORIZON_MS: integer('SLOW_PATH_HORIZON_MS', 3_000, 100),
   DEGRADE_FAILURE_RATE: ratio('DEGRADE_FAILURE_RATE', 0.5),
   RATE_LIMIT_PER_MINUTE: integer('RATE_LIMIT_PER_MINUTE', 600, 1),
   LLM_PROVIDER: oneOf('LLM_PROVIDER', ['offline', 'openai-compatible', 'replay', 'llama-cpp'] as const, undefined),
@@ -265,7 +265,9 @@ export interface Config {
     backoffFactor: number;
   };
   idempotencyTtlSeconds: number;
-  degrade: { queueDepth: number; failureRate: number };
+  degrade: { failureRate: number };
+  /** How long admitted slow-path work may wait before it starts, at the measured completion rate. */
+  slowPathHorizonMs: number;
   rateLimitPerMinute: number;
   llm: {
     provider: 'offline' | 'openai-compatible' | 'replay' | 'llama-cpp';
@@ -360,7 +362,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       backoffFactor: e.TASK_BACKOFF_FACTOR,
     },
     idempotencyTtlSeconds: e.IDEMPOTENCY_TTL_S,
-    degrade: { queueDepth: e.DEGRADE_QUEUE_DEPTH, failureRate: e.DEGRADE_FAILURE_RATE },
+    degrade: { failureRate: e.DEGRADE_FAILURE_RATE },
+    slowPathHorizonMs: e.SLOW_PATH_HORIZON_MS,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     llm: {
       provider,

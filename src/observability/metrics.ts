@@ -79,6 +79,28 @@ export const metrics = {
     labelNames: ['state'] as const,
     registers: [registry],
   }),
+  slowPathBacklogBound: new Gauge({
+    name: 'nyx_slow_path_backlog_bound',
+    help: 'How many jobs may wait in the queue (one freshness horizon of measured completions, between QUEUE_CONCURRENCY and twice it), as this process last computed it.',
+    registers: [registry],
+  }),
+  slowPathDropped: new Counter({
+    name: 'nyx_slow_path_dropped_total',
+    help: "Slow-path work given up before any model call, by task and reason: shed (over the admission bound for its value), superseded (a newer item of the same subject), not_visible (out of the player's feed window), settled (its item was already settled).",
+    labelNames: ['task', 'reason'] as const,
+    registers: [registry],
+  }),
+  slowPathRecovered: new Counter({
+    name: 'nyx_slow_path_recovered_total',
+    help: 'Shed feed items whose jobs were sent again once the queue had room, newest first.',
+    registers: [registry],
+  }),
+  modelCallsByUse: new Counter({
+    name: 'nyx_model_calls_by_use_total',
+    help: 'Model calls made by finished jobs, by use: visible (the result was written where players read it, as current) or wasted (the job found its item settled or its context stale after the call). Goodput is visible / (visible + wasted).',
+    labelNames: ['use'] as const,
+    registers: [registry],
+  }),
   taskCompletions: new Counter({
     name: 'nyx_task_completed_total',
     help: 'Background tasks completed, by task.',

@@ -17,6 +17,7 @@ import { TaskCatalog } from '../../src/conflict/tasks/task-catalog.js';
 import { metrics } from '../../src/observability/metrics.js';
 import { assertModelCallAllowed, HotPathViolation, takeHotPathIncidents } from '../../src/runtime/hot-path/hot-path.js';
 import { InProcessQueue } from '../../src/runtime/queue/in-process-queue.js';
+import { SlowPathCapacity } from '../../src/runtime/queue/slow-path-capacity.js';
 import type { QueueCounts, TaskQueue } from '../../src/runtime/queue/task-queue.js';
 import { openFeedItem } from '../support/feed.js';
 import { startTestNyx } from '../support/nyx-harness.js';
@@ -156,33 +157,38 @@ describe('graceful degradation', () => {
     return withCounts as TaskQueue;
   };
 
-  it('enters degraded mode over the backlog threshold, skips non-critical tasks, keeps reactions, and recovers', async () => {
-    let backlog = 150;
+  it('sheds work by value once the backlog reaches the bound, keeps reactions, reports degraded, and admits again when it drains', async () => {
+    let waiting = 0;
     const queue = fakeQueue({});
-    queue.counts = async () => ({ waiting: backlog, active: 0, delayed: 0, failed: 0, completed: 0 });
+    // Every worker busy: whatever is admitted waits.
+    queue.counts = async () => ({ waiting, active: 40, delayed: 0, failed: 0, completed: 0 });
     TaskCatalog.of(conflictSubsystems).declareOn(queue);
-    const health = new EngineHealth(queue, { queueDepth: 100, failureRate: 0.5 });
-    await health.sample();
-    expect(health.degraded).toBe(true);
+    // No completions measured yet: the bound is the concurrency, 40.
+    const capacity = new SlowPathCapacity(queue, { concurrency: 40 });
+    expect(capacity.bound).toBe(40);
+    const health = new EngineHealth(queue, { failureRate: 0.5 }, undefined, capacity);
+    const dispatcher = new TaskDispatcher(queue, { capacity, health });
+    const narrate = { gameId: 'g', stateVersion: 1, conflictId: 1, fromPhase: 'seeds', toPhase: 'emerging' } as const;
 
-    const dispatcher = new TaskDispatcher(queue, health);
-    const narration = await dispatcher.dispatch(flowTasks.narratePhaseTransition, {
-      gameId: 'g',
-      stateVersion: 1,
-      conflictId: 1,
-      fromPhase: 'seeds',
-      toPhase: 'emerging',
-    });
-    expect(narration).toEqual({ status: 'skipped', reason: 'degraded' });
-    expect(dispatcher.skips(flowTasks.narratePhaseTransition)).toBe(true);
-    expect(dispatcher.skips(stakeholderTasks.generateReaction)).toBe(false);
-
-    backlog = 70; // under the threshold but above half of it: still degraded (hysteresis)
-    await health.sample();
-    expect(health.degraded).toBe(true);
-    backlog = 10;
-    await health.sample();
+    waiting = 20; // half the bound: narration (share 0.5) is refused, actions (0.75) and reactions (1) are not
+    await capacity.sample();
     expect(health.degraded).toBe(false);
+    expect(await dispatcher.dispatch(flowTasks.narratePhaseTransition, narrate)).toEqual({ status: 'skipped', reason: 'shed' });
+    expect(health.degraded).toBe(true);
+    // Admissions count towards the backlog until the next sample: ten actions fill it to 30 of 40, 0.75.
+    for (let i = 0; i < 10; i++) expect(dispatcher.admit(stakeholderTasks.generateAction)).toBeUndefined();
+    expect(dispatcher.admit(stakeholderTasks.generateAction)).toBe('shed');
+    expect(dispatcher.admit(stakeholderTasks.generateReaction)).toBeUndefined();
+
+    waiting = 40; // at the bound: even reactions wait for room; essential work (a role) never does
+    await capacity.sample();
+    expect(dispatcher.admit(stakeholderTasks.generateReaction)).toBe('shed');
+    expect(dispatcher.admit(stakeholderTasks.adaptRole)).toBeUndefined();
+
+    waiting = 0;
+    await capacity.sample();
+    expect(dispatcher.admit(flowTasks.narratePhaseTransition)).toBeUndefined();
+    capacity.stop();
     health.stop();
     await queue.close();
   });
@@ -205,8 +211,8 @@ describe('dispatchContent', () => {
     );
     const sent: string[] = [];
     const dispatcher = {
-      skips: () => skips,
-      dispatch: async (contract: { name: string }) => (sent.push(contract.name), answer),
+      admit: () => (skips ? 'shed' : undefined),
+      send: async (contract: { name: string }) => (sent.push(contract.name), answer),
     } as unknown as TaskDispatcher;
     const ctx = { snapshot, scope: new DispatchScope(dispatcher) } as unknown as HandlerContext;
     return { ctx, snapshot, sent };
@@ -229,12 +235,12 @@ describe('dispatchContent', () => {
     expect(ctx.scope.jobIds).toEqual(['j']);
   });
 
-  it("writes a skipped task's fallback as settled, and dispatches nothing", async () => {
+  it("writes a shed task's fallback as settled, keeps the task for when the slow path has room, and dispatches nothing", async () => {
     const { ctx, snapshot, sent } = context(true);
     expect(dispatchContent(ctx, { kind: 'beat', fallbackText: 'f' }, flowTasks.describeBeat, beat)).toBe(false);
-    expect(snapshot.pendingWrites().content).toMatchObject([
-      { status: 'failed', origin: 'fallback', fallbackText: 'f', stateVersion: 7, task: null },
-    ]);
+    const [item] = snapshot.pendingWrites().content;
+    expect(item).toMatchObject({ status: 'failed', origin: 'fallback', fallbackText: 'f', stateVersion: 7 });
+    expect(item!.task).toMatchObject({ name: 'flow.describe_beat', payload: { contentId: item!.id, conflictId: 1 } });
     await ctx.scope.flush(feed);
     expect(sent).toEqual([]);
   });

@@ -4,7 +4,6 @@ import type { Nyx } from '../../src/app/nyx.js';
 import type { GameEngine } from '../../src/conflict/engine/game-engine.js';
 import { GameError } from '../../src/conflict/engine/game-errors.js';
 import type { GameState } from '../../src/conflict/engine/game-state.js';
-import { TaskDispatcher } from '../../src/conflict/engine/task-dispatcher.js';
 import { conflictSubsystems } from '../../src/conflict/subsystems.js';
 import { TaskCatalog } from '../../src/conflict/tasks/task-catalog.js';
 import { contentRow } from '../../src/conflict/engine/content-feed.js';
@@ -163,7 +162,7 @@ function integrity(backend: Backend) {
       planned: nyx.planned,
       heads: nyx.heads,
       hub: nyx.hub,
-      dispatcher: new TaskDispatcher(nyx.queue, { degraded: false }),
+      dispatcher: nyx.dispatcher,
       catalog: TaskCatalog.of(conflictSubsystems),
     });
     const versionBefore = (await nyx.store.findGame(gameId))!.version;

@@ -102,13 +102,14 @@ async function startWorkers(gateway: LlmGateway = offline) {
     idempotency,
     scenarios: await loadBundledScenarios(),
   };
-  const unsubscribe = await registerConflictWorkers(queue, deps, conflictSubsystems);
+  // Admits everything: these tests run each task on purpose, whatever the queue holds.
+  const dispatcher = new TaskDispatcher(queue, { capacity: { admit: () => true }, health: { modelFailing: false } });
+  const unsubscribe = await registerConflictWorkers(queue, deps, conflictSubsystems, dispatcher);
   await queue.startWorkers();
   running.push(async () => {
     unsubscribe();
     await queue.close({ graceMs: 0 });
   });
-  const dispatcher = new TaskDispatcher(queue, { degraded: false });
   /** Dispatches through the contract, as the hot path does, and waits for the job's outcome. */
   async function run(name: string, payload: MadeFor & Record<string, unknown>) {
     const dispatched = await dispatcher.dispatch(catalog.get(name)!, payload);

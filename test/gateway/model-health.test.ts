@@ -91,7 +91,7 @@ describe('ModelHealth', () => {
   it('degrades the engine while the workers report the model failing, and recovers when it answers', async () => {
     const cache = new MemoryCache();
     const queue = new InProcessQueue({ concurrency: 1, attempts: 1, backoff: { delayMs: 10, factor: 2 } });
-    const engine = new EngineHealth(queue, { queueDepth: 100, failureRate: 0.5 }, cache);
+    const engine = new EngineHealth(queue, { failureRate: 0.5 }, cache);
     await engine.sample();
     expect(engine.degraded).toBe(false);
 

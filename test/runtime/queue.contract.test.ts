@@ -74,7 +74,7 @@ function queueContract(makeQueue: (concurrency: number) => TaskQueue): void {
     expect(performance.now() - closing).toBeLessThan(2_000);
   });
 
-  it('runs higher priorities first across task kinds (8 > 7 > 5)', async () => {
+  it('runs higher priorities first across task kinds (8 > 7 > 5), and the newest first within one', async () => {
     const queue = create(1);
     const blocker = latch();
     const order: string[] = [];
@@ -84,19 +84,26 @@ function queueContract(makeQueue: (concurrency: number) => TaskQueue): void {
       ['action', 7],
       ['narration', 5],
     ] as const) {
-      queue.defineTask(name, { payload: anything, priority, handler: async () => void order.push(name) });
+      queue.defineTask(name, {
+        payload: anything,
+        priority,
+        handler: async (payload) => void order.push(`${name} ${(payload as { n: number }).n}`),
+      });
     }
     const active = collect(queue, 'active');
     await queue.startWorkers();
     await queue.dispatch('blocker', {});
     await vi.waitFor(() => expect(active).toHaveLength(1), { timeout: 5_000 });
 
+    let n = 0;
     for (const name of ['narration', 'action', 'reaction', 'narration', 'reaction', 'action']) {
-      expect((await queue.dispatch(name, {})).status).toBe('accepted');
+      expect((await queue.dispatch(name, { n: n++ })).status).toBe('accepted');
+      // Newness is counted in 100 ms steps on BullMQ.
+      await sleep(110);
     }
     blocker.release();
     await vi.waitFor(() => expect(order).toHaveLength(6), { timeout: 10_000 });
-    expect(order).toEqual(['reaction', 'reaction', 'action', 'action', 'narration', 'narration']);
+    expect(order).toEqual(['reaction 4', 'reaction 2', 'action 5', 'action 1', 'narration 3', 'narration 0']);
   });
 
   it('retries with growing backoff until an attempt succeeds', async () => {

@@ -1,7 +1,6 @@
 import { loadConfig } from '../../src/config/config.js';
 import { GameEngine } from '../../src/conflict/engine/game-engine.js';
 import { GameHeads } from '../../src/conflict/engine/game-heads.js';
-import { TaskDispatcher } from '../../src/conflict/engine/task-dispatcher.js';
 import { loadBundledScenarios } from '../../src/conflict/scenarios/index.js';
 import { conflictSubsystems } from '../../src/conflict/subsystems.js';
 import { TaskCatalog } from '../../src/conflict/tasks/task-catalog.js';
@@ -74,7 +73,7 @@ export async function secondWebProcess(nyx: Nyx): Promise<{ engine: GameEngine; 
     planned: nyx.planned,
     cache: nyx.cache,
     locks: nyx.locks,
-    dispatcher: new TaskDispatcher(nyx.queue, nyx.health),
+    dispatcher: nyx.dispatcher,
     queue: nyx.queue,
     health: nyx.health,
     scenarios: await loadBundledScenarios(),

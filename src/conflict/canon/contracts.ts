@@ -16,6 +16,7 @@ export const canonTasks = {
     priority: 5,
     dedupe: (p) => `${p.gameId}:canonize:${p.conflictId}:${p.requestId}`,
     dedupeMode: 'first',
+    value: 'essential',
   }),
   generateReferences: defineTask({
     name: 'canon.generate_references',
@@ -23,6 +24,7 @@ export const canonTasks = {
     priority: 3,
     dedupe: (p) => `${p.gameId}:canon_refs:${p.conflictId}`,
     dedupeMode: 'first',
+    value: 'lore',
   }),
   checkLore: defineTask({
     name: 'canon.check_lore',
@@ -30,6 +32,6 @@ export const canonTasks = {
     priority: 2,
     dedupe: (p) => `${p.gameId}:lore_check:${p.category}:${p.contentHash}`,
     dedupeMode: 'first',
-    skippedWhenDegraded: true,
+    value: 'lore',
   }),
 };

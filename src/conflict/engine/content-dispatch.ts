@@ -6,8 +6,10 @@ import type { HandlerContext } from './handler-context.js';
 /**
  * Query-then-dispatch for player-visible content: open a feed item with its rule fallback and ask
  * for the task that will write it, both with the request — the item is inserted when the request
- * commits and the job is sent only after that. A task that will not run (degraded mode) leaves the
- * fallback settled at once, never a spinner nothing will fill. Returns whether a job was asked for.
+ * commits and the job is sent only after that. A task the slow path will not take now (over its
+ * capacity for this value, a failing model) leaves the fallback settled at once, never a spinner
+ * nothing will fill; the item keeps its task, so the slow path can still write it once it has room
+ * (`ShedRecovery`). Returns whether a job was asked for.
  */
 export function dispatchContent<C extends AnyTaskContract>(
   ctx: HandlerContext,
@@ -19,15 +21,15 @@ export function dispatchContent<C extends AnyTaskContract>(
   const gameId = ctx.snapshot.game.id;
   const stateVersion = ctx.snapshot.version;
   const fallback = { origin: 'fallback', text: null, fallbackText: item.fallbackText } as const;
-  if (ctx.scope.skips(task)) {
-    ctx.snapshot.addContent(contentRow(gameId, { ...item, stateVersion }, { status: 'failed', ...fallback }));
-    return false;
-  }
-  const opened = contentRow(gameId, { ...item, stateVersion }, { status: 'generating', ...fallback });
+  const refused = ctx.scope.admit(task);
+  const opened = contentRow(gameId, { ...item, stateVersion }, { status: refused ? 'failed' : 'generating', ...fallback });
   // The caller's fields plus the three this function owns: the contract's payload, whole.
   const fullPayload = { ...payload, gameId, stateVersion, contentId: opened.id } as PayloadOf<C>;
-  ctx.snapshot.addContent({ ...opened, task: { name: task.name, payload: fullPayload } });
-  ctx.scope.dispatch(task, fullPayload, options, opened.id);
+  // A game that spent its budget will not be written later either: its items keep no task.
+  const keepsTask = refused !== 'budget_spent';
+  ctx.snapshot.addContent(keepsTask ? { ...opened, task: { name: task.name, payload: fullPayload } } : opened);
+  if (refused) return false;
+  ctx.scope.sendOnCommit(task, fullPayload, options, opened.id);
   return true;
 }
 

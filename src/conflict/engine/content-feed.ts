@@ -80,8 +80,36 @@ export function decodeFeedCursor(text: string): FeedCursor | undefined {
   }
 }
 
+/**
+ * Whether a job about to fill an item should still spend a model call on it: `current`, or why not —
+ * `settled` (filled or settled on its fallback already), `superseded` (a newer item of the same
+ * kind and subject, still live, says the same thing for a newer state) or `not_visible` (at least
+ * FEED_WINDOW newer items stand between it and the player). `gone`: the item was deleted.
+ */
+export type ItemStanding = 'current' | 'settled' | 'superseded' | 'not_visible' | 'gone';
+
 export class ContentFeed {
   constructor(private readonly db: Database) {}
+
+  /** Where item `id` stands for a job about to fill it (one statement; see `ItemStanding`). */
+  async standing(id: string): Promise<ItemStanding> {
+    const { rows } = await this.db.query<{ status: string; newer: number | string; superseded: boolean }>(sql`
+      select c.status,
+        (select count(*) from (
+          select 1 from content_items n
+          where n.game_id = c.game_id and (n.created_at, n.id) > (c.created_at, c.id)
+          limit ${FEED_WINDOW}) w) as newer,
+        exists (
+          select 1 from content_items s
+          where s.game_id = c.game_id and s.kind = c.kind and s.subject = c.subject and s.subject <> '{}'::jsonb
+            and s.created_at > c.created_at and s.status <> 'failed') as superseded
+      from content_items c where c.id = ${id}`);
+    const row = rows[0];
+    if (!row) return 'gone';
+    if (row.status !== 'generating') return 'settled';
+    if (row.superseded) return 'superseded';
+    return Number(row.newer) >= FEED_WINDOW ? 'not_visible' : 'current';
+  }
 
   /**
    * Adds content the slow path wrote on its own (a reference, a gossip line), ready at once.
@@ -106,7 +134,7 @@ export class ContentFeed {
   async fail(id: string): Promise<ContentItemView | undefined> {
     const [row] = await this.db.orm
       .update(contentItems)
-      .set({ status: 'failed', origin: 'fallback', updatedAt: new Date() })
+      .set({ status: 'failed', origin: 'fallback', task: null, updatedAt: new Date() })
       .where(and(eq(contentItems.id, id), eq(contentItems.status, 'generating')))
       .returning();
     return row ? contentItemView(row) : undefined;
@@ -119,7 +147,7 @@ export class ContentFeed {
   async failAbandoned(before: Date): Promise<string[]> {
     const rows = await this.db.orm
       .update(contentItems)
-      .set({ status: 'failed', origin: 'fallback', updatedAt: new Date() })
+      .set({ status: 'failed', origin: 'fallback', task: null, updatedAt: new Date() })
       .where(and(eq(contentItems.status, 'generating'), lt(contentItems.createdAt, before)))
       .returning({ gameId: contentItems.gameId });
     return [...new Set(rows.map((row) => row.gameId))];
@@ -133,6 +161,33 @@ export class ContentFeed {
       .where(and(eq(contentItems.status, 'generating'), lt(contentItems.createdAt, before)))
       .orderBy(contentItems.createdAt)
       .limit(limit);
+  }
+
+  /**
+   * Claims up to `limit` shed items (settled on their fallback because the slow path had no room,
+   * their task kept) for writing after all: the newest first, only those created since `since` and
+   * still in their game's feed window. They go back to `generating` with their task, which the
+   * caller sends. One statement, so two processes never claim the same item.
+   */
+  async claimShed(since: Date, limit: number): Promise<Array<{ id: string; gameId: string; task: ContentTask }>> {
+    if (limit <= 0) return [];
+    const { rows } = await this.db.query<{ id: string; game_id: string; task: ContentTask }>(sql`
+      with claimed as (
+      update content_items set status = 'generating', updated_at = now()
+      where id in (
+        select c.id from content_items c
+        where c.status = 'failed' and c.task is not null and c.created_at > ${since.toISOString()}::timestamptz
+          and (select count(*) from (
+            select 1 from content_items n
+            where n.game_id = c.game_id and (n.created_at, n.id) > (c.created_at, c.id)
+            limit ${FEED_WINDOW}) w) < ${FEED_WINDOW}
+        order by c.created_at desc
+        limit ${limit}
+        for update skip locked)
+      and status = 'failed'
+      returning id, game_id, task, created_at)
+      select id, game_id, task from claimed order by created_at desc`);
+    return rows.map((row) => ({ id: row.id, gameId: row.game_id, task: row.task }));
   }
 
   /** The jobs of the given items that are still generating. */

@@ -1,18 +1,20 @@
 import type { Cache } from '../../runtime/cache/cache.js';
+import type { SlowPathCapacity } from '../../runtime/queue/slow-path-capacity.js';
 import type { TaskQueue } from '../../runtime/queue/task-queue.js';
 import { MODEL_HEALTH_KEY, type ModelHealthRecord } from '../../runtime/health/model-health-record.js';
 import { logger } from '../../observability/logger.js';
 
 /**
- * Graceful degradation. When the queue's backlog or the recent task failure rate passes its
- * threshold the engine is "degraded": non-critical kinds (narration, gossip, manifestations, ...)
- * are skipped in favour of their rule fallbacks while reactions and actions keep flowing. It samples
- * off the hot path (a timer) so a request only reads a boolean, and recovers by itself once both
- * signals fall back under half their thresholds (hysteresis, so it does not flap). A model backend
- * the workers report failing (through the cache) degrades it too, until they report it answering.
+ * Graceful degradation. Load is handled by admission (`SlowPathCapacity`: work past the queue's
+ * bound is refused by value, the rest flows); this watches the model itself. When the recent task
+ * failure rate passes its threshold, or the workers report the model backend failing (through the
+ * cache), the model is "failing": only the work players wait on (reactions, actions) and essential
+ * work is still sent, the rest keeps its rule fallback. It recovers by itself once the rate falls
+ * under half its threshold (hysteresis, so it does not flap) and the workers report the model
+ * answering. The state's `degraded` flag is true while the model is failing or admission is
+ * refusing work.
  */
 export interface HealthThresholds {
-  queueDepth: number;
   failureRate: number;
   /** How many recent task outcomes the failure rate is computed over. */
   window?: number;
@@ -23,7 +25,6 @@ const log = logger.child({ module: 'engine-health' });
 
 export class EngineHealth {
   private outcomes: boolean[] = [];
-  private backlog = 0;
   private state = false;
   private modelHealth: ModelHealthRecord | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -31,10 +32,12 @@ export class EngineHealth {
   private readonly window: number;
 
   constructor(
-    private readonly queue: TaskQueue,
+    queue: Pick<TaskQueue, 'on'>,
     private readonly thresholds: HealthThresholds,
-    /** Where the workers publish the model's health; without it only the queue counts. */
+    /** Where the workers publish the model's health; without it only the failure rate counts. */
     private readonly cache?: Pick<Cache, 'getJson'>,
+    /** Whether admission is refusing work now; without it only the model counts. */
+    private readonly capacity?: Pick<SlowPathCapacity, 'shedding'>,
   ) {
     this.window = thresholds.window ?? 50;
     this.unsubscribe = [
@@ -51,8 +54,14 @@ export class EngineHealth {
     this.timer.unref();
   }
 
-  get degraded(): boolean {
+  /** The model fails too often to spend it on work nobody waits for. */
+  get modelFailing(): boolean {
     return this.state;
+  }
+
+  /** What the state's `degraded` flag says: the model is failing, or admission is refusing work. */
+  get degraded(): boolean {
+    return this.state || this.capacity?.shedding === true;
   }
 
   /** The model's health as last read; undefined until a worker has reported it. */
@@ -65,14 +74,8 @@ export class EngineHealth {
     return this.outcomes.filter((ok) => !ok).length / this.outcomes.length;
   }
 
-  /** Reads the queue depth now (the timer does this; tests call it directly). */
+  /** Reads the model's health now (the timer does this; tests call it directly). */
   async sample(): Promise<void> {
-    try {
-      const counts = await this.queue.counts();
-      this.backlog = counts.waiting + counts.delayed;
-    } catch {
-      // A queue that cannot answer leaves the last reading in place.
-    }
     if (this.cache) this.modelHealth = await this.cache.getJson<ModelHealthRecord>(MODEL_HEALTH_KEY).catch(() => this.modelHealth);
     this.evaluate();
   }
@@ -92,13 +95,13 @@ export class EngineHealth {
   private evaluate(): void {
     const rate = this.outcomes.length >= 10 ? this.failureRate : 0;
     const modelFailing = this.modelHealth?.status === 'failing';
-    const over = this.backlog > this.thresholds.queueDepth || rate > this.thresholds.failureRate || modelFailing;
-    const clear = this.backlog <= this.thresholds.queueDepth / 2 && rate <= this.thresholds.failureRate / 2 && !modelFailing;
+    const over = rate > this.thresholds.failureRate || modelFailing;
+    const clear = rate <= this.thresholds.failureRate / 2 && !modelFailing;
     const next = this.state ? !clear : over;
     if (next !== this.state) {
       log.warn(
-        { degraded: next, backlog: this.backlog, failureRate: rate, model: this.modelHealth?.status },
-        next ? 'entering degraded mode' : 'leaving degraded mode',
+        { modelFailing: next, failureRate: rate, model: this.modelHealth?.status },
+        next ? 'model failing: only reactions, actions and essential work are sent' : 'model answering again',
       );
       this.state = next;
     }

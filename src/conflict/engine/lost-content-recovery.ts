@@ -47,7 +47,8 @@ export class LostContentRecovery {
       this.asked.set(id, true);
       const parsed = contract.payload.safeParse(task.payload);
       if (!parsed.success) continue;
-      const result = await this.dispatcher.dispatch(contract, parsed.data);
+      // Admitted once already, when the item was opened: a lost job is not new demand.
+      const result = await this.dispatcher.send(contract, parsed.data);
       if (result.status === 'accepted') accepted++;
     }
     if (accepted > 0) log.info({ accepted }, 'dispatched the jobs of feed items that lost theirs');

@@ -1,41 +1,67 @@
 import { inSpan, SpanKind } from '../../observability/tracing.js';
+import { metrics } from '../../observability/metrics.js';
 import type { DispatchResult, TaskQueue } from '../../runtime/queue/task-queue.js';
+import type { SlowPathCapacity } from '../../runtime/queue/slow-path-capacity.js';
 import type { AnyTaskContract, MadeFor, PayloadOf } from '../tasks/task-contract.js';
+import { ADMISSION_SHARE, sheddableWhenFailing } from '../tasks/task-value.js';
 import type { ContentFeed } from './content-feed.js';
 import type { EngineHealth } from './engine-health.js';
 
 /**
  * The only way to start slow work: through its contract (priority and dedupe key come from there),
- * never awaiting the job. In degraded mode the tasks whose contract says so are skipped and the
- * caller keeps its rule fallback.
+ * never awaiting the job. Work the slow path could not finish in time is refused here, before it is
+ * queued: `shed` when the queue is at the share of its bound the task's value may fill, `degraded`
+ * when the model is failing and the task is not one players wait on. The caller keeps its rule
+ * fallback, settled at once.
  */
-export type DispatchOutcome = DispatchResult | { status: 'skipped'; reason: 'degraded' | 'budget_spent' };
+export type SkipReason = 'shed' | 'degraded' | 'budget_spent';
+export type DispatchOutcome = DispatchResult | { status: 'skipped'; reason: SkipReason };
 
 export interface DispatchOptions {
   priority?: number;
   delayMs?: number;
 }
 
+/** What admission reads: the queue's capacity, and whether the model is failing. */
+export interface Admission {
+  capacity: Pick<SlowPathCapacity, 'admit'>;
+  health: Pick<EngineHealth, 'modelFailing'>;
+}
+
 export class TaskDispatcher {
   constructor(
     private readonly queue: TaskQueue,
-    private readonly health: Pick<EngineHealth, 'degraded'>,
+    private readonly admission: Admission,
     /** The game has spent its model budget: every task is skipped, since each would only be refused. */
     private readonly budgetSpent = false,
   ) {}
 
   /** The same dispatcher for a game that has spent its model budget (GAME_BUDGET_USD). */
   forSpentBudget(): TaskDispatcher {
-    return new TaskDispatcher(this.queue, this.health, true);
+    return new TaskDispatcher(this.queue, this.admission, true);
   }
 
-  /** Whether a dispatch of `contract` now would be skipped (spent budget; degraded mode and a task it skips). */
-  skips(contract: AnyTaskContract): boolean {
-    return this.budgetSpent || (this.health.degraded && contract.skippedWhenDegraded === true);
+  /**
+   * Decides now whether `contract`'s task may be queued, and counts it against the queue's bound if
+   * so: undefined when admitted, otherwise why not. Ask once per dispatch.
+   */
+  admit(contract: AnyTaskContract): SkipReason | undefined {
+    if (this.budgetSpent) return 'budget_spent';
+    if (this.admission.health.modelFailing && sheddableWhenFailing(contract.value)) return 'degraded';
+    if (this.admission.capacity.admit(ADMISSION_SHARE[contract.value])) return undefined;
+    metrics.slowPathDropped.inc({ task: contract.name, reason: 'shed' });
+    return 'shed';
   }
 
+  /** Admits and sends `contract`'s task. */
   async dispatch<C extends AnyTaskContract>(contract: C, payload: PayloadOf<C>, options: DispatchOptions = {}): Promise<DispatchOutcome> {
-    if (this.skips(contract)) return { status: 'skipped', reason: this.budgetSpent ? 'budget_spent' : 'degraded' };
+    const refused = this.admit(contract);
+    if (refused) return { status: 'skipped', reason: refused };
+    return this.send(contract, payload, options);
+  }
+
+  /** Sends a task already admitted (`admit`), never awaiting the job. */
+  async send<C extends AnyTaskContract>(contract: C, payload: PayloadOf<C>, options: DispatchOptions = {}): Promise<DispatchResult> {
     const { name } = contract;
     const publish = { kind: SpanKind.PRODUCER, attributes: { 'messaging.operation.type': 'send', 'messaging.destination.name': name } };
     return inSpan(`send ${name}`, publish, async (span) => {
@@ -76,13 +102,23 @@ export class DispatchScope {
 
   constructor(private readonly dispatcher: TaskDispatcher) {}
 
-  /** Whether `contract` would be skipped now (degraded mode): the caller settles on its fallback instead. */
-  skips(contract: AnyTaskContract): boolean {
-    return this.dispatcher.skips(contract);
+  /**
+   * Whether `contract`'s task is admitted now (see `TaskDispatcher.admit`); when it is, the caller
+   * must send it (`sendOnCommit`), since it already counts against the queue's bound. Undefined: admitted.
+   */
+  admit(contract: AnyTaskContract): SkipReason | undefined {
+    return this.dispatcher.admit(contract);
   }
 
-  /** Dispatches `contract`'s task once the request has committed. */
-  dispatch<C extends AnyTaskContract>(contract: C, payload: PayloadOf<C>, options: DispatchOptions = {}, contentId?: string): void {
+  /** Admits `contract`'s task now and, if admitted, sends it once the request has committed. Returns whether it was admitted. */
+  dispatch<C extends AnyTaskContract>(contract: C, payload: PayloadOf<C>, options: DispatchOptions = {}): boolean {
+    if (this.admit(contract) !== undefined) return false;
+    this.sendOnCommit(contract, payload, options);
+    return true;
+  }
+
+  /** Sends a task `admit` let in, once the request has committed; `contentId` is the feed item it fills. */
+  sendOnCommit<C extends AnyTaskContract>(contract: C, payload: PayloadOf<C>, options: DispatchOptions = {}, contentId?: string): void {
     this.pending.push({ contract, payload, options, ...(contentId !== undefined ? { contentId } : {}) });
   }
 
@@ -94,7 +130,7 @@ export class DispatchScope {
   async flush(feed: Pick<ContentFeed, 'discard' | 'fail'>): Promise<{ discarded: string[]; failed: string[] }> {
     const settled = { discarded: [] as string[], failed: [] as string[] };
     for (const { contract, payload, options, contentId } of this.pending.splice(0)) {
-      const result = await this.dispatcher.dispatch(contract, payload, options);
+      const result = await this.dispatcher.send(contract, payload, options);
       if (result.status === 'accepted') this.jobIds.push(result.jobId);
       if (contentId === undefined || result.status === 'accepted') continue;
       if (result.status === 'deduplicated') {

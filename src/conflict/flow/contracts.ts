@@ -11,7 +11,7 @@ export const flowTasks = {
     priority: 5,
     dedupe: (p) => `${p.gameId}:flow_transition:${p.conflictId}:${p.fromPhase}:${p.toPhase}`,
     dedupeMode: 'first',
-    skippedWhenDegraded: true,
+    value: 'narration',
   }),
   describeBeat: defineTask({
     name: 'flow.describe_beat',
@@ -23,6 +23,6 @@ export const flowTasks = {
     priority: 5,
     dedupe: (p) => `${p.gameId}:flow_beat:${p.conflictId}:${p.beat.type}:${p.beat.id}`,
     dedupeMode: 'first',
-    skippedWhenDegraded: true,
+    value: 'narration',
   }),
 };

@@ -1,6 +1,6 @@
 import { logger } from '../../observability/logger.js';
 import type { TaskQueue } from '../../runtime/queue/task-queue.js';
-import { TaskDispatcher } from '../engine/task-dispatcher.js';
+import type { TaskDispatcher } from '../engine/task-dispatcher.js';
 import { TaskCatalog } from '../tasks/task-catalog.js';
 import type { AnyTaskContract } from '../tasks/task-contract.js';
 import type { ConflictWorkerDeps } from './task-context.js';
@@ -26,6 +26,8 @@ export async function registerConflictWorkers(
   queue: TaskQueue,
   deps: ConflictWorkerDeps,
   subsystems: readonly SlowPathSubsystem[],
+  /** How the tasks' own follow-up work is admitted (the process's capacity and model health). */
+  dispatcher: TaskDispatcher,
 ): Promise<() => void> {
   const implementations = new Map<string, TaskImplementation>();
   for (const subsystem of subsystems) {
@@ -35,8 +37,7 @@ export async function registerConflictWorkers(
   const unimplemented = catalog.contracts.filter((contract) => !implementations.has(contract.name)).map((contract) => contract.name);
   if (unimplemented.length > 0) throw new Error(`tasks without an implementation: ${unimplemented.join(', ')}`);
 
-  // Workers never degrade: whether to skip non-critical work is the hot path's call at dispatch.
-  const runner = new ConflictTaskRunner(deps, new TaskDispatcher(queue, { degraded: false }));
+  const runner = new ConflictTaskRunner(deps, dispatcher);
   catalog.declareOn(queue, (contract) => (payload, job) => runner.run(implementations.get(contract.name)!, payload, job), {
     ...(deps.taskTimeoutMs !== undefined ? { timeoutMs: deps.taskTimeoutMs } : {}),
   });

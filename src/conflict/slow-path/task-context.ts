@@ -62,6 +62,10 @@ export class TaskContext {
    * item): the runner then announces it instead of moving the version on a second time.
    */
   private movedTo: number | undefined;
+  /** Model calls this job made, for goodput (`nyx_model_calls_by_use_total`). */
+  modelCalls = 0;
+  /** Whether this job filled the item its hot path opened. */
+  filled = false;
 
   constructor(
     readonly snapshot: GameSnapshot,
@@ -96,6 +100,7 @@ export class TaskContext {
       .map((item) => item.text);
     const setting = this.setting();
     const context = { seed, gameId: this.gameId, priority: this.priority, recent, ...(setting ? { setting } : {}) };
+    this.modelCalls++;
     const { value } = await this.deps.gateway.generate(kind, { input, context }, { signal: this.job.signal });
     return value;
   }
@@ -129,6 +134,7 @@ export class TaskContext {
     if (!contentId) return;
     const settled = await this.deps.heads.settleContent(contentId, { status: 'ready', text });
     if (!settled) return;
+    this.filled = true;
     this.movedTo = settled.version;
     const { item } = settled;
     await publish(this.deps.hub, {

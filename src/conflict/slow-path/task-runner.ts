@@ -1,4 +1,5 @@
 import type { ContentEvent } from '../../runtime/hub/content-hub.js';
+import { metrics } from '../../observability/metrics.js';
 import { PermanentTaskError } from '../../runtime/queue/task-errors.js';
 import type { JobContext, QueueEvents } from '../../runtime/queue/task-queue.js';
 import { SnapshotCache } from '../engine/snapshot-cache.js';
@@ -100,13 +101,33 @@ export class ConflictTaskRunner {
   }
 
   private async runTask(task: TaskImplementation, payload: KeyedFields, job: JobContext, key: string): Promise<TaskOutcome> {
+    const dropped = await this.dropBeforeCall(task, payload);
+    if (dropped) return dropped;
     const snapshot = await this.snapshots.load(payload.gameId);
     if (!snapshot) throw new PermanentTaskError(`game ${payload.gameId} does not exist`);
     const priority = payload.priority ?? task.contract.priority;
     const ctx = new TaskContext(snapshot, this.deps, this.dispatcher, job, key, priority);
     const outcome = await task.run(payload, ctx);
+    if (ctx.modelCalls > 0) {
+      const visible = outcome.status === 'written' && (payload.contentId === undefined || ctx.filled);
+      metrics.modelCallsByUse.inc({ use: visible ? 'visible' : 'wasted' }, ctx.modelCalls);
+    }
     if (outcome.status === 'written') await this.announceChange(payload.gameId, ctx.versionMovedTo);
     return outcome;
+  }
+
+  /**
+   * Checks, before any model call, that the item this job fills is still worth writing: still
+   * open, not said again by a newer item of the same subject, still in the player's feed window. If
+   * not, the job ends here and the item settles on its fallback at once.
+   */
+  private async dropBeforeCall(task: TaskImplementation, payload: KeyedFields): Promise<TaskOutcome | undefined> {
+    if (payload.contentId === undefined) return undefined;
+    const standing = await this.deps.feed.standing(payload.contentId);
+    if (standing === 'current') return undefined;
+    metrics.slowPathDropped.inc({ task: task.contract.name, reason: standing === 'gone' ? 'settled' : standing });
+    if (standing === 'superseded' || standing === 'not_visible') await this.settleOnFallback(payload.gameId, payload.contentId);
+    return { status: 'stale', reason: `item ${standing}` };
   }
 
   /**

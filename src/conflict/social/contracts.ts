@@ -17,9 +17,9 @@ export const socialTasks = {
     priority: 4,
     dedupe: (p) => `${p.gameId}:social_bundle:${p.sceneHash}`,
     dedupeMode: 'first',
+    value: 'gossip',
     /** Seconds its result lives in the cache; a finished run is not repeated for longer than that. */
     resultTtlSeconds: CACHE_TTL.socialBundle,
-    skippedWhenDegraded: true,
   }),
   generateGossip: defineTask({
     name: 'social.generate_gossip',
@@ -34,7 +34,7 @@ export const socialTasks = {
     priority: 4,
     dedupe: (p) => `${p.gameId}:generate_gossip:${p.sceneHash}:${p.topic}:${[...p.targetNpcIds].sort((a, b) => a - b).join(',')}`,
     dedupeMode: 'first',
-    skippedWhenDegraded: true,
+    value: 'gossip',
   }),
   narrateReputation: defineTask({
     name: 'social.narrate_reputation',
@@ -49,7 +49,7 @@ export const socialTasks = {
     priority: 3,
     dedupe: (p) => `${p.gameId}:reputation_narration:${p.npcId}:${p.timestamp}`,
     dedupeMode: 'first',
-    skippedWhenDegraded: true,
+    value: 'reputation',
   }),
   formAlliance: defineTask({
     name: 'social.form_alliance',
@@ -57,5 +57,6 @@ export const socialTasks = {
     priority: 4,
     dedupe: (p) => `${p.gameId}:form_alliance:${p.initiatorId}:${p.targetId}`,
     dedupeMode: 'first',
+    value: 'essential',
   }),
 };

@@ -19,6 +19,7 @@ export const stakeholderTasks = {
     dedupe: (p) => `${p.gameId}:stakeholder_action:${p.stakeholderId}`,
     /** Latest wins per stakeholder: a newer decision request replaces a queued one. */
     dedupeMode: 'latest',
+    value: 'action',
   }),
   generateReaction: defineTask({
     name: 'stakeholders.generate_reaction',
@@ -36,6 +37,7 @@ export const stakeholderTasks = {
     priority: 8,
     dedupe: (p) => `${p.gameId}:stakeholder_reaction:${p.stakeholderId}:${p.eventId}`,
     dedupeMode: 'first',
+    value: 'reaction',
   }),
   populateDetails: defineTask({
     name: 'stakeholders.populate_details',
@@ -43,7 +45,7 @@ export const stakeholderTasks = {
     priority: 3,
     dedupe: (p) => `${p.gameId}:stakeholder_populate:${p.stakeholderId}`,
     dedupeMode: 'first',
-    skippedWhenDegraded: true,
+    value: 'reputation',
   }),
   adaptRole: defineTask({
     name: 'stakeholders.adapt_role',
@@ -51,5 +53,6 @@ export const stakeholderTasks = {
     priority: 5,
     dedupe: (p) => `${p.gameId}:stakeholder_role:${p.stakeholderId}:${p.contextHash}`,
     dedupeMode: 'first',
+    value: 'essential',
   }),
 };

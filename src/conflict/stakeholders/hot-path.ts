@@ -40,9 +40,8 @@ export function reactionFallbackText(name: string): string {
 const CLAIM_BATCH = 10;
 
 function dispatchDecision(ctx: HandlerContext, stakeholder: StakeholderRecord): boolean {
-  if (ctx.scope.skips(stakeholderTasks.generateAction)) return false;
   const flow = ctx.snapshot.flows.get(stakeholder.conflictId);
-  ctx.scope.dispatch(
+  return ctx.scope.dispatch(
     stakeholderTasks.generateAction,
     {
       gameId: ctx.snapshot.game.id,
@@ -53,7 +52,6 @@ function dispatchDecision(ctx: HandlerContext, stakeholder: StakeholderRecord): 
     },
     { priority: actionPriority(stakeholder) },
   );
-  return true;
 }
 
 /** Several wordings, so a game where many break does not read the same line each time. */

@@ -125,7 +125,8 @@ export class GameStore {
     const settle =
       change.status === 'ready'
         ? sql`status = 'ready', origin = 'generated', text = ${change.text}`
-        : sql`status = 'failed', origin = 'fallback'`;
+        : // A failed item keeps no task: only a shed one (refused before it was queued) is written later.
+          sql`status = 'failed', origin = 'fallback', task = null`;
     const { rows } = await this.db.query<Record<string, unknown>>(sql`
       with settled as (
         update content_items set ${settle}, updated_at = now() where id = ${id} and status = 'generating'

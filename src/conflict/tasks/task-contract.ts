@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { TaskValue } from './task-value.js';
 
 /**
  * A slow-path task as the hot path dispatches it and a worker runs it: its name, its payload schema,
@@ -26,8 +27,8 @@ export interface TaskContract<Name extends string = string, Schema extends z.Zod
   readonly dedupeMode: 'first' | 'latest';
   /** Seconds its cached result lives; a finished run is not repeated for longer than that. Default: IDEMPOTENCY_TTL_S. */
   readonly resultTtlSeconds?: number;
-  /** Whether degraded mode skips it, leaving the rule fallback: false for reactions and decisions. Default: false. */
-  readonly skippedWhenDegraded?: boolean;
+  /** What its result is worth to a player: under load the least valuable work is refused first (see `task-value.ts`). */
+  readonly value: TaskValue;
 }
 
 /** What every payload says (the fields are in `payload-fields.ts`): which game, as of which version, filling which item. */

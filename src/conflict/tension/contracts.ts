@@ -12,9 +12,9 @@ export const tensionTasks = {
     priority: 3,
     dedupe: (p) => `${p.gameId}:tension_bundle:${p.sceneHash}`,
     dedupeMode: 'first',
+    value: 'reputation',
     /** Seconds its result lives in the cache; a finished run is not repeated for longer than that. */
     resultTtlSeconds: CACHE_TTL.tensionBundle,
-    skippedWhenDegraded: true,
   }),
   generateManifestations: defineTask({
     name: 'tension.generate_manifestations',
@@ -22,9 +22,9 @@ export const tensionTasks = {
     priority: 3,
     dedupe: (p) => `${p.gameId}:tension_manifestation:${p.sceneHash}:${p.level}`,
     dedupeMode: 'first',
+    value: 'reputation',
     /** Seconds its result lives in the cache; a finished run is not repeated for longer than that. */
     resultTtlSeconds: CACHE_TTL.manifestations,
-    skippedWhenDegraded: true,
   }),
   narrateEscalation: defineTask({
     name: 'tension.narrate_escalation',
@@ -32,6 +32,6 @@ export const tensionTasks = {
     priority: 5,
     dedupe: (p) => `${p.gameId}:tension_escalation:${p.conflictId}:${p.event.type}`,
     dedupeMode: 'first',
-    skippedWhenDegraded: true,
+    value: 'narration',
   }),
 };

@@ -47,9 +47,21 @@ export interface BullMqQueueOptions extends TaskDefaults {
   keepFinished?: { count: number; ageSeconds: number };
 }
 
-/** Nyx: 1..10, higher first. BullMQ: 1 is the highest, and a job without priority beats them all. */
-export function toBullMqPriority(nyxPriority: number): number {
-  return 11 - nyxPriority;
+/** Steps of newness within one priority: 100 ms each, 2^17 of them (3.6 hours) before they wrap. */
+const NEWNESS_STEPS = 2 ** 17;
+const NEWNESS_STEP_MS = 100;
+
+/**
+ * Nyx: 1..10, higher first, and within one priority the newest first. BullMQ: 1 is the highest (a
+ * job without priority beats them all), equal ones run in arrival order, and the highest allowed
+ * is 2^21. So each Nyx priority gets a band of NEWNESS_STEPS numbers, and a job takes a lower
+ * number the later it was enqueued. When the steps wrap (every 3.6 hours) the jobs waiting at
+ * that moment run after the ones enqueued just after it, once: the queue is bounded to seconds of
+ * work, so this lasts seconds.
+ */
+export function toBullMqPriority(nyxPriority: number, enqueuedAt: number): number {
+  const newness = Math.floor(enqueuedAt / NEWNESS_STEP_MS) % NEWNESS_STEPS;
+  return (10 - nyxPriority) * NEWNESS_STEPS + (NEWNESS_STEPS - newness);
 }
 
 // Swaps the payload of a job that is still waiting, atomically with respect to the worker's
@@ -305,7 +317,7 @@ export class BullMqQueue implements TaskQueue {
     const dedupe = prepared.dedupe;
     return {
       jobId,
-      priority: toBullMqPriority(prepared.priority),
+      priority: toBullMqPriority(prepared.priority, prepared.enqueuedAt),
       attempts: prepared.task.attempts,
       backoff: { type: NYX_BACKOFF },
       ...(prepared.delayMs > 0 ? { delay: prepared.delayMs } : {}),

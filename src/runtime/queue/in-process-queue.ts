@@ -43,7 +43,8 @@ interface QueuedJob {
 
 /**
  * The embedded queue: jobs live in this process's memory and run on a p-queue, highest priority
- * first, across all task kinds. Retries are re-queued after their backoff (not slept inside a
+ * first across all task kinds, and within one priority the newest first (work for the state the
+ * player sees now before work for one they have left). Retries are re-queued after their backoff (not slept inside a
  * slot, so a waiting retry does not hold up other work).
  *
  * What is lost when the process dies: every job that is waiting, delayed (backoff, `delayMs`,
@@ -203,7 +204,8 @@ export class InProcessQueue implements TaskQueue {
               this.stop.signal,
             );
           },
-          { priority: job.prepared.priority, signal: this.stop.signal },
+          // Within one priority the newest first: a fraction below 1 that grows with the enqueue time.
+          { priority: job.prepared.priority + job.prepared.enqueuedAt / 1e13, signal: this.stop.signal },
         );
         if ('deferMs' in outcome) {
           await this.delay(job, outcome.deferMs);

@@ -6,7 +6,8 @@ import type { z } from 'zod';
  * accepted / deduplicated / rejected and never throws.
  *
  * Priorities: a higher number is more urgent (reactions 8 > high-stress actions 7 > actions and
- * narration 5), normalised to each backend's own scale.
+ * narration 5), normalised to each backend's own scale. Within one priority the newest job runs
+ * first: in a game the work for the current state matters more than work for one already left.
  */
 
 export interface Backoff {

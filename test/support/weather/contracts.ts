@@ -13,6 +13,6 @@ export const weatherTasks = {
     priority: 2,
     dedupe: (p) => `${p.gameId}:weather:${p.stateVersion}`,
     dedupeMode: 'first',
-    skippedWhenDegraded: true,
+    value: 'narration',
   }),
 };

@@ -44,6 +44,8 @@ export const contentItems = pgTable(
     index('idx_content_items_game_created').on(t.gameId, t.createdAt),
     uniqueIndex('uq_content_items_source_key').on(t.sourceKey),
     index('idx_content_items_generating').on(t.createdAt).where(sql`status = 'generating'`),
+    // Shed items: settled on their fallback with their task kept, written later when the slow path has room.
+    index('idx_content_items_shed').on(t.createdAt).where(sql`status = 'failed' and task is not null`),
     check('content_items_status_check', sql`${t.status} IN ('ready', 'generating', 'failed')`),
     check('content_items_origin_check', sql`${t.origin} IN ('generated', 'fallback')`),
   ],

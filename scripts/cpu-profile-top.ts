@@ -1,0 +1,52 @@
+import { readFileSync } from 'node:fs';
+
+/**
+ * Prints where a V8 CPU profile (`node --cpu-prof`, or the bench's NYX_BENCH_CPU_PROF) spent its
+ * time: self time by function and by file, the top entries of each.
+ *
+ *   npx tsx scripts/cpu-profile-top.ts <file.cpuprofile> [top=25]
+ */
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+}
+interface Profile {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+const [file, topArg] = process.argv.slice(2);
+if (!file) {
+  console.error('usage: cpu-profile-top <file.cpuprofile> [top]');
+  process.exit(2);
+}
+const top = Number(topArg ?? 25);
+const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
+const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+const selfMs = new Map<number, number>();
+for (const [i, id] of profile.samples.entries()) selfMs.set(id, (selfMs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000);
+const total = [...selfMs.values()].reduce((a, b) => a + b, 0);
+
+function tally(key: (node: ProfileNode) => string): Array<[string, number]> {
+  const sums = new Map<string, number>();
+  for (const [id, ms] of selfMs) {
+    const node = byId.get(id);
+    if (node) sums.set(key(node), (sums.get(key(node)) ?? 0) + ms);
+  }
+  return [...sums.entries()].sort((a, b) => b[1] - a[1]).slice(0, top);
+}
+const shortUrl = (url: string) =>
+  url.replace(/^file:\/\/.*?\/node_modules\//, 'node_modules/').replace(/^file:\/\/.*?\/(src|bench)\//, '$1/');
+const print = (title: string, rows: Array<[string, number]>) => {
+  console.log(`\n${title} (of ${total.toFixed(0)} ms sampled)`);
+  for (const [name, ms] of rows) console.log(`${ms.toFixed(0).padStart(8)} ms ${((ms / total) * 100).toFixed(1).padStart(5)} %  ${name}`);
+};
+print(
+  'self time by function',
+  tally((n) => `${n.callFrame.functionName || '(anonymous)'} ${shortUrl(n.callFrame.url)}:${n.callFrame.lineNumber + 1}`),
+);
+print(
+  'self time by file',
+  tally((n) => shortUrl(n.callFrame.url) || n.callFrame.functionName),
+);

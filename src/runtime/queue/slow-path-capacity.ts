@@ -1,0 +1,130 @@
+import { metrics } from '../../observability/metrics.js';
+import type { TaskQueue } from './task-queue.js';
+
+/**
+ * Admission bound to what the slow path can finish. The queue's backlog (waiting + delayed jobs,
+ * for the whole cluster: BullMQ counts live in Redis) may not grow past a bound, so a job admitted
+ * now starts within about one freshness horizon instead of behind minutes of work nobody will read.
+ *
+ * The bound is what the workers finish in one horizon (completions per second, measured over the
+ * last `windowMs` from the queue's own completion events), never below `concurrency` nor
+ * MIN_BOUND: the workers must never idle for lack of waiting work (or the measured rate would fall
+ * with the bound), and one request's burst into an idle queue must not be shed. Nor above twice the
+ * concurrency (or MIN_BOUND): jobs dropped before their model call finish in milliseconds and would
+ * inflate the rate. Work of lower value may fill only a share of the bound: when demand passes
+ * capacity, the least valuable kinds are refused first (their callers keep the rule fallback at
+ * once) and the most valuable keep flowing.
+ *
+ * A request only reads numbers in memory: the backlog is sampled by a timer (`sampleEveryMs`), and
+ * what this process admitted since the last sample is added to it beyond the slots that were free
+ * then (a job sent to an idle worker does not wait), so the hot path makes no round
+ * trip to ask. Several web processes may overshoot the bound by what each admits between two
+ * samples; the queue stays bounded all the same.
+ */
+export interface SlowPathCapacityOptions {
+  /** Model calls the workers run at once (QUEUE_CONCURRENCY): the smallest bound. */
+  concurrency: number;
+  /** How long admitted work may wait before it starts, at the measured rate. Default 3000 ms. */
+  horizonMs?: number;
+  /** Completions counted for the rate. Default 10 000 ms. */
+  windowMs?: number;
+  /** How often the backlog is read from the queue. Default 200 ms. */
+  sampleEveryMs?: number;
+  /** How long after the last refusal the slow path still reports itself shedding. Default 2000 ms. */
+  sheddingHoldMs?: number;
+}
+
+/** The smallest bound, whatever the concurrency: room for one busy request's work in an idle queue. */
+export const MIN_BOUND = 32;
+
+export class SlowPathCapacity {
+  private backlogAtSample = 0;
+  private freeSlotsAtSample: number;
+  private admittedSinceSample = 0;
+  private lastRefusalAt = Number.NEGATIVE_INFINITY;
+  private readonly completions: number[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private readonly unsubscribe: () => void;
+  private readonly horizonMs: number;
+  private readonly windowMs: number;
+  private readonly startedAt = Date.now();
+
+  constructor(
+    private readonly queue: Pick<TaskQueue, 'counts' | 'on'>,
+    private readonly options: SlowPathCapacityOptions,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.horizonMs = options.horizonMs ?? 3_000;
+    this.windowMs = options.windowMs ?? 10_000;
+    this.freeSlotsAtSample = options.concurrency;
+    this.unsubscribe = queue.on('completed', () => this.completions.push(this.now()));
+  }
+
+  start(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => void this.sample(), this.options.sampleEveryMs ?? 200);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    this.unsubscribe();
+  }
+
+  /** Reads the backlog now (the timer does this; tests call it directly). A queue that cannot answer leaves the last reading. */
+  async sample(): Promise<void> {
+    try {
+      const counts = await this.queue.counts();
+      this.backlogAtSample = counts.waiting + counts.delayed;
+      this.freeSlotsAtSample = Math.max(0, this.options.concurrency - counts.active);
+      this.admittedSinceSample = 0;
+      metrics.slowPathBacklogBound.set(this.bound);
+    } catch {
+      // Keep the last reading: a refusal here would shed everything during a short Redis blip.
+    }
+  }
+
+  /** Jobs finished per second over the last window (since start, while the window is not yet full). */
+  get completionsPerSecond(): number {
+    const now = this.now();
+    while (this.completions.length > 0 && this.completions[0]! <= now - this.windowMs) this.completions.shift();
+    const span = Math.min(this.windowMs, Math.max(1_000, now - this.startedAt));
+    return (this.completions.length * 1_000) / span;
+  }
+
+  /** How many jobs may wait: one horizon of measured completions, between max(concurrency, MIN_BOUND) and twice that. */
+  get bound(): number {
+    const floor = Math.max(this.options.concurrency, MIN_BOUND);
+    const measured = Math.ceil((this.completionsPerSecond * this.horizonMs) / 1_000);
+    return Math.min(2 * floor, Math.max(floor, measured));
+  }
+
+  /** The backlog as this process knows it: the last sample plus what it admitted since, beyond the slots free then. */
+  get backlog(): number {
+    return this.backlogAtSample + Math.max(0, this.admittedSinceSample - this.freeSlotsAtSample);
+  }
+
+  /**
+   * Whether work allowed to fill `share` of the bound (1: all of it; Infinity: never refused) may
+   * be queued now. An admission counts towards the backlog until the next sample.
+   */
+  admit(share: number): boolean {
+    if (share !== Number.POSITIVE_INFINITY && this.backlog >= this.bound * share) {
+      this.lastRefusalAt = this.now();
+      return false;
+    }
+    this.admittedSinceSample++;
+    return true;
+  }
+
+  /** How many more jobs of `share` the backlog has room for now (spare-capacity work asks before it claims). */
+  room(share: number): number {
+    return Math.max(0, Math.floor(this.bound * share) - this.backlog);
+  }
+
+  /** Whether work was refused within the last `sheddingHoldMs`: the state's `degraded` flag. */
+  get shedding(): boolean {
+    return this.now() - this.lastRefusalAt < (this.options.sheddingHoldMs ?? 2_000);
+  }
+}

@@ -1,0 +1,201 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import type { Nyx } from '../../src/app/nyx.js';
+import { EngineHealth } from '../../src/conflict/engine/engine-health.js';
+import { TaskDispatcher } from '../../src/conflict/engine/task-dispatcher.js';
+import { RECOVER_WITHIN_MS } from '../../src/conflict/shed-recovery.js';
+import { defineTask } from '../../src/conflict/tasks/task-contract.js';
+import { made } from '../../src/conflict/tasks/payload-fields.js';
+import type { TaskValue } from '../../src/conflict/tasks/task-value.js';
+import { BullMqQueue } from '../../src/runtime/queue/bullmq-queue.js';
+import { InProcessQueue } from '../../src/runtime/queue/in-process-queue.js';
+import { MIN_BOUND, SlowPathCapacity } from '../../src/runtime/queue/slow-path-capacity.js';
+import type { TaskQueue } from '../../src/runtime/queue/task-queue.js';
+import { openFeedItem } from '../support/feed.js';
+import { eventually, startTestNyx, type Backend } from '../support/nyx-harness.js';
+import { describeWithServices, redisUrl, uniquePrefix } from '../support/services.js';
+
+/**
+ * The capacity-aware slow path, on both backends: work past the queue's bound is refused by value
+ * before it is queued, a job whose item no longer matters ends before its model call, and what was
+ * shed is written after all once there is room, newest first.
+ */
+
+const contractOf = (value: TaskValue) =>
+  defineTask({
+    name: `test.${value}`,
+    payload: z.object({ ...made, n: z.number().int() }),
+    priority: 5,
+    dedupe: (p) => `${p.gameId}:${p.n}`,
+    dedupeMode: 'first',
+    value,
+  });
+
+function admission(makeQueue: (concurrency: number) => TaskQueue) {
+  const open: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    for (const close of open.splice(0)) await close();
+  });
+
+  it('keeps the backlog within its bound under a flood, calls the model only for what it admitted, and sheds the less valuable first', async () => {
+    const concurrency = 2;
+    const queue = makeQueue(concurrency);
+    const capacity = new SlowPathCapacity(queue, { concurrency });
+    const health = new EngineHealth(queue, { failureRate: 0.5 });
+    open.push(async () => {
+      capacity.stop();
+      health.stop();
+      await queue.close({ graceMs: 0 });
+    });
+    const reaction = contractOf('reaction');
+    const lore = contractOf('lore');
+    let modelCalls = 0;
+    for (const contract of [reaction, lore]) {
+      queue.defineTask(contract.name, {
+        payload: contract.payload,
+        handler: async () => {
+          modelCalls++;
+          await sleep(20);
+        },
+      });
+    }
+    await queue.startWorkers();
+    const dispatcher = new TaskDispatcher(queue, { capacity, health });
+
+    const admitted = { reaction: 0, lore: 0 };
+    let peakBacklog = 0;
+    const floodStarted = Date.now();
+    for (let n = 0; n < 400; n++) {
+      const contract = n % 2 === 0 ? reaction : lore;
+      const outcome = await dispatcher.dispatch(contract, { gameId: 'flooded', stateVersion: 1, n });
+      if (outcome.status === 'accepted') admitted[contract === reaction ? 'reaction' : 'lore']++;
+      // The timer samples every 200 ms; here every 10 dispatches, so the test does not depend on timing.
+      if (n % 10 === 9) {
+        await capacity.sample();
+        const counts = await queue.counts();
+        peakBacklog = Math.max(peakBacklog, counts.waiting + counts.delayed);
+      }
+    }
+    const floodMs = Date.now() - floodStarted;
+    await eventually(
+      () => queue.counts(),
+      (counts) => counts.waiting + counts.active + counts.delayed === 0,
+    );
+
+    // No completions measured at first, so the bound is MIN_BOUND; between two samples one process
+    // may overshoot it by what it admits (10 here).
+    expect(capacity.bound).toBeLessThanOrEqual(2 * MIN_BOUND);
+    expect(peakBacklog).toBeLessThanOrEqual(2 * MIN_BOUND + 10);
+    // The model ran once per admitted job, and no more than the bound plus what the workers finished meanwhile.
+    expect(modelCalls).toBe(admitted.reaction + admitted.lore);
+    const finishedDuringFlood = Math.ceil((floodMs / 20) * concurrency);
+    expect(modelCalls).toBeLessThanOrEqual(2 * MIN_BOUND + concurrency + 10 + finishedDuringFlood);
+    expect(modelCalls).toBeLessThan(400);
+    // Reactions may fill the whole bound, lore checks 15 % of it.
+    expect(admitted.reaction).toBeGreaterThan(2 * admitted.lore);
+  });
+}
+
+function feedScheduling(backend: Backend) {
+  let nyx: Nyx;
+  let stop: () => Promise<void>;
+
+  beforeAll(async () => {
+    ({ nyx, stop } = await startTestNyx(backend));
+  });
+  afterAll(async () => stop());
+
+  it('tells a job whether its item is still worth a model call: current, superseded, out of the window, settled or gone', async () => {
+    const { gameId } = await nyx.engine.createGame({ scenario: 'village-well', seed: 5 });
+    const at = (offsetMs: number) => new Date(Date.now() - 60_000 + offsetMs);
+    const item = (subject: { npcId: number }, offsetMs: number) =>
+      openFeedItem(nyx.db, gameId, { kind: 'reaction', fallbackText: 'f', stateVersion: 1, subject, createdAt: at(offsetMs) });
+    const older = await item({ npcId: 1 }, 0);
+    const other = await item({ npcId: 2 }, 500);
+    const newer = await item({ npcId: 1 }, 1_000);
+
+    expect(await nyx.feed.standing(older.id)).toBe('superseded');
+    expect(await nyx.feed.standing(other.id)).toBe('current');
+    expect(await nyx.feed.standing(newer.id)).toBe('current');
+
+    // A newer item that settled on its fallback says nothing new: the older one is worth writing again.
+    await nyx.feed.fail(newer.id);
+    expect(await nyx.feed.standing(newer.id)).toBe('settled');
+    expect(await nyx.feed.standing(older.id)).toBe('current');
+
+    for (let i = 0; i < 60; i++) {
+      await openFeedItem(nyx.db, gameId, { kind: 'gossip', fallbackText: 'g', stateVersion: 1, createdAt: at(2_000 + i) });
+    }
+    expect(await nyx.feed.standing(other.id)).toBe('not_visible');
+    expect(await nyx.feed.standing('reaction-gone')).toBe('gone');
+  });
+
+  it('claims shed items newest first, only recent ones still in view, each once, and never a failed item', async () => {
+    const { gameId, state } = await nyx.engine.createGame({ scenario: 'village-well', seed: 6 });
+    const conflictId = state.conflicts[0]!.id;
+    // Older than the scheduled recovery looks (RECOVER_WITHIN_MS), so only this test's claims see them.
+    const base = Date.now() - RECOVER_WITHIN_MS - 60_000;
+    const shed = async (offsetMs: number, keepsTask = true) => {
+      const createdAt = new Date(base + offsetMs);
+      const task = {
+        name: 'flow.describe_beat',
+        payload: { gameId, stateVersion: 1, conflictId, beat: { id: `b${offsetMs}`, type: 'revelation' } },
+      };
+      return openFeedItem(nyx.db, gameId, {
+        kind: 'beat',
+        fallbackText: 'f',
+        stateVersion: 1,
+        status: 'failed',
+        createdAt,
+        ...(keepsTask ? { task } : {}),
+      });
+    };
+    const tooOld = await shed(-120_000);
+    const oldest = await shed(0);
+    const middle = await shed(1_000);
+    const newest = await shed(2_000);
+    const reallyFailed = await shed(3_000, false);
+
+    const since = new Date(base - 60_000);
+    const first = await nyx.feed.claimShed(since, 2);
+    expect(first.map((claim) => claim.id)).toEqual([newest.id, middle.id]);
+    expect(first[0]!.task).toMatchObject({ name: 'flow.describe_beat' });
+    expect((await nyx.feed.find(newest.id))?.status).toBe('generating');
+    const second = await nyx.feed.claimShed(since, 5);
+    expect(second.map((claim) => claim.id)).toEqual([oldest.id]);
+    expect(await nyx.feed.claimShed(since, 5)).toEqual([]);
+    expect((await nyx.feed.find(tooOld.id))?.status).toBe('failed');
+    expect((await nyx.feed.find(reallyFailed.id))?.status).toBe('failed');
+  });
+
+  it("writes a shed item after all once the queue has room: the cluster's recovery sends its job", async () => {
+    const { gameId, state } = await nyx.engine.createGame({ scenario: 'village-well', seed: 7 });
+    const conflictId = state.conflicts[0]!.id;
+    const task = {
+      name: 'flow.describe_beat',
+      payload: { gameId, stateVersion: 1, conflictId, beat: { id: 'recovered', type: 'revelation' } },
+    };
+    const { id } = await openFeedItem(nyx.db, gameId, { kind: 'beat', fallbackText: 'f', stateVersion: 1, status: 'failed', task });
+    (task.payload as Record<string, unknown>).contentId = id;
+    await nyx.db.query((await import('drizzle-orm')).sql`update content_items set task = ${JSON.stringify(task)}::jsonb where id = ${id}`);
+    const written = await eventually(
+      () => nyx.feed.find(id),
+      (item) => item?.status === 'ready',
+      15_000,
+    );
+    expect(written).toMatchObject({ status: 'ready', origin: 'generated' });
+    expect(written!.text).not.toBe('f');
+  });
+}
+
+describe('admission on the in-process queue', () =>
+  admission((concurrency) => new InProcessQueue({ concurrency, attempts: 1, backoff: { delayMs: 10, factor: 2 } })));
+describeWithServices('admission on BullMQ', ['redis'], () =>
+  admission(
+    (concurrency) =>
+      new BullMqQueue({ attempts: 1, backoff: { delayMs: 10, factor: 2 }, url: redisUrl!, prefix: uniquePrefix('admission'), concurrency }),
+  ),
+);
+describe('feed scheduling on the embedded backend', () => feedScheduling('embedded'));
+describeWithServices('feed scheduling on the distributed backend', ['redis', 'postgres'], () => feedScheduling('distributed'));
