@@ -56,7 +56,7 @@ export interface Freshness {
   pLatencyUnderThink: number;
   reactionsBound: number;
   reactionsByNextSync: number;
-  dropped: { shed: number; superseded: number; notVisible: number; settled: number };
+  dropped: { shed: number; expired: number; superseded: number; notVisible: number; settled: number };
   recovered: number;
   peakQueueDepth: number;
   /** The simulated model's p95 latency, ms (the content-age goal is twice it). */
@@ -94,6 +94,7 @@ export function freshnessOf(mode: ModeResult, options: BenchOptions): Freshness 
     reactionsByNextSync: mode.coverage.reactionsByNextSync.share,
     dropped: {
       shed: totals.droppedShed,
+      expired: totals.droppedExpired,
       superseded: totals.droppedSuperseded,
       notVisible: totals.droppedNotVisible,
       settled: totals.droppedSettled,

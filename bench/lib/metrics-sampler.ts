@@ -44,6 +44,7 @@ export interface SlowPathTotals {
   droppedShed: number;
   /** Of those, decisions: asked for again on every sync while none is ready, so their repeats are one piece of work. */
   droppedShedDecisions: number;
+  droppedExpired: number;
   droppedSuperseded: number;
   droppedNotVisible: number;
   droppedSettled: number;
@@ -80,6 +81,7 @@ export function slowPathTotals(samples: MetricSample[]): SlowPathTotals {
     modelCallsWasted: sumOf(samples, 'nyx_model_calls_by_use_total', { use: 'wasted' }),
     droppedShed: sumOf(samples, 'nyx_slow_path_dropped_total', { reason: 'shed' }),
     droppedShedDecisions: sumOf(samples, 'nyx_slow_path_dropped_total', { reason: 'shed', task: 'stakeholders.generate_action' }),
+    droppedExpired: sumOf(samples, 'nyx_slow_path_dropped_total', { reason: 'expired' }),
     droppedSuperseded: sumOf(samples, 'nyx_slow_path_dropped_total', { reason: 'superseded' }),
     droppedNotVisible: sumOf(samples, 'nyx_slow_path_dropped_total', { reason: 'not_visible' }),
     droppedSettled: sumOf(samples, 'nyx_slow_path_dropped_total', { reason: 'settled' }),

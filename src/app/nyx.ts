@@ -213,6 +213,7 @@ async function startSlowPath({
       // A task makes at most two model calls (one repair), each bounded by LLM_TIMEOUT_MS.
       taskTimeoutMs: config.llm.timeoutMs * 2 + 5_000,
       idempotencyTtlSeconds: config.idempotencyTtlSeconds,
+      maxQueueWaitMs: config.slowPathHorizonMs,
     },
     subsystems,
     dispatcher,

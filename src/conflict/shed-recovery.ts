@@ -21,7 +21,7 @@ const log = logger.child({ module: 'shed-recovery' });
 
 export interface ShedRecoveryDeps {
   feed: Pick<ContentFeed, 'claimShed' | 'fail'>;
-  capacity: Pick<SlowPathCapacity, 'room' | 'admit' | 'sample'>;
+  capacity: Pick<SlowPathCapacity, 'room' | 'sample'>;
   dispatcher: Pick<TaskDispatcher, 'send'>;
   /** The contracts shed items' stored tasks are checked against before they are sent. */
   catalog: TaskCatalog;
@@ -50,7 +50,6 @@ export class ShedRecovery {
         await feed.fail(id);
         continue;
       }
-      capacity.admit(Number.POSITIVE_INFINITY);
       sent++;
     }
     if (sent > 0) {

@@ -86,7 +86,7 @@ export const metrics = {
   }),
   slowPathDropped: new Counter({
     name: 'nyx_slow_path_dropped_total',
-    help: "Slow-path work given up before any model call, by task and reason: shed (over the admission bound for its value), superseded (a newer item of the same subject), not_visible (out of the player's feed window), settled (its item was already settled).",
+    help: "Slow-path work given up before any model call, by task and reason: shed (over the admission bound for its value), expired (waited in the queue past SLOW_PATH_HORIZON_MS: shed late), superseded (a newer item of the same subject), not_visible (out of the player's feed window), settled (its item was already settled).",
     labelNames: ['task', 'reason'] as const,
     registers: [registry],
   }),

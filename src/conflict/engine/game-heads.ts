@@ -3,7 +3,7 @@ import { isLockBusy, type Locks } from '../../runtime/locks/locks.js';
 import { cacheKeys } from '../domain/cache-contract.js';
 import type { ContentItemView } from './game-state.js';
 import type { GameRecord } from '../store/game-snapshot.js';
-import type { GameStore } from '../store/game-store.js';
+import type { ContentSettlement, GameStore } from '../store/game-store.js';
 import { withSettledItem, writeChronicleThrough } from './state-view.js';
 
 /**
@@ -66,10 +66,7 @@ export class GameHeads {
    * then writes the new head, and the new version's feed, through. Undefined when the item was
    * already settled (nothing changed).
    */
-  async settleContent(
-    id: string,
-    change: { status: 'ready'; text: string } | { status: 'failed' },
-  ): Promise<{ item: ContentItemView; version: number } | undefined> {
+  async settleContent(id: string, change: ContentSettlement): Promise<{ item: ContentItemView; version: number } | undefined> {
     const settled = await this.store.settleContent(id, change);
     if (!settled) return undefined;
     const { item, game } = settled;

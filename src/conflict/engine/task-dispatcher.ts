@@ -24,7 +24,7 @@ export interface DispatchOptions {
 
 /** What admission reads: the queue's capacity, and whether the model is failing. */
 export interface Admission {
-  capacity: Pick<SlowPathCapacity, 'admit'>;
+  capacity: Pick<SlowPathCapacity, 'admit' | 'sent'>;
   health: Pick<EngineHealth, 'modelFailing'>;
 }
 
@@ -57,11 +57,20 @@ export class TaskDispatcher {
   async dispatch<C extends AnyTaskContract>(contract: C, payload: PayloadOf<C>, options: DispatchOptions = {}): Promise<DispatchOutcome> {
     const refused = this.admit(contract);
     if (refused) return { status: 'skipped', reason: refused };
-    return this.send(contract, payload, options);
+    return this.send(contract, payload, options, true);
   }
 
-  /** Sends a task already admitted (`admit`), never awaiting the job. */
-  async send<C extends AnyTaskContract>(contract: C, payload: PayloadOf<C>, options: DispatchOptions = {}): Promise<DispatchResult> {
+  /**
+   * Sends `contract`'s task, never awaiting the job: one `admit` let in (`admitted`), or work sent
+   * again without asking (a lost or shed item's job, already counted once).
+   */
+  async send<C extends AnyTaskContract>(
+    contract: C,
+    payload: PayloadOf<C>,
+    options: DispatchOptions = {},
+    admitted = false,
+  ): Promise<DispatchResult> {
+    this.admission.capacity.sent(admitted);
     const { name } = contract;
     const publish = { kind: SpanKind.PRODUCER, attributes: { 'messaging.operation.type': 'send', 'messaging.destination.name': name } };
     return inSpan(`send ${name}`, publish, async (span) => {
@@ -130,7 +139,7 @@ export class DispatchScope {
   async flush(feed: Pick<ContentFeed, 'discard' | 'fail'>): Promise<{ discarded: string[]; failed: string[] }> {
     const settled = { discarded: [] as string[], failed: [] as string[] };
     for (const { contract, payload, options, contentId } of this.pending.splice(0)) {
-      const result = await this.dispatcher.send(contract, payload, options);
+      const result = await this.dispatcher.send(contract, payload, options, true);
       if (result.status === 'accepted') this.jobIds.push(result.jobId);
       if (contentId === undefined || result.status === 'accepted') continue;
       if (result.status === 'deduplicated') {

@@ -40,6 +40,11 @@ export interface ConflictWorkerDeps {
   taskTimeoutMs?: number;
   /** IDEMPOTENCY_TTL_S: how long a finished task blocks an identical rerun. */
   idempotencyTtlSeconds?: number;
+  /**
+   * How long a job that fills a feed item may have waited in the queue and still make its model
+   * call (SLOW_PATH_HORIZON_MS); one that waited longer is shed late. Default: no limit.
+   */
+  maxQueueWaitMs?: number;
 }
 
 /** What a task reports: it wrote something the game reads, or its request no longer applies. */

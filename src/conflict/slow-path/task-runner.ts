@@ -117,16 +117,25 @@ export class ConflictTaskRunner {
   }
 
   /**
-   * Checks, before any model call, that the item this job fills is still worth writing: still
-   * open, not said again by a newer item of the same subject, still in the player's feed window. If
-   * not, the job ends here and the item settles on its fallback at once.
+   * Checks, before any model call, that the item this job fills is still worth writing now: it
+   * waited no longer than the freshness horizon (else it is shed late: its fallback shows, and
+   * recovery may still write it once there is room), and it is still open, not said again by a
+   * newer item of the same subject, still in the player's feed window (else it settles on its
+   * fallback for good). Either way the job ends here, and the item settles at once.
    */
   private async dropBeforeCall(task: TaskImplementation, payload: KeyedFields): Promise<TaskOutcome | undefined> {
-    if (payload.contentId === undefined) return undefined;
-    const standing = await this.deps.feed.standing(payload.contentId);
+    const { contentId, dispatchedAt } = payload;
+    if (contentId === undefined) return undefined;
+    const maxWaitMs = this.deps.maxQueueWaitMs;
+    if (maxWaitMs !== undefined && dispatchedAt !== undefined && Date.now() - dispatchedAt > maxWaitMs) {
+      metrics.slowPathDropped.inc({ task: task.contract.name, reason: 'expired' });
+      await this.settle(payload.gameId, contentId, { status: 'shed' });
+      return { status: 'stale', reason: 'waited past the freshness horizon' };
+    }
+    const standing = await this.deps.feed.standing(contentId);
     if (standing === 'current') return undefined;
     metrics.slowPathDropped.inc({ task: task.contract.name, reason: standing === 'gone' ? 'settled' : standing });
-    if (standing === 'superseded' || standing === 'not_visible') await this.settleOnFallback(payload.gameId, payload.contentId);
+    if (standing === 'superseded' || standing === 'not_visible') await this.settle(payload.gameId, contentId, { status: 'failed' });
     return { status: 'stale', reason: `item ${standing}` };
   }
 
@@ -140,8 +149,11 @@ export class ConflictTaskRunner {
   }
 
   private async settleOnFallback(gameId: string, contentId: string | undefined): Promise<void> {
-    if (!contentId) return;
-    const settled = await this.deps.heads.settleContent(contentId, { status: 'failed' });
+    if (contentId) await this.settle(gameId, contentId, { status: 'failed' });
+  }
+
+  private async settle(gameId: string, contentId: string, change: { status: 'failed' | 'shed' }): Promise<void> {
+    const settled = await this.deps.heads.settleContent(contentId, change);
     if (!settled) return;
     const { item, version } = settled;
     await publish(this.deps.hub, { gameId, kind: item.kind, id: item.id, status: 'failed', origin: 'fallback', text: item.text });

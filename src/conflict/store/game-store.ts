@@ -42,6 +42,12 @@ export type SaveResult = { status: 'saved'; version: number } | { status: 'stale
 
 const number = (value: unknown, fallback: number) => (typeof value === 'number' && Number.isFinite(value) ? value : fallback);
 
+/**
+ * How a generating feed item settles: filled with generated text, failed for good on its fallback,
+ * or shed (on its fallback for now, its task kept so the slow path can still write it with room).
+ */
+export type ContentSettlement = { status: 'ready'; text: string } | { status: 'failed' } | { status: 'shed' };
+
 export class GameStore {
   constructor(readonly db: Database) {}
 
@@ -118,15 +124,13 @@ export class GameStore {
    * its game's version on, in one statement: a slow-path result is one round trip, and the version
    * it moves to holds exactly this change. Undefined when the item is gone or already settled.
    */
-  async settleContent(
-    id: string,
-    change: { status: 'ready'; text: string } | { status: 'failed' },
-  ): Promise<{ item: ContentItemView; game: GameRecord } | undefined> {
-    const settle =
-      change.status === 'ready'
-        ? sql`status = 'ready', origin = 'generated', text = ${change.text}`
-        : // A failed item keeps no task: only a shed one (refused before it was queued) is written later.
-          sql`status = 'failed', origin = 'fallback', task = null`;
+  async settleContent(id: string, change: ContentSettlement): Promise<{ item: ContentItemView; game: GameRecord } | undefined> {
+    const settle = {
+      ready: sql`status = 'ready', origin = 'generated', text = ${change.status === 'ready' ? change.text : null}`,
+      // A failed item keeps no task: only a shed one (the slow path had no room for it) is written later.
+      failed: sql`status = 'failed', origin = 'fallback', task = null`,
+      shed: sql`status = 'failed', origin = 'fallback'`,
+    }[change.status];
     const { rows } = await this.db.query<Record<string, unknown>>(sql`
       with settled as (
         update content_items set ${settle}, updated_at = now() where id = ${id} and status = 'generating'

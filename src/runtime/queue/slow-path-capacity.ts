@@ -37,10 +37,15 @@ export interface SlowPathCapacityOptions {
 /** The smallest bound, whatever the concurrency: room for one busy request's work in an idle queue. */
 export const MIN_BOUND = 32;
 
+/** An admission not sent within this long is forgotten (its request failed before it committed). */
+const PENDING_FOR_AT_MOST_MS = 5_000;
+
 export class SlowPathCapacity {
   private backlogAtSample = 0;
   private freeSlotsAtSample: number;
-  private admittedSinceSample = 0;
+  private sentSinceSample = 0;
+  /** When each admitted job not yet sent was admitted, oldest first. */
+  private readonly pending: number[] = [];
   private lastRefusalAt = Number.NEGATIVE_INFINITY;
   private readonly completions: number[] = [];
   private timer: NodeJS.Timeout | undefined;
@@ -78,7 +83,7 @@ export class SlowPathCapacity {
       const counts = await this.queue.counts();
       this.backlogAtSample = counts.waiting + counts.delayed;
       this.freeSlotsAtSample = Math.max(0, this.options.concurrency - counts.active);
-      this.admittedSinceSample = 0;
+      this.sentSinceSample = 0;
       metrics.slowPathBacklogBound.set(this.bound);
     } catch {
       // Keep the last reading: a refusal here would shed everything during a short Redis blip.
@@ -100,22 +105,30 @@ export class SlowPathCapacity {
     return Math.min(2 * floor, Math.max(floor, measured));
   }
 
-  /** The backlog as this process knows it: the last sample plus what it admitted since, beyond the slots free then. */
+  /** The backlog as this process knows it: the last sample, what it admitted and has not sent, and what it sent since beyond the slots free then. */
   get backlog(): number {
-    return this.backlogAtSample + Math.max(0, this.admittedSinceSample - this.freeSlotsAtSample);
+    const forgottenBefore = this.now() - PENDING_FOR_AT_MOST_MS;
+    while (this.pending.length > 0 && this.pending[0]! < forgottenBefore) this.pending.shift();
+    return this.backlogAtSample + this.pending.length + Math.max(0, this.sentSinceSample - this.freeSlotsAtSample);
   }
 
   /**
    * Whether work allowed to fill `share` of the bound (1: all of it; Infinity: never refused) may
-   * be queued now. An admission counts towards the backlog until the next sample.
+   * be queued now. An admitted job counts towards the backlog from now on; say when it is `sent`.
    */
   admit(share: number): boolean {
     if (share !== Number.POSITIVE_INFINITY && this.backlog >= this.bound * share) {
       this.lastRefusalAt = this.now();
       return false;
     }
-    this.admittedSinceSample++;
+    this.pending.push(this.now());
     return true;
+  }
+
+  /** A job went to the queue: one this process `admit`ted (`admitted`), or one sent again without asking (lost work). */
+  sent(admitted: boolean): void {
+    if (admitted) this.pending.shift();
+    this.sentSinceSample++;
   }
 
   /** How many more jobs of `share` the backlog has room for now (spare-capacity work asks before it claims). */
