@@ -20,7 +20,7 @@ const RECOVERY_SHARE = 0.5;
 const log = logger.child({ module: 'shed-recovery' });
 
 export interface ShedRecoveryDeps {
-  feed: Pick<ContentFeed, 'claimShed' | 'fail'>;
+  feed: Pick<ContentFeed, 'claimShed' | 'fail' | 'unclaim'>;
   capacity: Pick<SlowPathCapacity, 'room' | 'sample'>;
   dispatcher: Pick<TaskDispatcher, 'send'>;
   /** The contracts shed items' stored tasks are checked against before they are sent. */
@@ -45,12 +45,15 @@ export class ShedRecovery {
     for (const { id, task } of claimed) {
       const contract = catalog.get(task.name);
       const parsed = contract?.payload.safeParse(task.payload);
-      const result = contract && parsed?.success ? await dispatcher.send(contract, parsed.data) : undefined;
-      if (result?.status !== 'accepted') {
+      if (!contract || !parsed?.success) {
+        // A task this version no longer knows, or a payload it no longer accepts: never writable.
         await feed.fail(id);
         continue;
       }
-      sent++;
+      const result = await dispatcher.send(contract, { ...parsed.data, recovered: true });
+      if (result.status === 'accepted') sent++;
+      // Refused now (a job with the same key still running, the queue down): still shed, for a later run.
+      else await feed.unclaim(id);
     }
     if (sent > 0) {
       metrics.slowPathRecovered.inc(sent);

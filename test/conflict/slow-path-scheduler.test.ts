@@ -1,8 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Nyx } from '../../src/app/nyx.js';
 import { EngineHealth } from '../../src/conflict/engine/engine-health.js';
+import { flowTasks } from '../../src/conflict/flow/contracts.js';
+import { metrics } from '../../src/observability/metrics.js';
 import { TaskDispatcher } from '../../src/conflict/engine/task-dispatcher.js';
 import { RECOVER_WITHIN_MS } from '../../src/conflict/shed-recovery.js';
 import { defineTask } from '../../src/conflict/tasks/task-contract.js';
@@ -111,24 +114,27 @@ function feedScheduling(backend: Backend) {
     const at = (offsetMs: number) => new Date(Date.now() - 60_000 + offsetMs);
     const item = (subject: { npcId: number }, offsetMs: number) =>
       openFeedItem(nyx.db, gameId, { kind: 'reaction', fallbackText: 'f', stateVersion: 1, subject, createdAt: at(offsetMs) });
+    const supersedable = { supersedable: true };
     const older = await item({ npcId: 1 }, 0);
     const other = await item({ npcId: 2 }, 500);
     const newer = await item({ npcId: 1 }, 1_000);
 
-    expect(await nyx.feed.standing(older.id)).toBe('superseded');
-    expect(await nyx.feed.standing(other.id)).toBe('current');
-    expect(await nyx.feed.standing(newer.id)).toBe('current');
+    expect(await nyx.feed.standing(older.id, supersedable)).toBe('superseded');
+    // Items whose contract is not supersedable (gossip, beats) each say something of their own.
+    expect(await nyx.feed.standing(older.id, { supersedable: false })).toBe('current');
+    expect(await nyx.feed.standing(other.id, supersedable)).toBe('current');
+    expect(await nyx.feed.standing(newer.id, supersedable)).toBe('current');
 
     // A newer item that settled on its fallback says nothing new: the older one is worth writing again.
     await nyx.feed.fail(newer.id);
-    expect(await nyx.feed.standing(newer.id)).toBe('settled');
-    expect(await nyx.feed.standing(older.id)).toBe('current');
+    expect(await nyx.feed.standing(newer.id, supersedable)).toBe('settled');
+    expect(await nyx.feed.standing(older.id, supersedable)).toBe('current');
 
     for (let i = 0; i < 60; i++) {
       await openFeedItem(nyx.db, gameId, { kind: 'gossip', fallbackText: 'g', stateVersion: 1, createdAt: at(2_000 + i) });
     }
-    expect(await nyx.feed.standing(other.id)).toBe('not_visible');
-    expect(await nyx.feed.standing('reaction-gone')).toBe('gone');
+    expect(await nyx.feed.standing(other.id, supersedable)).toBe('not_visible');
+    expect(await nyx.feed.standing('reaction-gone', supersedable)).toBe('gone');
   });
 
   it('claims shed items newest first, only recent ones still in view, each once, and never a failed item', async () => {
@@ -169,16 +175,19 @@ function feedScheduling(backend: Backend) {
     expect((await nyx.feed.find(reallyFailed.id))?.status).toBe('failed');
   });
 
+  /** A beat item of a fresh game whose stored task fills it, as the hot path would have opened it. */
+  async function beatWithTask(seed: number, status: 'generating' | 'failed') {
+    const { gameId, state } = await nyx.engine.createGame({ scenario: 'village-well', seed });
+    const payload = { gameId, stateVersion: 1, conflictId: state.conflicts[0]!.id, beat: { id: `b${seed}`, type: 'revelation' as const } };
+    const { id } = await openFeedItem(nyx.db, gameId, { kind: 'beat', fallbackText: 'f', stateVersion: 1, status });
+    const task = { name: flowTasks.describeBeat.name, payload: { ...payload, contentId: id } };
+    await nyx.db.query(sql`update content_items set task = ${JSON.stringify(task)}::jsonb where id = ${id}`);
+    return { id, payload: task.payload };
+  }
+  const dropped = (reason: string) => droppedCount(flowTasks.describeBeat.name, reason);
+
   it("writes a shed item after all once the queue has room: the cluster's recovery sends its job", async () => {
-    const { gameId, state } = await nyx.engine.createGame({ scenario: 'village-well', seed: 7 });
-    const conflictId = state.conflicts[0]!.id;
-    const task = {
-      name: 'flow.describe_beat',
-      payload: { gameId, stateVersion: 1, conflictId, beat: { id: 'recovered', type: 'revelation' } },
-    };
-    const { id } = await openFeedItem(nyx.db, gameId, { kind: 'beat', fallbackText: 'f', stateVersion: 1, status: 'failed', task });
-    (task.payload as Record<string, unknown>).contentId = id;
-    await nyx.db.query((await import('drizzle-orm')).sql`update content_items set task = ${JSON.stringify(task)}::jsonb where id = ${id}`);
+    const { id } = await beatWithTask(7, 'failed');
     const written = await eventually(
       () => nyx.feed.find(id),
       (item) => item?.status === 'ready',
@@ -187,6 +196,30 @@ function feedScheduling(backend: Backend) {
     expect(written).toMatchObject({ status: 'ready', origin: 'generated' });
     expect(written!.text).not.toBe('f');
   });
+
+  it('sheds a job that waited past the freshness horizon before its model call, without recording it as done, so recovery still writes it', async () => {
+    const { id, payload } = await beatWithTask(8, 'generating');
+    const expiredBefore = await dropped('expired');
+    // Dispatched (as far as the job can tell) ten seconds ago: past SLOW_PATH_HORIZON_MS (3 s).
+    const sent = await nyx.queue.dispatch(flowTasks.describeBeat.name, { ...payload, dispatchedAt: Date.now() - 10_000 });
+    expect(sent.status).toBe('accepted');
+    await eventually(
+      () => dropped('expired'),
+      (count) => count > expiredBefore,
+    );
+    const written = await eventually(
+      () => nyx.feed.find(id),
+      (item) => item?.status === 'ready',
+      15_000,
+    );
+    expect(written).toMatchObject({ status: 'ready', origin: 'generated' });
+  });
+}
+
+/** How many jobs of `task` the slow path dropped for `reason` so far, in this process. */
+async function droppedCount(task: string, reason: string): Promise<number> {
+  const metric = await metrics.slowPathDropped.get();
+  return metric.values.find((value) => value.labels.task === task && value.labels.reason === reason)?.value ?? 0;
 }
 
 describe('admission on the in-process queue', () =>

@@ -359,7 +359,7 @@ describe('stakeholder tasks', () => {
     expect(events.find((e) => e.kind === 'job' && e.status === 'failed')!.error).toContain('model down');
   });
 
-  it('the idempotency guard runs a replayed job once and leaves its item as the first run wrote it', async () => {
+  it('a replayed job runs once: it finds its item settled before any model call, and leaves it as the first run wrote it', async () => {
     let modelCalls = 0;
     const { run } = await startWorkers(interceptedGateway(() => void modelCalls++));
     const game = await createGame();
@@ -369,7 +369,7 @@ describe('stakeholder tasks', () => {
     const again = await run('stakeholders.generate_reaction', reactionPayload(game, item.id));
 
     expect(once.outcome).toMatchObject({ status: 'completed', result: { status: 'written' } });
-    expect(again.outcome).toMatchObject({ status: 'completed', result: { status: 'duplicate' } });
+    expect(again.outcome).toMatchObject({ status: 'completed', result: { status: 'stale', reason: 'item settled' } });
     expect(modelCalls).toBe(1);
     expect(await plannedRows(game.gameId)).toHaveLength(1);
     expect(await feed.find(item.id)).toMatchObject({ status: 'ready', origin: 'generated' });

@@ -91,8 +91,11 @@ export type ItemStanding = 'current' | 'settled' | 'superseded' | 'not_visible' 
 export class ContentFeed {
   constructor(private readonly db: Database) {}
 
-  /** Where item `id` stands for a job about to fill it (one statement; see `ItemStanding`). */
-  async standing(id: string): Promise<ItemStanding> {
+  /**
+   * Where item `id` stands for a job about to fill it (one statement; see `ItemStanding`). Only a
+   * `supersedable` item (its contract says so) can be superseded.
+   */
+  async standing(id: string, { supersedable }: { supersedable: boolean }): Promise<ItemStanding> {
     const { rows } = await this.db.query<{ status: string; newer: number | string; superseded: boolean }>(sql`
       select c.status,
         (select count(*) from (
@@ -101,7 +104,7 @@ export class ContentFeed {
           limit ${FEED_WINDOW}) w) as newer,
         exists (
           select 1 from content_items s
-          where s.game_id = c.game_id and s.kind = c.kind and s.subject = c.subject and s.subject <> '{}'::jsonb
+          where ${supersedable} and s.game_id = c.game_id and s.kind = c.kind and s.subject = c.subject and s.subject <> '{}'::jsonb
             and s.created_at > c.created_at and s.status <> 'failed') as superseded
       from content_items c where c.id = ${id}`);
     const row = rows[0];
@@ -188,6 +191,14 @@ export class ContentFeed {
       returning id, game_id, task, created_at)
       select id, game_id, task from claimed order by created_at desc`);
     return rows.map((row) => ({ id: row.id, gameId: row.game_id, task: row.task }));
+  }
+
+  /** Hands a claimed shed item back, still shed (its job could not be sent now: a duplicate still running, the queue down). */
+  async unclaim(id: string): Promise<void> {
+    await this.db.orm
+      .update(contentItems)
+      .set({ status: 'failed', updatedAt: new Date() })
+      .where(and(eq(contentItems.id, id), eq(contentItems.status, 'generating')));
   }
 
   /** The jobs of the given items that are still generating. */

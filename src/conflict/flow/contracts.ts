@@ -12,6 +12,7 @@ export const flowTasks = {
     dedupe: (p) => `${p.gameId}:flow_transition:${p.conflictId}:${p.fromPhase}:${p.toPhase}`,
     dedupeMode: 'first',
     value: 'narration',
+    supersedable: true,
   }),
   describeBeat: defineTask({
     name: 'flow.describe_beat',

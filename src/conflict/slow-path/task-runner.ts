@@ -60,12 +60,17 @@ export class ConflictTaskRunner {
     this.started.set(job.jobId, startedAt);
     await this.publishJob(contract.name, payload, job.jobId, { status: 'generating', startedAt });
     const key = idempotencyKey(contract, payload);
-    const guarded = await this.deps.idempotency.run(
-      key,
-      () => this.runTask(task, payload, job, key),
-      idempotencyTtlSeconds(contract, this.deps.idempotencyTtlSeconds ?? IDEMPOTENCY_TTL_SECONDS),
-      job.jobId,
-    );
+    // Checked outside the idempotency guard: a job dropped now has done nothing, so a later run
+    // for the same item (recovery, once there is room) must not find it recorded as done.
+    const dropped = await this.dropBeforeCall(task, payload);
+    const guarded = dropped
+      ? ({ ran: true, value: dropped } as const)
+      : await this.deps.idempotency.run(
+          key,
+          () => this.runTask(task, payload, job, key),
+          idempotencyTtlSeconds(contract, this.deps.idempotencyTtlSeconds ?? IDEMPOTENCY_TTL_SECONDS),
+          job.jobId,
+        );
     // A duplicate writes nothing, so an item opened for it would otherwise wait forever.
     if (!guarded.ran) await this.settleOnFallback(payload.gameId, payload.contentId);
     const outcome = guarded.ran ? guarded.value : ({ status: 'duplicate' } as const);
@@ -101,8 +106,6 @@ export class ConflictTaskRunner {
   }
 
   private async runTask(task: TaskImplementation, payload: KeyedFields, job: JobContext, key: string): Promise<TaskOutcome> {
-    const dropped = await this.dropBeforeCall(task, payload);
-    if (dropped) return dropped;
     const snapshot = await this.snapshots.load(payload.gameId);
     if (!snapshot) throw new PermanentTaskError(`game ${payload.gameId} does not exist`);
     const priority = payload.priority ?? task.contract.priority;
@@ -117,25 +120,26 @@ export class ConflictTaskRunner {
   }
 
   /**
-   * Checks, before any model call, that the item this job fills is still worth writing now: it
-   * waited no longer than the freshness horizon (else it is shed late: its fallback shows, and
-   * recovery may still write it once there is room), and it is still open, not said again by a
-   * newer item of the same subject, still in the player's feed window (else it settles on its
-   * fallback for good). Either way the job ends here, and the item settles at once.
+   * Checks, before any model call, that the item this job fills is worth writing now. Not if it
+   * waited longer than the freshness horizon, or a newer live item of the same kind and subject
+   * says the same for a newer state (a `supersedable` contract): it is shed, so its fallback shows
+   * and recovery may still write it once the slow path has spare room. Not at all if it is out of
+   * the player's feed window, or already settled. Either way the job ends here, and the item
+   * settles at once.
    */
   private async dropBeforeCall(task: TaskImplementation, payload: KeyedFields): Promise<TaskOutcome | undefined> {
     const { contentId, dispatchedAt } = payload;
     if (contentId === undefined) return undefined;
     const maxWaitMs = this.deps.maxQueueWaitMs;
-    if (maxWaitMs !== undefined && dispatchedAt !== undefined && Date.now() - dispatchedAt > maxWaitMs) {
-      metrics.slowPathDropped.inc({ task: task.contract.name, reason: 'expired' });
-      await this.settle(payload.gameId, contentId, { status: 'shed' });
-      return { status: 'stale', reason: 'waited past the freshness horizon' };
-    }
-    const standing = await this.deps.feed.standing(contentId);
+    // A recovered job runs on spare capacity: neither its wait nor a newer item makes it pointless.
+    const spare = payload.recovered === true;
+    const expired = !spare && maxWaitMs !== undefined && dispatchedAt !== undefined && Date.now() - dispatchedAt > maxWaitMs;
+    const supersedable = !spare && task.contract.supersedable === true;
+    const standing = expired ? 'expired' : await this.deps.feed.standing(contentId, { supersedable });
     if (standing === 'current') return undefined;
     metrics.slowPathDropped.inc({ task: task.contract.name, reason: standing === 'gone' ? 'settled' : standing });
-    if (standing === 'superseded' || standing === 'not_visible') await this.settle(payload.gameId, contentId, { status: 'failed' });
+    if (standing === 'expired' || standing === 'superseded') await this.settle(payload.gameId, contentId, { status: 'shed' });
+    if (standing === 'not_visible') await this.settle(payload.gameId, contentId, { status: 'failed' });
     return { status: 'stale', reason: `item ${standing}` };
   }
 

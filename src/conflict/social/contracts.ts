@@ -50,6 +50,7 @@ export const socialTasks = {
     dedupe: (p) => `${p.gameId}:reputation_narration:${p.npcId}:${p.timestamp}`,
     dedupeMode: 'first',
     value: 'reputation',
+    supersedable: true,
   }),
   formAlliance: defineTask({
     name: 'social.form_alliance',

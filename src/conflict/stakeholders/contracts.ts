@@ -38,6 +38,7 @@ export const stakeholderTasks = {
     dedupe: (p) => `${p.gameId}:stakeholder_reaction:${p.stakeholderId}:${p.eventId}`,
     dedupeMode: 'first',
     value: 'reaction',
+    supersedable: true,
   }),
   populateDetails: defineTask({
     name: 'stakeholders.populate_details',

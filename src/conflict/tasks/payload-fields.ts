@@ -9,4 +9,9 @@ export const made = {
   contentId: z.string().min(1).max(80).optional(),
   /** Epoch ms of the dispatch, set by the dispatcher: the job timeline's queue time. */
   dispatchedAt: z.number().int().nonnegative().optional(),
+  /**
+   * Sent again by shed recovery, with spare capacity: the item is written even though a newer one of
+   * the same subject exists or the job waited in the queue (the player sees it, and the model is idle).
+   */
+  recovered: z.literal(true).optional(),
 };

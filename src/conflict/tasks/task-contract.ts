@@ -27,6 +27,13 @@ export interface TaskContract<Name extends string = string, Schema extends z.Zod
   readonly dedupeMode: 'first' | 'latest';
   /** Seconds its cached result lives; a finished run is not repeated for longer than that. Default: IDEMPOTENCY_TTL_S. */
   readonly resultTtlSeconds?: number;
+  /**
+   * Whether a newer item of the same kind and subject makes this one pointless (a reaction to the
+   * player's last choice replaces one to the choice before; a conflict's newer phase, its older
+   * narration): a queued job for the older item then ends before its model call and its item
+   * settles on the fallback. Default false: gossip lines and beats each say something of their own.
+   */
+  readonly supersedable?: boolean;
   /** What its result is worth to a player: under load the least valuable work is refused first (see `task-value.ts`). */
   readonly value: TaskValue;
 }
@@ -37,6 +44,7 @@ export interface MadeFor {
   stateVersion: number;
   contentId?: string | undefined;
   dispatchedAt?: number | undefined;
+  recovered?: true | undefined;
 }
 
 /** Any contract, whatever else its payload holds: what the generic dispatcher and runner handle. */

@@ -33,5 +33,6 @@ export const tensionTasks = {
     dedupe: (p) => `${p.gameId}:tension_escalation:${p.conflictId}:${p.event.type}`,
     dedupeMode: 'first',
     value: 'narration',
+    supersedable: true,
   }),
 };
