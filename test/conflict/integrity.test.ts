@@ -111,8 +111,12 @@ function integrity(backend: Backend) {
       status: 'ready',
       origin: 'generated',
     });
+    // The player keeps syncing, as the web UI does: a profile shed under load is asked for again.
     const profiles = await eventually(
-      () => nyx.db.orm.select().from(stakeholders).where(eq(stakeholders.conflictId, conflict.id)),
+      async () => {
+        await nyx.engine.getState(gameId);
+        return nyx.db.orm.select().from(stakeholders).where(eq(stakeholders.conflictId, conflict.id));
+      },
       (rows) => rows.length === 2 && rows.every((row) => row.profile !== null),
     );
     expect(profiles.every((row) => row.profile !== null)).toBe(true);

@@ -222,6 +222,39 @@ async function droppedCount(task: string, reason: string): Promise<number> {
   return metric.values.find((value) => value.labels.task === task && value.labels.reason === reason)?.value ?? 0;
 }
 
+describe('a fair share between games', () => {
+  it('refuses a game past its share of a contended queue while other games still get in, and lets one game use an idle queue', async () => {
+    let waiting = 0;
+    const queue = { counts: async () => ({ waiting, active: 64, delayed: 0, failed: 0, completed: 0 }), on: () => () => undefined };
+    const capacity = new SlowPathCapacity(queue, { concurrency: 64 });
+    expect(capacity.bound).toBe(64);
+    // Admitted and sent at once, as the dispatcher does.
+    const take = (share: number, gameId?: string) => {
+      const admitted = capacity.admit(share, gameId);
+      if (admitted) capacity.sent(true);
+      return admitted;
+    };
+
+    // An idle queue: one busy game may take far more than any share.
+    await capacity.sample();
+    for (let i = 0; i < 30; i++) expect(take(1, 'busy')).toBe(true);
+
+    // Contended (the backlog at half the bound): eight games were admitted lately, so each may take 8 per horizon.
+    waiting = 32;
+    await capacity.sample();
+    for (let game = 1; game <= 7; game++) expect(take(1, `game-${game}`)).toBe(true);
+    expect(capacity.fairShare).toBe(8);
+    expect(take(1, 'busy')).toBe(false); // 30 in this horizon already
+    for (let i = 0; i < 7; i++) expect(take(1, 'game-1')).toBe(true);
+    expect(take(1, 'game-1')).toBe(false);
+    expect(take(1, 'game-2')).toBe(true);
+    // Essential work is never refused, and work with no game is not counted per game.
+    expect(take(Number.POSITIVE_INFINITY, 'game-1')).toBe(true);
+    expect(take(1)).toBe(true);
+    capacity.stop();
+  });
+});
+
 describe('admission on the in-process queue', () =>
   admission((concurrency) => new InProcessQueue({ concurrency, attempts: 1, backoff: { delayMs: 10, factor: 2 } })));
 describeWithServices('admission on BullMQ', ['redis'], () =>

@@ -103,7 +103,10 @@ async function startWorkers(gateway: LlmGateway = offline) {
     scenarios: await loadBundledScenarios(),
   };
   // Admits everything: these tests run each task on purpose, whatever the queue holds.
-  const dispatcher = new TaskDispatcher(queue, { capacity: { admit: () => true, sent: () => undefined }, health: { modelFailing: false } });
+  const dispatcher = new TaskDispatcher(queue, {
+    capacity: { admit: () => true, sent: () => undefined, release: () => undefined },
+    health: { modelFailing: false },
+  });
   const unsubscribe = await registerConflictWorkers(queue, deps, conflictSubsystems, dispatcher);
   await queue.startWorkers();
   running.push(async () => {

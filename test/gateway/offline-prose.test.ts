@@ -103,7 +103,8 @@ describe('the offline writer over a long game', () => {
   beforeAll(async () => {
     // One job at a time: each line is written having read every line before it. With concurrent
     // workers two lines written in the same moment cannot see each other and may share a frame.
-    ({ nyx, stop } = await startTestNyx('embedded', { QUEUE_CONCURRENCY: '1' }));
+    // The writer's prose is under test, so every job writes: none is shed for the time it waited.
+    ({ nyx, stop } = await startTestNyx('embedded', { QUEUE_CONCURRENCY: '1', SLOW_PATH_HORIZON_MS: '600000' }));
     scenarios = await loadBundledScenarios();
   }, 180_000);
   afterAll(async () => stop?.());

@@ -70,7 +70,8 @@ async function scriptedGame(nyx: Nyx): Promise<string[]> {
   }
 }
 
-const deterministic = { NYX_HOT_PATH: 'blocking', QUEUE_CONCURRENCY: '1', LLM_SIM_LATENCY_MS: '0' };
+// One job at a time, in order; and no job shed for the time it waited, however loaded the machine.
+const deterministic = { NYX_HOT_PATH: 'blocking', QUEUE_CONCURRENCY: '1', LLM_SIM_LATENCY_MS: '0', SLOW_PATH_HORIZON_MS: '600000' };
 
 function recordThenReplay(backend: Backend) {
   it('replays a recorded game to the same feed texts, with no model but the recording', async () => {

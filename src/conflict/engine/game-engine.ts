@@ -331,19 +331,21 @@ export class GameEngine implements GameApi {
         // task failures towards degraded mode for every game: it keeps its rule fallbacks instead.
         const budgetSpent = await this.deps.budget.gameBudgetSpent(gameId);
         const ctx = this.context(snapshot, budgetSpent);
-        const result = await run(ctx);
-        const changed = snapshot.hasChanges;
         const readVersion = snapshot.version;
-        const added = snapshot.addedContent;
-        const saved = await this.deps.store.saveSnapshot(snapshot);
+        // A request that fails or loses its save sends nothing of what it asked for.
+        const { result, hasChanges, added, saved } = await this.runAndSave(ctx, run).catch((error: unknown) => {
+          ctx.scope.abandon();
+          throw error;
+        });
         if (saved.status === 'stale') {
+          ctx.scope.abandon();
           if (attempt >= WRITE_ATTEMPTS) throw contended();
           continue;
         }
-        if (changed) await this.deps.heads.advance(snapshot.game);
+        if (hasChanges) await this.deps.heads.advance(snapshot.game);
         await this.snapshots.remember(snapshot);
         const settled = await ctx.scope.flush(this.deps.feed);
-        if (changed)
+        if (hasChanges)
           await writeChronicleThrough(
             this.deps.cache,
             { gameId, fromVersion: readVersion, toVersion: snapshot.version },
@@ -354,6 +356,16 @@ export class GameEngine implements GameApi {
         return { result, ctx: refreshed };
       }
     });
+  }
+
+  /** Runs one attempt of a request on its snapshot and saves what it changed (compare-and-set). */
+  private async runAndSave<T>(ctx: HandlerContext, run: (ctx: HandlerContext) => Promise<T>) {
+    const { snapshot } = ctx;
+    const result = await run(ctx);
+    const hasChanges = snapshot.hasChanges;
+    const added = snapshot.addedContent;
+    const saved = await this.deps.store.saveSnapshot(snapshot);
+    return { result, hasChanges, added, saved };
   }
 
   /** The state a request answers with: built once per version (and degraded mode) in this process. */
@@ -386,7 +398,7 @@ export class GameEngine implements GameApi {
       planned: this.deps.planned,
       cache: this.deps.cache,
       locks: this.deps.locks,
-      scope: new DispatchScope(budgetSpent ? this.deps.dispatcher.forSpentBudget() : this.deps.dispatcher),
+      scope: new DispatchScope(budgetSpent ? this.deps.dispatcher.forSpentBudget() : this.deps.dispatcher, snapshot.game.id),
       scenario: this.scenarios.get(snapshot.game.scenarioId),
       random: this.deps.random ?? Math.random,
       now: this.deps.now ?? Date.now,

@@ -24,7 +24,7 @@ export interface DispatchOptions {
 
 /** What admission reads: the queue's capacity, and whether the model is failing. */
 export interface Admission {
-  capacity: Pick<SlowPathCapacity, 'admit' | 'sent'>;
+  capacity: Pick<SlowPathCapacity, 'admit' | 'sent' | 'release'>;
   health: Pick<EngineHealth, 'modelFailing'>;
 }
 
@@ -45,17 +45,22 @@ export class TaskDispatcher {
    * Decides now whether `contract`'s task may be queued, and counts it against the queue's bound if
    * so: undefined when admitted, otherwise why not. Ask once per dispatch.
    */
-  admit(contract: AnyTaskContract): SkipReason | undefined {
+  admit(contract: AnyTaskContract, gameId?: string): SkipReason | undefined {
     if (this.budgetSpent) return 'budget_spent';
     if (this.admission.health.modelFailing && sheddableWhenFailing(contract.value)) return 'degraded';
-    if (this.admission.capacity.admit(ADMISSION_SHARE[contract.value])) return undefined;
+    if (this.admission.capacity.admit(ADMISSION_SHARE[contract.value], gameId)) return undefined;
     metrics.slowPathDropped.inc({ task: contract.name, reason: 'shed' });
     return 'shed';
   }
 
+  /** Admitted tasks that will not be sent after all (their request wrote nothing). */
+  release(count: number): void {
+    if (count > 0) this.admission.capacity.release(count);
+  }
+
   /** Admits and sends `contract`'s task. */
   async dispatch<C extends AnyTaskContract>(contract: C, payload: PayloadOf<C>, options: DispatchOptions = {}): Promise<DispatchOutcome> {
-    const refused = this.admit(contract);
+    const refused = this.admit(contract, payload.gameId);
     if (refused) return { status: 'skipped', reason: refused };
     return this.send(contract, payload, options, true);
   }
@@ -109,14 +114,26 @@ export class DispatchScope {
   readonly jobIds: string[] = [];
   private readonly pending: DeferredDispatch[] = [];
 
-  constructor(private readonly dispatcher: TaskDispatcher) {}
+  constructor(
+    private readonly dispatcher: TaskDispatcher,
+    /** The game the request is for: its work counts towards the game's fair share of the queue. */
+    private readonly gameId?: string,
+  ) {}
 
   /**
    * Whether `contract`'s task is admitted now (see `TaskDispatcher.admit`); when it is, the caller
    * must send it (`sendOnCommit`), since it already counts against the queue's bound. Undefined: admitted.
    */
   admit(contract: AnyTaskContract): SkipReason | undefined {
-    return this.dispatcher.admit(contract);
+    return this.dispatcher.admit(contract, this.gameId);
+  }
+
+  /**
+   * The request wrote nothing (it lost its compare-and-set, or failed): what it asked for is never
+   * sent, and no longer counts against the queue's bound.
+   */
+  abandon(): void {
+    this.dispatcher.release(this.pending.splice(0).length);
   }
 
   /** Admits `contract`'s task now and, if admitted, sends it once the request has committed. Returns whether it was admitted. */

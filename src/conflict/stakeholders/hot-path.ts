@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type { PlannedAction } from '../store/planned-actions.js';
 import { EVENT_PRIORITY } from '../domain/priorities.js';
 import type { DecisionStyle, StakeholderDecision, StakeholderReaction, StakeholderRole } from '../domain/stakeholder.js';
@@ -34,6 +35,25 @@ import {
 
 export function reactionFallbackText(name: string): string {
   return `${name} watches you, weighing a reply.`;
+}
+
+/**
+ * Stakeholders whose missing profile this process asked for lately, so a sync asks again at most
+ * once per PROFILE_ASK_EVERY_MS (its first ask may have been shed under load; asking again is how
+ * it lands once the slow path has room). In memory: a restart only makes it ask sooner.
+ */
+const PROFILE_ASK_EVERY_MS = 10_000;
+const profileAsked = new LRUCache<string, true>({ max: 50_000, ttl: PROFILE_ASK_EVERY_MS });
+
+function askForProfile(ctx: HandlerContext, stakeholder: StakeholderRecord): void {
+  const key = `${ctx.snapshot.game.id}:${stakeholder.id}`;
+  if (profileAsked.has(key)) return;
+  profileAsked.set(key, true);
+  ctx.scope.dispatch(stakeholderTasks.populateDetails, {
+    gameId: ctx.snapshot.game.id,
+    stateVersion: ctx.snapshot.version,
+    stakeholderId: stakeholder.id,
+  });
 }
 
 /** Planned moves claimed per state sync: enough for a crowded scene, small enough to stay one quick query. */
@@ -163,13 +183,7 @@ export const stakeholdersHandlers: EventHandlers<HandlerContext> = {
       commitment: spec.commitment ?? CREATION_DEFAULTS.commitment,
     }));
     ctx.snapshot.addStakeholders(created);
-    for (const stakeholder of created) {
-      ctx.scope.dispatch(stakeholderTasks.populateDetails, {
-        gameId: event.gameId,
-        stateVersion: ctx.snapshot.version,
-        stakeholderId: stakeholder.id,
-      });
-    }
+    for (const stakeholder of created) askForProfile(ctx, stakeholder);
     return { data: { created: created.length } };
   },
 
@@ -237,6 +251,7 @@ export const stakeholdersHandlers: EventHandlers<HandlerContext> = {
     let dispatched = 0;
     const now = ctx.now();
     for (const stakeholder of present) {
+      if (stakeholder.profile === null) askForProfile(ctx, stakeholder);
       if (served.has(stakeholder.id) || !autonomyRested(ctx.snapshot.autonomyRequestedAt(stakeholder.id), now)) continue;
       const current = ctx.snapshot.stakeholders.get(stakeholder.id)!;
       if (!passesAutonomyRoll(current, ctx.random) || !shouldDispatchActionGeneration(current, ctx.random)) continue;

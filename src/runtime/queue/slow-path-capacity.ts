@@ -37,6 +37,9 @@ export interface SlowPathCapacityOptions {
 /** The smallest bound, whatever the concurrency: room for one busy request's work in an idle queue. */
 export const MIN_BOUND = 32;
 
+/** A game may always take this many admissions per horizon, however many games share the bound: about one turn's work. */
+export const MIN_GAME_SHARE = 4;
+
 /** An admission not sent within this long is forgotten (its request failed before it committed). */
 const PENDING_FOR_AT_MOST_MS = 5_000;
 
@@ -46,6 +49,8 @@ export class SlowPathCapacity {
   private sentSinceSample = 0;
   /** When each admitted job not yet sent was admitted, oldest first. */
   private readonly pending: number[] = [];
+  /** Per game, when its admissions of the last horizon happened, oldest first. */
+  private readonly admittedByGame = new Map<string, number[]>();
   private lastRefusalAt = Number.NEGATIVE_INFINITY;
   private readonly completions: number[] = [];
   private timer: NodeJS.Timeout | undefined;
@@ -85,6 +90,7 @@ export class SlowPathCapacity {
       this.freeSlotsAtSample = Math.max(0, this.options.concurrency - counts.active);
       this.sentSinceSample = 0;
       metrics.slowPathBacklogBound.set(this.bound);
+      this.forgetQuietGames();
     } catch {
       // Keep the last reading: a refusal here would shed everything during a short Redis blip.
     }
@@ -114,15 +120,51 @@ export class SlowPathCapacity {
 
   /**
    * Whether work allowed to fill `share` of the bound (1: all of it; Infinity: never refused) may
-   * be queued now. An admitted job counts towards the backlog from now on; say when it is `sent`.
+   * be queued now, for `gameId` when it is one game's work. An admitted job counts towards the
+   * backlog from now on; say when it is `sent`.
    */
-  admit(share: number): boolean {
-    if (share !== Number.POSITIVE_INFINITY && this.backlog >= this.bound * share) {
-      this.lastRefusalAt = this.now();
-      return false;
+  admit(share: number, gameId?: string): boolean {
+    if (share !== Number.POSITIVE_INFINITY) {
+      const backlog = this.backlog;
+      const overShare = backlog >= this.bound * share;
+      const unfair = gameId !== undefined && backlog >= this.bound / 2 && this.recentAdmissions(gameId) >= this.fairShare;
+      if (overShare || unfair) {
+        this.lastRefusalAt = this.now();
+        return false;
+      }
     }
-    this.pending.push(this.now());
+    const now = this.now();
+    this.pending.push(now);
+    if (gameId !== undefined) {
+      const times = this.admittedByGame.get(gameId);
+      if (times) times.push(now);
+      else this.admittedByGame.set(gameId, [now]);
+    }
     return true;
+  }
+
+  /** What one game may take per horizon while the queue is contended: the bound shared by the games admitted lately. */
+  get fairShare(): number {
+    return Math.max(MIN_GAME_SHARE, Math.ceil(this.bound / Math.max(1, this.admittedByGame.size)));
+  }
+
+  private recentAdmissions(gameId: string): number {
+    const times = this.admittedByGame.get(gameId);
+    if (!times) return 0;
+    const since = this.now() - this.horizonMs;
+    while (times.length > 0 && times[0]! <= since) times.shift();
+    return times.length;
+  }
+
+  private forgetQuietGames(): void {
+    for (const gameId of [...this.admittedByGame.keys()]) {
+      if (this.recentAdmissions(gameId) === 0) this.admittedByGame.delete(gameId);
+    }
+  }
+
+  /** Admitted jobs that will not be sent after all (their request wrote nothing): they no longer count. */
+  release(count: number): void {
+    this.pending.splice(0, count);
   }
 
   /** A job went to the queue: one this process `admit`ted (`admitted`), or one sent again without asking (lost work). */
