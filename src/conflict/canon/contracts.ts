@@ -24,7 +24,7 @@ export const canonTasks = {
     priority: 3,
     dedupe: (p) => `${p.gameId}:canon_refs:${p.conflictId}`,
     dedupeMode: 'first',
-    value: 'lore',
+    value: 'narration',
   }),
   checkLore: defineTask({
     name: 'canon.check_lore',

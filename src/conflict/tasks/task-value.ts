@@ -1,6 +1,7 @@
 /**
  * What a task's result is worth to a player, most valuable first: the reaction to their last
- * choice, then the action of an NPC in the scene, narration, gossip, reputation prose, lore. When
+ * choice, then the action of an NPC in the scene, narration (and the canon's references, the
+ * story remembering itself), gossip, reputation prose, lore checks. When
  * demand passes the slow path's capacity, the least valuable work is refused first and its caller
  * keeps the rule fallback; `essential` work (a conflict's canon record, an alliance, a role that no
  * longer fits) is rare and has no fallback, so it is never refused.

@@ -2,8 +2,9 @@ import { metrics } from '../../observability/metrics.js';
 import type { TaskQueue } from './task-queue.js';
 
 /**
- * Admission bound to what the slow path can finish. The queue's backlog (waiting + delayed jobs,
- * for the whole cluster: BullMQ counts live in Redis) may not grow past a bound, so a job admitted
+ * Admission bound to what the slow path can finish. The queue's backlog (its waiting jobs, for the
+ * whole cluster: BullMQ counts live in Redis; delayed jobs — retries in backoff, held-back kinds,
+ * the next run of a schedule — do not compete for a worker until their time) may not grow past a bound, so a job admitted
  * now starts within about one freshness horizon instead of behind minutes of work nobody will read.
  *
  * The bound is what the workers finish in one horizon (completions per second, measured over the
@@ -86,7 +87,7 @@ export class SlowPathCapacity {
   async sample(): Promise<void> {
     try {
       const counts = await this.queue.counts();
-      this.backlogAtSample = counts.waiting + counts.delayed;
+      this.backlogAtSample = counts.waiting;
       this.freeSlotsAtSample = Math.max(0, this.options.concurrency - counts.active);
       this.sentSinceSample = 0;
       metrics.slowPathBacklogBound.set(this.bound);
