@@ -1,4 +1,5 @@
 import type { FloorResult } from './floor-load.js';
+import { bucketQuantile } from './metrics-sampler.js';
 import type { ModeResult } from './mode-run.js';
 import { PLAYER_OPERATIONS } from './mode-run.js';
 import { BENCH_PRICES } from './nyx-target.js';
@@ -42,8 +43,9 @@ export interface BenchResult {
  * The slow path's use of the model in the measured phase. The physical bound of "reactions by next
  * sync" is what no scheduler can beat without precompute: min(1, capacity / demand) × P(model
  * latency < think time), with capacity = concurrency ÷ mean model latency, demand = the work the hot
- * path asked for (admitted + shed; a shed decision is asked for again on every sync while none is
- * ready, so shed decisions are left out) per second, and the probability taken over the run's latency and
+ * path asked for per second (jobs admitted, plus feed items opened on their fallback because their
+ * job was refused; refused work without an item is asked for again by later syncs, so it is the
+ * same work counted again and left out), and the probability taken over the run's latency and
  * think-time distributions (uniform, as the bench draws them).
  */
 export interface Freshness {
@@ -61,6 +63,11 @@ export interface Freshness {
   peakQueueDepth: number;
   /** The simulated model's p95 latency, ms (the content-age goal is twice it). */
   modelP95Ms: number;
+  /**
+   * How old items were when the model filled them (queue wait + model call), p50 and p95 as the
+   * server's histogram bucket bounds, seconds; the players' content age adds the wait for their next sync.
+   */
+  writeAgeS: { p50: number | null; p95: number | null };
 }
 
 /** P(L < T) for L uniform on [minMs, maxMs] and T uniform on thinkMs ± 50 %, by a fine grid. */
@@ -80,7 +87,7 @@ export function freshnessOf(mode: ModeResult, options: BenchOptions): Freshness 
   const [minMs, maxMs] = options.latency.split('-').map(Number) as [number, number];
   const totals = mode.measuredSlowPath;
   const capacityPerS = options.concurrency / ((minMs + maxMs) / 2 / 1000);
-  const demandPerS = (totals.dispatchAccepted + totals.droppedShed - totals.droppedShedDecisions) / options.durationS;
+  const demandPerS = (totals.dispatchAccepted + totals.feedItemsShed) / options.durationS;
   const pLatencyUnderThink = probabilityLatencyUnderThink(minMs, maxMs, options.thinkMs);
   const used = totals.modelCallsVisible + totals.modelCallsWasted;
   return {
@@ -102,6 +109,7 @@ export function freshnessOf(mode: ModeResult, options: BenchOptions): Freshness 
     recovered: totals.recovered,
     peakQueueDepth: Math.max(0, ...mode.queueDepth.map((p) => p.waiting + p.delayed)),
     modelP95Ms: minMs + 0.95 * (maxMs - minMs),
+    writeAgeS: { p50: bucketQuantile(totals.writeAgeBuckets, 0.5), p95: bucketQuantile(totals.writeAgeBuckets, 0.95) },
   };
 }
 

@@ -42,14 +42,16 @@ export interface SlowPathTotals {
   modelCallsWasted: number;
   /** Work given up before any model call (nyx_slow_path_dropped_total), by reason. */
   droppedShed: number;
-  /** Of those, decisions: asked for again on every sync while none is ready, so their repeats are one piece of work. */
-  droppedShedDecisions: number;
   droppedExpired: number;
   droppedSuperseded: number;
   droppedNotVisible: number;
   droppedSettled: number;
   /** Shed items sent again once the queue had room. */
   recovered: number;
+  /** Feed items opened on their fallback because admission refused their task. */
+  feedItemsShed: number;
+  /** How old feed items were when the model filled them: cumulative counts per bucket bound (seconds). */
+  writeAgeBuckets: Record<string, number>;
 }
 
 /** The hot-path operation every statement of a request is counted under: its route. */
@@ -80,18 +82,40 @@ export function slowPathTotals(samples: MetricSample[]): SlowPathTotals {
     modelCallsVisible: sumOf(samples, 'nyx_model_calls_by_use_total', { use: 'visible' }),
     modelCallsWasted: sumOf(samples, 'nyx_model_calls_by_use_total', { use: 'wasted' }),
     droppedShed: sumOf(samples, 'nyx_slow_path_dropped_total', { reason: 'shed' }),
-    droppedShedDecisions: sumOf(samples, 'nyx_slow_path_dropped_total', { reason: 'shed', task: 'stakeholders.generate_action' }),
     droppedExpired: sumOf(samples, 'nyx_slow_path_dropped_total', { reason: 'expired' }),
     droppedSuperseded: sumOf(samples, 'nyx_slow_path_dropped_total', { reason: 'superseded' }),
     droppedNotVisible: sumOf(samples, 'nyx_slow_path_dropped_total', { reason: 'not_visible' }),
     droppedSettled: sumOf(samples, 'nyx_slow_path_dropped_total', { reason: 'settled' }),
     recovered: sumOf(samples, 'nyx_slow_path_recovered_total'),
+    feedItemsShed: sumOf(samples, 'nyx_feed_items_shed_total'),
+    writeAgeBuckets: Object.fromEntries(
+      [...new Set(samples.filter((s) => s.name === 'nyx_content_write_age_seconds_bucket').map((s) => s.labels.le!))].map((le) => [
+        le,
+        sumOf(samples, 'nyx_content_write_age_seconds_bucket', { le }),
+      ]),
+    ),
   };
 }
 
 export function difference(after: SlowPathTotals, before: SlowPathTotals): SlowPathTotals {
-  const keys = Object.keys(after) as Array<keyof SlowPathTotals>;
-  return Object.fromEntries(keys.map((k) => [k, Math.max(0, after[k] - before[k])])) as unknown as SlowPathTotals;
+  const { writeAgeBuckets, ...counters } = after;
+  const keys = Object.keys(counters) as Array<Exclude<keyof SlowPathTotals, 'writeAgeBuckets'>>;
+  return {
+    ...(Object.fromEntries(keys.map((k) => [k, Math.max(0, after[k] - before[k])])) as Omit<SlowPathTotals, 'writeAgeBuckets'>),
+    writeAgeBuckets: Object.fromEntries(
+      Object.entries(writeAgeBuckets).map(([le, count]) => [le, Math.max(0, count - (before.writeAgeBuckets[le] ?? 0))]),
+    ),
+  };
+}
+
+/** The bucket bound (seconds) under which `q` of a histogram's observations fall: an upper bound of the quantile. */
+export function bucketQuantile(buckets: Record<string, number>, q: number): number | null {
+  const bounds = Object.entries(buckets)
+    .map(([le, count]) => [le === '+Inf' ? Number.POSITIVE_INFINITY : Number(le), count] as const)
+    .sort((a, b) => a[0] - b[0]);
+  const total = bounds.at(-1)?.[1] ?? 0;
+  if (total === 0) return null;
+  return bounds.find(([, count]) => count >= q * total)?.[0] ?? null;
 }
 
 /** Scrapes the server's /metrics every second: queue depth over time, and the event loop when it is another process. */

@@ -90,6 +90,19 @@ export const metrics = {
     labelNames: ['task', 'reason'] as const,
     registers: [registry],
   }),
+  feedItemsShed: new Counter({
+    name: 'nyx_feed_items_shed_total',
+    help: 'Feed items opened on their rule fallback because admission refused their task (the slow path had no room for its value), by kind: the visible demand the slow path could not take.',
+    labelNames: ['kind'] as const,
+    registers: [registry],
+  }),
+  contentWriteAge: new Histogram({
+    name: 'nyx_content_write_age_seconds',
+    help: "How old a feed item was when the model's text filled it (queue wait plus model call), by kind.",
+    labelNames: ['kind'] as const,
+    buckets: [0.5, 1, 2, 3, 4, 5, 6, 7, 8, 10, 12, 15, 20, 30, 60, 120],
+    registers: [registry],
+  }),
   slowPathRecovered: new Counter({
     name: 'nyx_slow_path_recovered_total',
     help: 'Shed feed items whose jobs were sent again once the queue had room, newest first.',

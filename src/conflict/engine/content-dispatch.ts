@@ -1,3 +1,4 @@
+import { metrics } from '../../observability/metrics.js';
 import type { AnyTaskContract, PayloadOf } from '../tasks/task-contract.js';
 import { contentRow, type ContentSubject } from './content-feed.js';
 import type { ContentKind } from './game-state.js';
@@ -28,6 +29,7 @@ export function dispatchContent<C extends AnyTaskContract>(
   // A game that spent its budget will not be written later either: its items keep no task.
   const keepsTask = refused !== 'budget_spent';
   ctx.snapshot.addContent(keepsTask ? { ...opened, task: { name: task.name, payload: fullPayload } } : opened);
+  if (refused === 'shed') metrics.feedItemsShed.inc({ kind: item.kind });
   if (refused) return false;
   ctx.scope.sendOnCommit(task, fullPayload, options, opened.id);
   return true;

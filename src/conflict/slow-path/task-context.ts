@@ -1,6 +1,7 @@
 import type { ConflictSnapshot, Kind, KindInput, KindOutput, LlmGateway, StorySetting } from '../../gateway/index.js';
 import type { GameHeads } from '../engine/game-heads.js';
 import { logger } from '../../observability/logger.js';
+import { metrics } from '../../observability/metrics.js';
 import type { Cache } from '../../runtime/cache/cache.js';
 import type { ContentEvent, ContentHub } from '../../runtime/hub/content-hub.js';
 import type { IdempotencyGuard } from '../../runtime/idempotency/idempotency.js';
@@ -140,6 +141,7 @@ export class TaskContext {
     const settled = await this.deps.heads.settleContent(contentId, { status: 'ready', text });
     if (!settled) return;
     this.filled = true;
+    metrics.contentWriteAge.observe({ kind: settled.item.kind }, (Date.now() - Date.parse(settled.item.createdAt)) / 1000);
     this.movedTo = settled.version;
     const { item } = settled;
     await publish(this.deps.hub, {
