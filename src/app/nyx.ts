@@ -176,7 +176,8 @@ interface SlowPathWiring {
 
 /**
  * A worker process: the gateway, every subsystem's task implementations and the maintenance sweep,
- * then the queue's workers. Resolves to the function that stops recording final failures.
+ * then the queue's workers. Resolves to the function that stops recording final failures and
+ * asking for the cluster's schedules.
  */
 async function startSlowPath({
   config,
@@ -218,10 +219,14 @@ async function startSlowPath({
     subsystems,
     dispatcher,
   );
-  await registerMaintenance(queue, new MaintenanceSweep({ feed, planned, heads, hub, dispatcher, catalog }));
-  await registerShedRecovery(queue, new ShedRecovery({ feed, capacity, dispatcher, catalog }));
+  const stopSweep = await registerMaintenance(queue, new MaintenanceSweep({ feed, planned, heads, hub, dispatcher, catalog }));
+  const stopRecovery = await registerShedRecovery(queue, new ShedRecovery({ feed, capacity, dispatcher, catalog }));
   await queue.startWorkers();
-  return stopWorkers;
+  return () => {
+    stopWorkers();
+    stopSweep();
+    stopRecovery();
+  };
 }
 
 export async function startNyx(config: Config, options: NyxOptions): Promise<Nyx> {

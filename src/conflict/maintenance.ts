@@ -1,7 +1,7 @@
-import { z } from 'zod';
 import { logger } from '../observability/logger.js';
 import type { PlannedActions } from './store/planned-actions.js';
 import type { ContentHub } from '../runtime/hub/content-hub.js';
+import { registerRepeatedTask } from '../runtime/queue/repeated-task.js';
 import type { TaskQueue } from '../runtime/queue/task-queue.js';
 import type { ContentFeed } from './engine/content-feed.js';
 import type { GameHeads } from './engine/game-heads.js';
@@ -71,15 +71,7 @@ export class MaintenanceSweep {
   }
 }
 
-/**
- * Declares the sweep on `queue`. With `sweep` (a worker process) it also runs it and schedules it
- * once for the cluster; without (a web process that only dispatches) it is only declared.
- */
-export async function registerMaintenance(queue: TaskQueue, sweep?: MaintenanceSweep, everyMs = SWEEP_EVERY_MS): Promise<void> {
-  queue.defineTask(MAINTENANCE_TASK, {
-    payload: z.object({}).passthrough(),
-    attempts: 1,
-    ...(sweep ? { handler: () => sweep.run() } : {}),
-  });
-  if (sweep) await queue.repeat(MAINTENANCE_TASK, everyMs);
+/** Declares the sweep on `queue`; with `sweep` (a worker process) also runs and schedules it (see `registerRepeatedTask`). Resolves to the function that stops asking for its schedule. */
+export async function registerMaintenance(queue: TaskQueue, sweep?: MaintenanceSweep, everyMs = SWEEP_EVERY_MS): Promise<() => void> {
+  return registerRepeatedTask(queue, MAINTENANCE_TASK, everyMs, sweep ? () => sweep.run() : undefined);
 }

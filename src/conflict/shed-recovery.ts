@@ -1,7 +1,7 @@
-import { z } from 'zod';
 import { logger } from '../observability/logger.js';
 import { metrics } from '../observability/metrics.js';
 import type { SlowPathCapacity } from '../runtime/queue/slow-path-capacity.js';
+import { registerRepeatedTask } from '../runtime/queue/repeated-task.js';
 import type { TaskQueue } from '../runtime/queue/task-queue.js';
 import type { ContentFeed } from './engine/content-feed.js';
 import type { TaskDispatcher } from './engine/task-dispatcher.js';
@@ -63,15 +63,7 @@ export class ShedRecovery {
   }
 }
 
-/**
- * Declares recovery on `queue`. With `recovery` (a worker process) it also runs it and schedules it
- * once for the cluster; without (a web process that only dispatches) it is only declared.
- */
-export async function registerShedRecovery(queue: TaskQueue, recovery?: ShedRecovery, everyMs = RECOVER_EVERY_MS): Promise<void> {
-  queue.defineTask(SHED_RECOVERY_TASK, {
-    payload: z.object({}).passthrough(),
-    attempts: 1,
-    ...(recovery ? { handler: () => recovery.run() } : {}),
-  });
-  if (recovery) await queue.repeat(SHED_RECOVERY_TASK, everyMs);
+/** Declares recovery on `queue`; with `recovery` (a worker process) also runs and schedules it (see `registerRepeatedTask`). Resolves to the function that stops asking for its schedule. */
+export async function registerShedRecovery(queue: TaskQueue, recovery?: ShedRecovery, everyMs = RECOVER_EVERY_MS): Promise<() => void> {
+  return registerRepeatedTask(queue, SHED_RECOVERY_TASK, everyMs, recovery ? () => recovery.run() : undefined);
 }
