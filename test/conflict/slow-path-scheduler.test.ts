@@ -6,7 +6,7 @@ import type { Nyx } from '../../src/app/nyx.js';
 import { EngineHealth } from '../../src/conflict/engine/engine-health.js';
 import { flowTasks } from '../../src/conflict/flow/contracts.js';
 import { metrics } from '../../src/observability/metrics.js';
-import { TaskDispatcher } from '../../src/conflict/engine/task-dispatcher.js';
+import { DispatchScope, TaskDispatcher } from '../../src/conflict/engine/task-dispatcher.js';
 import { RECOVER_WITHIN_MS } from '../../src/conflict/shed-recovery.js';
 import { defineTask } from '../../src/conflict/tasks/task-contract.js';
 import { made } from '../../src/conflict/tasks/payload-fields.js';
@@ -221,6 +221,67 @@ async function droppedCount(task: string, reason: string): Promise<number> {
   const metric = await metrics.slowPathDropped.get();
   return metric.values.find((value) => value.labels.task === task && value.labels.reason === reason)?.value ?? 0;
 }
+
+describe('TaskDispatcher admission', () => {
+  function dispatcherWith(options: { admits: boolean; modelFailing?: boolean; budgetSpent?: boolean }) {
+    const calls: string[] = [];
+    const sent: Array<{ name: string; options: unknown }> = [];
+    const queue = {
+      dispatch: async (name: string, _payload: unknown, dispatchOptions: unknown) => {
+        sent.push({ name, options: dispatchOptions });
+        return { status: 'accepted', jobId: `job-${sent.length}` };
+      },
+    } as unknown as TaskQueue;
+    const capacity = {
+      admit: (share: number, gameId?: string) => (calls.push(`admit ${share} ${gameId}`), options.admits),
+      sent: (admitted: boolean) => void calls.push(`sent ${admitted}`),
+      release: (count: number) => void calls.push(`release ${count}`),
+    };
+    const dispatcher = new TaskDispatcher(queue, { capacity, health: { modelFailing: options.modelFailing ?? false } });
+    return { dispatcher: options.budgetSpent ? dispatcher.forSpentBudget() : dispatcher, calls, sent };
+  }
+  const reaction = contractOf('reaction');
+  const lore = contractOf('lore');
+  const payload = { gameId: 'g', stateVersion: 1, n: 1 };
+
+  it('admits by value for the game, counts a shed by task, and tells the capacity what it sent', async () => {
+    const shedBefore = await droppedCount(lore.name, 'shed');
+    const refusing = dispatcherWith({ admits: false });
+    expect(await refusing.dispatcher.dispatch(lore, payload)).toEqual({ status: 'skipped', reason: 'shed' });
+    expect(refusing.calls).toEqual(['admit 0.15 g']);
+    expect(await droppedCount(lore.name, 'shed')).toBe(shedBefore + 1);
+
+    const admitting = dispatcherWith({ admits: true });
+    expect(await admitting.dispatcher.dispatch(reaction, payload, { priority: 9, delayMs: 50 })).toMatchObject({ status: 'accepted' });
+    expect(admitting.calls).toEqual(['admit 1 g', 'sent true']);
+    expect(admitting.sent).toEqual([{ name: reaction.name, options: { dedupeKey: 'g:1', dedupeMode: 'first', priority: 9, delayMs: 50 } }]);
+    await admitting.dispatcher.send(lore, payload);
+    expect(admitting.calls.at(-1)).toBe('sent false');
+    expect(admitting.sent.at(-1)!.options).toEqual({ dedupeKey: 'g:1', dedupeMode: 'first', priority: 5 });
+  });
+
+  it('refuses everything for a spent budget, and only work below actions while the model fails', async () => {
+    const spent = dispatcherWith({ admits: true, budgetSpent: true });
+    expect(spent.dispatcher.admit(reaction)).toBe('budget_spent');
+    expect(spent.calls).toEqual([]);
+    const failing = dispatcherWith({ admits: true, modelFailing: true });
+    expect(failing.dispatcher.admit(lore)).toBe('degraded');
+    expect(failing.dispatcher.admit(reaction)).toBeUndefined();
+    expect(failing.dispatcher.admit(contractOf('action'))).toBeUndefined();
+    expect(failing.dispatcher.admit(contractOf('narration'))).toBe('degraded');
+  });
+
+  it('releases what an abandoned request was admitted, and sends nothing of it', async () => {
+    const { dispatcher, calls, sent } = dispatcherWith({ admits: true });
+    const scope = new DispatchScope(dispatcher, 'g');
+    expect(scope.dispatch(reaction, payload)).toBe(true);
+    expect(scope.dispatch(lore, { ...payload, n: 2 })).toBe(true);
+    scope.abandon();
+    await scope.flush({ discard: async () => undefined, fail: async () => undefined });
+    expect(sent).toEqual([]);
+    expect(calls).toEqual(['admit 1 g', 'admit 0.15 g', 'release 2']);
+  });
+});
 
 describe('a fair share between games', () => {
   it('refuses a game past its share of a contended queue while other games still get in, and lets one game use an idle queue', async () => {

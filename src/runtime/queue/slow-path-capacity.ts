@@ -58,13 +58,14 @@ export class SlowPathCapacity {
   private readonly unsubscribe: () => void;
   private readonly horizonMs: number;
   private readonly windowMs: number;
-  private readonly startedAt = Date.now();
+  private readonly startedAt: number;
 
   constructor(
     private readonly queue: Pick<TaskQueue, 'counts' | 'on'>,
     private readonly options: SlowPathCapacityOptions,
     private readonly now: () => number = Date.now,
   ) {
+    this.startedAt = now();
     this.horizonMs = options.horizonMs ?? 3_000;
     this.windowMs = options.windowMs ?? 10_000;
     this.freeSlotsAtSample = options.concurrency;
