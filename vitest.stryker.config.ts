@@ -1,0 +1,23 @@
+import { defineConfig, mergeConfig } from 'vitest/config';
+
+// `npm run mutation` (StrykerJS, stryker.conf.json): the scheduler's unit-level tests only, so a run
+// takes minutes on 2 cores. Widen `mutate` there and the lists here together.
+import base from './vitest.config.js';
+
+export default mergeConfig(
+  base,
+  defineConfig({
+    test: {
+      include: [
+        'test/conflict/engine.test.ts',
+        'test/conflict/slow-path-scheduler.test.ts',
+        'test/runtime/repeated-task.test.ts',
+        'test/runtime/slow-path-capacity.test.ts',
+      ],
+      reporters: ['default'],
+      // The unit-level tests of the scheduler: admission, shedding by value, fairness, the flood, dispatchContent, schedules.
+      testNamePattern:
+        'sheds work by value|fair share|keeps the backlog within its bound|dispatchContent|stages the item|shed task|deduplicated job|repeated task|declared by a process|asks for its schedule|in-process schedule|SlowPathCapacity|MIN_BOUND|admitted until sent|forgets an admission|reports shedding|admits by value|spent budget|abandoned request',
+    },
+  }),
+);
