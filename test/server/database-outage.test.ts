@@ -47,15 +47,17 @@ describe('a database outage, as the driver reports it', () => {
   });
 });
 
-/** A TCP relay to PostgreSQL that the test can cut, as a network partition or a stopped server would. */
+/**
+ * A TCP relay to PostgreSQL that the test can cut, as a network partition or a stopped server would.
+ * Its first `open` takes a free port from the system (a fixed one can collide with an ephemeral
+ * client port); opening again after a cut takes the same one, where Nyx's DATABASE_URL points.
+ */
 class Relay {
   private server: net.Server | undefined;
   private readonly sockets = new Set<net.Socket>();
+  port = 0;
 
-  constructor(
-    readonly port: number,
-    private readonly target: { host: string; port: number },
-  ) {}
+  constructor(private readonly target: { host: string; port: number }) {}
 
   async open(): Promise<void> {
     this.server = net.createServer((client) => {
@@ -68,6 +70,7 @@ class Relay {
       client.pipe(upstream).pipe(client);
     });
     await new Promise<void>((resolve) => this.server!.listen(this.port, '127.0.0.1', resolve));
+    this.port = (this.server.address() as net.AddressInfo).port;
   }
 
   async cut(): Promise<void> {
@@ -86,7 +89,7 @@ describeWithServices('a database outage on a real PostgreSQL', ['postgres'], () 
     const database = await createTestDatabase();
     dropDatabase = database.drop;
     const target = new URL(database.url);
-    relay = new Relay(42650, { host: target.hostname, port: Number(target.port || 5432) });
+    relay = new Relay({ host: target.hostname, port: Number(target.port || 5432) });
     await relay.open();
     const relayed = new URL(database.url);
     relayed.hostname = '127.0.0.1';
