@@ -1,5 +1,5 @@
 import type { FloorResult } from './floor-load.js';
-import { bucketQuantile } from './metrics-sampler.js';
+import { bucketQuantile } from '../../src/server/ops-snapshot.js';
 import type { ModeResult } from './mode-run.js';
 import { PLAYER_OPERATIONS } from './mode-run.js';
 import { BENCH_PRICES } from './nyx-target.js';
@@ -64,8 +64,9 @@ export interface Freshness {
   /** The simulated model's p95 latency, ms (the content-age goal is twice it). */
   modelP95Ms: number;
   /**
-   * How old items were when the model filled them (queue wait + model call), p50 and p95 as the
-   * server's histogram bucket bounds, seconds; the players' content age adds the wait for their next sync.
+   * How old items were when the model filled them (queue wait + model call), p50 and p95 from the
+   * server's histogram, interpolated inside their bucket, seconds; the players' content age adds the
+   * wait for their next sync.
    */
   writeAgeS: { p50: number | null; p95: number | null };
 }
@@ -81,6 +82,13 @@ export function probabilityLatencyUnderThink(minMs: number, maxMs: number, think
     }
   }
   return under / (steps * steps);
+}
+
+/** p50 and p95 of the write-age histogram, interpolated as the ops page does; null when nothing was written. */
+function writeAgeQuantiles(buckets: Record<string, number>): Freshness['writeAgeS'] {
+  const cumulative = Object.entries(buckets).map(([le, count]) => ({ le: le === '+Inf' ? Number.POSITIVE_INFINITY : Number(le), count }));
+  if (!cumulative.some((bucket) => bucket.count > 0)) return { p50: null, p95: null };
+  return { p50: bucketQuantile(cumulative, 0.5), p95: bucketQuantile(cumulative, 0.95) };
 }
 
 export function freshnessOf(mode: ModeResult, options: BenchOptions): Freshness {
@@ -109,7 +117,7 @@ export function freshnessOf(mode: ModeResult, options: BenchOptions): Freshness 
     recovered: totals.recovered,
     peakQueueDepth: Math.max(0, ...mode.queueDepth.map((p) => p.waiting + p.delayed)),
     modelP95Ms: minMs + 0.95 * (maxMs - minMs),
-    writeAgeS: { p50: bucketQuantile(totals.writeAgeBuckets, 0.5), p95: bucketQuantile(totals.writeAgeBuckets, 0.95) },
+    writeAgeS: writeAgeQuantiles(totals.writeAgeBuckets),
   };
 }
 

@@ -108,16 +108,6 @@ export function difference(after: SlowPathTotals, before: SlowPathTotals): SlowP
   };
 }
 
-/** The bucket bound (seconds) under which `q` of a histogram's observations fall: an upper bound of the quantile. */
-export function bucketQuantile(buckets: Record<string, number>, q: number): number | null {
-  const bounds = Object.entries(buckets)
-    .map(([le, count]) => [le === '+Inf' ? Number.POSITIVE_INFINITY : Number(le), count] as const)
-    .sort((a, b) => a[0] - b[0]);
-  const total = bounds.at(-1)?.[1] ?? 0;
-  if (total === 0) return null;
-  return bounds.find(([, count]) => count >= q * total)?.[0] ?? null;
-}
-
 /** Scrapes the server's /metrics every second: queue depth over time, and the event loop when it is another process. */
 export class MetricsSampler {
   readonly queueDepth: QueueDepthPoint[] = [];
