@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { capInput, kinds, OfflineProvider, taskKinds, type Kind } from '../../src/gateway/index.js';
+import { openingCounts, openingsOf, textsOf } from '../../src/gateway/providers/offline/openings.js';
 import { proseOf, sampleInputs } from './sample-inputs.js';
 
 const provider = new OfflineProvider();
 
-async function answer(kind: Kind, seed: number, input: unknown = sampleInputs[kind]): Promise<unknown> {
+async function answer(kind: Kind, seed: number, input: unknown = sampleInputs[kind], recent: string[] = []): Promise<unknown> {
   const completion = await provider.complete({
     kind,
     input: capInput(input),
@@ -15,6 +16,7 @@ async function answer(kind: Kind, seed: number, input: unknown = sampleInputs[ki
     signal: new AbortController().signal,
     gameId: undefined,
     priority: 5,
+    recent,
   });
   expect(completion.answer.type).toBe('json');
   return completion.answer.type === 'json' ? completion.answer.value : undefined;
@@ -47,6 +49,28 @@ describe('OfflineProvider', () => {
     const narration = sampleInputs.phase_narration;
     const otherConflict = { ...narration, conflict: { ...narration.conflict, title: 'the chapel bell affair' } };
     expect(await answer('phase_narration', 7, otherConflict)).not.toEqual(await answer('phase_narration', 7));
+  });
+
+  it('hears names and places as one another in a sentence opening', () => {
+    expect(openingsOf('In the Long Gallery, Prince Aldric turns away to speak. Nobody speaks.')).toEqual(['x turns away to']);
+    expect(openingsOf('Lady Morwen Hale turns away to speak with someone else.')).toEqual(['x turns away to']);
+    expect(
+      openingCounts(['Under a pale moon, Tam leaves.', 'Under a pale moon, Ilse stays. Under a pale moon, again.']).get('x a pale moon'),
+    ).toBe(2);
+  });
+
+  it('opens its sentences unlike the lines the reader has just read, drafting again when it can', async () => {
+    let familiarBefore = 0;
+    let familiarAfter = 0;
+    for (let seed = 0; seed < 200; seed++) {
+      const first = textsOf(await answer('stakeholder_reaction', seed));
+      const again = textsOf(await answer('stakeholder_reaction', seed, sampleInputs.stakeholder_reaction, [...first, ...first]));
+      const read = new Set(first.flatMap(openingsOf));
+      if (first.flatMap(openingsOf).some((opening) => read.has(opening))) familiarBefore++;
+      if (again.flatMap(openingsOf).some((opening) => read.has(opening))) familiarAfter++;
+    }
+    expect(familiarBefore).toBe(200);
+    expect(familiarAfter).toBeLessThan(10);
   });
 
   it("writes in-world prose from the input's names, phase and place", async () => {

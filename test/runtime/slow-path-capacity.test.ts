@@ -68,8 +68,8 @@ describe('SlowPathCapacity', () => {
     expect(capacity.bound).toBe(2 * MIN_BOUND);
   });
 
-  it('counts what it admitted until sent, then what was sent beyond the free slots, until the next sample', async () => {
-    const { capacity, counts } = setting(40);
+  it('counts what it admitted until sent, then what was sent beyond the free slots and not yet taken by a finishing worker, until the next sample', async () => {
+    const { capacity, counts, complete } = setting(40);
     counts({ waiting: 5, active: 30 });
     await capacity.sample();
     expect(capacity.backlog).toBe(5);
@@ -79,6 +79,10 @@ describe('SlowPathCapacity', () => {
     expect(capacity.backlog).toBe(7); // 10 slots were free: only the 2 beyond them wait
     capacity.sent(false); // lost work sent again without admission
     expect(capacity.backlog).toBe(8);
+    complete(3); // each finished job freed a slot for one that waited
+    expect(capacity.backlog).toBe(5);
+    complete(10);
+    expect(capacity.backlog).toBe(0);
     counts({ waiting: 3, active: 40 });
     await capacity.sample();
     expect(capacity.backlog).toBe(3);

@@ -4,6 +4,7 @@ import type { ReputationType, SocialBundle } from '../domain/social.js';
 import { isLockBusy } from '../../runtime/locks/locks.js';
 import type { SystemEvent } from '../engine/events.js';
 import { dispatchContent } from '../engine/content-dispatch.js';
+import { fallbackLine } from '../engine/fallback-lines.js';
 import type { HandlerContext } from '../engine/handler-context.js';
 import type { EventHandlers } from '../engine/synthesizer.js';
 import { socialTasks } from './contracts.js';
@@ -53,7 +54,12 @@ async function queueGossip(
     ctx,
     {
       kind: 'gossip',
-      fallbackText: `${FALLBACK_GOSSIP.content} about ${about}.`,
+      fallbackText: fallbackLine(ctx, 'gossip', [
+        `${FALLBACK_GOSSIP.content} about ${about}.`,
+        `Voices drop whenever talk turns to ${about}.`,
+        `There is talk about ${about}, though nobody will say what.`,
+        `A name or two goes round in whispers: ${about}.`,
+      ]),
       subject: { npcId: payload.targetNpcIds[0]!, ...(payload.conflictId ? { conflictId: payload.conflictId } : {}) },
     },
     socialTasks.generateGossip,
@@ -89,7 +95,16 @@ async function narrateBiggestChange(
   const direction = biggest.next > biggest.old ? 'more' : 'less';
   dispatchContent(
     ctx,
-    { kind: 'reputation', fallbackText: `People begin to think of ${name} as ${direction} ${biggest.type}.`, subject: { npcId } },
+    {
+      kind: 'reputation',
+      fallbackText: fallbackLine(ctx, 'reputation', [
+        `People begin to think of ${name} as ${direction} ${biggest.type}.`,
+        `Talk of ${name} shifts: ${direction} ${biggest.type} than before, some say.`,
+        `Word goes round that ${name} is ${direction} ${biggest.type} than anyone supposed.`,
+        `In more than one mouth, ${name} now sounds ${direction} ${biggest.type}.`,
+      ]),
+      subject: { npcId },
+    },
     socialTasks.narrateReputation,
     {
       npcId,

@@ -5,6 +5,7 @@ import type { DecisionStyle, StakeholderDecision, StakeholderReaction, Stakehold
 import { cacheKeys } from '../domain/cache-contract.js';
 import { systemEvent, type SystemEvent } from '../engine/events.js';
 import { addReadyContent, dispatchContent } from '../engine/content-dispatch.js';
+import { fallbackLine } from '../engine/fallback-lines.js';
 import type { HandlerContext } from '../engine/handler-context.js';
 import type { StakeholderRecord } from '../store/game-snapshot.js';
 import type { EventHandlers } from '../engine/synthesizer.js';
@@ -33,8 +34,13 @@ import {
  * applies them, and dispatches generation for stakeholders that have nothing ready.
  */
 
-export function reactionFallbackText(name: string): string {
-  return `${name} watches you, weighing a reply.`;
+function reactionFallbackText(ctx: HandlerContext, name: string): string {
+  return fallbackLine(ctx, 'reaction', [
+    `${name} watches you, weighing a reply.`,
+    `${name} takes your measure in silence.`,
+    `For now, ${name} only looks at you, and says nothing yet.`,
+    `You feel the eyes of ${name} on you; an answer is coming.`,
+  ]);
 }
 
 /**
@@ -75,20 +81,14 @@ function dispatchDecision(ctx: HandlerContext, stakeholder: StakeholderRecord): 
 }
 
 /** Several wordings, so a game where many break does not read the same line each time. */
-const BREAKING_POINT_LINES = [
-  (name: string) => `${name} has reached a breaking point and steps back from the quarrel.`,
-  (name: string) => `${name} has had enough, and walks away from all of it.`,
-  (name: string) => `Something in ${name} gives way; they want no more part in this.`,
-  (name: string) => `${name} falls silent, spent, and leaves the quarrel to others.`,
-  (name: string) => `It is too much for ${name}, who steps aside before it breaks them.`,
-];
-
-/**
- * The wording is drawn from the game's version (Knuth's multiplicative hash), so nearby breaking
- * points rarely share one, and moves on by one for each other breaking point of the same request.
- */
-function breakingPointLine(name: string, version: number, earlierInRequest: number): string {
-  return BREAKING_POINT_LINES[((Math.imul(version, 2654435761) >>> 0) + earlierInRequest) % BREAKING_POINT_LINES.length]!(name);
+function breakingPointLine(ctx: HandlerContext, name: string): string {
+  return fallbackLine(ctx, 'role', [
+    `${name} has reached a breaking point and steps back from the quarrel.`,
+    `${name} has had enough, and walks away from all of it.`,
+    `Something in ${name} gives way; they want no more part in this.`,
+    `${name} falls silent, spent, and leaves the quarrel to others.`,
+    `It is too much for ${name}, who steps aside before it breaks them.`,
+  ]);
 }
 
 /** Applies a stress change, and the breaking point when it is reached (an edge-case side effect). */
@@ -214,7 +214,7 @@ export const stakeholdersHandlers: EventHandlers<HandlerContext> = {
       const name = ctx.snapshot.npcName(reactor.npcId);
       const queued = dispatchContent(
         ctx,
-        { kind: 'reaction', fallbackText: reactionFallbackText(name), subject: { npcId: reactor.npcId, conflictId, npcName: name } },
+        { kind: 'reaction', fallbackText: reactionFallbackText(ctx, name), subject: { npcId: reactor.npcId, conflictId, npcName: name } },
         stakeholderTasks.generateReaction,
         {
           stakeholderId: reactor.id,
@@ -298,11 +298,7 @@ export const stakeholdersHandlers: EventHandlers<HandlerContext> = {
     if (stakeholder) {
       addReadyContent(ctx, {
         kind: 'role',
-        text: breakingPointLine(
-          ctx.snapshot.npcName(stakeholder.npcId),
-          ctx.snapshot.version,
-          ctx.snapshot.pendingWrites().content.filter((item) => item.kind === 'role').length,
-        ),
+        text: breakingPointLine(ctx, ctx.snapshot.npcName(stakeholder.npcId)),
         subject: { npcId: stakeholder.npcId, conflictId: stakeholder.conflictId },
         origin: 'fallback',
       });

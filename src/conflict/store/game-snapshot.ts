@@ -46,6 +46,8 @@ export interface StoredSnapshot {
   entitiesVersion: number;
   plannedActionsSeen: number;
   autonomyRequestedAt: Record<number, number>;
+  /** Absent from a snapshot cached before rule lines rotated: they start over. */
+  ruleLinesTaken?: Record<string, number>;
   npcs: NpcRecord[];
   conflicts: ConflictRecord[];
   stakeholders: StakeholderRecord[];
@@ -95,6 +97,8 @@ export class GameSnapshot {
   private plannedSeen = -1;
   /** Stakeholder id → when its last autonomous decision was requested (epoch ms). */
   private autonomyAt: Record<number, number> = {};
+  /** Feed kind → how many rule lines of that kind the game has shown (kept in the snapshot cache only). */
+  private ruleLines: Record<string, number> = {};
 
   constructor(
     readonly game: GameRecord,
@@ -234,6 +238,14 @@ export class GameSnapshot {
     this.uncached = true;
   }
 
+  /** How many rule lines of `kind` the game showed before this one, counting this one as shown. */
+  takeRuleLine(kind: string): number {
+    const taken = this.ruleLines[kind] ?? 0;
+    this.ruleLines[kind] = taken + 1;
+    this.uncached = true;
+    return taken;
+  }
+
   /** Whether the snapshot cache is behind this snapshot (a fresh load, or anything changed since). */
   get needsCaching(): boolean {
     return this.uncached;
@@ -267,6 +279,7 @@ export class GameSnapshot {
       entitiesVersion: this.game.entitiesVersion,
       plannedActionsSeen: this.plannedSeen,
       autonomyRequestedAt: this.autonomyAt,
+      ruleLinesTaken: this.ruleLines,
       npcs: [...this.npcs.values()],
       conflicts: [...this.conflicts.values()],
       stakeholders: [...this.stakeholders.values()],
@@ -286,6 +299,7 @@ export class GameSnapshot {
     );
     snapshot.plannedSeen = stored.plannedActionsSeen;
     snapshot.autonomyAt = stored.autonomyRequestedAt;
+    snapshot.ruleLines = { ...stored.ruleLinesTaken };
     snapshot.uncached = false;
     return snapshot;
   }

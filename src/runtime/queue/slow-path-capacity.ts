@@ -48,6 +48,7 @@ export class SlowPathCapacity {
   private backlogAtSample = 0;
   private freeSlotsAtSample: number;
   private sentSinceSample = 0;
+  private completedSinceSample = 0;
   /** When each admitted job not yet sent was admitted, oldest first. */
   private readonly pending: number[] = [];
   /** Per game, when its admissions of the last horizon happened, oldest first. */
@@ -69,7 +70,10 @@ export class SlowPathCapacity {
     this.horizonMs = options.horizonMs ?? 3_000;
     this.windowMs = options.windowMs ?? 10_000;
     this.freeSlotsAtSample = options.concurrency;
-    this.unsubscribe = queue.on('completed', () => this.completions.push(this.now()));
+    this.unsubscribe = queue.on('completed', () => {
+      this.completions.push(this.now());
+      this.completedSinceSample++;
+    });
   }
 
   start(): void {
@@ -91,6 +95,7 @@ export class SlowPathCapacity {
       this.backlogAtSample = counts.waiting;
       this.freeSlotsAtSample = Math.max(0, this.options.concurrency - counts.active);
       this.sentSinceSample = 0;
+      this.completedSinceSample = 0;
       metrics.slowPathBacklogBound.set(this.bound);
       this.forgetQuietGames();
     } catch {
@@ -113,11 +118,17 @@ export class SlowPathCapacity {
     return Math.min(2 * floor, Math.max(floor, measured));
   }
 
-  /** The backlog as this process knows it: the last sample, what it admitted and has not sent, and what it sent since beyond the slots free then. */
+  /**
+   * The backlog as this process knows it: what it admitted and has not sent, plus the jobs waiting
+   * at the last sample and those it sent since beyond the slots free then, less one for each job
+   * finished since (its worker took the next). Without the completions, fast jobs sent between two
+   * samples would count as waiting until the next one and shed the next request's work.
+   */
   get backlog(): number {
     const forgottenBefore = this.now() - PENDING_FOR_AT_MOST_MS;
     while (this.pending.length > 0 && this.pending[0]! < forgottenBefore) this.pending.shift();
-    return this.backlogAtSample + this.pending.length + Math.max(0, this.sentSinceSample - this.freeSlotsAtSample);
+    const waiting = this.backlogAtSample + Math.max(0, this.sentSinceSample - this.freeSlotsAtSample);
+    return this.pending.length + Math.max(0, waiting - this.completedSinceSample);
   }
 
   /**

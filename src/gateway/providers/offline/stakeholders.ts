@@ -361,14 +361,42 @@ const adaptations: Record<RoleAdaptationTrigger, readonly StakeholderRole[]> = {
 };
 
 const adaptationReasons: Record<StakeholderRole, readonly string[]> = {
-  instigator: ['{name} has decided to stop waiting for others to act'],
-  defender: ['{name} has found something worth standing in front of'],
-  mediator: ['{name} can no longer watch {title} tear at the town and do nothing'],
-  opportunist: ['{name} sees, at last, what there is to gain from {title}'],
-  victim: ['{name} has been worn down until the quarrel simply happens to them'],
+  instigator: [
+    '{name} has decided to stop waiting for others to act',
+    'Tired of other hands on {title}, {name} means to set its course',
+    'What {name} once only whispered about {title}, they now start themselves',
+  ],
+  defender: [
+    '{name} has found something worth standing in front of',
+    'Someone has to shield the weak from {title}, and {name} steps up',
+    'Where others give ground over {title}, {name} now holds it',
+  ],
+  mediator: [
+    '{name} can no longer watch {title} tear at {place} and do nothing',
+    'Weary of both sides, {name} starts carrying words between them',
+    'Of all people, {name} now asks for calm over {title}',
+  ],
+  opportunist: [
+    '{name} sees, at last, what there is to gain from {title}',
+    'Where others see only trouble, {name} sees a price worth asking',
+    'Quietly, {name} begins to count what {title} could be worth to them',
+  ],
+  victim: [
+    '{name} has been worn down until the quarrel simply happens to them',
+    'Caught between the others, {name} can only bear what {title} brings',
+    'Whatever {name} meant to do about {title}, it is now done to them',
+  ],
   bystander: ['{name} has nothing left to give to {title} and steps back from it', '{name} withdraws to the edges of {place}, spent'],
-  escalator: ['{name} has run out of patience, and of reasons to hold back'],
-  peacemaker: ['{name} has seen enough harm done over {title}'],
+  escalator: [
+    '{name} has run out of patience, and of reasons to hold back',
+    'No more half measures over {title}: {name} wants it out in the open',
+    'Every slight of {title} now burns in {name}, and they let it show',
+  ],
+  peacemaker: [
+    '{name} has seen enough harm done over {title}',
+    'Having fought over {title}, {name} now wants it mended',
+    'Something has softened in {name}; they speak now of ending {title}',
+  ],
 };
 
 export const composeRoleAdaptation: Composer<'role_adaptation'> = (input, g, setting) => {
