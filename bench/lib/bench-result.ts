@@ -60,6 +60,8 @@ export interface Freshness {
   reactionsByNextSync: number;
   dropped: { shed: number; expired: number; superseded: number; notVisible: number; settled: number };
   recovered: number;
+  /** Reactions written ahead on idle workers: their model calls, the reactions written, those a choice showed at once. */
+  writtenAhead: { calls: number; written: number; used: number };
   peakQueueDepth: number;
   /** The simulated model's p95 latency, ms (the content-age goal is twice it). */
   modelP95Ms: number;
@@ -115,6 +117,7 @@ export function freshnessOf(mode: ModeResult, options: BenchOptions): Freshness 
       settled: totals.droppedSettled,
     },
     recovered: totals.recovered,
+    writtenAhead: { calls: totals.modelCallsSpeculative, written: totals.reactionsAheadWritten, used: totals.reactionsAheadUsed },
     peakQueueDepth: Math.max(0, ...mode.queueDepth.map((p) => p.waiting + p.delayed)),
     modelP95Ms: minMs + 0.95 * (maxMs - minMs),
     writeAgeS: writeAgeQuantiles(totals.writeAgeBuckets),
@@ -213,11 +216,18 @@ export function assembleResult(parts: {
       figure: ms(async.coverage.contentAgeMs.p95),
       met: async.coverage.contentAgeMs.p95 <= 2 * freshness.modelP95Ms,
     },
-    {
-      goal: `reactions by next sync ≥ 90 % of the physical bound (${percent(freshness.reactionsBound)})`,
-      figure: percent(freshness.reactionsByNextSync),
-      met: freshness.reactionsByNextSync >= 0.9 * freshness.reactionsBound,
-    },
+    freshness.capacityPerS >= freshness.demandPerS
+      ? {
+          // Under capacity, idle workers write reactions ahead: a choice can show its reactions before any model call of its own.
+          goal: `reactions by next sync ≥ the physical bound (${percent(freshness.reactionsBound)}; under capacity, written ahead)`,
+          figure: percent(freshness.reactionsByNextSync),
+          met: freshness.reactionsByNextSync >= freshness.reactionsBound,
+        }
+      : {
+          goal: `reactions by next sync ≥ 90 % of the physical bound (${percent(freshness.reactionsBound)})`,
+          figure: percent(freshness.reactionsByNextSync),
+          met: freshness.reactionsByNextSync >= 0.9 * freshness.reactionsBound,
+        },
   ];
   return {
     startedAt: parts.startedAt.toISOString(),

@@ -40,6 +40,10 @@ export interface SlowPathTotals {
   /** Model calls of finished jobs whose result players could read as current, and those it was wasted on. */
   modelCallsVisible: number;
   modelCallsWasted: number;
+  /** Model calls that wrote reactions ahead on idle workers, the reactions they wrote, and those a choice showed. */
+  modelCallsSpeculative: number;
+  reactionsAheadWritten: number;
+  reactionsAheadUsed: number;
   /** Work given up before any model call (nyx_slow_path_dropped_total), by reason. */
   droppedShed: number;
   droppedExpired: number;
@@ -81,6 +85,9 @@ export function slowPathTotals(samples: MetricSample[]): SlowPathTotals {
     slowPathStatements: sumOf(samples, 'nyx_db_statements_total', { path: 'slow' }),
     modelCallsVisible: sumOf(samples, 'nyx_model_calls_by_use_total', { use: 'visible' }),
     modelCallsWasted: sumOf(samples, 'nyx_model_calls_by_use_total', { use: 'wasted' }),
+    modelCallsSpeculative: sumOf(samples, 'nyx_model_calls_by_use_total', { use: 'speculative' }),
+    reactionsAheadWritten: sumOf(samples, 'nyx_reactions_ahead_total', { outcome: 'written' }),
+    reactionsAheadUsed: sumOf(samples, 'nyx_reactions_ahead_total', { outcome: 'used' }),
     droppedShed: sumOf(samples, 'nyx_slow_path_dropped_total', { reason: 'shed' }),
     droppedExpired: sumOf(samples, 'nyx_slow_path_dropped_total', { reason: 'expired' }),
     droppedSuperseded: sumOf(samples, 'nyx_slow_path_dropped_total', { reason: 'superseded' }),

@@ -91,7 +91,8 @@ export function textReport(result: BenchResult): string {
     `freshness (async, measured phase): goodput ${(result.freshness.goodput * 100).toFixed(1)} % (${result.freshness.modelCallsVisible} visible, ${result.freshness.modelCallsWasted} wasted model calls); ` +
       `reactions by next sync ${(result.freshness.reactionsByNextSync * 100).toFixed(1)} % vs physical bound ${(result.freshness.reactionsBound * 100).toFixed(1)} % ` +
       `(capacity ${fixed(result.freshness.capacityPerS)}/s, demand ${fixed(result.freshness.demandPerS)}/s, P(latency < think) ${(result.freshness.pLatencyUnderThink * 100).toFixed(0)} %); ` +
-      `dropped before a call: ${result.freshness.dropped.shed} shed, ${result.freshness.dropped.expired} expired in the queue, ${result.freshness.dropped.superseded} superseded, ${result.freshness.dropped.notVisible} not visible, ${result.freshness.dropped.settled} settled; ${result.freshness.recovered} shed items recovered`,
+      `dropped before a call: ${result.freshness.dropped.shed} shed, ${result.freshness.dropped.expired} expired in the queue, ${result.freshness.dropped.superseded} superseded, ${result.freshness.dropped.notVisible} not visible, ${result.freshness.dropped.settled} settled; ${result.freshness.recovered} shed items recovered; ` +
+      `written ahead on idle workers: ${result.freshness.writtenAhead.calls} model calls, ${result.freshness.writtenAhead.written} reactions, ${result.freshness.writtenAhead.used} shown at once by a choice`,
     `storm: ${storm.triggers} concurrent syncs of one game → ${storm.modelCalls} bundle model call(s) (${storm.bundleDispatches.deduplicated} deduplicated, ${storm.lockHeld} stopped by the lock), sync p99 ${fixed(storm.latency.p99)} ms`,
   );
   if (blocking.players < async.players)

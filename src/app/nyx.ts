@@ -248,7 +248,7 @@ export async function startNyx(config: Config, options: NyxOptions): Promise<Nyx
   capacity.start();
   const health = new EngineHealth(queue, config.degrade, cache, capacity);
   health.start();
-  const dispatcher = new TaskDispatcher(queue, { capacity, health });
+  const dispatcher = new TaskDispatcher(queue, { capacity, health, speculate: config.anticipateReactions });
 
   const scenarios = options.scenarios ?? (await loadBundledScenarios());
   const subsystems = options.subsystems ?? conflictSubsystems;

@@ -203,6 +203,7 @@ const schema = z.object({
   TASK_BACKOFF_FACTOR: integer('TASK_BACKOFF_FACTOR', 3, 1, 10),
   IDEMPOTENCY_TTL_S: integer('IDEMPOTENCY_TTL_S', 3600, 1),
   SLOW_PATH_HORIZON_MS: integer('SLOW_PATH_HORIZON_MS', 3_000, 100),
+  ANTICIPATE_REACTIONS: flag('ANTICIPATE_REACTIONS', true),
   DEGRADE_FAILURE_RATE: ratio('DEGRADE_FAILURE_RATE', 0.5),
   RATE_LIMIT_PER_MINUTE: integer('RATE_LIMIT_PER_MINUTE', 600, 1),
   LLM_PROVIDER: oneOf('LLM_PROVIDER', ['offline', 'openai-compatible', 'replay', 'llama-cpp'] as const, undefined),
@@ -268,6 +269,12 @@ export interface Config {
   degrade: { failureRate: number };
   /** How long admitted slow-path work may wait before it starts, at the measured completion rate. */
   slowPathHorizonMs: number;
+  /**
+   * Whether idle workers write ahead the reactions to the choices on offer (ANTICIPATE_REACTIONS).
+   * Default true. Each is a model call, billed like any other and charged to the game's budget;
+   * only the ones the player's choice uses are shown.
+   */
+  anticipateReactions: boolean;
   rateLimitPerMinute: number;
   llm: {
     provider: 'offline' | 'openai-compatible' | 'replay' | 'llama-cpp';
@@ -364,6 +371,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     idempotencyTtlSeconds: e.IDEMPOTENCY_TTL_S,
     degrade: { failureRate: e.DEGRADE_FAILURE_RATE },
     slowPathHorizonMs: e.SLOW_PATH_HORIZON_MS,
+    anticipateReactions: e.ANTICIPATE_REACTIONS,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     llm: {
       provider,

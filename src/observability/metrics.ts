@@ -110,8 +110,14 @@ export const metrics = {
   }),
   modelCallsByUse: new Counter({
     name: 'nyx_model_calls_by_use_total',
-    help: 'Model calls made by finished jobs, by use: visible (the result was written where players read it, as current) or wasted (the job found its item settled or its context stale after the call). Goodput is visible / (visible + wasted).',
+    help: 'Model calls made by finished jobs, by use: visible (the result was written where players read it, as current), wasted (the job found its item settled or its context stale after the call) or speculative (written ahead on idle workers; nyx_reactions_ahead_total says how many were used). Goodput is visible / (visible + wasted).',
     labelNames: ['use'] as const,
+    registers: [registry],
+  }),
+  reactionsAhead: new Counter({
+    name: 'nyx_reactions_ahead_total',
+    help: 'Reactions written ahead of a choice on idle workers, by outcome: written, stale (the turn, phase or role moved on before the call; no call made), used (shown at once, ready, when the player made that choice).',
+    labelNames: ['outcome'] as const,
     registers: [registry],
   }),
   taskCompletions: new Counter({

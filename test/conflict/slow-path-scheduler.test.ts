@@ -4,7 +4,9 @@ import { sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Nyx } from '../../src/app/nyx.js';
 import { EngineHealth } from '../../src/conflict/engine/engine-health.js';
+import { cacheKeys } from '../../src/conflict/domain/cache-contract.js';
 import { flowTasks } from '../../src/conflict/flow/contracts.js';
+import { stakeholderTasks } from '../../src/conflict/stakeholders/contracts.js';
 import { metrics } from '../../src/observability/metrics.js';
 import { DispatchScope, TaskDispatcher } from '../../src/conflict/engine/task-dispatcher.js';
 import { RECOVER_WITHIN_MS } from '../../src/conflict/shed-recovery.js';
@@ -215,6 +217,65 @@ function feedScheduling(backend: Backend) {
   });
 }
 
+function writingAhead(backend: Backend) {
+  let nyx: Nyx;
+  let stop: () => Promise<void>;
+  beforeAll(async () => {
+    // Two workers and a model of 300 ms: a new game keeps them busy for a while, then they idle.
+    ({ nyx, stop } = await startTestNyx(backend, { ANTICIPATE_REACTIONS: 'true', QUEUE_CONCURRENCY: '2', LLM_SIM_LATENCY_MS: '300' }));
+  }, 120_000);
+  afterAll(async () => stop?.());
+
+  const anticipations = async () => {
+    const metric = await metrics.queueDispatches.get();
+    return metric.values
+      .filter((value) => value.labels.task === stakeholderTasks.anticipateReaction.name)
+      .reduce((sum, value) => sum + value.value, 0);
+  };
+  const ahead = async (outcome: string) =>
+    (await metrics.reactionsAhead.get()).values.find((value) => value.labels.outcome === outcome)?.value ?? 0;
+
+  it('writes reactions ahead only on idle workers, and a choice they were written for shows them at once, ready', async () => {
+    const { gameId } = await nyx.engine.createGame({ scenario: 'village-well', seed: 11 });
+    const before = await anticipations();
+    // The game's opening work fills both workers: a sync now asks for nothing ahead.
+    const busy = await nyx.queue.counts();
+    expect(busy.waiting + busy.active).toBeGreaterThan(0);
+    await nyx.engine.getState(gameId);
+    expect(await anticipations()).toBe(before);
+
+    await eventually(
+      () => nyx.queue.counts(),
+      (counts) => counts.waiting + counts.active === 0,
+      30_000,
+    );
+    const state = await nyx.engine.getState(gameId);
+    const choice = state.choices.find((c) => c.conflictId !== undefined)!;
+    const cast = state.conflicts.find((c) => c.id === choice.conflictId)!.stakeholders.length;
+    const written = await eventually(
+      async () => {
+        await sleep(250); // a sync reads the queue's last sample
+        await nyx.engine.getState(gameId);
+        return nyx.cache.getList(cacheKeys.reactionsAhead(gameId, 0, choice.id));
+      },
+      (list) => list.length === cast,
+      30_000,
+    );
+    expect(await anticipations()).toBeGreaterThanOrEqual(before + cast);
+    expect(written.length).toBe(cast);
+
+    const usedBefore = await ahead('used');
+    const { outcome, state: after } = await nyx.engine.makeChoice(gameId, choice.id);
+    const reactions = after.content.filter((item) => item.kind === 'reaction' && item.stateVersion === after.version - 1);
+    expect(reactions.length).toBeGreaterThan(0);
+    for (const reaction of reactions) expect(reaction).toMatchObject({ status: 'ready', origin: 'generated' });
+    expect(outcome.reactionsDispatched).toBe(0);
+    expect(await ahead('used')).toBe(usedBefore + reactions.length);
+    // The next turn asks afresh: the same choice, if still on offer, is not answered from the last turn.
+    expect(await nyx.cache.getList(cacheKeys.reactionsAhead(gameId, 1, choice.id))).toEqual([]);
+  }, 90_000);
+}
+
 /** How many jobs of `task` the slow path dropped for `reason` so far, in this process. */
 async function droppedCount(task: string, reason: string): Promise<number> {
   const metric = await metrics.slowPathDropped.get();
@@ -222,7 +283,7 @@ async function droppedCount(task: string, reason: string): Promise<number> {
 }
 
 describe('TaskDispatcher admission', () => {
-  function dispatcherWith(options: { admits: boolean; modelFailing?: boolean; budgetSpent?: boolean }) {
+  function dispatcherWith(options: { admits: boolean; modelFailing?: boolean; budgetSpent?: boolean; spare?: boolean }) {
     const calls: string[] = [];
     const sent: Array<{ name: string; options: unknown }> = [];
     const queue = {
@@ -235,6 +296,7 @@ describe('TaskDispatcher admission', () => {
       admit: (share: number, gameId?: string) => (calls.push(`admit ${share} ${gameId}`), options.admits),
       sent: (admitted: boolean) => void calls.push(`sent ${admitted}`),
       release: (count: number) => void calls.push(`release ${count}`),
+      spare: options.spare ?? true,
     };
     const dispatcher = new TaskDispatcher(queue, { capacity, health: { modelFailing: options.modelFailing ?? false } });
     return { dispatcher: options.budgetSpent ? dispatcher.forSpentBudget() : dispatcher, calls, sent };
@@ -268,6 +330,20 @@ describe('TaskDispatcher admission', () => {
     expect(failing.dispatcher.admit(reaction)).toBeUndefined();
     expect(failing.dispatcher.admit(contractOf('action'))).toBeUndefined();
     expect(failing.dispatcher.admit(contractOf('narration'))).toBe('degraded');
+  });
+
+  it('offers spare capacity only while the model is well and the budget unspent, and counts no refused speculation as dropped', async () => {
+    expect(dispatcherWith({ admits: true }).dispatcher.spare).toBe(true);
+    expect(new DispatchScope(dispatcherWith({ admits: true }).dispatcher, 'g').spare).toBe(true);
+    expect(dispatcherWith({ admits: true, spare: false }).dispatcher.spare).toBe(false);
+    expect(dispatcherWith({ admits: true, modelFailing: true }).dispatcher.spare).toBe(false);
+    expect(dispatcherWith({ admits: true, budgetSpent: true }).dispatcher.spare).toBe(false);
+    const speculative = contractOf('speculative');
+    const before = await droppedCount(speculative.name, 'shed');
+    const refusing = dispatcherWith({ admits: false });
+    expect(refusing.dispatcher.admit(speculative, 'g')).toBe('shed');
+    expect(refusing.calls).toEqual(['admit 0 g']);
+    expect(await droppedCount(speculative.name, 'shed')).toBe(before);
   });
 
   it('releases what an abandoned request was admitted, and sends nothing of it', async () => {
@@ -324,4 +400,6 @@ describeWithServices('admission on BullMQ', ['redis'], () =>
   ),
 );
 describe('feed scheduling on the embedded backend', () => feedScheduling('embedded'));
+describe('writing ahead on the embedded backend', () => writingAhead('embedded'));
+describeWithServices('writing ahead on the distributed backend', ['redis', 'postgres'], () => writingAhead('distributed'));
 describeWithServices('feed scheduling on the distributed backend', ['redis', 'postgres'], () => feedScheduling('distributed'));

@@ -104,7 +104,7 @@ async function startWorkers(gateway: LlmGateway = offline) {
   };
   // Admits everything: these tests run each task on purpose, whatever the queue holds.
   const dispatcher = new TaskDispatcher(queue, {
-    capacity: { admit: () => true, sent: () => undefined, release: () => undefined },
+    capacity: { admit: () => true, sent: () => undefined, release: () => undefined, spare: true },
     health: { modelFailing: false },
   });
   const unsubscribe = await registerConflictWorkers(queue, deps, conflictSubsystems, dispatcher);

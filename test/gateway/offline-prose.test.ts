@@ -109,19 +109,24 @@ describe('the offline writer over a long game', () => {
   }, 180_000);
   afterAll(async () => stop?.());
 
-  /** Plays `TURNS` choices, each after the last one's content has landed; returns the feed oldest first. */
+  /** Plays `TURNS` choices, each after the last one's work is done; returns the feed oldest first. */
   async function play(scenario: string): Promise<ContentItemView[]> {
     const { gameId } = await nyx.engine.createGame({ scenario, seed: 7 });
+    // Every job of the turn done, those that fill no item too (a profile): the next turn's work then
+    // finds an idle queue, and none of it is refused for want of room.
+    const settled = () =>
+      eventually(
+        async () => ({ state: await nyx.engine.getState(gameId), queue: await nyx.queue.counts() }),
+        ({ state, queue }) => state.content.every((item) => item.status !== 'generating') && queue.waiting + queue.active === 0,
+        15_000,
+        50,
+      );
+    await settled();
     for (let turn = 0; turn < TURNS; turn++) {
       const state = await nyx.engine.getState(gameId);
       const choice = state.choices[(turn * 3) % state.choices.length]!;
       await nyx.engine.makeChoice(gameId, choice.id).catch(() => undefined); // a choice gone stale is a skipped turn
-      await eventually(
-        () => nyx.engine.getState(gameId),
-        (s) => s.content.every((item) => item.status !== 'generating'),
-        15_000,
-        50,
-      );
+      await settled();
     }
     return (await nyx.feed.recent(gameId, 1_000)).reverse();
   }

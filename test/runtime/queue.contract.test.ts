@@ -340,8 +340,10 @@ function queueContract(makeQueue: (concurrency: number) => TaskQueue): void {
 
     await vi.waitFor(() => expect(startedAt).toHaveLength(3), { timeout: 10_000 });
     const [a = 0, b = 0, c = 0] = startedAt;
-    expect(b - a).toBeGreaterThanOrEqual(240);
-    expect(c - b).toBeGreaterThanOrEqual(240);
+    // The gate spaces its starts by 250 ms; a handler runs a few ms after its start, more on a busy
+    // machine, so two handlers may land a little closer (unlimited, they would be 0 ms apart).
+    expect(b - a).toBeGreaterThanOrEqual(200);
+    expect(c - b).toBeGreaterThanOrEqual(200);
   });
 
   it('holds back a task kind after a 429 while other kinds keep running', async () => {

@@ -93,6 +93,28 @@ describe('SlowPathCapacity', () => {
     expect(capacity.backlog).toBe(3);
   });
 
+  it('admits spare-capacity work only while nothing waits and more than a quarter of the workers stand idle, without reporting a shed', async () => {
+    const { capacity, counts, complete } = setting(8);
+    counts({ waiting: 0, active: 5 }); // 3 idle: more than the reserve of 2
+    await capacity.sample();
+    expect(capacity.idleWorkers).toBe(3);
+    expect(capacity.spare).toBe(true);
+    expect(capacity.admit(0, 'g')).toBe(true);
+    expect(capacity.idleWorkers).toBe(2); // admitted, about to take a worker
+    expect(capacity.admit(0, 'g')).toBe(false);
+    expect(capacity.shedding).toBe(false);
+    capacity.sent(true);
+    expect(capacity.idleWorkers).toBe(2);
+    complete(1); // a worker finished: one more idles
+    expect(capacity.spare).toBe(true);
+    counts({ waiting: 1, active: 0 });
+    await capacity.sample();
+    expect(capacity.idleWorkers).toBe(7); // the waiting job takes one of the eight
+    counts({ waiting: 3, active: 8 });
+    await capacity.sample();
+    expect(capacity.spare).toBe(false);
+  });
+
   it('forgets an admission never sent after a while, and keeps its last reading when the queue cannot answer', async () => {
     const { capacity, counts, at } = setting(40);
     counts({ waiting: 4, active: 40 });

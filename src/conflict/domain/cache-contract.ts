@@ -1,4 +1,5 @@
 import type { CanonEventType } from './canon.js';
+import type { StakeholderReaction } from './stakeholder.js';
 
 /**
  * Every cache key of the conflict system with its TTL and the ONE type stored under it, shared by
@@ -19,6 +20,8 @@ export const CACHE_TTL = {
   canonReferences: 12 * 3600,
   lorePlaceholder: 60,
   loreResult: 3600,
+  /** Reactions written ahead of a choice: about as long as a player thinks, and a turn lasts. */
+  reactionsAhead: 120,
 } as const;
 
 /** Milliseconds: the stampede guard of cache-first-with-lock. */
@@ -42,6 +45,10 @@ export const cacheKeys = {
   manifestations: (gameId: string, sceneHash: string) => `${game(gameId)}:manifestations:${sceneHash}`,
   canonRecord: (gameId: string, conflictId: number) => `${game(gameId)}:canon:conflict:${conflictId}`,
   canonReferences: (gameId: string, conflictId: number) => `${game(gameId)}:canon:references:${conflictId}`,
+  /** Reactions written ahead to one choice of one turn (a list of `AnticipatedReaction`), and the lock of asking for one stakeholder's. */
+  reactionsAhead: (gameId: string, turn: number, choiceId: string) => `${game(gameId)}:reactions_ahead:t${turn}:${choiceId}`,
+  reactionsAheadLock: (gameId: string, turn: number, choiceId: string, stakeholderId: number) =>
+    `${game(gameId)}:reactions_ahead:t${turn}:${choiceId}:${stakeholderId}:lock`,
   loreCheck: (gameId: string, category: string, hash: string) => `${game(gameId)}:lore_check:${category}:${hash}`,
   /** The engine's own read models: the game's entities and, per state version, its feed and canon. */
   snapshot: (gameId: string) => `${game(gameId)}:snapshot`,
@@ -69,6 +76,15 @@ export function cacheKeyClass(key: string): CacheKeyClass {
   if (inGame === 'snapshot' || inGame === 'head' || inGame.startsWith('chronicle:')) return 'read_model';
   if (/^(social_bundle|tension_bundle|planned_actions)$/.test(inGame) || inGame.startsWith('tension:')) return 'bookkeeping';
   return 'generated';
+}
+
+/** A stakeholder's reaction written ahead of a choice, for the role it held then. */
+export interface AnticipatedReaction {
+  stakeholderId: number;
+  role: string;
+  reaction: StakeholderReaction;
+  /** The line the feed shows, the name already in it. */
+  text: string;
 }
 
 export interface CanonReference {

@@ -228,6 +228,8 @@ export class GameEngine implements GameApi {
           }),
           ctx,
         );
+        // What was written ahead for this turn was read by the handlers above; the next turn starts afresh.
+        ctx.snapshot.nextTurn();
         return {
           choiceId,
           label: choice.label,

@@ -22,10 +22,12 @@ export interface DispatchOptions {
   delayMs?: number;
 }
 
-/** What admission reads: the queue's capacity, and whether the model is failing. */
+/** What admission reads: the queue's capacity, whether the model is failing, and whether speculative work is wanted at all. */
 export interface Admission {
-  capacity: Pick<SlowPathCapacity, 'admit' | 'sent' | 'release'>;
+  capacity: Pick<SlowPathCapacity, 'admit' | 'sent' | 'release' | 'spare'>;
   health: Pick<EngineHealth, 'modelFailing'>;
+  /** Speculative work is asked for (ANTICIPATE_REACTIONS). Default true. */
+  speculate?: boolean;
 }
 
 export class TaskDispatcher {
@@ -47,10 +49,17 @@ export class TaskDispatcher {
    */
   admit(contract: AnyTaskContract, gameId?: string): SkipReason | undefined {
     if (this.budgetSpent) return 'budget_spent';
+    if (contract.value === 'speculative' && this.admission.speculate === false) return 'shed';
     if (this.admission.health.modelFailing && sheddableWhenFailing(contract.value)) return 'degraded';
     if (this.admission.capacity.admit(ADMISSION_SHARE[contract.value], gameId)) return undefined;
-    metrics.slowPathDropped.inc({ task: contract.name, reason: 'shed' });
+    // Speculative work not taken was never asked for by a player: nothing was dropped.
+    if (contract.value !== 'speculative') metrics.slowPathDropped.inc({ task: contract.name, reason: 'shed' });
     return 'shed';
+  }
+
+  /** Whether speculative work would be admitted now (it is wanted, workers stand idle, the model is well, the budget not spent): a cheap check before preparing it. */
+  get spare(): boolean {
+    return this.admission.speculate !== false && !this.budgetSpent && !this.admission.health.modelFailing && this.admission.capacity.spare;
   }
 
   /** Admitted tasks that will not be sent after all (their request wrote nothing). */
@@ -126,6 +135,11 @@ export class DispatchScope {
    */
   admit(contract: AnyTaskContract): SkipReason | undefined {
     return this.dispatcher.admit(contract, this.gameId);
+  }
+
+  /** See `TaskDispatcher.spare`. */
+  get spare(): boolean {
+    return this.dispatcher.spare;
   }
 
   /**

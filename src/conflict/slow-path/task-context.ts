@@ -49,7 +49,8 @@ export interface ConflictWorkerDeps {
 }
 
 /** What a task reports: it wrote something the game reads, or its request no longer applies. */
-export type TaskOutcome = { status: 'written' } | { status: 'stale'; reason: string };
+/** `written`: players can read the result now (the game moves on); `kept`: stored for a later request, nothing changed yet; `stale`: nothing written. */
+export type TaskOutcome = { status: 'written' } | { status: 'kept' } | { status: 'stale'; reason: string };
 
 const log = logger.child({ module: 'conflict-workers' });
 

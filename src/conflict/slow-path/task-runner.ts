@@ -113,7 +113,8 @@ export class ConflictTaskRunner {
     const outcome = await task.run(payload, ctx);
     if (ctx.modelCalls > 0) {
       const visible = outcome.status === 'written' && (payload.contentId === undefined || ctx.filled);
-      metrics.modelCallsByUse.inc({ use: visible ? 'visible' : 'wasted' }, ctx.modelCalls);
+      const use = task.contract.value === 'speculative' ? 'speculative' : visible ? 'visible' : 'wasted';
+      metrics.modelCallsByUse.inc({ use }, ctx.modelCalls);
     }
     if (outcome.status === 'written') await this.announceChange(payload.gameId, ctx.versionMovedTo);
     return outcome;

@@ -5,6 +5,13 @@ import { defineTask } from '../tasks/task-contract.js';
 import { id, made } from '../tasks/payload-fields.js';
 
 /** The stakeholders subsystem's slow-path tasks: what its handlers dispatch and its workers run. */
+const playerChoice = z.object({
+  label: z.string().max(200),
+  type: z.enum(CHOICE_TYPES),
+  targetNpcId: id.optional(),
+  conflictId: id.optional(),
+});
+
 export const stakeholderTasks = {
   generateAction: defineTask({
     name: 'stakeholders.generate_action',
@@ -27,18 +34,34 @@ export const stakeholderTasks = {
       ...made,
       stakeholderId: id,
       eventId: z.string().min(1).max(80),
-      choice: z.object({
-        label: z.string().max(200),
-        type: z.enum(CHOICE_TYPES),
-        targetNpcId: id.optional(),
-        conflictId: id.optional(),
-      }),
+      choice: playerChoice,
     }),
     priority: 8,
     dedupe: (p) => `${p.gameId}:stakeholder_reaction:${p.stakeholderId}:${p.eventId}`,
     dedupeMode: 'first',
     value: 'reaction',
     supersedable: true,
+  }),
+  /**
+   * A reaction written ahead, on idle workers, to a choice the player has not made yet: kept for the
+   * game's current turn (`turn`, the player's choices so far) while the stakeholder's role holds.
+   * The lowest priority, so it never runs ahead of work a player asked for.
+   */
+  anticipateReaction: defineTask({
+    name: 'stakeholders.anticipate_reaction',
+    payload: z.object({
+      ...made,
+      stakeholderId: id,
+      role: z.string().max(40),
+      phase: z.enum(PHASES),
+      turn: z.number().int().nonnegative(),
+      choiceId: z.string().min(1).max(40),
+      choice: playerChoice,
+    }),
+    priority: 1,
+    dedupe: (p) => `${p.gameId}:anticipate_reaction:${p.turn}:${p.choiceId}:${p.stakeholderId}`,
+    dedupeMode: 'first',
+    value: 'speculative',
   }),
   populateDetails: defineTask({
     name: 'stakeholders.populate_details',

@@ -2,7 +2,10 @@ import { LRUCache } from 'lru-cache';
 import type { PlannedAction } from '../store/planned-actions.js';
 import { EVENT_PRIORITY } from '../domain/priorities.js';
 import type { DecisionStyle, StakeholderDecision, StakeholderReaction, StakeholderRole } from '../domain/stakeholder.js';
-import { cacheKeys } from '../domain/cache-contract.js';
+import { CACHE_TTL, cacheKeys, type AnticipatedReaction } from '../domain/cache-contract.js';
+import { metrics } from '../../observability/metrics.js';
+import { isLockBusy } from '../../runtime/locks/locks.js';
+import { offeredChoices } from '../engine/state-view.js';
 import { systemEvent, type SystemEvent } from '../engine/events.js';
 import { addReadyContent, dispatchContent } from '../engine/content-dispatch.js';
 import { fallbackLine } from '../engine/fallback-lines.js';
@@ -107,6 +110,72 @@ function setStress(ctx: HandlerContext, stakeholder: StakeholderRecord, stress: 
   }
 }
 
+/** What a stakeholder's reaction does to the game: their stress moves, and other subsystems hear of it. */
+function applyReactionEffects(
+  ctx: HandlerContext,
+  stakeholder: StakeholderRecord,
+  reaction: StakeholderReaction,
+  effects: SystemEvent[],
+): void {
+  setStress(ctx, stakeholder, applyReaction(stakeholder, reaction).stress, effects);
+  effects.push(
+    systemEvent(
+      'npc_reaction',
+      ctx.snapshot.game.id,
+      { conflictId: stakeholder.conflictId, npcId: stakeholder.npcId, reactionType: reaction.reaction_type },
+      { source: 'stakeholders' },
+    ),
+  );
+}
+
+/** Reactions of a game's turn (choice and stakeholder) this process asked to have written ahead: each is asked for once. */
+const anticipated = new LRUCache<string, true>({ max: 100_000, ttl: CACHE_TTL.reactionsAhead * 1_000 });
+
+/**
+ * While workers stand idle, a sync asks for reactions to the choices on offer to be written ahead,
+ * as many as there are idle workers: for each choice in the order offered, every stakeholder of its
+ * conflict (who reacts is rolled only when the choice is made). A player who is thinking finds them
+ * the moment they choose. A lock makes each asked for once across processes.
+ */
+async function anticipateReactions(ctx: HandlerContext): Promise<number> {
+  const { snapshot } = ctx;
+  const gameId = snapshot.game.id;
+  let dispatched = 0;
+  if (!ctx.scope.spare) return dispatched;
+  for (const choice of offeredChoices(ctx, ctx.scenario)) {
+    if (choice.conflictId === undefined) continue;
+    const phase = snapshot.flows.get(choice.conflictId)?.phase ?? 'emerging';
+    for (const stakeholder of snapshot.stakeholdersOf(choice.conflictId)) {
+      if (!ctx.scope.spare) return dispatched;
+      const asked = `${gameId}:${snapshot.turn}:${choice.id}:${stakeholder.id}`;
+      if (anticipated.has(asked)) continue;
+      anticipated.set(asked, true);
+      const lock = await ctx.locks.tryLock(
+        cacheKeys.reactionsAheadLock(gameId, snapshot.turn, choice.id, stakeholder.id),
+        CACHE_TTL.reactionsAhead * 1_000,
+      );
+      if (isLockBusy(lock)) continue;
+      const sent = ctx.scope.dispatch(stakeholderTasks.anticipateReaction, {
+        gameId,
+        stateVersion: snapshot.version,
+        stakeholderId: stakeholder.id,
+        role: stakeholder.role,
+        phase,
+        turn: snapshot.turn,
+        choiceId: choice.id,
+        choice: {
+          label: choice.label,
+          type: choice.type,
+          conflictId: choice.conflictId,
+          ...(choice.targetNpcId !== undefined ? { targetNpcId: choice.targetNpcId } : {}),
+        },
+      });
+      if (sent) dispatched++;
+    }
+  }
+  return dispatched;
+}
+
 function applyClaimed(ctx: HandlerContext, row: PlannedAction, effects: SystemEvent[]): 'applied' | 'stale' {
   const stakeholder = ctx.snapshot.stakeholders.get(row.stakeholderId);
   if (!stakeholder) return 'stale';
@@ -139,17 +208,7 @@ function applyClaimed(ctx: HandlerContext, row: PlannedAction, effects: SystemEv
     return 'applied';
   }
   if (row.kind === 'reaction') {
-    const reaction = row.payload;
-    const next = applyReaction(stakeholder, reaction);
-    setStress(ctx, stakeholder, next.stress, effects);
-    effects.push(
-      systemEvent(
-        'npc_reaction',
-        gameId,
-        { conflictId: stakeholder.conflictId, npcId: stakeholder.npcId, reactionType: reaction.reaction_type },
-        { source: 'stakeholders' },
-      ),
-    );
+    applyReactionEffects(ctx, stakeholder, row.payload, effects);
     return 'applied';
   }
   // role_adaptation
@@ -200,6 +259,10 @@ export const stakeholdersHandlers: EventHandlers<HandlerContext> = {
     const { conflictId, targetNpcId, choiceType, label } = event.payload;
     if (conflictId === undefined) return { reactionsDispatched: 0 };
     const involved = ctx.snapshot.stakeholdersOf(conflictId);
+    const roleBefore = new Map(involved.map((s) => [s.id, s.role]));
+    const written = await ctx.cache.getList<AnticipatedReaction>(
+      cacheKeys.reactionsAhead(ctx.snapshot.game.id, ctx.snapshot.turn, event.payload.choiceId),
+    );
     const effects: SystemEvent[] = [];
     for (const stakeholder of involved) {
       setStress(ctx, stakeholder, stressAfterChoice(stakeholder.stress, choiceType, stakeholder.npcId === targetNpcId), effects);
@@ -212,6 +275,14 @@ export const stakeholdersHandlers: EventHandlers<HandlerContext> = {
     let dispatched = 0;
     for (const reactor of reactors) {
       const name = ctx.snapshot.npcName(reactor.npcId);
+      // Written ahead for this turn, to the role they held when choosing: shown at once, ready.
+      const ahead = written.find((w) => w.stakeholderId === reactor.id && w.role === roleBefore.get(reactor.id));
+      if (ahead) {
+        addReadyContent(ctx, { kind: 'reaction', text: ahead.text, subject: { npcId: reactor.npcId, conflictId, npcName: name } });
+        applyReactionEffects(ctx, ctx.snapshot.stakeholders.get(reactor.id)!, ahead.reaction, effects);
+        metrics.reactionsAhead.inc({ outcome: 'used' });
+        continue;
+      }
       const queued = dispatchContent(
         ctx,
         { kind: 'reaction', fallbackText: reactionFallbackText(ctx, name), subject: { npcId: reactor.npcId, conflictId, npcName: name } },
@@ -260,8 +331,9 @@ export const stakeholdersHandlers: EventHandlers<HandlerContext> = {
         dispatched++;
       }
     }
+    const reactionsAhead = await anticipateReactions(ctx);
     return {
-      data: { readyActionsClaimed: claimed.length - stale, staleDropped: stale, actionsDispatched: dispatched },
+      data: { readyActionsClaimed: claimed.length - stale, staleDropped: stale, actionsDispatched: dispatched, reactionsAhead },
       sideEffects: effects,
     };
   },

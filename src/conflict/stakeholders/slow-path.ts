@@ -4,6 +4,9 @@ import { PHASES, type ConflictFlow, type Phase } from '../domain/flow.js';
 import type { StakeholderRecord } from '../store/game-snapshot.js';
 import type { TaskContext } from '../slow-path/task-context.js';
 import { logger } from '../../observability/logger.js';
+import { metrics } from '../../observability/metrics.js';
+import { CACHE_TTL, cacheKeys, type AnticipatedReaction } from '../domain/cache-contract.js';
+import type { ChoiceType } from '../domain/choice.js';
 import type { PlannedActionKind } from '../store/schema/index.js';
 import { implement, type FinalFailure, type TaskImplementation } from '../slow-path/task-implementation.js';
 import { stakeholderTasks } from './contracts.js';
@@ -19,6 +22,8 @@ const log = logger.child({ module: 'stakeholder-workers' });
 /** A plan not served within ten minutes no longer reads as what they do next. */
 const ACTION_LIFETIME_MS = 10 * 60 * 1000;
 const RECENT_EVENTS = 5;
+/** Reactions kept per choice written ahead: a conflict's cast, with room for a rewrite. */
+const REACTIONS_AHEAD_KEPT = 16;
 const SCENE_CAST = 6;
 
 function stakeholderOf(ctx: TaskContext, stakeholderId: number): StakeholderRecord {
@@ -53,6 +58,17 @@ async function recentEvents(ctx: TaskContext): Promise<string[]> {
     .filter((item) => item.status === 'ready')
     .map((item) => item.text)
     .slice(0, RECENT_EVENTS);
+}
+
+/** A stakeholder's reaction to a player's choice, as the model writes it: for the choice made, or ahead of it. */
+async function generateReaction(ctx: TaskContext, stakeholder: StakeholderRecord, choice: { label: string; type: ChoiceType }) {
+  return ctx.generate('stakeholder_reaction', {
+    stakeholder: describe(ctx, stakeholder),
+    conflict: ctx.conflictSnapshot(stakeholder.conflictId),
+    scene: sceneAround(ctx, stakeholder),
+    playerChoice: { label: choice.label, type: choice.type },
+    recentEvents: await recentEvents(ctx),
+  });
 }
 
 /** The hot path hashes a conflict without a flow as emerging; so must we. */
@@ -141,13 +157,7 @@ export const stakeholdersSlowPath: readonly TaskImplementation[] = [
     stakeholderTasks.generateReaction,
     async (payload, ctx) => {
       const stakeholder = stakeholderOf(ctx, payload.stakeholderId);
-      const reaction = await ctx.generate('stakeholder_reaction', {
-        stakeholder: describe(ctx, stakeholder),
-        conflict: ctx.conflictSnapshot(stakeholder.conflictId),
-        scene: sceneAround(ctx, stakeholder),
-        playerChoice: { label: payload.choice.label, type: payload.choice.type },
-        recentEvents: await recentEvents(ctx),
-      });
+      const reaction = await generateReaction(ctx, stakeholder, payload.choice);
       await ctx.plan({
         stakeholderId: stakeholder.id,
         conflictId: payload.choice.conflictId ?? stakeholder.conflictId,
@@ -165,6 +175,30 @@ export const stakeholdersSlowPath: readonly TaskImplementation[] = [
       onFinalFailure: (payload, failure) => recordFailedPlan(failure, payload, 'reaction', payload.eventId),
     },
   ),
+
+  implement(stakeholderTasks.anticipateReaction, async (payload, ctx) => {
+    const stakeholder = stakeholderOf(ctx, payload.stakeholderId);
+    // Checked before the model call: the choice is offered for this turn and phase, to this role.
+    const moved =
+      ctx.snapshot.turn !== payload.turn ||
+      phaseOf(ctx.snapshot.flows.get(stakeholder.conflictId)) !== payload.phase ||
+      stakeholder.role !== payload.role;
+    if (moved) {
+      metrics.reactionsAhead.inc({ outcome: 'stale' });
+      return { status: 'stale', reason: 'the turn, phase or role moved on before the reaction was written ahead' };
+    }
+    const reaction = await generateReaction(ctx, stakeholder, payload.choice);
+    const ahead: AnticipatedReaction = {
+      stakeholderId: stakeholder.id,
+      role: payload.role,
+      reaction,
+      text: namedLine(ctx.snapshot.npcName(stakeholder.npcId), reaction.description),
+    };
+    const key = cacheKeys.reactionsAhead(ctx.gameId, payload.turn, payload.choiceId);
+    await ctx.deps.cache.pushToList(key, ahead, REACTIONS_AHEAD_KEPT, CACHE_TTL.reactionsAhead);
+    metrics.reactionsAhead.inc({ outcome: 'written' });
+    return { status: 'kept' };
+  }),
 
   implement(stakeholderTasks.populateDetails, async (payload, ctx) => {
     const stakeholder = stakeholderOf(ctx, payload.stakeholderId);

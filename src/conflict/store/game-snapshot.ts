@@ -48,6 +48,8 @@ export interface StoredSnapshot {
   autonomyRequestedAt: Record<number, number>;
   /** Absent from a snapshot cached before rule lines rotated: they start over. */
   ruleLinesTaken?: Record<string, number>;
+  /** Absent from a snapshot cached before turns were counted. */
+  turn?: number;
   npcs: NpcRecord[];
   conflicts: ConflictRecord[];
   stakeholders: StakeholderRecord[];
@@ -99,6 +101,8 @@ export class GameSnapshot {
   private autonomyAt: Record<number, number> = {};
   /** Feed kind → how many rule lines of that kind the game has shown (kept in the snapshot cache only). */
   private ruleLines: Record<string, number> = {};
+  /** The player's choices so far (kept in the snapshot cache only): what is written ahead is written for one turn. */
+  private turns = 0;
 
   constructor(
     readonly game: GameRecord,
@@ -238,6 +242,16 @@ export class GameSnapshot {
     this.uncached = true;
   }
 
+  get turn(): number {
+    return this.turns;
+  }
+
+  /** The player made a choice: what was written ahead for the turn before no longer applies. */
+  nextTurn(): void {
+    this.turns++;
+    this.uncached = true;
+  }
+
   /** How many rule lines of `kind` the game showed before this one, counting this one as shown. */
   takeRuleLine(kind: string): number {
     const taken = this.ruleLines[kind] ?? 0;
@@ -280,6 +294,7 @@ export class GameSnapshot {
       plannedActionsSeen: this.plannedSeen,
       autonomyRequestedAt: this.autonomyAt,
       ruleLinesTaken: this.ruleLines,
+      turn: this.turns,
       npcs: [...this.npcs.values()],
       conflicts: [...this.conflicts.values()],
       stakeholders: [...this.stakeholders.values()],
@@ -300,6 +315,7 @@ export class GameSnapshot {
     snapshot.plannedSeen = stored.plannedActionsSeen;
     snapshot.autonomyAt = stored.autonomyRequestedAt;
     snapshot.ruleLines = { ...stored.ruleLinesTaken };
+    snapshot.turns = stored.turn ?? 0;
     snapshot.uncached = false;
     return snapshot;
   }

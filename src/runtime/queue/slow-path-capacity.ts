@@ -41,6 +41,12 @@ export const MIN_BOUND = 32;
 /** A game may always take this many admissions per horizon, however many games share the bound: about one turn's work. */
 export const MIN_GAME_SHARE = 4;
 
+/**
+ * The share of the workers spare-capacity work leaves idle for the demand that arrives while it
+ * runs: it is admitted only while more than a quarter of them stand idle.
+ */
+const IDLE_RESERVE = 0.25;
+
 /** An admission not sent within this long is forgotten (its request failed before it committed). */
 const PENDING_FOR_AT_MOST_MS = 5_000;
 
@@ -132,12 +138,28 @@ export class SlowPathCapacity {
   }
 
   /**
-   * Whether work allowed to fill `share` of the bound (1: all of it; Infinity: never refused) may
-   * be queued now, for `gameId` when it is one game's work. An admitted job counts towards the
-   * backlog from now on; say when it is `sent`.
+   * Workers idle now as this process knows it: those free at the last sample or freed since, less
+   * the jobs waiting then and those it sent or admitted since.
+   */
+  get idleWorkers(): number {
+    const freed = this.freeSlotsAtSample + this.completedSinceSample;
+    return Math.max(0, freed - this.backlogAtSample - this.sentSinceSample - this.pending.length);
+  }
+
+  /** Whether spare-capacity work would be admitted now: nothing waits, and more than the reserve of workers stand idle. */
+  get spare(): boolean {
+    return this.idleWorkers > Math.floor(this.options.concurrency * IDLE_RESERVE);
+  }
+
+  /**
+   * Whether work allowed to fill `share` of the bound (1: all of it; Infinity: never refused; 0:
+   * none, spare capacity only) may be queued now, for `gameId` when it is one game's work. An
+   * admitted job counts towards the backlog from now on; say when it is `sent`.
    */
   admit(share: number, gameId?: string): boolean {
-    if (share !== Number.POSITIVE_INFINITY) {
+    // Spare work refused is no demand refused: it does not make the slow path report itself shedding.
+    if (share === 0 && !this.spare) return false;
+    if (share !== 0 && share !== Number.POSITIVE_INFINITY) {
       const backlog = this.backlog;
       const overShare = backlog >= this.bound * share;
       const unfair = gameId !== undefined && backlog >= this.bound / 2 && this.recentAdmissions(gameId) >= this.fairShare;
@@ -148,7 +170,8 @@ export class SlowPathCapacity {
     }
     const now = this.now();
     this.pending.push(now);
-    if (gameId !== undefined) {
+    // Spare work takes nothing from a game's fair share: it ran on workers nobody else wanted.
+    if (gameId !== undefined && share !== 0) {
       const times = this.admittedByGame.get(gameId);
       if (times) times.push(now);
       else this.admittedByGame.set(gameId, [now]);
