@@ -37,12 +37,11 @@ function isAlive(pid: number): boolean {
   }
 }
 
-let nextPort = 42610;
-
+// Port 0: the system picks a free one and the server prints it (a fixed range collided in CI with a port another test held).
 async function startWrapped(): Promise<{ wrapper: NyxProcess; server: number }> {
   const wrapper = spawnNyx(
     'nyx (bin)',
-    ['serve', '--port', String(nextPort++)],
+    ['serve', '--port', '0'],
     { NYX_DATA_DIR: ':memory:', LOG_LEVEL: 'warn' },
     { viaBin: true },
   );
@@ -81,17 +80,16 @@ describe('bin/nyx.mjs', () => {
   it(
     'stops an embedded server with a backlog of running jobs within 16 s of SIGTERM',
     async () => {
-      const port = nextPort++;
       const wrapper = spawnNyx(
         'nyx (bin, backlog)',
-        ['serve', '--port', String(port)],
+        ['serve', '--port', '0'],
         // Every model call takes a minute: each choice leaves jobs running and queued.
         { NYX_DATA_DIR: ':memory:', LOG_LEVEL: 'warn', LLM_SIM_LATENCY_MS: '60000', QUEUE_CONCURRENCY: '2' },
         { viaBin: true },
       );
       started.push(wrapper);
-      await wrapper.waitForOutput(/Nyx is running/, STARTUP_MS);
-      const base = `http://127.0.0.1:${port}`;
+      const [, url] = await wrapper.waitForOutput(/Nyx is running: (http:\S+?)\/? /, STARTUP_MS);
+      const base = url!;
       const created = (await (await fetch(`${base}/api/games`, post({ scenario: 'village-well' }))).json()) as {
         gameId: string;
         token: string;
