@@ -45,7 +45,8 @@ export interface BenchResult {
  * latency < think time), with capacity = concurrency ÷ mean model latency, demand = the work the hot
  * path asked for per second (jobs admitted, plus feed items opened on their fallback because their
  * job was refused; refused work without an item is asked for again by later syncs, so it is the
- * same work counted again and left out), and the probability taken over the run's latency and
+ * same work counted again and left out; reactions written ahead on idle workers are spare work, not
+ * demand, and left out too), and the probability taken over the run's latency and
  * think-time distributions (uniform, as the bench draws them).
  */
 export interface Freshness {
@@ -97,7 +98,7 @@ export function freshnessOf(mode: ModeResult, options: BenchOptions): Freshness 
   const [minMs, maxMs] = options.latency.split('-').map(Number) as [number, number];
   const totals = mode.measuredSlowPath;
   const capacityPerS = options.concurrency / ((minMs + maxMs) / 2 / 1000);
-  const demandPerS = (totals.dispatchAccepted + totals.feedItemsShed) / options.durationS;
+  const demandPerS = (totals.dispatchAccepted - totals.dispatchAcceptedAhead + totals.feedItemsShed) / options.durationS;
   const pLatencyUnderThink = probabilityLatencyUnderThink(minMs, maxMs, options.thinkMs);
   const used = totals.modelCallsVisible + totals.modelCallsWasted;
   return {

@@ -18,6 +18,8 @@ export interface SlowPathTotals {
   modelCalls: number;
   modelCallsFailed: number;
   dispatchAccepted: number;
+  /** Of those, the jobs that write reactions ahead on idle workers: spare work, not demand. */
+  dispatchAcceptedAhead: number;
   dispatchDeduplicated: number;
   dispatchRejected: number;
   taskAttemptsFailed: number;
@@ -70,6 +72,7 @@ export function slowPathTotals(samples: MetricSample[]): SlowPathTotals {
     modelCalls: sumOf(samples, 'nyx_model_calls_total'),
     modelCallsFailed: sumOf(samples, 'nyx_model_calls_total', { outcome: '!ok' }),
     dispatchAccepted: sumOf(samples, 'nyx_queue_dispatch_total', { result: 'accepted' }),
+    dispatchAcceptedAhead: sumOf(samples, 'nyx_queue_dispatch_total', { result: 'accepted', task: 'stakeholders.anticipate_reaction' }),
     dispatchDeduplicated: sumOf(samples, 'nyx_queue_dispatch_total', { result: 'deduplicated' }),
     dispatchRejected: sumOf(samples, 'nyx_queue_dispatch_total', { result: 'rejected' }),
     taskAttemptsFailed: sumOf(samples, 'nyx_task_failed_total'),

@@ -203,7 +203,7 @@ const schema = z.object({
   TASK_BACKOFF_FACTOR: integer('TASK_BACKOFF_FACTOR', 3, 1, 10),
   IDEMPOTENCY_TTL_S: integer('IDEMPOTENCY_TTL_S', 3600, 1),
   SLOW_PATH_HORIZON_MS: integer('SLOW_PATH_HORIZON_MS', 3_000, 100),
-  ANTICIPATE_REACTIONS: flag('ANTICIPATE_REACTIONS', true),
+  ANTICIPATE_REACTIONS: flag('ANTICIPATE_REACTIONS', false),
   DEGRADE_FAILURE_RATE: ratio('DEGRADE_FAILURE_RATE', 0.5),
   RATE_LIMIT_PER_MINUTE: integer('RATE_LIMIT_PER_MINUTE', 600, 1),
   LLM_PROVIDER: oneOf('LLM_PROVIDER', ['offline', 'openai-compatible', 'replay', 'llama-cpp'] as const, undefined),
@@ -270,9 +270,10 @@ export interface Config {
   /** How long admitted slow-path work may wait before it starts, at the measured completion rate. */
   slowPathHorizonMs: number;
   /**
-   * Whether idle workers write ahead the reactions to the choices on offer (ANTICIPATE_REACTIONS).
-   * Default true. Each is a model call, billed like any other and charged to the game's budget;
-   * only the ones the player's choice uses are shown.
+   * Whether idle workers write ahead the reactions to the choices a choice leaves on offer
+   * (ANTICIPATE_REACTIONS). Default false: each is a model call, billed like any other and charged
+   * to the game's budget, and only those the player's next choice uses are shown (about 1 in 19 in
+   * the bench, README → Performance).
    */
   anticipateReactions: boolean;
   rateLimitPerMinute: number;

@@ -39,12 +39,7 @@ function isAlive(pid: number): boolean {
 
 // Port 0: the system picks a free one and the server prints it (a fixed range collided in CI with a port another test held).
 async function startWrapped(): Promise<{ wrapper: NyxProcess; server: number }> {
-  const wrapper = spawnNyx(
-    'nyx (bin)',
-    ['serve', '--port', '0'],
-    { NYX_DATA_DIR: ':memory:', LOG_LEVEL: 'warn' },
-    { viaBin: true },
-  );
+  const wrapper = spawnNyx('nyx (bin)', ['serve', '--port', '0'], { NYX_DATA_DIR: ':memory:', LOG_LEVEL: 'warn' }, { viaBin: true });
   started.push(wrapper);
   await wrapper.waitForOutput(/Nyx is running: (http:\S+)/, STARTUP_MS);
   return { wrapper, server: await serverPidOf(wrapper) };

@@ -28,8 +28,6 @@ export async function startTestNyx(
     TASK_BACKOFF_MS: '20',
     TASK_BACKOFF_FACTOR: '2',
     QUEUE_CONCURRENCY: '4',
-    // Reactions written ahead add model calls a test did not ask for; the tests of it turn it on.
-    ANTICIPATE_REACTIONS: 'false',
     DISABLE_LLM_IN_HOT_PATH: '1',
     // The suite's event-loop block threshold (vitest.config.ts), not the production default.
     ...(process.env.HOT_PATH_BLOCK_MS ? { HOT_PATH_BLOCK_MS: process.env.HOT_PATH_BLOCK_MS } : {}),

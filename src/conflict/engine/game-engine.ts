@@ -176,9 +176,15 @@ export class GameEngine implements GameApi {
 
   /** The state_sync handlers over the game: claim planned moves, ask for what is missing. */
   private async sync(gameId: string): Promise<HandlerContext> {
-    const { ctx } = await this.request(gameId, async (ctx) => {
-      await this.synthesizer.emit(systemEvent('state_sync', gameId, {}), ctx);
-    });
+    // A sync asks idle workers for nothing: a player syncs right before choosing as often as while
+    // thinking, and work begun then holds a worker for a situation about to pass.
+    const { ctx } = await this.request(
+      gameId,
+      async (ctx) => {
+        await this.synthesizer.emit(systemEvent('state_sync', gameId, {}), ctx);
+      },
+      { askIdleWorkers: false },
+    );
     return ctx;
   }
 
@@ -324,7 +330,12 @@ export class GameEngine implements GameApi {
    * database (at most WRITE_ATTEMPTS times). Its jobs are sent only after its save commits, and only
    * the winning save writes the game's head to the cache.
    */
-  private async request<T>(gameId: string, run: (ctx: HandlerContext) => Promise<T>): Promise<{ result: T; ctx: HandlerContext }> {
+  /** `askIdleWorkers`: after the handlers, the subsystems' spare-capacity work may be asked for (default true). */
+  private async request<T>(
+    gameId: string,
+    run: (ctx: HandlerContext) => Promise<T>,
+    options: { askIdleWorkers?: boolean } = {},
+  ): Promise<{ result: T; ctx: HandlerContext }> {
     return this.inLane(gameId, async () => {
       for (let attempt = 1; ; attempt++) {
         const snapshot = attempt === 1 ? await this.snapshots.load(gameId) : await this.snapshots.reload(gameId);
@@ -335,10 +346,12 @@ export class GameEngine implements GameApi {
         const ctx = this.context(snapshot, budgetSpent);
         const readVersion = snapshot.version;
         // A request that fails or loses its save sends nothing of what it asked for.
-        const { result, hasChanges, added, saved } = await this.runAndSave(ctx, run).catch((error: unknown) => {
-          ctx.scope.abandon();
-          throw error;
-        });
+        const { result, hasChanges, added, saved } = await this.runAndSave(ctx, run, options.askIdleWorkers ?? true).catch(
+          (error: unknown) => {
+            ctx.scope.abandon();
+            throw error;
+          },
+        );
         if (saved.status === 'stale') {
           ctx.scope.abandon();
           if (attempt >= WRITE_ATTEMPTS) throw contended();
@@ -361,9 +374,11 @@ export class GameEngine implements GameApi {
   }
 
   /** Runs one attempt of a request on its snapshot and saves what it changed (compare-and-set). */
-  private async runAndSave<T>(ctx: HandlerContext, run: (ctx: HandlerContext) => Promise<T>) {
+  private async runAndSave<T>(ctx: HandlerContext, run: (ctx: HandlerContext) => Promise<T>, askIdleWorkers: boolean) {
     const { snapshot } = ctx;
     const result = await run(ctx);
+    // After a request that moved the game on, the player is about to think about the situation it left.
+    if (askIdleWorkers && ctx.scope.spare) for (const subsystem of this.deps.subsystems) await subsystem.spare?.(ctx);
     const hasChanges = snapshot.hasChanges;
     const added = snapshot.addedContent;
     const saved = await this.deps.store.saveSnapshot(snapshot);

@@ -10,4 +10,10 @@ export interface HotPathSubsystem {
   readonly tasks: readonly AnyTaskContract[];
   /** Its fields of the state, from the request's snapshot and the cache: no dispatch, no model. */
   readonly view?: (ctx: HandlerContext) => Promise<Partial<StateContributions>>;
+  /**
+   * Work it asks of idle workers (speculative tasks), on the state a request leaves behind: called
+   * after the request's handlers, only while the slow path has spare capacity. It changes nothing
+   * in the game.
+   */
+  readonly spare?: (ctx: HandlerContext) => Promise<void>;
 }

@@ -26,7 +26,7 @@ export interface DispatchOptions {
 export interface Admission {
   capacity: Pick<SlowPathCapacity, 'admit' | 'sent' | 'release' | 'spare'>;
   health: Pick<EngineHealth, 'modelFailing'>;
-  /** Speculative work is asked for (ANTICIPATE_REACTIONS). Default true. */
+  /** Speculative work is asked for (ANTICIPATE_REACTIONS). Default true here; the config's default is false. */
   speculate?: boolean;
 }
 

@@ -132,16 +132,16 @@ function applyReactionEffects(
 const anticipated = new LRUCache<string, true>({ max: 100_000, ttl: CACHE_TTL.reactionsAhead * 1_000 });
 
 /**
- * While workers stand idle, a sync asks for reactions to the choices on offer to be written ahead,
- * as many as there are idle workers: for each choice in the order offered, every stakeholder of its
- * conflict (who reacts is rolled only when the choice is made). A player who is thinking finds them
- * the moment they choose. A lock makes each asked for once across processes.
+ * While workers stand idle, a request (a choice, a sync) asks for reactions to the choices it leaves
+ * on offer to be written ahead, as many as there are idle workers: for each choice in the order
+ * offered, every stakeholder of its conflict (who reacts is rolled only when the choice is made). A
+ * player who is thinking finds them the moment they choose. A lock makes each asked for once across
+ * processes. Returns how many were asked for.
  */
-async function anticipateReactions(ctx: HandlerContext): Promise<number> {
+export async function anticipateReactions(ctx: HandlerContext): Promise<number> {
   const { snapshot } = ctx;
   const gameId = snapshot.game.id;
   let dispatched = 0;
-  if (!ctx.scope.spare) return dispatched;
   for (const choice of offeredChoices(ctx, ctx.scenario)) {
     if (choice.conflictId === undefined) continue;
     const phase = snapshot.flows.get(choice.conflictId)?.phase ?? 'emerging';
@@ -331,9 +331,8 @@ export const stakeholdersHandlers: EventHandlers<HandlerContext> = {
         dispatched++;
       }
     }
-    const reactionsAhead = await anticipateReactions(ctx);
     return {
-      data: { readyActionsClaimed: claimed.length - stale, staleDropped: stale, actionsDispatched: dispatched, reactionsAhead },
+      data: { readyActionsClaimed: claimed.length - stale, staleDropped: stale, actionsDispatched: dispatched },
       sideEffects: effects,
     };
   },
