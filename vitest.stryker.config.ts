@@ -13,11 +13,13 @@ export default mergeConfig(
         'test/conflict/slow-path-scheduler.test.ts',
         'test/runtime/repeated-task.test.ts',
         'test/runtime/slow-path-capacity.test.ts',
+        'test/conflict/fallback-lines.test.ts',
+        'test/gateway/offline-provider.test.ts',
       ],
       reporters: ['default'],
       // The unit-level tests of the scheduler: admission, shedding by value, fairness, the flood, dispatchContent, schedules.
       testNamePattern:
-        'sheds work by value|fair share|keeps the backlog within its bound|dispatchContent|stages the item|shed task|deduplicated job|repeated task|declared by a process|asks for its schedule|in-process schedule|SlowPathCapacity|MIN_BOUND|admitted until sent|forgets an admission|reports shedding|admits by value|spent budget|abandoned request',
+        'sheds work by value|fair share|keeps the backlog within its bound|dispatchContent|stages the item|shed task|deduplicated job|repeated task|declared by a process|asks for its schedule|in-process schedule|SlowPathCapacity|MIN_BOUND|admitted until sent|forgets an admission|reports shedding|admits by value|spent budget|abandoned request|spare|fallbackLine|hears names|opens its sentences',
     },
   }),
 );
