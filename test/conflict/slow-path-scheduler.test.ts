@@ -373,14 +373,19 @@ describe('a fair share between games', () => {
       return admitted;
     };
 
-    // An idle queue: one busy game may take far more than any share.
+    // An idle queue: one busy game may take far more than its share (here 64 ÷ 3 games).
     await capacity.sample();
+    expect(take(1, 'game-1')).toBe(true);
+    expect(take(1, 'game-2')).toBe(true);
     for (let i = 0; i < 30; i++) expect(take(1, 'busy')).toBe(true);
 
-    // Contended (the backlog at half the bound): eight games were admitted lately, so each may take 8 per horizon.
+    // Contended from exactly half the bound: the busy game is past its share at once.
     waiting = 32;
     await capacity.sample();
-    for (let game = 1; game <= 7; game++) expect(take(1, `game-${game}`)).toBe(true);
+    expect(capacity.fairShare).toBe(22);
+    expect(take(1, 'busy')).toBe(false);
+    // Eight games admitted lately: each may take 8 per horizon.
+    for (let game = 3; game <= 7; game++) expect(take(1, `game-${game}`)).toBe(true);
     expect(capacity.fairShare).toBe(8);
     expect(take(1, 'busy')).toBe(false); // 30 in this horizon already
     for (let i = 0; i < 7; i++) expect(take(1, 'game-1')).toBe(true);

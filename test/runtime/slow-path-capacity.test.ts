@@ -3,8 +3,8 @@ import { MIN_BOUND, SlowPathCapacity } from '../../src/runtime/queue/slow-path-c
 import type { QueueCounts, QueueEvents } from '../../src/runtime/queue/task-queue.js';
 
 /** A queue whose counts the test sets and whose completions it announces, on a clock it moves. */
-function setting(concurrency: number, options: { horizonMs?: number; windowMs?: number } = {}) {
-  let clock = 0;
+function setting(concurrency: number, options: { horizonMs?: number; windowMs?: number } = {}, startAt = 0) {
+  let clock = startAt;
   let counts: QueueCounts | Error = { waiting: 0, active: 0, delayed: 0, failed: 0, completed: 0 };
   const listeners: Array<() => void> = [];
   let unsubscribed = 0;
@@ -60,6 +60,13 @@ describe('SlowPathCapacity', () => {
     expect(capacity.bound).toBe(40);
   });
 
+  it('measures its rate from its own start, on any clock', () => {
+    const { capacity, at, complete } = setting(40, { horizonMs: 3_000, windowMs: 10_000 }, 50_000);
+    at(51_000);
+    complete(30); // 30 in the first second since start
+    expect(capacity.completionsPerSecond).toBe(30);
+  });
+
   it('never bounds under MIN_BOUND, whatever the concurrency', () => {
     expect(setting(2).capacity.bound).toBe(MIN_BOUND);
     const { capacity, at, complete } = setting(2, { horizonMs: 3_000 });
@@ -95,17 +102,21 @@ describe('SlowPathCapacity', () => {
 
   it('admits spare-capacity work only while nothing waits and more than a quarter of the workers stand idle, without reporting a shed', async () => {
     const { capacity, counts, complete } = setting(8);
-    counts({ waiting: 0, active: 5 }); // 3 idle: more than the reserve of 2
+    counts({ waiting: 0, active: 4 }); // 4 idle: more than the reserve of 2
     await capacity.sample();
-    expect(capacity.idleWorkers).toBe(3);
+    expect(capacity.idleWorkers).toBe(4);
     expect(capacity.spare).toBe(true);
+    expect(capacity.admit(1, 'a')).toBe(true);
+    capacity.sent(true);
+    expect(capacity.fairShare).toBe(MIN_BOUND); // one game shares the bound
     expect(capacity.admit(0, 'g')).toBe(true);
-    expect(capacity.idleWorkers).toBe(2); // admitted, about to take a worker
+    expect(capacity.fairShare).toBe(MIN_BOUND); // spare work is no game's admission
+    expect(capacity.idleWorkers).toBe(2); // both admitted, about to take a worker each
     expect(capacity.admit(0, 'g')).toBe(false);
     expect(capacity.shedding).toBe(false);
     capacity.sent(true);
     expect(capacity.idleWorkers).toBe(2);
-    complete(1); // a worker finished: one more idles
+    complete(2); // two workers finished: two more idle
     expect(capacity.spare).toBe(true);
     counts({ waiting: 1, active: 0 });
     await capacity.sample();
@@ -120,6 +131,8 @@ describe('SlowPathCapacity', () => {
     counts({ waiting: 4, active: 40 });
     await capacity.sample();
     capacity.admit(1);
+    expect(capacity.backlog).toBe(5);
+    at(5_000); // forgotten only once it is older than 5 s
     expect(capacity.backlog).toBe(5);
     at(5_001);
     expect(capacity.backlog).toBe(4);
