@@ -57,6 +57,15 @@ describe('OfflineProvider', () => {
     expect(
       openingCounts(['Under a pale moon, Tam leaves.', 'Under a pale moon, Ilse stays. Under a pale moon, again.']).get('x a pale moon'),
     ).toBe(2);
+    // Quotes, a colon, titles with "of", hyphens and a leading dash read as the words around them.
+    expect(openingsOf('“Have you heard the news today?”')).toEqual(['x you heard the']);
+    expect(openingsOf('Hobb Tallow says: have you heard the news')).toEqual(['have you heard the']);
+    expect(openingsOf('King Osric of Caldris turns away to go.')).toEqual(['x turns away to']);
+    expect(openingsOf('A well-known face turns away.')).toEqual(['x well known face']);
+    expect(openingsOf('— Tam turns away to go.')).toEqual(['x turns away to']);
+    // Four words make an opening; three do not.
+    expect(openingsOf('Tam turns away quickly. Tam turns away.')).toEqual(['x turns away quickly']);
+    expect(textsOf({ text: 'one two', more: ['three', { deeper: 'four' }], count: 3, none: null })).toEqual(['one two', 'three', 'four']);
   });
 
   it('opens its sentences unlike the lines the reader has just read, drafting again when it can', async () => {
