@@ -19,7 +19,7 @@ export default mergeConfig(
       reporters: ['default'],
       // The unit-level tests of the scheduler: admission, shedding by value, fairness, the flood, dispatchContent, schedules.
       testNamePattern:
-        'sheds work by value|fair share|keeps the backlog within its bound|dispatchContent|stages the item|shed task|deduplicated job|repeated task|declared by a process|asks for its schedule|in-process schedule|SlowPathCapacity|MIN_BOUND|admitted until sent|forgets an admission|reports shedding|admits by value|spent budget|abandoned request|spare|fallbackLine|hears names|opens its sentences',
+        'sheds work by value|fair share|keeps the backlog within its bound|dispatchContent|stages the item|shed task|deduplicated job|repeated task|declared by a process|asks for its schedule|in-process schedule|SlowPathCapacity|MIN_BOUND|admitted until sent|forgets an admission|reports shedding|admits by value|spent budget|abandoned request|spare|fallbackLine|hears names|opens its sentences|TaskDispatcher admission',
     },
   }),
 );

@@ -285,13 +285,22 @@ async function droppedCount(task: string, reason: string): Promise<number> {
 }
 
 describe('TaskDispatcher admission', () => {
-  function dispatcherWith(options: { admits: boolean; modelFailing?: boolean; budgetSpent?: boolean; spare?: boolean }) {
+  function dispatcherWith(options: {
+    admits: boolean;
+    modelFailing?: boolean;
+    budgetSpent?: boolean;
+    spare?: boolean;
+    speculate?: boolean;
+    /** What the queue answers for a payload's `n` (default: accepted). */
+    results?: Record<number, 'deduplicated' | 'rejected'>;
+  }) {
     const calls: string[] = [];
     const sent: Array<{ name: string; options: unknown }> = [];
     const queue = {
-      dispatch: async (name: string, _payload: unknown, dispatchOptions: unknown) => {
+      dispatch: async (name: string, sentPayload: { n: number }, dispatchOptions: unknown) => {
         sent.push({ name, options: dispatchOptions });
-        return { status: 'accepted', jobId: `job-${sent.length}` };
+        const status = options.results?.[sentPayload.n];
+        return status ? { status } : { status: 'accepted', jobId: `job-${sent.length}` };
       },
     } as unknown as TaskQueue;
     const capacity = {
@@ -300,7 +309,11 @@ describe('TaskDispatcher admission', () => {
       release: (count: number) => void calls.push(`release ${count}`),
       spare: options.spare ?? true,
     };
-    const dispatcher = new TaskDispatcher(queue, { capacity, health: { modelFailing: options.modelFailing ?? false } });
+    const dispatcher = new TaskDispatcher(queue, {
+      capacity,
+      health: { modelFailing: options.modelFailing ?? false },
+      ...(options.speculate !== undefined ? { speculate: options.speculate } : {}),
+    });
     return { dispatcher: options.budgetSpent ? dispatcher.forSpentBudget() : dispatcher, calls, sent };
   }
   const reaction = contractOf('reaction');
@@ -320,7 +333,7 @@ describe('TaskDispatcher admission', () => {
     expect(admitting.sent).toEqual([{ name: reaction.name, options: { dedupeKey: 'g:1', dedupeMode: 'first', priority: 9, delayMs: 50 } }]);
     await admitting.dispatcher.send(lore, payload);
     expect(admitting.calls.at(-1)).toBe('sent false');
-    expect(admitting.sent.at(-1)!.options).toEqual({ dedupeKey: 'g:1', dedupeMode: 'first', priority: 5 });
+    expect(admitting.sent.at(-1)!.options).toStrictEqual({ dedupeKey: 'g:1', dedupeMode: 'first', priority: 5 });
   });
 
   it('refuses everything for a spent budget, and only work below actions while the model fails', async () => {
@@ -346,6 +359,41 @@ describe('TaskDispatcher admission', () => {
     expect(refusing.dispatcher.admit(speculative, 'g')).toBe('shed');
     expect(refusing.calls).toEqual(['admit 0 g']);
     expect(await droppedCount(speculative.name, 'shed')).toBe(before);
+  });
+
+  it('never admits speculative work when it is not wanted, and leaves other work to the capacity', () => {
+    const unwanted = dispatcherWith({ admits: true, speculate: false });
+    expect(unwanted.dispatcher.admit(contractOf('speculative'), 'g')).toBe('shed');
+    expect(unwanted.dispatcher.spare).toBe(false);
+    expect(unwanted.dispatcher.admit(lore, 'g')).toBeUndefined();
+    expect(unwanted.calls).toEqual(['admit 0.15 g']);
+    const wanted = dispatcherWith({ admits: true, speculate: true });
+    expect(wanted.dispatcher.admit(contractOf('speculative'), 'g')).toBeUndefined();
+    expect(wanted.dispatcher.spare).toBe(true);
+  });
+
+  it('sends what a committed request asked for: a refused dispatch is not queued, a duplicate item is discarded, a rejected one settles on its fallback', async () => {
+    const refusing = dispatcherWith({ admits: false });
+    const refused = new DispatchScope(refusing.dispatcher, 'g');
+    expect(refused.dispatch(lore, payload)).toBe(false);
+    refused.abandon();
+    expect(refusing.calls).toEqual(['admit 0.15 g']); // nothing to release
+
+    const { dispatcher, calls, sent } = dispatcherWith({ admits: true, results: { 2: 'deduplicated', 3: 'rejected' } });
+    const scope = new DispatchScope(dispatcher, 'g');
+    for (const n of [1, 2, 3]) {
+      expect(scope.admit(reaction)).toBeUndefined();
+      scope.sendOnCommit(reaction, { ...payload, n }, {}, `item-${n}`);
+    }
+    expect(scope.dispatch(lore, { ...payload, n: 4 })).toBe(true);
+    const discarded: string[] = [];
+    const failed: string[] = [];
+    const settled = await scope.flush({ discard: async (id) => void discarded.push(id), fail: async (id) => void failed.push(id) });
+    expect(settled).toEqual({ discarded: ['item-2'], failed: ['item-3'] });
+    expect([discarded, failed]).toEqual([['item-2'], ['item-3']]);
+    expect(scope.jobIds).toEqual(['job-1', 'job-4']);
+    expect(sent).toHaveLength(4);
+    expect(calls.filter((call) => call.startsWith('sent'))).toEqual(['sent true', 'sent true', 'sent true', 'sent true']);
   });
 
   it('releases what an abandoned request was admitted, and sends nothing of it', async () => {
