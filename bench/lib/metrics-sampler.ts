@@ -1,3 +1,4 @@
+import { stakeholderTasks } from '../../src/conflict/stakeholders/contracts.js';
 import type { EventLoopWindow } from './event-loop-window.js';
 import { HttpClient } from './http-client.js';
 import { parseMetrics, sumOf, type MetricSample } from './prometheus.js';
@@ -72,7 +73,10 @@ export function slowPathTotals(samples: MetricSample[]): SlowPathTotals {
     modelCalls: sumOf(samples, 'nyx_model_calls_total'),
     modelCallsFailed: sumOf(samples, 'nyx_model_calls_total', { outcome: '!ok' }),
     dispatchAccepted: sumOf(samples, 'nyx_queue_dispatch_total', { result: 'accepted' }),
-    dispatchAcceptedAhead: sumOf(samples, 'nyx_queue_dispatch_total', { result: 'accepted', task: 'stakeholders.anticipate_reaction' }),
+    dispatchAcceptedAhead: sumOf(samples, 'nyx_queue_dispatch_total', {
+      result: 'accepted',
+      task: stakeholderTasks.anticipateReaction.name,
+    }),
     dispatchDeduplicated: sumOf(samples, 'nyx_queue_dispatch_total', { result: 'deduplicated' }),
     dispatchRejected: sumOf(samples, 'nyx_queue_dispatch_total', { result: 'rejected' }),
     taskAttemptsFailed: sumOf(samples, 'nyx_task_failed_total'),

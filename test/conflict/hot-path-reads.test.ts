@@ -129,7 +129,11 @@ function hotPathReads(backend: Backend) {
     const { gameId, state } = await nyx.engine.createGame({ scenario: 'village-well', seed: 34 });
     await nyx.engine.getState(gameId);
     const choice = state.choices.find((c) => c.targetNpcId !== undefined)!;
+    const lists = vi.spyOn(nyx.cache, 'getList');
     const { value, total, writes } = await counted('game.player_choice', () => nyx.engine.makeChoice(gameId, choice.id));
+    // Nothing is written ahead unless ANTICIPATE_REACTIONS asks for it: a choice does not look for it either.
+    expect(lists.mock.calls.filter(([key]) => key.includes('reactions_ahead'))).toEqual([]);
+    lists.mockRestore();
     expect(value.outcome.reactionsDispatched).toBeGreaterThan(0);
     expect(writes).toBe(1);
     expect(total).toBe(1);

@@ -346,17 +346,16 @@ export class GameEngine implements GameApi {
         const ctx = this.context(snapshot, budgetSpent);
         const readVersion = snapshot.version;
         // A request that fails or loses its save sends nothing of what it asked for.
-        const { result, hasChanges, added, saved } = await this.runAndSave(ctx, run, options.askIdleWorkers ?? true).catch(
-          (error: unknown) => {
-            ctx.scope.abandon();
-            throw error;
-          },
-        );
+        const { result, hasChanges, added, saved } = await this.runAndSave(ctx, run).catch((error: unknown) => {
+          ctx.scope.abandon();
+          throw error;
+        });
         if (saved.status === 'stale') {
           ctx.scope.abandon();
           if (attempt >= WRITE_ATTEMPTS) throw contended();
           continue;
         }
+        if (options.askIdleWorkers ?? true) await this.askIdleWorkers(ctx);
         if (hasChanges) await this.deps.heads.advance(snapshot.game);
         await this.snapshots.remember(snapshot);
         const settled = await ctx.scope.flush(this.deps.feed);
@@ -373,12 +372,23 @@ export class GameEngine implements GameApi {
     });
   }
 
+  /**
+   * The subsystems' spare-capacity work, on the state a saved request left, once: the player is
+   * about to think about the situation it left. Best effort: its failure never fails the request.
+   */
+  private async askIdleWorkers(ctx: HandlerContext): Promise<void> {
+    if (!ctx.scope.spare) return;
+    try {
+      for (const subsystem of this.deps.subsystems) await subsystem.spare?.(ctx);
+    } catch (error) {
+      log.warn({ err: error, gameId: ctx.snapshot.game.id }, 'spare-capacity work not asked for');
+    }
+  }
+
   /** Runs one attempt of a request on its snapshot and saves what it changed (compare-and-set). */
-  private async runAndSave<T>(ctx: HandlerContext, run: (ctx: HandlerContext) => Promise<T>, askIdleWorkers: boolean) {
+  private async runAndSave<T>(ctx: HandlerContext, run: (ctx: HandlerContext) => Promise<T>) {
     const { snapshot } = ctx;
     const result = await run(ctx);
-    // After a request that moved the game on, the player is about to think about the situation it left.
-    if (askIdleWorkers && ctx.scope.spare) for (const subsystem of this.deps.subsystems) await subsystem.spare?.(ctx);
     const hasChanges = snapshot.hasChanges;
     const added = snapshot.addedContent;
     const saved = await this.deps.store.saveSnapshot(snapshot);

@@ -49,7 +49,7 @@ export class TaskDispatcher {
    */
   admit(contract: AnyTaskContract, gameId?: string): SkipReason | undefined {
     if (this.budgetSpent) return 'budget_spent';
-    if (contract.value === 'speculative' && this.admission.speculate === false) return 'shed';
+    if (contract.value === 'speculative' && !this.speculates) return 'shed';
     if (this.admission.health.modelFailing && sheddableWhenFailing(contract.value)) return 'degraded';
     if (this.admission.capacity.admit(ADMISSION_SHARE[contract.value], gameId)) return undefined;
     // Speculative work not taken was never asked for by a player: nothing was dropped.
@@ -57,9 +57,14 @@ export class TaskDispatcher {
     return 'shed';
   }
 
+  /** Whether speculative work is asked for at all (ANTICIPATE_REACTIONS): when not, nothing is written ahead and nobody need look for it. */
+  get speculates(): boolean {
+    return this.admission.speculate !== false;
+  }
+
   /** Whether speculative work would be admitted now (it is wanted, workers stand idle, the model is well, the budget not spent): a cheap check before preparing it. */
   get spare(): boolean {
-    return this.admission.speculate !== false && !this.budgetSpent && !this.admission.health.modelFailing && this.admission.capacity.spare;
+    return this.speculates && !this.budgetSpent && !this.admission.health.modelFailing && this.admission.capacity.spare;
   }
 
   /** Admitted tasks that will not be sent after all (their request wrote nothing). */
@@ -135,6 +140,11 @@ export class DispatchScope {
    */
   admit(contract: AnyTaskContract): SkipReason | undefined {
     return this.dispatcher.admit(contract, this.gameId);
+  }
+
+  /** See `TaskDispatcher.speculates`. */
+  get speculates(): boolean {
+    return this.dispatcher.speculates;
   }
 
   /** See `TaskDispatcher.spare`. */

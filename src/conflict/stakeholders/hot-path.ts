@@ -132,21 +132,20 @@ function applyReactionEffects(
 const anticipated = new LRUCache<string, true>({ max: 100_000, ttl: CACHE_TTL.reactionsAhead * 1_000 });
 
 /**
- * While workers stand idle, a request (a choice, a sync) asks for reactions to the choices it leaves
- * on offer to be written ahead, as many as there are idle workers: for each choice in the order
- * offered, every stakeholder of its conflict (who reacts is rolled only when the choice is made). A
- * player who is thinking finds them the moment they choose. A lock makes each asked for once across
- * processes. Returns how many were asked for.
+ * While workers stand idle, a request that moved the game on (a choice, a new conflict) asks for
+ * reactions to the choices it leaves on offer to be written ahead, as many as there are idle
+ * workers: for each choice in the order offered, every stakeholder of its conflict (who reacts is
+ * rolled only when the choice is made). A player who is thinking finds them the moment they choose.
+ * A lock makes each asked for once across processes.
  */
-export async function anticipateReactions(ctx: HandlerContext): Promise<number> {
+export async function anticipateReactions(ctx: HandlerContext): Promise<void> {
   const { snapshot } = ctx;
   const gameId = snapshot.game.id;
-  let dispatched = 0;
   for (const choice of offeredChoices(ctx, ctx.scenario)) {
     if (choice.conflictId === undefined) continue;
     const phase = snapshot.flows.get(choice.conflictId)?.phase ?? 'emerging';
     for (const stakeholder of snapshot.stakeholdersOf(choice.conflictId)) {
-      if (!ctx.scope.spare) return dispatched;
+      if (!ctx.scope.spare) return;
       const asked = `${gameId}:${snapshot.turn}:${choice.id}:${stakeholder.id}`;
       if (anticipated.has(asked)) continue;
       anticipated.set(asked, true);
@@ -155,7 +154,7 @@ export async function anticipateReactions(ctx: HandlerContext): Promise<number> 
         CACHE_TTL.reactionsAhead * 1_000,
       );
       if (isLockBusy(lock)) continue;
-      const sent = ctx.scope.dispatch(stakeholderTasks.anticipateReaction, {
+      ctx.scope.dispatch(stakeholderTasks.anticipateReaction, {
         gameId,
         stateVersion: snapshot.version,
         stakeholderId: stakeholder.id,
@@ -170,10 +169,8 @@ export async function anticipateReactions(ctx: HandlerContext): Promise<number> 
           ...(choice.targetNpcId !== undefined ? { targetNpcId: choice.targetNpcId } : {}),
         },
       });
-      if (sent) dispatched++;
     }
   }
-  return dispatched;
 }
 
 function applyClaimed(ctx: HandlerContext, row: PlannedAction, effects: SystemEvent[]): 'applied' | 'stale' {
@@ -260,9 +257,12 @@ export const stakeholdersHandlers: EventHandlers<HandlerContext> = {
     if (conflictId === undefined) return { reactionsDispatched: 0 };
     const involved = ctx.snapshot.stakeholdersOf(conflictId);
     const roleBefore = new Map(involved.map((s) => [s.id, s.role]));
-    const written = await ctx.cache.getList<AnticipatedReaction>(
-      cacheKeys.reactionsAhead(ctx.snapshot.game.id, ctx.snapshot.turn, event.payload.choiceId),
-    );
+    // One cache read, and only where reactions are written ahead at all.
+    const written = ctx.scope.speculates
+      ? await ctx.cache.getList<AnticipatedReaction>(
+          cacheKeys.reactionsAhead(ctx.snapshot.game.id, ctx.snapshot.turn, event.payload.choiceId),
+        )
+      : [];
     const effects: SystemEvent[] = [];
     for (const stakeholder of involved) {
       setStress(ctx, stakeholder, stressAfterChoice(stakeholder.stress, choiceType, stakeholder.npcId === targetNpcId), effects);

@@ -7,6 +7,6 @@ export const stakeholders = defineSubsystem({
   name: 'stakeholders',
   handlers: stakeholdersHandlers,
   tasks: Object.values(stakeholderTasks),
-  spare: async (ctx) => void (await anticipateReactions(ctx)),
+  spare: anticipateReactions,
   slowPath: async () => (await import('./slow-path.js')).stakeholdersSlowPath,
 });
