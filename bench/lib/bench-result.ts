@@ -30,6 +30,18 @@ export interface BenchResult {
    * and saturation included); per job is null where the workers run in another process.
    */
   statements: { perStateSync: number; perChoice: number; perConflictCreation: number; perFinishedJob: number | null };
+  /**
+   * Where the async mode's p99 goes (measured phase), each a p99 in ms: the server's own handler
+   * time per player route (nyx_hot_path_duration_seconds), and within it a database statement sent
+   * by a request, queue included (nyx_db_statement_duration_seconds, path hot), both interpolated
+   * inside their bucket; and the load generator's own event-loop delay. What a player waits beyond
+   * the handler is spent before it: in the load generator, the socket, or the server's event loop.
+   */
+  p99Breakdown: {
+    handlerMs: { stateSync: number; playerChoice: number; conflictCreation: number };
+    hotStatementMs: number;
+    loadGeneratorEventLoopMs: number;
+  };
   queueDepth: ModeResult['queueDepth'];
   coverage: ModeResult['coverage'];
   contentAgeMs: ModeResult['coverage']['contentAgeMs'];
@@ -87,11 +99,28 @@ export function probabilityLatencyUnderThink(minMs: number, maxMs: number, think
   return under / (steps * steps);
 }
 
+const cumulativeOf = (buckets: Record<string, number>) =>
+  Object.entries(buckets).map(([le, count]) => ({ le: le === '+Inf' ? Number.POSITIVE_INFINITY : Number(le), count }));
+
 /** p50 and p95 of the write-age histogram, interpolated as the ops page does; null when nothing was written. */
 function writeAgeQuantiles(buckets: Record<string, number>): Freshness['writeAgeS'] {
-  const cumulative = Object.entries(buckets).map(([le, count]) => ({ le: le === '+Inf' ? Number.POSITIVE_INFINITY : Number(le), count }));
+  const cumulative = cumulativeOf(buckets);
   if (!cumulative.some((bucket) => bucket.count > 0)) return { p50: null, p95: null };
   return { p50: bucketQuantile(cumulative, 0.5), p95: bucketQuantile(cumulative, 0.95) };
+}
+
+function p99BreakdownOf(mode: ModeResult): BenchResult['p99Breakdown'] {
+  const { handlerBuckets, hotStatementBuckets } = mode.measuredSlowPath;
+  const p99Ms = (buckets: Record<string, number>) => bucketQuantile(cumulativeOf(buckets), 0.99) * 1000;
+  return {
+    handlerMs: {
+      stateSync: p99Ms(handlerBuckets.sync),
+      playerChoice: p99Ms(handlerBuckets.choice),
+      conflictCreation: p99Ms(handlerBuckets.conflict),
+    },
+    hotStatementMs: p99Ms(hotStatementBuckets),
+    loadGeneratorEventLoopMs: mode.loadGeneratorEventLoopP99Ms,
+  };
 }
 
 export function freshnessOf(mode: ModeResult, options: BenchOptions): Freshness {
@@ -242,6 +271,7 @@ export function assembleResult(parts: {
     modelCalls: modelCallsOf(async, backend),
     cost: costOf(async, backend),
     statements: statementsOf(async, backend),
+    p99Breakdown: p99BreakdownOf(async),
     queueDepth: async.queueDepth,
     coverage: async.coverage,
     contentAgeMs: async.coverage.contentAgeMs,

@@ -59,7 +59,18 @@ export interface SlowPathTotals {
   feedItemsShed: number;
   /** How old feed items were when the model filled them: cumulative counts per bucket bound (seconds). */
   writeAgeBuckets: Record<string, number>;
+  /**
+   * How long the server's handler took for each player route (nyx_hot_path_duration_seconds):
+   * cumulative counts per bucket bound (seconds). Beside the players' own latency it splits a
+   * request's time into the handler and everything before it (the load generator, the socket, the
+   * event loop's queue).
+   */
+  handlerBuckets: Record<PlayerRoute, Record<string, number>>;
+  /** How long a statement sent inside a request took, queue included (nyx_db_statement_duration_seconds, path hot). */
+  hotStatementBuckets: Record<string, number>;
 }
+
+type PlayerRoute = keyof typeof ROUTE_OPERATIONS;
 
 /** The hot-path operation every statement of a request is counted under: its route. */
 const ROUTE_OPERATIONS = {
@@ -102,23 +113,37 @@ export function slowPathTotals(samples: MetricSample[]): SlowPathTotals {
     droppedSettled: sumOf(samples, 'nyx_slow_path_dropped_total', { reason: 'settled' }),
     recovered: sumOf(samples, 'nyx_slow_path_recovered_total'),
     feedItemsShed: sumOf(samples, 'nyx_feed_items_shed_total'),
-    writeAgeBuckets: Object.fromEntries(
-      [...new Set(samples.filter((s) => s.name === 'nyx_content_write_age_seconds_bucket').map((s) => s.labels.le!))].map((le) => [
-        le,
-        sumOf(samples, 'nyx_content_write_age_seconds_bucket', { le }),
-      ]),
-    ),
+    writeAgeBuckets: bucketsOf(samples, 'nyx_content_write_age_seconds_bucket'),
+    handlerBuckets: {
+      sync: bucketsOf(samples, 'nyx_hot_path_duration_seconds_bucket', { operation: ROUTE_OPERATIONS.sync }),
+      choice: bucketsOf(samples, 'nyx_hot_path_duration_seconds_bucket', { operation: ROUTE_OPERATIONS.choice }),
+      conflict: bucketsOf(samples, 'nyx_hot_path_duration_seconds_bucket', { operation: ROUTE_OPERATIONS.conflict }),
+    },
+    hotStatementBuckets: bucketsOf(samples, 'nyx_db_statement_duration_seconds_bucket', { path: 'hot' }),
   };
 }
 
+/** A histogram's cumulative count per bucket bound, summed over the series that match `labels`. */
+function bucketsOf(samples: MetricSample[], name: string, labels: Record<string, string> = {}): Record<string, number> {
+  const bounds = new Set(samples.filter((s) => s.name === name).map((s) => s.labels.le!));
+  return Object.fromEntries([...bounds].map((le) => [le, sumOf(samples, name, { ...labels, le })]));
+}
+
+const bucketDifference = (after: Record<string, number>, before: Record<string, number>): Record<string, number> =>
+  Object.fromEntries(Object.entries(after).map(([le, count]) => [le, Math.max(0, count - (before[le] ?? 0))]));
+
 export function difference(after: SlowPathTotals, before: SlowPathTotals): SlowPathTotals {
-  const { writeAgeBuckets, ...counters } = after;
-  const keys = Object.keys(counters) as Array<Exclude<keyof SlowPathTotals, 'writeAgeBuckets'>>;
+  const { writeAgeBuckets, handlerBuckets, hotStatementBuckets, ...counters } = after;
+  const keys = Object.keys(counters) as Array<keyof typeof counters>;
   return {
-    ...(Object.fromEntries(keys.map((k) => [k, Math.max(0, after[k] - before[k])])) as Omit<SlowPathTotals, 'writeAgeBuckets'>),
-    writeAgeBuckets: Object.fromEntries(
-      Object.entries(writeAgeBuckets).map(([le, count]) => [le, Math.max(0, count - (before.writeAgeBuckets[le] ?? 0))]),
-    ),
+    ...(Object.fromEntries(keys.map((k) => [k, Math.max(0, after[k] - before[k])])) as typeof counters),
+    writeAgeBuckets: bucketDifference(writeAgeBuckets, before.writeAgeBuckets),
+    handlerBuckets: {
+      sync: bucketDifference(handlerBuckets.sync, before.handlerBuckets.sync),
+      choice: bucketDifference(handlerBuckets.choice, before.handlerBuckets.choice),
+      conflict: bucketDifference(handlerBuckets.conflict, before.handlerBuckets.conflict),
+    },
+    hotStatementBuckets: bucketDifference(hotStatementBuckets, before.hotStatementBuckets),
   };
 }
 

@@ -1,3 +1,4 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { CoverageSummary } from './content-coverage.js';
 import { ContentCoverage } from './content-coverage.js';
 import { runDispatchStorm, type StormResult } from './dispatch-storm.js';
@@ -29,6 +30,8 @@ export interface ModeResult {
   saturationThroughput: number;
   eventLoopP99Ms: number;
   eventLoopSource: string;
+  /** The bench process's own event-loop delay p99 over the measured phase: the load generator's lag, counted in every latency. */
+  loadGeneratorEventLoopP99Ms: number;
   slowPath: SlowPathTotals;
   /** The same counters over the measured phase only. */
   measuredSlowPath: SlowPathTotals;
@@ -53,6 +56,7 @@ export async function runMode(
   const client = new HttpClient(target.baseUrl);
   const recorder = new LoadRecorder(clock);
   const coverage = new ContentCoverage();
+  const ownEventLoop = monitorEventLoopDelay({ resolution: 10 });
   try {
     let storm: StormResult | undefined;
     if (mode === 'async') {
@@ -79,6 +83,7 @@ export async function runMode(
       if (phase === 'measure') {
         atMeasureStart = slowPathTotals(await sampler.scrape());
         target.eventLoop.start();
+        ownEventLoop.enable();
         coverage.start();
       }
       await progress.during(
@@ -88,6 +93,7 @@ export async function runMode(
       );
       if (phase === 'measure') {
         target.eventLoop.stop();
+        ownEventLoop.disable();
         coverage.stop();
         atMeasureEnd = slowPathTotals(await sampler.scrape());
       }
@@ -119,6 +125,7 @@ export async function runMode(
       saturationThroughput,
       eventLoopP99Ms: target.eventLoop.p99Ms(),
       eventLoopSource: target.eventLoop.source,
+      loadGeneratorEventLoopP99Ms: ownEventLoop.percentile(99) / 1e6,
       slowPath: difference(after, before),
       measuredSlowPath: difference(atMeasureEnd, atMeasureStart),
       queueDepth: sampler.queueDepth,

@@ -1,8 +1,9 @@
 import { setMaxListeners } from 'node:events';
 
 /**
- * The phases every virtual player follows together. Entering a phase wakes every sleeper, so
- * players thinking when saturation begins stop thinking at once.
+ * The phases every virtual player follows together. Entering saturation (or stopping) wakes every
+ * sleeper, so players thinking then stop thinking at once. Entering the measured phase wakes no
+ * one: waking every thinking player together would open it with one wave of 200 requests.
  */
 export type Phase = 'warmup' | 'measure' | 'saturate' | 'stopping';
 
@@ -23,6 +24,7 @@ export class PhaseClock {
   enter(phase: Phase): void {
     this.current = phase;
     this.enteredAt = Date.now();
+    if (phase === 'warmup' || phase === 'measure') return;
     this.wake.abort();
     this.wake = PhaseClock.alarm();
   }

@@ -49,6 +49,7 @@ export function textReport(result: BenchResult): string {
   const widths = COLUMNS.map((c, i) => Math.max(c.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i < 3 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   const { async, blocking } = result.modes;
+  const breakdown = result.p99Breakdown;
   const lines = [
     `Nyx hot path — ${result.backend}, model ${result.options.latency} ms, ${result.options.concurrency} concurrent model calls, think ${result.options.thinkMs} ms ±50 %, ${result.options.durationS} s measured + ${result.options.saturationS} s saturated`,
     line(COLUMNS),
@@ -60,6 +61,10 @@ export function textReport(result: BenchResult): string {
       .join(', ')}`,
     `async / floor throughput (no think time): ${(result.ratios.asyncToFloorThroughput * 100).toFixed(1)} % (${fixed(async.saturationThroughput)} vs ${fixed(result.floor.throughput)} req/s)`,
     `event-loop delay p99: async ${fixed(async.eventLoopP99Ms)} ms, blocking ${fixed(blocking.eventLoopP99Ms)} ms (${async.eventLoopSource})`,
+    `where the async p99 goes: the server's handler p99 is ${fixed(breakdown.handlerMs.stateSync)} ms for a state sync, ` +
+      `${fixed(breakdown.handlerMs.playerChoice)} ms for a choice, ${fixed(breakdown.handlerMs.conflictCreation)} ms for a conflict creation; ` +
+      `a request's database statement p99 ${fixed(breakdown.hotStatementMs)} ms, its wait for the database included; ` +
+      `the load generator's own event-loop delay p99 ${fixed(breakdown.loadGeneratorEventLoopMs)} ms`,
   ];
   for (const mode of [async, blocking]) {
     const calls = modelCallsOf(mode, result.backend);

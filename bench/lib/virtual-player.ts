@@ -38,8 +38,14 @@ export class VirtualPlayer {
     private readonly deps: PlayerDeps,
   ) {}
 
+  /**
+   * Players arrive spread over one mean think time, as a steady state looks: started together,
+   * 200 players' turns stay in step for several turns and each wave queues 200 writes at once,
+   * which measures the bench's own start rather than a server's load.
+   */
   async play(): Promise<void> {
     const { clock } = this.deps;
+    await clock.sleep(this.deps.thinkMs * this.deps.random());
     while (clock.phase !== 'stopping') {
       await this.turn();
       if (clock.phase !== 'saturate') await clock.sleep(this.deps.thinkMs * (0.5 + this.deps.random()));

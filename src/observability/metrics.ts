@@ -61,6 +61,13 @@ export const metrics = {
     labelNames: ['path', 'operation', 'statement'] as const,
     registers: [registry],
   }),
+  dbStatementDuration: new Histogram({
+    name: 'nyx_db_statement_duration_seconds',
+    help: 'Time from sending a database statement to its answer, by path (hot: inside a player request; slow: workers and sweeps): the wait for the embedded database thread or a pooled connection, and the statement itself.',
+    labelNames: ['path'] as const,
+    buckets: fastBuckets,
+    registers: [registry],
+  }),
   cacheErrors: new Counter({
     name: 'nyx_cache_errors_total',
     help: 'Cache backend errors swallowed by the cache (reads and writes).',

@@ -73,6 +73,15 @@ describe('the quick hot-path benchmark', () => {
     expect(result.goals.length).toBeGreaterThan(0);
   });
 
+  it("splits the async p99 into the server's handler time and the load generator's lag", () => {
+    // Every player operation ran, so the server's histogram holds each route's handler times.
+    const { handlerMs, hotStatementMs, loadGeneratorEventLoopMs } = result.p99Breakdown;
+    for (const op of OPERATIONS) expect(handlerMs[op]).toBeGreaterThan(0);
+    // Choices write, so requests sent statements; their time is part of the handler's.
+    expect(hotStatementMs).toBeGreaterThan(0);
+    expect(loadGeneratorEventLoopMs).toBeGreaterThan(0);
+  });
+
   it('turns a storm of identical syncs into exactly one model call', () => {
     expect(result.storm.triggers).toBe(1000);
     expect(result.storm.modelCalls).toBe(1);

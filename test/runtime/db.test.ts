@@ -4,7 +4,9 @@ import { eq, inArray, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { PlannedDecision } from '../../src/conflict/domain/stakeholder.js';
 import { CanonLedger } from '../../src/conflict/store/canon-ledger.js';
+import { metrics } from '../../src/observability/metrics.js';
 import { migrationsFolder, openDatabase, type Database } from '../../src/runtime/db/database.js';
+import { hotPath } from '../../src/runtime/hot-path/hot-path.js';
 import { PlannedActions, type NewPlannedAction } from '../../src/conflict/store/planned-actions.js';
 import {
   conflicts,
@@ -135,6 +137,23 @@ function databaseContract(openBackend: () => Promise<Backend>): void {
       sql`select table_name from information_schema.tables where table_schema = 'public'`,
     );
     expect(rows.map((r) => r.table_name).sort()).toEqual([...expectedTables].sort());
+  });
+
+  it('times each statement from the caller, by path, the wait for the database included', async () => {
+    const countOf = async (path: 'hot' | 'slow') => {
+      const metric = await metrics.dbStatementDuration.get();
+      return metric.values.find((v) => v.metricName === 'nyx_db_statement_duration_seconds_count' && v.labels.path === path)?.value ?? 0;
+    };
+    const sumOf = async (path: 'hot' | 'slow') => {
+      const metric = await metrics.dbStatementDuration.get();
+      return metric.values.find((v) => v.metricName === 'nyx_db_statement_duration_seconds_sum' && v.labels.path === path)?.value ?? 0;
+    };
+    const [hotBefore, slowBefore, slowSumBefore] = [await countOf('hot'), await countOf('slow'), await sumOf('slow')];
+    await hotPath('test.request', () => db.query(sql`select 1`));
+    await db.query(sql`select pg_sleep(0.05)`);
+    expect(await countOf('hot')).toBe(hotBefore + 1);
+    expect(await countOf('slow')).toBe(slowBefore + 1);
+    expect((await sumOf('slow')) - slowSumBefore).toBeGreaterThanOrEqual(0.045);
   });
 
   it('creates the five seed indexes (four partial), the fk_stakeholder foreign key and the table comment', async () => {

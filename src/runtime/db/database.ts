@@ -58,6 +58,23 @@ export const statementCounter: Logger = {
   },
 };
 
+type StatementPath = 'hot' | 'slow';
+
+const pathNow = (): StatementPath => (currentHotPathOperation() === undefined ? 'slow' : 'hot');
+
+/**
+ * Observes how long a statement took from the caller's side, in `nyx_db_statement_duration_seconds`:
+ * the queue before the database thread (or a pool's connection) is part of what a request waits.
+ */
+async function timed<T>(path: StatementPath, statement: Promise<T>): Promise<T> {
+  const startedAt = performance.now();
+  try {
+    return await statement;
+  } finally {
+    metrics.dbStatementDuration.observe({ path }, (performance.now() - startedAt) / 1000);
+  }
+}
+
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   if (options.url) return PostgresDatabase.open(options.url, options.poolSize);
   if (options.dataDir) return PgliteDatabase.open(options.dataDir);
@@ -99,9 +116,13 @@ export class PgliteDatabase extends DrizzleDatabase {
 
   private constructor(private readonly thread: PgliteThread) {
     super(
-      drizzleProxy((sql, params, method) => thread.query(sql, params, method === 'all' ? 'array' : 'object').then((rows) => ({ rows })), {
-        logger: statementCounter,
-      }),
+      drizzleProxy(
+        (sql, params, method) =>
+          timed(pathNow(), thread.query(sql, params, method === 'all' ? 'array' : 'object')).then((rows) => ({ rows })),
+        {
+          logger: statementCounter,
+        },
+      ),
     );
   }
 
@@ -136,7 +157,11 @@ export class PostgresDatabase extends DrizzleDatabase {
     private readonly slowPool: pg.Pool,
   ) {
     const byPath = {
-      query: (...args: Parameters<pg.Pool['query']>) => (currentHotPathOperation() === undefined ? slowPool : pool).query(...args),
+      // drizzle calls query(config, params) and awaits the promise; it never passes a callback.
+      query: (config: pg.QueryConfig, values?: unknown[]) => {
+        const path = pathNow();
+        return timed(path, (path === 'hot' ? pool : slowPool).query(config, values));
+      },
     };
     super(drizzleNodePostgres({ client: byPath as unknown as pg.Pool, logger: statementCounter }));
   }

@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { PhaseClock } from '../../bench/lib/phase-clock.js';
+
+/** Players think with `clock.sleep`; which phase changes cut a think short shapes the load measured. */
+describe('PhaseClock', () => {
+  const woken = async (clock: PhaseClock, enter: () => void) => {
+    let done = false;
+    const sleeping = clock.sleep(60_000).then(() => (done = true));
+    enter();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    return { done, sleeping };
+  };
+
+  it('lets thinking players think on when the measured phase begins, so it does not open with a wave', async () => {
+    const clock = new PhaseClock();
+    const { done } = await woken(clock, () => clock.enter('measure'));
+    expect(done).toBe(false);
+    expect(clock.phase).toBe('measure');
+    clock.enter('stopping');
+  });
+
+  it('wakes every thinking player when saturation begins, and when the run stops', async () => {
+    for (const phase of ['saturate', 'stopping'] as const) {
+      const clock = new PhaseClock();
+      const { done } = await woken(clock, () => clock.enter(phase));
+      expect(done).toBe(true);
+    }
+  });
+
+  it('times the phase from its start', async () => {
+    const clock = new PhaseClock();
+    await clock.sleep(30);
+    expect(clock.elapsedMs).toBeGreaterThanOrEqual(25);
+    clock.enter('measure');
+    expect(clock.elapsedMs).toBeLessThan(25);
+  });
+});
