@@ -11,10 +11,15 @@ export interface RunningChild {
 }
 
 /**
- * With NYX_BENCH_CPU_PROF=<dir>, every child writes a V8 CPU profile there when it exits (open it in
- * Chrome DevTools, or summarise it with `npx tsx scripts/cpu-profile-top.ts <file>`).
+ * Node flags for every child. With NYX_BENCH_CPU_PROF=<dir>, every child writes a V8 CPU profile
+ * there when it exits (open it in Chrome DevTools, or summarise it with `npx tsx
+ * scripts/cpu-profile-top.ts <file>`). NYX_BENCH_NODE_FLAGS adds flags of your own, space-separated
+ * (a heap setting to compare, say); Node refuses some of them in NODE_OPTIONS, so they go here.
  */
-const profileFlags = process.env.NYX_BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.NYX_BENCH_CPU_PROF}`] : [];
+const childFlags = [
+  ...(process.env.NYX_BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.NYX_BENCH_CPU_PROF}`] : []),
+  ...(process.env.NYX_BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? []),
+];
 
 /** PGlite alone can take over a minute to start when the shared cores are busy. */
 const READY_TIMEOUT_MS = 180_000;
@@ -25,7 +30,7 @@ export async function startChild(
   ready: RegExp,
   { cwd = process.cwd(), timeoutMs = READY_TIMEOUT_MS } = {},
 ): Promise<RunningChild> {
-  const child = spawn(process.execPath, [...profileFlags, '--import', 'tsx', ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...childFlags, '--import', 'tsx', ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const match = await new Promise<RegExpExecArray>((resolve, reject) => {
     const timer = setTimeout(() => fail(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);

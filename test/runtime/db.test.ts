@@ -4,6 +4,7 @@ import { eq, inArray, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { PlannedDecision } from '../../src/conflict/domain/stakeholder.js';
 import { CanonLedger } from '../../src/conflict/store/canon-ledger.js';
+import { GameStore } from '../../src/conflict/store/game-store.js';
 import { metrics } from '../../src/observability/metrics.js';
 import { migrationsFolder, openDatabase, type Database } from '../../src/runtime/db/database.js';
 import { hotPath } from '../../src/runtime/hot-path/hot-path.js';
@@ -154,6 +155,21 @@ function databaseContract(openBackend: () => Promise<Backend>): void {
     expect(await countOf('hot')).toBe(hotBefore + 1);
     expect(await countOf('slow')).toBe(slowBefore + 1);
     expect((await sumOf('slow')) - slowSumBefore).toBeGreaterThanOrEqual(0.045);
+  });
+
+  it('hands out ids reserved a block at a time, never the same id to two stores on one database', async () => {
+    const slowStatements = async () =>
+      (await metrics.dbStatements.get()).values.filter((v) => v.labels.path === 'slow').reduce((sum, v) => sum + v.value, 0);
+    const [one, two] = [new GameStore(db, 4), new GameStore(db, 4)];
+    const before = await slowStatements();
+    const ids: number[] = [];
+    for (let i = 0; i < 5; i++) ids.push(...(await one.allocateIds('conflicts', 2)), ...(await two.allocateIds('conflicts', 1)));
+    // one: 10 ids in blocks of 4 → 3 reservations; two: 5 ids → 2 reservations.
+    expect((await slowStatements()) - before).toBe(5);
+    expect(new Set(ids).size).toBe(15);
+    // An ask larger than the block is reserved whole.
+    expect(await one.allocateIds('stakeholders', 9)).toHaveLength(9);
+    expect(await one.allocateIds('stakeholders', 0)).toEqual([]);
   });
 
   it('creates the five seed indexes (four partial), the fk_stakeholder foreign key and the table comment', async () => {
