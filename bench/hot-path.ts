@@ -32,6 +32,10 @@ export async function runBenchCli(argv: string[]): Promise<number> {
     console.log(`\nJSON: ${jsonPath} (also ${latestPath})\nHTML: ${htmlPath}`);
     return 0;
   } catch (error) {
+    if (error instanceof BenchUsageError) {
+      console.error(`nyx bench: ${error.message}`);
+      return 2;
+    }
     console.error(`nyx bench: the run failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     return 1;
   }

@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { startChild } from './child-process.js';
 import { ScrapedEventLoopWindow, type EventLoopWindow } from './event-loop-window.js';
-import type { BenchOptions } from './options.js';
+import { BenchUsageError, type BenchOptions } from './options.js';
 
 export type HotPathMode = 'async' | 'blocking';
 
@@ -89,7 +89,8 @@ export class DistributedServices {
     redisUrl: string | undefined,
     private readonly databaseUrl: string | undefined,
   ) {
-    if (!redisUrl || !databaseUrl) throw new Error('--distributed needs REDIS_URL and DATABASE_URL');
+    if (!redisUrl || !databaseUrl)
+      throw new BenchUsageError('--distributed needs REDIS_URL and DATABASE_URL (a Redis and a PostgreSQL URL) in the environment');
     for (const raw of [redisUrl, databaseUrl]) {
       const host = new URL(raw).hostname;
       if (host !== '127.0.0.1' && host !== 'localhost') throw new Error(`the benchmark only uses local services, not ${host}`);
