@@ -15,11 +15,13 @@ export default mergeConfig(
         'test/runtime/slow-path-capacity.test.ts',
         'test/conflict/fallback-lines.test.ts',
         'test/gateway/offline-provider.test.ts',
+        'test/runtime/db.test.ts',
+        'test/bench/phase-clock.test.ts',
       ],
       reporters: ['default'],
       // The unit-level tests of the scheduler: admission, shedding by value, fairness, the flood, dispatchContent, schedules.
       testNamePattern:
-        'sheds work by value|fair share|keeps the backlog within its bound|dispatchContent|stages the item|shed task|deduplicated job|repeated task|declared by a process|asks for its schedule|in-process schedule|SlowPathCapacity|MIN_BOUND|admitted until sent|forgets an admission|reports shedding|admits by value|spent budget|abandoned request|spare|fallbackLine|hears names|opens its sentences|TaskDispatcher admission',
+        'sheds work by value|fair share|keeps the backlog within its bound|dispatchContent|stages the item|shed task|deduplicated job|repeated task|declared by a process|asks for its schedule|in-process schedule|SlowPathCapacity|MIN_BOUND|admitted until sent|forgets an admission|reports shedding|admits by value|spent budget|abandoned request|spare|fallbackLine|hears names|opens its sentences|TaskDispatcher admission|hands out ids|times each statement|PhaseClock|counts a statement by its first word',
     },
   }),
 );

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PhaseClock } from '../../bench/lib/phase-clock.js';
+import { PhaseClock, sleep } from '../../bench/lib/phase-clock.js';
 
 /** Players think with `clock.sleep`; which phase changes cut a think short shapes the load measured. */
 describe('PhaseClock', () => {
@@ -17,6 +17,29 @@ describe('PhaseClock', () => {
     expect(done).toBe(false);
     expect(clock.phase).toBe('measure');
     clock.enter('stopping');
+  });
+
+  it('lets players arriving during warm-up wait out their arrival delay', async () => {
+    const clock = new PhaseClock();
+    expect(clock.phase).toBe('warmup');
+    const { done } = await woken(clock, () => clock.enter('warmup'));
+    expect(done).toBe(false);
+    clock.enter('stopping');
+  });
+
+  it('ends a think of no time at once, without waiting for a timer', async () => {
+    const clock = new PhaseClock();
+    let done = false;
+    void clock.sleep(0).then(() => (done = true));
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(done).toBe(true);
+  });
+
+  it('waits the time asked outside any phase', async () => {
+    const startedAt = Date.now();
+    await sleep(30);
+    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(25);
   });
 
   it('wakes every thinking player when saturation begins, and when the run stops', async () => {

@@ -6,7 +6,7 @@ import type { PlannedDecision } from '../../src/conflict/domain/stakeholder.js';
 import { CanonLedger } from '../../src/conflict/store/canon-ledger.js';
 import { GameStore } from '../../src/conflict/store/game-store.js';
 import { metrics } from '../../src/observability/metrics.js';
-import { migrationsFolder, openDatabase, type Database } from '../../src/runtime/db/database.js';
+import { migrationsFolder, openDatabase, statementCounter, type Database } from '../../src/runtime/db/database.js';
 import { hotPath } from '../../src/runtime/hot-path/hot-path.js';
 import { PlannedActions, type NewPlannedAction } from '../../src/conflict/store/planned-actions.js';
 import {
@@ -154,13 +154,21 @@ function databaseContract(openBackend: () => Promise<Backend>): void {
     await db.query(sql`select pg_sleep(0.05)`);
     expect(await countOf('hot')).toBe(hotBefore + 1);
     expect(await countOf('slow')).toBe(slowBefore + 1);
+    // In seconds, from the caller's clock: at least the sleep, and nowhere near a minute.
     expect((await sumOf('slow')) - slowSumBefore).toBeGreaterThanOrEqual(0.045);
+    expect((await sumOf('slow')) - slowSumBefore).toBeLessThan(5);
   });
 
   it('hands out ids reserved a block at a time, never the same id to two stores on one database', async () => {
     const slowStatements = async () =>
       (await metrics.dbStatements.get()).values.filter((v) => v.labels.path === 'slow').reduce((sum, v) => sum + v.value, 0);
     const [one, two] = [new GameStore(db, 4), new GameStore(db, 4)];
+    // What is left of a block is used to the last id before the next reservation.
+    const exact = new GameStore(db, 4);
+    const reserving = await slowStatements();
+    await exact.allocateIds('conflicts', 2);
+    await exact.allocateIds('conflicts', 2);
+    expect((await slowStatements()) - reserving).toBe(1);
     const before = await slowStatements();
     const ids: number[] = [];
     for (let i = 0; i < 5; i++) ids.push(...(await one.allocateIds('conflicts', 2)), ...(await two.allocateIds('conflicts', 1)));
@@ -428,5 +436,23 @@ describeWithServices('database on PostgreSQL', ['postgres'], () => {
       await second.close();
       await database.drop();
     }
+  });
+});
+
+describe('statementCounter', () => {
+  const countOf = async (labels: Record<string, string>) =>
+    (await metrics.dbStatements.get()).values
+      .filter((v) => Object.entries(labels).every(([name, value]) => v.labels[name as keyof typeof v.labels] === value))
+      .reduce((sum, v) => sum + v.value, 0);
+
+  it('counts a statement by its first word, lower-cased, and by the request it ran in', async () => {
+    const hot = { path: 'hot', operation: 'test.counted', statement: 'select' };
+    const slow = { path: 'slow', operation: 'background', statement: 'with' };
+    const other = { path: 'slow', operation: 'background', statement: 'other' };
+    const before = [await countOf(hot), await countOf(slow), await countOf(other)];
+    await hotPath('test.counted', async () => statementCounter.logQuery('  SELECT 1', []));
+    statementCounter.logQuery('with bump as (update games set version = version + 1) select 1', []);
+    statementCounter.logQuery('(select 1)', []);
+    expect([await countOf(hot), await countOf(slow), await countOf(other)]).toEqual(before.map((n) => n + 1));
   });
 });

@@ -210,7 +210,6 @@ export class GameStore {
    * processes interleave rather than follow creation order.
    */
   async allocateIds(table: IdTable, count: number): Promise<number[]> {
-    if (count <= 0) return [];
     const reserved = this.reservedIds[table];
     if (reserved.length < count) {
       const { rows } = await this.db.query<{ id: unknown }>(
