@@ -40,6 +40,8 @@ export interface BenchResult {
   p99Breakdown: {
     handlerMs: { stateSync: number; playerChoice: number; conflictCreation: number };
     hotStatementMs: number;
+    /** The server's event-loop lag p99 over the whole measured phase (nyx_event_loop_lag_seconds), beside the worst second's. */
+    serverEventLoopMs: number;
     loadGeneratorEventLoopMs: number;
   };
   queueDepth: ModeResult['queueDepth'];
@@ -110,7 +112,7 @@ function writeAgeQuantiles(buckets: Record<string, number>): Freshness['writeAge
 }
 
 function p99BreakdownOf(mode: ModeResult): BenchResult['p99Breakdown'] {
-  const { handlerBuckets, hotStatementBuckets } = mode.measuredSlowPath;
+  const { handlerBuckets, hotStatementBuckets, eventLoopLagBuckets } = mode.measuredSlowPath;
   const p99Ms = (buckets: Record<string, number>) => bucketQuantile(cumulativeOf(buckets), 0.99) * 1000;
   return {
     handlerMs: {
@@ -119,6 +121,7 @@ function p99BreakdownOf(mode: ModeResult): BenchResult['p99Breakdown'] {
       conflictCreation: p99Ms(handlerBuckets.conflict),
     },
     hotStatementMs: p99Ms(hotStatementBuckets),
+    serverEventLoopMs: p99Ms(eventLoopLagBuckets),
     loadGeneratorEventLoopMs: mode.loadGeneratorEventLoopP99Ms,
   };
 }

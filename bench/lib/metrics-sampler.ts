@@ -68,6 +68,8 @@ export interface SlowPathTotals {
   handlerBuckets: Record<PlayerRoute, Record<string, number>>;
   /** How long a statement sent inside a request took, queue included (nyx_db_statement_duration_seconds, path hot). */
   hotStatementBuckets: Record<string, number>;
+  /** How late the server's 10 ms timer fired, every time (nyx_event_loop_lag_seconds). */
+  eventLoopLagBuckets: Record<string, number>;
 }
 
 type PlayerRoute = keyof typeof ROUTE_OPERATIONS;
@@ -120,6 +122,7 @@ export function slowPathTotals(samples: MetricSample[]): SlowPathTotals {
       conflict: bucketsOf(samples, 'nyx_hot_path_duration_seconds_bucket', { operation: ROUTE_OPERATIONS.conflict }),
     },
     hotStatementBuckets: bucketsOf(samples, 'nyx_db_statement_duration_seconds_bucket', { path: 'hot' }),
+    eventLoopLagBuckets: bucketsOf(samples, 'nyx_event_loop_lag_seconds_bucket'),
   };
 }
 
@@ -133,7 +136,7 @@ const bucketDifference = (after: Record<string, number>, before: Record<string, 
   Object.fromEntries(Object.entries(after).map(([le, count]) => [le, Math.max(0, count - (before[le] ?? 0))]));
 
 export function difference(after: SlowPathTotals, before: SlowPathTotals): SlowPathTotals {
-  const { writeAgeBuckets, handlerBuckets, hotStatementBuckets, ...counters } = after;
+  const { writeAgeBuckets, handlerBuckets, hotStatementBuckets, eventLoopLagBuckets, ...counters } = after;
   const keys = Object.keys(counters) as Array<keyof typeof counters>;
   return {
     ...(Object.fromEntries(keys.map((k) => [k, Math.max(0, after[k] - before[k])])) as typeof counters),
@@ -144,6 +147,7 @@ export function difference(after: SlowPathTotals, before: SlowPathTotals): SlowP
       conflict: bucketDifference(handlerBuckets.conflict, before.handlerBuckets.conflict),
     },
     hotStatementBuckets: bucketDifference(hotStatementBuckets, before.hotStatementBuckets),
+    eventLoopLagBuckets: bucketDifference(eventLoopLagBuckets, before.eventLoopLagBuckets),
   };
 }
 

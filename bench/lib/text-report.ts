@@ -64,6 +64,7 @@ export function textReport(result: BenchResult): string {
     `where the async p99 goes: the server's handler p99 is ${fixed(breakdown.handlerMs.stateSync)} ms for a state sync, ` +
       `${fixed(breakdown.handlerMs.playerChoice)} ms for a choice, ${fixed(breakdown.handlerMs.conflictCreation)} ms for a conflict creation; ` +
       `a request's database statement p99 ${fixed(breakdown.hotStatementMs)} ms, its wait for the database included; ` +
+      `the server's event-loop lag p99 over the whole measured phase ${fixed(breakdown.serverEventLoopMs)} ms; ` +
       `the load generator's own event-loop delay p99 ${fixed(breakdown.loadGeneratorEventLoopMs)} ms`,
   ];
   for (const mode of [async, blocking]) {

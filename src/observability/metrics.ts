@@ -201,6 +201,12 @@ export const metrics = {
     labelNames: ['kind', 'field', 'correction'] as const,
     registers: [registry],
   }),
+  eventLoopLag: new Histogram({
+    name: 'nyx_event_loop_lag_seconds',
+    help: 'How late a timer set every 10 ms fired, each time: cumulative, so a p99 can be taken over any window (nyx_event_loop_delay_seconds restarts its window at every scrape).',
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1],
+    registers: [registry],
+  }),
   eventLoopDelay: new Gauge({
     name: 'nyx_event_loop_delay_seconds',
     help: 'Event-loop delay since the previous scrape, by statistic (p50, p99, max).',
@@ -221,3 +227,12 @@ export const metrics = {
     registers: [registry],
   }),
 };
+
+/** Feeds nyx_event_loop_lag_seconds: unref'd, so it never keeps a process alive. */
+const LAG_TICK_MS = 10;
+let lagExpectedAt = performance.now() + LAG_TICK_MS;
+setInterval(() => {
+  const now = performance.now();
+  metrics.eventLoopLag.observe(Math.max(0, now - lagExpectedAt) / 1000);
+  lagExpectedAt = now + LAG_TICK_MS;
+}, LAG_TICK_MS).unref();
