@@ -217,6 +217,7 @@ export function assembleResult(parts: {
   const storm = async.storm!;
   const p99Budget = backend === 'embedded' ? 5 : 10;
   const freshness = freshnessOf(async, options);
+  const p99Breakdown = p99BreakdownOf(async);
   const goals: Goal[] = [
     ...PLAYER_OPERATIONS.map((op) => ({
       goal: `async ${op} p99 ≤ ${p99Budget} ms (${backend})`,
@@ -229,7 +230,16 @@ export function assembleResult(parts: {
       met: blockingToAsyncP50[op]! >= 500,
     })),
     { goal: 'async throughput ≥ 50 % of the floor', figure: percent(asyncToFloorThroughput), met: asyncToFloorThroughput >= 0.5 },
-    { goal: 'event-loop delay p99 ≤ 10 ms (async, measured phase)', figure: ms(async.eventLoopP99Ms), met: async.eventLoopP99Ms <= 10 },
+    {
+      goal: 'event-loop delay p99 ≤ 10 ms (async, worst second of the measured phase)',
+      figure: ms(async.eventLoopP99Ms),
+      met: async.eventLoopP99Ms <= 10,
+    },
+    {
+      goal: 'event-loop lag p99 ≤ 10 ms (async, the whole measured phase)',
+      figure: ms(p99Breakdown.serverEventLoopMs),
+      met: p99Breakdown.serverEventLoopMs <= 10,
+    },
     { goal: `dispatch storm (${storm.triggers} syncs) = exactly 1 model call`, figure: `${storm.modelCalls}`, met: storm.modelCalls === 1 },
     {
       goal: `stakeholder content coverage ≥ 90 % (think time ${options.thinkMs} ms${options.thinkMs === 5_000 ? '' : '; the goal is stated at 5000 ms'})`,
@@ -274,7 +284,7 @@ export function assembleResult(parts: {
     modelCalls: modelCallsOf(async, backend),
     cost: costOf(async, backend),
     statements: statementsOf(async, backend),
-    p99Breakdown: p99BreakdownOf(async),
+    p99Breakdown,
     queueDepth: async.queueDepth,
     coverage: async.coverage,
     contentAgeMs: async.coverage.contentAgeMs,
