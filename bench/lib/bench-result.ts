@@ -40,6 +40,8 @@ export interface BenchResult {
   p99Breakdown: {
     handlerMs: { stateSync: number; playerChoice: number; conflictCreation: number };
     hotStatementMs: number;
+    /** Of that, how long the statement ran on the embedded database thread (p99); null distributed. */
+    hotStatementRunMs: number | null;
     /** The server's event-loop lag p99 over the whole measured phase (nyx_event_loop_lag_seconds), beside the worst second's. */
     serverEventLoopMs: number;
     loadGeneratorEventLoopMs: number;
@@ -112,7 +114,7 @@ function writeAgeQuantiles(buckets: Record<string, number>): Freshness['writeAge
 }
 
 function p99BreakdownOf(mode: ModeResult): BenchResult['p99Breakdown'] {
-  const { handlerBuckets, hotStatementBuckets, eventLoopLagBuckets } = mode.measuredSlowPath;
+  const { handlerBuckets, hotStatementBuckets, hotStatementRunBuckets, eventLoopLagBuckets } = mode.measuredSlowPath;
   const p99Ms = (buckets: Record<string, number>) => bucketQuantile(cumulativeOf(buckets), 0.99) * 1000;
   return {
     handlerMs: {
@@ -121,6 +123,7 @@ function p99BreakdownOf(mode: ModeResult): BenchResult['p99Breakdown'] {
       conflictCreation: p99Ms(handlerBuckets.conflict),
     },
     hotStatementMs: p99Ms(hotStatementBuckets),
+    hotStatementRunMs: Object.keys(hotStatementRunBuckets).length > 0 ? p99Ms(hotStatementRunBuckets) : null,
     serverEventLoopMs: p99Ms(eventLoopLagBuckets),
     loadGeneratorEventLoopMs: mode.loadGeneratorEventLoopP99Ms,
   };

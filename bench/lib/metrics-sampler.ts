@@ -68,6 +68,8 @@ export interface SlowPathTotals {
   handlerBuckets: Record<PlayerRoute, Record<string, number>>;
   /** How long a statement sent inside a request took, queue included (nyx_db_statement_duration_seconds, path hot). */
   hotStatementBuckets: Record<string, number>;
+  /** Embedded only: how long those statements ran on the database thread, queue excluded (nyx_db_statement_run_seconds, path hot). */
+  hotStatementRunBuckets: Record<string, number>;
   /** How late the server's 10 ms timer fired, every time (nyx_event_loop_lag_seconds). */
   eventLoopLagBuckets: Record<string, number>;
 }
@@ -122,6 +124,7 @@ export function slowPathTotals(samples: MetricSample[]): SlowPathTotals {
       conflict: bucketsOf(samples, 'nyx_hot_path_duration_seconds_bucket', { operation: ROUTE_OPERATIONS.conflict }),
     },
     hotStatementBuckets: bucketsOf(samples, 'nyx_db_statement_duration_seconds_bucket', { path: 'hot' }),
+    hotStatementRunBuckets: bucketsOf(samples, 'nyx_db_statement_run_seconds_bucket', { path: 'hot' }),
     eventLoopLagBuckets: bucketsOf(samples, 'nyx_event_loop_lag_seconds_bucket'),
   };
 }
@@ -136,7 +139,7 @@ const bucketDifference = (after: Record<string, number>, before: Record<string, 
   Object.fromEntries(Object.entries(after).map(([le, count]) => [le, Math.max(0, count - (before[le] ?? 0))]));
 
 export function difference(after: SlowPathTotals, before: SlowPathTotals): SlowPathTotals {
-  const { writeAgeBuckets, handlerBuckets, hotStatementBuckets, eventLoopLagBuckets, ...counters } = after;
+  const { writeAgeBuckets, handlerBuckets, hotStatementBuckets, hotStatementRunBuckets, eventLoopLagBuckets, ...counters } = after;
   const keys = Object.keys(counters) as Array<keyof typeof counters>;
   return {
     ...(Object.fromEntries(keys.map((k) => [k, Math.max(0, after[k] - before[k])])) as typeof counters),
@@ -147,6 +150,7 @@ export function difference(after: SlowPathTotals, before: SlowPathTotals): SlowP
       conflict: bucketDifference(handlerBuckets.conflict, before.handlerBuckets.conflict),
     },
     hotStatementBuckets: bucketDifference(hotStatementBuckets, before.hotStatementBuckets),
+    hotStatementRunBuckets: bucketDifference(hotStatementRunBuckets, before.hotStatementRunBuckets),
     eventLoopLagBuckets: bucketDifference(eventLoopLagBuckets, before.eventLoopLagBuckets),
   };
 }

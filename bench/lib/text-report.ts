@@ -63,7 +63,8 @@ export function textReport(result: BenchResult): string {
     `event-loop delay p99: async ${fixed(async.eventLoopP99Ms)} ms, blocking ${fixed(blocking.eventLoopP99Ms)} ms (${async.eventLoopSource})`,
     `where the async p99 goes: the server's handler p99 is ${fixed(breakdown.handlerMs.stateSync)} ms for a state sync, ` +
       `${fixed(breakdown.handlerMs.playerChoice)} ms for a choice, ${fixed(breakdown.handlerMs.conflictCreation)} ms for a conflict creation; ` +
-      `a request's database statement p99 ${fixed(breakdown.hotStatementMs)} ms, its wait for the database included; ` +
+      `a request's database statement p99 ${fixed(breakdown.hotStatementMs)} ms, its wait for the database included` +
+      (breakdown.hotStatementRunMs === null ? '; ' : ` (p99 ${fixed(breakdown.hotStatementRunMs)} ms running on the database thread); `) +
       `the server's event-loop lag p99 over the whole measured phase ${fixed(breakdown.serverEventLoopMs)} ms; ` +
       `the load generator's own event-loop delay p99 ${fixed(breakdown.loadGeneratorEventLoopMs)} ms`,
   ];

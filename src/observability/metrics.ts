@@ -68,6 +68,13 @@ export const metrics = {
     buckets: fastBuckets,
     registers: [registry],
   }),
+  dbStatementRun: new Histogram({
+    name: 'nyx_db_statement_run_seconds',
+    help: 'Embedded database only: how long a statement ran on the database thread, by path, its wait in the queue before the thread excluded (compare nyx_db_statement_duration_seconds).',
+    labelNames: ['path'] as const,
+    buckets: fastBuckets,
+    registers: [registry],
+  }),
   cacheErrors: new Counter({
     name: 'nyx_cache_errors_total',
     help: 'Cache backend errors swallowed by the cache (reads and writes).',

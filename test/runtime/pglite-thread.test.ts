@@ -1,5 +1,6 @@
 import { queueOptionsSymbol } from 'piscina';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { metrics } from '../../src/observability/metrics.js';
 import { HotPathFirstQueue, PgliteThread } from '../../src/runtime/db/pglite-thread/pglite-thread.js';
 import { hotPath } from '../../src/runtime/hot-path/hot-path.js';
 
@@ -66,6 +67,31 @@ describe('PgliteThread', () => {
     await Promise.all(slow);
     // FIFO would answer after all 200; hot first answers after the few already running or let through.
     expect(slowDoneWhenHotAnswered).toBeLessThan(20);
+  });
+
+  it('times how long a statement ran on the thread, by path, apart from its wait in the queue', async () => {
+    const observed = async () => {
+      const { values } = await metrics.dbStatementRun.get();
+      const of = (path: string, name: string) => values.find((v) => v.metricName === name && v.labels.path === path)?.value ?? 0;
+      return {
+        hot: of('hot', 'nyx_db_statement_run_seconds_count'),
+        slow: of('slow', 'nyx_db_statement_run_seconds_count'),
+        slowSeconds: of('slow', 'nyx_db_statement_run_seconds_sum'),
+      };
+    };
+    const before = await observed();
+    // Three sleeps queue behind each other: the last waits about 0.1 s, yet each ran about 0.05 s.
+    await Promise.all([1, 2, 3].map(() => thread.query('select pg_sleep(0.05)', [], 'object')));
+    await hotPath('test.request', () => thread.query('select 1', [], 'array'));
+    const after = await observed();
+    expect(after.slow - before.slow).toBe(3);
+    expect(after.hot - before.hot).toBe(1);
+    expect(after.slowSeconds - before.slowSeconds).toBeGreaterThanOrEqual(0.14);
+    // With the queue counted the three would add up to about 0.3 s.
+    expect(after.slowSeconds - before.slowSeconds).toBeLessThan(0.28);
+    // A failed statement ran too, and is timed like any other.
+    await expect(thread.query('select * from no_such_table', [], 'object')).rejects.toThrow();
+    expect((await observed()).slow - after.slow).toBe(1);
   });
 
   it('refuses statements once closed instead of starting an empty database', async () => {

@@ -1,4 +1,5 @@
 import { Piscina, queueOptionsSymbol, type TaskQueue } from 'piscina';
+import { metrics } from '../../../observability/metrics.js';
 import { currentHotPathOperation } from '../../hot-path/hot-path.js';
 
 type Task = Parameters<TaskQueue['push']>[0];
@@ -59,7 +60,10 @@ export class PgliteError extends Error {
   }
 }
 
-type Outcome = { ok: true; value: unknown } | { ok: false; error: ConstructorParameters<typeof PgliteError>[0] };
+type Outcome = ({ ok: true; value: unknown } | { ok: false; error: ConstructorParameters<typeof PgliteError>[0] }) & {
+  /** How long the task ran on the thread, its wait in the queue excluded. */
+  runMs: number;
+};
 
 /**
  * One PGlite instance on a worker thread of its own (pglite-worker.mjs), one statement at a time.
@@ -93,7 +97,7 @@ export class PgliteThread {
 
   query(sql: string, params: unknown[], rowMode: 'array' | 'object'): Promise<unknown[]> {
     const lane: Lane = currentHotPathOperation() === undefined ? 'slow' : 'hot';
-    return this.run({ op: 'query', sql, params, rowMode, [queueOptionsSymbol]: { lane } }) as Promise<unknown[]>;
+    return this.run({ op: 'query', sql, params, rowMode, [queueOptionsSymbol]: { lane } }, lane) as Promise<unknown[]>;
   }
 
   async migrate(migrationsFolder: string): Promise<void> {
@@ -112,10 +116,12 @@ export class PgliteThread {
     return this.closing;
   }
 
-  private async run(task: object): Promise<unknown> {
+  /** Runs `task` on the thread; a statement (`lane` given) is timed in `nyx_db_statement_run_seconds`. */
+  private async run(task: object, lane?: Lane): Promise<unknown> {
     // A destroyed pool would start a fresh thread, and with it an empty database.
     if (this.closing && (task as { op?: string }).op !== 'close') throw new PgliteError({ message: 'the database is closed' });
     const outcome = (await this.pool.run(task)) as Outcome;
+    if (lane) metrics.dbStatementRun.observe({ path: lane }, outcome.runMs / 1000);
     if (!outcome.ok) throw new PgliteError(outcome.error);
     return outcome.value;
   }

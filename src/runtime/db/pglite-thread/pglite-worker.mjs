@@ -52,11 +52,18 @@ const opened = (async () => {
  * @param {DatabaseTask} task
  */
 export default async function run(task) {
+  // How long the statement itself ran here, apart from its wait in the queue before this thread.
+  const startedAt = performance.now();
   try {
-    return { ok: true, value: await execute(task) };
+    const value = await execute(task);
+    return { ok: true, value, runMs: performance.now() - startedAt };
   } catch (error) {
     const { message, code, constraint, detail, table, column } = /** @type {Record<string, any>} */ (error);
-    return { ok: false, error: { message: String(message ?? error), code, constraint, detail, table, column } };
+    return {
+      ok: false,
+      error: { message: String(message ?? error), code, constraint, detail, table, column },
+      runMs: performance.now() - startedAt,
+    };
   }
 }
 
