@@ -252,6 +252,39 @@ describe('stakeholder tasks', () => {
     expect((await store.findGame(game.gameId))!.version).toBe(1);
   });
 
+  it("a model call's prompt carries the lines just read: from the cached chronicle of the current version, else the database", async () => {
+    const prompts: string[][] = [];
+    const recording = {
+      generate: async (...args: Parameters<LlmGateway['generate']>) => {
+        prompts.push([...(args[1].context?.recent ?? [])]);
+        return offline.generate(...args);
+      },
+    } as unknown as LlmGateway;
+    const { run } = await startWorkers(recording);
+    const game = await createGame();
+    const read = await openItem(game, 'narration');
+    await store.settleContent(read.id, { status: 'ready', text: 'The tide turns under the pier.' });
+    const fromDatabase = vi.spyOn(feed, 'recent');
+
+    // Nothing cached: the database answers.
+    await run('stakeholders.generate_reaction', reactionPayload(game, (await openItem(game, 'reaction')).id));
+    expect(fromDatabase).toHaveBeenCalled();
+    expect(prompts.at(-1)).toContain('The tide turns under the pier.');
+
+    // The current version's chronicle cached, as every writer keeps it: no statement, its lines.
+    const { version } = (await store.findGame(game.gameId))!;
+    const window = await feed.recent(game.gameId);
+    await cache.setJson(cacheKeys.chronicle(game.gameId, version), {
+      content: window.map((item) => (item.status === 'ready' ? { ...item, text: `${item.text} (as cached)` } : item)),
+      canon: [],
+    });
+    fromDatabase.mockClear();
+    await run('stakeholders.generate_reaction', reactionPayload(game, (await openItem(game, 'reaction')).id, 'evt-2'));
+    expect(fromDatabase).not.toHaveBeenCalled();
+    expect(prompts.at(-1)).toContain('The tide turns under the pier. (as cached)');
+    fromDatabase.mockRestore();
+  });
+
   it('publishes the job timeline (generating, then ready), the content landing and the new state version', async () => {
     const { run } = await startWorkers();
     const game = await createGame();

@@ -141,6 +141,14 @@ export async function buildGameState(
 const CHRONICLE_TTL_SECONDS = 300;
 
 /**
+ * The newest feed items (newest first, up to the feed window) as of `version`, from its cached
+ * chronicle, with no statement; undefined when that version's chronicle is not cached.
+ */
+export async function cachedFeedWindow(cache: Cache, gameId: string, version: number): Promise<ContentItemView[] | undefined> {
+  return (await cache.getJson<Pick<GameState, 'content'>>(cacheKeys.chronicle(gameId, version)))?.content;
+}
+
+/**
  * The feed and the canon as of the game's current version. Everything that adds to either bumps
  * the version, so the pair is cached under it and read from the database once per change.
  */

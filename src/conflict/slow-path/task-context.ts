@@ -10,7 +10,8 @@ import type { JobContext } from '../../runtime/queue/task-queue.js';
 import { cacheKeys } from '../domain/cache-contract.js';
 import { contentHash } from '../domain/hash.js';
 import type { ContentFeed, ContentSubject } from '../engine/content-feed.js';
-import type { ContentKind } from '../engine/game-state.js';
+import type { ContentItemView, ContentKind } from '../engine/game-state.js';
+import { cachedFeedWindow } from '../engine/state-view.js';
 import type { TaskDispatcher } from '../engine/task-dispatcher.js';
 import type { Scenario } from '../scenarios/index.js';
 import type { CanonLedger } from '../store/canon-ledger.js';
@@ -102,14 +103,23 @@ export class TaskContext {
 
   async generate<K extends Kind>(kind: K, input: KindInput<K>): Promise<KindOutput<K>> {
     const seed = (this.snapshot.game.seed + parseInt(contentHash(`${this.requestKey}|${kind}`).slice(0, 7), 16)) % 2 ** 31;
-    const recent = (await this.deps.feed.recent(this.gameId, RECENT_LINES))
-      .filter((item) => item.status === 'ready')
-      .map((item) => item.text);
+    const recent = (await this.recentItems(RECENT_LINES)).filter((item) => item.status === 'ready').map((item) => item.text);
     const setting = this.setting();
     const context = { seed, gameId: this.gameId, priority: this.priority, recent, ...(setting ? { setting } : {}) };
     this.modelCalls++;
     const { value } = await this.deps.gateway.generate(kind, { input, context }, { signal: this.job.signal });
     return value;
+  }
+
+  /**
+   * The newest `limit` feed items (newest first; at most the feed window, 60), as a player has just
+   * read them: from the cached chronicle of the game's current version, which every writer keeps
+   * current, with no statement; from the database when it is not cached.
+   */
+  async recentItems(limit: number): Promise<ContentItemView[]> {
+    const head = await this.deps.heads.read(this.gameId);
+    const window = head && (await cachedFeedWindow(this.deps.cache, this.gameId, head.version));
+    return window ? window.slice(0, limit) : this.deps.feed.recent(this.gameId, limit);
   }
 
   private get scenario(): Scenario | undefined {

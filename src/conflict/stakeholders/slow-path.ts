@@ -53,7 +53,7 @@ function sceneAround(ctx: TaskContext, stakeholder: StakeholderRecord): SceneSna
 }
 
 async function recentEvents(ctx: TaskContext): Promise<string[]> {
-  const items = await ctx.deps.feed.recent(ctx.gameId, RECENT_EVENTS * 2);
+  const items = await ctx.recentItems(RECENT_EVENTS * 2);
   return items
     .filter((item) => item.status === 'ready')
     .map((item) => item.text)
