@@ -140,22 +140,24 @@ export async function buildGameState(
 
 const CHRONICLE_TTL_SECONDS = 300;
 
+/** The feed (newest first, up to the feed window) and the canon as of a version of a game. */
+type Chronicle = Pick<GameState, 'content' | 'canon'>;
+
 /**
- * The newest feed items (newest first, up to the feed window) as of `version`, from its cached
- * chronicle, with no statement; undefined when that version's chronicle is not cached.
+ * The chronicle of `version` from the cache, with no statement; undefined when it is not cached.
+ * Every writer keeps the current version's chronicle there (`writeChronicleThrough`).
  */
-export async function cachedFeedWindow(cache: Cache, gameId: string, version: number): Promise<ContentItemView[] | undefined> {
-  return (await cache.getJson<Pick<GameState, 'content'>>(cacheKeys.chronicle(gameId, version)))?.content;
+export function cachedChronicle(cache: Cache, gameId: string, version: number): Promise<Chronicle | undefined> {
+  return cache.getJson<Chronicle>(cacheKeys.chronicle(gameId, version));
 }
 
 /**
  * The feed and the canon as of the game's current version. Everything that adds to either bumps
  * the version, so the pair is cached under it and read from the database once per change.
  */
-async function chronicle(ctx: HandlerContext): Promise<Pick<GameState, 'content' | 'canon'>> {
+async function chronicle(ctx: HandlerContext): Promise<Chronicle> {
   const gameId = ctx.snapshot.game.id;
-  const key = cacheKeys.chronicle(gameId, ctx.snapshot.version);
-  const cached = await ctx.cache.getJson<Pick<GameState, 'content' | 'canon'>>(key);
+  const cached = await cachedChronicle(ctx.cache, gameId, ctx.snapshot.version);
   if (cached) return cached;
   const [content, canonRows] = await Promise.all([ctx.feed.recent(gameId), ctx.store.canonRecordsOf(gameId)]);
   const view = {
@@ -168,7 +170,7 @@ async function chronicle(ctx: HandlerContext): Promise<Pick<GameState, 'content'
       status: 'ready' as const,
     })),
   };
-  await ctx.cache.setJson(key, view, CHRONICLE_TTL_SECONDS);
+  await ctx.cache.setJson(cacheKeys.chronicle(gameId, ctx.snapshot.version), view, CHRONICLE_TTL_SECONDS);
   return view;
 }
 
@@ -185,7 +187,7 @@ export async function writeChronicleThrough(
 ): Promise<void> {
   const { gameId, fromVersion, toVersion } = versions;
   if (toVersion !== fromVersion + 1) return;
-  const previous = await cache.getJson<Pick<GameState, 'content' | 'canon'>>(cacheKeys.chronicle(gameId, fromVersion));
+  const previous = await cachedChronicle(cache, gameId, fromVersion);
   if (!previous) return;
   const content = change(previous.content).slice(0, FEED_WINDOW);
   await cache.setJson(cacheKeys.chronicle(gameId, toVersion), { content, canon: previous.canon }, CHRONICLE_TTL_SECONDS);

@@ -11,7 +11,7 @@ import { cacheKeys } from '../domain/cache-contract.js';
 import { contentHash } from '../domain/hash.js';
 import type { ContentFeed, ContentSubject } from '../engine/content-feed.js';
 import type { ContentItemView, ContentKind } from '../engine/game-state.js';
-import { cachedFeedWindow } from '../engine/state-view.js';
+import { cachedChronicle } from '../engine/state-view.js';
 import type { TaskDispatcher } from '../engine/task-dispatcher.js';
 import type { Scenario } from '../scenarios/index.js';
 import type { CanonLedger } from '../store/canon-ledger.js';
@@ -118,8 +118,8 @@ export class TaskContext {
    */
   async recentItems(limit: number): Promise<ContentItemView[]> {
     const head = await this.deps.heads.read(this.gameId);
-    const window = head && (await cachedFeedWindow(this.deps.cache, this.gameId, head.version));
-    return window ? window.slice(0, limit) : this.deps.feed.recent(this.gameId, limit);
+    const chronicle = head && (await cachedChronicle(this.deps.cache, this.gameId, head.version));
+    return chronicle ? chronicle.content.slice(0, limit) : this.deps.feed.recent(this.gameId, limit);
   }
 
   private get scenario(): Scenario | undefined {

@@ -8,7 +8,7 @@ import { drizzle as drizzleProxy } from 'drizzle-orm/pg-proxy';
 import pg from 'pg';
 import { logger } from '../../observability/logger.js';
 import { metrics } from '../../observability/metrics.js';
-import { currentHotPathOperation, outermostHotPathOperation } from '../hot-path/hot-path.js';
+import { currentPath, outermostHotPathOperation, type RuntimePath } from '../hot-path/hot-path.js';
 import { PgliteThread } from './pglite-thread/pglite-thread.js';
 /**
  * The drizzle handle both drivers satisfy. It knows no tables: those belong to whoever stores rows
@@ -58,15 +58,11 @@ export const statementCounter: Logger = {
   },
 };
 
-type StatementPath = 'hot' | 'slow';
-
-const pathNow = (): StatementPath => (currentHotPathOperation() === undefined ? 'slow' : 'hot');
-
 /**
  * Observes how long a statement took from the caller's side, in `nyx_db_statement_duration_seconds`:
  * the queue before the database thread (or a pool's connection) is part of what a request waits.
  */
-async function timed<T>(path: StatementPath, statement: Promise<T>): Promise<T> {
+async function timed<T>(path: RuntimePath, statement: Promise<T>): Promise<T> {
   const startedAt = performance.now();
   try {
     return await statement;
@@ -118,7 +114,7 @@ export class PgliteDatabase extends DrizzleDatabase {
     super(
       drizzleProxy(
         (sql, params, method) =>
-          timed(pathNow(), thread.query(sql, params, method === 'all' ? 'array' : 'object')).then((rows) => ({ rows })),
+          timed(currentPath(), thread.query(sql, params, method === 'all' ? 'array' : 'object')).then((rows) => ({ rows })),
         {
           logger: statementCounter,
         },
@@ -159,7 +155,7 @@ export class PostgresDatabase extends DrizzleDatabase {
     const byPath = {
       // drizzle calls query(config, params) and awaits the promise; it never passes a callback.
       query: (config: pg.QueryConfig, values?: unknown[]) => {
-        const path = pathNow();
+        const path = currentPath();
         return timed(path, (path === 'hot' ? pool : slowPool).query(config, values));
       },
     };

@@ -196,6 +196,13 @@ export function currentHotPathOperation(): string | undefined {
   return storage.getStore()?.operation;
 }
 
+/** Where work the caller starts now belongs: `hot` inside a hot-path operation, `slow` outside any. */
+export type RuntimePath = 'hot' | 'slow';
+
+export function currentPath(): RuntimePath {
+  return currentHotPathOperation() === undefined ? 'slow' : 'hot';
+}
+
 /** The outermost hot-path operation the caller runs inside (the request, not one of its handlers), if any. */
 export function outermostHotPathOperation(): string | undefined {
   let frame = storage.getStore();

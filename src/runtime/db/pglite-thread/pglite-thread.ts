@@ -1,9 +1,9 @@
 import { Piscina, queueOptionsSymbol, type TaskQueue } from 'piscina';
 import { metrics } from '../../../observability/metrics.js';
-import { currentHotPathOperation } from '../../hot-path/hot-path.js';
+import { currentPath, type RuntimePath } from '../../hot-path/hot-path.js';
 
 type Task = Parameters<TaskQueue['push']>[0];
-type Lane = 'hot' | 'slow';
+type Lane = RuntimePath;
 
 /**
  * piscina's queue for the database thread: statements issued inside a hot-path request run ahead
@@ -96,7 +96,7 @@ export class PgliteThread {
   }
 
   query(sql: string, params: unknown[], rowMode: 'array' | 'object'): Promise<unknown[]> {
-    const lane: Lane = currentHotPathOperation() === undefined ? 'slow' : 'hot';
+    const lane = currentPath();
     return this.run({ op: 'query', sql, params, rowMode, [queueOptionsSymbol]: { lane } }, lane) as Promise<unknown[]>;
   }
 
