@@ -1,3 +1,4 @@
+import { createWriteStream, mkdirSync } from 'node:fs';
 import { spawn, type ChildProcess } from 'node:child_process';
 
 /**
@@ -14,12 +15,17 @@ export interface RunningChild {
  * Node flags for every child. With NYX_BENCH_CPU_PROF=<dir>, every child writes a V8 CPU profile
  * there when it exits (open it in Chrome DevTools, or summarise it with `npx tsx
  * scripts/cpu-profile-top.ts <file>`). NYX_BENCH_NODE_FLAGS adds flags of your own, space-separated
- * (a heap setting to compare, say); Node refuses some of them in NODE_OPTIONS, so they go here.
+ * (a heap setting to compare, say; Node refuses some of them in NODE_OPTIONS, so they go here), and
+ * keeps each child's output in `bench-output/child-<pid>.log`.
  */
+const nodeFlags = process.env.NYX_BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? [];
 const childFlags = [
   ...(process.env.NYX_BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.NYX_BENCH_CPU_PROF}`] : []),
-  ...(process.env.NYX_BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? []),
+  ...nodeFlags,
 ];
+
+/** Where each child's output goes while NYX_BENCH_NODE_FLAGS is set: `child-<pid>.log`, relative to the working directory. */
+const CHILD_LOG_DIR = 'bench-output';
 
 /** PGlite alone can take over a minute to start when the shared cores are busy. */
 const READY_TIMEOUT_MS = 180_000;
@@ -52,6 +58,13 @@ export async function startChild(
     child.once('exit', (code) => fail(new Error(`exited with ${code}`)));
   });
   child.stdout!.removeAllListeners('data');
+  if (nodeFlags.length > 0) {
+    // What the flags make Node print (--trace-gc, say) is kept: the rest of a child's output is not read.
+    mkdirSync(CHILD_LOG_DIR, { recursive: true });
+    const log = createWriteStream(`${CHILD_LOG_DIR}/child-${child.pid}.log`);
+    child.stdout!.pipe(log);
+    child.stderr!.pipe(log);
+  }
   child.stdout!.resume();
   child.stderr!.resume();
   return { match, stop: () => stopChild(child) };
