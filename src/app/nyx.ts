@@ -31,7 +31,7 @@ import { EngineHealth } from '../conflict/engine/engine-health.js';
 import { GameEngine } from '../conflict/engine/game-engine.js';
 import { GameHeads } from '../conflict/engine/game-heads.js';
 import { GameStore } from '../conflict/store/game-store.js';
-import { TaskDispatcher } from '../conflict/engine/task-dispatcher.js';
+import { chainCombiners, TaskDispatcher } from '../conflict/engine/task-dispatcher.js';
 import { loadBundledScenarios, type Scenario } from '../conflict/scenarios/index.js';
 import { MaintenanceSweep, registerMaintenance } from '../conflict/maintenance.js';
 import { registerShedRecovery, ShedRecovery } from '../conflict/shed-recovery.js';
@@ -291,6 +291,9 @@ export async function startNyx(config: Config, options: NyxOptions): Promise<Nyx
     scenarios,
     subsystems,
     catalog,
+    combine: config.oneCallPerTurn
+      ? chainCombiners(subsystems.flatMap((subsystem) => (subsystem.combine ? [subsystem.combine] : [])))
+      : undefined,
     mode: config.hotPath.mode,
     waitMs: config.hotPath.waitMs,
   });

@@ -204,6 +204,7 @@ const schema = z.object({
   IDEMPOTENCY_TTL_S: integer('IDEMPOTENCY_TTL_S', 3600, 1),
   SLOW_PATH_HORIZON_MS: integer('SLOW_PATH_HORIZON_MS', 3_000, 100),
   ANTICIPATE_REACTIONS: flag('ANTICIPATE_REACTIONS', false),
+  ONE_CALL_PER_TURN: flag('ONE_CALL_PER_TURN', true),
   DEGRADE_FAILURE_RATE: ratio('DEGRADE_FAILURE_RATE', 0.5),
   RATE_LIMIT_PER_MINUTE: integer('RATE_LIMIT_PER_MINUTE', 600, 1),
   LLM_PROVIDER: oneOf('LLM_PROVIDER', ['offline', 'openai-compatible', 'replay', 'llama-cpp'] as const, undefined),
@@ -276,6 +277,12 @@ export interface Config {
    * the bench, README → Performance).
    */
   anticipateReactions: boolean;
+  /**
+   * Whether a player turn's reactions and narration are written by one model call (ONE_CALL_PER_TURN,
+   * the `turn_prose` kind) instead of one call each. Default true; a small local model that writes
+   * one reaction well but loses its way in a longer answer may do better with false.
+   */
+  oneCallPerTurn: boolean;
   rateLimitPerMinute: number;
   llm: {
     provider: 'offline' | 'openai-compatible' | 'replay' | 'llama-cpp';
@@ -373,6 +380,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     degrade: { failureRate: e.DEGRADE_FAILURE_RATE },
     slowPathHorizonMs: e.SLOW_PATH_HORIZON_MS,
     anticipateReactions: e.ANTICIPATE_REACTIONS,
+    oneCallPerTurn: e.ONE_CALL_PER_TURN,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     llm: {
       provider,

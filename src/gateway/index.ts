@@ -44,6 +44,7 @@ export type { CanonReferencesInput, CanonReferencesOutput } from './kinds/canon-
 export type { LoreCheckInput, LoreCheckOutput } from './kinds/lore-check.js';
 export type { TensionManifestationsInput, TensionManifestationsOutput } from './kinds/tension-manifestations.js';
 export type { EscalationNarrationInput, EscalationNarrationOutput } from './kinds/escalation-narration.js';
+export type { TurnProseInput, TurnProseOutput } from './kinds/turn-prose.js';
 export {
   estimateTokens,
   modelOf,

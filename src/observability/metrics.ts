@@ -128,6 +128,12 @@ export const metrics = {
     labelNames: ['use'] as const,
     registers: [registry],
   }),
+  turnPieces: new Counter({
+    name: 'nyx_turn_pieces_total',
+    help: "Pieces of a player turn asked of one model call (ONE_CALL_PER_TURN), by piece (reaction, narration, beat) and outcome: written from that call, or sent_alone (the call's answer left it out, so its own task writes it).",
+    labelNames: ['piece', 'outcome'] as const,
+    registers: [registry],
+  }),
   reactionsAhead: new Counter({
     name: 'nyx_reactions_ahead_total',
     help: 'Reactions written ahead of a choice on idle workers, by outcome: written, stale (the turn, phase or role moved on before the call; no call made), used (shown at once, ready, when the player made that choice).',

@@ -89,3 +89,6 @@ export type EmotionalResponse = (typeof EMOTIONAL_RESPONSES)[number];
 /** Ordered from calm to explosive. */
 export const TENSION_LEVELS = ['baseline', 'simmering', 'rising', 'high', 'critical'] as const;
 export type TensionLevel = (typeof TENSION_LEVELS)[number];
+
+/** The most characters one answer writes reactions for (a player turn, `turn_prose`): a conflict's cast, with room to spare. */
+export const TURN_MAX_REACTORS = 8;

@@ -41,7 +41,7 @@ function plugIn(backend: Backend) {
   });
 
   it('is not among the shipped subsystems, which run in their handler order', () => {
-    expect(conflictSubsystems.map((subsystem) => subsystem.name)).toEqual(['stakeholders', 'flow', 'social', 'canon', 'tension']);
+    expect(conflictSubsystems.map((subsystem) => subsystem.name)).toEqual(['stakeholders', 'flow', 'social', 'canon', 'tension', 'turn']);
   });
 }
 

@@ -8,9 +8,9 @@ import { cacheKeys } from '../../src/conflict/domain/cache-contract.js';
 import { flowTasks } from '../../src/conflict/flow/contracts.js';
 import { stakeholderTasks } from '../../src/conflict/stakeholders/contracts.js';
 import { metrics } from '../../src/observability/metrics.js';
-import { DispatchScope, TaskDispatcher } from '../../src/conflict/engine/task-dispatcher.js';
+import { chainCombiners, DispatchScope, TaskDispatcher, type PendingDispatch } from '../../src/conflict/engine/task-dispatcher.js';
 import { RECOVER_WITHIN_MS } from '../../src/conflict/shed-recovery.js';
-import { defineTask } from '../../src/conflict/tasks/task-contract.js';
+import { defineTask, type MadeFor } from '../../src/conflict/tasks/task-contract.js';
 import { made } from '../../src/conflict/tasks/payload-fields.js';
 import type { TaskValue } from '../../src/conflict/tasks/task-value.js';
 import { BullMqQueue } from '../../src/runtime/queue/bullmq-queue.js';
@@ -394,6 +394,41 @@ describe('TaskDispatcher admission', () => {
     expect(scope.jobIds).toEqual(['job-1', 'job-4']);
     expect(sent).toHaveLength(4);
     expect(calls.filter((call) => call.startsWith('sent'))).toEqual(['sent true', 'sent true', 'sent true', 'sent true']);
+  });
+
+  it('sends what a combiner joined as one job, gives back the room of the others, and settles every item of a joined job that was refused', async () => {
+    const { dispatcher, calls, sent } = dispatcherWith({ admits: true, results: { 9: 'rejected' } });
+    // Joins every pending task into one, as one call per turn does.
+    const joinAll = (pending: readonly PendingDispatch[]): PendingDispatch[] => [
+      {
+        contract: reaction,
+        payload: { ...payload, n: 9 } as MadeFor,
+        options: {},
+        contentIds: pending.flatMap((p) => p.contentIds),
+        admitted: pending.length,
+      },
+    ];
+    const scope = new DispatchScope(dispatcher, 'g', joinAll);
+    for (const n of [1, 2, 3]) {
+      expect(scope.admit(reaction)).toBeUndefined();
+      scope.sendOnCommit(reaction, { ...payload, n }, {}, `item-${n}`);
+    }
+    const failed: string[] = [];
+    const settled = await scope.flush({ discard: async () => undefined, fail: async (id) => void failed.push(id) });
+    expect(sent).toHaveLength(1);
+    expect(calls.slice(3)).toEqual(['release 2', 'sent true']);
+    expect(settled).toEqual({ discarded: [], failed: ['item-1', 'item-2', 'item-3'] });
+    expect(failed).toEqual(['item-1', 'item-2', 'item-3']);
+  });
+
+  it('chains combiners in order, and has none to chain when none is given', () => {
+    expect(chainCombiners([])).toBeUndefined();
+    const tag = (label: string) => (pending: readonly PendingDispatch[]) =>
+      pending.map((p) => ({ ...p, contentIds: [...p.contentIds, label] }));
+    const chained = chainCombiners([tag('a'), tag('b')])!;
+    const asked = [{ contract: reaction, payload, options: {}, contentIds: ['x'] }];
+    expect(chained(asked).map((p) => p.contentIds)).toEqual([['x', 'a', 'b']]);
+    expect(asked[0]!.contentIds).toEqual(['x']);
   });
 
   it('releases what an abandoned request was admitted, and sends nothing of it', async () => {

@@ -106,6 +106,18 @@ export const sampleInputs: { [K in Kind]: KindInput<K> } = {
     stakeholders: ['Mara Vell', 'Tomas Reed'],
     location: 'the customs house',
   },
+  turn_prose: {
+    conflict: tollDispute,
+    scene: quay,
+    playerChoice: { label: 'Accuse Mara of forging the ledgers', type: 'aggressive' },
+    recentEvents: ['Tomas Reed refused to pay the new toll'],
+    reactors: [
+      { ...mara, traits: [...mara.traits] },
+      { name: 'Tomas Reed', role: 'defender', decisionStyle: 'emotional', stress: 0.4, commitment: 0.6, traits: ['Stubborn'] },
+    ],
+    phaseChange: { fromPhase: 'rising', toPhase: 'confrontation', transitionType: 'natural' },
+    beat: { id: '42_1700000001', type: 'revelation', impact: 0.2 },
+  },
 };
 
 /** The kinds whose answer is mostly prose, and the text in each answer. */
@@ -119,4 +131,6 @@ export const proseOf: Partial<{ [K in Kind]: (output: Record<string, unknown>) =
   stakeholder_reaction: (o) => String(o.description),
   canon_record: (o) => String(o.canon_text),
   role_adaptation: (o) => String(o.reason),
+  turn_prose: (o) =>
+    [...(o.reactions as Array<{ description: string }>).map((r) => r.description), o.phase_narration, o.beat].filter(Boolean).join(' '),
 };

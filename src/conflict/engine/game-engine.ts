@@ -28,7 +28,7 @@ import { StateViews } from './state-views.js';
 import type { HotPathSubsystem } from './subsystem.js';
 import { ConflictSynthesizer } from './synthesizer.js';
 import type { TaskCatalog } from '../tasks/task-catalog.js';
-import { DispatchScope, type TaskDispatcher } from './task-dispatcher.js';
+import { DispatchScope, type DispatchCombiner, type TaskDispatcher } from './task-dispatcher.js';
 
 /**
  * The game API: every call is one hot-path operation that loads the game, runs the synthesizer's
@@ -58,6 +58,8 @@ export interface GameEngineDependencies {
   subsystems: readonly HotPathSubsystem[];
   /** Their task contracts by name: lost feed items are dispatched again through it. */
   catalog: TaskCatalog;
+  /** How a request's tasks are joined before they are sent (the subsystems' `combine`, with ONE_CALL_PER_TURN); default: none. */
+  combine?: DispatchCombiner | undefined;
   mode: 'async' | 'blocking';
   waitMs: number;
   random?: () => number;
@@ -425,7 +427,11 @@ export class GameEngine implements GameApi {
       planned: this.deps.planned,
       cache: this.deps.cache,
       locks: this.deps.locks,
-      scope: new DispatchScope(budgetSpent ? this.deps.dispatcher.forSpentBudget() : this.deps.dispatcher, snapshot.game.id),
+      scope: new DispatchScope(
+        budgetSpent ? this.deps.dispatcher.forSpentBudget() : this.deps.dispatcher,
+        snapshot.game.id,
+        this.deps.combine,
+      ),
       scenario: this.scenarios.get(snapshot.game.scenarioId),
       random: this.deps.random ?? Math.random,
       now: this.deps.now ?? Date.now,

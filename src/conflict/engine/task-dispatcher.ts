@@ -110,12 +110,27 @@ export class TaskDispatcher {
   }
 }
 
-interface DeferredDispatch {
-  contract: AnyTaskContract;
-  payload: MadeFor;
-  options: DispatchOptions;
-  /** The feed item the job fills: settled at once if the job will not run. */
-  contentId?: string;
+/** A task a request asked for, waiting for the request to commit before it is sent. */
+export interface PendingDispatch {
+  readonly contract: AnyTaskContract;
+  readonly payload: MadeFor;
+  readonly options: DispatchOptions;
+  /** The feed items the job fills: settled at once if the job will not run. */
+  readonly contentIds: readonly string[];
+  /** How many admitted tasks it stands for (default 1): a job that joins several gives back the others' room in the queue. */
+  readonly admitted?: number;
+}
+
+/**
+ * Rewrites what a committed request sends, before it is sent: a subsystem may join several of its
+ * tasks into one job (see `HotPathSubsystem.combine`). What it returns is sent instead.
+ */
+export type DispatchCombiner = (pending: readonly PendingDispatch[]) => PendingDispatch[];
+
+/** Several combiners applied in turn; undefined when there are none. */
+export function chainCombiners(combiners: readonly DispatchCombiner[]): DispatchCombiner | undefined {
+  if (combiners.length === 0) return undefined;
+  return (pending) => combiners.reduce<PendingDispatch[]>((batch, combine) => combine(batch), [...pending]);
 }
 
 /**
@@ -126,12 +141,14 @@ interface DeferredDispatch {
  */
 export class DispatchScope {
   readonly jobIds: string[] = [];
-  private readonly pending: DeferredDispatch[] = [];
+  private readonly pending: PendingDispatch[] = [];
 
   constructor(
     private readonly dispatcher: TaskDispatcher,
     /** The game the request is for: its work counts towards the game's fair share of the queue. */
     private readonly gameId?: string,
+    /** How the request's tasks are joined before they are sent (one call per turn); default: each sent as asked. */
+    private readonly combine?: DispatchCombiner,
   ) {}
 
   /**
@@ -169,7 +186,7 @@ export class DispatchScope {
 
   /** Sends a task `admit` let in, once the request has committed; `contentId` is the feed item it fills. */
   sendOnCommit<C extends AnyTaskContract>(contract: C, payload: PayloadOf<C>, options: DispatchOptions = {}, contentId?: string): void {
-    this.pending.push({ contract, payload, options, ...(contentId !== undefined ? { contentId } : {}) });
+    this.pending.push({ contract, payload, options, contentIds: contentId === undefined ? [] : [contentId] });
   }
 
   /**
@@ -179,16 +196,22 @@ export class DispatchScope {
    */
   async flush(feed: Pick<ContentFeed, 'discard' | 'fail'>): Promise<{ discarded: string[]; failed: string[] }> {
     const settled = { discarded: [] as string[], failed: [] as string[] };
-    for (const { contract, payload, options, contentId } of this.pending.splice(0)) {
+    const asked = this.pending.splice(0);
+    for (const { contract, payload, options, contentIds, admitted = 1 } of this.combine ? this.combine(asked) : asked) {
+      if (admitted > 1) this.dispatcher.release(admitted - 1);
       const result = await this.dispatcher.send(contract, payload, options, true);
-      if (result.status === 'accepted') this.jobIds.push(result.jobId);
-      if (contentId === undefined || result.status === 'accepted') continue;
-      if (result.status === 'deduplicated') {
-        await feed.discard(contentId);
-        settled.discarded.push(contentId);
-      } else {
-        await feed.fail(contentId);
-        settled.failed.push(contentId);
+      if (result.status === 'accepted') {
+        this.jobIds.push(result.jobId);
+        continue;
+      }
+      for (const contentId of contentIds) {
+        if (result.status === 'deduplicated') {
+          await feed.discard(contentId);
+          settled.discarded.push(contentId);
+        } else {
+          await feed.fail(contentId);
+          settled.failed.push(contentId);
+        }
       }
     }
     return settled;

@@ -5,7 +5,7 @@ import { flowTasks } from './contracts.js';
 /** Flow tasks: the prose of phase transitions and dramatic beats, written into the feed items the hot path opened. */
 
 /** The payload does not carry the transition type, but the two phases imply it. */
-function transitionTypeOf(from: Phase | null, to: Phase): TransitionType {
+export function transitionTypeOf(from: Phase | null, to: Phase): TransitionType {
   if (from === null) return 'triggered';
   const step = PHASES.indexOf(to) - PHASES.indexOf(from);
   if (step < 0) return 'reversed';

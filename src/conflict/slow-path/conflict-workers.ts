@@ -37,7 +37,7 @@ export async function registerConflictWorkers(
   const unimplemented = catalog.contracts.filter((contract) => !implementations.has(contract.name)).map((contract) => contract.name);
   if (unimplemented.length > 0) throw new Error(`tasks without an implementation: ${unimplemented.join(', ')}`);
 
-  const runner = new ConflictTaskRunner(deps, dispatcher);
+  const runner = new ConflictTaskRunner(deps, dispatcher, implementations);
   catalog.declareOn(queue, (contract) => (payload, job) => runner.run(implementations.get(contract.name)!, payload, job), {
     ...(deps.taskTimeoutMs !== undefined ? { timeoutMs: deps.taskTimeoutMs } : {}),
   });

@@ -91,12 +91,13 @@ export class TaskContext {
   }
 
   /**
-   * Writes a planned stakeholder move, once per job: a redelivered job (its worker died after the
-   * insert) finds its row there and plans nothing twice. A ready move is announced so the next
-   * state sync claims it.
+   * Writes a planned stakeholder move, once per job (once per `piece` of a job that plans several):
+   * a redelivered job (its worker died after the insert) finds its row there and plans nothing
+   * twice. A ready move is announced so the next state sync claims it.
    */
-  async plan(move: OmitFromEach<NewPlannedAction, 'gameId' | 'sourceKey'>): Promise<void> {
-    await this.deps.planned.insert({ ...move, gameId: this.gameId, sourceKey: this.requestKey });
+  async plan(move: OmitFromEach<NewPlannedAction, 'gameId' | 'sourceKey'>, piece?: string): Promise<void> {
+    const sourceKey = piece === undefined ? this.requestKey : `${this.requestKey}#${piece}`;
+    await this.deps.planned.insert({ ...move, gameId: this.gameId, sourceKey });
     this.movedTo = undefined;
     if ((move.status ?? 'ready') === 'ready') await this.deps.cache.bump(cacheKeys.plannedActionsLabel(this.gameId));
   }

@@ -4,7 +4,7 @@ import { PermanentTaskError } from '../../runtime/queue/task-errors.js';
 import type { JobContext, QueueEvents } from '../../runtime/queue/task-queue.js';
 import { SnapshotCache } from '../engine/snapshot-cache.js';
 import type { TaskDispatcher } from '../engine/task-dispatcher.js';
-import type { AnyTaskContract, MadeFor } from '../tasks/task-contract.js';
+import type { AnyTaskContract, MadeFor, TaskPart } from '../tasks/task-contract.js';
 import { publish, TaskContext, type ConflictWorkerDeps, type TaskOutcome } from './task-context.js';
 import type { TaskImplementation } from './task-implementation.js';
 
@@ -32,6 +32,12 @@ export function idempotencyKey(contract: AnyTaskContract, payload: KeyedFields):
   return `${base}${cacheVersion}${request}${item}`;
 }
 
+/** The feed items a job fills: its own, or each of its parts'. */
+function contentIdsOf(payload: MadeFor): string[] {
+  const ids = payload.parts ? payload.parts.map((part) => part.payload.contentId) : [payload.contentId];
+  return ids.filter((id): id is string => id !== undefined);
+}
+
 /** How long a finished run blocks a repeat: IDEMPOTENCY_TTL_S, or less when its result expires sooner. */
 function idempotencyTtlSeconds(contract: AnyTaskContract, configured: number): number {
   return contract.resultTtlSeconds === undefined ? configured : Math.min(configured, contract.resultTtlSeconds);
@@ -50,6 +56,8 @@ export class ConflictTaskRunner {
   constructor(
     private readonly deps: ConflictWorkerDeps,
     private readonly dispatcher: TaskDispatcher,
+    /** Every task's implementation by name: what a job that joins several tasks checks and fails each part by. */
+    private readonly implementations: ReadonlyMap<string, TaskImplementation> = new Map(),
   ) {
     this.snapshots = new SnapshotCache(deps.store, deps.cache, deps.heads);
   }
@@ -62,17 +70,23 @@ export class ConflictTaskRunner {
     const key = idempotencyKey(contract, payload);
     // Checked outside the idempotency guard: a job dropped now has done nothing, so a later run
     // for the same item (recovery, once there is room) must not find it recorded as done.
-    const dropped = await this.dropBeforeCall(task, payload);
+    const wanted = payload.parts && (await this.wantedParts(payload));
+    const dropped = wanted
+      ? wanted.length === 0
+        ? ({ status: 'stale', reason: 'no part is worth writing' } as const)
+        : undefined
+      : await this.dropBeforeCall(task, payload);
+    const toRun = wanted ? { ...payload, parts: wanted } : payload;
     const guarded = dropped
       ? ({ ran: true, value: dropped } as const)
       : await this.deps.idempotency.run(
           key,
-          () => this.runTask(task, payload, job, key),
+          () => this.runTask(task, toRun, job, key),
           idempotencyTtlSeconds(contract, this.deps.idempotencyTtlSeconds ?? IDEMPOTENCY_TTL_SECONDS),
           job.jobId,
         );
     // A duplicate writes nothing, so an item opened for it would otherwise wait forever.
-    if (!guarded.ran) await this.settleOnFallback(payload.gameId, payload.contentId);
+    if (!guarded.ran) await this.settleOnFallback(payload.gameId, contentIdsOf(toRun));
     const outcome = guarded.ran ? guarded.value : ({ status: 'duplicate' } as const);
     this.started.delete(job.jobId);
     await this.publishJob(contract.name, payload, job.jobId, {
@@ -91,12 +105,16 @@ export class ConflictTaskRunner {
     const payload = parsed.data;
     const startedAt = this.started.get(event.jobId);
     this.started.delete(event.jobId);
-    await this.settleOnFallback(payload.gameId, payload.contentId);
-    if (task.onFinalFailure) {
-      const snapshot = await this.snapshots.load(payload.gameId);
-      const { visible } = await task.onFinalFailure(payload, { snapshot, deps: this.deps, error: event.error });
-      if (visible) await this.announceChange(payload.gameId);
+    await this.settleOnFallback(payload.gameId, contentIdsOf(payload));
+    // A job that joined several tasks failed for each of them: each leaves what its own readers need.
+    const failed = payload.parts ? this.partsWithImplementation(payload.parts) : [{ implementation: task, payload }];
+    const withHook = failed.filter(({ implementation }) => implementation.onFinalFailure);
+    const snapshot = withHook.length > 0 ? await this.snapshots.load(payload.gameId) : undefined;
+    let visible = false;
+    for (const { implementation, payload: own } of withHook) {
+      visible = (await implementation.onFinalFailure!(own, { snapshot, deps: this.deps, error: event.error })).visible || visible;
     }
+    if (visible) await this.announceChange(payload.gameId);
     await this.publishJob(task.contract.name, payload, event.jobId, {
       status: 'failed',
       startedAt,
@@ -112,7 +130,7 @@ export class ConflictTaskRunner {
     const ctx = new TaskContext(snapshot, this.deps, this.dispatcher, job, key, priority);
     const outcome = await task.run(payload, ctx);
     if (ctx.modelCalls > 0) {
-      const visible = outcome.status === 'written' && (payload.contentId === undefined || ctx.filled);
+      const visible = outcome.status === 'written' && (contentIdsOf(payload).length === 0 || ctx.filled);
       const use = task.contract.value === 'speculative' ? 'speculative' : visible ? 'visible' : 'wasted';
       metrics.modelCallsByUse.inc({ use }, ctx.modelCalls);
     }
@@ -145,6 +163,34 @@ export class ConflictTaskRunner {
   }
 
   /**
+   * The parts of a joined job still worth writing, each checked as its own job would be (see
+   * `dropBeforeCall`): the others' items settle now. A part no implementation here knows (a newer
+   * version sent it) settles on its fallback.
+   */
+  private async wantedParts(payload: KeyedFields): Promise<TaskPart[]> {
+    const wanted: TaskPart[] = [];
+    for (const part of payload.parts ?? []) {
+      const implementation = this.implementations.get(part.name);
+      if (!implementation) {
+        await this.settleOnFallback(payload.gameId, contentIdsOf(part.payload));
+        continue;
+      }
+      const own = { ...part.payload, dispatchedAt: payload.dispatchedAt, recovered: payload.recovered };
+      if (!(await this.dropBeforeCall(implementation, own))) wanted.push(part);
+    }
+    return wanted;
+  }
+
+  /** Each part with its implementation and its payload as its own contract reads it; parts that fit neither are left out. */
+  private partsWithImplementation(parts: readonly TaskPart[]): Array<{ implementation: TaskImplementation; payload: MadeFor }> {
+    return parts.flatMap((part) => {
+      const implementation = this.implementations.get(part.name);
+      const parsed = implementation?.contract.payload.safeParse(part.payload);
+      return implementation && parsed?.success ? [{ implementation, payload: parsed.data }] : [];
+    });
+  }
+
+  /**
    * A new version tells every reader (and the hot path's caches) that the game has moved on. A job
    * whose last write moved it on already (`movedTo`) only says so.
    */
@@ -153,8 +199,8 @@ export class ConflictTaskRunner {
     await publish(this.deps.hub, { gameId, kind: 'state', id: 'state', status: 'ready', origin: 'generated', version });
   }
 
-  private async settleOnFallback(gameId: string, contentId: string | undefined): Promise<void> {
-    if (contentId) await this.settle(gameId, contentId, { status: 'failed' });
+  private async settleOnFallback(gameId: string, contentIds: readonly string[]): Promise<void> {
+    for (const contentId of contentIds) await this.settle(gameId, contentId, { status: 'failed' });
   }
 
   private async settle(gameId: string, contentId: string, change: { status: 'failed' | 'shed' }): Promise<void> {

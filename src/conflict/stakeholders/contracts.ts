@@ -5,7 +5,7 @@ import { defineTask } from '../tasks/task-contract.js';
 import { id, made } from '../tasks/payload-fields.js';
 
 /** The stakeholders subsystem's slow-path tasks: what its handlers dispatch and its workers run. */
-const playerChoice = z.object({
+export const playerChoice = z.object({
   label: z.string().max(200),
   type: z.enum(CHOICE_TYPES),
   targetNpcId: id.optional(),

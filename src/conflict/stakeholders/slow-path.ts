@@ -1,4 +1,4 @@
-import type { RoleAdaptationTrigger, SceneSnapshot, StakeholderSnapshot } from '../../gateway/index.js';
+import type { RoleAdaptationTrigger, SceneSnapshot, StakeholderReactionOutput, StakeholderSnapshot } from '../../gateway/index.js';
 import { PermanentTaskError } from '../../runtime/queue/task-errors.js';
 import { PHASES, type ConflictFlow, type Phase } from '../domain/flow.js';
 import type { StakeholderRecord } from '../store/game-snapshot.js';
@@ -8,6 +8,7 @@ import { metrics } from '../../observability/metrics.js';
 import { CACHE_TTL, cacheKeys, type AnticipatedReaction } from '../domain/cache-contract.js';
 import type { ChoiceType } from '../domain/choice.js';
 import type { PlannedActionKind } from '../store/schema/index.js';
+import type { ParsedPayloadOf } from '../tasks/task-contract.js';
 import { implement, type FinalFailure, type TaskImplementation } from '../slow-path/task-implementation.js';
 import { stakeholderTasks } from './contracts.js';
 import { BREAKING_POINT_STRESS, REACTION_PRIORITY, decisionContextHash, needsRoleAdaptation } from './rules.js';
@@ -26,13 +27,14 @@ const RECENT_EVENTS = 5;
 const REACTIONS_AHEAD_KEPT = 16;
 const SCENE_CAST = 6;
 
-function stakeholderOf(ctx: TaskContext, stakeholderId: number): StakeholderRecord {
+export function stakeholderOf(ctx: TaskContext, stakeholderId: number): StakeholderRecord {
   const stakeholder = ctx.snapshot.stakeholders.get(stakeholderId);
   if (!stakeholder) throw new PermanentTaskError(`stakeholder ${stakeholderId} is not in game ${ctx.gameId}`);
   return stakeholder;
 }
 
-function describe(ctx: TaskContext, stakeholder: StakeholderRecord): StakeholderSnapshot {
+/** A stakeholder as a model is told about them. */
+export function describe(ctx: TaskContext, stakeholder: StakeholderRecord): StakeholderSnapshot {
   const npc = ctx.npc(stakeholder.npcId);
   return {
     name: npc.name,
@@ -44,7 +46,8 @@ function describe(ctx: TaskContext, stakeholder: StakeholderRecord): Stakeholder
   };
 }
 
-function sceneAround(ctx: TaskContext, stakeholder: StakeholderRecord): SceneSnapshot {
+/** Where a stakeholder stands, and who else is there. */
+export function sceneAround(ctx: TaskContext, stakeholder: StakeholderRecord): SceneSnapshot {
   const others = [...ctx.snapshot.npcs.values()].filter((npc) => npc.id !== stakeholder.npcId).map((npc) => npc.name);
   return {
     location: ctx.placeName(ctx.snapshot.npc(stakeholder.npcId)?.location) ?? ctx.locationOf(stakeholder.conflictId),
@@ -52,7 +55,8 @@ function sceneAround(ctx: TaskContext, stakeholder: StakeholderRecord): SceneSna
   };
 }
 
-async function recentEvents(ctx: TaskContext): Promise<string[]> {
+/** The last lines of the story a player has read, for a model not to repeat them. */
+export async function recentEvents(ctx: TaskContext): Promise<string[]> {
   const items = await ctx.recentItems(RECENT_EVENTS * 2);
   return items
     .filter((item) => item.status === 'ready')
@@ -69,6 +73,34 @@ async function generateReaction(ctx: TaskContext, stakeholder: StakeholderRecord
     playerChoice: { label: choice.label, type: choice.type },
     recentEvents: await recentEvents(ctx),
   });
+}
+
+/**
+ * A reaction to the player's choice, once written: planned for the next state sync to apply (its
+ * stress and regard), and shown in the item the hot path opened. A reaction is keyed by the event it
+ * answers, so each event gets one reaction per stakeholder. `piece` names it within a job that
+ * writes several (a player turn).
+ */
+export async function writeReaction(
+  ctx: TaskContext,
+  payload: ParsedPayloadOf<typeof stakeholderTasks.generateReaction>,
+  reaction: StakeholderReactionOutput,
+  piece?: string,
+): Promise<void> {
+  const stakeholder = stakeholderOf(ctx, payload.stakeholderId);
+  await ctx.plan(
+    {
+      stakeholderId: stakeholder.id,
+      conflictId: payload.choice.conflictId ?? stakeholder.conflictId,
+      kind: 'reaction',
+      payload: reaction,
+      priority: REACTION_PRIORITY,
+      contextHash: payload.eventId,
+      stateVersion: payload.stateVersion,
+    },
+    piece,
+  );
+  await ctx.complete(payload.contentId, namedLine(ctx.snapshot.npcName(stakeholder.npcId), reaction.description));
 }
 
 /** The hot path hashes a conflict without a flow as emerging; so must we. */
@@ -156,19 +188,8 @@ export const stakeholdersSlowPath: readonly TaskImplementation[] = [
   implement(
     stakeholderTasks.generateReaction,
     async (payload, ctx) => {
-      const stakeholder = stakeholderOf(ctx, payload.stakeholderId);
-      const reaction = await generateReaction(ctx, stakeholder, payload.choice);
-      await ctx.plan({
-        stakeholderId: stakeholder.id,
-        conflictId: payload.choice.conflictId ?? stakeholder.conflictId,
-        kind: 'reaction',
-        payload: reaction,
-        priority: REACTION_PRIORITY,
-        // A reaction is keyed by the event it answers, so each event gets one reaction per stakeholder.
-        contextHash: payload.eventId,
-        stateVersion: payload.stateVersion,
-      });
-      await ctx.complete(payload.contentId, namedLine(ctx.snapshot.npcName(stakeholder.npcId), reaction.description));
+      const reaction = await generateReaction(ctx, stakeholderOf(ctx, payload.stakeholderId), payload.choice);
+      await writeReaction(ctx, payload, reaction);
       return { status: 'written' };
     },
     {

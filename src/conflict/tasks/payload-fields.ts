@@ -15,3 +15,6 @@ export const made = {
    */
   recovered: z.literal(true).optional(),
 };
+
+/** One joined task's name and payload (`MadeFor.parts`): its own fields are checked against its own contract when it runs. */
+export const part = z.object({ name: z.string().min(1).max(80), payload: z.looseObject(made) });

@@ -45,6 +45,18 @@ export interface MadeFor {
   contentId?: string | undefined;
   dispatchedAt?: number | undefined;
   recovered?: true | undefined;
+  /**
+   * A job that does the work of several tasks in one model call (a player turn): each part is the
+   * task that would fill one feed item alone. The runner checks each part before the call and settles
+   * each part's item when the job will not write it; a part the call leaves out is sent on its own.
+   */
+  parts?: readonly TaskPart[] | undefined;
+}
+
+/** One task's work inside a job that joins several (see `MadeFor.parts`). */
+export interface TaskPart {
+  readonly name: string;
+  readonly payload: MadeFor;
 }
 
 /** Any contract, whatever else its payload holds: what the generic dispatcher and runner handle. */

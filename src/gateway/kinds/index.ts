@@ -14,6 +14,7 @@ import { stakeholderProfile } from './stakeholder-profile.js';
 import { stakeholderReaction } from './stakeholder-reaction.js';
 import type { TaskKind } from './task-kind.js';
 import { tensionManifestations } from './tension-manifestations.js';
+import { turnProse } from './turn-prose.js';
 
 /** Every slow-path task kind, by its id. */
 export const taskKinds = {
@@ -31,6 +32,7 @@ export const taskKinds = {
   lore_check: loreCheck,
   tension_manifestations: tensionManifestations,
   escalation_narration: escalationNarration,
+  turn_prose: turnProse,
 } as const;
 
 export type Kind = keyof typeof taskKinds;

@@ -29,11 +29,19 @@ const MIN_PHRASE_CHARS = 8;
  */
 export class Grammar {
   private state: number;
-  private readonly recent: readonly string[];
+  private recent: readonly string[];
 
   constructor(key: string, recent: readonly string[] = []) {
     this.state = hash(key);
     this.recent = recent.map((line) => line.toLowerCase());
+  }
+
+  /**
+   * Counts `lines` as read from now on: an answer written in several pieces (a whole turn) avoids in
+   * its later pieces the stock phrases of the earlier ones, as separate answers would.
+   */
+  alsoRead(lines: readonly string[]): void {
+    this.recent = [...this.recent, ...lines.map((line) => line.toLowerCase())];
   }
 
   /** mulberry32: uniform in [0, 1). */

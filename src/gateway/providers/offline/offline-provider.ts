@@ -8,6 +8,7 @@ import { familiarity, openingCounts } from './openings.js';
 import { composeAllianceTerms, composeGossip, composeReputationNarration } from './social.js';
 import { composeRoleAdaptation, composeStakeholderAction, composeStakeholderProfile, composeStakeholderReaction } from './stakeholders.js';
 import { composeEscalationNarration, composeTensionManifestations } from './tension.js';
+import { composeTurnProse } from './turn.js';
 
 const composers: { [K in Kind]: Composer<K> } = {
   stakeholder_action: composeStakeholderAction,
@@ -24,6 +25,7 @@ const composers: { [K in Kind]: Composer<K> } = {
   lore_check: composeLoreCheck,
   tension_manifestations: composeTensionManifestations,
   escalation_narration: composeEscalationNarration,
+  turn_prose: composeTurnProse,
 };
 
 export const offlineModel = 'nyx-offline-grammar-1';

@@ -35,9 +35,17 @@ export function textsOf(value: unknown): string[] {
   return [];
 }
 
-/** How often the reader has just read the openings of `value`'s sentences: 0 when none of them is familiar. */
+/**
+ * How often the reader has just read the openings of `value`'s sentences, its own earlier texts
+ * included (an answer in several pieces reads them one after another): 0 when none is familiar.
+ */
 export function familiarity(value: unknown, recent: ReadonlyMap<string, number>): number {
+  const read = new Map(recent);
   let score = 0;
-  for (const opening of new Set(textsOf(value).flatMap(openingsOf))) score += recent.get(opening) ?? 0;
+  for (const text of textsOf(value)) {
+    const openings = new Set(openingsOf(text));
+    for (const opening of openings) score += read.get(opening) ?? 0;
+    for (const opening of openings) read.set(opening, (read.get(opening) ?? 0) + 1);
+  }
   return score;
 }

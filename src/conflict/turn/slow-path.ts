@@ -1,0 +1,104 @@
+import type { TurnProseOutput } from '../../gateway/index.js';
+import { metrics } from '../../observability/metrics.js';
+import { flowTasks } from '../flow/contracts.js';
+import { transitionTypeOf } from '../flow/slow-path.js';
+import type { TaskContext } from '../slow-path/task-context.js';
+import { implement, type TaskImplementation } from '../slow-path/task-implementation.js';
+import { stakeholderTasks } from '../stakeholders/contracts.js';
+import { describe, recentEvents, sceneAround, stakeholderOf, writeReaction } from '../stakeholders/slow-path.js';
+import type { AnyTaskContract, MadeFor, ParsedPayloadOf, TaskPart } from '../tasks/task-contract.js';
+import { turnTasks } from './contracts.js';
+
+/**
+ * The turn's worker: one `turn_prose` call for the parts the runner found still worth writing, each
+ * piece then written where its own task would write it (a reaction planned and shown, a narration
+ * shown). A piece the answer leaves out is sent as its own task, so its item is still written.
+ */
+
+type Piece = 'reaction' | 'narration' | 'beat';
+
+/** The parts of `contract`, read as its own payload. */
+function partsOf<C extends AnyTaskContract>(parts: readonly TaskPart[], contract: C): Array<ParsedPayloadOf<C>> {
+  return parts.filter((part) => part.name === contract.name).map((part) => contract.payload.parse(part.payload) as ParsedPayloadOf<C>);
+}
+
+const sameName = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLowerCase();
+
+/**
+ * Which of the answer's reactions is the reactor's: the first with their name not taken yet; failing
+ * that, the one in their place in the list, when its name is nobody's (a small model that misspells
+ * a name still answers in order).
+ */
+function reactionFor(
+  answer: TurnProseOutput['reactions'],
+  name: string,
+  position: number,
+  names: readonly string[],
+  taken: Set<number>,
+): TurnProseOutput['reactions'][number] | undefined {
+  let index = answer.findIndex((reaction, i) => !taken.has(i) && sameName(reaction.name, name));
+  const inPlace = answer[position];
+  if (index < 0 && inPlace && !taken.has(position) && !names.some((other) => sameName(other, inPlace.name))) index = position;
+  if (index < 0) return undefined;
+  taken.add(index);
+  return answer[index];
+}
+
+async function sendAlone(ctx: TaskContext, contract: AnyTaskContract, payload: MadeFor, piece: Piece): Promise<void> {
+  metrics.turnPieces.inc({ piece, outcome: 'sent_alone' });
+  await ctx.dispatcher.send(contract, payload);
+}
+
+async function narrate(ctx: TaskContext, text: string | null, contentId: string | undefined, piece: Piece, alone: () => Promise<void>) {
+  if (text === null) return alone();
+  metrics.turnPieces.inc({ piece, outcome: 'written' });
+  await ctx.complete(contentId, text);
+}
+
+export const turnSlowPath: readonly TaskImplementation[] = [
+  implement(turnTasks.writeTurn, async (payload, ctx) => {
+    const reactions = partsOf(payload.parts, stakeholderTasks.generateReaction);
+    const [phase] = partsOf(payload.parts, flowTasks.narratePhaseTransition);
+    const [beat] = partsOf(payload.parts, flowTasks.describeBeat);
+    const reactors = reactions.map((reaction) => stakeholderOf(ctx, reaction.stakeholderId));
+    const anchor = reactors[0] ?? ctx.snapshot.stakeholdersOf(payload.conflictId)[0];
+    const answer = await ctx.generate('turn_prose', {
+      conflict: ctx.conflictSnapshot(payload.conflictId),
+      scene: anchor ? sceneAround(ctx, anchor) : { location: ctx.locationOf(payload.conflictId), others: [] },
+      playerChoice: { label: payload.choice.label, type: payload.choice.type },
+      recentEvents: await recentEvents(ctx),
+      reactors: reactors.map((stakeholder) => describe(ctx, stakeholder)),
+      ...(phase
+        ? {
+            phaseChange: {
+              fromPhase: phase.fromPhase,
+              toPhase: phase.toPhase,
+              transitionType: transitionTypeOf(phase.fromPhase, phase.toPhase),
+            },
+          }
+        : {}),
+      ...(beat
+        ? { beat: { id: beat.beat.id, type: beat.beat.type, ...(beat.beat.impact !== undefined ? { impact: beat.beat.impact } : {}) } }
+        : {}),
+    });
+    const names = reactors.map((stakeholder) => ctx.snapshot.npcName(stakeholder.npcId));
+    const taken = new Set<number>();
+    for (const [position, part] of reactions.entries()) {
+      const reaction = reactionFor(answer.reactions, names[position]!, position, names, taken);
+      if (!reaction) {
+        await sendAlone(ctx, stakeholderTasks.generateReaction, part, 'reaction');
+        continue;
+      }
+      const { name: _name, ...written } = reaction;
+      metrics.turnPieces.inc({ piece: 'reaction', outcome: 'written' });
+      await writeReaction(ctx, part, written, `reaction:${part.stakeholderId}`);
+    }
+    if (phase) {
+      await narrate(ctx, answer.phase_narration, phase.contentId, 'narration', () =>
+        sendAlone(ctx, flowTasks.narratePhaseTransition, phase, 'narration'),
+      );
+    }
+    if (beat) await narrate(ctx, answer.beat, beat.contentId, 'beat', () => sendAlone(ctx, flowTasks.describeBeat, beat, 'beat'));
+    return { status: 'written' };
+  }),
+];
