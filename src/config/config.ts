@@ -222,6 +222,7 @@ const schema = z.object({
   LLM_SIM_LATENCY_MS: latencyRange('LLM_SIM_LATENCY_MS'),
   LLM_SIM_FAIL_RATE: ratio('LLM_SIM_FAIL_RATE', 0),
   LLM_SIM_FAULTS: faultList('LLM_SIM_FAULTS'),
+  LLM_SIM_OUTPUT_CHARS: integer('LLM_SIM_OUTPUT_CHARS', 0, 0),
   LLM_PRICES: prices('LLM_PRICES'),
   GAME_BUDGET_USD: dollars('GAME_BUDGET_USD'),
   LLM_BUDGET_USD_PER_HOUR: dollars('LLM_BUDGET_USD_PER_HOUR'),
@@ -307,6 +308,12 @@ export interface Config {
       latencyMs: { min: number; max: number } | undefined;
       failRate: number;
       faults: SimulatedFault[];
+      /**
+       * LLM_SIM_OUTPUT_CHARS: the answer length (JSON characters) the drawn latency is for; a longer
+       * answer takes proportionally longer, as a real model's decoding does. Default 0: every call
+       * takes the drawn latency, whatever it writes.
+       */
+      outputChars: number;
     };
     /** LLM_PRICES by model id; a model not listed costs 0. Default: none. */
     prices: Record<string, ModelPrice>;
@@ -390,7 +397,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       modelByKind,
       timeoutMs: e.LLM_TIMEOUT_MS,
       local: { modelPath: e.LLM_MODEL_PATH, sequences: e.LLM_SEQUENCES, gpu: e.LLM_GPU ?? 'auto', threads: e.LLM_THREADS },
-      simulated: { latencyMs: e.LLM_SIM_LATENCY_MS, failRate: e.LLM_SIM_FAIL_RATE, faults: e.LLM_SIM_FAULTS },
+      simulated: {
+        latencyMs: e.LLM_SIM_LATENCY_MS,
+        failRate: e.LLM_SIM_FAIL_RATE,
+        faults: e.LLM_SIM_FAULTS,
+        outputChars: e.LLM_SIM_OUTPUT_CHARS,
+      },
       prices: e.LLM_PRICES,
       cacheTtlMs: e.LLM_CACHE_TTL_MS,
       recordDir: e.LLM_RECORD || undefined,

@@ -41,6 +41,7 @@ export function createGateway(llm: Config['llm'], runtime: GatewayRuntime): LlmG
         latencyMs: latencyMs ?? { min: 0, max: 0 },
         failRate: llm.simulated.failRate,
         faults: llm.simulated.faults,
+        ...(llm.simulated.outputChars > 0 ? { outputChars: llm.simulated.outputChars } : {}),
       })
     : base;
   if (runtime.health) provider = new MonitoredProvider(provider, runtime.health);

@@ -53,7 +53,7 @@ const offline = createGateway(
     modelByKind: {},
     local: { modelPath: undefined, sequences: 1, gpu: 'off', threads: 0 },
     timeoutMs: 30_000,
-    simulated: { latencyMs: { min: 0, max: 0 }, failRate: 0, faults: [] },
+    simulated: { latencyMs: { min: 0, max: 0 }, failRate: 0, faults: [], outputChars: 0 },
     prices: {},
     cacheTtlMs: 0,
     recordDir: undefined,

@@ -70,6 +70,23 @@ describe('SimulatedProvider', () => {
     expect(Math.max(...latencies) - Math.min(...latencies)).toBeGreaterThan(20);
   });
 
+  it('with outputChars, takes longer for a longer answer in proportion, and never less than the draw', async () => {
+    // A fixed draw of 60 ms for an answer of up to 200 characters.
+    const gateway = simulatedGateway({ latencyMs: { min: 60, max: 60 }, outputChars: 200 });
+    const timed = async <T>(call: () => Promise<T>) => {
+      const started = performance.now();
+      const result = await call();
+      return { ms: performance.now() - started, chars: JSON.stringify((result as { value: unknown }).value).length };
+    };
+    const turn = await timed(() => gateway.generate('turn_prose', { input: sampleInputs.turn_prose }));
+    expect(turn.chars).toBeGreaterThan(400);
+    expect(turn.ms).toBeGreaterThanOrEqual((60 * turn.chars) / 200 - 2);
+    expect(turn.ms).toBeLessThan((60 * turn.chars) / 200 + 500);
+    const short = await timed(() => gateway.generate('stakeholder_profile', { input: sampleInputs.stakeholder_profile }));
+    expect(short.ms).toBeGreaterThanOrEqual(58);
+    expect(short.ms).toBeLessThan(Math.max(60, (60 * short.chars) / 200) + 500);
+  });
+
   it('injects a 429 with a retry-after', async () => {
     const failure = await narrate(simulatedGateway({ failRate: 1, faults: ['429'] })).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(ModelRateLimitedError);

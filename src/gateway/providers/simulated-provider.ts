@@ -10,6 +10,12 @@ export interface SimulationSettings {
   /** Probability (0–1) that a call fails with one of `faults`. */
   failRate: number;
   faults: readonly SimulatedFault[];
+  /**
+   * The answer length, in JSON characters, that the drawn latency is for: a longer answer takes
+   * proportionally longer (a real model's time grows with what it decodes), a shorter one no less.
+   * Unset: every call takes the drawn latency, whatever it writes.
+   */
+  outputChars?: number;
   /** Injectable for tests; Math.random by default. */
   random?: () => number;
 }
@@ -52,6 +58,14 @@ export class SimulatedProvider implements ModelProvider {
     const fault = this.pickFault();
     const { min, max } = this.settings.latencyMs;
     const latency = min + this.random() * (max - min);
+    const { outputChars } = this.settings;
+    if (fault === undefined && outputChars !== undefined) {
+      const completion = await this.inner.complete(request);
+      const written = JSON.stringify(completion.answer.type === 'json' ? completion.answer.value : completion.answer.text).length;
+      const scaled = latency * Math.max(1, written / outputChars);
+      if (scaled > 0) await abortableDelay(scaled, request.signal);
+      return completion;
+    }
     if (latency > 0) await abortableDelay(latency, request.signal);
     switch (fault) {
       case undefined:
