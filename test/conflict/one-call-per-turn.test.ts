@@ -205,6 +205,50 @@ function turns(backend: Backend) {
       (items) => items.every((item) => item?.status === 'failed'),
     );
     for (const item of settled) expect(item).toMatchObject({ status: 'failed', origin: 'fallback', text: 'watches' });
+    // Each part's own failure hook ran: the reaction that could have been written has its failure on record.
+    const { rows: failed } = await nyx.db.query<{ stakeholder_id: number }>(
+      sql`select stakeholder_id from planned_stakeholder_actions where game_id = ${payload.gameId} and kind = 'reaction' and status = 'failed'`,
+    );
+    expect(failed).toEqual([{ stakeholder_id: payload.parts[0]!.payload.stakeholderId }]);
+  }, 60_000);
+
+  /** A real task context on the game as stored, whose model answers `answer` and whose dispatcher records what it is sent. */
+  async function turnContext(gameId: string, answer: TurnProseOutput, key: string) {
+    const snapshot = (await new SnapshotCache(nyx.store, nyx.cache, nyx.heads).load(gameId))!;
+    const asked: Array<{ kind: Kind; input: unknown }> = [];
+    const sent: Array<{ name: string; payload: MadeFor }> = [];
+    const gateway = {
+      generate: async (kind: Kind, request: { input: KindInput<Kind> }) => (asked.push({ kind, input: request.input }), { value: answer }),
+    };
+    const deps = {
+      gateway,
+      store: nyx.store,
+      heads: nyx.heads,
+      feed: nyx.feed,
+      planned: nyx.planned,
+      cache: nyx.cache,
+      hub: nyx.hub,
+      idempotency: nyx.idempotency,
+      scenarios: [],
+    } as unknown as ConflictWorkerDeps;
+    const dispatcher = {
+      send: async (contract: AnyTaskContract, sentPayload: MadeFor) => (
+        sent.push({ name: contract.name, payload: sentPayload }), { status: 'accepted', jobId: 'j' }
+      ),
+    };
+    const job = { jobId: 'turn-25', attempt: 1, signal: new AbortController().signal } as unknown as JobContext;
+    const ctx = new TaskContext(snapshot, deps, dispatcher as unknown as TaskDispatcher, job, key, 8);
+    return { ctx, asked, sent };
+  }
+
+  it('writes nothing when the answer holds none of the pieces, and sends each as its own task', async () => {
+    const { gameId, payload, ids } = await turnOfTwo(26);
+    const { ctx, asked, sent } = await turnContext(gameId, { reactions: [], phase_narration: null, beat: null }, 'turn-key-26');
+    const outcome = await turnSlowPath[0]!.run(payload as never, ctx);
+    expect(outcome).toMatchObject({ status: 'stale' });
+    expect(asked).toHaveLength(1);
+    expect(sent.map((s) => s.payload.contentId)).toEqual(ids);
+    for (const id of ids) expect(await nyx.feed.find(id)).toMatchObject({ status: 'generating' });
   }, 60_000);
 
   it('writes what the answer holds, matching reactions by name, and sends each piece it left out as its own task', async () => {
@@ -242,29 +286,7 @@ function turns(backend: Backend) {
       phase_narration: null,
       beat: null,
     };
-    const asked: Array<{ kind: Kind; input: unknown }> = [];
-    const sent: Array<{ name: string; payload: MadeFor }> = [];
-    const gateway = {
-      generate: async (kind: Kind, request: { input: KindInput<Kind> }) => (asked.push({ kind, input: request.input }), { value: answer }),
-    };
-    const deps = {
-      gateway,
-      store: nyx.store,
-      heads: nyx.heads,
-      feed: nyx.feed,
-      planned: nyx.planned,
-      cache: nyx.cache,
-      hub: nyx.hub,
-      idempotency: nyx.idempotency,
-      scenarios: [],
-    } as unknown as ConflictWorkerDeps;
-    const dispatcher = {
-      send: async (contract: AnyTaskContract, sentPayload: MadeFor) => (
-        sent.push({ name: contract.name, payload: sentPayload }), { status: 'accepted', jobId: 'j' }
-      ),
-    };
-    const job = { jobId: 'turn-25', attempt: 1, signal: new AbortController().signal } as unknown as JobContext;
-    const ctx = new TaskContext(snapshot, deps, dispatcher as unknown as TaskDispatcher, job, 'turn-key-25', 8);
+    const { ctx, asked, sent } = await turnContext(gameId, answer, 'turn-key-25');
     const leftOut = await pieces('reaction', 'sent_alone');
 
     const outcome = await turnSlowPath[0]!.run({ ...payload, parts: [...payload.parts, narrationPart] } as never, ctx);

@@ -44,15 +44,18 @@ function reactionFor(
   return answer[index];
 }
 
-async function sendAlone(ctx: TaskContext, contract: AnyTaskContract, payload: MadeFor, piece: Piece): Promise<void> {
+async function sendAlone(ctx: TaskContext, contract: AnyTaskContract, payload: MadeFor, piece: Piece): Promise<false> {
   metrics.turnPieces.inc({ piece, outcome: 'sent_alone' });
   await ctx.dispatcher.send(contract, payload);
+  return false;
 }
 
-async function narrate(ctx: TaskContext, text: string | null, contentId: string | undefined, piece: Piece, alone: () => Promise<void>) {
+/** Shows a narration the answer holds; sends its own task when it holds none. Whether it was written. */
+async function narrate(ctx: TaskContext, text: string | null, contentId: string | undefined, piece: Piece, alone: () => Promise<false>) {
   if (text === null) return alone();
   metrics.turnPieces.inc({ piece, outcome: 'written' });
   await ctx.complete(contentId, text);
+  return true;
 }
 
 export const turnSlowPath: readonly TaskImplementation[] = [
@@ -83,6 +86,7 @@ export const turnSlowPath: readonly TaskImplementation[] = [
     });
     const names = reactors.map((stakeholder) => ctx.snapshot.npcName(stakeholder.npcId));
     const taken = new Set<number>();
+    let wrote = false;
     for (const [position, part] of reactions.entries()) {
       const reaction = reactionFor(answer.reactions, names[position]!, position, names, taken);
       if (!reaction) {
@@ -92,13 +96,19 @@ export const turnSlowPath: readonly TaskImplementation[] = [
       const { name: _name, ...written } = reaction;
       metrics.turnPieces.inc({ piece: 'reaction', outcome: 'written' });
       await writeReaction(ctx, part, written, `reaction:${part.stakeholderId}`);
+      wrote = true;
     }
     if (phase) {
-      await narrate(ctx, answer.phase_narration, phase.contentId, 'narration', () =>
+      const narrated = await narrate(ctx, answer.phase_narration, phase.contentId, 'narration', () =>
         sendAlone(ctx, flowTasks.narratePhaseTransition, phase, 'narration'),
       );
+      wrote ||= narrated;
     }
-    if (beat) await narrate(ctx, answer.beat, beat.contentId, 'beat', () => sendAlone(ctx, flowTasks.describeBeat, beat, 'beat'));
-    return { status: 'written' };
+    if (beat) {
+      const described = await narrate(ctx, answer.beat, beat.contentId, 'beat', () => sendAlone(ctx, flowTasks.describeBeat, beat, 'beat'));
+      wrote ||= described;
+    }
+    // An answer that held none of the pieces wrote nothing: each is now its own task.
+    return wrote ? { status: 'written' } : { status: 'stale', reason: 'the answer held none of the pieces; each was sent as its own task' };
   }),
 ];
