@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { sql } from 'drizzle-orm';
 import type { Nyx } from '../../src/app/nyx.js';
 import { cacheKeys } from '../../src/conflict/domain/cache-contract.js';
 import type { GameEngine } from '../../src/conflict/engine/game-engine.js';
@@ -6,6 +7,7 @@ import type { GameHeads } from '../../src/conflict/engine/game-heads.js';
 import type { GameState, StateSync } from '../../src/conflict/engine/game-state.js';
 import { metrics } from '../../src/observability/metrics.js';
 import { isLockBusy } from '../../src/runtime/locks/locks.js';
+import { openFeedItem } from '../support/feed.js';
 import { secondWebProcess, startTestNyx, type Backend } from '../support/nyx-harness.js';
 import { describeWithServices } from '../support/services.js';
 
@@ -123,6 +125,55 @@ function hotPathReads(backend: Backend) {
     // And the other way round: a choice saved by this process is what the other one shows next.
     const { state: chosen } = await nyx.engine.makeChoice(gameId, synced.choices[0]!.id);
     expect((await other.getState(gameId)).version).toBeGreaterThanOrEqual(chosen.version);
+  });
+
+  it("a turn's items land in one statement that moves the version on once; an item settled already is left out", async () => {
+    const { gameId } = await nyx.engine.createGame({ scenario: 'village-well', seed: 36 });
+    const opened = async () =>
+      (await openFeedItem(nyx.db, gameId, { kind: 'reaction', fallbackText: 'f', stateVersion: 1, task: { name: 't', payload: {} } })).id;
+    const [first, second, done, failing, shed] = [await opened(), await opened(), await opened(), await opened(), await opened()];
+    await otherHeads.settleContent(done, { status: 'ready', text: 'Written before.' });
+    // The items were inserted behind the cache's back: a version of their own, read from the database once.
+    const before = await otherHeads.bumpVersion(gameId);
+    const seen = await nyx.engine.syncState(gameId);
+
+    const { value: settled, total } = await countedSlow(() =>
+      otherHeads.settleContents([
+        { id: first, change: { status: 'ready', text: 'One.' } },
+        { id: done, change: { status: 'ready', text: 'Again.' } },
+        { id: second, change: { status: 'ready', text: 'Two.' } },
+      ]),
+    );
+    expect(total).toBe(1);
+    expect(settled!.version).toBe(before + 1);
+    expect(settled!.items.map((item) => [item.id, item.text])).toEqual([
+      [first, 'One.'],
+      [second, 'Two.'],
+    ]);
+    expect(await nyx.feed.find(done)).toMatchObject({ status: 'ready', text: 'Written before.' });
+    // The new version's feed was written through: a sync reads it with no statement.
+    const { value: answer, total: reads, writes } = await counted('game.state_sync', () => nyx.engine.syncState(gameId, seen.tag));
+    expect(reads - writes).toBe(0);
+    expect(
+      body(answer)
+        .content.filter((c) => c.id === first || c.id === second)
+        .map((c) => c.text),
+    ).toEqual(['Two.', 'One.']);
+
+    // Left on its fallback: a failed item gives up its task, a shed one keeps it for recovery.
+    await otherHeads.settleContents([
+      { id: failing, change: { status: 'failed' } },
+      { id: shed, change: { status: 'shed' } },
+    ]);
+    const { rows: tasks } = await nyx.db.query<{ id: string; task: unknown }>(
+      sql`select id, task from content_items where id in (${failing}, ${shed}) order by id = ${shed}`,
+    );
+    expect(tasks).toEqual([
+      { id: failing, task: null },
+      { id: shed, task: { name: 't', payload: {} } },
+    ]);
+    expect(await nyx.feed.find(failing)).toMatchObject({ status: 'failed', origin: 'fallback', text: 'f' });
+    expect(await otherHeads.settleContents([{ id: failing, change: { status: 'ready', text: 'Late.' } }])).toBeUndefined();
   });
 
   it('a choice is one statement: its rows are written at once, and the feed it answers with is written through', async () => {

@@ -34,6 +34,12 @@ const calls = async (kind: Kind) =>
 const pieces = async (piece: string, outcome: string) =>
   (await metrics.turnPieces.get()).values.find((value) => value.labels.piece === piece && value.labels.outcome === outcome)?.value ?? 0;
 
+/** Statements that write (inserts, updates and data-modifying CTEs) run so far in this process. */
+const writeStatements = async () =>
+  (await metrics.dbStatements.get()).values
+    .filter((value) => ['insert', 'update', 'with'].includes(String(value.labels.statement)))
+    .reduce((sum, value) => sum + value.value, 0);
+
 function pending(contract: AnyTaskContract, payload: MadeFor, options: { priority?: number } = {}): PendingDispatch {
   return { contract, payload, options, contentIds: payload.contentId ? [payload.contentId] : [] };
 }
@@ -288,6 +294,7 @@ function turns(backend: Backend) {
     };
     const { ctx, asked, sent } = await turnContext(gameId, answer, 'turn-key-25');
     const leftOut = await pieces('reaction', 'sent_alone');
+    const writes = await writeStatements();
 
     const outcome = await turnSlowPath[0]!.run({ ...payload, parts: [...payload.parts, narrationPart] } as never, ctx);
 
@@ -308,6 +315,8 @@ function turns(backend: Backend) {
       { name: flowTasks.narratePhaseTransition.name, payload: narrationPart.payload },
     ]);
     expect(await pieces('reaction', 'sent_alone')).toBe(leftOut + 1);
+    // Its moves in one statement, its items and the version in another.
+    expect((await writeStatements()) - writes).toBe(2);
     const { rows: planned } = await nyx.db.query<{ stakeholder_id: number; source_key: string }>(
       sql`select stakeholder_id, source_key from planned_stakeholder_actions where game_id = ${gameId} and kind = 'reaction'`,
     );

@@ -263,7 +263,7 @@ describe('stakeholder tasks', () => {
     const { run } = await startWorkers(recording);
     const game = await createGame();
     const read = await openItem(game, 'narration');
-    await store.settleContent(read.id, { status: 'ready', text: 'The tide turns under the pier.' });
+    await store.settleContents([{ id: read.id, change: { status: 'ready', text: 'The tide turns under the pier.' } }]);
     const fromDatabase = vi.spyOn(feed, 'recent');
 
     // Nothing cached: the database answers.
@@ -416,7 +416,7 @@ describe('stakeholder tasks', () => {
     const item = await openItem(game, 'reaction');
     // The first delivery plans its row, then its worker dies before the item is filled: from the
     // database's side, exactly a run whose item fill never happened.
-    const lostFill = vi.spyOn(GameHeads.prototype, 'settleContent').mockImplementationOnce(async () => undefined);
+    const lostFill = vi.spyOn(GameHeads.prototype, 'settleContents').mockImplementationOnce(async () => undefined);
     try {
       const { run } = await startWorkers();
       await run('stakeholders.generate_reaction', reactionPayload(game, item.id));

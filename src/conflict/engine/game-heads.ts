@@ -4,7 +4,7 @@ import { cacheKeys } from '../domain/cache-contract.js';
 import type { ContentItemView } from './game-state.js';
 import type { GameRecord } from '../store/game-snapshot.js';
 import type { ContentSettlement, GameStore } from '../store/game-store.js';
-import { withSettledItem, writeChronicleThrough } from './state-view.js';
+import { withSettledItems, writeChronicleThrough } from './state-view.js';
 
 /**
  * Seconds a cached head lives. Every writer moves it on as it commits, so the TTL only bounds how
@@ -62,25 +62,33 @@ export class GameHeads {
   }
 
   /**
-   * A slow-path result: settles a generating feed item and moves the version on in one statement,
-   * then writes the new head, and the new version's feed, through. Undefined when the item was
-   * already settled (nothing changed).
+   * A slow-path result: settles generating feed items of one game and moves the version on once, in
+   * one statement, then writes the new head, and the new version's feed, through. Undefined when
+   * every item was already settled (nothing changed).
    */
-  async settleContent(id: string, change: ContentSettlement): Promise<{ item: ContentItemView; version: number } | undefined> {
-    const settled = await this.store.settleContent(id, change);
+  async settleContents(
+    settlements: ReadonlyArray<{ id: string; change: ContentSettlement }>,
+  ): Promise<{ items: ContentItemView[]; version: number } | undefined> {
+    const settled = await this.store.settleContents(settlements);
     if (!settled) return undefined;
-    const { item, game } = settled;
+    const { items, game } = settled;
     await this.advance(game);
     // A canon item lands with the canon record its job wrote just before, which the previous
     // version's chronicle lacks: that version's chronicle is read from the database instead.
-    if (item.kind !== 'canon') {
+    if (items.every((item) => item.kind !== 'canon')) {
       await writeChronicleThrough(
         this.cache,
         { gameId: game.id, fromVersion: game.version - 1, toVersion: game.version },
-        withSettledItem(item),
+        withSettledItems(items),
       );
     }
-    return { item, version: game.version };
+    return { items, version: game.version };
+  }
+
+  /** One item of `settleContents`. */
+  async settleContent(id: string, change: ContentSettlement): Promise<{ item: ContentItemView; version: number } | undefined> {
+    const settled = await this.settleContents([{ id, change }]);
+    return settled && { item: settled.items[0]!, version: settled.version };
   }
 
   /** Moves the version on in the database (the slow path's results) and writes the new head through. */

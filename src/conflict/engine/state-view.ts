@@ -208,6 +208,8 @@ export function withAddedContent(added: readonly ContentRow[], settled: { discar
   return (content: ContentItemView[]) => [...fresh, ...content];
 }
 
-/** One feed item settled by the slow path, in place. */
-export const withSettledItem = (item: ContentItemView) => (content: ContentItemView[]) =>
-  content.map((shown) => (shown.id === item.id ? item : shown));
+/** Feed items settled by the slow path, each in its place. */
+export const withSettledItems = (items: readonly ContentItemView[]) => (content: ContentItemView[]) => {
+  const settled = new Map(items.map((item) => [item.id, item]));
+  return content.map((shown) => settled.get(shown.id) ?? shown);
+};

@@ -19,6 +19,9 @@ import type { GameSnapshot, NpcRecord } from '../store/game-snapshot.js';
 import type { GameStore } from '../store/game-store.js';
 import type { NewPlannedAction, OmitFromEach, PlannedActions } from '../store/planned-actions.js';
 
+/** A planned move as a task writes it: the context adds its game and the job's key. */
+export type PlannedMove = OmitFromEach<NewPlannedAction, 'gameId' | 'sourceKey'>;
+
 /**
  * What a slow-path task works with: one job's view of its game, and the helpers every task shares —
  * model calls seeded per request, content landing in the feed (and on the hub), and the story
@@ -91,15 +94,30 @@ export class TaskContext {
   }
 
   /**
-   * Writes a planned stakeholder move, once per job (once per `piece` of a job that plans several):
-   * a redelivered job (its worker died after the insert) finds its row there and plans nothing
-   * twice. A ready move is announced so the next state sync claims it.
+   * Writes a planned stakeholder move, once per job: a redelivered job (its worker died after the
+   * insert) finds its row there and plans nothing twice. A ready move is announced so the next
+   * state sync claims it.
    */
-  async plan(move: OmitFromEach<NewPlannedAction, 'gameId' | 'sourceKey'>, piece?: string): Promise<void> {
-    const sourceKey = piece === undefined ? this.requestKey : `${this.requestKey}#${piece}`;
-    await this.deps.planned.insert({ ...move, gameId: this.gameId, sourceKey });
+  async plan(move: PlannedMove): Promise<void> {
+    await this.planAll([{ move }]);
+  }
+
+  /**
+   * Writes several planned moves in one statement, each once per job and `piece` (its name within
+   * the job, e.g. one reaction of a turn), as `plan` does for one.
+   */
+  async planAll(moves: ReadonlyArray<{ move: PlannedMove; piece?: string }>): Promise<void> {
+    if (moves.length === 0) return;
+    await this.deps.planned.insertAll(
+      moves.map(({ move, piece }) => ({
+        ...move,
+        gameId: this.gameId,
+        sourceKey: piece === undefined ? this.requestKey : `${this.requestKey}#${piece}`,
+      })),
+    );
     this.movedTo = undefined;
-    if ((move.status ?? 'ready') === 'ready') await this.deps.cache.bump(cacheKeys.plannedActionsLabel(this.gameId));
+    if (moves.some(({ move }) => (move.status ?? 'ready') === 'ready'))
+      await this.deps.cache.bump(cacheKeys.plannedActionsLabel(this.gameId));
   }
 
   async generate<K extends Kind>(kind: K, input: KindInput<K>): Promise<KindOutput<K>> {
@@ -149,21 +167,29 @@ export class TaskContext {
    * already settled (or none) is left alone.
    */
   async complete(contentId: string | undefined, text: string): Promise<void> {
-    if (!contentId) return;
-    const settled = await this.deps.heads.settleContent(contentId, { status: 'ready', text });
+    await this.completeAll([{ contentId, text }]);
+  }
+
+  /** Fills several items the hot path opened (a whole turn) and moves the version on once, in one statement. */
+  async completeAll(lines: ReadonlyArray<{ contentId: string | undefined; text: string }>): Promise<void> {
+    const settlements = lines.flatMap(({ contentId, text }) =>
+      contentId ? [{ id: contentId, change: { status: 'ready', text } as const }] : [],
+    );
+    const settled = settlements.length > 0 ? await this.deps.heads.settleContents(settlements) : undefined;
     if (!settled) return;
     this.filled = true;
-    metrics.contentWriteAge.observe({ kind: settled.item.kind }, (Date.now() - Date.parse(settled.item.createdAt)) / 1000);
     this.movedTo = settled.version;
-    const { item } = settled;
-    await publish(this.deps.hub, {
-      gameId: this.gameId,
-      kind: item.kind,
-      id: item.id,
-      status: 'ready',
-      origin: 'generated',
-      text: item.text,
-    });
+    for (const item of settled.items) {
+      metrics.contentWriteAge.observe({ kind: item.kind }, (Date.now() - Date.parse(item.createdAt)) / 1000);
+      await publish(this.deps.hub, {
+        gameId: this.gameId,
+        kind: item.kind,
+        id: item.id,
+        status: 'ready',
+        origin: 'generated',
+        text: item.text,
+      });
+    }
   }
 
   /** The version to announce when the job's last write moved the game on by itself. */

@@ -2,7 +2,7 @@ import type { RoleAdaptationTrigger, SceneSnapshot, StakeholderReactionOutput, S
 import { PermanentTaskError } from '../../runtime/queue/task-errors.js';
 import { PHASES, type ConflictFlow, type Phase } from '../domain/flow.js';
 import type { StakeholderRecord } from '../store/game-snapshot.js';
-import type { TaskContext } from '../slow-path/task-context.js';
+import type { PlannedMove, TaskContext } from '../slow-path/task-context.js';
 import { logger } from '../../observability/logger.js';
 import { metrics } from '../../observability/metrics.js';
 import { CACHE_TTL, cacheKeys, type AnticipatedReaction } from '../domain/cache-contract.js';
@@ -76,20 +76,18 @@ async function generateReaction(ctx: TaskContext, stakeholder: StakeholderRecord
 }
 
 /**
- * A reaction to the player's choice, once written: planned for the next state sync to apply (its
- * stress and regard), and shown in the item the hot path opened. A reaction is keyed by the event it
- * answers, so each event gets one reaction per stakeholder. `piece` names it within a job that
- * writes several (a player turn).
+ * A reaction to the player's choice, once written: the move the next state sync applies (its stress
+ * and regard) and the line shown in the item the hot path opened. A reaction is keyed by the event
+ * it answers, so each event gets one reaction per stakeholder.
  */
-export async function writeReaction(
+export function reactionResult(
   ctx: TaskContext,
   payload: ParsedPayloadOf<typeof stakeholderTasks.generateReaction>,
   reaction: StakeholderReactionOutput,
-  piece?: string,
-): Promise<void> {
+): { move: PlannedMove; line: { contentId: string | undefined; text: string } } {
   const stakeholder = stakeholderOf(ctx, payload.stakeholderId);
-  await ctx.plan(
-    {
+  return {
+    move: {
       stakeholderId: stakeholder.id,
       conflictId: payload.choice.conflictId ?? stakeholder.conflictId,
       kind: 'reaction',
@@ -98,9 +96,8 @@ export async function writeReaction(
       contextHash: payload.eventId,
       stateVersion: payload.stateVersion,
     },
-    piece,
-  );
-  await ctx.complete(payload.contentId, namedLine(ctx.snapshot.npcName(stakeholder.npcId), reaction.description));
+    line: { contentId: payload.contentId, text: namedLine(ctx.snapshot.npcName(stakeholder.npcId), reaction.description) },
+  };
 }
 
 /** The hot path hashes a conflict without a flow as emerging; so must we. */
@@ -189,7 +186,9 @@ export const stakeholdersSlowPath: readonly TaskImplementation[] = [
     stakeholderTasks.generateReaction,
     async (payload, ctx) => {
       const reaction = await generateReaction(ctx, stakeholderOf(ctx, payload.stakeholderId), payload.choice);
-      await writeReaction(ctx, payload, reaction);
+      const { move, line } = reactionResult(ctx, payload, reaction);
+      await ctx.plan(move);
+      await ctx.complete(line.contentId, line.text);
       return { status: 'written' };
     },
     {

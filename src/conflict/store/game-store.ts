@@ -129,50 +129,66 @@ export class GameStore {
   }
 
   /**
-   * Settles a generating feed item (filled with generated text, or left on its fallback) and moves
-   * its game's version on, in one statement: a slow-path result is one round trip, and the version
-   * it moves to holds exactly this change. Undefined when the item is gone or already settled.
+   * Settles generating feed items of one game (each filled with generated text, or left on its
+   * fallback) and moves the game's version on once, in one statement: a slow-path result is one
+   * round trip however many items it fills (a whole turn), and the version it moves to holds exactly
+   * this change. Items already settled or gone are left out; undefined when none was settled.
    */
-  async settleContent(id: string, change: ContentSettlement): Promise<{ item: ContentItemView; game: GameRecord } | undefined> {
-    const settle = {
-      ready: sql`status = 'ready', origin = 'generated', text = ${change.status === 'ready' ? change.text : null}`,
-      // A failed item keeps no task: only a shed one (the slow path had no room for it) is written later.
-      failed: sql`status = 'failed', origin = 'fallback', task = null`,
-      shed: sql`status = 'failed', origin = 'fallback'`,
-    }[change.status];
-    const { rows } = await this.db.query<Record<string, unknown>>(sql`
-      with settled as (
-        update content_items set ${settle}, updated_at = now() where id = ${id} and status = 'generating'
-        returning id, game_id, kind, status, origin, text, fallback_text, subject, created_at, state_version
+  async settleContents(
+    settlements: ReadonlyArray<{ id: string; change: ContentSettlement }>,
+  ): Promise<{ items: ContentItemView[]; game: GameRecord } | undefined> {
+    if (settlements.length === 0) return undefined;
+    // A failed item keeps no task: only a shed one (the slow path had no room for it) is written later.
+    const rows = sql.join(
+      settlements.map(({ id, change }) => {
+        const ready = change.status === 'ready';
+        const text = ready ? change.text : null;
+        return sql`(${id}::text, ${ready ? 'ready' : 'failed'}::text, ${ready ? 'generated' : 'fallback'}::text, ${text}::text, ${change.status !== 'failed'}::boolean)`;
+      }),
+      sql`, `,
+    );
+    const { rows: settled } = await this.db.query<Record<string, unknown>>(sql`
+      with v (id, status, origin, text, keeps_task) as (values ${rows}),
+      settled as (
+        update content_items c set status = v.status, origin = v.origin, text = coalesce(v.text, c.text),
+          task = case when v.keeps_task then c.task end, updated_at = now()
+        from v where c.id = v.id and c.status = 'generating'
+        returning c.id, c.game_id, c.kind, c.status, c.origin, c.text, c.fallback_text, c.subject, c.created_at, c.state_version
       ), bumped as (
-        update games set version = games.version + 1, updated_at = now() from settled where games.id = settled.game_id
+        update games set version = games.version + 1, updated_at = now() where games.id in (select game_id from settled)
         returning games.id, games.scenario_id, games.seed, games.token_hash, games.version, games.entities_version
       )
       select s.id, s.kind, s.status, s.origin, s.text, s.fallback_text, s.subject, s.created_at, s.state_version,
         b.id as game_id, b.scenario_id, b.seed, b.token_hash, b.version, b.entities_version
       from settled s join bumped b on b.id = s.game_id`);
-    const row = rows[0];
-    if (!row) return undefined;
+    const first = settled[0];
+    if (!first) return undefined;
+    const order = new Map(settlements.map(({ id }, i) => [id, i]));
+    const items = settled
+      .map((row) =>
+        contentItemView({
+          id: String(row.id),
+          kind: String(row.kind),
+          status: row.status as ContentItemView['status'],
+          origin: row.origin as ContentItemView['origin'],
+          text: row.text as string | null,
+          fallbackText: row.fallback_text as string | null,
+          subject: row.subject as Record<string, string | number>,
+          // node-postgres reads a timestamp as a Date, the embedded database as text.
+          createdAt: new Date(row.created_at as string | Date),
+          stateVersion: row.state_version === null ? null : Number(row.state_version),
+        }),
+      )
+      .sort((a, b) => order.get(a.id)! - order.get(b.id)!);
     return {
-      item: contentItemView({
-        id: String(row.id),
-        kind: String(row.kind),
-        status: row.status as ContentItemView['status'],
-        origin: row.origin as ContentItemView['origin'],
-        text: row.text as string | null,
-        fallbackText: row.fallback_text as string | null,
-        subject: row.subject as Record<string, string | number>,
-        // node-postgres reads a timestamp as a Date, the embedded database as text.
-        createdAt: new Date(row.created_at as string | Date),
-        stateVersion: row.state_version === null ? null : Number(row.state_version),
-      }),
+      items,
       game: {
-        id: String(row.game_id),
-        scenarioId: String(row.scenario_id),
-        seed: Number(row.seed),
-        tokenHash: String(row.token_hash),
-        version: Number(row.version),
-        entitiesVersion: Number(row.entities_version),
+        id: String(first.game_id),
+        scenarioId: String(first.scenario_id),
+        seed: Number(first.seed),
+        tokenHash: String(first.token_hash),
+        version: Number(first.version),
+        entitiesVersion: Number(first.entities_version),
       },
     };
   }

@@ -87,29 +87,38 @@ export class PlannedActions {
 
   /** Inserts a move and returns its id; with a `sourceKey` already planned, the id of that row instead. */
   async insert(action: NewPlannedAction): Promise<number> {
-    const [row] = await this.db.orm
+    const [id] = await this.insertAll([action]);
+    return id!;
+  }
+
+  /** Inserts several moves in one statement (see `insert`); returns their ids. */
+  async insertAll(moves: readonly NewPlannedAction[]): Promise<number[]> {
+    if (moves.length === 0) return [];
+    const rows = await this.db.orm
       .insert(actions)
-      .values({
-        gameId: action.gameId,
-        stakeholderId: action.stakeholderId,
-        sceneId: action.sceneId ?? null,
-        sceneHash: action.sceneHash ?? null,
-        conflictId: action.conflictId ?? null,
-        kind: action.kind,
-        payload: action.payload,
-        priority: action.priority ?? 5,
-        contextHash: action.contextHash ?? null,
-        stateVersion: action.stateVersion ?? null,
-        expiresAt: action.expiresAt ?? null,
-        status: action.status ?? 'ready',
-        error: action.error ?? null,
-        sourceKey: action.sourceKey ?? null,
-        ...(action.availableAt ? { availableAt: action.availableAt } : {}),
-      })
+      .values(
+        moves.map((action) => ({
+          gameId: action.gameId,
+          stakeholderId: action.stakeholderId,
+          sceneId: action.sceneId ?? null,
+          sceneHash: action.sceneHash ?? null,
+          conflictId: action.conflictId ?? null,
+          kind: action.kind,
+          payload: action.payload,
+          priority: action.priority ?? 5,
+          contextHash: action.contextHash ?? null,
+          stateVersion: action.stateVersion ?? null,
+          expiresAt: action.expiresAt ?? null,
+          status: action.status ?? 'ready',
+          error: action.error ?? null,
+          sourceKey: action.sourceKey ?? null,
+          ...(action.availableAt ? { availableAt: action.availableAt } : {}),
+        })),
+      )
       // A no-op update, so RETURNING also answers for the row already there.
       .onConflictDoUpdate({ target: actions.sourceKey, set: { sourceKey: sql`excluded.source_key` } })
       .returning({ id: actions.id });
-    return row!.id;
+    return rows.map((row) => row.id);
   }
 
   /** Records a failed generation (with an empty move), so failures are counted beside successes. */

@@ -2,10 +2,10 @@ import type { TurnProseOutput } from '../../gateway/index.js';
 import { metrics } from '../../observability/metrics.js';
 import { flowTasks } from '../flow/contracts.js';
 import { transitionTypeOf } from '../flow/slow-path.js';
-import type { TaskContext } from '../slow-path/task-context.js';
+import type { PlannedMove, TaskContext } from '../slow-path/task-context.js';
 import { implement, type TaskImplementation } from '../slow-path/task-implementation.js';
 import { stakeholderTasks } from '../stakeholders/contracts.js';
-import { describe, recentEvents, sceneAround, stakeholderOf, writeReaction } from '../stakeholders/slow-path.js';
+import { describe, reactionResult, recentEvents, sceneAround, stakeholderOf } from '../stakeholders/slow-path.js';
 import type { AnyTaskContract, MadeFor, ParsedPayloadOf, TaskPart } from '../tasks/task-contract.js';
 import { turnTasks } from './contracts.js';
 
@@ -44,18 +44,9 @@ function reactionFor(
   return answer[index];
 }
 
-async function sendAlone(ctx: TaskContext, contract: AnyTaskContract, payload: MadeFor, piece: Piece): Promise<false> {
+async function sendAlone(ctx: TaskContext, contract: AnyTaskContract, payload: MadeFor, piece: Piece): Promise<void> {
   metrics.turnPieces.inc({ piece, outcome: 'sent_alone' });
   await ctx.dispatcher.send(contract, payload);
-  return false;
-}
-
-/** Shows a narration the answer holds; sends its own task when it holds none. Whether it was written. */
-async function narrate(ctx: TaskContext, text: string | null, contentId: string | undefined, piece: Piece, alone: () => Promise<false>) {
-  if (text === null) return alone();
-  metrics.turnPieces.inc({ piece, outcome: 'written' });
-  await ctx.complete(contentId, text);
-  return true;
 }
 
 export const turnSlowPath: readonly TaskImplementation[] = [
@@ -86,7 +77,8 @@ export const turnSlowPath: readonly TaskImplementation[] = [
     });
     const names = reactors.map((stakeholder) => ctx.snapshot.npcName(stakeholder.npcId));
     const taken = new Set<number>();
-    let wrote = false;
+    const moves: Array<{ move: PlannedMove; piece: string }> = [];
+    const lines: Array<{ contentId: string | undefined; text: string; piece: Piece }> = [];
     for (const [position, part] of reactions.entries()) {
       const reaction = reactionFor(answer.reactions, names[position]!, position, names, taken);
       if (!reaction) {
@@ -94,21 +86,24 @@ export const turnSlowPath: readonly TaskImplementation[] = [
         continue;
       }
       const { name: _name, ...written } = reaction;
-      metrics.turnPieces.inc({ piece: 'reaction', outcome: 'written' });
-      await writeReaction(ctx, part, written, `reaction:${part.stakeholderId}`);
-      wrote = true;
+      const { move, line } = reactionResult(ctx, part, written);
+      moves.push({ move, piece: `reaction:${part.stakeholderId}` });
+      lines.push({ ...line, piece: 'reaction' });
     }
-    if (phase) {
-      const narrated = await narrate(ctx, answer.phase_narration, phase.contentId, 'narration', () =>
-        sendAlone(ctx, flowTasks.narratePhaseTransition, phase, 'narration'),
-      );
-      wrote ||= narrated;
-    }
-    if (beat) {
-      const described = await narrate(ctx, answer.beat, beat.contentId, 'beat', () => sendAlone(ctx, flowTasks.describeBeat, beat, 'beat'));
-      wrote ||= described;
+    for (const [part, text, contract, piece] of [
+      [phase, answer.phase_narration, flowTasks.narratePhaseTransition, 'narration'],
+      [beat, answer.beat, flowTasks.describeBeat, 'beat'],
+    ] as const) {
+      if (!part) continue;
+      if (text === null) await sendAlone(ctx, contract, part, piece);
+      else lines.push({ contentId: part.contentId, text, piece });
     }
     // An answer that held none of the pieces wrote nothing: each is now its own task.
-    return wrote ? { status: 'written' } : { status: 'stale', reason: 'the answer held none of the pieces; each was sent as its own task' };
+    if (lines.length === 0) return { status: 'stale', reason: 'the answer held none of the pieces; each was sent as its own task' };
+    // The turn lands at once: its moves in one statement, its lines and one version in another.
+    await ctx.planAll(moves);
+    await ctx.completeAll(lines);
+    for (const { piece } of lines) metrics.turnPieces.inc({ piece, outcome: 'written' });
+    return { status: 'written' };
   }),
 ];
