@@ -139,16 +139,19 @@ function hotPathReads(backend: Backend) {
 
     const { value: settled, total } = await countedSlow(() =>
       otherHeads.settleContents([
-        { id: first, change: { status: 'ready', text: 'One.' } },
-        { id: done, change: { status: 'ready', text: 'Again.' } },
         { id: second, change: { status: 'ready', text: 'Two.' } },
+        { id: done, change: { status: 'ready', text: 'Again.' } },
+        { id: first, change: { status: 'ready', text: 'One.' } },
       ]),
     );
     expect(total).toBe(1);
-    expect(settled!.version).toBe(before + 1);
-    expect(settled!.items.map((item) => [item.id, item.text])).toEqual([
-      [first, 'One.'],
-      [second, 'Two.'],
+    // One statement moves the version on (a job of this game may have moved it meanwhile too).
+    expect(settled!.version).toBeGreaterThan(before);
+    expect((await nyx.store.findGame(gameId))!.version).toBeGreaterThanOrEqual(settled!.version);
+    // In the order asked, each as the feed shows it.
+    expect(settled!.items.map((item) => [item.id, item.text, item.stateVersion, item.status])).toEqual([
+      [second, 'Two.', 1, 'ready'],
+      [first, 'One.', 1, 'ready'],
     ]);
     expect(await nyx.feed.find(done)).toMatchObject({ status: 'ready', text: 'Written before.' });
     // The new version's feed was written through: a sync reads it with no statement.

@@ -12,7 +12,7 @@ import { socialTasks } from '../../src/conflict/social/contracts.js';
 import type { AnyTaskContract, MadeFor } from '../../src/conflict/tasks/task-contract.js';
 import { turnTasks } from '../../src/conflict/turn/contracts.js';
 import { oneCallPerTurn } from '../../src/conflict/turn/hot-path.js';
-import { turnSlowPath } from '../../src/conflict/turn/slow-path.js';
+import { reactionFor, turnSlowPath } from '../../src/conflict/turn/slow-path.js';
 import { metrics } from '../../src/observability/metrics.js';
 import type { JobContext } from '../../src/runtime/queue/task-queue.js';
 import { openFeedItem } from '../support/feed.js';
@@ -97,11 +97,50 @@ describe('oneCallPerTurn', () => {
     expect(oneCallPerTurn(noConflict)).toEqual(noConflict);
   });
 
+  it("leaves another choice's reactions out of the turn", () => {
+    const [turn, ...rest] = oneCallPerTurn([reaction(1), reaction(5, 'e2'), reaction(2)]);
+    expect(turn!.contentIds).toEqual(['r1', 'r2']);
+    expect(rest.map((p) => p.payload.contentId)).toEqual(['r5']);
+  });
+
   it('joins the reactions of one choice only, up to the most one answer holds', () => {
     const many = Array.from({ length: 10 }, (_, i) => reaction(i + 1));
     const [turn, ...rest] = oneCallPerTurn([...many, reaction(20, 'e2')]);
     expect(turn!.payload.parts).toHaveLength(8);
     expect(rest.map((p) => p.payload.contentId)).toEqual(['r9', 'r10', 'r20']);
+  });
+});
+
+describe('reactionFor', () => {
+  const said = (name: string) => ({
+    name,
+    reaction_type: 'support' as const,
+    emotional_response: 'neutral' as const,
+    description: `${name} nods.`,
+    relationship_impact: 0,
+    stress_impact: 0,
+  });
+  const names = ['Mara Vell', 'Tomas Reed'];
+
+  it('finds a reactor by name, whatever its case and spacing, and takes each answer once', () => {
+    const answer = [said('tomas reed '), said(' MARA VELL')];
+    const taken = new Set<number>();
+    expect(reactionFor(answer, 'Mara Vell', 0, names, taken)).toBe(answer[1]);
+    expect(reactionFor(answer, 'Tomas Reed', 1, names, taken)).toBe(answer[0]);
+    expect([...taken].sort()).toEqual([0, 1]);
+    expect(reactionFor(answer, 'Mara Vell', 0, names, taken)).toBeUndefined();
+  });
+
+  it("takes the answer in the reactor's place when its name is nobody's, never one that names another reactor", () => {
+    const misspelt = [said('Mara Vel'), said('Tomas Reed')];
+    expect(reactionFor(misspelt, 'Mara Vell', 0, names, new Set())).toBe(misspelt[0]);
+    const other = [said('Tomas Reed')];
+    expect(reactionFor(other, 'Mara Vell', 0, names, new Set())).toBeUndefined();
+    expect(reactionFor(misspelt, 'Mara Vell', 0, names, new Set([0]))).toBeUndefined();
+    expect(reactionFor([], 'Mara Vell', 0, names, new Set())).toBeUndefined();
+    // Found by name at position 0 is not "not found": the reactor at 1 does not take it in place.
+    const first = [said('Ilse Marren'), said('Tomas Reed')];
+    expect(reactionFor(first, 'Tomas Reed', 0, names, new Set())).toBe(first[1]);
   });
 });
 
@@ -246,6 +285,47 @@ function turns(backend: Backend) {
     const ctx = new TaskContext(snapshot, deps, dispatcher as unknown as TaskDispatcher, job, key, 8);
     return { ctx, asked, sent };
   }
+
+  it("writes the narration and beat the answer holds, for a turn whose reactions were all dropped, in the conflict's place", async () => {
+    const { gameId, conflict, payload } = await turnOfTwo(27);
+    const opened = async (kind: 'narration' | 'beat') =>
+      (await openFeedItem(nyx.db, gameId, { kind, fallbackText: 'n', stateVersion: payload.stateVersion })).id;
+    const [narrationId, beatId] = [await opened('narration'), await opened('beat')];
+    const made = { gameId, stateVersion: payload.stateVersion, conflictId: conflict.id };
+    const parts = [
+      { name: flowTasks.narratePhaseTransition.name, payload: { ...made, contentId: narrationId, fromPhase: null, toPhase: 'emerging' } },
+      { name: flowTasks.describeBeat.name, payload: { ...made, contentId: beatId, beat: { id: 'b27', type: 'twist', impact: -0.3 } } },
+    ];
+    const answer = { reactions: [], phase_narration: 'It begins.', beat: 'Then it turns.' };
+    const { ctx, asked, sent } = await turnContext(gameId, answer, 'turn-key-27');
+    const written = await pieces('beat', 'written');
+    expect(await turnSlowPath[0]!.run({ ...payload, parts } as never, ctx)).toEqual({ status: 'written' });
+    expect(asked[0]).toMatchObject({
+      input: {
+        reactors: [],
+        phaseChange: { fromPhase: null, toPhase: 'emerging', transitionType: 'triggered' },
+        beat: { id: 'b27', type: 'twist', impact: -0.3 },
+        scene: { location: expect.any(String) },
+      },
+    });
+    expect((asked[0]!.input as { scene: { others: string[] } }).scene.others.length).toBeGreaterThan(0);
+    expect(sent).toEqual([]);
+    expect(await nyx.feed.find(narrationId)).toMatchObject({ status: 'ready', text: 'It begins.' });
+    expect(await nyx.feed.find(beatId)).toMatchObject({ status: 'ready', text: 'Then it turns.' });
+    expect(await pieces('beat', 'written')).toBe(written + 1);
+  }, 60_000);
+
+  it('settles the item of a part this version has no task for, and writes the rest', async () => {
+    const { payload, ids } = await turnOfTwo(28);
+    const unknown = { ...payload.parts[0]!, name: 'stakeholders.retired_task' };
+    await nyx.queue.dispatch(turnTasks.writeTurn.name, { ...payload, parts: [unknown, payload.parts[1]!] });
+    const [first, second] = await eventually(
+      () => Promise.all(ids.map((id) => nyx.feed.find(id))),
+      (items) => items.every((item) => item?.status !== 'generating'),
+    );
+    expect(first).toMatchObject({ status: 'failed', origin: 'fallback' });
+    expect(second).toMatchObject({ status: 'ready', origin: 'generated' });
+  }, 60_000);
 
   it('writes nothing when the answer holds none of the pieces, and sends each as its own task', async () => {
     const { gameId, payload, ids } = await turnOfTwo(26);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { capInput, kinds, OfflineProvider, taskKinds, type Kind } from '../../src/gateway/index.js';
-import { openingCounts, openingsOf, textsOf } from '../../src/gateway/providers/offline/openings.js';
+import { familiarity, openingCounts, openingsOf, textsOf } from '../../src/gateway/providers/offline/openings.js';
 import { proseOf, sampleInputs } from './sample-inputs.js';
 
 const provider = new OfflineProvider();
@@ -119,5 +119,29 @@ describe('OfflineProvider', () => {
     };
     expect(await answer('lore_check', 1, retelling)).toMatchObject({ is_compliant: false });
     expect(await answer('lore_check', 1)).toMatchObject({ is_compliant: true, conflicts: [] });
+  });
+
+  it('writes a whole turn: a reaction per reactor by name, and the narration it set off naming the cast', async () => {
+    const input = sampleInputs.turn_prose;
+    const cast = [...input.reactors.map((r) => r.name), ...input.scene.others];
+    for (let seed = 0; seed < 20; seed++) {
+      const turn = (await answer('turn_prose', seed)) as { reactions: Array<{ name: string }>; phase_narration: string; beat: string };
+      expect(turn.reactions.map((r) => r.name)).toEqual(input.reactors.map((r) => r.name));
+      expect(cast.some((name) => turn.phase_narration.includes(name))).toBe(true);
+      expect(typeof turn.beat).toBe('string');
+    }
+    const { phaseChange: _phase, beat: _beat, ...plain } = input;
+    expect(await answer('turn_prose', 1, plain)).toMatchObject({ phase_narration: null, beat: null });
+  });
+});
+
+describe('familiarity', () => {
+  const opening = 'Under a pale moon Mara waits by the door.';
+  it('counts an opening the reader has just read, and one an answer repeats in its own later pieces', () => {
+    expect(familiarity({ a: opening }, new Map())).toBe(0);
+    expect(familiarity({ a: opening }, openingCounts([opening, opening]))).toBe(2);
+    // Read once in the answer's first piece, twice by its third.
+    expect(familiarity([opening, opening, opening], new Map())).toBe(3);
+    expect(familiarity({ first: opening, second: 'Quite another line opens here today.' }, new Map())).toBe(0);
   });
 });

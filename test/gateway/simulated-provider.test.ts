@@ -82,6 +82,9 @@ describe('SimulatedProvider', () => {
     expect(turn.chars).toBeGreaterThan(400);
     expect(turn.ms).toBeGreaterThanOrEqual((60 * turn.chars) / 200 - 2);
     expect(turn.ms).toBeLessThan((60 * turn.chars) / 200 + 500);
+    // A fault is still a fault when the latency follows the answer.
+    const failing = simulatedGateway({ latencyMs: { min: 0, max: 0 }, outputChars: 200, failRate: 1, faults: ['5xx'] });
+    await expect(narrate(failing)).rejects.toBeInstanceOf(ModelServerError);
     const short = await timed(() => gateway.generate('stakeholder_profile', { input: sampleInputs.stakeholder_profile }));
     expect(short.ms).toBeGreaterThanOrEqual(58);
     expect(short.ms).toBeLessThan(Math.max(60, (60 * short.chars) / 200) + 500);

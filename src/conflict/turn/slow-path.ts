@@ -29,7 +29,7 @@ const sameName = (a: string, b: string) => a.trim().toLowerCase() === b.trim().t
  * that, the one in their place in the list, when its name is nobody's (a small model that misspells
  * a name still answers in order).
  */
-function reactionFor(
+export function reactionFor(
   answer: TurnProseOutput['reactions'],
   name: string,
   position: number,
