@@ -31,6 +31,8 @@ const calls = async (kind: Kind) =>
     .filter((value) => value.labels.kind === kind && value.labels.outcome === 'ok')
     .reduce((sum, value) => sum + value.value, 0);
 
+const callsBy = async (use: string) => (await metrics.modelCallsByUse.get()).values.find((value) => value.labels.use === use)?.value ?? 0;
+
 const pieces = async (piece: string, outcome: string) =>
   (await metrics.turnPieces.get()).values.find((value) => value.labels.piece === piece && value.labels.outcome === outcome)?.value ?? 0;
 
@@ -244,12 +246,16 @@ function turns(backend: Backend) {
       ...payload,
       parts: [payload.parts[0]!, { ...payload.parts[1]!, payload: { ...payload.parts[1]!.payload, stakeholderId: 999_999 } }],
     };
+    const before = (await nyx.store.findGame(payload.gameId))!.version;
     await nyx.queue.dispatch(turnTasks.writeTurn.name, broken);
     const settled = await eventually(
       () => Promise.all(ids.map((id) => nyx.feed.find(id))),
       (items) => items.every((item) => item?.status === 'failed'),
     );
     for (const item of settled) expect(item).toMatchObject({ status: 'failed', origin: 'fallback', text: 'watches' });
+    await idle();
+    // Each item moved the version on as it settled; a failed plan shows nothing, so nothing more moved it.
+    expect((await nyx.store.findGame(payload.gameId))!.version).toBe(before + 2);
     // Each part's own failure hook ran: the reaction that could have been written has its failure on record.
     const { rows: failed } = await nyx.db.query<{ stakeholder_id: number }>(
       sql`select stakeholder_id from planned_stakeholder_actions where game_id = ${payload.gameId} and kind = 'reaction' and status = 'failed'`,
@@ -318,6 +324,8 @@ function turns(backend: Backend) {
   it('settles the item of a part this version has no task for, and writes the rest', async () => {
     const { payload, ids } = await turnOfTwo(28);
     const unknown = { ...payload.parts[0]!, name: 'stakeholders.retired_task' };
+    const visible = await callsBy('visible');
+    const wasted = await callsBy('wasted');
     await nyx.queue.dispatch(turnTasks.writeTurn.name, { ...payload, parts: [unknown, payload.parts[1]!] });
     const [first, second] = await eventually(
       () => Promise.all(ids.map((id) => nyx.feed.find(id))),
@@ -325,6 +333,10 @@ function turns(backend: Backend) {
     );
     expect(first).toMatchObject({ status: 'failed', origin: 'fallback' });
     expect(second).toMatchObject({ status: 'ready', origin: 'generated' });
+    // Its one call wrote an item players read: goodput counts it as visible.
+    await idle();
+    expect(await callsBy('visible')).toBe(visible + 1);
+    expect(await callsBy('wasted')).toBe(wasted);
   }, 60_000);
 
   it('writes nothing when the answer holds none of the pieces, and sends each as its own task', async () => {
