@@ -55,7 +55,7 @@ export interface NyxOptions {
   redisPrefix?: string;
   /** The scenarios players can start (e.g. from `loadScenarioFile`). Default: the ones shipped in `scenarios/`. */
   scenarios?: readonly Scenario[];
-  /** The subsystems to run, in handler order. Default: `conflictSubsystems` (stakeholders, flow, social, canon, tension). */
+  /** The subsystems to run, in handler order. Default: `conflictSubsystems` (stakeholders, flow, social, canon, tension, turn). */
   subsystems?: readonly Subsystem[];
 }
 

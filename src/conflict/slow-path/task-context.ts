@@ -175,7 +175,7 @@ export class TaskContext {
     const settlements = lines.flatMap(({ contentId, text }) =>
       contentId ? [{ id: contentId, change: { status: 'ready', text } as const }] : [],
     );
-    const settled = settlements.length > 0 ? await this.deps.heads.settleContents(settlements) : undefined;
+    const settled = await this.deps.heads.settleContents(settlements);
     if (!settled) return;
     this.filled = true;
     this.movedTo = settled.version;

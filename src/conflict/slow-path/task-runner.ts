@@ -70,13 +70,7 @@ export class ConflictTaskRunner {
     const key = idempotencyKey(contract, payload);
     // Checked outside the idempotency guard: a job dropped now has done nothing, so a later run
     // for the same item (recovery, once there is room) must not find it recorded as done.
-    const wanted = payload.parts && (await this.wantedParts(payload));
-    const dropped = wanted
-      ? wanted.length === 0
-        ? ({ status: 'stale', reason: 'no part is worth writing' } as const)
-        : undefined
-      : await this.dropBeforeCall(task, payload);
-    const toRun = wanted ? { ...payload, parts: wanted } : payload;
+    const { toRun, dropped } = await this.checkBeforeCall(task, payload);
     const guarded = dropped
       ? ({ ran: true, value: dropped } as const)
       : await this.deps.idempotency.run(
@@ -160,6 +154,22 @@ export class ConflictTaskRunner {
     if (standing === 'expired' || standing === 'superseded') await this.settle(payload.gameId, contentId, { status: 'shed' });
     if (standing === 'not_visible') await this.settle(payload.gameId, contentId, { status: 'failed' });
     return { status: 'stale', reason: `item ${standing}` };
+  }
+
+  /**
+   * What a job will run, and whether it ends before its model call: a job of one item as
+   * `dropBeforeCall` says; a joined job with the parts still worth writing, ended when none is.
+   */
+  private async checkBeforeCall(
+    task: TaskImplementation,
+    payload: KeyedFields,
+  ): Promise<{ toRun: KeyedFields; dropped: TaskOutcome | undefined }> {
+    if (!payload.parts) return { toRun: payload, dropped: await this.dropBeforeCall(task, payload) };
+    const parts = await this.wantedParts(payload);
+    return {
+      toRun: { ...payload, parts },
+      dropped: parts.length === 0 ? { status: 'stale', reason: 'no part is worth writing' } : undefined,
+    };
   }
 
   /**
