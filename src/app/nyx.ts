@@ -296,6 +296,7 @@ export async function startNyx(config: Config, options: NyxOptions): Promise<Nyx
       : undefined,
     mode: config.hotPath.mode,
     waitMs: config.hotPath.waitMs,
+    syncTickMs: config.hotPath.syncTickMs,
   });
 
   log.info(

@@ -196,6 +196,7 @@ const schema = z.object({
   HOT_PATH_WAIT_MS: integer('HOT_PATH_WAIT_MS', 0, 0),
   HOT_PATH_STRICT: flag('HOT_PATH_STRICT', false),
   HOT_PATH_BLOCK_MS: integer('HOT_PATH_BLOCK_MS', 100, 1),
+  SYNC_TICK_MS: integer('SYNC_TICK_MS', 1000, 0, 60_000),
   DISABLE_LLM_IN_HOT_PATH: flag('DISABLE_LLM_IN_HOT_PATH', false),
   QUEUE_CONCURRENCY: integer('QUEUE_CONCURRENCY', 8, 1, 1000),
   TASK_ATTEMPTS: integer('TASK_ATTEMPTS', 3, 1, 20),
@@ -260,6 +261,11 @@ export interface Config {
     strict: boolean;
     disableLlm: boolean;
     blockMs: number;
+    /**
+     * The least time between two ticks of one game by state syncs (SYNC_TICK_MS, default 1000; 0:
+     * every sync ticks). A sync inside it that sends the current tag is answered 304 from the cache.
+     */
+    syncTickMs: number;
   };
   queue: {
     concurrency: number;
@@ -376,6 +382,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       strict: e.HOT_PATH_STRICT,
       disableLlm: e.DISABLE_LLM_IN_HOT_PATH,
       blockMs: e.HOT_PATH_BLOCK_MS,
+      syncTickMs: e.SYNC_TICK_MS,
     },
     queue: {
       concurrency: e.QUEUE_CONCURRENCY,

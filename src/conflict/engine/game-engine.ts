@@ -12,6 +12,7 @@ import type { SpendLedger } from '../../runtime/spend/spend-ledger.js';
 import type { TaskQueue } from '../../runtime/queue/task-queue.js';
 import type { Scenario } from '../scenarios/index.js';
 import { isWellFormedChoiceId, outcomeText } from './choices.js';
+import { cacheKeys } from '../domain/cache-contract.js';
 import { decodeFeedCursor, type ContentFeed } from './content-feed.js';
 import type { EngineHealth } from './engine-health.js';
 import { systemEvent, type EventPayloads } from './events.js';
@@ -24,7 +25,8 @@ import type { HandlerContext } from './handler-context.js';
 import { LostContentRecovery } from './lost-content-recovery.js';
 import { SnapshotCache } from './snapshot-cache.js';
 import { buildGameState, offeredChoices, withAddedContent, writeChronicleThrough } from './state-view.js';
-import { StateViews } from './state-views.js';
+import { notModified, StateViews } from './state-views.js';
+import { SyncTicks } from './sync-ticks.js';
 import type { HotPathSubsystem } from './subsystem.js';
 import { ConflictSynthesizer } from './synthesizer.js';
 import type { TaskCatalog } from '../tasks/task-catalog.js';
@@ -62,6 +64,8 @@ export interface GameEngineDependencies {
   combine?: DispatchCombiner | undefined;
   mode: 'async' | 'blocking';
   waitMs: number;
+  /** The least time between two ticks of a game by state syncs (SYNC_TICK_MS, `SyncTicks`); default 0, every sync ticks. */
+  syncTickMs?: number;
   random?: () => number;
   now?: () => number;
 }
@@ -86,12 +90,14 @@ export class GameEngine implements GameApi {
   private readonly tokenHashes = new LRUCache<string, Buffer>({ max: 100_000 });
   private readonly lostContent: LostContentRecovery;
   private readonly views = new StateViews();
+  private readonly ticks: SyncTicks;
 
   constructor(private readonly deps: GameEngineDependencies) {
     this.scenarios = new Map(deps.scenarios.map((s) => [s.id, s]));
     this.synthesizer = new ConflictSynthesizer(deps.subsystems);
     this.snapshots = new SnapshotCache(deps.store, deps.cache, deps.heads);
     this.lostContent = new LostContentRecovery(deps.dispatcher, deps.catalog);
+    this.ticks = new SyncTicks(deps.syncTickMs ?? 0, deps.now ?? Date.now);
   }
 
   async listScenarios(): Promise<ScenarioSummary[]> {
@@ -168,12 +174,28 @@ export class GameEngine implements GameApi {
 
   async syncState(gameId: string, knownTag?: string): Promise<StateSync> {
     return hotPath('game.state_sync', async () => {
+      if (knownTag !== undefined) {
+        const unchanged = await this.unchangedSinceTick(gameId, knownTag);
+        if (unchanged) return unchanged;
+      }
       const ctx = await this.sync(gameId);
       const synced = await this.views.sync(gameId, ctx.snapshot.version, this.deps.health.degraded, knownTag, () => this.buildState(ctx));
       // A caller that has this version already was shown its items; the sweep catches what it misses.
       if (!('notModified' in synced)) this.recoverLostContent(synced.state);
       return synced;
     });
+  }
+
+  /**
+   * A 304 read from the cache alone (the game's head and the planned-actions counter): the game
+   * ticked within SYNC_TICK_MS and the client holds its current version. Undefined otherwise.
+   */
+  private async unchangedSinceTick(gameId: string, knownTag: string): Promise<StateSync | undefined> {
+    const rested = await this.ticks.rested(gameId, () => this.deps.cache.version(cacheKeys.plannedActionsLabel(gameId)));
+    if (!rested) return undefined;
+    const head = await this.deps.heads.read(gameId);
+    if (!head) throw notFound('game');
+    return notModified(head.version, this.deps.health.degraded, knownTag);
   }
 
   /** The state_sync handlers over the game: claim planned moves, ask for what is missing. */
@@ -187,6 +209,7 @@ export class GameEngine implements GameApi {
       },
       { askIdleWorkers: false },
     );
+    this.ticks.ticked(gameId, ctx.snapshot.plannedActionsSeen);
     return ctx;
   }
 
@@ -444,7 +467,11 @@ export class GameEngine implements GameApi {
    * hot-path frame, its statements' lane and count).
    */
   private inLane<T>(gameId: string, task: () => Promise<T>): Promise<T> {
-    return this.lane(gameId).add(AsyncResource.bind(task)) as Promise<T>;
+    // The task runs in the caller's async context (its hot-path frame), not in the one of whichever
+    // request woke the lane. `AsyncResource.bind` does the same at twice the cost (it builds
+    // deprecation wrappers on every call).
+    const caller = new AsyncResource('nyx.game-lane');
+    return this.lane(gameId).add(() => caller.runInAsyncScope(task)) as Promise<T>;
   }
 
   private lane(gameId: string): PQueue {

@@ -36,8 +36,9 @@ export class StateViews {
     knownTag: string | undefined,
     build: () => Promise<GameState>,
   ): Promise<StateSync> {
+    const unchanged = knownTag === undefined ? undefined : notModified(version, degraded, knownTag);
+    if (unchanged) return unchanged;
     const tag = stateTag(version, degraded);
-    if (knownTag !== undefined && matchesTag(knownTag, tag)) return { tag, notModified: true };
     const view = await this.view(gameId, version, degraded, build);
     view.body ??= JSON.stringify(view.state);
     return { tag, body: view.body, state: view.state };
@@ -59,6 +60,12 @@ export class StateViews {
  */
 export function stateTag(version: number, degraded: boolean): string {
   return `W/"${version}${degraded ? '-degraded' : ''}"`;
+}
+
+/** The answer to a client whose If-None-Match holds the tag of `version`; undefined when it holds another. */
+export function notModified(version: number, degraded: boolean, knownTag: string): StateSync | undefined {
+  const tag = stateTag(version, degraded);
+  return matchesTag(knownTag, tag) ? { tag, notModified: true } : undefined;
 }
 
 /** If-None-Match: a list of tags, or `*`; compared weakly (a GET may answer 304 on a weak match). */
