@@ -108,7 +108,7 @@ function hotPathReads(backend: Backend) {
 
     // What a worker elsewhere does with a result: fill the item and move the version on (one statement).
     const { value: settled, total } = await countedSlow(() =>
-      otherHeads.settleContent(opened.id, { status: 'ready', text: 'The miller sets down his sack and laughs.' }),
+      otherHeads.settleContent(gameId, opened.id, { status: 'ready', text: 'The miller sets down his sack and laughs.' }),
     );
     expect(total).toBe(1);
     const version = settled!.version;
@@ -132,13 +132,13 @@ function hotPathReads(backend: Backend) {
     const opened = async () =>
       (await openFeedItem(nyx.db, gameId, { kind: 'reaction', fallbackText: 'f', stateVersion: 1, task: { name: 't', payload: {} } })).id;
     const [first, second, done, failing, shed] = [await opened(), await opened(), await opened(), await opened(), await opened()];
-    await otherHeads.settleContent(done, { status: 'ready', text: 'Written before.' });
+    await otherHeads.settleContent(gameId, done, { status: 'ready', text: 'Written before.' });
     // The items were inserted behind the cache's back: a version of their own, read from the database once.
     const before = await otherHeads.bumpVersion(gameId);
     const seen = await nyx.engine.syncState(gameId);
 
     const { value: settled, total } = await countedSlow(() =>
-      otherHeads.settleContents([
+      otherHeads.settleContents(gameId, [
         { id: second, change: { status: 'ready', text: 'Two.' } },
         { id: done, change: { status: 'ready', text: 'Again.' } },
         { id: first, change: { status: 'ready', text: 'One.' } },
@@ -164,7 +164,7 @@ function hotPathReads(backend: Backend) {
     ).toEqual(['Two.', 'One.']);
 
     // Left on its fallback: a failed item gives up its task, a shed one keeps it for recovery.
-    await otherHeads.settleContents([
+    await otherHeads.settleContents(gameId, [
       { id: failing, change: { status: 'failed' } },
       { id: shed, change: { status: 'shed' } },
     ]);
@@ -176,7 +176,7 @@ function hotPathReads(backend: Backend) {
       { id: shed, task: { name: 't', payload: {} } },
     ]);
     expect(await nyx.feed.find(failing)).toMatchObject({ status: 'failed', origin: 'fallback', text: 'f' });
-    expect(await otherHeads.settleContents([{ id: failing, change: { status: 'ready', text: 'Late.' } }])).toBeUndefined();
+    expect(await otherHeads.settleContents(gameId, [{ id: failing, change: { status: 'ready', text: 'Late.' } }])).toBeUndefined();
   });
 
   it('a choice is one statement: its rows are written at once, and the feed it answers with is written through', async () => {

@@ -60,7 +60,7 @@ export const canonSlowPath: readonly TaskImplementation[] = [
     if (!existing) {
       const eventType = record.event_type;
       const conflictType = ctx.snapshot.conflicts.get(conflictId)!.type;
-      await ctx.deps.store.insertCanonRecord(ctx.gameId, {
+      await ctx.insertCanonRecord({
         conflictId,
         eventType,
         name: record.name,

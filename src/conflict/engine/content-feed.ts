@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { and, desc, eq, inArray, lt, sql } from 'drizzle-orm';
 import type { Database } from '../../runtime/db/database.js';
+import { stableStringify } from '../domain/hash.js';
 import { contentItems, type ContentTask } from '../store/schema/index.js';
 import type { ContentItemView, ContentKind, ContentStatus, ContentSubject, FeedPage } from './game-state.js';
 
@@ -87,6 +88,37 @@ export function decodeFeedCursor(text: string): FeedCursor | undefined {
  * FEED_WINDOW newer items stand between it and the player). `gone`: the item was deleted.
  */
 export type ItemStanding = 'current' | 'settled' | 'superseded' | 'not_visible' | 'gone';
+
+/**
+ * `ContentFeed.standing` read from the feed window (the newest FEED_WINDOW items, newest first, as
+ * the cached chronicle holds them) instead of the database: every item newer than one in the
+ * window is in it too, so its standing is all there, and it is visible. Undefined when the item is
+ * not in the window (older than it, or gone): only the database can tell those apart.
+ */
+export function standingInWindow(
+  window: readonly ContentItemView[],
+  id: string,
+  { supersedable }: { supersedable: boolean },
+): ItemStanding | undefined {
+  const at = window.findIndex((item) => item.id === id);
+  if (at < 0) return undefined;
+  const item = window[at]!;
+  if (item.status !== 'generating') return 'settled';
+  const subject = stableStringify(item.subject);
+  const superseded =
+    supersedable &&
+    subject !== '{}' &&
+    window
+      .slice(0, at)
+      .some(
+        (newer) =>
+          newer.kind === item.kind &&
+          newer.status !== 'failed' &&
+          newer.createdAt > item.createdAt &&
+          stableStringify(newer.subject) === subject,
+      );
+  return superseded ? 'superseded' : 'current';
+}
 
 export class ContentFeed {
   constructor(private readonly db: Database) {}

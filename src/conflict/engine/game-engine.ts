@@ -1,7 +1,5 @@
-import { AsyncResource } from 'node:async_hooks';
 import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
-import PQueue from 'p-queue';
 import type { Cache } from '../../runtime/cache/cache.js';
 import type { PlannedActions } from '../store/planned-actions.js';
 import { hotPath, outsideHotPath, waitOnPurpose, waitWithinBudget } from '../../runtime/hot-path/hot-path.js';
@@ -18,13 +16,14 @@ import type { EngineHealth } from './engine-health.js';
 import { systemEvent, type EventPayloads } from './events.js';
 import { contended, invalid, notFound, stale } from './game-errors.js';
 import type { GameHeads } from './game-heads.js';
+import { GameLanes } from './game-lanes.js';
 import type { ChoiceOutcome, ConflictView, FeedPage, GameApi, GameState, ScenarioSummary, StateSync } from './game-state.js';
 import type { GameStore } from '../store/game-store.js';
 import type { GameSnapshot } from '../store/game-snapshot.js';
 import type { HandlerContext } from './handler-context.js';
 import { LostContentRecovery } from './lost-content-recovery.js';
 import { SnapshotCache } from './snapshot-cache.js';
-import { buildGameState, offeredChoices, withAddedContent, writeChronicleThrough } from './state-view.js';
+import { buildGameState, offeredChoices, startChronicle, withAddedContent, writeChronicleThrough } from './state-view.js';
 import { notModified, StateViews } from './state-views.js';
 import { SyncTicks } from './sync-ticks.js';
 import type { HotPathSubsystem } from './subsystem.js';
@@ -83,7 +82,7 @@ const hashToken = (token: string) => createHash('sha256').update(token).digest()
 export class GameEngine implements GameApi {
   private readonly synthesizer: ConflictSynthesizer<HandlerContext>;
   /** One request at a time per game in this process, so a game's snapshot has a single writer. */
-  private readonly lanes = new Map<string, PQueue>();
+  private readonly lanes = new GameLanes();
   private readonly scenarios: Map<string, Scenario>;
   private readonly snapshots: SnapshotCache;
   /** A game's token hash never changes: once read, authorizing a request needs no statement. */
@@ -117,6 +116,7 @@ export class GameEngine implements GameApi {
       const game = { id: gameId, scenarioId: scenario.id, seed: input.seed ?? randomInt(MAX_SEED), tokenHash: tokenHash.toString('hex') };
       await this.deps.store.insertGame(game);
       await this.deps.heads.advance({ ...game, version: 0, entitiesVersion: 0 });
+      await startChronicle(this.deps.cache, gameId);
       this.tokenHashes.set(gameId, tokenHash);
       const npcs = await this.deps.store.insertNpcs(
         gameId,
@@ -361,7 +361,7 @@ export class GameEngine implements GameApi {
     run: (ctx: HandlerContext) => Promise<T>,
     options: { askIdleWorkers?: boolean } = {},
   ): Promise<{ result: T; ctx: HandlerContext }> {
-    return this.inLane(gameId, async () => {
+    return this.lanes.run(gameId, async () => {
       for (let attempt = 1; ; attempt++) {
         const snapshot = attempt === 1 ? await this.snapshots.load(gameId) : await this.snapshots.reload(gameId);
         if (!snapshot) throw notFound('game');
@@ -381,15 +381,17 @@ export class GameEngine implements GameApi {
           continue;
         }
         if (options.askIdleWorkers ?? true) await this.askIdleWorkers(ctx);
+        const versions = { gameId, fromVersion: readVersion, toVersion: snapshot.version };
+        // The new version's chronicle before its head, so whoever reads the new head finds its feed
+        // window cached; and before the jobs are sent, so a job that starts at once finds its item
+        // there (its checks and its prompt's recent lines then need no statement).
+        if (hasChanges) await writeChronicleThrough(this.deps.cache, versions, withAddedContent(added, { discarded: [], failed: [] }));
         if (hasChanges) await this.deps.heads.advance(snapshot.game);
         await this.snapshots.remember(snapshot);
         const settled = await ctx.scope.flush(this.deps.feed);
-        if (hasChanges)
-          await writeChronicleThrough(
-            this.deps.cache,
-            { gameId, fromVersion: readVersion, toVersion: snapshot.version },
-            withAddedContent(added, settled),
-          );
+        // Then once more if a dispatch was refused (its item failed) or a duplicate (its item removed).
+        if (hasChanges && settled.discarded.length + settled.failed.length > 0)
+          await writeChronicleThrough(this.deps.cache, versions, withAddedContent(added, settled));
         await this.awaitDispatched(ctx.scope);
         const refreshed = this.deps.mode === 'blocking' || this.deps.waitMs > 0 ? await this.reload(gameId, ctx) : ctx;
         return { result, ctx: refreshed };
@@ -459,28 +461,5 @@ export class GameEngine implements GameApi {
       random: this.deps.random ?? Math.random,
       now: this.deps.now ?? Date.now,
     };
-  }
-
-  /**
-   * Runs `task` in the game's lane, in the caller's async context: p-queue starts a queued task from
-   * the end of the one before it, which would otherwise run it as part of that other request (its
-   * hot-path frame, its statements' lane and count).
-   */
-  private inLane<T>(gameId: string, task: () => Promise<T>): Promise<T> {
-    // The task runs in the caller's async context (its hot-path frame), not in the one of whichever
-    // request woke the lane. `AsyncResource.bind` does the same at twice the cost (it builds
-    // deprecation wrappers on every call).
-    const caller = new AsyncResource('nyx.game-lane');
-    return this.lane(gameId).add(() => caller.runInAsyncScope(task)) as Promise<T>;
-  }
-
-  private lane(gameId: string): PQueue {
-    let lane = this.lanes.get(gameId);
-    if (!lane) {
-      lane = new PQueue({ concurrency: 1 });
-      lane.on('idle', () => this.lanes.delete(gameId));
-      this.lanes.set(gameId, lane);
-    }
-    return lane;
   }
 }

@@ -4,6 +4,7 @@ import { cacheKeys } from '../domain/cache-contract.js';
 import type { ContentItemView } from './game-state.js';
 import type { GameRecord } from '../store/game-snapshot.js';
 import type { ContentSettlement, GameStore } from '../store/game-store.js';
+import { GameLanes } from './game-lanes.js';
 import { withSettledItems, writeChronicleThrough } from './state-view.js';
 
 /**
@@ -28,9 +29,18 @@ const REBUILD_LOCK_TTL_MS = 2_000;
  * from the database once: one request per process reads the row while the others of that process
  * wait for it, and across processes under a lock; a process that finds the lock held reads the row
  * for itself without writing it.
+ *
+ * Every writer writes the new version's chronicle before the new head: whoever reads a head finds
+ * its feed window cached, not a moment before it is written.
+ *
+ * A slow-path version move writes the new version's chronicle from the previous one's, so this
+ * process's moves of one game run one at a time: two jobs finishing together would otherwise each
+ * look for the other's chronicle before it is written, and the next sync would rebuild it from the
+ * database. Moves from other processes can still interleave; the rebuild then heals it.
  */
 export class GameHeads {
   private readonly rebuilding = new Map<string, Promise<GameRecord | undefined>>();
+  private readonly versionMoves = new GameLanes();
 
   constructor(
     private readonly store: GameStore,
@@ -63,16 +73,47 @@ export class GameHeads {
 
   /**
    * A slow-path result: settles generating feed items of one game and moves the version on once, in
-   * one statement, then writes the new head, and the new version's feed, through. Undefined when
+   * one statement, then writes the new version's feed, and the new head, through. Undefined when
    * every item was already settled (nothing changed).
    */
-  async settleContents(
+  settleContents(
+    gameId: string,
+    settlements: ReadonlyArray<{ id: string; change: ContentSettlement }>,
+  ): Promise<{ items: ContentItemView[]; version: number } | undefined> {
+    return this.versionMoves.run(gameId, () => this.settleContentsNow(settlements));
+  }
+
+  /** One item of `settleContents`. */
+  async settleContent(
+    gameId: string,
+    id: string,
+    change: ContentSettlement,
+  ): Promise<{ item: ContentItemView; version: number } | undefined> {
+    const settled = await this.settleContents(gameId, [{ id, change }]);
+    return settled && { item: settled.items[0]!, version: settled.version };
+  }
+
+  /**
+   * Moves the version on in the database (the slow path's results) and writes the new head through.
+   * With `change` (how the writes before it changed the feed window, when the writer knows), the
+   * new version's chronicle is written through too.
+   */
+  bumpVersion(gameId: string, change?: (content: ContentItemView[]) => ContentItemView[]): Promise<number> {
+    return this.versionMoves.run(gameId, async () => {
+      const game = await this.store.bumpVersion(gameId);
+      if (!game) return 0;
+      if (change) await writeChronicleThrough(this.cache, { gameId, fromVersion: game.version - 1, toVersion: game.version }, change);
+      await this.advance(game);
+      return game.version;
+    });
+  }
+
+  private async settleContentsNow(
     settlements: ReadonlyArray<{ id: string; change: ContentSettlement }>,
   ): Promise<{ items: ContentItemView[]; version: number } | undefined> {
     const settled = await this.store.settleContents(settlements);
     if (!settled) return undefined;
     const { items, game } = settled;
-    await this.advance(game);
     // A canon item lands with the canon record its job wrote just before, which the previous
     // version's chronicle lacks: that version's chronicle is read from the database instead.
     if (items.every((item) => item.kind !== 'canon')) {
@@ -82,21 +123,8 @@ export class GameHeads {
         withSettledItems(items),
       );
     }
-    return { items, version: game.version };
-  }
-
-  /** One item of `settleContents`. */
-  async settleContent(id: string, change: ContentSettlement): Promise<{ item: ContentItemView; version: number } | undefined> {
-    const settled = await this.settleContents([{ id, change }]);
-    return settled && { item: settled.items[0]!, version: settled.version };
-  }
-
-  /** Moves the version on in the database (the slow path's results) and writes the new head through. */
-  async bumpVersion(gameId: string): Promise<number> {
-    const game = await this.store.bumpVersion(gameId);
-    if (!game) return 0;
     await this.advance(game);
-    return game.version;
+    return { items, version: game.version };
   }
 
   private async rebuild(gameId: string): Promise<GameRecord | undefined> {

@@ -152,6 +152,19 @@ export function cachedChronicle(cache: Cache, gameId: string, version: number): 
 }
 
 /**
+ * The chronicle of the game's current version (its cached head's), with no statement; undefined
+ * when either is not cached.
+ */
+export async function currentChronicle(
+  heads: { read(gameId: string): Promise<{ version: number } | undefined> },
+  cache: Cache,
+  gameId: string,
+): Promise<Chronicle | undefined> {
+  const head = await heads.read(gameId);
+  return head && cachedChronicle(cache, gameId, head.version);
+}
+
+/**
  * The feed and the canon as of the game's current version. Everything that adds to either bumps
  * the version, so the pair is cached under it and read from the database once per change.
  */
@@ -194,6 +207,14 @@ export async function writeChronicleThrough(
 }
 
 /**
+ * A new game's chronicle: no feed and no canon at version 0. Every writer after it writes its own
+ * through from the one before, so the feed window is in the cache from the game's first version on.
+ */
+export async function startChronicle(cache: Cache, gameId: string): Promise<void> {
+  await cache.setJson(cacheKeys.chronicle(gameId, 0), { content: [], canon: [] } satisfies Chronicle, CHRONICLE_TTL_SECONDS);
+}
+
+/**
  * A request's new feed items put in front of the feed, as `flush()` left them: an item whose job
  * was a duplicate is gone, one whose job was refused has failed.
  */
@@ -203,10 +224,24 @@ export function withAddedContent(added: readonly ContentRow[], settled: { discar
   const fresh = added
     .filter((row) => !discarded.has(row.id))
     .map((row) => contentItemView(failed.has(row.id) ? { ...row, status: 'failed', origin: 'fallback' } : row))
-    // As the feed is read: newest first, then by id.
-    .sort((a, b) => b.createdAt.localeCompare(a.createdAt) || (a.id < b.id ? 1 : -1));
-  return (content: ContentItemView[]) => [...fresh, ...content];
+    .sort(newestFirst);
+  const freshIds = new Set(fresh.map((item) => item.id));
+  // Each once: a chronicle another process built from the database while this save landed holds them already.
+  return (content: ContentItemView[]) => [...fresh, ...content.filter((item) => !freshIds.has(item.id))];
 }
+
+/** As the feed is read: newest first, then by id. */
+const newestFirst = (a: ContentItemView, b: ContentItemView) => b.createdAt.localeCompare(a.createdAt) || (a.id < b.id ? 1 : -1);
+
+/**
+ * Items the slow path added ready (a gossip line, a reference), each in its place in the feed and
+ * once: another writer may have moved the version on after the insert and read them already.
+ */
+export const withReadyItems = (items: readonly ContentItemView[]) => (content: ContentItemView[]) => {
+  if (items.length === 0) return content;
+  const shown = new Set(content.map((item) => item.id));
+  return [...content, ...items.filter((item) => !shown.has(item.id))].sort(newestFirst);
+};
 
 /** Feed items settled by the slow path, each in its place. */
 export const withSettledItems = (items: readonly ContentItemView[]) => (content: ContentItemView[]) => {

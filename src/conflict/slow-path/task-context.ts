@@ -11,7 +11,7 @@ import { cacheKeys } from '../domain/cache-contract.js';
 import { contentHash } from '../domain/hash.js';
 import type { ContentFeed, ContentSubject } from '../engine/content-feed.js';
 import type { ContentItemView, ContentKind } from '../engine/game-state.js';
-import { cachedChronicle } from '../engine/state-view.js';
+import { currentChronicle, withReadyItems } from '../engine/state-view.js';
 import type { TaskDispatcher } from '../engine/task-dispatcher.js';
 import type { Scenario } from '../scenarios/index.js';
 import type { CanonLedger } from '../store/canon-ledger.js';
@@ -66,8 +66,12 @@ const RECENT_LINES = 20;
  * content landing in the feed (and on the hub), and the story pieces most kinds take as input.
  */
 export class TaskContext {
-  /** Items this job has added to the feed so far. */
+  /** Items this job has asked to add to the feed so far (each one's place in its source key). */
   private added = 0;
+  /** The items it did add, ready. */
+  private readonly readyAdded: ContentItemView[] = [];
+  /** Whether it wrote a canon record, which the chronicle shows too. */
+  private canonWritten = false;
   /**
    * The version this job's last write moved the game to, when that write moved it itself (a settled
    * item): the runner then announces it instead of moving the version on a second time.
@@ -136,8 +140,7 @@ export class TaskContext {
    * current, with no statement; from the database when it is not cached.
    */
   async recentItems(limit: number): Promise<ContentItemView[]> {
-    const head = await this.deps.heads.read(this.gameId);
-    const chronicle = head && (await cachedChronicle(this.deps.cache, this.gameId, head.version));
+    const chronicle = await currentChronicle(this.deps.heads, this.deps.cache, this.gameId);
     return chronicle ? chronicle.content.slice(0, limit) : this.deps.feed.recent(this.gameId, limit);
   }
 
@@ -175,7 +178,7 @@ export class TaskContext {
     const settlements = lines.flatMap(({ contentId, text }) =>
       contentId ? [{ id: contentId, change: { status: 'ready', text } as const }] : [],
     );
-    const settled = await this.deps.heads.settleContents(settlements);
+    const settled = await this.deps.heads.settleContents(this.gameId, settlements);
     if (!settled) return;
     this.filled = true;
     this.movedTo = settled.version;
@@ -190,6 +193,21 @@ export class TaskContext {
         text: item.text,
       });
     }
+  }
+
+  /**
+   * How this job's writes changed the feed window (the items it added ready), for the chronicle of
+   * the version its runner moves the game on to; undefined when it wrote a canon record, whose
+   * chronicle is then read again from the database.
+   */
+  get feedChange(): ((content: ContentItemView[]) => ContentItemView[]) | undefined {
+    return this.canonWritten ? undefined : withReadyItems(this.readyAdded);
+  }
+
+  /** Writes a resolved conflict's canon record. */
+  async insertCanonRecord(record: Parameters<GameStore['insertCanonRecord']>[1]): Promise<void> {
+    this.canonWritten = true;
+    await this.deps.store.insertCanonRecord(this.gameId, record);
   }
 
   /** The version to announce when the job's last write moved the game on by itself. */
@@ -216,7 +234,10 @@ export class TaskContext {
       sourceKey,
       ...(subject ? { subject } : {}),
     });
-    if (item) this.movedTo = undefined;
+    if (item) {
+      this.movedTo = undefined;
+      this.readyAdded.push(item);
+    }
     if (item) await publish(this.deps.hub, { gameId: this.gameId, kind, id: item.id, status: 'ready', origin: 'generated', text });
     return item !== undefined;
   }

@@ -2,7 +2,10 @@ import type { ContentEvent } from '../../runtime/hub/content-hub.js';
 import { metrics } from '../../observability/metrics.js';
 import { PermanentTaskError } from '../../runtime/queue/task-errors.js';
 import type { JobContext, QueueEvents } from '../../runtime/queue/task-queue.js';
+import { standingInWindow } from '../engine/content-feed.js';
+import type { ContentItemView } from '../engine/game-state.js';
 import { SnapshotCache } from '../engine/snapshot-cache.js';
+import { currentChronicle } from '../engine/state-view.js';
 import type { TaskDispatcher } from '../engine/task-dispatcher.js';
 import type { AnyTaskContract, MadeFor, TaskPart } from '../tasks/task-contract.js';
 import { publish, TaskContext, type ConflictWorkerDeps, type TaskOutcome } from './task-context.js';
@@ -128,7 +131,7 @@ export class ConflictTaskRunner {
       const use = task.contract.value === 'speculative' ? 'speculative' : visible ? 'visible' : 'wasted';
       metrics.modelCallsByUse.inc({ use }, ctx.modelCalls);
     }
-    if (outcome.status === 'written') await this.announceChange(payload.gameId, ctx.versionMovedTo);
+    if (outcome.status === 'written') await this.announceChange(payload.gameId, ctx.versionMovedTo, ctx.feedChange);
     return outcome;
   }
 
@@ -140,7 +143,11 @@ export class ConflictTaskRunner {
    * the player's feed window, or already settled. Either way the job ends here, and the item
    * settles at once.
    */
-  private async dropBeforeCall(task: TaskImplementation, payload: KeyedFields): Promise<TaskOutcome | undefined> {
+  private async dropBeforeCall(
+    task: TaskImplementation,
+    payload: KeyedFields,
+    window: readonly ContentItemView[] | undefined,
+  ): Promise<TaskOutcome | undefined> {
     const { contentId, dispatchedAt } = payload;
     if (contentId === undefined) return undefined;
     const maxWaitMs = this.deps.maxQueueWaitMs;
@@ -148,7 +155,9 @@ export class ConflictTaskRunner {
     const spare = payload.recovered === true;
     const expired = !spare && maxWaitMs !== undefined && dispatchedAt !== undefined && Date.now() - dispatchedAt > maxWaitMs;
     const supersedable = !spare && task.contract.supersedable === true;
-    const standing = expired ? 'expired' : await this.deps.feed.standing(contentId, { supersedable });
+    const standing = expired
+      ? 'expired'
+      : ((window && standingInWindow(window, contentId, { supersedable })) ?? (await this.deps.feed.standing(contentId, { supersedable })));
     if (standing === 'current') return undefined;
     metrics.slowPathDropped.inc({ task: task.contract.name, reason: standing === 'gone' ? 'settled' : standing });
     if (standing === 'expired' || standing === 'superseded') await this.settle(payload.gameId, contentId, { status: 'shed' });
@@ -164,8 +173,12 @@ export class ConflictTaskRunner {
     task: TaskImplementation,
     payload: KeyedFields,
   ): Promise<{ toRun: KeyedFields; dropped: TaskOutcome | undefined }> {
-    if (!payload.parts) return { toRun: payload, dropped: await this.dropBeforeCall(task, payload) };
-    const parts = await this.wantedParts(payload);
+    // The feed window the players see, once for every item of the job: most items are in it, and
+    // then their standing needs no statement.
+    const window =
+      contentIdsOf(payload).length > 0 ? (await currentChronicle(this.deps.heads, this.deps.cache, payload.gameId))?.content : undefined;
+    if (!payload.parts) return { toRun: payload, dropped: await this.dropBeforeCall(task, payload, window) };
+    const parts = await this.wantedParts(payload, window);
     return {
       toRun: { ...payload, parts },
       dropped: parts.length === 0 ? { status: 'stale', reason: 'no part is worth writing' } : undefined,
@@ -177,7 +190,7 @@ export class ConflictTaskRunner {
    * `dropBeforeCall`): the others' items settle now. A part no implementation here knows (a newer
    * version sent it) settles on its fallback.
    */
-  private async wantedParts(payload: KeyedFields): Promise<TaskPart[]> {
+  private async wantedParts(payload: KeyedFields, window: readonly ContentItemView[] | undefined): Promise<TaskPart[]> {
     const wanted: TaskPart[] = [];
     for (const part of payload.parts ?? []) {
       const implementation = this.implementations.get(part.name);
@@ -186,7 +199,7 @@ export class ConflictTaskRunner {
         continue;
       }
       const own = { ...part.payload, dispatchedAt: payload.dispatchedAt, recovered: payload.recovered };
-      if (!(await this.dropBeforeCall(implementation, own))) wanted.push(part);
+      if (!(await this.dropBeforeCall(implementation, own, window))) wanted.push(part);
     }
     return wanted;
   }
@@ -202,10 +215,16 @@ export class ConflictTaskRunner {
 
   /**
    * A new version tells every reader (and the hot path's caches) that the game has moved on. A job
-   * whose last write moved it on already (`movedTo`) only says so.
+   * whose last write moved it on already (`movedTo`) only says so. `feedChange`, when the job knows
+   * it, writes the new version's chronicle through, so the next job and the next sync read it from
+   * the cache.
    */
-  private async announceChange(gameId: string, movedTo?: number): Promise<void> {
-    const version = movedTo ?? (await this.deps.heads.bumpVersion(gameId));
+  private async announceChange(
+    gameId: string,
+    movedTo?: number,
+    feedChange?: (content: ContentItemView[]) => ContentItemView[],
+  ): Promise<void> {
+    const version = movedTo ?? (await this.deps.heads.bumpVersion(gameId, feedChange));
     await publish(this.deps.hub, { gameId, kind: 'state', id: 'state', status: 'ready', origin: 'generated', version });
   }
 
@@ -214,7 +233,7 @@ export class ConflictTaskRunner {
   }
 
   private async settle(gameId: string, contentId: string, change: { status: 'failed' | 'shed' }): Promise<void> {
-    const settled = await this.deps.heads.settleContent(contentId, change);
+    const settled = await this.deps.heads.settleContent(gameId, contentId, change);
     if (!settled) return;
     const { item, version } = settled;
     await publish(this.deps.hub, { gameId, kind: item.kind, id: item.id, status: 'failed', origin: 'fallback', text: item.text });

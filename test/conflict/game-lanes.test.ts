@@ -1,0 +1,59 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { describe, expect, it } from 'vitest';
+import { GameLanes } from '../../src/conflict/engine/game-lanes.js';
+
+const tick = () => new Promise((resolve) => setTimeout(resolve, 5));
+
+describe('GameLanes', () => {
+  it("runs a game's work one piece at a time, in the order it came", async () => {
+    const lanes = new GameLanes();
+    const trace: string[] = [];
+    const piece = (name: string) => async () => {
+      trace.push(`${name} start`);
+      await tick();
+      trace.push(`${name} end`);
+      return name;
+    };
+    const results = await Promise.all([lanes.run('g', piece('a')), lanes.run('g', piece('b')), lanes.run('g', piece('c'))]);
+    expect(results).toEqual(['a', 'b', 'c']);
+    expect(trace).toEqual(['a start', 'a end', 'b start', 'b end', 'c start', 'c end']);
+  });
+
+  it('runs two games side by side', async () => {
+    const lanes = new GameLanes();
+    const trace: string[] = [];
+    const piece = (name: string) => async () => {
+      trace.push(`${name} start`);
+      await tick();
+      trace.push(`${name} end`);
+    };
+    await Promise.all([lanes.run('g1', piece('a')), lanes.run('g2', piece('b'))]);
+    expect(trace.slice(0, 2)).toEqual(['a start', 'b start']);
+  });
+
+  it("runs each piece in its sender's async context, not in the one that ran before it", async () => {
+    const lanes = new GameLanes();
+    const request = new AsyncLocalStorage<string>();
+    const seen = await Promise.all(
+      ['first', 'second', 'third'].map((name) =>
+        request.run(name, () =>
+          lanes.run('g', async () => {
+            await tick();
+            return request.getStore();
+          }),
+        ),
+      ),
+    );
+    expect(seen).toEqual(['first', 'second', 'third']);
+  });
+
+  it('goes on after a piece fails, and hands the failure to its sender alone', async () => {
+    const lanes = new GameLanes();
+    const failed = lanes.run('g', async () => {
+      throw new Error('boom');
+    });
+    const next = lanes.run('g', async () => 'after');
+    await expect(failed).rejects.toThrow('boom');
+    await expect(next).resolves.toBe('after');
+  });
+});
