@@ -179,6 +179,33 @@ function hotPathReads(backend: Backend) {
     expect(await otherHeads.settleContents(gameId, [{ id: failing, change: { status: 'ready', text: 'Late.' } }])).toBeUndefined();
   });
 
+  it("a job's own writes land in the statement that moves the version on, or alone when it moves nothing", async () => {
+    const { gameId, state } = await nyx.engine.createGame({ scenario: 'village-well', seed: 37 });
+    const stakeholderId = state.conflicts[0]!.stakeholders[0]!.id;
+    const move = (sourceKey: string) =>
+      nyx.planned.insertAllStatement([
+        { gameId, stakeholderId, kind: 'role_adaptation', payload: { new_role: 'bystander', reason: 'r' }, sourceKey },
+      ]);
+    const keys = async () =>
+      (
+        await nyx.db.query<{ source_key: string }>(
+          sql`select source_key from planned_stakeholder_actions where game_id = ${gameId} order by source_key`,
+        )
+      ).rows.map((row) => row.source_key);
+    const before = (await nyx.store.findGame(gameId))!.version;
+
+    const { value: version, total } = await countedSlow(() => otherHeads.bumpVersion(gameId, undefined, [move('a'), move('b')]));
+    expect(total).toBe(1);
+    expect(version).toBe(before + 1);
+    expect(await keys()).toEqual(['a', 'b']);
+
+    const { total: alone } = await countedSlow(() => nyx.store.runWrites([move('c'), move('a')]));
+    expect(alone).toBe(1);
+    // Each once, whatever lands it again; and no version move.
+    expect(await keys()).toEqual(['a', 'b', 'c']);
+    expect((await nyx.store.findGame(gameId))!.version).toBe(version);
+  });
+
   it('a choice is one statement: its rows are written at once, and the feed it answers with is written through', async () => {
     const { gameId, state } = await nyx.engine.createGame({ scenario: 'village-well', seed: 34 });
     await nyx.engine.getState(gameId);

@@ -407,8 +407,8 @@ function turns(backend: Backend) {
       { name: flowTasks.narratePhaseTransition.name, payload: narrationPart.payload },
     ]);
     expect(await pieces('reaction', 'sent_alone')).toBe(leftOut + 1);
-    // Its moves in one statement, its items and the version in another.
-    expect((await writeStatements()) - writes).toBe(2);
+    // Its moves, its items and the version in one statement.
+    expect((await writeStatements()) - writes).toBe(1);
     const { rows: planned } = await nyx.db.query<{ stakeholder_id: number; source_key: string }>(
       sql`select stakeholder_id, source_key from planned_stakeholder_actions where game_id = ${gameId} and kind = 'reaction'`,
     );

@@ -411,19 +411,20 @@ describe('stakeholder tasks', () => {
     expect(await feed.find(item.id)).toMatchObject({ status: 'ready', origin: 'generated' });
   });
 
-  it('a reaction redelivered after its worker died between planning and filling plans once and fills its item', async () => {
+  it('a reaction whose worker died before its result landed wrote nothing; its redelivery plans once and fills its item', async () => {
     const game = await createGame();
     const item = await openItem(game, 'reaction');
-    // The first delivery plans its row, then its worker dies before the item is filled: from the
-    // database's side, exactly a run whose item fill never happened.
-    const lostFill = vi.spyOn(GameHeads.prototype, 'settleContents').mockImplementationOnce(async () => undefined);
+    // The planned move lands in the statement that fills the item: a worker that dies before that
+    // statement leaves neither, never a move without its line. (From the database's side, exactly a
+    // run whose landing statement never came.)
+    const died = vi.spyOn(GameHeads.prototype, 'settleContents').mockImplementationOnce(async () => undefined);
     try {
       const { run } = await startWorkers();
       await run('stakeholders.generate_reaction', reactionPayload(game, item.id));
     } finally {
-      lostFill.mockRestore();
+      died.mockRestore();
     }
-    expect(await plannedRows(game.gameId)).toHaveLength(1);
+    expect(await plannedRows(game.gameId)).toHaveLength(0);
     expect(await feed.find(item.id)).toMatchObject({ status: 'generating' });
     // Redelivery lands on another worker process, whose idempotency guard never saw the first run.
     const { run: rerun } = await startWorkers();

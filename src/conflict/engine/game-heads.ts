@@ -1,3 +1,4 @@
+import type { SQL } from 'drizzle-orm';
 import type { Cache } from '../../runtime/cache/cache.js';
 import { isLockBusy, type Locks } from '../../runtime/locks/locks.js';
 import { cacheKeys } from '../domain/cache-contract.js';
@@ -79,8 +80,10 @@ export class GameHeads {
   settleContents(
     gameId: string,
     settlements: ReadonlyArray<{ id: string; change: ContentSettlement }>,
+    /** The job's own statements (its planned moves), landed in the same statement. */
+    writes: readonly SQL[] = [],
   ): Promise<{ items: ContentItemView[]; version: number } | undefined> {
-    return this.versionMoves.run(gameId, () => this.settleContentsNow(settlements));
+    return this.versionMoves.run(gameId, () => this.settleContentsNow(settlements, writes));
   }
 
   /** One item of `settleContents`. */
@@ -96,11 +99,12 @@ export class GameHeads {
   /**
    * Moves the version on in the database (the slow path's results) and writes the new head through.
    * With `change` (how the writes before it changed the feed window, when the writer knows), the
-   * new version's chronicle is written through too.
+   * new version's chronicle is written through too. `writes` (a job's own statements) land in the
+   * same statement.
    */
-  bumpVersion(gameId: string, change?: (content: ContentItemView[]) => ContentItemView[]): Promise<number> {
+  bumpVersion(gameId: string, change?: (content: ContentItemView[]) => ContentItemView[], writes: readonly SQL[] = []): Promise<number> {
     return this.versionMoves.run(gameId, async () => {
-      const game = await this.store.bumpVersion(gameId);
+      const game = await this.store.bumpVersion(gameId, writes);
       if (!game) return 0;
       if (change) await writeChronicleThrough(this.cache, { gameId, fromVersion: game.version - 1, toVersion: game.version }, change);
       await this.advance(game);
@@ -110,8 +114,9 @@ export class GameHeads {
 
   private async settleContentsNow(
     settlements: ReadonlyArray<{ id: string; change: ContentSettlement }>,
+    writes: readonly SQL[],
   ): Promise<{ items: ContentItemView[]; version: number } | undefined> {
-    const settled = await this.store.settleContents(settlements);
+    const settled = await this.store.settleContents(settlements, writes);
     if (!settled) return undefined;
     const { items, game } = settled;
     // A canon item lands with the canon record its job wrote just before, which the previous

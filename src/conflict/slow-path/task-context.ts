@@ -1,3 +1,4 @@
+import type { SQL } from 'drizzle-orm';
 import type { ConflictSnapshot, Kind, KindInput, KindOutput, LlmGateway, StorySetting } from '../../gateway/index.js';
 import type { GameHeads } from '../engine/game-heads.js';
 import { logger } from '../../observability/logger.js';
@@ -70,6 +71,10 @@ export class TaskContext {
   private added = 0;
   /** The items it did add, ready. */
   private readonly readyAdded: ContentItemView[] = [];
+  /** Statements this job staged to land with its result (its planned moves). */
+  private readonly staged: SQL[] = [];
+  /** Whether a staged move is ready, so the hot path is told once it lands. */
+  private readyPlanned = false;
   /** Whether it wrote a canon record, which the chronicle shows too. */
   private canonWritten = false;
   /**
@@ -98,30 +103,69 @@ export class TaskContext {
   }
 
   /**
-   * Writes a planned stakeholder move, once per job: a redelivered job (its worker died after the
-   * insert) finds its row there and plans nothing twice. A ready move is announced so the next
-   * state sync claims it.
+   * Plans a stakeholder move, once per job: a redelivered job (its worker died after the write)
+   * finds its row there and plans nothing twice. The move is written with the job's result, in the
+   * statement that moves the game's version on (its item's settle, or the runner's bump, see
+   * `land`), so a job's result is one round trip and a job that fails writes none of it. A ready
+   * move is announced so the next state sync claims it.
    */
-  async plan(move: PlannedMove): Promise<void> {
-    await this.planAll([{ move }]);
+  plan(move: PlannedMove): void {
+    this.planAll([{ move }]);
   }
 
   /**
-   * Writes several planned moves in one statement, each once per job and `piece` (its name within
-   * the job, e.g. one reaction of a turn), as `plan` does for one.
+   * Plans several moves, written in one statement with the job's result, each once per job and
+   * `piece` (its name within the job, e.g. one reaction of a turn), as `plan` does for one.
    */
-  async planAll(moves: ReadonlyArray<{ move: PlannedMove; piece?: string }>): Promise<void> {
+  planAll(moves: ReadonlyArray<{ move: PlannedMove; piece?: string }>): void {
     if (moves.length === 0) return;
-    await this.deps.planned.insertAll(
-      moves.map(({ move, piece }) => ({
-        ...move,
-        gameId: this.gameId,
-        sourceKey: piece === undefined ? this.requestKey : `${this.requestKey}#${piece}`,
-      })),
+    this.stage(
+      this.deps.planned.insertAllStatement(
+        moves.map(({ move, piece }) => ({
+          ...move,
+          gameId: this.gameId,
+          sourceKey: piece === undefined ? this.requestKey : `${this.requestKey}#${piece}`,
+        })),
+      ),
     );
-    this.movedTo = undefined;
-    if (moves.some(({ move }) => (move.status ?? 'ready') === 'ready'))
-      await this.deps.cache.bump(cacheKeys.plannedActionsLabel(this.gameId));
+    this.readyPlanned ||= moves.some(({ move }) => (move.status ?? 'ready') === 'ready');
+  }
+
+  /**
+   * Stages one of the job's own statements (a planned move, a profile) to land with its result, in
+   * the statement that moves the game's version on: a job's result is one round trip, and a job that
+   * fails writes none of it.
+   */
+  stage(write: SQL): void {
+    this.staged.push(write);
+  }
+
+  /**
+   * Lands what the job staged and has not landed yet. A job that `wrote` moves the game's version
+   * on with it (or only announces the version its last settle moved to, when nothing is left); any
+   * other lands its staged writes alone. Returns the version to announce, if any.
+   */
+  async land(wrote: boolean): Promise<number | undefined> {
+    const writes = this.takeStaged();
+    let version: number | undefined;
+    if (wrote)
+      version =
+        this.movedTo !== undefined && writes.length === 0
+          ? this.movedTo
+          : await this.deps.heads.bumpVersion(this.gameId, this.feedChange, writes);
+    else await this.deps.store.runWrites(writes);
+    await this.announcePlanned();
+    return version;
+  }
+
+  private takeStaged(): SQL[] {
+    return this.staged.splice(0);
+  }
+
+  private async announcePlanned(): Promise<void> {
+    if (!this.readyPlanned) return;
+    this.readyPlanned = false;
+    await this.deps.cache.bump(cacheKeys.plannedActionsLabel(this.gameId));
   }
 
   async generate<K extends Kind>(kind: K, input: KindInput<K>): Promise<KindOutput<K>> {
@@ -178,7 +222,8 @@ export class TaskContext {
     const settlements = lines.flatMap(({ contentId, text }) =>
       contentId ? [{ id: contentId, change: { status: 'ready', text } as const }] : [],
     );
-    const settled = await this.deps.heads.settleContents(this.gameId, settlements);
+    const settled = await this.deps.heads.settleContents(this.gameId, settlements, this.takeStaged());
+    await this.announcePlanned();
     if (!settled) return;
     this.filled = true;
     this.movedTo = settled.version;
@@ -197,10 +242,10 @@ export class TaskContext {
 
   /**
    * How this job's writes changed the feed window (the items it added ready), for the chronicle of
-   * the version its runner moves the game on to; undefined when it wrote a canon record, whose
+   * the version `land` moves the game on to; undefined when it wrote a canon record, whose
    * chronicle is then read again from the database.
    */
-  get feedChange(): ((content: ContentItemView[]) => ContentItemView[]) | undefined {
+  private get feedChange(): ((content: ContentItemView[]) => ContentItemView[]) | undefined {
     return this.canonWritten ? undefined : withReadyItems(this.readyAdded);
   }
 
@@ -208,11 +253,6 @@ export class TaskContext {
   async insertCanonRecord(record: Parameters<GameStore['insertCanonRecord']>[1]): Promise<void> {
     this.canonWritten = true;
     await this.deps.store.insertCanonRecord(this.gameId, record);
-  }
-
-  /** The version to announce when the job's last write moved the game on by itself. */
-  get versionMovedTo(): number | undefined {
-    return this.movedTo;
   }
 
   /**

@@ -131,7 +131,8 @@ export class ConflictTaskRunner {
       const use = task.contract.value === 'speculative' ? 'speculative' : visible ? 'visible' : 'wasted';
       metrics.modelCallsByUse.inc({ use }, ctx.modelCalls);
     }
-    if (outcome.status === 'written') await this.announceChange(payload.gameId, ctx.versionMovedTo, ctx.feedChange);
+    const version = await ctx.land(outcome.status === 'written');
+    if (version !== undefined) await this.announceChange(payload.gameId, version);
     return outcome;
   }
 
@@ -214,17 +215,11 @@ export class ConflictTaskRunner {
   }
 
   /**
-   * A new version tells every reader (and the hot path's caches) that the game has moved on. A job
-   * whose last write moved it on already (`movedTo`) only says so. `feedChange`, when the job knows
-   * it, writes the new version's chronicle through, so the next job and the next sync read it from
-   * the cache.
+   * A new version tells every reader (and the hot path's caches) that the game has moved on. A
+   * write that moved it on already (`movedTo`) only says so.
    */
-  private async announceChange(
-    gameId: string,
-    movedTo?: number,
-    feedChange?: (content: ContentItemView[]) => ContentItemView[],
-  ): Promise<void> {
-    const version = movedTo ?? (await this.deps.heads.bumpVersion(gameId, feedChange));
+  private async announceChange(gameId: string, movedTo?: number): Promise<void> {
+    const version = movedTo ?? (await this.deps.heads.bumpVersion(gameId));
     await publish(this.deps.hub, { gameId, kind: 'state', id: 'state', status: 'ready', origin: 'generated', version });
   }
 

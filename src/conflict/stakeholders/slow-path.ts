@@ -158,7 +158,7 @@ export const stakeholdersSlowPath: readonly TaskImplementation[] = [
       // The game moves on while the model thinks; a plan for a context that passed is kept as expired.
       const flow = await ctx.deps.store.findFlow(stakeholder.conflictId);
       const current = decisionContextHash(stakeholder, phaseOf(flow)) === payload.contextHash;
-      await ctx.plan({
+      ctx.plan({
         stakeholderId: stakeholder.id,
         sceneHash: payload.sceneHash ?? null,
         conflictId: stakeholder.conflictId,
@@ -187,7 +187,7 @@ export const stakeholdersSlowPath: readonly TaskImplementation[] = [
     async (payload, ctx) => {
       const reaction = await generateReaction(ctx, stakeholderOf(ctx, payload.stakeholderId), payload.choice);
       const { move, line } = reactionResult(ctx, payload, reaction);
-      await ctx.plan(move);
+      ctx.plan(move);
       await ctx.complete(line.contentId, line.text);
       return { status: 'written' };
     },
@@ -226,7 +226,7 @@ export const stakeholdersSlowPath: readonly TaskImplementation[] = [
       stakeholder: { ...describe(ctx, stakeholder), description: ctx.npc(stakeholder.npcId).description },
       conflict: ctx.conflictSnapshot(stakeholder.conflictId),
     });
-    await ctx.deps.store.setStakeholderProfile(stakeholder.id, profile);
+    ctx.stage(ctx.deps.store.stakeholderProfileUpdate(stakeholder.id, profile));
     return { status: 'written' };
   }),
 
@@ -241,7 +241,7 @@ export const stakeholdersSlowPath: readonly TaskImplementation[] = [
         conflict: { ...ctx.conflictSnapshot(stakeholder.conflictId), phase },
         trigger: adaptationTrigger(stakeholder, phase),
       });
-      await ctx.plan({
+      ctx.plan({
         stakeholderId: stakeholder.id,
         conflictId: stakeholder.conflictId,
         kind: 'role_adaptation',

@@ -38,6 +38,28 @@ const gameRecordColumns = {
   entitiesVersion: games.entitiesVersion,
 };
 
+/** A game row as raw SQL returns it (`id` named `game_id`). */
+type GameRow = { game_id: unknown; scenario_id: unknown; seed: unknown; token_hash: unknown; version: unknown; entities_version: unknown };
+
+const toGameRecord = (row: GameRow): GameRecord => ({
+  id: String(row.game_id),
+  scenarioId: String(row.scenario_id),
+  seed: Number(row.seed),
+  tokenHash: String(row.token_hash),
+  version: Number(row.version),
+  entitiesVersion: Number(row.entities_version),
+});
+
+/**
+ * A job's own statements as the first CTEs of the statement that lands its result: PostgreSQL runs
+ * every data-modifying CTE once and to completion, whether or not the rest reads it.
+ */
+const writesFirst = (writes: readonly SQL[]): SQL =>
+  sql.join(
+    writes.map((write, i) => sql`${sql.raw(`job_write_${i}`)} as (${write})`),
+    sql`, `,
+  );
+
 export type SaveResult = { status: 'saved'; version: number } | { status: 'stale' };
 
 const number = (value: unknown, fallback: number) => (typeof value === 'number' && Number.isFinite(value) ? value : fallback);
@@ -109,8 +131,9 @@ export class GameStore {
     return inserted.map(toStakeholderRecord);
   }
 
-  async setStakeholderProfile(stakeholderId: number, profile: Record<string, unknown>): Promise<void> {
-    await this.orm.update(stakeholders).set({ profile }).where(eq(stakeholders.id, stakeholderId));
+  /** The statement that sets a stakeholder's profile, not run: a job lands it with its result (`TaskContext.stage`). */
+  stakeholderProfileUpdate(stakeholderId: number, profile: Record<string, unknown>): SQL {
+    return this.orm.update(stakeholders).set({ profile }).where(eq(stakeholders.id, stakeholderId)).getSQL();
   }
 
   async findStakeholder(stakeholderId: number): Promise<StakeholderRecord | undefined> {
@@ -118,14 +141,29 @@ export class GameStore {
     return row ? toStakeholderRecord(row) : undefined;
   }
 
-  /** Atomically moves the game's version on by one and returns the game as it now stands. */
-  async bumpVersion(gameId: string): Promise<GameRecord | undefined> {
-    const [row] = await this.orm
-      .update(games)
-      .set({ version: sql`${games.version} + 1`, updatedAt: new Date() })
-      .where(eq(games.id, gameId))
-      .returning(gameRecordColumns);
-    return row;
+  /**
+   * Atomically moves the game's version on by one and returns the game as it now stands. `writes`
+   * (a job's own statements, such as its planned moves) land in the same statement, before it.
+   */
+  async bumpVersion(gameId: string, writes: readonly SQL[] = []): Promise<GameRecord | undefined> {
+    if (writes.length === 0) {
+      const [row] = await this.orm
+        .update(games)
+        .set({ version: sql`${games.version} + 1`, updatedAt: new Date() })
+        .where(eq(games.id, gameId))
+        .returning(gameRecordColumns);
+      return row;
+    }
+    const { rows } = await this.db.query<GameRow>(sql`
+      with ${writesFirst(writes)}
+      update games set version = games.version + 1, updated_at = now() where games.id = ${gameId}
+      returning games.id as game_id, games.scenario_id, games.seed, games.token_hash, games.version, games.entities_version`);
+    return rows[0] && toGameRecord(rows[0]);
+  }
+
+  /** Runs a job's own statements in one round trip, with no version move (a job that wrote nothing a player sees). */
+  async runWrites(writes: readonly SQL[]): Promise<void> {
+    if (writes.length > 0) await this.db.query(sql`with ${writesFirst(writes)} select 1`);
   }
 
   /**
@@ -133,11 +171,16 @@ export class GameStore {
    * fallback) and moves the game's version on once, in one statement: a slow-path result is one
    * round trip however many items it fills (a whole turn), and the version it moves to holds exactly
    * this change. Items already settled or gone are left out; undefined when none was settled.
+   * `writes` (the job's own statements) land in the same statement, whether or not an item settled.
    */
   async settleContents(
     settlements: ReadonlyArray<{ id: string; change: ContentSettlement }>,
+    writes: readonly SQL[] = [],
   ): Promise<{ items: ContentItemView[]; game: GameRecord } | undefined> {
-    if (settlements.length === 0) return undefined;
+    if (settlements.length === 0) {
+      await this.runWrites(writes);
+      return undefined;
+    }
     // A failed item keeps no task: only a shed one (the slow path had no room for it) is written later.
     const rows = sql.join(
       settlements.map(({ id, change }) => {
@@ -148,7 +191,7 @@ export class GameStore {
       sql`, `,
     );
     const { rows: settled } = await this.db.query<Record<string, unknown>>(sql`
-      with v (id, status, origin, text, keeps_task) as (values ${rows}),
+      with ${writes.length > 0 ? sql`${writesFirst(writes)}, ` : sql``}v (id, status, origin, text, keeps_task) as (values ${rows}),
       settled as (
         update content_items c set status = v.status, origin = v.origin, text = coalesce(v.text, c.text),
           task = case when v.keeps_task then c.task end, updated_at = now()
@@ -180,17 +223,7 @@ export class GameStore {
         }),
       )
       .sort((a, b) => order.get(a.id)! - order.get(b.id)!);
-    return {
-      items,
-      game: {
-        id: String(first.game_id),
-        scenarioId: String(first.scenario_id),
-        seed: Number(first.seed),
-        tokenHash: String(first.token_hash),
-        version: Number(first.version),
-        entitiesVersion: Number(first.entities_version),
-      },
-    };
+    return { items, game: toGameRecord(first as GameRow) };
   }
 
   /** The entities of a game whose row is already in hand (five indexed reads). */

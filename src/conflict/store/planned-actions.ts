@@ -94,31 +94,45 @@ export class PlannedActions {
   /** Inserts several moves in one statement (see `insert`); returns their ids. */
   async insertAll(moves: readonly NewPlannedAction[]): Promise<number[]> {
     if (moves.length === 0) return [];
-    const rows = await this.db.orm
-      .insert(actions)
-      .values(
-        moves.map((action) => ({
-          gameId: action.gameId,
-          stakeholderId: action.stakeholderId,
-          sceneId: action.sceneId ?? null,
-          sceneHash: action.sceneHash ?? null,
-          conflictId: action.conflictId ?? null,
-          kind: action.kind,
-          payload: action.payload,
-          priority: action.priority ?? 5,
-          contextHash: action.contextHash ?? null,
-          stateVersion: action.stateVersion ?? null,
-          expiresAt: action.expiresAt ?? null,
-          status: action.status ?? 'ready',
-          error: action.error ?? null,
-          sourceKey: action.sourceKey ?? null,
-          ...(action.availableAt ? { availableAt: action.availableAt } : {}),
-        })),
-      )
-      // A no-op update, so RETURNING also answers for the row already there.
-      .onConflictDoUpdate({ target: actions.sourceKey, set: { sourceKey: sql`excluded.source_key` } })
-      .returning({ id: actions.id });
+    const rows = await this.insertAllQuery(moves);
     return rows.map((row) => row.id);
+  }
+
+  /**
+   * The statement `insertAll` runs, not run: a job lands it with the statement that moves its game's
+   * version on (`GameStore.bumpVersion`, `settleContents`), so its result is one round trip.
+   */
+  insertAllStatement(moves: readonly NewPlannedAction[]): SQL {
+    return this.insertAllQuery(moves).getSQL();
+  }
+
+  private insertAllQuery(moves: readonly NewPlannedAction[]) {
+    return (
+      this.db.orm
+        .insert(actions)
+        .values(
+          moves.map((action) => ({
+            gameId: action.gameId,
+            stakeholderId: action.stakeholderId,
+            sceneId: action.sceneId ?? null,
+            sceneHash: action.sceneHash ?? null,
+            conflictId: action.conflictId ?? null,
+            kind: action.kind,
+            payload: action.payload,
+            priority: action.priority ?? 5,
+            contextHash: action.contextHash ?? null,
+            stateVersion: action.stateVersion ?? null,
+            expiresAt: action.expiresAt ?? null,
+            status: action.status ?? 'ready',
+            error: action.error ?? null,
+            sourceKey: action.sourceKey ?? null,
+            ...(action.availableAt ? { availableAt: action.availableAt } : {}),
+          })),
+        )
+        // A no-op update, so RETURNING also answers for the row already there.
+        .onConflictDoUpdate({ target: actions.sourceKey, set: { sourceKey: sql`excluded.source_key` } })
+        .returning({ id: actions.id })
+    );
   }
 
   /** Records a failed generation (with an empty move), so failures are counted beside successes. */

@@ -101,7 +101,7 @@ export const turnSlowPath: readonly TaskImplementation[] = [
     // An answer that held none of the pieces wrote nothing: each is now its own task.
     if (lines.length === 0) return { status: 'stale', reason: 'the answer held none of the pieces; each was sent as its own task' };
     // The turn lands at once: its moves in one statement, its lines and one version in another.
-    await ctx.planAll(moves);
+    ctx.planAll(moves);
     await ctx.completeAll(lines);
     for (const { piece } of lines) metrics.turnPieces.inc({ piece, outcome: 'written' });
     return { status: 'written' };
