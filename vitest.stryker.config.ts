@@ -21,11 +21,14 @@ export default mergeConfig(
         'test/gateway/simulated-provider.test.ts',
         'test/conflict/hot-path-reads.test.ts',
         'test/conflict/slow-path.test.ts',
+        'test/conflict/game-lanes.test.ts',
+        'test/conflict/sync-ticks.test.ts',
+        'test/conflict/feed-window.test.ts',
       ],
       reporters: ['default'],
       // The unit-level tests of the scheduler: admission, shedding by value, fairness, the flood, dispatchContent, schedules.
       testNamePattern:
-        'sheds work by value|fair share|keeps the backlog within its bound|dispatchContent|stages the item|shed task|deduplicated job|repeated task|declared by a process|asks for its schedule|in-process schedule|SlowPathCapacity|MIN_BOUND|admitted until sent|forgets an admission|reports shedding|admits by value|spent budget|abandoned request|spare|fallbackLine|hears names|opens its sentences|TaskDispatcher admission|hands out ids|times each statement|PhaseClock|counts a statement by its first word|oneCallPerTurn|one call per turn|one call per reaction|joined as one job|chains combiners|outputChars|land in one statement|reactionFor|familiarity|stakeholder tasks|writes a whole turn',
+        'sheds work by value|fair share|keeps the backlog within its bound|dispatchContent|stages the item|shed task|deduplicated job|repeated task|declared by a process|asks for its schedule|in-process schedule|SlowPathCapacity|MIN_BOUND|admitted until sent|forgets an admission|reports shedding|admits by value|spent budget|abandoned request|spare|fallbackLine|hears names|opens its sentences|TaskDispatcher admission|hands out ids|times each statement|PhaseClock|counts a statement by its first word|oneCallPerTurn|one call per turn|one call per reaction|joined as one job|chains combiners|outputChars|land in one statement|reactionFor|familiarity|stakeholder tasks|writes a whole turn|GameLanes|SyncTicks|standingInWindow|withReadyItems|withAddedContent',
     },
   }),
 );
