@@ -230,7 +230,7 @@ function slowPathFeedWindow(backend: Backend) {
         text: 'Word travels.',
         sourceKey: `g-${gameId}`,
       }))!;
-      const version = await quiet.heads.bumpVersion(gameId, withReadyItems([added]));
+      const version = await quiet.heads.bumpVersion(gameId, { change: withReadyItems([added]) });
       expect(version).toBe(state.version + 1);
       const chronicle = await cachedChronicle(quiet.cache, gameId, version);
       expect(chronicle?.content.map((item) => item.id)).toEqual([added.id, ...window.map((item) => item.id)]);
@@ -238,6 +238,28 @@ function slowPathFeedWindow(backend: Backend) {
       // And the sync that follows reads it. (That sync may open scene gossip of its own in front.)
       const shown = (await quiet.engine.getState(gameId)).content.find((item) => item.id === added.id);
       expect(shown).toMatchObject({ status: 'ready', text: 'Word travels.' });
+    });
+
+    it("a settle writes the job's own change through with the items it settled: a line the job added ready shows too", async () => {
+      const { gameId, state } = await quiet.engine.createGame({ scenario: 'village-well', seed: 66 });
+      const { id } = await openFeedItem(quiet.db, gameId, { kind: 'beat', fallbackText: 'f', stateVersion: state.version });
+      // The item was inserted behind the cache's back: a version of its own, read from the database once.
+      await quiet.heads.bumpVersion(gameId);
+      await quiet.engine.getState(gameId);
+      const added = (await quiet.feed.addReady(gameId, {
+        kind: 'gossip',
+        stateVersion: state.version,
+        text: 'Word travels.',
+        sourceKey: `s-${gameId}`,
+      }))!;
+      const settled = await quiet.heads.settleContents(gameId, [{ id, change: { status: 'ready', text: 'A beat.' } }], {
+        change: withReadyItems([added]),
+      });
+      const chronicle = await cachedChronicle(quiet.cache, gameId, settled!.version);
+      expect(chronicle?.content.filter((item) => item.id === id || item.id === added.id).map((item) => [item.id, item.text])).toEqual([
+        [added.id, 'Word travels.'],
+        [id, 'A beat.'],
+      ]);
     });
   });
 }

@@ -194,7 +194,7 @@ function hotPathReads(backend: Backend) {
       ).rows.map((row) => row.source_key);
     const before = (await nyx.store.findGame(gameId))!.version;
 
-    const { value: version, total } = await countedSlow(() => otherHeads.bumpVersion(gameId, undefined, [move('a'), move('b')]));
+    const { value: version, total } = await countedSlow(() => otherHeads.bumpVersion(gameId, { writes: [move('a'), move('b')] }));
     expect(total).toBe(1);
     expect(version).toBe(before + 1);
     expect(await keys()).toEqual(['a', 'b']);

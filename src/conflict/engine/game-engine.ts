@@ -385,8 +385,10 @@ export class GameEngine implements GameApi {
         // The new version's chronicle before its head, so whoever reads the new head finds its feed
         // window cached; and before the jobs are sent, so a job that starts at once finds its item
         // there (its checks and its prompt's recent lines then need no statement).
-        if (hasChanges) await writeChronicleThrough(this.deps.cache, versions, withAddedContent(added, { discarded: [], failed: [] }));
-        if (hasChanges) await this.deps.heads.advance(snapshot.game);
+        if (hasChanges) {
+          await writeChronicleThrough(this.deps.cache, versions, withAddedContent(added, { discarded: [], failed: [] }));
+          await this.deps.heads.advance(snapshot.game);
+        }
         await this.snapshots.remember(snapshot);
         const settled = await ctx.scope.flush(this.deps.feed);
         // Then once more if a dispatch was refused (its item failed) or a duplicate (its item removed).

@@ -6,7 +6,7 @@ import type { ContentItemView } from './game-state.js';
 import type { GameRecord } from '../store/game-snapshot.js';
 import type { ContentSettlement, GameStore } from '../store/game-store.js';
 import { GameLanes } from './game-lanes.js';
-import { withSettledItems, writeChronicleThrough } from './state-view.js';
+import { withSettledItems, writeChronicleThrough, type FeedChange } from './state-view.js';
 
 /**
  * Seconds a cached head lives. Every writer moves it on as it commits, so the TTL only bounds how
@@ -17,6 +17,18 @@ import { withSettledItems, writeChronicleThrough } from './state-view.js';
 const HEAD_TTL_SECONDS = 60;
 /** Long enough for one primary-key read on a loaded machine; a holder that dies frees it by then. */
 const REBUILD_LOCK_TTL_MS = 2_000;
+
+/**
+ * What a slow-path job lands with a version move: its own statements (planned moves, a profile),
+ * run in the same statement, and how its writes changed the feed window (undefined when it does
+ * not know: that version's chronicle is then read from the database).
+ */
+export interface JobWrites {
+  writes?: readonly SQL[];
+  change?: FeedChange | undefined;
+}
+
+const unchangedFeed: FeedChange = (content) => content;
 
 /**
  * The game row (version, entities version, scenario, seed, token hash) in the cache, written
@@ -74,16 +86,25 @@ export class GameHeads {
 
   /**
    * A slow-path result: settles generating feed items of one game and moves the version on once, in
-   * one statement, then writes the new version's feed, and the new head, through. Undefined when
-   * every item was already settled (nothing changed).
+   * one statement with the job's `writes`, then writes the new version's feed (the items settled,
+   * after the job's own `change`), and the new head, through. Undefined when every item was already
+   * settled (nothing changed); the job's writes land all the same.
    */
   settleContents(
     gameId: string,
     settlements: ReadonlyArray<{ id: string; change: ContentSettlement }>,
-    /** The job's own statements (its planned moves), landed in the same statement. */
-    writes: readonly SQL[] = [],
+    job: JobWrites = { change: unchangedFeed },
   ): Promise<{ items: ContentItemView[]; version: number } | undefined> {
-    return this.versionMoves.run(gameId, () => this.settleContentsNow(settlements, writes));
+    return this.versionMoves.run(gameId, async () => {
+      const settled = await this.store.settleContents(settlements, job.writes);
+      if (!settled) return undefined;
+      const { items, game } = settled;
+      // A canon item lands with the canon record its job wrote just before, which the previous
+      // version's chronicle lacks: that version's chronicle is read from the database instead.
+      const change = items.some((item) => item.kind === 'canon') ? undefined : job.change;
+      await this.moveHead(game, change && ((content) => withSettledItems(items)(change(content))));
+      return { items, version: game.version };
+    });
   }
 
   /** One item of `settleContents`. */
@@ -97,39 +118,23 @@ export class GameHeads {
   }
 
   /**
-   * Moves the version on in the database (the slow path's results) and writes the new head through.
-   * With `change` (how the writes before it changed the feed window, when the writer knows), the
-   * new version's chronicle is written through too. `writes` (a job's own statements) land in the
-   * same statement.
+   * Moves the version on in the database (the slow path's results), in one statement with the job's
+   * `writes`, and writes the new head through; with `change`, the new version's chronicle too.
    */
-  bumpVersion(gameId: string, change?: (content: ContentItemView[]) => ContentItemView[], writes: readonly SQL[] = []): Promise<number> {
+  bumpVersion(gameId: string, job: JobWrites = {}): Promise<number> {
     return this.versionMoves.run(gameId, async () => {
-      const game = await this.store.bumpVersion(gameId, writes);
+      const game = await this.store.bumpVersion(gameId, job.writes);
       if (!game) return 0;
-      if (change) await writeChronicleThrough(this.cache, { gameId, fromVersion: game.version - 1, toVersion: game.version }, change);
-      await this.advance(game);
+      await this.moveHead(game, job.change);
       return game.version;
     });
   }
 
-  private async settleContentsNow(
-    settlements: ReadonlyArray<{ id: string; change: ContentSettlement }>,
-    writes: readonly SQL[],
-  ): Promise<{ items: ContentItemView[]; version: number } | undefined> {
-    const settled = await this.store.settleContents(settlements, writes);
-    if (!settled) return undefined;
-    const { items, game } = settled;
-    // A canon item lands with the canon record its job wrote just before, which the previous
-    // version's chronicle lacks: that version's chronicle is read from the database instead.
-    if (items.every((item) => item.kind !== 'canon')) {
-      await writeChronicleThrough(
-        this.cache,
-        { gameId: game.id, fromVersion: game.version - 1, toVersion: game.version },
-        withSettledItems(items),
-      );
-    }
+  /** The new version's chronicle (when its change is known), then its head: see the class comment. */
+  private async moveHead(game: GameRecord, change: FeedChange | undefined): Promise<void> {
+    if (change)
+      await writeChronicleThrough(this.cache, { gameId: game.id, fromVersion: game.version - 1, toVersion: game.version }, change);
     await this.advance(game);
-    return { items, version: game.version };
   }
 
   private async rebuild(gameId: string): Promise<GameRecord | undefined> {

@@ -187,6 +187,9 @@ async function chronicle(ctx: HandlerContext): Promise<Chronicle> {
   return view;
 }
 
+/** How one write changed the feed window (newest first), applied to the previous version's. */
+export type FeedChange = (content: ContentItemView[]) => ContentItemView[];
+
 /**
  * Writes the chronicle of a version through, from the chronicle of the version before it and the
  * one statement that moved the game between them (a request's save, a slow-path result): when that
@@ -196,7 +199,7 @@ async function chronicle(ctx: HandlerContext): Promise<Chronicle> {
 export async function writeChronicleThrough(
   cache: Cache,
   versions: { gameId: string; fromVersion: number; toVersion: number },
-  change: (content: ContentItemView[]) => ContentItemView[],
+  change: FeedChange,
 ): Promise<void> {
   const { gameId, fromVersion, toVersion } = versions;
   if (toVersion !== fromVersion + 1) return;

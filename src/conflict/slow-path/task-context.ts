@@ -12,7 +12,7 @@ import { cacheKeys } from '../domain/cache-contract.js';
 import { contentHash } from '../domain/hash.js';
 import type { ContentFeed, ContentSubject } from '../engine/content-feed.js';
 import type { ContentItemView, ContentKind } from '../engine/game-state.js';
-import { currentChronicle, withReadyItems } from '../engine/state-view.js';
+import { currentChronicle, withReadyItems, type FeedChange } from '../engine/state-view.js';
 import type { TaskDispatcher } from '../engine/task-dispatcher.js';
 import type { Scenario } from '../scenarios/index.js';
 import type { CanonLedger } from '../store/canon-ledger.js';
@@ -152,7 +152,7 @@ export class TaskContext {
       version =
         this.movedTo !== undefined && writes.length === 0
           ? this.movedTo
-          : await this.deps.heads.bumpVersion(this.gameId, this.feedChange, writes);
+          : await this.deps.heads.bumpVersion(this.gameId, { writes, change: this.feedChange });
     else await this.deps.store.runWrites(writes);
     await this.announcePlanned();
     return version;
@@ -222,8 +222,10 @@ export class TaskContext {
     const settlements = lines.flatMap(({ contentId, text }) =>
       contentId ? [{ id: contentId, change: { status: 'ready', text } as const }] : [],
     );
-    const settled = await this.deps.heads.settleContents(this.gameId, settlements, this.takeStaged());
+    const settled = await this.deps.heads.settleContents(this.gameId, settlements, { writes: this.takeStaged(), change: this.feedChange });
     await this.announcePlanned();
+    // The items it added so far are in the chronicle of the version this settle moved to.
+    if (settled) this.readyAdded.splice(0);
     if (!settled) return;
     this.filled = true;
     this.movedTo = settled.version;
@@ -245,7 +247,7 @@ export class TaskContext {
    * the version `land` moves the game on to; undefined when it wrote a canon record, whose
    * chronicle is then read again from the database.
    */
-  private get feedChange(): ((content: ContentItemView[]) => ContentItemView[]) | undefined {
+  private get feedChange(): FeedChange | undefined {
     return this.canonWritten ? undefined : withReadyItems(this.readyAdded);
   }
 
