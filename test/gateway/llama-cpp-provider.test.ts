@@ -73,8 +73,10 @@ describe('LlamaCppProvider: a real model under JSON-schema grammars', () => {
 
   it('times out, cancels the generation and frees its sequence for the next call', async () => {
     const started = Date.now();
+    // Seeded: unseeded, the random weights now and then end the answer after a few tokens, inside
+    // the budget (seen once in CI). Seed 1 writes ≈ 190 tokens, ≈ 220 ms here, four times the budget.
     const failure = await gateway
-      .generate('beat_prose', { input: sampleInputs.beat_prose }, { timeoutMs: 50 })
+      .generate('beat_prose', { input: sampleInputs.beat_prose, context: { seed: 1 } }, { timeoutMs: 50 })
       .catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(ModelTimeoutError);
     expect(Date.now() - started).toBeLessThan(5_000);

@@ -4,6 +4,7 @@ export * from './flow.js';
 export * from './hash.js';
 export * from './math.js';
 export * from './priorities.js';
+export * from './random.js';
 export * from './social.js';
 export * from './stakeholder.js';
 export * from './tension.js';

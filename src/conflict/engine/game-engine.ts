@@ -11,6 +11,7 @@ import type { TaskQueue } from '../../runtime/queue/task-queue.js';
 import type { Scenario } from '../scenarios/index.js';
 import { isWellFormedChoiceId, outcomeText } from './choices.js';
 import { cacheKeys } from '../domain/cache-contract.js';
+import { seededRandom, type Random } from '../domain/random.js';
 import { decodeFeedCursor, type ContentFeed } from './content-feed.js';
 import type { EngineHealth } from './engine-health.js';
 import { systemEvent, type EventPayloads } from './events.js';
@@ -65,7 +66,8 @@ export interface GameEngineDependencies {
   waitMs: number;
   /** The least time between two ticks of a game by state syncs (SYNC_TICK_MS, `SyncTicks`); default 0, every sync ticks. */
   syncTickMs?: number;
-  random?: () => number;
+  /** The rules' dice; default: seeded by the game's seed and version (`seededRandom`), so a seeded game replays the same. */
+  random?: Random;
   now?: () => number;
 }
 
@@ -460,7 +462,7 @@ export class GameEngine implements GameApi {
         this.deps.combine,
       ),
       scenario: this.scenarios.get(snapshot.game.scenarioId),
-      random: this.deps.random ?? Math.random,
+      random: this.deps.random ?? seededRandom(snapshot.game.seed, snapshot.game.version),
       now: this.deps.now ?? Date.now,
     };
   }

@@ -1,6 +1,7 @@
 import type { Cache } from '../../runtime/cache/cache.js';
 import type { Locks } from '../../runtime/locks/locks.js';
 import type { Scenario } from '../scenarios/schema.js';
+import type { Random } from '../domain/random.js';
 import type { PlannedActions } from '../store/planned-actions.js';
 import type { ContentFeed } from './content-feed.js';
 import type { GameStore } from '../store/game-store.js';
@@ -22,6 +23,7 @@ export interface HandlerContext {
   readonly scope: DispatchScope;
   /** The game's scenario: its conflicts' own endings. Undefined for a game whose scenario is gone. */
   readonly scenario: Scenario | undefined;
-  readonly random: () => number;
+  /** The rules' dice for this request (seeded by the game's seed and version unless the engine was given its own). */
+  readonly random: Random;
   readonly now: () => number;
 }

@@ -1,10 +1,9 @@
 import { clampUnit } from '../domain/math.js';
+import type { Random } from '../domain/random.js';
 import type { GossipItem, ReputationScores, ReputationType, SocialBundle } from '../domain/social.js';
 import { REPUTATION_TYPES } from '../domain/social.js';
 
 /** Pure social-circle rules: reputations, gossip and the scene's social bundle. */
-
-type Random = () => number;
 
 export { REPUTATION_TYPES };
 

@@ -3,6 +3,7 @@ import type { Phase } from '../domain/flow.js';
 import { contextHash } from '../domain/hash.js';
 import { clampUnit } from '../domain/math.js';
 import { TASK_PRIORITY } from '../domain/priorities.js';
+import type { Random } from '../domain/random.js';
 import type {
   DecisionStyle,
   SceneBehavior,
@@ -14,7 +15,6 @@ import type {
 
 /** Pure stakeholder rules: scene behaviour, who acts and reacts, stress, roles and fallbacks. */
 
-type Random = () => number;
 type RoleAndStress = Pick<Stakeholder, 'role'> & { stress?: number };
 
 /** A stakeholder whose stress was never recorded is taken to be moderately stressed. */
