@@ -29,7 +29,14 @@ export interface BenchResult {
    * Database statements per request of each kind and per finished job, async mode, whole run (warm-up
    * and saturation included); per job is null where the workers run in another process.
    */
-  statements: { perStateSync: number; perChoice: number; perConflictCreation: number; perFinishedJob: number | null };
+  statements: {
+    perStateSync: number;
+    perChoice: number;
+    perConflictCreation: number;
+    perFinishedJob: number | null;
+    /** Per finished job of each task, most jobs first, and the slow path's statements outside any job; null with the per-job figure. */
+    byTask: { tasks: Array<{ task: string; jobs: number; perJob: number }>; outsideJobs: number } | null;
+  };
   /**
    * Where the async mode's p99 goes (measured phase), each a p99 in ms: the server's own handler
    * time per player route (nyx_hot_path_duration_seconds), and within it a database statement sent
@@ -191,6 +198,16 @@ export function statementsOf(mode: ModeResult, backend: BenchResult['backend']):
     perChoice: ratio(slowPath.statementsOfChoices, slowPath.playerTurns),
     perConflictCreation: ratio(slowPath.statementsOfConflictCreations, slowPath.conflictCreations),
     perFinishedJob: backend === 'embedded' ? ratio(slowPath.slowPathStatements, slowPath.jobsDone) : null,
+    byTask:
+      backend === 'embedded'
+        ? {
+            tasks: Object.entries(slowPath.jobsDoneByTask)
+              .filter(([, jobs]) => jobs > 0)
+              .map(([task, jobs]) => ({ task, jobs, perJob: ratio(slowPath.slowStatementsByTask[task] ?? 0, jobs) }))
+              .sort((a, b) => b.jobs - a.jobs),
+            outsideJobs: slowPath.slowStatementsByTask.background ?? 0,
+          }
+        : null,
   };
 }
 

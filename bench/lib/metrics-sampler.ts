@@ -40,6 +40,10 @@ export interface SlowPathTotals {
   statementsOfChoices: number;
   statementsOfConflictCreations: number;
   slowPathStatements: number;
+  /** Of those, by the task whose job ran them (`background`: outside any job). */
+  slowStatementsByTask: Record<string, number>;
+  /** Jobs that finished (completed, or failed for good), by task. */
+  jobsDoneByTask: Record<string, number>;
   /** Model calls of finished jobs whose result players could read as current, and those it was wasted on. */
   modelCallsVisible: number;
   modelCallsWasted: number;
@@ -105,6 +109,11 @@ export function slowPathTotals(samples: MetricSample[]): SlowPathTotals {
     statementsOfChoices: sumOf(samples, 'nyx_db_statements_total', { path: 'hot', operation: ROUTE_OPERATIONS.choice }),
     statementsOfConflictCreations: sumOf(samples, 'nyx_db_statements_total', { path: 'hot', operation: ROUTE_OPERATIONS.conflict }),
     slowPathStatements: sumOf(samples, 'nyx_db_statements_total', { path: 'slow' }),
+    slowStatementsByTask: sumsBy(samples, 'nyx_db_statements_total', 'operation', { path: 'slow' }),
+    jobsDoneByTask: sumsOfBoth(
+      sumsBy(samples, 'nyx_task_completed_total', 'task'),
+      sumsBy(samples, 'nyx_task_failed_total', 'task', { final: 'true' }),
+    ),
     modelCallsVisible: sumOf(samples, 'nyx_model_calls_by_use_total', { use: 'visible' }),
     modelCallsWasted: sumOf(samples, 'nyx_model_calls_by_use_total', { use: 'wasted' }),
     modelCallsSpeculative: sumOf(samples, 'nyx_model_calls_by_use_total', { use: 'speculative' }),
@@ -130,6 +139,15 @@ export function slowPathTotals(samples: MetricSample[]): SlowPathTotals {
 }
 
 /** A histogram's cumulative count per bucket bound, summed over the series that match `labels`. */
+/** Sums of a metric by the values of one label. */
+function sumsBy(samples: MetricSample[], name: string, label: string, where: Record<string, string> = {}): Record<string, number> {
+  const values = new Set(samples.filter((s) => s.name === name && s.labels[label] !== undefined).map((s) => s.labels[label]!));
+  return Object.fromEntries([...values].map((value) => [value, sumOf(samples, name, { ...where, [label]: value })]));
+}
+
+const sumsOfBoth = (a: Record<string, number>, b: Record<string, number>): Record<string, number> =>
+  Object.fromEntries([...new Set([...Object.keys(a), ...Object.keys(b)])].map((key) => [key, (a[key] ?? 0) + (b[key] ?? 0)]));
+
 function bucketsOf(samples: MetricSample[], name: string, labels: Record<string, string> = {}): Record<string, number> {
   const bounds = new Set(samples.filter((s) => s.name === name).map((s) => s.labels.le!));
   return Object.fromEntries([...bounds].map((le) => [le, sumOf(samples, name, { ...labels, le })]));
@@ -139,7 +157,16 @@ const bucketDifference = (after: Record<string, number>, before: Record<string, 
   Object.fromEntries(Object.entries(after).map(([le, count]) => [le, Math.max(0, count - (before[le] ?? 0))]));
 
 export function difference(after: SlowPathTotals, before: SlowPathTotals): SlowPathTotals {
-  const { writeAgeBuckets, handlerBuckets, hotStatementBuckets, hotStatementRunBuckets, eventLoopLagBuckets, ...counters } = after;
+  const {
+    writeAgeBuckets,
+    handlerBuckets,
+    hotStatementBuckets,
+    hotStatementRunBuckets,
+    eventLoopLagBuckets,
+    slowStatementsByTask,
+    jobsDoneByTask,
+    ...counters
+  } = after;
   const keys = Object.keys(counters) as Array<keyof typeof counters>;
   return {
     ...(Object.fromEntries(keys.map((k) => [k, Math.max(0, after[k] - before[k])])) as typeof counters),
@@ -152,6 +179,8 @@ export function difference(after: SlowPathTotals, before: SlowPathTotals): SlowP
     hotStatementBuckets: bucketDifference(hotStatementBuckets, before.hotStatementBuckets),
     hotStatementRunBuckets: bucketDifference(hotStatementRunBuckets, before.hotStatementRunBuckets),
     eventLoopLagBuckets: bucketDifference(eventLoopLagBuckets, before.eventLoopLagBuckets),
+    slowStatementsByTask: bucketDifference(slowStatementsByTask, before.slowStatementsByTask),
+    jobsDoneByTask: bucketDifference(jobsDoneByTask, before.jobsDoneByTask),
   };
 }
 

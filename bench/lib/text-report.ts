@@ -82,6 +82,10 @@ export function textReport(result: BenchResult): string {
         ? 'per finished job not measured (the workers run in another process)'
         : `${statements.perFinishedJob.toFixed(2)} per finished job`),
   );
+  if (statements.byTask)
+    lines.push(
+      `  per finished job, by task: ${statements.byTask.tasks.map(({ task, jobs, perJob }) => `${task} ${perJob.toFixed(2)} (${jobs})`).join(', ')}; outside any job: ${statements.byTask.outsideJobs}`,
+    );
   const priced = Object.entries(BENCH_PRICES)
     .map(([model, p]) => `${model} $${p.input} in / $${p.output} out per 1M tokens`)
     .join(', ');

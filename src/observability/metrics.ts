@@ -57,7 +57,7 @@ export const metrics = {
   }),
   dbStatements: new Counter({
     name: 'nyx_db_statements_total',
-    help: 'Database statements by path (hot: inside a player request; slow: workers and sweeps), operation (the outermost hot-path operation; "background" on the slow path) and statement kind (select, insert, update, delete, with, ...).',
+    help: 'Database statements by path (hot: inside a player request; slow: workers and sweeps), operation (the outermost hot-path operation; on the slow path the task whose job ran it, or "background") and statement kind (select, insert, update, delete, with, ...).',
     labelNames: ['path', 'operation', 'statement'] as const,
     registers: [registry],
   }),

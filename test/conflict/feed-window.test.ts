@@ -3,7 +3,7 @@ import type { Nyx } from '../../src/app/nyx.js';
 import { cacheKeys } from '../../src/conflict/domain/cache-contract.js';
 import { contentItemView, contentRow, standingInWindow, type ContentSubject } from '../../src/conflict/engine/content-feed.js';
 import type { ContentItemView, ContentKind, ContentStatus } from '../../src/conflict/engine/game-state.js';
-import { cachedChronicle, withAddedContent, withReadyItems } from '../../src/conflict/engine/state-view.js';
+import { cachedChronicle, unchangedFeed, withAddedContent, withReadyItems } from '../../src/conflict/engine/state-view.js';
 import { flowTasks } from '../../src/conflict/flow/contracts.js';
 import { metrics } from '../../src/observability/metrics.js';
 import { openFeedItem } from '../support/feed.js';
@@ -221,44 +221,59 @@ function slowPathFeedWindow(backend: Backend) {
       expect(chronicle?.canon).toEqual([]);
     });
 
-    it('moving the version on with the items a job added writes the new chronicle through', async () => {
+    it('ready items a job adds land with the version move, and the new chronicle is written through with them', async () => {
       const { gameId, state } = await quiet.engine.createGame({ scenario: 'village-well', seed: 65 });
       const window = (await cachedChronicle(quiet.cache, gameId, state.version))!.content;
-      const added = (await quiet.feed.addReady(gameId, {
-        kind: 'gossip',
-        stateVersion: state.version,
-        text: 'Word travels.',
-        sourceKey: `g-${gameId}`,
-      }))!;
-      const version = await quiet.heads.bumpVersion(gameId, { change: withReadyItems([added]) });
+      const row = contentRow(
+        gameId,
+        { kind: 'gossip', stateVersion: state.version, sourceKey: `g-${gameId}` },
+        { status: 'ready', origin: 'generated', text: 'Word travels.', fallbackText: 'Word travels.' },
+      );
+      const { version, added } = await quiet.heads.addReady(gameId, [row], { change: unchangedFeed });
       expect(version).toBe(state.version + 1);
+      expect(added.map((item) => [item.id, item.status, item.text])).toEqual([[row.id, 'ready', 'Word travels.']]);
       const chronicle = await cachedChronicle(quiet.cache, gameId, version);
-      expect(chronicle?.content.map((item) => item.id)).toEqual([added.id, ...window.map((item) => item.id)]);
+      expect(chronicle?.content.map((item) => item.id)).toEqual([row.id, ...window.map((item) => item.id)]);
       expect(chronicle?.content[0]).toMatchObject({ status: 'ready', text: 'Word travels.' });
       // And the sync that follows reads it. (That sync may open scene gossip of its own in front.)
-      const shown = (await quiet.engine.getState(gameId)).content.find((item) => item.id === added.id);
+      const shown = (await quiet.engine.getState(gameId)).content.find((item) => item.id === row.id);
       expect(shown).toMatchObject({ status: 'ready', text: 'Word travels.' });
     });
 
-    it("a settle writes the job's own change through with the items it settled: a line the job added ready shows too", async () => {
+    it('a redelivered job adds nothing twice: an item whose source key is in the feed is left out of the move and its chronicle', async () => {
       const { gameId, state } = await quiet.engine.createGame({ scenario: 'village-well', seed: 66 });
+      const line = (text: string) =>
+        contentRow(
+          gameId,
+          { kind: 'gossip', stateVersion: state.version, sourceKey: `r-${gameId}` },
+          { status: 'ready', origin: 'generated', text, fallbackText: text },
+        );
+      const first = await quiet.heads.addReady(gameId, [line('Word travels.')], { change: unchangedFeed });
+      const again = line('Word travels twice.');
+      const second = await quiet.heads.addReady(gameId, [again], { change: unchangedFeed });
+      expect(second.added).toEqual([]);
+      expect(second.version).toBe(first.version + 1);
+      const chronicle = await cachedChronicle(quiet.cache, gameId, second.version);
+      expect(chronicle?.content.filter((item) => item.kind === 'gossip' && item.status === 'ready').map((item) => item.text)).toEqual([
+        'Word travels.',
+      ]);
+      expect(await quiet.feed.find(again.id)).toBeUndefined();
+    });
+
+    it("a settle writes the job's own change through with the items it settled", async () => {
+      const { gameId, state } = await quiet.engine.createGame({ scenario: 'village-well', seed: 67 });
       const { id } = await openFeedItem(quiet.db, gameId, { kind: 'beat', fallbackText: 'f', stateVersion: state.version });
       // The item was inserted behind the cache's back: a version of its own, read from the database once.
       await quiet.heads.bumpVersion(gameId);
       await quiet.engine.getState(gameId);
-      const added = (await quiet.feed.addReady(gameId, {
-        kind: 'gossip',
-        stateVersion: state.version,
-        text: 'Word travels.',
-        sourceKey: `s-${gameId}`,
-      }))!;
+      const marker = view('marker', 59, { status: 'ready' });
       const settled = await quiet.heads.settleContents(gameId, [{ id, change: { status: 'ready', text: 'A beat.' } }], {
-        change: withReadyItems([added]),
+        change: withReadyItems([marker]),
       });
       const chronicle = await cachedChronicle(quiet.cache, gameId, settled!.version);
-      expect(chronicle?.content.filter((item) => item.id === id || item.id === added.id).map((item) => [item.id, item.text])).toEqual([
-        [added.id, 'Word travels.'],
+      expect(chronicle?.content.filter((item) => item.id === id || item.id === 'marker').map((item) => [item.id, item.text])).toEqual([
         [id, 'A beat.'],
+        ['marker', 'f'],
       ]);
     });
   });

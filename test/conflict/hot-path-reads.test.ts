@@ -108,7 +108,9 @@ function hotPathReads(backend: Backend) {
 
     // What a worker elsewhere does with a result: fill the item and move the version on (one statement).
     const { value: settled, total } = await countedSlow(() =>
-      otherHeads.settleContent(gameId, opened.id, { status: 'ready', text: 'The miller sets down his sack and laughs.' }),
+      otherHeads.settleContents(gameId, [
+        { id: opened.id, change: { status: 'ready', text: 'The miller sets down his sack and laughs.' } },
+      ]),
     );
     expect(total).toBe(1);
     const version = settled!.version;
@@ -132,7 +134,7 @@ function hotPathReads(backend: Backend) {
     const opened = async () =>
       (await openFeedItem(nyx.db, gameId, { kind: 'reaction', fallbackText: 'f', stateVersion: 1, task: { name: 't', payload: {} } })).id;
     const [first, second, done, failing, shed] = [await opened(), await opened(), await opened(), await opened(), await opened()];
-    await otherHeads.settleContent(gameId, done, { status: 'ready', text: 'Written before.' });
+    await otherHeads.settleContents(gameId, [{ id: done, change: { status: 'ready', text: 'Written before.' } }]);
     // The items were inserted behind the cache's back: a version of their own, read from the database once.
     const before = await otherHeads.bumpVersion(gameId);
     const seen = await nyx.engine.syncState(gameId);

@@ -27,6 +27,8 @@ import { CanonLedger } from '../../src/conflict/store/canon-ledger.js';
 import { openDatabase, type Database } from '../../src/runtime/db/database.js';
 import { PlannedActions } from '../../src/conflict/store/planned-actions.js';
 import { canonEvents, conflictFlows, plannedStakeholderActions } from '../../src/conflict/store/schema/index.js';
+import { metrics } from '../../src/observability/metrics.js';
+import { asSlowPathWork } from '../../src/runtime/hot-path/hot-path.js';
 import type { ContentEvent } from '../../src/runtime/hub/content-hub.js';
 import { InProcessHub } from '../../src/runtime/hub/in-process-hub.js';
 import { MemoryIdempotencyGuard } from '../../src/runtime/idempotency/memory-idempotency-guard.js';
@@ -215,6 +217,20 @@ function hubEvents(gameId: string): ContentEvent[] {
   return seen;
 }
 
+/** Runs `work` as no job's own, so its statements are not counted as the job's. */
+const outsideAnyJob = <T>(work: () => Promise<T>): Promise<T> => asSlowPathWork('test.setup', work);
+
+/** Write statements (anything but a `select`) the slow path ran meanwhile: a job's result should be one. */
+async function slowWrites<T>(work: () => Promise<T>): Promise<{ value: T; writes: number }> {
+  const count = async () =>
+    (await metrics.dbStatements.get()).values
+      .filter((v) => v.labels.path === 'slow' && v.labels.statement !== 'select')
+      .reduce((sum, v) => sum + v.value, 0);
+  const before = await count();
+  const value = await work();
+  return { value, writes: (await count()) - before };
+}
+
 function reactionPayload(game: Game, contentId: string, eventId = 'evt-1'): PayloadOf<typeof stakeholderTasks.generateReaction> {
   return {
     gameId: game.gameId,
@@ -366,6 +382,44 @@ describe('stakeholder tasks', () => {
     expect(await planned.claimReady({ gameId: game.gameId })).toEqual([]);
   });
 
+  it("an action checks its context again in the game's cached snapshot, with no read, and lands in one statement", async () => {
+    let game: Game | undefined;
+    const heads = new GameHeads(store, cache, new MemoryLocks());
+    // What a web process does when it saves the phase moving on: the new head and entities written
+    // through to the cache. (The database is left behind on purpose: only the cache says it moved.)
+    const movedOnInTheCache = async () => {
+      const snapshot = await store.loadEntities((await store.findGame(game!.gameId))!);
+      snapshot.updateFlow(game!.conflict.id, { ...game!.flow, phase: 'rising' });
+      const head = { ...snapshot.game, version: snapshot.game.version + 1, entitiesVersion: snapshot.game.entitiesVersion + 1 };
+      await heads.advance(head);
+      await cache.setJson(cacheKeys.snapshot(head.id), { ...snapshot.toStored(), entitiesVersion: head.entitiesVersion });
+    };
+    const { run } = await startWorkers(interceptedGateway(() => outsideAnyJob(movedOnInTheCache)));
+    game = await createGame();
+    const contextHash = decisionContextHash(game.instigator, 'emerging');
+    const statements = async () =>
+      (await metrics.dbStatements.get()).values
+        .filter((v) => v.labels.operation === 'stakeholders.generate_action')
+        .reduce((sum, v) => sum + v.value, 0);
+    // The game as every writer leaves it: its head, entities and feed window cached.
+    const current = await store.loadEntities((await store.findGame(game.gameId))!);
+    await heads.advance(current.game);
+    await cache.setJson(cacheKeys.snapshot(game.gameId), current.toStored());
+    await cache.setJson(cacheKeys.chronicle(game.gameId, current.game.version), { content: await feed.recent(game.gameId), canon: [] });
+    const before = await statements();
+
+    const { outcome } = await run('stakeholders.generate_action', {
+      gameId: game.gameId,
+      stateVersion: 0,
+      stakeholderId: game.instigator.id,
+      contextHash,
+    });
+
+    expect(outcome).toMatchObject({ status: 'completed', result: { status: 'stale' } });
+    expect((await plannedRows(game.gameId)).map((r) => r.status)).toEqual(['expired']);
+    expect((await statements()) - before).toBe(1);
+  });
+
   it('when the model keeps failing, the item ends on its fallback and a failed plan is recorded after the last attempt', async () => {
     let modelCalls = 0;
     const { run } = await startWorkers(
@@ -509,6 +563,35 @@ describe('bundle tasks', () => {
     expect(await cache.getJson(cacheKeys.socialBundle(game.gameId, 'scene-a', 0))).toBeUndefined();
     const gossipItems = (await feed.recent(game.gameId)).filter((item) => item.kind === 'gossip');
     expect(gossipItems).toEqual([expect.objectContaining({ status: 'ready', origin: 'generated', text: bundle!.gossip[0]!.content })]);
+  });
+
+  it("a bundle's gossip lands with its version move in one statement, is announced, and shows in the new version's chronicle", async () => {
+    const { run } = await startWorkers();
+    const game = await createGame();
+    const events = hubEvents(game.gameId);
+    // Version 0's chronicle cached, as a game's first write leaves it: the job writes version 1's from it.
+    await cache.setJson(cacheKeys.chronicle(game.gameId, 0), { content: await feed.recent(game.gameId), canon: [] });
+    const { value: outcome, writes } = await slowWrites(
+      async () =>
+        (
+          await run('social.generate_bundle', {
+            gameId: game.gameId,
+            stateVersion: 0,
+            sceneHash: 'scene-one',
+            cacheVersion: 0,
+            npcIds: [game.maren.id, game.hobb.id],
+          })
+        ).outcome,
+    );
+    expect(outcome).toMatchObject({ status: 'completed' });
+    expect(writes).toBe(1);
+    const { version } = (await store.findGame(game.gameId))!;
+    expect(version).toBe(1);
+    const [gossip] = (await feed.recent(game.gameId)).filter((item) => item.kind === 'gossip');
+    expect(gossip).toMatchObject({ status: 'ready', origin: 'generated' });
+    expect(events).toContainEqual(expect.objectContaining({ kind: 'gossip', id: gossip!.id, status: 'ready', text: gossip!.text }));
+    const chronicle = await cache.getJson<{ content: Array<{ id: string }> }>(cacheKeys.chronicle(game.gameId, version));
+    expect(chronicle?.content.map((item) => item.id)).toEqual([gossip!.id]);
   });
 
   it('a bundle whose task fails for good settles on its rule fallback, briefly, instead of staying generating', async () => {
@@ -724,9 +807,38 @@ describe('narration tasks', () => {
     expect(gossip).toMatchObject({ status: 'ready', origin: 'generated' });
     expect(gossip!.text).not.toBe('fallback gossip');
     expect((await cache.getJson<string[]>(cacheKeys.manifestations(game.gameId, 'scene-c')))!.length).toBeGreaterThan(0);
-    const [alliance] = await store.activeAlliances(game.gameId, game.hobb.id);
+    const [alliance] = await store.activeAlliances(game.gameId, [game.hobb.id]);
     expect(alliance).toMatchObject({ party1Id: game.maren.id, party2Id: game.hobb.id });
     const announced = (await feed.recent(game.gameId)).find((i) => i.kind === 'alliance');
     expect(announced?.text).toContain('Maren Coble and Hobb Tallow');
+  });
+
+  it('an alliance, its line in the feed and the version move are one statement; a bundle of the scene lists the pact once', async () => {
+    const { run } = await startWorkers();
+    const game = await createGame();
+    const { version: before } = (await store.findGame(game.gameId))!;
+    const { writes } = await slowWrites(() =>
+      run('social.form_alliance', {
+        gameId: game.gameId,
+        stateVersion: 0,
+        initiatorId: game.ilse.id,
+        targetId: game.hobb.id,
+        reason: 'mutual_benefit',
+      }),
+    );
+    expect(writes).toBe(1);
+    expect((await store.findGame(game.gameId))!.version).toBe(before + 1);
+    expect(await store.activeAlliances(game.gameId, [game.ilse.id, game.hobb.id])).toEqual([
+      expect.objectContaining({ party1Id: game.ilse.id, party2Id: game.hobb.id }),
+    ]);
+    await run('social.generate_bundle', {
+      gameId: game.gameId,
+      stateVersion: 1,
+      sceneHash: 'scene-pact',
+      cacheVersion: 0,
+      npcIds: [game.ilse.id, game.hobb.id, game.maren.id],
+    });
+    const bundle = await cache.getJson<SocialBundle>(cacheKeys.socialBundle(game.gameId, 'scene-pact', 0));
+    expect(bundle!.alliances).toEqual([expect.objectContaining({ party1_id: game.ilse.id, party2_id: game.hobb.id })]);
   });
 });

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
-import { currentHotPathOperation, hotPath } from '../../src/runtime/hot-path/hot-path.js';
+import { currentHotPathOperation, currentSlowPathWork, hotPath } from '../../src/runtime/hot-path/hot-path.js';
 import { BullMqQueue } from '../../src/runtime/queue/bullmq-queue.js';
 import { InProcessQueue } from '../../src/runtime/queue/in-process-queue.js';
 import { PermanentTaskError, RateLimitedTaskError } from '../../src/runtime/queue/task-errors.js';
@@ -426,10 +426,16 @@ function queueContract(makeQueue: (concurrency: number) => TaskQueue): void {
     });
   });
 
-  it('runs jobs dispatched inside a hot-path operation outside it', async () => {
+  it('runs jobs dispatched inside a hot-path operation outside it, as slow-path work named for their task', async () => {
     const queue = create();
     const seen: (string | undefined)[] = [];
-    queue.defineTask('narrate', { payload: anything, handler: async () => void seen.push(currentHotPathOperation()) });
+    queue.defineTask('narrate', {
+      payload: anything,
+      handler: async () => {
+        await Promise.resolve();
+        seen.push(currentHotPathOperation(), currentSlowPathWork());
+      },
+    });
     await queue.startWorkers();
 
     const result = await hotPath('player-move', async () => {
@@ -438,7 +444,7 @@ function queueContract(makeQueue: (concurrency: number) => TaskQueue): void {
     });
     if (result.status !== 'accepted') throw new Error(`dispatch ${result.status}`);
     expect(await queue.waitForJob(result.jobId, 10_000)).toMatchObject({ status: 'completed' });
-    expect(seen).toEqual(['player-move', undefined]);
+    expect(seen).toEqual(['player-move', undefined, 'narrate']);
   });
 }
 

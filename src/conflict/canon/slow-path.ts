@@ -108,7 +108,7 @@ export const canonSlowPath: readonly TaskImplementation[] = [
     await ctx.deps.cache.setJson(cacheKey, spoken, CACHE_TTL.canonReferences);
     for (const reference of spoken) {
       // One reference per speaker and conflict, whatever runs this task again.
-      await ctx.addReady(
+      ctx.addReady(
         'reference',
         `${reference.npcName}: “${reference.text}”`,
         { npcId: reference.npcId, npcName: reference.npcName, conflictId: payload.conflictId, quote: reference.text },

@@ -147,22 +147,6 @@ export class ContentFeed {
   }
 
   /**
-   * Adds content the slow path wrote on its own (a reference, a gossip line), ready at once.
-   * Undefined when an item with the same `sourceKey` is already there: a repeated job adds nothing.
-   */
-  async addReady(
-    gameId: string,
-    item: NewContentItem & { text: string; origin?: 'generated' | 'fallback' },
-  ): Promise<ContentItemView | undefined> {
-    const [row] = await this.db.orm
-      .insert(contentItems)
-      .values(contentRow(gameId, item, { status: 'ready', origin: item.origin ?? 'generated', text: item.text, fallbackText: item.text }))
-      .onConflictDoNothing()
-      .returning();
-    return row ? contentItemView(row) : undefined;
-  }
-
-  /**
    * Leaves the item on its fallback, for good, without moving the game's version (its request is
    * still running and will show it). The slow path settles items with `GameHeads.settleContent`.
    */

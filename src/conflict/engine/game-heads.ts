@@ -6,7 +6,8 @@ import type { ContentItemView } from './game-state.js';
 import type { GameRecord } from '../store/game-snapshot.js';
 import type { ContentSettlement, GameStore } from '../store/game-store.js';
 import { GameLanes } from './game-lanes.js';
-import { withSettledItems, writeChronicleThrough, type FeedChange } from './state-view.js';
+import { contentItemView, type ContentRow } from './content-feed.js';
+import { unchangedFeed, withReadyItems, withSettledItems, writeChronicleThrough, type FeedChange } from './state-view.js';
 
 /**
  * Seconds a cached head lives. Every writer moves it on as it commits, so the TTL only bounds how
@@ -27,8 +28,6 @@ export interface JobWrites {
   writes?: readonly SQL[];
   change?: FeedChange | undefined;
 }
-
-const unchangedFeed: FeedChange = (content) => content;
 
 /**
  * The game row (version, entities version, scenario, seed, token hash) in the cache, written
@@ -107,26 +106,29 @@ export class GameHeads {
     });
   }
 
-  /** One item of `settleContents`. */
-  async settleContent(
-    gameId: string,
-    id: string,
-    change: ContentSettlement,
-  ): Promise<{ item: ContentItemView; version: number } | undefined> {
-    const settled = await this.settleContents(gameId, [{ id, change }]);
-    return settled && { item: settled.items[0]!, version: settled.version };
-  }
-
   /**
    * Moves the version on in the database (the slow path's results), in one statement with the job's
    * `writes`, and writes the new head through; with `change`, the new version's chronicle too.
    */
-  bumpVersion(gameId: string, job: JobWrites = {}): Promise<number> {
+  async bumpVersion(gameId: string, job: JobWrites = {}): Promise<number> {
+    return (await this.addReady(gameId, [], job)).version;
+  }
+
+  /**
+   * Adds feed items ready at once (lines nobody was waiting for: gossip, an alliance, a reference)
+   * and moves the version on, in one statement with the job's `writes`; an item whose `sourceKey` the
+   * feed already holds is left out, so a redelivered job adds nothing twice. Writes the new version's
+   * chronicle (the job's `change`, then the items added) and its head through. Version 0 when the
+   * game is gone.
+   */
+  addReady(gameId: string, rows: readonly ContentRow[], job: JobWrites = {}): Promise<{ version: number; added: ContentItemView[] }> {
     return this.versionMoves.run(gameId, async () => {
-      const game = await this.store.bumpVersion(gameId, job.writes);
-      if (!game) return 0;
-      await this.moveHead(game, job.change);
-      return game.version;
+      const moved = await this.store.bumpVersion(gameId, { writes: job.writes ?? [], added: rows });
+      if (!moved) return { version: 0, added: [] };
+      const added = rows.filter((row) => moved.addedIds.has(row.id)).map(contentItemView);
+      const { change } = job;
+      await this.moveHead(moved.game, change && (added.length === 0 ? change : (content) => withReadyItems(added)(change(content))));
+      return { version: moved.game.version, added };
     });
   }
 

@@ -28,6 +28,16 @@ export class SnapshotCache {
     return this.entitiesOf(game);
   }
 
+  /**
+   * The game's current snapshot when the cache holds the entities of its current head, with no
+   * statement; undefined when it does not (or the game is gone), where `load` would read them.
+   */
+  async cached(gameId: string): Promise<GameSnapshot | undefined> {
+    const game = await this.heads.read(gameId);
+    const stored = game && (await this.storedFor(game));
+    return stored && GameSnapshot.fromStored(game, stored);
+  }
+
   /** After a lost compare-and-set: the head was behind, so read it from the database. */
   async reload(gameId: string): Promise<GameSnapshot | undefined> {
     const game = await this.heads.refresh(gameId);
@@ -42,8 +52,13 @@ export class SnapshotCache {
   }
 
   private async entitiesOf(game: GameSnapshot['game']): Promise<GameSnapshot> {
+    const stored = await this.storedFor(game);
+    return stored ? GameSnapshot.fromStored(game, stored) : this.store.loadEntities(game);
+  }
+
+  /** The cached entities, if they are those of `game`'s entities version. */
+  private async storedFor(game: GameSnapshot['game']): Promise<StoredSnapshot | undefined> {
     const stored = await this.cache.getJson<StoredSnapshot>(cacheKeys.snapshot(game.id));
-    if (stored && stored.entitiesVersion === game.entitiesVersion) return GameSnapshot.fromStored(game, stored);
-    return this.store.loadEntities(game);
+    return stored?.entitiesVersion === game.entitiesVersion ? stored : undefined;
   }
 }

@@ -240,6 +240,9 @@ const newestFirst = (a: ContentItemView, b: ContentItemView) => b.createdAt.loca
  * Items the slow path added ready (a gossip line, a reference), each in its place in the feed and
  * once: another writer may have moved the version on after the insert and read them already.
  */
+/** A feed change that changes nothing. */
+export const unchangedFeed: FeedChange = (content) => content;
+
 export const withReadyItems = (items: readonly ContentItemView[]) => (content: ContentItemView[]) => {
   if (items.length === 0) return content;
   const shown = new Set(content.map((item) => item.id));

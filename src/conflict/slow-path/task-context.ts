@@ -1,6 +1,8 @@
 import type { SQL } from 'drizzle-orm';
 import type { ConflictSnapshot, Kind, KindInput, KindOutput, LlmGateway, StorySetting } from '../../gateway/index.js';
 import type { GameHeads } from '../engine/game-heads.js';
+import { SnapshotCache } from '../engine/snapshot-cache.js';
+import type { ConflictFlow } from '../domain/flow.js';
 import { logger } from '../../observability/logger.js';
 import { metrics } from '../../observability/metrics.js';
 import type { Cache } from '../../runtime/cache/cache.js';
@@ -10,9 +12,9 @@ import { PermanentTaskError } from '../../runtime/queue/task-errors.js';
 import type { JobContext } from '../../runtime/queue/task-queue.js';
 import { cacheKeys } from '../domain/cache-contract.js';
 import { contentHash } from '../domain/hash.js';
-import type { ContentFeed, ContentSubject } from '../engine/content-feed.js';
+import { contentRow, type ContentFeed, type ContentRow, type ContentSubject } from '../engine/content-feed.js';
 import type { ContentItemView, ContentKind } from '../engine/game-state.js';
-import { currentChronicle, withReadyItems, type FeedChange } from '../engine/state-view.js';
+import { currentChronicle, unchangedFeed, type FeedChange } from '../engine/state-view.js';
 import type { TaskDispatcher } from '../engine/task-dispatcher.js';
 import type { Scenario } from '../scenarios/index.js';
 import type { CanonLedger } from '../store/canon-ledger.js';
@@ -69,8 +71,8 @@ const RECENT_LINES = 20;
 export class TaskContext {
   /** Items this job has asked to add to the feed so far (each one's place in its source key). */
   private added = 0;
-  /** The items it did add, ready. */
-  private readonly readyAdded: ContentItemView[] = [];
+  /** The ready items it asked to add, to land with its result (`land`). */
+  private readonly readyRows: ContentRow[] = [];
   /** Statements this job staged to land with its result (its planned moves). */
   private readonly staged: SQL[] = [];
   /** Whether a staged move is ready, so the hot path is told once it lands. */
@@ -141,20 +143,38 @@ export class TaskContext {
   }
 
   /**
-   * Lands what the job staged and has not landed yet. A job that `wrote` moves the game's version
-   * on with it (or only announces the version its last settle moved to, when nothing is left); any
-   * other lands its staged writes alone. Returns the version to announce, if any.
+   * Lands what the job staged and has not landed yet, in one statement. A job that `wrote` or added
+   * ready items moves the game's version on with it (or only announces the version its last settle
+   * moved to, when nothing is left); any other lands its staged writes alone. Returns the version to
+   * announce, if any.
    */
   async land(wrote: boolean): Promise<number | undefined> {
     const writes = this.takeStaged();
+    const rows = this.readyRows.splice(0);
     let version: number | undefined;
-    if (wrote)
+    if (rows.length > 0) version = await this.landReady(rows, writes);
+    else if (wrote)
       version =
         this.movedTo !== undefined && writes.length === 0
           ? this.movedTo
           : await this.deps.heads.bumpVersion(this.gameId, { writes, change: this.feedChange });
     else await this.deps.store.runWrites(writes);
     await this.announcePlanned();
+    return version;
+  }
+
+  /** The ready items with the job's writes and a version move; each one the feed took is published. */
+  private async landReady(rows: readonly ContentRow[], writes: SQL[]): Promise<number> {
+    const { version, added } = await this.deps.heads.addReady(this.gameId, rows, { writes, change: this.feedChange });
+    for (const item of added)
+      await publish(this.deps.hub, {
+        gameId: this.gameId,
+        kind: item.kind,
+        id: item.id,
+        status: 'ready',
+        origin: 'generated',
+        text: item.text,
+      });
     return version;
   }
 
@@ -224,8 +244,6 @@ export class TaskContext {
     );
     const settled = await this.deps.heads.settleContents(this.gameId, settlements, { writes: this.takeStaged(), change: this.feedChange });
     await this.announcePlanned();
-    // The items it added so far are in the chronicle of the version this settle moved to.
-    if (settled) this.readyAdded.splice(0);
     if (!settled) return;
     this.filled = true;
     this.movedTo = settled.version;
@@ -243,12 +261,12 @@ export class TaskContext {
   }
 
   /**
-   * How this job's writes changed the feed window (the items it added ready), for the chronicle of
-   * the version `land` moves the game on to; undefined when it wrote a canon record, whose
-   * chronicle is then read again from the database.
+   * How this job's own writes changed the chronicle of the version it moves to (its items aside):
+   * not at all, or unknown when it wrote a canon record, whose chronicle is then read again from the
+   * database.
    */
   private get feedChange(): FeedChange | undefined {
-    return this.canonWritten ? undefined : withReadyItems(this.readyAdded);
+    return this.canonWritten ? undefined : unchangedFeed;
   }
 
   /** Writes a resolved conflict's canon record. */
@@ -258,30 +276,30 @@ export class TaskContext {
   }
 
   /**
-   * Adds generated content nobody was waiting for (a reference, an alliance) straight to the feed,
-   * once: the item is keyed by `sourceKey` (by default this job and the item's place in it), so a
-   * redelivered job adds nothing twice. Returns whether it was added.
+   * Adds generated content nobody was waiting for (a reference, an alliance) to the feed with the
+   * job's result (`land`, one statement), once: the item is keyed by `sourceKey` (by default this
+   * job and the item's place in it), so a redelivered job adds nothing twice.
    */
-  async addReady(
-    kind: ContentKind,
-    text: string,
-    subject?: ContentSubject,
-    sourceKey = `${this.requestKey}#${this.added}`,
-  ): Promise<boolean> {
+  addReady(kind: ContentKind, text: string, subject?: ContentSubject, sourceKey = `${this.requestKey}#${this.added}`): void {
     this.added++;
-    const item = await this.deps.feed.addReady(this.gameId, {
-      kind,
-      text,
-      stateVersion: this.snapshot.version,
-      sourceKey,
-      ...(subject ? { subject } : {}),
-    });
-    if (item) {
-      this.movedTo = undefined;
-      this.readyAdded.push(item);
-    }
-    if (item) await publish(this.deps.hub, { gameId: this.gameId, kind, id: item.id, status: 'ready', origin: 'generated', text });
-    return item !== undefined;
+    this.readyRows.push(
+      contentRow(
+        this.gameId,
+        { kind, stateVersion: this.snapshot.version, sourceKey, ...(subject ? { subject } : {}) },
+        { status: 'ready', origin: 'generated', text, fallbackText: text },
+      ),
+    );
+  }
+
+  /**
+   * A conflict's flow as the game stands now (it moves on while the model thinks): from the cached
+   * snapshot of the game's current head, with no statement; from the database when that is not cached.
+   * A head another process has not written through yet can only make a passed context look current:
+   * the sync that claims the move checks it again against the state it saves.
+   */
+  async currentFlow(conflictId: number): Promise<ConflictFlow | undefined> {
+    const now = await new SnapshotCache(this.deps.store, this.deps.cache, this.deps.heads).cached(this.gameId);
+    return now ? now.flows.get(conflictId) : this.deps.store.findFlow(conflictId);
   }
 
   conflictTitle(conflictId: number): string {

@@ -11,6 +11,9 @@ import type { AnyTaskContract, MadeFor, TaskPart } from '../tasks/task-contract.
 import { publish, TaskContext, type ConflictWorkerDeps, type TaskOutcome } from './task-context.js';
 import type { TaskImplementation } from './task-implementation.js';
 
+/** How a job leaves an item it will not write: on its fallback for good, or shed (recovery may still write it). */
+type Settlement = { id: string; change: { status: 'failed' | 'shed' } };
+
 /** By default a finished task keeps its key for an hour, so a replayed job does not generate twice. */
 const IDEMPOTENCY_TTL_SECONDS = 3600;
 
@@ -142,13 +145,13 @@ export class ConflictTaskRunner {
    * says the same for a newer state (a `supersedable` contract): it is shed, so its fallback shows
    * and recovery may still write it once the slow path has spare room. Not at all if it is out of
    * the player's feed window, or already settled. Either way the job ends here, and the item
-   * settles at once.
+   * settles (its caller lands the `settlement`, at once).
    */
   private async dropBeforeCall(
     task: TaskImplementation,
     payload: KeyedFields,
     window: readonly ContentItemView[] | undefined,
-  ): Promise<TaskOutcome | undefined> {
+  ): Promise<{ outcome: TaskOutcome; settlement: Settlement | undefined } | undefined> {
     const { contentId, dispatchedAt } = payload;
     if (contentId === undefined) return undefined;
     const maxWaitMs = this.deps.maxQueueWaitMs;
@@ -161,9 +164,8 @@ export class ConflictTaskRunner {
       : ((window && standingInWindow(window, contentId, { supersedable })) ?? (await this.deps.feed.standing(contentId, { supersedable })));
     if (standing === 'current') return undefined;
     metrics.slowPathDropped.inc({ task: task.contract.name, reason: standing === 'gone' ? 'settled' : standing });
-    if (standing === 'expired' || standing === 'superseded') await this.settle(payload.gameId, contentId, { status: 'shed' });
-    if (standing === 'not_visible') await this.settle(payload.gameId, contentId, { status: 'failed' });
-    return { status: 'stale', reason: `item ${standing}` };
+    const status = standing === 'expired' || standing === 'superseded' ? 'shed' : standing === 'not_visible' ? 'failed' : undefined;
+    return { outcome: { status: 'stale', reason: `item ${standing}` }, settlement: status && { id: contentId, change: { status } } };
   }
 
   /**
@@ -178,7 +180,11 @@ export class ConflictTaskRunner {
     // then their standing needs no statement.
     const window =
       contentIdsOf(payload).length > 0 ? (await currentChronicle(this.deps.heads, this.deps.cache, payload.gameId))?.content : undefined;
-    if (!payload.parts) return { toRun: payload, dropped: await this.dropBeforeCall(task, payload, window) };
+    if (!payload.parts) {
+      const dropped = await this.dropBeforeCall(task, payload, window);
+      if (dropped?.settlement) await this.settleAll(payload.gameId, [dropped.settlement]);
+      return { toRun: payload, dropped: dropped?.outcome };
+    }
     const parts = await this.wantedParts(payload, window);
     return {
       toRun: { ...payload, parts },
@@ -188,20 +194,24 @@ export class ConflictTaskRunner {
 
   /**
    * The parts of a joined job still worth writing, each checked as its own job would be (see
-   * `dropBeforeCall`): the others' items settle now. A part no implementation here knows (a newer
-   * version sent it) settles on its fallback.
+   * `dropBeforeCall`): the others' items settle now, together in one statement. A part no
+   * implementation here knows (a newer version sent it) settles on its fallback.
    */
   private async wantedParts(payload: KeyedFields, window: readonly ContentItemView[] | undefined): Promise<TaskPart[]> {
     const wanted: TaskPart[] = [];
+    const settlements: Settlement[] = [];
     for (const part of payload.parts ?? []) {
       const implementation = this.implementations.get(part.name);
       if (!implementation) {
-        await this.settleOnFallback(payload.gameId, contentIdsOf(part.payload));
+        settlements.push(...contentIdsOf(part.payload).map((id) => ({ id, change: { status: 'failed' } as const })));
         continue;
       }
       const own = { ...part.payload, dispatchedAt: payload.dispatchedAt, recovered: payload.recovered };
-      if (!(await this.dropBeforeCall(implementation, own, window))) wanted.push(part);
+      const dropped = await this.dropBeforeCall(implementation, own, window);
+      if (!dropped) wanted.push(part);
+      else if (dropped.settlement) settlements.push(dropped.settlement);
     }
+    await this.settleAll(payload.gameId, settlements);
     return wanted;
   }
 
@@ -224,15 +234,20 @@ export class ConflictTaskRunner {
   }
 
   private async settleOnFallback(gameId: string, contentIds: readonly string[]): Promise<void> {
-    for (const contentId of contentIds) await this.settle(gameId, contentId, { status: 'failed' });
+    await this.settleAll(
+      gameId,
+      contentIds.map((id) => ({ id, change: { status: 'failed' } })),
+    );
   }
 
-  private async settle(gameId: string, contentId: string, change: { status: 'failed' | 'shed' }): Promise<void> {
-    const settled = await this.deps.heads.settleContent(gameId, contentId, change);
+  /** Settles items on their fallback (for good, or shed) and moves the version on once, in one statement. */
+  private async settleAll(gameId: string, settlements: readonly Settlement[]): Promise<void> {
+    if (settlements.length === 0) return;
+    const settled = await this.deps.heads.settleContents(gameId, settlements);
     if (!settled) return;
-    const { item, version } = settled;
-    await publish(this.deps.hub, { gameId, kind: item.kind, id: item.id, status: 'failed', origin: 'fallback', text: item.text });
-    await this.announceChange(gameId, version);
+    for (const item of settled.items)
+      await publish(this.deps.hub, { gameId, kind: item.kind, id: item.id, status: 'failed', origin: 'fallback', text: item.text });
+    await this.announceChange(gameId, settled.version);
   }
 
   private async publishJob(

@@ -61,20 +61,15 @@ async function spreadGossip(ctx: TaskContext, request: GossipRequest): Promise<G
 }
 
 async function alliancesAmong(ctx: TaskContext, npcIds: number[]): Promise<Alliance[]> {
-  const byId = new Map<number, Alliance>();
-  for (const npcId of npcIds) {
-    for (const row of await ctx.deps.store.activeAlliances(ctx.gameId, npcId)) {
-      byId.set(row.id, {
-        alliance_id: row.id,
-        party1_id: row.party1Id,
-        party2_id: row.party2Id,
-        alliance_type: row.allianceType,
-        ...(row.terms ? { terms: row.terms } : {}),
-        is_secret: row.isSecret,
-      });
-    }
-  }
-  return [...byId.values()];
+  const rows = await ctx.deps.store.activeAlliances(ctx.gameId, npcIds);
+  return rows.map((row) => ({
+    alliance_id: row.id,
+    party1_id: row.party1Id,
+    party2_id: row.party2Id,
+    alliance_type: row.allianceType,
+    ...(row.terms ? { terms: row.terms } : {}),
+    is_secret: row.isSecret,
+  }));
 }
 
 /** The first conflict both parties have a stake in: what their pact is about. */
@@ -98,7 +93,7 @@ export const socialSlowPath: readonly TaskImplementation[] = [
         bundle,
         CACHE_TTL.socialBundle,
       );
-      for (const item of gossip) await ctx.addReady('gossip', item.content, { npcId: item.about[0]! });
+      for (const item of gossip) ctx.addReady('gossip', item.content, { npcId: item.about[0]! });
       return { status: 'written' };
     },
     {
@@ -149,15 +144,17 @@ export const socialSlowPath: readonly TaskImplementation[] = [
       reason: payload.reason,
       ...(conflictTitle ? { conflictTitle } : {}),
     });
-    await ctx.deps.store.insertAlliance(ctx.gameId, {
-      party1Id: initiator.id,
-      party2Id: target.id,
-      allianceType: pact.alliance_type,
-      terms: { clauses: pact.terms, reason: payload.reason },
-      isSecret: pact.is_secret,
-    });
+    ctx.stage(
+      ctx.deps.store.allianceInsert(ctx.gameId, {
+        party1Id: initiator.id,
+        party2Id: target.id,
+        allianceType: pact.alliance_type,
+        terms: { clauses: pact.terms, reason: payload.reason },
+        isSecret: pact.is_secret,
+      }),
+    );
     const kind = pact.alliance_type.replaceAll('_', ' ');
-    await ctx.addReady(
+    ctx.addReady(
       'alliance',
       `${initiator.name} and ${target.name} ${pact.is_secret ? 'quietly ' : ''}seal a ${kind}: ${pact.terms.join('; ')}.`,
       { npcId: initiator.id, npcName: initiator.name },

@@ -156,7 +156,7 @@ export const stakeholdersSlowPath: readonly TaskImplementation[] = [
         recentEvents: await recentEvents(ctx),
       });
       // The game moves on while the model thinks; a plan for a context that passed is kept as expired.
-      const flow = await ctx.deps.store.findFlow(stakeholder.conflictId);
+      const flow = await ctx.currentFlow(stakeholder.conflictId);
       const current = decisionContextHash(stakeholder, phaseOf(flow)) === payload.contextHash;
       ctx.plan({
         stakeholderId: stakeholder.id,

@@ -1,4 +1,4 @@
-import { and, desc, eq, getTableColumns, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, getTableColumns, inArray, or, sql, type SQL } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import type { Database } from '../../runtime/db/database.js';
 import {
@@ -18,7 +18,7 @@ import {
 import type { BeatType, CanonEventType, ConflictFlow, DecisionStyle, PacingStyle, Phase, StakeholderRole } from '../domain/index.js';
 import type { CachedCanonRecord } from '../domain/cache-contract.js';
 import type { ReputationScores, ReputationType } from '../domain/social.js';
-import { contentItemView } from '../engine/content-feed.js';
+import { contentItemView, type ContentRow } from '../engine/content-feed.js';
 import type { ContentItemView } from '../engine/game-state.js';
 import { GameSnapshot, type ConflictRecord, type GameRecord, type NpcRecord, type StakeholderRecord } from './game-snapshot.js';
 
@@ -143,22 +143,42 @@ export class GameStore {
 
   /**
    * Atomically moves the game's version on by one and returns the game as it now stands. `writes`
-   * (a job's own statements, such as its planned moves) land in the same statement, before it.
+   * (a job's own statements, such as its planned moves) land in the same statement, before it, and
+   * so do the feed items in `added` (ready lines nobody was waiting for); an item whose `sourceKey`
+   * the feed already holds is left out, and `addedIds` names the ones inserted.
    */
-  async bumpVersion(gameId: string, writes: readonly SQL[] = []): Promise<GameRecord | undefined> {
-    if (writes.length === 0) {
+  async bumpVersion(
+    gameId: string,
+    { writes = [], added = [] }: { writes?: readonly SQL[]; added?: readonly ContentRow[] } = {},
+  ): Promise<{ game: GameRecord; addedIds: ReadonlySet<string> } | undefined> {
+    if (writes.length === 0 && added.length === 0) {
       const [row] = await this.orm
         .update(games)
         .set({ version: sql`${games.version} + 1`, updatedAt: new Date() })
         .where(eq(games.id, gameId))
         .returning(gameRecordColumns);
-      return row;
+      return row && { game: row, addedIds: new Set() };
     }
-    const { rows } = await this.db.query<GameRow>(sql`
-      with ${writesFirst(writes)}
+    const ctes = [
+      ...(writes.length > 0 ? [writesFirst(writes)] : []),
+      ...(added.length > 0
+        ? [
+            sql`job_added as (${this.orm
+              .insert(contentItems)
+              .values([...added])
+              .onConflictDoNothing()
+              .returning({ id: contentItems.id })
+              .getSQL()})`,
+          ]
+        : []),
+    ];
+    const { rows } = await this.db.query<GameRow & { added_ids: unknown }>(sql`
+      with ${sql.join(ctes, sql`, `)}
       update games set version = games.version + 1, updated_at = now() where games.id = ${gameId}
-      returning games.id as game_id, games.scenario_id, games.seed, games.token_hash, games.version, games.entities_version`);
-    return rows[0] && toGameRecord(rows[0]);
+      returning games.id as game_id, games.scenario_id, games.seed, games.token_hash, games.version, games.entities_version,
+        ${added.length > 0 ? sql`(select json_agg(id) from job_added)` : sql`null`} as added_ids`);
+    const row = rows[0];
+    return row && { game: toGameRecord(row), addedIds: new Set((row.added_ids as string[] | null) ?? []) };
   }
 
   /** Runs a job's own statements in one round trip, with no version move (a job that wrote nothing a player sees). */
@@ -372,7 +392,12 @@ export class GameStore {
     return { status: 'saved', version: snapshot.game.version };
   }
 
-  async activeAlliances(gameId: string, npcId: number) {
+  /**
+   * The active alliances any of `npcIds` is a party to, newest first, in one statement: at most
+   * `perNpc` (default 10) for each NPC asked about, counted over all of them.
+   */
+  async activeAlliances(gameId: string, npcIds: readonly number[], perNpc = 10) {
+    if (npcIds.length === 0) return [];
     return this.orm
       .select()
       .from(socialAlliances)
@@ -380,22 +405,22 @@ export class GameStore {
         and(
           eq(socialAlliances.gameId, gameId),
           eq(socialAlliances.status, 'active'),
-          sql`(${socialAlliances.party1Id} = ${npcId} OR ${socialAlliances.party2Id} = ${npcId})`,
+          or(inArray(socialAlliances.party1Id, [...npcIds]), inArray(socialAlliances.party2Id, [...npcIds])),
         ),
       )
       .orderBy(desc(socialAlliances.createdAt))
-      .limit(10);
+      .limit(perNpc * npcIds.length);
   }
 
-  async insertAlliance(
+  /** The statement that records an alliance, not run: its job lands it with its result (`TaskContext.stage`). */
+  allianceInsert(
     gameId: string,
     alliance: { party1Id: number; party2Id: number; allianceType: string; terms: Record<string, unknown>; isSecret: boolean },
-  ): Promise<number> {
-    const [row] = await this.orm
+  ): SQL {
+    return this.orm
       .insert(socialAlliances)
       .values({ gameId, ...alliance })
-      .returning({ id: socialAlliances.id });
-    return row!.id;
+      .getSQL();
   }
 
   /** The newest canon record of a conflict, in the shape the cache holds it. */

@@ -8,7 +8,7 @@ import { drizzle as drizzleProxy } from 'drizzle-orm/pg-proxy';
 import pg from 'pg';
 import { logger } from '../../observability/logger.js';
 import { metrics } from '../../observability/metrics.js';
-import { currentPath, outermostHotPathOperation, type RuntimePath } from '../hot-path/hot-path.js';
+import { currentPath, currentSlowPathWork, outermostHotPathOperation, type RuntimePath } from '../hot-path/hot-path.js';
 import { PgliteThread } from './pglite-thread/pglite-thread.js';
 /**
  * The drizzle handle both drivers satisfy. It knows no tables: those belong to whoever stores rows
@@ -46,7 +46,8 @@ const log = logger.child({ module: 'db' });
 
 /**
  * Counts every statement drizzle sends, on either driver, in `nyx_db_statements_total`: by path
- * (inside a hot-path operation or not), by the request it served, and by kind. The count is what
+ * (inside a hot-path operation or not), by the request or the task's job it served (`background`:
+ * neither, such as a process's start-up), and by kind. The count is what
  * the hot path's design promises (no statement for an unchanged game, one per write), so tests and
  * the benchmark read it rather than trust it.
  */
@@ -54,7 +55,11 @@ export const statementCounter: Logger = {
   logQuery(query: string): void {
     const operation = outermostHotPathOperation();
     const statement = /^\s*(\w+)/.exec(query)?.[1]?.toLowerCase() ?? 'other';
-    metrics.dbStatements.inc({ path: operation === undefined ? 'slow' : 'hot', operation: operation ?? 'background', statement });
+    metrics.dbStatements.inc({
+      path: operation === undefined ? 'slow' : 'hot',
+      operation: operation ?? currentSlowPathWork() ?? 'background',
+      statement,
+    });
   },
 };
 

@@ -218,6 +218,23 @@ export function outsideHotPath<T>(fn: () => T): T {
   return storage.exit(fn);
 }
 
+/** The slow-path work (a task's job) the caller runs inside, if any. */
+const slowPathWork = new AsyncLocalStorage<string>();
+
+/**
+ * Runs `fn` outside any hot-path operation, as slow-path work named `operation` (the task a job
+ * runs): the database statements it sends are counted under that name, so the statements a job of
+ * each task costs can be read apart from the others'.
+ */
+export function asSlowPathWork<T>(operation: string, fn: () => T): T {
+  return storage.exit(() => slowPathWork.run(operation, fn));
+}
+
+/** The slow-path work the caller runs inside (see `asSlowPathWork`), if any. */
+export function currentSlowPathWork(): string | undefined {
+  return slowPathWork.getStore();
+}
+
 /**
  * Reports a violation by the current operation, if any: logged with its stack, counted, recorded
  * on the operation and its parents. Returns it when DISABLE_LLM_IN_HOT_PATH says it must fail.

@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { logger } from '../../observability/logger.js';
 import { metrics } from '../../observability/metrics.js';
 import { contextOf, inSpan, recordSpan, SpanKind, type TraceCarrier } from '../../observability/tracing.js';
-import { outsideHotPath } from '../hot-path/hot-path.js';
+import { asSlowPathWork } from '../hot-path/hot-path.js';
 import type { QueueEventBus } from './queue-event-bus.js';
 import { isPermanentTaskError, retryAfterMsOf } from './task-errors.js';
 import { errorMessage, type RegisteredTask } from './task-registry.js';
@@ -73,7 +73,7 @@ export class TaskAttemptRunner {
         async () => {
           // A job dispatched from a hot-path operation would otherwise inherit its async context and
           // trip the model-call guard although it runs on its own time.
-          const running = outsideHotPath(() =>
+          const running = asSlowPathWork(task.name, () =>
             Promise.resolve().then(() =>
               handler(payload, { jobId: job.jobId, taskName: task.name, attempt: job.attempt, maxAttempts: job.maxAttempts, signal }),
             ),
