@@ -231,6 +231,11 @@ async function slowWrites<T>(work: () => Promise<T>): Promise<{ value: T; writes
   return { value, writes: (await count()) - before };
 }
 
+/** The instigator's next move, asked for the context `contextHash` names. */
+function actionRequest(game: Game, contextHash: string) {
+  return { gameId: game.gameId, stateVersion: 0, stakeholderId: game.instigator.id, contextHash };
+}
+
 function reactionPayload(game: Game, contentId: string, eventId = 'evt-1'): PayloadOf<typeof stakeholderTasks.generateReaction> {
   return {
     gameId: game.gameId,
@@ -327,13 +332,7 @@ describe('stakeholder tasks', () => {
     const game = await createGame();
     const contextHash = decisionContextHash(game.instigator, 'emerging');
 
-    const { outcome } = await run('stakeholders.generate_action', {
-      gameId: game.gameId,
-      stateVersion: 0,
-      stakeholderId: game.instigator.id,
-      contextHash,
-      priority: 7,
-    });
+    const { outcome } = await run('stakeholders.generate_action', { ...actionRequest(game, contextHash), priority: 7 });
 
     expect(outcome).toMatchObject({ status: 'completed', result: { status: 'written' } });
     const [row] = await planned.peekReady({ gameId: game.gameId, kind: 'action' });
@@ -350,12 +349,7 @@ describe('stakeholder tasks', () => {
     const game = await createGame();
     const passed = decisionContextHash(game.instigator, 'seeds');
 
-    const { outcome } = await run('stakeholders.generate_action', {
-      gameId: game.gameId,
-      stateVersion: 0,
-      stakeholderId: game.instigator.id,
-      contextHash: passed,
-    });
+    const { outcome } = await run('stakeholders.generate_action', actionRequest(game, passed));
 
     expect(outcome).toMatchObject({ status: 'completed', result: { status: 'stale' } });
     expect(modelCalls).toBe(0);
@@ -369,12 +363,7 @@ describe('stakeholder tasks', () => {
     game = await createGame();
     const contextHash = decisionContextHash(game.instigator, 'emerging');
 
-    const { outcome } = await run('stakeholders.generate_action', {
-      gameId: game.gameId,
-      stateVersion: 0,
-      stakeholderId: game.instigator.id,
-      contextHash,
-    });
+    const { outcome } = await run('stakeholders.generate_action', actionRequest(game, contextHash));
 
     expect(outcome).toMatchObject({ status: 'completed', result: { status: 'stale' } });
     const rows = await plannedRows(game.gameId);
@@ -408,12 +397,7 @@ describe('stakeholder tasks', () => {
     await cache.setJson(cacheKeys.chronicle(game.gameId, current.game.version), { content: await feed.recent(game.gameId), canon: [] });
     const before = await statements();
 
-    const { outcome } = await run('stakeholders.generate_action', {
-      gameId: game.gameId,
-      stateVersion: 0,
-      stakeholderId: game.instigator.id,
-      contextHash,
-    });
+    const { outcome } = await run('stakeholders.generate_action', actionRequest(game, contextHash));
 
     expect(outcome).toMatchObject({ status: 'completed', result: { status: 'stale' } });
     expect((await plannedRows(game.gameId)).map((r) => r.status)).toEqual(['expired']);

@@ -14,6 +14,7 @@ import {
   taskKinds,
 } from '../../src/gateway/index.js';
 import { recordedCall } from '../../src/gateway/recording/recorded-call.js';
+import { seededRandom } from '../../src/conflict/domain/random.js';
 import { describeWithServices } from '../support/services.js';
 import { eventually, startTestNyx, type Backend } from '../support/nyx-harness.js';
 import { sampleInputs } from './sample-inputs.js';
@@ -28,25 +29,13 @@ async function idle(nyx: Nyx): Promise<void> {
   );
 }
 
-/** A small PRNG, so the engine makes the same choices in the recording and in the replay. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * A fixed game: a new conflict, a choice aimed at one of its stakeholders, its resolution. Each request waits for the jobs it
  * dispatched (NYX_HOT_PATH=blocking) and one job runs at a time, so the model is asked the same
  * things in the same order whenever the script runs.
  */
 async function scriptedGame(nyx: Nyx): Promise<string[]> {
-  const random = vi.spyOn(Math, 'random').mockImplementation(seededRandom(2026));
+  const random = vi.spyOn(Math, 'random').mockImplementation(seededRandom(2026, 0));
   try {
     const { gameId, state: opening } = await nyx.engine.createGame({ scenario: 'village-well', seed: 7 });
     await idle(nyx);

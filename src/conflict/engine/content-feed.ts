@@ -148,7 +148,7 @@ export class ContentFeed {
 
   /**
    * Leaves the item on its fallback, for good, without moving the game's version (its request is
-   * still running and will show it). The slow path settles items with `GameHeads.settleContent`.
+   * still running and will show it). The slow path settles items with `GameHeads.settleContents`.
    */
   async fail(id: string): Promise<ContentItemView | undefined> {
     const [row] = await this.db.orm

@@ -166,15 +166,7 @@ export class TaskContext {
   /** The ready items with the job's writes and a version move; each one the feed took is published. */
   private async landReady(rows: readonly ContentRow[], writes: SQL[]): Promise<number> {
     const { version, added } = await this.deps.heads.addReady(this.gameId, rows, { writes, change: this.feedChange });
-    for (const item of added)
-      await publish(this.deps.hub, {
-        gameId: this.gameId,
-        kind: item.kind,
-        id: item.id,
-        status: 'ready',
-        origin: 'generated',
-        text: item.text,
-      });
+    for (const item of added) await this.announceReady(item);
     return version;
   }
 
@@ -249,15 +241,20 @@ export class TaskContext {
     this.movedTo = settled.version;
     for (const item of settled.items) {
       metrics.contentWriteAge.observe({ kind: item.kind }, (Date.now() - Date.parse(item.createdAt)) / 1000);
-      await publish(this.deps.hub, {
-        gameId: this.gameId,
-        kind: item.kind,
-        id: item.id,
-        status: 'ready',
-        origin: 'generated',
-        text: item.text,
-      });
+      await this.announceReady(item);
     }
+  }
+
+  /** Tells live readers an item of this job is in the feed, ready. */
+  private async announceReady(item: ContentItemView): Promise<void> {
+    await publish(this.deps.hub, {
+      gameId: this.gameId,
+      kind: item.kind,
+      id: item.id,
+      status: 'ready',
+      origin: 'generated',
+      text: item.text,
+    });
   }
 
   /**
