@@ -198,6 +198,68 @@ function feedScheduling(backend: Backend) {
     expect(written!.text).not.toBe('f');
   });
 
+  /** A phase narration item of a fresh game (supersedable), created `agoMs` ago, with the task that fills it stored. */
+  async function narrationWithTask(gameId: string, conflictId: number, agoMs: number, toPhase: 'rising' | 'crisis' = 'rising') {
+    const payload = { gameId, stateVersion: 1, conflictId, fromPhase: 'emerging' as const, toPhase };
+    const { id } = await openFeedItem(nyx.db, gameId, {
+      kind: 'narration',
+      fallbackText: 'n',
+      stateVersion: 1,
+      subject: { conflictId },
+      createdAt: new Date(Date.now() - agoMs),
+    });
+    const task = { name: flowTasks.narratePhaseTransition.name, payload: { ...payload, contentId: id } };
+    await nyx.db.query(sql`update content_items set task = ${JSON.stringify(task)}::jsonb where id = ${id}`);
+    return { id, payload: task.payload };
+  }
+  const storedRow = async (id: string) =>
+    (await nyx.db.query<{ status: string; task: unknown }>(sql`select status, task from content_items where id = ${id}`)).rows[0];
+  const narrationDropped = (reason: string) => droppedCount(flowTasks.narratePhaseTransition.name, reason);
+
+  it('sheds a job whose item a newer one of the same subject supersedes (its task kept), and fails one out of the window for good, before any call', async () => {
+    const { gameId, state } = await nyx.engine.createGame({ scenario: 'village-well', seed: 10 });
+    const conflictId = state.conflicts[0]!.id;
+    const older = await narrationWithTask(gameId, conflictId, 2_000);
+    await narrationWithTask(gameId, conflictId, 1_000, 'crisis');
+    const superseded = await narrationDropped('superseded');
+    const sent = await nyx.queue.dispatch(flowTasks.narratePhaseTransition.name, older.payload);
+    if (sent.status !== 'accepted') throw new Error(`dispatch ${sent.status}`);
+    expect(await nyx.queue.waitForJob(sent.jobId, 15_000)).toMatchObject({
+      status: 'completed',
+      result: { status: 'stale', reason: 'item superseded' },
+    });
+    expect(await narrationDropped('superseded')).toBeGreaterThan(superseded);
+    // Shed, not failed: its task stays, for recovery.
+    expect(await storedRow(older.id)).toMatchObject({ task: expect.objectContaining({ name: flowTasks.narratePhaseTransition.name }) });
+
+    // A beat says something of its own (not supersedable): only the window decides.
+    const hidden = await beatWithTask(11, 'generating');
+    for (let i = 0; i < 60; i++) await openFeedItem(nyx.db, hidden.payload.gameId, { kind: 'gossip', fallbackText: 'g', stateVersion: 1 });
+    const notVisible = await dropped('not_visible');
+    const hiddenJob = await nyx.queue.dispatch(flowTasks.describeBeat.name, hidden.payload);
+    if (hiddenJob.status !== 'accepted') throw new Error(`dispatch ${hiddenJob.status}`);
+    expect(await nyx.queue.waitForJob(hiddenJob.jobId, 15_000)).toMatchObject({ result: { status: 'stale', reason: 'item not_visible' } });
+    expect(await dropped('not_visible')).toBeGreaterThan(notVisible);
+    expect(await storedRow(hidden.id)).toMatchObject({ status: 'failed', task: null });
+  });
+
+  it('runs a recovered job whatever its wait and whatever newer item there is: it runs on spare room', async () => {
+    const { gameId, state } = await nyx.engine.createGame({ scenario: 'village-well', seed: 12 });
+    const conflictId = state.conflicts[0]!.id;
+    const older = await narrationWithTask(gameId, conflictId, 2_000);
+    await narrationWithTask(gameId, conflictId, 1_000, 'crisis');
+    const before = { expired: await narrationDropped('expired'), superseded: await narrationDropped('superseded') };
+    const sent = await nyx.queue.dispatch(flowTasks.narratePhaseTransition.name, {
+      ...older.payload,
+      dispatchedAt: Date.now() - 10_000,
+      recovered: true,
+    });
+    if (sent.status !== 'accepted') throw new Error(`dispatch ${sent.status}`);
+    expect(await nyx.queue.waitForJob(sent.jobId, 15_000)).toMatchObject({ status: 'completed', result: { status: 'written' } });
+    expect(await nyx.feed.find(older.id)).toMatchObject({ status: 'ready', origin: 'generated' });
+    expect({ expired: await narrationDropped('expired'), superseded: await narrationDropped('superseded') }).toEqual(before);
+  });
+
   it('sheds a job that waited past the freshness horizon before its model call, without recording it as done, so recovery still writes it', async () => {
     const { id, payload } = await beatWithTask(8, 'generating');
     const expiredBefore = await dropped('expired');

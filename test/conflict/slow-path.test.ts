@@ -19,7 +19,9 @@ import { TaskCatalog } from '../../src/conflict/tasks/task-catalog.js';
 import type { MadeFor, PayloadOf } from '../../src/conflict/tasks/task-contract.js';
 import type { stakeholderTasks } from '../../src/conflict/stakeholders/contracts.js';
 import { registerConflictWorkers } from '../../src/conflict/slow-path/conflict-workers.js';
-import type { ConflictWorkerDeps } from '../../src/conflict/slow-path/task-context.js';
+import { TaskContext, type ConflictWorkerDeps } from '../../src/conflict/slow-path/task-context.js';
+import { SnapshotCache } from '../../src/conflict/engine/snapshot-cache.js';
+import type { JobContext } from '../../src/runtime/queue/task-queue.js';
 import { loadBundledScenarios } from '../../src/conflict/scenarios/index.js';
 import { createGateway, type LlmGateway } from '../../src/gateway/index.js';
 import { MemoryCache } from '../../src/runtime/cache/memory-cache.js';
@@ -122,7 +124,7 @@ async function startWorkers(gateway: LlmGateway = offline) {
     const outcome = await queue.waitForJob(dispatched.jobId, JOB_TIMEOUT_MS);
     return { jobId: dispatched.jobId, outcome };
   }
-  return { queue, run };
+  return { queue, run, deps, dispatcher };
 }
 
 /** A gateway whose calls go through `before` first (to fail, count, or change the world meanwhile). */
@@ -527,6 +529,57 @@ describe('stakeholder tasks', () => {
   });
 });
 
+describe('landing a job', () => {
+  /** A job's context over the shared stores, as the runner makes one. */
+  async function contextFor(game: Game) {
+    const { deps, dispatcher } = await startWorkers();
+    const snapshot = (await new SnapshotCache(store, cache, deps.heads).load(game.gameId))!;
+    const job = { jobId: `job-${game.gameId}`, attempt: 1, signal: new AbortController().signal } as unknown as JobContext;
+    return new TaskContext(snapshot, deps, dispatcher, job, `key-${game.gameId}`, 5);
+  }
+
+  it('a move planned after the item was filled still lands, with a version move of its own', async () => {
+    const game = await createGame();
+    const item = await openItem(game, 'reaction');
+    const ctx = await contextFor(game);
+    await ctx.complete(item.id, 'Maren scoffs.');
+    const filledAt = (await store.findGame(game.gameId))!.version;
+    ctx.plan({ stakeholderId: game.instigator.id, kind: 'role_adaptation', payload: { new_role: 'bystander', reason: 'r' } });
+    const version = await ctx.land(true);
+    expect(version).toBe(filledAt + 1);
+    expect((await plannedRows(game.gameId)).map((row) => row.kind)).toEqual(['role_adaptation']);
+  });
+
+  it('a job that filled its item and has nothing left only announces the version its fill moved to', async () => {
+    const game = await createGame();
+    const item = await openItem(game, 'reaction');
+    const ctx = await contextFor(game);
+    await ctx.complete(item.id, 'Maren scoffs.');
+    const filledAt = (await store.findGame(game.gameId))!.version;
+    expect(await ctx.land(true)).toBe(filledAt);
+    expect((await store.findGame(game.gameId))!.version).toBe(filledAt);
+  });
+
+  it('a version move for a game that is gone moves nothing: version 0, nothing added', async () => {
+    const heads = new GameHeads(store, cache, new MemoryLocks());
+    expect(await heads.addReady('g-gone', [])).toEqual({ version: 0, added: [] });
+    expect(await heads.bumpVersion('g-gone')).toBe(0);
+  });
+
+  it("the cached snapshot answers only for the head's entities version", async () => {
+    const game = await createGame();
+    const heads = new GameHeads(store, cache, new MemoryLocks());
+    const snapshots = new SnapshotCache(store, cache, heads);
+    const current = await store.loadEntities((await store.findGame(game.gameId))!);
+    await heads.advance(current.game);
+    await cache.setJson(cacheKeys.snapshot(game.gameId), { ...current.toStored(), entitiesVersion: current.game.entitiesVersion - 1 });
+    expect(await snapshots.cached(game.gameId)).toBeUndefined();
+    await cache.setJson(cacheKeys.snapshot(game.gameId), current.toStored());
+    expect((await snapshots.cached(game.gameId))?.flows.get(game.conflict.id)).toMatchObject({ phase: 'emerging' });
+    expect(await snapshots.cached('g-gone')).toBeUndefined();
+  });
+});
+
 describe('bundle tasks', () => {
   it('a social bundle is written under the payload’s cache version, with its gossip listed and in the feed', async () => {
     const { run } = await startWorkers();
@@ -573,7 +626,9 @@ describe('bundle tasks', () => {
     expect(version).toBe(1);
     const [gossip] = (await feed.recent(game.gameId)).filter((item) => item.kind === 'gossip');
     expect(gossip).toMatchObject({ status: 'ready', origin: 'generated' });
-    expect(events).toContainEqual(expect.objectContaining({ kind: 'gossip', id: gossip!.id, status: 'ready', text: gossip!.text }));
+    expect(events).toContainEqual(
+      expect.objectContaining({ kind: 'gossip', id: gossip!.id, status: 'ready', origin: 'generated', text: gossip!.text }),
+    );
     const chronicle = await cache.getJson<{ content: Array<{ id: string }> }>(cacheKeys.chronicle(game.gameId, version));
     expect(chronicle?.content.map((item) => item.id)).toEqual([gossip!.id]);
   });
@@ -812,9 +867,13 @@ describe('narration tasks', () => {
     );
     expect(writes).toBe(1);
     expect((await store.findGame(game.gameId))!.version).toBe(before + 1);
-    expect(await store.activeAlliances(game.gameId, [game.ilse.id, game.hobb.id])).toEqual([
-      expect.objectContaining({ party1Id: game.ilse.id, party2Id: game.hobb.id }),
-    ]);
+    // Found by either party, once when both are asked about.
+    for (const npcIds of [[game.ilse.id], [game.hobb.id], [game.ilse.id, game.hobb.id]])
+      expect(await store.activeAlliances(game.gameId, npcIds)).toEqual([
+        expect.objectContaining({ party1Id: game.ilse.id, party2Id: game.hobb.id }),
+      ]);
+    expect(await store.activeAlliances(game.gameId, [game.maren.id])).toEqual([]);
+    expect(await store.activeAlliances(game.gameId, [])).toEqual([]);
     await run('social.generate_bundle', {
       gameId: game.gameId,
       stateVersion: 1,
