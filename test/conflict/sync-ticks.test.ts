@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Nyx } from '../../src/app/nyx.js';
 import { cacheKeys } from '../../src/conflict/domain/cache-contract.js';
 import type { GameHeads } from '../../src/conflict/engine/game-heads.js';
@@ -154,6 +154,26 @@ function syncTicks(backend: Backend) {
     const synced = await nyx.engine.syncState(gameId, tag);
     expect(body(synced).version).toBeGreaterThanOrEqual(version);
     expect(ticked.get(gameId)).toBe(before + 1);
+  });
+
+  it("the rules' dice are fresh each tick: a roll that failed is rolled again, though the game's version did not move", async () => {
+    // Every roll fails while the game settles: nobody acts, so every stakeholder is rested and idle.
+    const failing = vi.spyOn(Math, 'random').mockReturnValue(0.999);
+    const { gameId } = await settledGame(65).finally(() => failing.mockRestore());
+    const asked = async () =>
+      (await metrics.queueDispatches.get()).values
+        .filter((v) => v.labels.task === 'stakeholders.generate_action')
+        .reduce((sum, v) => sum + v.value, 0);
+    const before = await asked();
+    // Every roll now succeeds: a stakeholder who stayed idle at this version decides to act.
+    const dice = vi.spyOn(Math, 'random').mockReturnValue(0);
+    try {
+      // Without a tag a sync ticks, whatever the interval.
+      body(await nyx.engine.syncState(gameId));
+    } finally {
+      dice.mockRestore();
+    }
+    expect(await asked()).toBeGreaterThan(before);
   });
 
   it('a planned move written since the tick is claimed by the next sync, inside the interval', async () => {

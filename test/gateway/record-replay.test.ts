@@ -14,7 +14,7 @@ import {
   taskKinds,
 } from '../../src/gateway/index.js';
 import { recordedCall } from '../../src/gateway/recording/recorded-call.js';
-import { seededRandom } from '../../src/conflict/domain/random.js';
+import { seededRandom } from '../support/seeded-random.js';
 import { describeWithServices } from '../support/services.js';
 import { eventually, startTestNyx, type Backend } from '../support/nyx-harness.js';
 import { sampleInputs } from './sample-inputs.js';
@@ -35,7 +35,7 @@ async function idle(nyx: Nyx): Promise<void> {
  * things in the same order whenever the script runs.
  */
 async function scriptedGame(nyx: Nyx): Promise<string[]> {
-  const random = vi.spyOn(Math, 'random').mockImplementation(seededRandom(2026, 0));
+  const random = vi.spyOn(Math, 'random').mockImplementation(seededRandom(2026));
   try {
     const { gameId, state: opening } = await nyx.engine.createGame({ scenario: 'village-well', seed: 7 });
     await idle(nyx);

@@ -11,7 +11,7 @@ import type { TaskQueue } from '../../runtime/queue/task-queue.js';
 import type { Scenario } from '../scenarios/index.js';
 import { isWellFormedChoiceId, outcomeText } from './choices.js';
 import { cacheKeys } from '../domain/cache-contract.js';
-import { seededRandom, type Random } from '../domain/random.js';
+import type { Random } from '../domain/random.js';
 import { decodeFeedCursor, type ContentFeed } from './content-feed.js';
 import type { EngineHealth } from './engine-health.js';
 import { systemEvent, type EventPayloads } from './events.js';
@@ -66,7 +66,10 @@ export interface GameEngineDependencies {
   waitMs: number;
   /** The least time between two ticks of a game by state syncs (SYNC_TICK_MS, `SyncTicks`); default 0, every sync ticks. */
   syncTickMs?: number;
-  /** The rules' dice; default: seeded by the game's seed and version (`seededRandom`), so a seeded game replays the same. */
+  /**
+   * The rules' dice; default `Math.random`. Fresh for every request: a roll that failed (an NPC
+   * that did not act) is rolled again by the next tick, though the game's version did not move.
+   */
   random?: Random;
   now?: () => number;
 }
@@ -462,7 +465,7 @@ export class GameEngine implements GameApi {
         this.deps.combine,
       ),
       scenario: this.scenarios.get(snapshot.game.scenarioId),
-      random: this.deps.random ?? seededRandom(snapshot.game.seed, snapshot.game.version),
+      random: this.deps.random ?? Math.random,
       now: this.deps.now ?? Date.now,
     };
   }

@@ -23,7 +23,7 @@ export interface HandlerContext {
   readonly scope: DispatchScope;
   /** The game's scenario: its conflicts' own endings. Undefined for a game whose scenario is gone. */
   readonly scenario: Scenario | undefined;
-  /** The rules' dice for this request (seeded by the game's seed and version unless the engine was given its own). */
+  /** The rules' dice for this request (`Math.random` unless the engine was given its own). */
   readonly random: Random;
   readonly now: () => number;
 }
