@@ -138,8 +138,7 @@ export function slowPathTotals(samples: MetricSample[]): SlowPathTotals {
   };
 }
 
-/** A histogram's cumulative count per bucket bound, summed over the series that match `labels`. */
-/** Sums of a metric by the values of one label. */
+/** Sums of a metric by the values of one label, over the series that match `where`. */
 function sumsBy(samples: MetricSample[], name: string, label: string, where: Record<string, string> = {}): Record<string, number> {
   const values = new Set(samples.filter((s) => s.name === name && s.labels[label] !== undefined).map((s) => s.labels[label]!));
   return Object.fromEntries([...values].map((value) => [value, sumOf(samples, name, { ...where, [label]: value })]));
@@ -148,10 +147,9 @@ function sumsBy(samples: MetricSample[], name: string, label: string, where: Rec
 const sumsOfBoth = (a: Record<string, number>, b: Record<string, number>): Record<string, number> =>
   Object.fromEntries([...new Set([...Object.keys(a), ...Object.keys(b)])].map((key) => [key, (a[key] ?? 0) + (b[key] ?? 0)]));
 
-function bucketsOf(samples: MetricSample[], name: string, labels: Record<string, string> = {}): Record<string, number> {
-  const bounds = new Set(samples.filter((s) => s.name === name).map((s) => s.labels.le!));
-  return Object.fromEntries([...bounds].map((le) => [le, sumOf(samples, name, { ...labels, le })]));
-}
+/** A histogram's cumulative count per bucket bound, summed over the series that match `labels`. */
+const bucketsOf = (samples: MetricSample[], name: string, labels: Record<string, string> = {}): Record<string, number> =>
+  sumsBy(samples, name, 'le', labels);
 
 const bucketDifference = (after: Record<string, number>, before: Record<string, number>): Record<string, number> =>
   Object.fromEntries(Object.entries(after).map(([le, count]) => [le, Math.max(0, count - (before[le] ?? 0))]));

@@ -538,12 +538,17 @@ describe('landing a job', () => {
     return new TaskContext(snapshot, deps, dispatcher, job, `key-${game.gameId}`, 5);
   }
 
-  it('a move planned after the item was filled still lands, with a version move of its own', async () => {
+  /** A job of a fresh game that has filled its reaction item, and the version that fill moved to. */
+  async function filledJob() {
     const game = await createGame();
     const item = await openItem(game, 'reaction');
     const ctx = await contextFor(game);
     await ctx.complete(item.id, 'Maren scoffs.');
-    const filledAt = (await store.findGame(game.gameId))!.version;
+    return { game, ctx, filledAt: (await store.findGame(game.gameId))!.version };
+  }
+
+  it('a move planned after the item was filled still lands, with a version move of its own', async () => {
+    const { game, ctx, filledAt } = await filledJob();
     ctx.plan({ stakeholderId: game.instigator.id, kind: 'role_adaptation', payload: { new_role: 'bystander', reason: 'r' } });
     const version = await ctx.land(true);
     expect(version).toBe(filledAt + 1);
@@ -551,11 +556,7 @@ describe('landing a job', () => {
   });
 
   it('a job that filled its item and has nothing left only announces the version its fill moved to', async () => {
-    const game = await createGame();
-    const item = await openItem(game, 'reaction');
-    const ctx = await contextFor(game);
-    await ctx.complete(item.id, 'Maren scoffs.');
-    const filledAt = (await store.findGame(game.gameId))!.version;
+    const { game, ctx, filledAt } = await filledJob();
     expect(await ctx.land(true)).toBe(filledAt);
     expect((await store.findGame(game.gameId))!.version).toBe(filledAt);
   });

@@ -14,6 +14,9 @@ import type { TaskImplementation } from './task-implementation.js';
 /** How a job leaves an item it will not write: on its fallback for good, or shed (recovery may still write it). */
 type Settlement = { id: string; change: { status: 'failed' | 'shed' } };
 
+/** Items left on their fallback for good. */
+const onFallback = (ids: readonly string[]): Settlement[] => ids.map((id) => ({ id, change: { status: 'failed' } }));
+
 /** By default a finished task keeps its key for an hour, so a replayed job does not generate twice. */
 const IDEMPOTENCY_TTL_SECONDS = 3600;
 
@@ -203,7 +206,7 @@ export class ConflictTaskRunner {
     for (const part of payload.parts ?? []) {
       const implementation = this.implementations.get(part.name);
       if (!implementation) {
-        settlements.push(...contentIdsOf(part.payload).map((id) => ({ id, change: { status: 'failed' } as const })));
+        settlements.push(...onFallback(contentIdsOf(part.payload)));
         continue;
       }
       const own = { ...part.payload, dispatchedAt: payload.dispatchedAt, recovered: payload.recovered };
@@ -234,10 +237,7 @@ export class ConflictTaskRunner {
   }
 
   private async settleOnFallback(gameId: string, contentIds: readonly string[]): Promise<void> {
-    await this.settleAll(
-      gameId,
-      contentIds.map((id) => ({ id, change: { status: 'failed' } })),
-    );
+    await this.settleAll(gameId, onFallback(contentIds));
   }
 
   /** Settles items on their fallback (for good, or shed) and moves the version on once, in one statement. */
