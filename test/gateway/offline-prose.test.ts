@@ -1,12 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Nyx } from '../../src/app/nyx.js';
 import type { ContentItemView } from '../../src/conflict/engine/game-state.js';
 import { loadBundledScenarios, type Scenario } from '../../src/conflict/scenarios/index.js';
 import { eventually, startTestNyx } from '../support/nyx-harness.js';
 import { repoRoot } from '../support/processes.js';
-import { seededRandom } from '../support/seeded-random.js';
 
 /**
  * What a player reads from the offline writer over a long game, in every shipped scenario: names
@@ -112,17 +111,6 @@ describe('the offline writer over a long game', () => {
 
   /** Plays `TURNS` choices, each after the last one's work is done; returns the feed oldest first. */
   async function play(scenario: string): Promise<ContentItemView[]> {
-    // The rules' dice seeded (who acts, who gossips): with Math.random a game now and then had only
-    // two NPCs gossiping, and the check below on how many speak failed by luck.
-    const dice = vi.spyOn(Math, 'random').mockImplementation(seededRandom(7));
-    try {
-      return await playSeeded(scenario);
-    } finally {
-      dice.mockRestore();
-    }
-  }
-
-  async function playSeeded(scenario: string): Promise<ContentItemView[]> {
     const { gameId } = await nyx.engine.createGame({ scenario, seed: 7 });
     // Every job of the turn done, those that fill no item too (a profile): the next turn's work then
     // finds an idle queue, and none of it is refused for want of room.
