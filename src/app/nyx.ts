@@ -26,6 +26,7 @@ import { SpendLedger } from '../runtime/spend/spend-ledger.js';
 import { checkDependencies } from './dependency-check.js';
 import { createGateway, ModelHealth, modelEndpoint } from '../gateway/index.js';
 import { cacheKeyClass } from '../conflict/domain/cache-contract.js';
+import type { Random } from '../conflict/domain/random.js';
 import { ContentFeed } from '../conflict/engine/content-feed.js';
 import { EngineHealth } from '../conflict/engine/engine-health.js';
 import { GameEngine } from '../conflict/engine/game-engine.js';
@@ -57,6 +58,12 @@ export interface NyxOptions {
   scenarios?: readonly Scenario[];
   /** The subsystems to run, in handler order. Default: `conflictSubsystems` (stakeholders, flow, social, canon, tension, turn). */
   subsystems?: readonly Subsystem[];
+  /**
+   * The rules' dice; default `Math.random`. A test that replays a game passes seeded ones here
+   * rather than replacing `Math.random`, which libraries and the queue also draw from at moments
+   * that depend on timing.
+   */
+  random?: Random;
 }
 
 export interface Nyx {
@@ -297,6 +304,7 @@ export async function startNyx(config: Config, options: NyxOptions): Promise<Nyx
     mode: config.hotPath.mode,
     waitMs: config.hotPath.waitMs,
     syncTickMs: config.hotPath.syncTickMs,
+    ...(options.random ? { random: options.random } : {}),
   });
 
   log.info(

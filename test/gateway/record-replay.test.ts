@@ -1,7 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Nyx } from '../../src/app/nyx.js';
 import { ConfigError } from '../../src/config/config.js';
 import {
@@ -19,7 +19,7 @@ import { describeWithServices } from '../support/services.js';
 import { eventually, startTestNyx, type Backend } from '../support/nyx-harness.js';
 import { sampleInputs } from './sample-inputs.js';
 
-/** Waits until no job waits or runs; asks only the queue, so the engine's dice are not touched. */
+/** Waits until no job waits or runs. */
 async function idle(nyx: Nyx): Promise<void> {
   await eventually(
     () => nyx.queue.counts(),
@@ -31,32 +31,27 @@ async function idle(nyx: Nyx): Promise<void> {
 
 /**
  * A fixed game: a new conflict, a choice aimed at one of its stakeholders, its resolution. Each request waits for the jobs it
- * dispatched (NYX_HOT_PATH=blocking) and one job runs at a time, so the model is asked the same
- * things in the same order whenever the script runs.
+ * dispatched (NYX_HOT_PATH=blocking), one job runs at a time and the rules roll seeded dice
+ * (given to `startTestNyx`), so the model is asked the same things in the same order whenever the script runs.
  */
 async function scriptedGame(nyx: Nyx): Promise<string[]> {
-  const random = vi.spyOn(Math, 'random').mockImplementation(seededRandom(2026));
-  try {
-    const { gameId, state: opening } = await nyx.engine.createGame({ scenario: 'village-well', seed: 7 });
-    await idle(nyx);
-    const [first, second] = opening.scene.npcs;
-    const { conflict, state } = await nyx.engine.createConflict(gameId, {
-      type: 'political power struggle',
-      npcIds: [first!.id, second!.id],
-      title: 'The Miller’s Due',
-    });
-    await idle(nyx);
-    const confront = state.choices.find((c) => c.conflictId === conflict.id && c.targetNpcId !== undefined)!;
-    await nyx.engine.makeChoice(gameId, confront.id);
-    await idle(nyx);
-    await nyx.engine.resolveConflict(gameId, conflict.id, { outcome: 'The due is waived for a year', winnerNpcIds: [first!.id] });
-    await idle(nyx);
-    const final = await nyx.engine.getState(gameId);
-    expect(final.content.filter((c) => c.origin === 'generated').length).toBeGreaterThan(3);
-    return final.content.map((c) => `${c.kind}|${c.status}|${c.origin}|${c.text}`).sort();
-  } finally {
-    random.mockRestore();
-  }
+  const { gameId, state: opening } = await nyx.engine.createGame({ scenario: 'village-well', seed: 7 });
+  await idle(nyx);
+  const [first, second] = opening.scene.npcs;
+  const { conflict, state } = await nyx.engine.createConflict(gameId, {
+    type: 'political power struggle',
+    npcIds: [first!.id, second!.id],
+    title: 'The Miller’s Due',
+  });
+  await idle(nyx);
+  const confront = state.choices.find((c) => c.conflictId === conflict.id && c.targetNpcId !== undefined)!;
+  await nyx.engine.makeChoice(gameId, confront.id);
+  await idle(nyx);
+  await nyx.engine.resolveConflict(gameId, conflict.id, { outcome: 'The due is waived for a year', winnerNpcIds: [first!.id] });
+  await idle(nyx);
+  const final = await nyx.engine.getState(gameId);
+  expect(final.content.filter((c) => c.origin === 'generated').length).toBeGreaterThan(3);
+  return final.content.map((c) => `${c.kind}|${c.status}|${c.origin}|${c.text}`).sort();
 }
 
 // One job at a time, in order; and no job shed for the time it waited, however loaded the machine.
@@ -65,7 +60,7 @@ const deterministic = { NYX_HOT_PATH: 'blocking', QUEUE_CONCURRENCY: '1', LLM_SI
 function recordThenReplay(backend: Backend) {
   it('replays a recorded game to the same feed texts, with no model but the recording', async () => {
     const dir = mkdtempSync(join(tmpdir(), `nyx-recording-${backend}-`));
-    const recording = await startTestNyx(backend, { ...deterministic, LLM_RECORD: dir });
+    const recording = await startTestNyx(backend, { ...deterministic, LLM_RECORD: dir }, { random: seededRandom(2026) });
     let recorded: string[];
     try {
       recorded = await scriptedGame(recording.nyx);
@@ -76,7 +71,11 @@ function recordThenReplay(backend: Backend) {
     expect(lines.length).toBeGreaterThan(3);
     for (const line of lines) expect(recordedCall.safeParse(JSON.parse(line)).success).toBe(true);
 
-    const replay = await startTestNyx(backend, { ...deterministic, LLM_PROVIDER: 'replay', LLM_REPLAY: dir, LLM_REPLAY_LATENCY: '0' });
+    const replay = await startTestNyx(
+      backend,
+      { ...deterministic, LLM_PROVIDER: 'replay', LLM_REPLAY: dir, LLM_REPLAY_LATENCY: '0' },
+      { random: seededRandom(2026) },
+    );
     try {
       expect(await scriptedGame(replay.nyx)).toEqual(recorded);
     } finally {

@@ -7,6 +7,7 @@ import { TaskCatalog } from '../../src/conflict/tasks/task-catalog.js';
 import { Budget } from '../../src/runtime/spend/budget.js';
 import { startNyx, type Nyx } from '../../src/app/nyx.js';
 import type { Subsystem } from '../../src/conflict/subsystem.js';
+import type { Random } from '../../src/conflict/domain/random.js';
 import { createTestDatabase, redisUrl, uniquePrefix } from './services.js';
 
 export type Backend = 'embedded' | 'distributed';
@@ -19,7 +20,7 @@ export type Backend = 'embedded' | 'distributed';
 export async function startTestNyx(
   backend: Backend,
   env: Record<string, string> = {},
-  options: { workers?: boolean; subsystems?: readonly Subsystem[] } = {},
+  options: { workers?: boolean; subsystems?: readonly Subsystem[]; random?: Random } = {},
 ): Promise<{ nyx: Nyx; stop: () => Promise<void> }> {
   const database = backend === 'distributed' ? await createTestDatabase() : undefined;
   const config = loadConfig({
@@ -39,6 +40,7 @@ export async function startTestNyx(
     workers: options.workers ?? true,
     redisPrefix: uniquePrefix('nyx'),
     ...(options.subsystems ? { subsystems: options.subsystems } : {}),
+    ...(options.random ? { random: options.random } : {}),
   });
   return {
     nyx,
