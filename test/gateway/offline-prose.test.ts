@@ -6,6 +6,7 @@ import type { ContentItemView } from '../../src/conflict/engine/game-state.js';
 import { loadBundledScenarios, type Scenario } from '../../src/conflict/scenarios/index.js';
 import { eventually, startTestNyx } from '../support/nyx-harness.js';
 import { repoRoot } from '../support/processes.js';
+import { seededRandom } from '../support/seeded-random.js';
 
 /**
  * What a player reads from the offline writer over a long game, in every shipped scenario: names
@@ -78,6 +79,12 @@ function agreementErrors(text: string, pluralGroups: readonly string[]): string[
   return patterns.flatMap((pattern) => [...text.matchAll(pattern)].map((m) => m[0]));
 }
 
+/** Who passes gossip on: a name outside the quoted line, whichever frame the writer chose. */
+function speakersOf(gossips: readonly string[], npcNames: readonly string[]): Set<string> {
+  const framings = gossips.filter((text) => text.includes('“')).map((text) => text.replace(/“[^”]*”/g, ''));
+  return new Set(npcNames.filter((name) => framings.some((framing) => framing.includes(name))));
+}
+
 /** Ids a scenario file uses that a reader must never see: every id with a hyphen in it. */
 function idsOf(scenario: Scenario): string[] {
   const ids = [
@@ -104,7 +111,12 @@ describe('the offline writer over a long game', () => {
     // One job at a time: each line is written having read every line before it. With concurrent
     // workers two lines written in the same moment cannot see each other and may share a frame.
     // The writer's prose is under test, so every job writes: none is shed for the time it waited.
-    ({ nyx, stop } = await startTestNyx('embedded', { QUEUE_CONCURRENCY: '1', SLOW_PATH_HORIZON_MS: '600000' }));
+    // The rules' dice (who acts, what they do) are seeded, so the game played is the same each run.
+    ({ nyx, stop } = await startTestNyx(
+      'embedded',
+      { QUEUE_CONCURRENCY: '1', SLOW_PATH_HORIZON_MS: '600000' },
+      { random: seededRandom(7) },
+    ));
     scenarios = await loadBundledScenarios();
   }, 180_000);
   afterAll(async () => stop?.());
@@ -158,19 +170,9 @@ describe('the offline writer over a long game', () => {
       expect(worst.count, `"${worst.frame}…" ${worst.count} times in ${WINDOW} items`).toBeLessThanOrEqual(MAX_FRAME_REPEATS);
 
       const gossips = items.filter((item) => item.kind === 'gossip').map((item) => item.text);
-      const speakers = new Set(
-        scenario.npcs
-          .map((n) => n.name)
-          .filter((name) =>
-            gossips.some(
-              (g) =>
-                g.startsWith(name) ||
-                g.includes(`” ${name}`) ||
-                g.includes(`says ${name}`) ||
-                g.includes(`${name} tells it`) ||
-                g.includes(`to ${name}:`),
-            ),
-          ),
+      const speakers = speakersOf(
+        gossips,
+        scenario.npcs.map((n) => n.name),
       );
       expect(speakers.size, 'gossip from several NPCs').toBeGreaterThanOrEqual(Math.min(3, scenario.npcs.length - 1));
     }, 180_000);
@@ -188,5 +190,7 @@ describe('the prose measures', () => {
     const names = ['Tam'];
     expect(worstFrameRepeat(['So says Tam, at least.', 'So says Tam, at least.', 'So says Tam, at least.'], names).count).toBe(3);
     expect(frameOf('Tam leans close to you', names)).toBe('x leans close to');
+    const gossips = ['According to Tam: “Ada owes Bo.”', '“Bo owes Ada.” You did not hear it from Cy.', 'They say Ada owes Bo.'];
+    expect([...speakersOf(gossips, ['Ada', 'Bo', 'Cy', 'Tam'])].sort()).toEqual(['Cy', 'Tam']);
   });
 });
