@@ -239,6 +239,22 @@ function turns(backend: Backend) {
     expect(await calls('turn_prose')).toBe(before + 1);
   }, 60_000);
 
+  it('sheds every part of a turn that waited past the freshness horizon, before its call, and settles their items at once', async () => {
+    const { payload, ids } = await turnOfTwo(29);
+    const before = { calls: await calls('turn_prose'), expired: await droppedCount(stakeholderTasks.generateReaction.name, 'expired') };
+    // Dispatched (as far as the job can tell) a minute ago: past SLOW_PATH_HORIZON_MS (3 s).
+    const sent = await nyx.queue.dispatch(turnTasks.writeTurn.name, { ...payload, dispatchedAt: Date.now() - 60_000 });
+    if (sent.status !== 'accepted') throw new Error(`dispatch ${sent.status}`);
+    expect(await nyx.queue.waitForJob(sent.jobId, 15_000)).toMatchObject({
+      status: 'completed',
+      result: { status: 'stale', reason: 'no part is worth writing' },
+    });
+    expect(await calls('turn_prose')).toBe(before.calls);
+    expect(await droppedCount(stakeholderTasks.generateReaction.name, 'expired')).toBe(before.expired + 2);
+    // On their fallbacks when the job ends (or already written again by recovery), never left generating.
+    for (const id of ids) expect((await nyx.feed.find(id))?.status).not.toBe('generating');
+  }, 60_000);
+
   it('settles every item of a turn the queue gave up on, on its fallback', async () => {
     const { payload, ids } = await turnOfTwo(24);
     // A stakeholder the game does not have: the job fails for good before its call.

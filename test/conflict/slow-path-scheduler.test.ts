@@ -229,8 +229,11 @@ function feedScheduling(backend: Backend) {
       result: { status: 'stale', reason: 'item superseded' },
     });
     expect(await narrationDropped('superseded')).toBeGreaterThan(superseded);
-    // Shed, not failed: its task stays, for recovery.
-    expect(await storedRow(older.id)).toMatchObject({ task: expect.objectContaining({ name: flowTasks.narratePhaseTransition.name }) });
+    // Shed, not failed for good: on its fallback for now, its task kept for recovery.
+    expect(await storedRow(older.id)).toMatchObject({
+      status: 'failed',
+      task: expect.objectContaining({ name: flowTasks.narratePhaseTransition.name }),
+    });
 
     // A beat says something of its own (not supersedable): only the window decides.
     const hidden = await beatWithTask(11, 'generating');
@@ -266,10 +269,12 @@ function feedScheduling(backend: Backend) {
     // Dispatched (as far as the job can tell) ten seconds ago: past SLOW_PATH_HORIZON_MS (3 s).
     const sent = await nyx.queue.dispatch(flowTasks.describeBeat.name, { ...payload, dispatchedAt: Date.now() - 10_000 });
     expect(sent.status).toBe('accepted');
-    await eventually(
-      () => dropped('expired'),
-      (count) => count > expiredBefore,
-    );
+    expect(
+      await eventually(
+        () => dropped('expired'),
+        (count) => count > expiredBefore,
+      ),
+    ).toBeGreaterThan(expiredBefore);
     const written = await eventually(
       () => nyx.feed.find(id),
       (item) => item?.status === 'ready',
