@@ -24,6 +24,13 @@ const childFlags = [
   ...nodeFlags,
 ];
 
+/**
+ * How long a child may take to stop after SIGTERM before it is killed. A server stops in up to ~16 s
+ * with a backlog of running jobs; a killed one writes no CPU profile, so with NYX_BENCH_CPU_PROF it
+ * gets that long and more.
+ */
+const STOP_GRACE_MS = process.env.NYX_BENCH_CPU_PROF ? 30_000 : 5_000;
+
 /** Where each child's output goes while NYX_BENCH_NODE_FLAGS is set: `child-<pid>.log`, relative to the working directory. */
 const CHILD_LOG_DIR = 'bench-output';
 
@@ -70,7 +77,7 @@ export async function startChild(
   return { match, stop: () => stopChild(child) };
 }
 
-async function stopChild(child: ChildProcess, graceMs = 5_000): Promise<void> {
+async function stopChild(child: ChildProcess, graceMs = STOP_GRACE_MS): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.kill('SIGTERM');

@@ -51,7 +51,10 @@ export async function startTestNyx(
   };
 }
 
-/** Polls `read` until `done` holds or `timeoutMs` passes; returns the last value read. */
+/**
+ * Polls `read` until `done` holds or `timeoutMs` passes; returns the last value read, whether `done`
+ * held or not: it never throws, so a caller that needs the condition asserts on what it returns.
+ */
 export async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 20_000, everyMs = 100): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let value = await read();
