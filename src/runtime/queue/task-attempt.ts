@@ -103,10 +103,20 @@ export class TaskAttemptRunner {
  * attempt, and whether the queue will retry.
  */
 function logFailure(taskName: string, job: AttemptIdentity, error: unknown): void {
+  const { fields, message } = failureLogLine(taskName, job, error);
+  log.warn(fields, message);
+}
+
+/** What `logFailure` writes for a failed attempt: its fields and its message. */
+export function failureLogLine(
+  taskName: string,
+  job: Pick<AttemptIdentity, 'jobId' | 'attempt' | 'maxAttempts'>,
+  error: unknown,
+): { fields: Record<string, unknown>; message: string } {
   const detail = typeof error === 'object' && error !== null ? (error as { kind?: unknown; reason?: unknown; name?: unknown }) : {};
   const final = isPermanentTaskError(error) || job.attempt >= job.maxAttempts;
-  log.warn(
-    {
+  return {
+    fields: {
       task: taskName,
       jobId: job.jobId,
       kind: typeof detail.kind === 'string' ? detail.kind : undefined,
@@ -116,8 +126,8 @@ function logFailure(taskName: string, job: AttemptIdentity, error: unknown): voi
       reason: typeof detail.reason === 'string' ? detail.reason : typeof detail.name === 'string' ? detail.name : 'error',
       error: errorMessage(error),
     },
-    final ? 'task failed for good' : 'task failed; it will be retried',
-  );
+    message: final ? 'task failed for good' : 'task failed; it will be retried',
+  };
 }
 
 /** An AbortController whose signal any number of running jobs may listen to without a leak warning. */
