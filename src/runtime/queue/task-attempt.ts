@@ -85,7 +85,10 @@ export class TaskAttemptRunner {
         trace,
       );
     } catch (error) {
-      if (!stopSignal.aborted) logFailure(task.name, job, error);
+      if (!stopSignal.aborted) {
+        const line = failureLogLine(task.name, job, error);
+        log.warn(line.fields, line.message);
+      }
       const retryAfterMs = retryAfterMsOf(error);
       if (retryAfterMs !== undefined) await this.gate.holdBack(task.name, retryAfterMs);
       throw error;
@@ -98,16 +101,10 @@ export class TaskAttemptRunner {
 }
 
 /**
- * One line per failed attempt, so the log says why without the metrics or the event stream: the
- * task, the model kind and reason when a model call failed (the gateway's errors carry both), the
- * attempt, and whether the queue will retry.
+ * The log line of a failed attempt, so the log says why without the metrics or the event stream:
+ * the task, the model kind and reason when a model call failed (the gateway's errors carry both),
+ * the attempt, and whether the queue will retry.
  */
-function logFailure(taskName: string, job: AttemptIdentity, error: unknown): void {
-  const { fields, message } = failureLogLine(taskName, job, error);
-  log.warn(fields, message);
-}
-
-/** What `logFailure` writes for a failed attempt: its fields and its message. */
 export function failureLogLine(
   taskName: string,
   job: Pick<AttemptIdentity, 'jobId' | 'attempt' | 'maxAttempts'>,
