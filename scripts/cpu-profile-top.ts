@@ -1,10 +1,14 @@
 import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
 
 /**
  * Prints where a V8 CPU profile (`node --cpu-prof`, or the bench's NYX_BENCH_CPU_PROF) spent its
  * time: self time by function and by file, the top entries of each.
  *
- *   npx tsx scripts/cpu-profile-top.ts <file.cpuprofile> [top=25]
+ *   npx tsx scripts/cpu-profile-top.ts <file.cpuprofile> [top=25] [--from S] [--to S]
+ *
+ * `--from` and `--to` (seconds since the profile started) keep only the samples between them: one
+ * phase of a bench run (`bench/sync-cost.ts` runs its phases one after another, 10 s each).
  */
 interface ProfileNode {
   id: number;
@@ -16,16 +20,24 @@ interface Profile {
   timeDeltas: number[];
 }
 
-const [file, topArg] = process.argv.slice(2);
-if (!file) {
-  console.error('usage: cpu-profile-top <file.cpuprofile> [top]');
+const { positionals, values } = parseArgs({ allowPositionals: true, options: { from: { type: 'string' }, to: { type: 'string' } } });
+const [file, topArg] = positionals;
+const from = Number(values.from ?? 0) * 1e6;
+const to = values.to === undefined ? Infinity : Number(values.to) * 1e6;
+if (!file || Number.isNaN(from) || Number.isNaN(to)) {
+  console.error('usage: cpu-profile-top <file.cpuprofile> [top] [--from seconds] [--to seconds]');
   process.exit(2);
 }
 const top = Number(topArg ?? 25);
 const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
 const byId = new Map(profile.nodes.map((node) => [node.id, node]));
 const selfMs = new Map<number, number>();
-for (const [i, id] of profile.samples.entries()) selfMs.set(id, (selfMs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000);
+let sampledAt = 0; // µs since the profile started
+for (const [i, id] of profile.samples.entries()) {
+  sampledAt += profile.timeDeltas[i] ?? 0;
+  if (sampledAt < from || sampledAt > to) continue;
+  selfMs.set(id, (selfMs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000);
+}
 const total = [...selfMs.values()].reduce((a, b) => a + b, 0);
 
 function tally(key: (node: ProfileNode) => string): Array<[string, number]> {
