@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { currentHotPathOperation, currentSlowPathWork, hotPath } from '../../src/runtime/hot-path/hot-path.js';
 import { BullMqQueue } from '../../src/runtime/queue/bullmq-queue.js';
 import { InProcessQueue } from '../../src/runtime/queue/in-process-queue.js';
+import { metrics } from '../../src/observability/metrics.js';
 import { PermanentTaskError, RateLimitedTaskError } from '../../src/runtime/queue/task-errors.js';
 import type { QueueEvents, TaskQueue } from '../../src/runtime/queue/task-queue.js';
 import { describeWithServices, redisUrl, uniquePrefix } from '../support/services.js';
@@ -20,6 +21,33 @@ function latch() {
     release = resolve;
   });
   return { released, release };
+}
+
+/** A task name no other test uses: the metrics it is counted under are this test's alone. */
+let taskNames = 0;
+const uniqueTaskName = (prefix: string) => `${prefix}-${process.pid}-${++taskNames}-${Date.now()}`;
+
+/** What the process-wide registry has counted for `task` so far. */
+async function countedFor(task: string) {
+  const value = async (
+    metric: { get(): Promise<{ values: { labels: Record<string, unknown>; value: number; metricName?: string }[] }> },
+    labels: Record<string, string>,
+    name?: string,
+  ) =>
+    (await metric.get()).values
+      .filter(
+        (sample) =>
+          (name === undefined || sample.metricName === name) &&
+          Object.entries(labels).every(([key, wanted]) => sample.labels[key] === wanted),
+      )
+      .reduce((sum, sample) => sum + sample.value, 0);
+  return {
+    completed: await value(metrics.taskCompletions, { task }),
+    failedFinal: await value(metrics.taskFailures, { task, final: 'true' }),
+    failedRetried: await value(metrics.taskFailures, { task, final: 'false' }),
+    attemptsTimed: await value(metrics.taskDuration, { task }, 'nyx_task_duration_seconds_count'),
+    secondsTimed: await value(metrics.taskDuration, { task }, 'nyx_task_duration_seconds_sum'),
+  };
 }
 
 function collect<E extends keyof QueueEvents>(queue: TaskQueue, event: E): QueueEvents[E][] {
@@ -435,6 +463,118 @@ function queueContract(makeQueue: (concurrency: number) => TaskQueue): void {
     expect(await outcome).toEqual({ status: 'completed', result: 'released' });
   });
 
+  it('waitForJob of a job it never had answers failed, naming the job', async () => {
+    const queue = create();
+    await queue.startWorkers();
+    expect(await queue.waitForJob('no-such-job', 1_000)).toEqual({ status: 'failed', error: 'unknown job "no-such-job"' });
+  });
+
+  it('once closed: ping answers false, dispatches are rejected, and closing again returns at once', async () => {
+    const queue = create();
+    let runs = 0;
+    queue.defineTask('narrate', { payload: anything, handler: async () => void runs++ });
+    await queue.startWorkers();
+    expect(await queue.ping()).toBe(true);
+
+    await queue.close({ graceMs: 0 });
+    expect(await queue.ping()).toBe(false);
+    expect(await queue.dispatch('narrate', {})).toMatchObject({ status: 'rejected', reason: expect.stringMatching(/closed/) });
+    const again = performance.now();
+    await queue.close({ graceMs: 10_000 });
+    expect(performance.now() - again).toBeLessThan(100);
+    expect(runs).toBe(0);
+  });
+
+  it('runs nothing before startWorkers', async () => {
+    const queue = create();
+    const active = collect(queue, 'active');
+    queue.defineTask('narrate', { payload: anything, handler: async () => 'written' });
+    const result = await queue.dispatch('narrate', {});
+    if (result.status !== 'accepted') throw new Error(`dispatch ${result.status}`);
+    await sleep(300);
+    expect(active).toHaveLength(0);
+    await queue.startWorkers();
+    expect(await queue.waitForJob(result.jobId, 10_000)).toEqual({ status: 'completed', result: 'written' });
+  });
+
+  it('announces each attempt and each completion with its job, task, attempt and run time', async () => {
+    const queue = create();
+    const active = collect(queue, 'active');
+    const completed = collect(queue, 'completed');
+    let calls = 0;
+    queue.defineTask('flaky', {
+      payload: anything,
+      handler: async () => {
+        if (++calls === 1) throw new Error('model unavailable');
+        await sleep(150);
+        return 'written';
+      },
+    });
+    await queue.startWorkers();
+    const started = performance.now();
+    const result = await queue.dispatch('flaky', {});
+    if (result.status !== 'accepted') throw new Error(`dispatch ${result.status}`);
+    expect((await queue.waitForJob(result.jobId, 10_000)).status).toBe('completed');
+    const elapsed = performance.now() - started;
+    await vi.waitFor(() => expect(completed).toHaveLength(1), { timeout: 5_000 });
+    expect(active).toEqual([
+      { jobId: result.jobId, taskName: 'flaky', attempt: 1 },
+      { jobId: result.jobId, taskName: 'flaky', attempt: 2 },
+    ]);
+    expect(completed[0]).toMatchObject({ jobId: result.jobId, taskName: 'flaky', result: 'written', attempts: 2 });
+    // The second attempt's run: its 150 ms sleep, and no more than the whole wait.
+    expect(completed[0]!.durationMs).toBeGreaterThanOrEqual(140);
+    expect(completed[0]!.durationMs).toBeLessThanOrEqual(elapsed + 50);
+  });
+
+  it('counts completions, failures (final or retried) and attempt run times by task in /metrics', async () => {
+    const queue = create();
+    const works = uniqueTaskName('metered');
+    const breaks = uniqueTaskName('metered-broken');
+    queue.defineTask(works, { payload: anything, handler: () => sleep(100, 'ok') });
+    queue.defineTask(breaks, {
+      payload: anything,
+      attempts: 2,
+      handler: async () => {
+        throw new Error('model unavailable');
+      },
+    });
+    await queue.startWorkers();
+    const done = await queue.dispatch(works, {});
+    const failed = await queue.dispatch(breaks, {});
+    if (done.status !== 'accepted' || failed.status !== 'accepted') throw new Error('dispatch refused');
+    expect((await queue.waitForJob(done.jobId, 10_000)).status).toBe('completed');
+    expect((await queue.waitForJob(failed.jobId, 10_000)).status).toBe('failed');
+    await vi.waitFor(async () => expect((await countedFor(breaks)).failedFinal).toBe(1), { timeout: 5_000 });
+
+    const worked = await countedFor(works);
+    expect(worked).toMatchObject({ completed: 1, failedFinal: 0, failedRetried: 0, attemptsTimed: 1 });
+    expect(worked.secondsTimed).toBeGreaterThanOrEqual(0.09);
+    expect(worked.secondsTimed).toBeLessThan(5);
+    expect(await countedFor(breaks)).toMatchObject({ completed: 0, failedFinal: 1, failedRetried: 1, attemptsTimed: 2 });
+  });
+
+  it('a first-mode TTL frees the key once it ends, and latest mode keeps no TTL', async () => {
+    const queue = create();
+    queue.defineTask('bundle', { payload: anything, handler: async () => 'written' });
+    await queue.startWorkers();
+    const runOnce = async (options: { dedupeKey: string; dedupeMode?: 'first' | 'latest'; dedupeTtlMs: number }) => {
+      const result = await queue.dispatch('bundle', {}, options);
+      if (result.status !== 'accepted') throw new Error(`dispatch ${result.status}`);
+      expect((await queue.waitForJob(result.jobId, 10_000)).status).toBe('completed');
+    };
+
+    await runOnce({ dedupeKey: 'scene-11', dedupeTtlMs: 400 });
+    expect((await queue.dispatch('bundle', {}, { dedupeKey: 'scene-11', dedupeTtlMs: 400 })).status).toBe('deduplicated');
+    await sleep(600);
+    expect((await queue.dispatch('bundle', {}, { dedupeKey: 'scene-11', dedupeTtlMs: 400 })).status).toBe('accepted');
+
+    const latest = { dedupeKey: 'scene-12', dedupeMode: 'latest', dedupeTtlMs: 60_000 } as const;
+    await runOnce(latest);
+    // Its job finished: the key is free at once, whatever TTL the caller named.
+    await vi.waitFor(async () => expect((await queue.dispatch('bundle', {}, latest)).status).toBe('accepted'), { timeout: 2_000 });
+  });
+
   it('counts waiting, active, delayed, completed and failed jobs', async () => {
     const queue = create(1);
     const blocker = latch();
@@ -485,6 +625,110 @@ function queueContract(makeQueue: (concurrency: number) => TaskQueue): void {
 
 describe('TaskQueue contract: InProcessQueue', () => {
   queueContract((concurrency) => new InProcessQueue({ ...defaults, concurrency }));
+
+  // What only the embedded queue does: its jobs live in this process, so closing it drops them.
+  const queues: InProcessQueue[] = [];
+  const embedded = (concurrency = 4) => {
+    const queue = new InProcessQueue({ ...defaults, concurrency });
+    queues.push(queue);
+    return queue;
+  };
+  afterEach(async () => {
+    await Promise.all(queues.splice(0).map((queue) => queue.close({ graceMs: 0 })));
+  });
+
+  it('refuses a task that has no handler in this process, naming it', async () => {
+    const queue = embedded();
+    queue.defineTask('narrate', { payload: anything });
+    expect(await queue.dispatch('narrate', {})).toEqual({
+      status: 'rejected',
+      reason: 'task "narrate" has no handler, and the in-process queue runs its jobs in this process',
+    });
+  });
+
+  it('close drops a delayed job at once, and a running job cut short is dropped, not failed or retried', async () => {
+    const queue = embedded();
+    const failed = collect(queue, 'failed');
+    const active = collect(queue, 'active');
+    queue.defineTask('work', { payload: anything, handler: async () => 'ok' });
+    queue.defineTask('endless', { payload: anything, handler: (_, job) => sleep(60_000, 'done', { signal: job.signal }) });
+    await queue.startWorkers();
+    const delayed = await queue.dispatch('work', {}, { delayMs: 60_000 });
+    const running = await queue.dispatch('endless', {});
+    if (delayed.status !== 'accepted' || running.status !== 'accepted') throw new Error('dispatch refused');
+    await vi.waitFor(() => expect(active).toHaveLength(1), { timeout: 5_000 });
+
+    await queue.close({ graceMs: 0 });
+    const dropped = { status: 'failed', error: 'dropped: queue closed' };
+    expect(await queue.waitForJob(delayed.jobId, 1_000)).toEqual(dropped);
+    expect(await queue.waitForJob(running.jobId, 1_000)).toEqual(dropped);
+    expect(failed).toEqual([]);
+    expect(active).toHaveLength(1);
+  });
+
+  it('a repeated task never overlaps itself: a run still going absorbs the next tick', async () => {
+    const queue = embedded();
+    let running = 0;
+    let overlapped = 0;
+    let runs = 0;
+    queue.defineTask('sweep', {
+      payload: anything,
+      handler: async () => {
+        runs++;
+        if (++running > 1) overlapped++;
+        await sleep(450);
+        running--;
+      },
+    });
+    await queue.repeat('sweep', 100);
+    await queue.startWorkers();
+    await sleep(1_100);
+    expect(overlapped).toBe(0);
+    expect(runs).toBeGreaterThanOrEqual(2);
+    expect(runs).toBeLessThanOrEqual(3);
+  });
+
+  // BullMQ counts such a job delayed until a worker is free to move it on.
+  it('a delayed job counts as waiting once its delay has passed and no worker is free', async () => {
+    const queue = embedded(1);
+    const blocker = latch();
+    const active = collect(queue, 'active');
+    queue.defineTask('blocker', { payload: anything, handler: () => blocker.released });
+    queue.defineTask('work', { payload: anything, handler: async () => 'ok' });
+    await queue.startWorkers();
+    await queue.dispatch('blocker', {});
+    await vi.waitFor(() => expect(active).toHaveLength(1), { timeout: 5_000 });
+    await queue.dispatch('work', {}, { delayMs: 200 });
+    expect(await queue.counts()).toMatchObject({ waiting: 0, delayed: 1 });
+    await vi.waitFor(async () => expect(await queue.counts()).toMatchObject({ waiting: 1, active: 1, delayed: 0 }), { timeout: 5_000 });
+    blocker.release();
+  });
+
+  it('a job that fails for good frees only its own key: a TTL that ended has let another job hold it', async () => {
+    const queue = embedded();
+    const first = latch();
+    let calls = 0;
+    queue.defineTask('bundle', {
+      payload: anything,
+      attempts: 1,
+      handler: async () => {
+        if (++calls === 1) {
+          await first.released;
+          throw new Error('model unavailable');
+        }
+        await sleep(60_000);
+      },
+    });
+    await queue.startWorkers();
+    const options = { dedupeKey: 'scene-13', dedupeTtlMs: 200 };
+    const a = await queue.dispatch('bundle', {}, options);
+    await sleep(300);
+    const b = await queue.dispatch('bundle', {}, options);
+    if (a.status !== 'accepted' || b.status !== 'accepted') throw new Error('dispatch refused');
+    first.release();
+    expect((await queue.waitForJob(a.jobId, 5_000)).status).toBe('failed');
+    expect(await queue.dispatch('bundle', {}, options)).toEqual({ status: 'deduplicated', jobId: b.jobId });
+  });
 });
 
 describeWithServices('TaskQueue contract: BullMqQueue', ['redis'], () => {

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { failureLogLine } from '../../src/runtime/queue/task-attempt.js';
+import { z } from 'zod';
+import { QueueEventBus } from '../../src/runtime/queue/queue-event-bus.js';
+import { failureLogLine, TaskAttemptRunner, TaskTimeoutError } from '../../src/runtime/queue/task-attempt.js';
 import { PermanentTaskError } from '../../src/runtime/queue/task-errors.js';
+import { MemoryTaskStartGate } from '../../src/runtime/queue/task-start-gate.js';
 
 /** A gateway error as the model call throws it: a model kind and a reason besides its message. */
 class ModelCallError extends Error {
@@ -65,5 +68,35 @@ describe('failureLogLine', () => {
       reason: 'timeout',
     });
     expect(failureLogLine('t', job(1), { name: 7 }).fields).toMatchObject({ reason: 'error' });
+  });
+});
+
+describe('TaskAttemptRunner', () => {
+  const job = { jobId: 'job-8', attempt: 1, maxAttempts: 3, enqueuedAt: Date.now() };
+
+  it('does not wait for a handler that ignores its signal when the queue is already stopping', async () => {
+    const runner = new TaskAttemptRunner(new MemoryTaskStartGate(), new QueueEventBus());
+    let called = false;
+    const task = {
+      name: 'endless',
+      definition: { payload: z.unknown() },
+      handler: () => {
+        called = true;
+        return new Promise(() => {});
+      },
+      priority: 5,
+      attempts: 3,
+      backoff: { delayMs: 10, factor: 2 },
+    };
+    const stop = new AbortController();
+    stop.abort(new Error('queue closed'));
+    await expect(runner.run(task, {}, job, stop.signal)).rejects.toThrow('queue closed');
+    expect(called).toBe(true);
+  });
+
+  it('names a timed-out attempt TaskTimeoutError, the reason its log line gives', () => {
+    const timeout = new TaskTimeoutError('social.generate_gossip', 50);
+    expect(timeout.message).toBe('task "social.generate_gossip" timed out after 50 ms');
+    expect(failureLogLine('social.generate_gossip', job, timeout).fields).toMatchObject({ reason: 'TaskTimeoutError', final: false });
   });
 });

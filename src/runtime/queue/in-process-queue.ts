@@ -28,6 +28,9 @@ export interface InProcessQueueOptions extends TaskDefaults {
   keepFinished?: number;
 }
 
+/** How a job ended: a deadline is the waiter's, never the job's. */
+type FinishedOutcome = Exclude<JobOutcome, { status: 'timeout' }>;
+
 interface QueuedJob {
   readonly id: string;
   readonly prepared: PreparedJob;
@@ -37,8 +40,8 @@ interface QueuedJob {
   attempt: number;
   /** `latest` mode: the newest dispatch that arrived while this job was running. */
   followUp?: PreparedJob;
-  readonly finished: Promise<JobOutcome>;
-  settle(outcome: JobOutcome): void;
+  readonly finished: Promise<FinishedOutcome>;
+  settle(outcome: FinishedOutcome): void;
 }
 
 /**
@@ -63,7 +66,7 @@ export class InProcessQueue implements TaskQueue {
   /** Aborts every running job on close; each running job listens to it, so it has no listener cap. */
   private readonly stop = unlimitedAbortController();
   private readonly live = new Map<string, QueuedJob>();
-  private readonly finishedOutcomes: LRUCache<string, JobOutcome>;
+  private readonly finishedOutcomes: LRUCache<string, FinishedOutcome>;
   /** dedupe key → the job holding it; a `dedupeTtlMs` key outlives its job until the TTL ends. */
   private readonly dedupeHolders = new LRUCache<string, string>({ max: 100_000 });
   private closing = false;
@@ -108,9 +111,7 @@ export class InProcessQueue implements TaskQueue {
   async counts(): Promise<QueueCounts> {
     const counts: QueueCounts = { waiting: 0, active: 0, delayed: 0, failed: 0, completed: 0 };
     for (const job of this.live.values()) counts[job.state] += 1;
-    for (const outcome of this.finishedOutcomes.values()) {
-      if (outcome.status !== 'timeout') counts[outcome.status] += 1;
-    }
+    for (const outcome of this.finishedOutcomes.values()) counts[outcome.status] += 1;
     return counts;
   }
 
@@ -156,8 +157,8 @@ export class InProcessQueue implements TaskQueue {
   }
 
   private enqueue(prepared: PreparedJob): QueuedJob {
-    let settle: (outcome: JobOutcome) => void = () => {};
-    const finished = new Promise<JobOutcome>((resolve) => {
+    let settle: (outcome: FinishedOutcome) => void = () => {};
+    const finished = new Promise<FinishedOutcome>((resolve) => {
       settle = resolve;
     });
     const job: QueuedJob = { id: randomUUID(), prepared, payload: prepared.payload, state: 'waiting', attempt: 1, finished, settle };
@@ -173,18 +174,19 @@ export class InProcessQueue implements TaskQueue {
   }
 
   private async run(job: QueuedJob): Promise<void> {
-    let outcome: JobOutcome;
+    let outcome: FinishedOutcome;
     try {
       if (job.prepared.delayMs > 0) await this.delay(job, job.prepared.delayMs);
       outcome = await this.attemptUntilSettled(job);
     } catch (error) {
-      // Only the shutdown signal lands here: the job is dropped (see the class comment).
-      outcome = { status: 'failed', error: `dropped: ${errorMessage(error)}` };
+      // Only the shutdown signal lands here: the job is dropped (see the class comment). A delayed
+      // job's sleep rejects with a bare AbortError; the signal's reason says why.
+      outcome = { status: 'failed', error: `dropped: ${errorMessage(this.stop.signal.reason ?? error)}` };
     }
     this.finish(job, outcome);
   }
 
-  private async attemptUntilSettled(job: QueuedJob): Promise<JobOutcome> {
+  private async attemptUntilSettled(job: QueuedJob): Promise<FinishedOutcome> {
     const task = job.prepared.task;
     for (;;) {
       try {
@@ -246,7 +248,7 @@ export class InProcessQueue implements TaskQueue {
     job.state = 'waiting';
   }
 
-  private finish(job: QueuedJob, outcome: JobOutcome): void {
+  private finish(job: QueuedJob, outcome: FinishedOutcome): void {
     this.live.delete(job.id);
     this.finishedOutcomes.set(job.id, outcome);
     job.settle(outcome);
