@@ -1,4 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { SpanKind } from '@opentelemetry/api';
+import { InMemorySpanExporter, NodeTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { QueueEventBus } from '../../src/runtime/queue/queue-event-bus.js';
 import { failureLogLine, TaskAttemptRunner, TaskTimeoutError } from '../../src/runtime/queue/task-attempt.js';
@@ -72,25 +74,63 @@ describe('failureLogLine', () => {
 });
 
 describe('TaskAttemptRunner', () => {
-  const job = { jobId: 'job-8', attempt: 1, maxAttempts: 3, enqueuedAt: Date.now() };
+  const job = { jobId: 'job-8', attempt: 2, maxAttempts: 3, enqueuedAt: Date.now() - 250 };
+  const taskOf = (name: string, handler?: () => Promise<unknown>) => ({
+    name,
+    definition: { payload: z.unknown() },
+    ...(handler ? { handler } : {}),
+    priority: 5,
+    attempts: 3,
+    backoff: { delayMs: 10, factor: 2 },
+  });
+  const runner = () => new TaskAttemptRunner(new MemoryTaskStartGate(), new QueueEventBus());
+
+  const exporter = new InMemorySpanExporter();
+  const provider = new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+  beforeAll(() => {
+    provider.register();
+  });
+  afterAll(async () => provider.shutdown());
+
+  it("traces the job's wait in the queue and its run, named for the task, with the job and attempt", async () => {
+    exporter.reset();
+    const outcome = await runner().run(
+      taskOf('social.generate_gossip', async () => 'written'),
+      {},
+      job,
+      new AbortController().signal,
+    );
+    expect(outcome).toMatchObject({ result: 'written' });
+    const spans = exporter.getFinishedSpans().map((span) => ({ name: span.name, kind: span.kind, attributes: span.attributes }));
+    const identity = { 'messaging.destination.name': 'social.generate_gossip', 'messaging.message.id': 'job-8', 'nyx.job.attempt': 2 };
+    expect(spans).toEqual([
+      { name: 'wait social.generate_gossip', kind: SpanKind.INTERNAL, attributes: identity },
+      {
+        name: 'process social.generate_gossip',
+        kind: SpanKind.CONSUMER,
+        attributes: { ...identity, 'messaging.operation.type': 'process' },
+      },
+    ]);
+    const wait = exporter.getFinishedSpans()[0]!;
+    // From the enqueue to the attempt's start: the 250 ms the job waited.
+    expect(wait.duration[0] * 1000 + wait.duration[1] / 1e6).toBeGreaterThanOrEqual(240);
+  });
+
+  it('refuses a task with no handler in this process, naming it', async () => {
+    await expect(runner().run(taskOf('narrate'), {}, job, new AbortController().signal)).rejects.toThrow(
+      'task "narrate" has no handler in this process',
+    );
+  });
 
   it('does not wait for a handler that ignores its signal when the queue is already stopping', async () => {
-    const runner = new TaskAttemptRunner(new MemoryTaskStartGate(), new QueueEventBus());
     let called = false;
-    const task = {
-      name: 'endless',
-      definition: { payload: z.unknown() },
-      handler: () => {
-        called = true;
-        return new Promise(() => {});
-      },
-      priority: 5,
-      attempts: 3,
-      backoff: { delayMs: 10, factor: 2 },
-    };
+    const task = taskOf('endless', () => {
+      called = true;
+      return new Promise(() => {});
+    });
     const stop = new AbortController();
     stop.abort(new Error('queue closed'));
-    await expect(runner.run(task, {}, job, stop.signal)).rejects.toThrow('queue closed');
+    await expect(runner().run(task, {}, job, stop.signal)).rejects.toThrow('queue closed');
     expect(called).toBe(true);
   });
 
