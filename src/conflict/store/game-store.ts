@@ -537,7 +537,7 @@ function flowColumns(flow: ConflictFlow) {
 }
 
 /** A column's type as a cast: serial columns take plain integers. */
-function castType(column: PgColumn): string {
+export function castType(column: PgColumn): string {
   const type = column.getSQLType();
   if (type === 'serial') return 'integer';
   if (type === 'bigserial') return 'bigint';
@@ -551,7 +551,7 @@ function castType(column: PgColumn): string {
  * several type checks, and a request's save holds a value per column of every row it writes, so
  * the nesting cost the request thread more than the rest of the statement (profiled).
  */
-function insertIfCurrent<T extends PgTable>(table: T, rows: Array<Partial<T['$inferInsert']>>, onConflict?: SQL): SQL {
+export function insertIfCurrent<T extends PgTable>(table: T, rows: Array<Partial<T['$inferInsert']>>, onConflict?: SQL): SQL {
   const columns = getTableColumns(table) as Record<string, PgColumn>;
   const keys = Object.keys(rows[0]!);
   const target = keys.map((key) => columns[key]!);
