@@ -565,7 +565,9 @@ export function insertIfCurrent<T extends PgTable>(table: T, rows: Array<Partial
   rows.forEach((row, r) => {
     const record = row as Record<string, unknown>;
     values.push(new StringChunk(r === 0 ? '(' : ', ('));
-    target.forEach((column, i) => values.push(new Param(record[keys[i]!] ?? null, column), casts[i]!));
+    target.forEach((column, i) => {
+      values.push(new Param(record[keys[i]!] ?? null, column), casts[i]!);
+    });
   });
   return sql`insert into ${table} (${names}) select * from (values ${new SQL(values)}) as v where exists (select 1 from bump) ${onConflict ?? sql``}`;
 }
