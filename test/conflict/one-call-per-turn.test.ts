@@ -270,14 +270,23 @@ function turns(backend: Backend) {
     );
     for (const item of settled) expect(item).toMatchObject({ status: 'failed', origin: 'fallback', text: 'watches' });
     await idle();
+    // Each part's own failure hook ran: the reaction that could have been written has its failure on
+    // record. On BullMQ the hooks run as the worker hears of the final failure, which can be after
+    // the queue counts the job done: read until the hook's row is there (or the wait ends).
+    const failed = await eventually(
+      async () =>
+        (
+          await nyx.db.query<{ stakeholder_id: number }>(
+            sql`select stakeholder_id from planned_stakeholder_actions where game_id = ${payload.gameId} and kind = 'reaction' and status = 'failed'`,
+          )
+        ).rows,
+      (rows) => rows.length > 0,
+      10_000,
+    );
+    expect(failed).toEqual([{ stakeholder_id: payload.parts[0]!.payload.stakeholderId }]);
     // Its items settled together, in one statement that moved the version on once; a failed plan
     // shows nothing, so nothing more moved it.
     expect((await nyx.store.findGame(payload.gameId))!.version).toBe(before + 1);
-    // Each part's own failure hook ran: the reaction that could have been written has its failure on record.
-    const { rows: failed } = await nyx.db.query<{ stakeholder_id: number }>(
-      sql`select stakeholder_id from planned_stakeholder_actions where game_id = ${payload.gameId} and kind = 'reaction' and status = 'failed'`,
-    );
-    expect(failed).toEqual([{ stakeholder_id: payload.parts[0]!.payload.stakeholderId }]);
   }, 60_000);
 
   /** A real task context on the game as stored, whose model answers `answer` and whose dispatcher records what it is sent. */
