@@ -21,6 +21,7 @@ import { Budget, hourlyShare, type BudgetLimits } from '../../src/runtime/spend/
 import { SpendLedger } from '../../src/runtime/spend/spend-ledger.js';
 import { describeWithServices, redisUrl, uniquePrefix } from '../support/services.js';
 import { sampleInputs } from './sample-inputs.js';
+import { metricValue } from '../support/metrics.js';
 
 /** A model that answers a valid narration after `delayMs`, reports fixed token counts and counts its calls. */
 class CountingProvider implements ModelProvider {
@@ -46,16 +47,6 @@ class CountingProvider implements ModelProvider {
 const prices = new PriceList({ 'priced-model': { input: 2, output: 10 } });
 const CALL_USD = 0.003;
 const noLimits: BudgetLimits = { gameUsd: undefined, hourlyUsd: undefined };
-
-async function counterValue(
-  counter: { get(): Promise<{ values: { value: number; labels: Record<string, string | number> }[] }> },
-  labels: Record<string, string>,
-): Promise<number> {
-  const { values } = await counter.get();
-  return values
-    .filter((entry) => Object.entries(labels).every(([key, value]) => entry.labels[key] === value))
-    .reduce((sum, entry) => sum + entry.value, 0);
-}
 
 const backends = [
   { name: 'memory', needs: [] as const, open: async (prefix: string): Promise<Cache> => new MemoryCache({ keyPrefix: prefix }) },
@@ -92,7 +83,7 @@ for (const backend of backends) {
     it('prices a call from its tokens, charges its game and the hour, and counts the cost by kind and model', async () => {
       const gameId = `game-${uniquePrefix()}`;
       const hourBefore = await ledger.hourSpentUsd();
-      const metricBefore = await counterValue(metrics.modelCost, { kind: 'phase_narration', model: 'priced-model' });
+      const metricBefore = await metricValue(metrics.modelCost, { kind: 'phase_narration', model: 'priced-model' });
       const { usage } = await gatewayOver(new CountingProvider()).generate('phase_narration', {
         input: sampleInputs.phase_narration,
         context: { gameId },
@@ -100,7 +91,7 @@ for (const backend of backends) {
       expect(usage.estimatedCostUsd).toBeCloseTo(CALL_USD, 12);
       expect(await ledger.gameSpentUsd(gameId)).toBeCloseTo(CALL_USD, 12);
       expect((await ledger.hourSpentUsd()) - hourBefore).toBeCloseTo(CALL_USD, 12);
-      expect((await counterValue(metrics.modelCost, { kind: 'phase_narration', model: 'priced-model' })) - metricBefore).toBeCloseTo(
+      expect((await metricValue(metrics.modelCost, { kind: 'phase_narration', model: 'priced-model' })) - metricBefore).toBeCloseTo(
         CALL_USD,
         12,
       );
@@ -184,17 +175,17 @@ for (const backend of backends) {
       const gameId = `game-${uniquePrefix()}`;
       const gateway = gatewayOver(new CompletionCache(model, cache, prices, 60_000));
       const request = { input: { ...sampleInputs.phase_narration, conflict_title: `Cache ${gameId}` }, context: { gameId } };
-      const hitsBefore = await counterValue(metrics.completionCache, { kind: 'phase_narration', result: 'hit' });
-      const savedBefore = await counterValue(metrics.completionCacheSavedUsd, { kind: 'phase_narration', model: 'priced-model' });
+      const hitsBefore = await metricValue(metrics.completionCache, { kind: 'phase_narration', result: 'hit' });
+      const savedBefore = await metricValue(metrics.completionCacheSavedUsd, { kind: 'phase_narration', model: 'priced-model' });
       const first = await gateway.generate('phase_narration', request);
       const second = await gateway.generate('phase_narration', request);
       expect(second.value).toEqual(first.value);
       expect(model.calls).toBe(1);
       expect(second.usage.estimatedCostUsd).toBe(0);
       expect(await ledger.gameSpentUsd(gameId)).toBeCloseTo(CALL_USD, 12);
-      expect((await counterValue(metrics.completionCache, { kind: 'phase_narration', result: 'hit' })) - hitsBefore).toBe(1);
+      expect((await metricValue(metrics.completionCache, { kind: 'phase_narration', result: 'hit' })) - hitsBefore).toBe(1);
       expect(
-        (await counterValue(metrics.completionCacheSavedUsd, { kind: 'phase_narration', model: 'priced-model' })) - savedBefore,
+        (await metricValue(metrics.completionCacheSavedUsd, { kind: 'phase_narration', model: 'priced-model' })) - savedBefore,
       ).toBeCloseTo(CALL_USD, 12);
     });
 

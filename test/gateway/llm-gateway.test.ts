@@ -20,6 +20,7 @@ import { configureHotPath, hotPath, HotPathViolation, takeHotPathIncidents } fro
 import { Budget } from '../../src/runtime/spend/budget.js';
 import { SpendLedger } from '../../src/runtime/spend/spend-ledger.js';
 import { sampleInputs } from './sample-inputs.js';
+import { metricValue } from '../support/metrics.js';
 
 /** Answers from a script, and remembers what it was asked. */
 class ScriptedProvider implements ModelProvider {
@@ -38,14 +39,6 @@ class ScriptedProvider implements ModelProvider {
 const noBudget = { gameUsd: undefined, hourlyUsd: undefined };
 
 const narration: ModelAnswer = { type: 'json', value: { text: 'The quarrel over the harbour tolls grows loud.' } };
-
-async function counterValue(
-  counter: { get(): Promise<{ values: { value: number; labels: Record<string, string | number> }[] }> },
-  labels: Record<string, string>,
-): Promise<number> {
-  const { values } = await counter.get();
-  return values.find((entry) => Object.entries(labels).every(([key, value]) => entry.labels[key] === value))?.value ?? 0;
-}
 
 describe('LlmGateway', () => {
   it('refuses to call a model inside a hot-path operation, naming the operation and kind', async () => {
@@ -100,7 +93,7 @@ describe('LlmGateway', () => {
 
   it('gives up after the repair with a permanent ModelOutputInvalidError, and counts both failures', async () => {
     const labels = { kind: 'beat_prose', reason: 'invalid_output' };
-    const before = await counterValue(metrics.modelFailures, labels);
+    const before = await metricValue(metrics.modelFailures, labels);
     const provider = new ScriptedProvider([
       { type: 'text', text: 'once upon a time' },
       { type: 'json', value: { prose: 'wrong field' } },
@@ -112,7 +105,7 @@ describe('LlmGateway', () => {
     expect(failure).toBeInstanceOf(ModelOutputInvalidError);
     expect((failure as ModelOutputInvalidError).retryable).toBe(false);
     expect(provider.requests).toHaveLength(2);
-    expect((await counterValue(metrics.modelFailures, labels)) - before).toBe(2);
+    expect((await metricValue(metrics.modelFailures, labels)) - before).toBe(2);
   });
 
   it('validates against a caller-supplied schema', async () => {
@@ -136,7 +129,7 @@ describe('LlmGateway', () => {
 
   it('accepts a usable answer after correcting it, without a repair, and counts each correction', async () => {
     const labels = { kind: 'stakeholder_reaction', field: 'stress_impact', correction: 'clamped' };
-    const before = await counterValue(metrics.modelOutputCorrections, labels);
+    const before = await metricValue(metrics.modelOutputCorrections, labels);
     const answer = {
       reaction_type: 'support',
       emotional_response: 'angry',
@@ -150,7 +143,7 @@ describe('LlmGateway', () => {
     });
     expect(value).toMatchObject({ description: 'Mara nods.', stress_impact: 0.3 });
     expect(usage.attempts).toBe(1);
-    expect((await counterValue(metrics.modelOutputCorrections, labels)) - before).toBe(1);
+    expect((await metricValue(metrics.modelOutputCorrections, labels)) - before).toBe(1);
   });
 
   it('keeps the rest of an answer whose number parsed as Infinity, and clamps 187E9', async () => {
@@ -195,19 +188,19 @@ describe('LlmGateway', () => {
 
   it('counts calls, tokens, durations and failures by kind', async () => {
     const ok = { kind: 'lore_check', provider: 'offline', outcome: 'ok' };
-    const calls = await counterValue(metrics.modelCalls, ok);
-    const tokens = await counterValue(metrics.modelTokens, { kind: 'lore_check', direction: 'output' });
+    const calls = await metricValue(metrics.modelCalls, ok);
+    const tokens = await metricValue(metrics.modelTokens, { kind: 'lore_check', direction: 'output' });
     await new LlmGateway(new OfflineProvider(), 30_000).generate('lore_check', { input: sampleInputs.lore_check });
-    expect((await counterValue(metrics.modelCalls, ok)) - calls).toBe(1);
-    expect(await counterValue(metrics.modelTokens, { kind: 'lore_check', direction: 'output' })).toBeGreaterThan(tokens);
+    expect((await metricValue(metrics.modelCalls, ok)) - calls).toBe(1);
+    expect(await metricValue(metrics.modelTokens, { kind: 'lore_check', direction: 'output' })).toBeGreaterThan(tokens);
     const durations = await metrics.modelCallDuration.get();
     expect(durations.values.some((entry) => entry.labels.kind === 'lore_check' && entry.labels.provider === 'offline')).toBe(true);
 
-    const timeouts = await counterValue(metrics.modelFailures, { kind: 'tension_manifestations', reason: 'timeout' });
+    const timeouts = await metricValue(metrics.modelFailures, { kind: 'tension_manifestations', reason: 'timeout' });
     await new LlmGateway(new ScriptedProvider(['hang']), 50)
       .generate('tension_manifestations', { input: sampleInputs.tension_manifestations })
       .catch(() => undefined);
-    expect((await counterValue(metrics.modelFailures, { kind: 'tension_manifestations', reason: 'timeout' })) - timeouts).toBe(1);
+    expect((await metricValue(metrics.modelFailures, { kind: 'tension_manifestations', reason: 'timeout' })) - timeouts).toBe(1);
   });
 });
 

@@ -21,11 +21,7 @@ import {
   waitWithinBudget,
 } from '../../src/runtime/hot-path/hot-path.js';
 import { InProcessQueue } from '../../src/runtime/queue/in-process-queue.js';
-
-const counterValue = async (
-  counter: { get(): Promise<{ values: Array<{ value: number; labels: Record<string, unknown> }> }> },
-  labels: Record<string, string>,
-) => (await counter.get()).values.find((v) => Object.entries(labels).every(([k, value]) => v.labels[k] === value))?.value ?? 0;
+import { metricValue } from '../support/metrics.js';
 
 const original = { ...hotPathSettings() };
 afterEach(() => void configureHotPath(original));
@@ -33,9 +29,9 @@ afterEach(() => void configureHotPath(original));
 describe('hotPath()', () => {
   it('reports an operation over its budget; strict mode records it as an incident but still answers', async () => {
     configureHotPath({ enforceMs: 20, strict: false });
-    const before = await counterValue(metrics.hotPathBudgetOverruns, { operation: 'test.slow' });
+    const before = await metricValue(metrics.hotPathBudgetOverruns, { operation: 'test.slow' });
     await expect(hotPath('test.slow', () => sleep(60, 'late'))).resolves.toBe('late');
-    expect(await counterValue(metrics.hotPathBudgetOverruns, { operation: 'test.slow' })).toBe(before + 1);
+    expect(await metricValue(metrics.hotPathBudgetOverruns, { operation: 'test.slow' })).toBe(before + 1);
     expect(takeHotPathIncidents()).toEqual([]);
 
     // The work is done (and saved) by the time the budget is known: failing now would invite a retry that applies it twice.
@@ -90,9 +86,9 @@ describe('hotPath()', () => {
   it('logs, counts and records the violation when DISABLE_LLM_IN_HOT_PATH=0, and the operation still answers', async () => {
     configureHotPath({ disableLlm: false });
     const labels = { operation: 'game.state_sync', kind: 'model-call' };
-    const before = await counterValue(metrics.hotPathGuardViolations, labels);
+    const before = await metricValue(metrics.hotPathGuardViolations, labels);
     await expect(hotPath('game.state_sync', async () => (assertModelCallAllowed('gossip'), 'answered'))).resolves.toBe('answered');
-    expect(await counterValue(metrics.hotPathGuardViolations, labels)).toBe(before + 1);
+    expect(await metricValue(metrics.hotPathGuardViolations, labels)).toBe(before + 1);
     const [violation] = takeHotPathIncidents();
     expect(violation).toBeInstanceOf(HotPathViolation);
     expect(violation!.stack).toContain('hot-path.test.ts');
@@ -155,10 +151,10 @@ describe('hotPath() at the boundaries: HTTP, the AI SDK, job waits', () => {
 
   it('lets the request through in production, counted', async () => {
     configureHotPath({ disableLlm: false });
-    const before = await counterValue(metrics.hotPathGuardViolations, { operation: 'flow.state_sync', kind: 'outbound-http' });
+    const before = await metricValue(metrics.hotPathGuardViolations, { operation: 'flow.state_sync', kind: 'outbound-http' });
     const response = await hotPath('flow.state_sync', () => fetch(`${base}/v1/chat/completions`));
     expect(response.status).toBe(200);
-    expect(await counterValue(metrics.hotPathGuardViolations, { operation: 'flow.state_sync', kind: 'outbound-http' })).toBe(before + 1);
+    expect(await metricValue(metrics.hotPathGuardViolations, { operation: 'flow.state_sync', kind: 'outbound-http' })).toBe(before + 1);
     expect(takeHotPathIncidents()).toHaveLength(1);
   });
 
@@ -250,7 +246,7 @@ describe('event-loop blocks inside a hot-path operation', () => {
     ['execFileSync', () => execFileSync(process.execPath, ['-e', 'Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 250)'])],
   ])('reports %s holding the loop, with the operation name', async (_technique, block) => {
     configureHotPath({ blockMs: 100 });
-    const before = await counterValue(metrics.hotPathEventLoopBlocks, { operation: 'tension.player_choice' });
+    const before = await metricValue(metrics.hotPathEventLoopBlocks, { operation: 'tension.player_choice' });
     await hotPath('game.player_choice', () =>
       hotPath('tension.player_choice', async () => {
         await sleep(1);
@@ -262,7 +258,7 @@ describe('event-loop blocks inside a hot-path operation', () => {
     expect(incidents[0]).toBeInstanceOf(HotPathEventLoopBlock);
     expect(incidents[0]).toMatchObject({ operations: ['tension.player_choice'] });
     expect((incidents[0] as HotPathEventLoopBlock).heldMs).toBeGreaterThanOrEqual(200);
-    expect(await counterValue(metrics.hotPathEventLoopBlocks, { operation: 'tension.player_choice' })).toBe(before + 1);
+    expect(await metricValue(metrics.hotPathEventLoopBlocks, { operation: 'tension.player_choice' })).toBe(before + 1);
   });
 
   it('does not count time spent waiting on I/O', async () => {

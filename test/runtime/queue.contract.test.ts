@@ -8,6 +8,7 @@ import { InProcessQueue } from '../../src/runtime/queue/in-process-queue.js';
 import { metrics } from '../../src/observability/metrics.js';
 import { PermanentTaskError, RateLimitedTaskError } from '../../src/runtime/queue/task-errors.js';
 import type { QueueEvents, TaskQueue } from '../../src/runtime/queue/task-queue.js';
+import { metricValue } from '../support/metrics.js';
 import { describeWithServices, redisUrl, uniquePrefix } from '../support/services.js';
 
 /** Small defaults so retries take milliseconds; tests that measure backoff set their own. */
@@ -29,24 +30,12 @@ const uniqueTaskName = (prefix: string) => `${prefix}-${process.pid}-${++taskNam
 
 /** What the process-wide registry has counted for `task` so far. */
 async function countedFor(task: string) {
-  const value = async (
-    metric: { get(): Promise<{ values: { labels: Record<string, unknown>; value: number; metricName?: string }[] }> },
-    labels: Record<string, string>,
-    name?: string,
-  ) =>
-    (await metric.get()).values
-      .filter(
-        (sample) =>
-          (name === undefined || sample.metricName === name) &&
-          Object.entries(labels).every(([key, wanted]) => sample.labels[key] === wanted),
-      )
-      .reduce((sum, sample) => sum + sample.value, 0);
   return {
-    completed: await value(metrics.taskCompletions, { task }),
-    failedFinal: await value(metrics.taskFailures, { task, final: 'true' }),
-    failedRetried: await value(metrics.taskFailures, { task, final: 'false' }),
-    attemptsTimed: await value(metrics.taskDuration, { task }, 'nyx_task_duration_seconds_count'),
-    secondsTimed: await value(metrics.taskDuration, { task }, 'nyx_task_duration_seconds_sum'),
+    completed: await metricValue(metrics.taskCompletions, { task }),
+    failedFinal: await metricValue(metrics.taskFailures, { task, final: 'true' }),
+    failedRetried: await metricValue(metrics.taskFailures, { task, final: 'false' }),
+    attemptsTimed: await metricValue(metrics.taskDuration, { task }, 'nyx_task_duration_seconds_count'),
+    secondsTimed: await metricValue(metrics.taskDuration, { task }, 'nyx_task_duration_seconds_sum'),
   };
 }
 
@@ -56,16 +45,21 @@ function collect<E extends keyof QueueEvents>(queue: TaskQueue, event: E): Queue
   return seen;
 }
 
-function queueContract(makeQueue: (concurrency: number) => TaskQueue): void {
-  const open: TaskQueue[] = [];
-  const create = (concurrency = 4) => {
-    const queue = makeQueue(concurrency);
-    open.push(queue);
-    return queue;
-  };
+/** `make` wrapped so every queue a test opens is closed after it (call inside a `describe`). */
+function closedAfterEach<Q extends TaskQueue>(make: (concurrency: number) => Q): (concurrency?: number) => Q {
+  const open: Q[] = [];
   afterEach(async () => {
     await Promise.all(open.splice(0).map((queue) => queue.close({ graceMs: 0 })));
   });
+  return (concurrency = 4) => {
+    const queue = make(concurrency);
+    open.push(queue);
+    return queue;
+  };
+}
+
+function queueContract(makeQueue: (concurrency: number) => TaskQueue): void {
+  const create = closedAfterEach(makeQueue);
 
   it('a repeated task runs on its schedule, and asking again replaces the schedule', async () => {
     const queue = create();
@@ -629,15 +623,7 @@ describe('TaskQueue contract: InProcessQueue', () => {
   queueContract((concurrency) => new InProcessQueue({ ...defaults, concurrency }));
 
   // What only the embedded queue does: its jobs live in this process, so closing it drops them.
-  const queues: InProcessQueue[] = [];
-  const embedded = (concurrency = 4) => {
-    const queue = new InProcessQueue({ ...defaults, concurrency });
-    queues.push(queue);
-    return queue;
-  };
-  afterEach(async () => {
-    await Promise.all(queues.splice(0).map((queue) => queue.close({ graceMs: 0 })));
-  });
+  const embedded = closedAfterEach((concurrency) => new InProcessQueue({ ...defaults, concurrency }));
 
   it('refuses a task that has no handler in this process, naming it', async () => {
     const queue = embedded();
