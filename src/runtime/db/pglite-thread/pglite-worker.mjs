@@ -7,10 +7,11 @@
  * Plain JavaScript on purpose: the thread starts under any host (node, tsx, vitest) without a
  * TypeScript loader.
  */
-import { PGlite, types } from '@electric-sql/pglite';
+import { types } from '@electric-sql/pglite';
 import { drizzle } from 'drizzle-orm/pglite';
 import { migrate } from 'drizzle-orm/pglite/migrator';
 import { workerData } from 'piscina';
+import { openCluster } from './cluster-template.mjs';
 
 /** @type {{ dataDir?: string }} */
 const { dataDir } = workerData ?? {};
@@ -32,7 +33,7 @@ const parsers = {
 };
 
 const opened = (async () => {
-  const client = await PGlite.create({ dataDir, parsers });
+  const client = await openCluster(dataDir, { parsers });
   // In memory nothing survives anyway, so a commit need not wait for its WAL flush. On disk it
   // must: PGlite has no WAL writer process, so with asynchronous commits a crash (or a kill) lost
   // every game since the start, not just its last moments.
