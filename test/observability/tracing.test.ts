@@ -27,6 +27,9 @@ function ancestry(span: ReadableSpan, spans: ReadableSpan[]): string[] {
   return names;
 }
 
+/** The queue job a span sent or ran, when it names one. */
+const messageId = (span: ReadableSpan) => span.attributes['messaging.message.id'] as string | undefined;
+
 function oneChoiceTraces(backend: Backend) {
   it('one choice is one trace, from the HTTP request through dispatch, queue wait and job down to each model call', async () => {
     const { nyx, stop } = await startTestNyx(backend);
@@ -48,18 +51,26 @@ function oneChoiceTraces(backend: Backend) {
         async () => (await nyx.engine.getState(gameId)).content,
         (content) => content.every((item) => item.status !== 'generating'),
       );
-      // An item is filled before its job ends: wait for the jobs too, so their spans have ended.
-      await eventually(
-        () => nyx.queue.counts(),
-        (counts) => counts.active + counts.waiting + counts.delayed === 0,
-      );
-      await provider.forceFlush();
-
-      const spans = exporter.getFinishedSpans();
-      const request = spans.find((span) => span.name === 'POST /api/games/:gameId/choices');
-      expect(request, spans.map((span) => span.name).join(', ')).toBeDefined();
-      const traceId = request!.spanContext().traceId;
-      const trace = spans.filter((span) => span.spanContext().traceId === traceId);
+      // An item is filled before its job ends: wait for every job the choice sent (and those they sent)
+      // to end, so their spans have. Queue counts cannot tell: the cluster's own schedules stay delayed.
+      const clickTrace = async () => {
+        await provider.forceFlush();
+        const spans = exporter.getFinishedSpans();
+        const request = spans.find((span) => span.name === 'POST /api/games/:gameId/choices');
+        return request ? spans.filter((span) => span.spanContext().traceId === request.spanContext().traceId) : [];
+      };
+      const trace = await eventually(clickTrace, (spans) => {
+        const processed = new Set(spans.filter((span) => span.name.startsWith('process ')).map(messageId));
+        const sent = spans.filter((span) => span.name.startsWith('send ') && messageId(span) !== undefined);
+        return sent.length > 0 && sent.every((span) => processed.has(messageId(span)));
+      });
+      expect(
+        trace.find((span) => span.name === 'POST /api/games/:gameId/choices'),
+        exporter
+          .getFinishedSpans()
+          .map((span) => span.name)
+          .join(', '),
+      ).toBeDefined();
       const modelCalls = trace.filter((span) => span.attributes['gen_ai.operation.name'] === 'chat');
       expect(modelCalls.length).toBeGreaterThan(0);
 
