@@ -28,9 +28,9 @@ describe('the quick hot-path benchmark', () => {
   beforeAll(async () => {
     const { latestPath } = await runBench({
       ...QUICK_DEFAULTS,
-      durationS: 6,
+      durationS: 3,
       warmupS: 1,
-      saturationS: 2,
+      saturationS: 1,
       outDir: 'test-output/bench-quick',
       progress: false,
     });
