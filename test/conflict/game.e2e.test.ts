@@ -16,7 +16,7 @@ function playThrough(backend: Backend) {
 
   beforeAll(async () => {
     // A model slow enough that the answer to a choice always comes before the reaction is written.
-    ({ nyx, stop } = await startTestNyx(backend, { LLM_SIM_LATENCY_MS: '1000-1500' }));
+    ({ nyx, stop } = await startTestNyx(backend, { LLM_SIM_LATENCY_MS: '300-500' }));
   });
   afterAll(async () => stop?.());
 

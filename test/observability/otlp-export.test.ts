@@ -1,6 +1,8 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { GameState } from '../../src/conflict/engine/game-state.js';
+import { eventually } from '../support/nyx-harness.js';
 import { spawnNyx } from '../support/processes.js';
 
 interface OtlpTraces {
@@ -57,8 +59,15 @@ describe('nyx serve with OTEL_EXPORTER_OTLP_ENDPOINT', () => {
         body: JSON.stringify({ choiceId: state.choices[0]!.id }),
       });
       expect(chosen.status).toBe(200);
-      // Give the jobs a moment to reach their model calls; the shutdown flushes whatever ended.
-      await new Promise((resolve) => setTimeout(resolve, 3_000));
+      // Once no item is generating, the choice's jobs have made their model calls; the shutdown
+      // flushes their spans.
+      await eventually(
+        async () =>
+          (await (
+            await fetch(`${baseUrl}/api/games/${gameId}/state`, { headers: { authorization: `Bearer ${token}` } })
+          ).json()) as GameState,
+        (current) => current.content.every((item) => item.status !== 'generating'),
+      );
     } finally {
       expect(await server.stop('SIGTERM', 30_000)).toBe(0);
     }
