@@ -6,7 +6,7 @@ export default defineConfig({
     exclude: ['test/fixtures/**', 'node_modules/**', 'dist/**'],
     // Files run in parallel, tests within a file in order. Three workers on two cores: many files
     // wait (timers, shutdowns, child processes), and with two the cores sat idle a quarter of the run
-    // (`npm test` 374 and 388 s, 6.5 min of CPU); with three they stay busy (359 s).
+    // (`npm test` 374 and 388 s); with three they stay busy (359 and 375 s).
     pool: 'forks',
     maxWorkers: 3,
     testTimeout: 30_000,
