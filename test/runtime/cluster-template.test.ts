@@ -52,7 +52,7 @@ describe('a new embedded cluster starts from its template', () => {
     const made = await openCluster(dataDir, {}, template);
     await made.exec('create table own (id int)');
     await made.close();
-    // Read as a template, this file would be dropped and the folder emptied.
+    // Read as a template, this file would fail to load and be replaced by a fresh cluster's copy.
     const unread = join(dir, 'unread.tar');
     await writeFile(unread, 'never read');
     const reopened = await openCluster(dataDir, {}, unread);
