@@ -1,4 +1,3 @@
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { CoverageSummary } from './content-coverage.js';
 import { ContentCoverage } from './content-coverage.js';
 import { runDispatchStorm, type StormResult } from './dispatch-storm.js';
@@ -11,6 +10,7 @@ import type { LatencySummary, OperationName } from './operation-stats.js';
 import type { BenchOptions } from './options.js';
 import { PhaseClock, sleep } from './phase-clock.js';
 import type { Progress } from './progress.js';
+import { EventLoopDelay } from '../../src/observability/event-loop-delay.js';
 import { createConflictsSteadily, createGame, VirtualPlayer } from './virtual-player.js';
 
 export const PLAYER_OPERATIONS: readonly OperationName[] = ['stateSync', 'playerChoice', 'conflictCreation'];
@@ -56,7 +56,7 @@ export async function runMode(
   const client = new HttpClient(target.baseUrl);
   const recorder = new LoadRecorder(clock);
   const coverage = new ContentCoverage();
-  const ownEventLoop = monitorEventLoopDelay({ resolution: 10 });
+  const ownEventLoop = new EventLoopDelay(10);
   try {
     let storm: StormResult | undefined;
     if (mode === 'async') {
@@ -125,7 +125,7 @@ export async function runMode(
       saturationThroughput,
       eventLoopP99Ms: target.eventLoop.p99Ms(),
       eventLoopSource: target.eventLoop.source,
-      loadGeneratorEventLoopP99Ms: ownEventLoop.percentile(99) / 1e6,
+      loadGeneratorEventLoopP99Ms: ownEventLoop.percentileMs(99),
       slowPath: difference(after, before),
       measuredSlowPath: difference(atMeasureEnd, atMeasureStart),
       queueDepth: sampler.queueDepth,

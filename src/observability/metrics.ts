@@ -1,5 +1,5 @@
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { EventLoopDelay } from './event-loop-delay.js';
 
 /**
  * Every Nyx metric lives in this one registry, declared here so no two modules register the same
@@ -16,9 +16,8 @@ for (const gauge of ['active_handles', 'active_requests', 'active_resources'])
  * How long timers waited for the event loop since the previous scrape: the first sign that
  * something on the hot path blocks. Sampled every 20 ms; each scrape reads and restarts the window.
  */
-const eventLoop = monitorEventLoopDelay({ resolution: 20 });
-eventLoop.enable();
-const NS_PER_SECOND = 1e9;
+const eventLoop = new EventLoopDelay(20).enable();
+const MS_PER_SECOND = 1000;
 
 const fastBuckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1, 2.5];
 const slowBuckets = [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60];
@@ -222,15 +221,13 @@ export const metrics = {
   }),
   eventLoopDelay: new Gauge({
     name: 'nyx_event_loop_delay_seconds',
-    help: 'Event-loop delay since the previous scrape, by statistic (p50, p99, max).',
+    help: 'How late a timer sampled every 20 ms ran, since the previous scrape, by statistic (p50, p99, max): 0 on an idle loop.',
     labelNames: ['stat'] as const,
     registers: [registry],
     collect() {
-      // Before the first sample the histogram reports its sentinel minimum; report zero instead.
-      const sampled = eventLoop.count > 0;
-      this.set({ stat: 'p50' }, sampled ? eventLoop.percentile(50) / NS_PER_SECOND : 0);
-      this.set({ stat: 'p99' }, sampled ? eventLoop.percentile(99) / NS_PER_SECOND : 0);
-      this.set({ stat: 'max' }, sampled ? eventLoop.max / NS_PER_SECOND : 0);
+      this.set({ stat: 'p50' }, eventLoop.percentileMs(50) / MS_PER_SECOND);
+      this.set({ stat: 'p99' }, eventLoop.percentileMs(99) / MS_PER_SECOND);
+      this.set({ stat: 'max' }, eventLoop.maxMs() / MS_PER_SECOND);
       eventLoop.reset();
     },
   }),
