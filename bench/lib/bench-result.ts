@@ -49,6 +49,8 @@ export interface BenchResult {
     hotStatementMs: number;
     /** Of that, how long the statement ran on the embedded database thread (p99); null distributed. */
     hotStatementRunMs: number | null;
+    /** How long a slow-path statement ran on the embedded database thread (p99), which a hot one arriving meanwhile waits out; null distributed. */
+    slowStatementRunMs: number | null;
     /** The server's event-loop lag p99 over the whole measured phase (nyx_event_loop_lag_seconds), beside the worst second's. */
     serverEventLoopMs: number;
     loadGeneratorEventLoopMs: number;
@@ -121,7 +123,8 @@ function writeAgeQuantiles(buckets: Record<string, number>): Freshness['writeAge
 }
 
 function p99BreakdownOf(mode: ModeResult): BenchResult['p99Breakdown'] {
-  const { handlerBuckets, hotStatementBuckets, hotStatementRunBuckets, eventLoopLagBuckets } = mode.measuredSlowPath;
+  const { handlerBuckets, hotStatementBuckets, hotStatementRunBuckets, slowStatementRunBuckets, eventLoopLagBuckets } =
+    mode.measuredSlowPath;
   const p99Ms = (buckets: Record<string, number>) => bucketQuantile(cumulativeOf(buckets), 0.99) * 1000;
   return {
     handlerMs: {
@@ -131,6 +134,7 @@ function p99BreakdownOf(mode: ModeResult): BenchResult['p99Breakdown'] {
     },
     hotStatementMs: p99Ms(hotStatementBuckets),
     hotStatementRunMs: Object.keys(hotStatementRunBuckets).length > 0 ? p99Ms(hotStatementRunBuckets) : null,
+    slowStatementRunMs: Object.keys(slowStatementRunBuckets).length > 0 ? p99Ms(slowStatementRunBuckets) : null,
     serverEventLoopMs: p99Ms(eventLoopLagBuckets),
     loadGeneratorEventLoopMs: mode.loadGeneratorEventLoopP99Ms,
   };

@@ -74,6 +74,8 @@ export interface SlowPathTotals {
   hotStatementBuckets: Record<string, number>;
   /** Embedded only: how long those statements ran on the database thread, queue excluded (nyx_db_statement_run_seconds, path hot). */
   hotStatementRunBuckets: Record<string, number>;
+  /** Embedded only: how long the slow path's statements ran on the database thread (path slow); a hot statement that arrives meanwhile waits for one. */
+  slowStatementRunBuckets: Record<string, number>;
   /** How late the server's 10 ms timer fired, every time (nyx_event_loop_lag_seconds). */
   eventLoopLagBuckets: Record<string, number>;
 }
@@ -134,6 +136,7 @@ export function slowPathTotals(samples: MetricSample[]): SlowPathTotals {
     },
     hotStatementBuckets: bucketsOf(samples, 'nyx_db_statement_duration_seconds_bucket', { path: 'hot' }),
     hotStatementRunBuckets: bucketsOf(samples, 'nyx_db_statement_run_seconds_bucket', { path: 'hot' }),
+    slowStatementRunBuckets: bucketsOf(samples, 'nyx_db_statement_run_seconds_bucket', { path: 'slow' }),
     eventLoopLagBuckets: bucketsOf(samples, 'nyx_event_loop_lag_seconds_bucket'),
   };
 }
@@ -160,6 +163,7 @@ export function difference(after: SlowPathTotals, before: SlowPathTotals): SlowP
     handlerBuckets,
     hotStatementBuckets,
     hotStatementRunBuckets,
+    slowStatementRunBuckets,
     eventLoopLagBuckets,
     slowStatementsByTask,
     jobsDoneByTask,
@@ -176,6 +180,7 @@ export function difference(after: SlowPathTotals, before: SlowPathTotals): SlowP
     },
     hotStatementBuckets: bucketDifference(hotStatementBuckets, before.hotStatementBuckets),
     hotStatementRunBuckets: bucketDifference(hotStatementRunBuckets, before.hotStatementRunBuckets),
+    slowStatementRunBuckets: bucketDifference(slowStatementRunBuckets, before.slowStatementRunBuckets),
     eventLoopLagBuckets: bucketDifference(eventLoopLagBuckets, before.eventLoopLagBuckets),
     slowStatementsByTask: bucketDifference(slowStatementsByTask, before.slowStatementsByTask),
     jobsDoneByTask: bucketDifference(jobsDoneByTask, before.jobsDoneByTask),

@@ -65,6 +65,9 @@ export function textReport(result: BenchResult): string {
       `${fixed(breakdown.handlerMs.playerChoice)} ms for a choice, ${fixed(breakdown.handlerMs.conflictCreation)} ms for a conflict creation; ` +
       `a request's database statement p99 ${fixed(breakdown.hotStatementMs)} ms, its wait for the database included` +
       (breakdown.hotStatementRunMs === null ? '; ' : ` (p99 ${fixed(breakdown.hotStatementRunMs)} ms running on the database thread); `) +
+      (breakdown.slowStatementRunMs === null
+        ? ''
+        : `a slow-path statement, which a hot one arriving meanwhile waits out, runs p99 ${fixed(breakdown.slowStatementRunMs)} ms; `) +
       `the server's event-loop lag p99 over the whole measured phase ${fixed(breakdown.serverEventLoopMs)} ms; ` +
       `the load generator's own event-loop delay p99 ${fixed(breakdown.loadGeneratorEventLoopMs)} ms`,
   ];
