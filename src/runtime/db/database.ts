@@ -10,6 +10,7 @@ import { logger } from '../../observability/logger.js';
 import { metrics } from '../../observability/metrics.js';
 import { currentPath, currentSlowPathWork, outermostHotPathOperation, type RuntimePath } from '../hot-path/hot-path.js';
 import { PgliteThread } from './pglite-thread/pglite-thread.js';
+import { ScratchDataDir } from './pglite-thread/scratch-data-dir.js';
 /**
  * The drizzle handle both drivers satisfy. It knows no tables: those belong to whoever stores rows
  * (the conflict system's `conflict/store/schema`), so this port stays below them.
@@ -21,7 +22,7 @@ export interface DatabaseOptions {
   url?: string;
   /** PGlite's data directory, created if missing. */
   dataDir?: string;
-  /** PGlite in memory: nothing survives `close()`. */
+  /** PGlite with nothing kept: its files live in a scratch folder removed by `close()` (see ScratchDataDir). */
   inMemory?: boolean;
   /** Connections in each of the two PostgreSQL pools (hot path, slow path). */
   poolSize?: number;
@@ -79,7 +80,7 @@ async function timed<T>(path: RuntimePath, statement: Promise<T>): Promise<T> {
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   if (options.url) return PostgresDatabase.open(options.url, options.poolSize);
   if (options.dataDir) return PgliteDatabase.open(options.dataDir);
-  if (options.inMemory) return PgliteDatabase.open(undefined);
+  if (options.inMemory) return PgliteDatabase.openScratch();
   throw new Error('openDatabase: give a url (PostgreSQL), a dataDir (PGlite on disk) or inMemory: true');
 }
 
@@ -115,7 +116,10 @@ abstract class DrizzleDatabase implements Database {
 export class PgliteDatabase extends DrizzleDatabase {
   readonly kind = 'pglite' as const;
 
-  private constructor(private readonly thread: PgliteThread) {
+  private constructor(
+    private readonly thread: PgliteThread,
+    private readonly scratch?: ScratchDataDir,
+  ) {
     super(
       drizzleProxy(
         (sql, params, method) =>
@@ -127,9 +131,20 @@ export class PgliteDatabase extends DrizzleDatabase {
     );
   }
 
-  static async open(dataDir: string | undefined): Promise<PgliteDatabase> {
-    if (dataDir) mkdirSync(dataDir, { recursive: true });
+  static async open(dataDir: string): Promise<PgliteDatabase> {
+    mkdirSync(dataDir, { recursive: true });
     return new PgliteDatabase(await PgliteThread.start(dataDir));
+  }
+
+  /** A database that keeps nothing: its files in a scratch folder, commits not flushed, all removed on close. */
+  static async openScratch(): Promise<PgliteDatabase> {
+    const scratch = ScratchDataDir.create();
+    try {
+      return new PgliteDatabase(await PgliteThread.start(scratch.path, { durable: false }), scratch);
+    } catch (error) {
+      scratch.remove();
+      throw error;
+    }
   }
 
   async migrate(): Promise<void> {
@@ -137,7 +152,11 @@ export class PgliteDatabase extends DrizzleDatabase {
   }
 
   async close(): Promise<void> {
-    await this.thread.close();
+    try {
+      await this.thread.close();
+    } finally {
+      this.scratch?.remove();
+    }
   }
 }
 

@@ -75,7 +75,14 @@ export class PgliteThread {
 
   private constructor(private readonly pool: Piscina) {}
 
-  static async start(dataDir: string | undefined): Promise<PgliteThread> {
+  /**
+   * @param dataDir PGlite's data directory; undefined keeps it in PGlite's own in-memory file system
+   * @param options.durable whether a commit waits for its write-ahead log to be flushed (default:
+   *   only when `dataDir` is given). PGlite has no WAL writer process: with unflushed commits a crash
+   *   loses every commit since the start, so a database whose files are kept must flush.
+   */
+  static async start(dataDir: string | undefined, options: { durable?: boolean } = {}): Promise<PgliteThread> {
+    const durable = options.durable ?? dataDir !== undefined;
     const pool = new Piscina({
       filename: new URL('./pglite-worker.mjs', import.meta.url).href,
       minThreads: 1,
@@ -85,7 +92,7 @@ export class PgliteThread {
       // The thread keeps PGlite's pending work going between tasks.
       atomics: 'async',
       taskQueue: new HotPathFirstQueue(),
-      workerData: { dataDir },
+      workerData: { dataDir, durable },
       // Plain JavaScript: no TypeScript loader to inherit from the host.
       execArgv: [],
     });

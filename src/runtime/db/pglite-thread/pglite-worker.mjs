@@ -13,8 +13,8 @@ import { migrate } from 'drizzle-orm/pglite/migrator';
 import { workerData } from 'piscina';
 import { openCluster } from './cluster-template.mjs';
 
-/** @type {{ dataDir?: string }} */
-const { dataDir } = workerData ?? {};
+/** @type {{ dataDir?: string, durable?: boolean }} */
+const { dataDir, durable } = workerData ?? {};
 
 // Drizzle maps dates and intervals from their text form (as its own PGlite driver asks for), so
 // they cross the thread as text. Set once for the instance: passed with each query they cost
@@ -34,10 +34,10 @@ const parsers = {
 
 const opened = (async () => {
   const client = await openCluster(dataDir, { parsers });
-  // In memory nothing survives anyway, so a commit need not wait for its WAL flush. On disk it
-  // must: PGlite has no WAL writer process, so with asynchronous commits a crash (or a kill) lost
-  // every game since the start, not just its last moments.
-  if (dataDir === undefined) await client.exec('SET synchronous_commit = off');
+  // A database that keeps nothing need not wait for its WAL flush. One that is kept must: PGlite
+  // has no WAL writer process, so with asynchronous commits a crash (or a kill) lost every game
+  // since the start, not just its last moments.
+  if (!durable) await client.exec('SET synchronous_commit = off');
   return client;
 })();
 

@@ -1,0 +1,74 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sql } from 'drizzle-orm';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/runtime/db/database.js';
+import { ScratchDataDir } from '../../src/runtime/db/pglite-thread/scratch-data-dir.js';
+
+/** A process that has ended: its pid runs nothing now. */
+function pidOfEndedProcess(): number {
+  const ended = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+  return Number(ended.stdout);
+}
+
+describe('an in-memory database keeps its files in a scratch folder', () => {
+  let root: string;
+  const originalTmpdir = process.env.TMPDIR;
+
+  beforeEach(() => {
+    root = mkdtempSync(join(tmpdir(), 'nyx-scratch-test-'));
+    // os.tmpdir() reads TMPDIR on every call: the database's folder is made under this test's own.
+    process.env.TMPDIR = root;
+  });
+
+  afterEach(() => {
+    if (originalTmpdir === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = originalTmpdir;
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('under the temporary directory while open, gone once closed; its commits are not flushed', async () => {
+    const db = await openDatabase({ inMemory: true });
+    try {
+      const folders = readdirSync(root);
+      expect(folders).toHaveLength(1);
+      expect(folders[0]).toMatch(new RegExp(`^nyx-pglite-${process.pid}-`));
+      expect(readdirSync(join(root, folders[0]!))).toContain('PG_VERSION');
+      const { rows } = await db.query<{ synchronous_commit: string }>(sql`show synchronous_commit`);
+      expect(rows[0]!.synchronous_commit).toBe('off');
+    } finally {
+      await db.close();
+    }
+    expect(readdirSync(root)).toEqual([]);
+  });
+
+  it('a database in a folder of its own flushes every commit', async () => {
+    const db = await openDatabase({ dataDir: join(root, 'kept') });
+    try {
+      const { rows } = await db.query<{ synchronous_commit: string }>(sql`show synchronous_commit`);
+      expect(rows[0]!.synchronous_commit).toBe('on');
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('removes the folders of processes that are gone, and only those', () => {
+    const abandoned = join(root, `nyx-pglite-${pidOfEndedProcess()}-abc123`);
+    const running = join(root, `nyx-pglite-${process.ppid}-def456`);
+    const unrelated = join(root, 'nyx-pglite-notes');
+    for (const folder of [abandoned, running, unrelated]) mkdirSync(join(folder, 'base'), { recursive: true });
+
+    const scratch = ScratchDataDir.create(root);
+    try {
+      expect(existsSync(abandoned)).toBe(false);
+      expect(existsSync(running)).toBe(true);
+      expect(existsSync(unrelated)).toBe(true);
+      expect(existsSync(scratch.path)).toBe(true);
+    } finally {
+      scratch.remove();
+    }
+    expect(existsSync(scratch.path)).toBe(false);
+  });
+});
