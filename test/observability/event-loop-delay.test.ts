@@ -46,6 +46,23 @@ describe('EventLoopDelay', () => {
       expect(delay.maxMs()).toBeGreaterThanOrEqual(80);
       delay.reset();
       expect(delay.count).toBe(0);
+      // Disabled, it records nothing more.
+      delay.disable();
+      await wait(100);
+      expect(delay.count).toBe(0);
+    } finally {
+      delay.disable();
+    }
+  });
+
+  it('samples the loop at the interval it was given (default 10 ms)', async () => {
+    const delay = new EventLoopDelay(50).enable();
+    try {
+      await wait(400);
+      // About 8 samples at 50 ms; 40 would mean Node's own 10 ms.
+      expect(delay.count).toBeGreaterThan(0);
+      expect(delay.count).toBeLessThanOrEqual(12);
+      expect(new EventLoopDelay().resolutionMs).toBe(10);
     } finally {
       delay.disable();
     }

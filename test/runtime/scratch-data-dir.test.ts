@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statfsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
@@ -54,17 +54,33 @@ describe('an in-memory database keeps its files in a scratch folder', () => {
     const abandoned = join(root, `nyx-pglite-${pidOfEndedProcess()}-abc123`);
     const running = join(root, `nyx-pglite-${process.ppid}-def456`);
     const unrelated = join(root, 'nyx-pglite-notes');
-    for (const folder of [abandoned, running, unrelated]) mkdirSync(join(folder, 'base'), { recursive: true });
+    const notOurs = join(root, `old-nyx-pglite-${pidOfEndedProcess()}-ghi789`);
+    for (const folder of [abandoned, running, unrelated, notOurs]) mkdirSync(join(folder, 'base'), { recursive: true });
 
     const scratch = ScratchDataDir.create(root);
     try {
       expect(existsSync(abandoned)).toBe(false);
       expect(existsSync(running)).toBe(true);
       expect(existsSync(unrelated)).toBe(true);
+      expect(existsSync(notOurs)).toBe(true);
       expect(existsSync(scratch.path)).toBe(true);
     } finally {
       scratch.remove();
     }
     expect(existsSync(scratch.path)).toBe(false);
+    // Removing it again (a close after a failed open) is not an error.
+    expect(() => scratch.remove()).not.toThrow();
+  });
+
+  it('goes to the memory-backed folder only when it has the room asked for, else to the temporary directory', () => {
+    const { bavail, bsize } = statfsSync(root);
+    const free = bavail * bsize;
+    expect(ScratchDataDir.defaultRoot(root, Math.max(1, free - 1024 ** 2))).toBe(root);
+    expect(ScratchDataDir.defaultRoot(root, free + 1024 ** 3)).toBe(tmpdir());
+    expect(ScratchDataDir.defaultRoot(join(root, 'missing'), 0)).toBe(tmpdir());
+  });
+
+  it('fails with the file system error under a folder that does not exist', () => {
+    expect(() => ScratchDataDir.create(join(root, 'missing'))).toThrow(/ENOENT/);
   });
 });

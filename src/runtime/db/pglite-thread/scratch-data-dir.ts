@@ -32,11 +32,15 @@ export class ScratchDataDir {
     return new ScratchDataDir(mkdtempSync(join(root, `${PREFIX}${process.pid}-`)));
   }
 
-  /** `/dev/shm` when it has 1 GiB free, else the system's temporary directory (`TMPDIR`). */
-  static defaultRoot(): string {
+  /**
+   * `/dev/shm` when it has 1 GiB free, else the system's temporary directory (`TMPDIR`).
+   * @param sharedMemory the memory-backed folder to prefer (default `/dev/shm`)
+   * @param minFreeBytes what it must have free to be used (default 1 GiB)
+   */
+  static defaultRoot(sharedMemory = SHARED_MEMORY, minFreeBytes = SHARED_MEMORY_MIN_FREE_BYTES): string {
     try {
-      const { bavail, bsize } = statfsSync(SHARED_MEMORY);
-      if (bavail * bsize >= SHARED_MEMORY_MIN_FREE_BYTES) return SHARED_MEMORY;
+      const { bavail, bsize } = statfsSync(sharedMemory);
+      if (bavail * bsize >= minFreeBytes) return sharedMemory;
     } catch {
       // Not Linux, or no /dev/shm.
     }
