@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statfsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
@@ -56,6 +56,9 @@ describe('an in-memory database keeps its files in a scratch folder', () => {
     const unrelated = join(root, 'nyx-pglite-notes');
     const notOurs = join(root, `old-nyx-pglite-${pidOfEndedProcess()}-ghi789`);
     for (const folder of [abandoned, running, unrelated, notOurs]) mkdirSync(join(folder, 'base'), { recursive: true });
+    // A file by the same pattern (another program's, in a shared /dev/shm) is never touched.
+    const file = join(root, `nyx-pglite-${pidOfEndedProcess()}-file`);
+    writeFileSync(file, 'not a folder');
 
     const scratch = ScratchDataDir.create(root);
     try {
@@ -63,6 +66,7 @@ describe('an in-memory database keeps its files in a scratch folder', () => {
       expect(existsSync(running)).toBe(true);
       expect(existsSync(unrelated)).toBe(true);
       expect(existsSync(notOurs)).toBe(true);
+      expect(existsSync(file)).toBe(true);
       expect(existsSync(scratch.path)).toBe(true);
     } finally {
       scratch.remove();

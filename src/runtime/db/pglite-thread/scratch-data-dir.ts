@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync, statfsSync } from 'node:fs';
+import { type Dirent, mkdtempSync, readdirSync, rmSync, statfsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -52,17 +52,22 @@ export class ScratchDataDir {
   }
 }
 
-/** Removes the folders under `root` whose process no longer runs. */
+/**
+ * Removes the folders under `root` whose process no longer runs. `/dev/shm` is shared with other
+ * programs (PostgreSQL keeps its shared memory there, as files): only folders named by this module
+ * are candidates.
+ */
 function removeAbandoned(root: string): void {
-  let names: string[];
+  let entries: Dirent[];
   try {
-    names = readdirSync(root);
+    entries = readdirSync(root, { withFileTypes: true });
   } catch {
     return;
   }
-  for (const name of names) {
-    const pid = Number(/^nyx-pglite-(\d+)-/.exec(name)?.[1]);
-    if (pid > 0 && !isRunning(pid)) rmSync(join(root, name), { recursive: true, force: true });
+  for (const entry of entries) {
+    if (!entry.isDirectory()) continue;
+    const pid = Number(/^nyx-pglite-(\d+)-/.exec(entry.name)?.[1]);
+    if (pid > 0 && !isRunning(pid)) rmSync(join(root, entry.name), { recursive: true, force: true });
   }
 }
 
