@@ -92,7 +92,10 @@ if (parts.length > 0) {
     return functionName === '(idle)' ? 'idle' : functionName === '(garbage collector)' ? 'garbage collection' : 'other';
   };
   const sums = new Map<string, number>();
-  for (const [id, ms] of selfMs) sums.set(partOf(id), (sums.get(partOf(id)) ?? 0) + ms);
+  for (const [id, ms] of selfMs) {
+    const part = partOf(id);
+    sums.set(part, (sums.get(part) ?? 0) + ms);
+  }
   print(
     'time by part, callees included',
     [...sums.entries()].sort((a, b) => b[1] - a[1]),

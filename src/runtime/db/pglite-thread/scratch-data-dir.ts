@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const PREFIX = 'nyx-pglite-';
+/** A scratch folder's name: the prefix, the pid of the process that made it, a random tail. */
+const FOLDER_NAME = new RegExp(`^${PREFIX}(\\d+)-`);
 /** Linux's shared-memory file system: files in RAM, made and grown without touching a disk. */
 const SHARED_MEMORY = '/dev/shm';
 /** Less free than this (a container's 64 MB default, say) and the scratch folder goes to the temporary directory. */
@@ -17,8 +19,9 @@ const SHARED_MEMORY_MIN_FREE_BYTES = 1024 ** 3;
  * eighth larger, so once a table passes a few tens of MB a statement that extends it stalls the
  * database thread for 40–300 ms, and every player statement queued behind it waits as long. Real
  * files grow in place (`npx tsx bench/pglite-file-growth.ts` measures both). Not on a disk either
- * when it can be helped: a new cluster is about 1,000 files, and making them took 1.1 s of system
- * time on the fourth machine's ext4 against 0.06 s in `/dev/shm`.
+ * when it can be helped: a new cluster is about 1,000 files, and making them on the fifth
+ * machine's ext4 took `npm test` from 257 s (in `/dev/shm`, `593d5da`) to 331 s (under `/tmp`,
+ * `205e033`).
  *
  * A process killed before it closed its database leaves its folder behind: the next one to open an
  * in-memory database removes the folders of processes that are gone.
@@ -66,7 +69,7 @@ function removeAbandoned(root: string): void {
   }
   for (const entry of entries) {
     if (!entry.isDirectory()) continue;
-    const pid = Number(/^nyx-pglite-(\d+)-/.exec(entry.name)?.[1]);
+    const pid = Number(FOLDER_NAME.exec(entry.name)?.[1]);
     if (pid > 0 && !isRunning(pid)) rmSync(join(root, entry.name), { recursive: true, force: true });
   }
 }
