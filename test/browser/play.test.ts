@@ -83,11 +83,30 @@ interface Probe {
   clickAt: number | null;
   shownAt: number | null;
   generating: { id: string; kind: string }[] | null;
+  /** Each item as the feed first showed it ready, by id. */
+  ready: Record<string, { origin: string; text: string; generatingMarks: number }>;
 }
 
-/** Installed in the page before the click: records the click, the banner showing, and what was generating then. */
+/**
+ * Installed in the page before the click: records the click, the banner showing, what was generating
+ * then, and each item as it first shows ready. The last is read from the page's own record because
+ * the feed shows only the newest dozen items: on a busy machine the world's next items can push the
+ * watched one out of the feed between two reads by the test driver.
+ */
 const PROBE = `(() => {
-  const probe = (window.__nyxProbe = { clickAt: null, shownAt: null, generating: null });
+  const probe = (window.__nyxProbe = { clickAt: null, shownAt: null, generating: null, ready: {} });
+  const feed = document.querySelector('#feed');
+  const recordReady = () => {
+    for (const item of feed.querySelectorAll('[data-testid=content-item][data-status=ready]')) {
+      if (probe.ready[item.dataset.id]) continue;
+      probe.ready[item.dataset.id] = {
+        origin: item.dataset.origin,
+        text: (item.querySelector('.item-text')?.textContent ?? '').trim(),
+        generatingMarks: item.querySelectorAll('.item-generating').length,
+      };
+    }
+  };
+  new MutationObserver(recordReady).observe(feed, { childList: true, subtree: true, attributes: true, attributeFilter: ['data-status'] });
   document.addEventListener('click', (event) => {
     if (probe.clickAt === null && event.target.closest('[data-testid=choice]')) probe.clickAt = performance.now();
   }, true);
@@ -192,15 +211,12 @@ function play(): void {
       expect(items.length, 'a generating content item right after the choice').toBeGreaterThan(0);
       const watched = items.find((item) => item.kind === 'reaction') ?? items[0]!;
 
-      const item = page.locator(`[data-testid=content-item][data-id="${watched.id}"]`);
-      await expect
-        .poll(async () => [await item.getAttribute('data-status'), await item.getAttribute('data-origin')], {
-          timeout: CONTENT_MS,
-          interval: 250,
-        })
-        .toEqual(['ready', 'generated']);
-      expect((await item.locator('.item-text').textContent())?.trim()).not.toBe('');
-      expect(await item.locator('.item-generating').count()).toBe(0);
+      const readyItem = async () => ((await page.evaluate('window.__nyxProbe')) as Probe).ready[watched.id];
+      await expect.poll(async () => (await readyItem())?.origin, { timeout: CONTENT_MS, interval: 250 }).toBe('generated');
+      const shownReady = (await readyItem())!;
+      expect(shownReady.text).not.toBe('');
+      expect(shownReady.text).not.toBe('…');
+      expect(shownReady.generatingMarks).toBe(0);
 
       // The stream did the work: the page stayed on the game and says it is live.
       await expect.poll(() => page.locator('#live').getAttribute('data-status'), { timeout: CONTENT_MS }).toBe('live');
