@@ -4,7 +4,7 @@ import { choicesFor, isWellFormedChoiceId } from '../../src/conflict/engine/choi
 import { EngineHealth } from '../../src/conflict/engine/engine-health.js';
 import { GameSnapshot } from '../../src/conflict/store/game-snapshot.js';
 import { systemEvent } from '../../src/conflict/engine/events.js';
-import { dispatchContent } from '../../src/conflict/engine/content-dispatch.js';
+import { addReadyContent, dispatchContent } from '../../src/conflict/engine/content-dispatch.js';
 import type { HandlerContext } from '../../src/conflict/engine/handler-context.js';
 import { ConflictSynthesizer } from '../../src/conflict/engine/synthesizer.js';
 import { DispatchScope, TaskDispatcher } from '../../src/conflict/engine/task-dispatcher.js';
@@ -195,7 +195,10 @@ describe('graceful degradation', () => {
 });
 
 describe('dispatchContent', () => {
-  const context = (skips: boolean, answer: { status: string; jobId?: string; reason?: string } = { status: 'accepted', jobId: 'j' }) => {
+  const context = (
+    skips: boolean | 'shed' | 'budget_spent',
+    answer: { status: string; jobId?: string; reason?: string } = { status: 'accepted', jobId: 'j' },
+  ) => {
     const snapshot = GameSnapshot.fromStored(
       { id: 'g', scenarioId: 's', seed: 1, tokenHash: 'h', version: 7, entitiesVersion: 3 },
       {
@@ -211,7 +214,7 @@ describe('dispatchContent', () => {
     );
     const sent: string[] = [];
     const dispatcher = {
-      admit: () => (skips ? 'shed' : undefined),
+      admit: () => (skips === true ? 'shed' : skips || undefined),
       send: async (contract: { name: string }) => (sent.push(contract.name), answer),
     } as unknown as TaskDispatcher;
     const ctx = { snapshot, scope: new DispatchScope(dispatcher) } as unknown as HandlerContext;
@@ -243,6 +246,49 @@ describe('dispatchContent', () => {
     expect(item!.task).toMatchObject({ name: 'flow.describe_beat', payload: { contentId: item!.id, conflictId: 1 } });
     await ctx.scope.flush(feed);
     expect(sent).toEqual([]);
+  });
+
+  const shedCount = async (kind: string) =>
+    (await metrics.feedItemsShed.get()).values.find((value) => value.labels.kind === kind)?.value ?? 0;
+
+  it('dispatchContent: a game that spent its budget settles the item on its fallback for good (no task kept), and counts no shed item', async () => {
+    const before = { beat: await shedCount('beat'), gossip: await shedCount('gossip') };
+    const { ctx, snapshot, sent } = context('budget_spent');
+    expect(dispatchContent(ctx, { kind: 'beat', fallbackText: 'f' }, flowTasks.describeBeat, beat)).toBe(false);
+    const [item] = snapshot.pendingWrites().content;
+    expect(item).toMatchObject({ status: 'failed', origin: 'fallback', fallbackText: 'f' });
+    expect(item!.task ?? null).toBeNull();
+    await ctx.scope.flush(feed);
+    expect(sent).toEqual([]);
+    expect(await shedCount('beat')).toBe(before.beat);
+
+    // A shed one counts once, under its own kind only.
+    const shed = context('shed');
+    dispatchContent(shed.ctx, { kind: 'gossip', fallbackText: 'g' }, flowTasks.describeBeat, beat);
+    expect(await shedCount('gossip')).toBe(before.gossip + 1);
+    expect(await shedCount('beat')).toBe(before.beat);
+    // And an admitted one not at all.
+    dispatchContent(context(false).ctx, { kind: 'gossip', fallbackText: 'g' }, flowTasks.describeBeat, beat);
+    expect(await shedCount('gossip')).toBe(before.gossip + 1);
+  });
+
+  it('dispatchContent: addReadyContent stages an item ready at once, written by the model unless said otherwise', () => {
+    const { ctx, snapshot } = context(false);
+    addReadyContent(ctx, { kind: 'action', text: 'Mara signs.', subject: { npcId: 4, conflictId: 1, npcName: 'Mara' } });
+    addReadyContent(ctx, { kind: 'beat', text: 'The dock falls silent.', origin: 'fallback' });
+    const [action, rule] = snapshot.pendingWrites().content;
+    expect(action).toMatchObject({
+      gameId: 'g',
+      kind: 'action',
+      status: 'ready',
+      origin: 'generated',
+      text: 'Mara signs.',
+      fallbackText: 'Mara signs.',
+      stateVersion: 7,
+      subject: { npcId: 4, conflictId: 1, npcName: 'Mara' },
+    });
+    expect(action!.task ?? null).toBeNull();
+    expect(rule).toMatchObject({ kind: 'beat', status: 'ready', origin: 'fallback', text: 'The dock falls silent.', subject: {} });
   });
 
   it('removes the item of a deduplicated job and settles the item of a refused one', async () => {

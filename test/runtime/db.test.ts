@@ -11,6 +11,7 @@ import { asSlowPathWork, hotPath } from '../../src/runtime/hot-path/hot-path.js'
 import { PlannedActions, type NewPlannedAction } from '../../src/conflict/store/planned-actions.js';
 import {
   conflicts,
+  contentItems,
   games,
   npcs,
   plannedStakeholderActions,
@@ -18,6 +19,8 @@ import {
   type PlannedActionKind,
   type PlannedActionStatus,
 } from '../../src/conflict/store/schema/index.js';
+import { ContentFeed } from '../../src/conflict/engine/content-feed.js';
+import { openFeedItem } from '../support/feed.js';
 import { createTestDatabase, describeWithServices } from '../support/services.js';
 
 interface Backend {
@@ -381,6 +384,40 @@ function databaseContract(openBackend: () => Promise<Backend>): void {
     expect(claimed).toHaveLength(10);
     expect(claimed.every((a) => a.priority === 9)).toBe(true);
     expect(elapsed).toBeLessThan(200);
+  });
+
+  it('ContentFeed settles what is still generating from before a time (each game named once) and lists it, oldest first', async () => {
+    const feed = new ContentFeed(db);
+    const [first, second] = [await createGame(db, 1), await createGame(db, 1)];
+    const cut = minutesAgo(30);
+    const at = (minutesBefore: number) => new Date(cut.getTime() - minutesBefore * 60_000);
+    const task = { name: 'flow.describe_beat', payload: { gameId: first.gameId, stateVersion: 1, conflictId: first.conflictId } };
+    const open = (game: GameFixture, createdAt: Date, extra: { status?: 'failed'; task?: typeof task } = {}) =>
+      openFeedItem(db, game.gameId, { kind: 'beat', fallbackText: `f ${createdAt.toISOString()}`, stateVersion: 1, createdAt, ...extra });
+    const oldest = await open(first, at(20), { task });
+    const older = await open(second, at(10));
+    const alsoFirst = await open(first, at(5));
+    const shedBefore = await open(first, at(15), { status: 'failed', task });
+    const afterCut = await open(second, minutesAgo(1));
+
+    expect(await feed.generatingSince(cut, 10)).toEqual([
+      { id: oldest.id, gameId: first.gameId, task },
+      { id: older.id, gameId: second.gameId, task: null },
+      { id: alsoFirst.id, gameId: first.gameId, task: null },
+    ]);
+    expect((await feed.generatingSince(cut, 2)).map((item) => item.id)).toEqual([oldest.id, older.id]);
+
+    expect((await feed.failAbandoned(cut)).sort()).toEqual([first.gameId, second.gameId].sort());
+    const settled = await feed.find(oldest.id);
+    expect(settled).toMatchObject({ status: 'failed', origin: 'fallback', text: `f ${at(20).toISOString()}` });
+    const [row] = await db.orm.select({ task: contentItems.task }).from(contentItems).where(eq(contentItems.id, oldest.id));
+    expect(row!.task, 'a settled item keeps no job to be sent again').toBeNull();
+    // What was not generating, or is newer than the cut, is left as it was.
+    expect(await feed.find(afterCut.id)).toMatchObject({ status: 'generating' });
+    const [shed] = await db.orm.select({ task: contentItems.task }).from(contentItems).where(eq(contentItems.id, shedBefore.id));
+    expect(shed!.task).toEqual(task);
+    expect(await feed.generatingSince(cut, 10)).toEqual([]);
+    expect(await feed.failAbandoned(cut)).toEqual([]);
   });
 
   // Last: it closes the database the other tests share.
