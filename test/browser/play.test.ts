@@ -85,16 +85,32 @@ interface Probe {
   generating: { id: string; kind: string }[] | null;
   /** Each item as the feed first showed it ready, by id. */
   ready: Record<string, { origin: string; text: string; generatingMarks: number }>;
+  /** Each item as a state the page fetched first carried it ready, by id (whether or not the feed still showed it). */
+  fetchedReady: Record<string, { origin: string; text: string }>;
 }
 
 /**
  * Installed in the page before the click: records the click, the banner showing, what was generating
- * then, and each item as it first shows ready. The last is read from the page's own record because
- * the feed shows only the newest dozen items: on a busy machine the world's next items can push the
- * watched one out of the feed between two reads by the test driver.
+ * then, and each item as it first shows ready, and as the page's own state fetches first carry it
+ * ready. The test reads the page's record because the feed shows only the newest dozen items: on a
+ * busy machine the world's next items can push the watched one out of the feed between two reads by
+ * the test driver, or before it is filled.
  */
 const PROBE = `(() => {
-  const probe = (window.__nyxProbe = { clickAt: null, shownAt: null, generating: null, ready: {} });
+  const probe = (window.__nyxProbe = { clickAt: null, shownAt: null, generating: null, ready: {}, fetchedReady: {} });
+  const pageFetch = window.fetch;
+  window.fetch = async (...args) => {
+    const response = await pageFetch(...args);
+    const path = String(args[0]).split('?')[0];
+    if (response.ok && path.startsWith('/api/games/') && (path.endsWith('/state') || path.endsWith('/choices'))) {
+      response.clone().json().then((body) => {
+        for (const item of (body.state ?? body).content ?? []) {
+          if (item.status === 'ready' && !probe.fetchedReady[item.id]) probe.fetchedReady[item.id] = { origin: item.origin, text: item.text };
+        }
+      }, () => {});
+    }
+    return response;
+  };
   const feed = document.querySelector('#feed');
   const recordReady = () => {
     for (const item of feed.querySelectorAll('[data-testid=content-item][data-status=ready]')) {
@@ -211,12 +227,24 @@ function play(): void {
       expect(items.length, 'a generating content item right after the choice').toBeGreaterThan(0);
       const watched = items.find((item) => item.kind === 'reaction') ?? items[0]!;
 
-      const readyItem = async () => ((await page.evaluate('window.__nyxProbe')) as Probe).ready[watched.id];
-      await expect.poll(async () => (await readyItem())?.origin, { timeout: CONTENT_MS, interval: 250 }).toBe('generated');
-      const shownReady = (await readyItem())!;
-      expect(shownReady.text).not.toBe('');
-      expect(shownReady.text).not.toBe('…');
-      expect(shownReady.generatingMarks).toBe(0);
+      const probeNow = async () => (await page.evaluate('window.__nyxProbe')) as Probe;
+      const item = page.locator(`[data-testid=content-item][data-id="${watched.id}"]`);
+      // Filled in live: a state the page fetched on its own (told by the stream) carries it written.
+      await expect
+        .poll(async () => (await probeNow()).fetchedReady[watched.id]?.origin, { timeout: CONTENT_MS, interval: 250 })
+        .toBe('generated');
+      expect((await probeNow()).fetchedReady[watched.id]!.text).not.toBe('');
+      // And the feed showed it so, unless newer items had already pushed it out of the newest dozen.
+      await expect
+        .poll(async () => (await probeNow()).ready[watched.id] !== undefined || (await item.count()) === 0, { timeout: 10_000 })
+        .toBe(true);
+      const shownReady = (await probeNow()).ready[watched.id];
+      if (shownReady) {
+        expect(shownReady.origin).toBe('generated');
+        expect(shownReady.text).not.toBe('');
+        expect(shownReady.text).not.toBe('…');
+        expect(shownReady.generatingMarks).toBe(0);
+      }
 
       // The stream did the work: the page stayed on the game and says it is live.
       await expect.poll(() => page.locator('#live').getAttribute('data-status'), { timeout: CONTENT_MS }).toBe('live');
