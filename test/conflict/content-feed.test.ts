@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { contentItemView, contentRow } from '../../src/conflict/engine/content-feed.js';
 
-describe('contentItemView', () => {
+describe('a feed row and its view', () => {
   const row = (status: 'generating' | 'ready' | 'failed', text: string | null) => ({
     ...contentRow('g', { kind: 'reaction', stateVersion: 3 }, { status, origin: 'fallback', text, fallbackText: 'The rule line.' }),
     createdAt: new Date('2026-12-03T10:00:00.000Z'),

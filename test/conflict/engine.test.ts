@@ -7,7 +7,7 @@ import { systemEvent } from '../../src/conflict/engine/events.js';
 import { addReadyContent, dispatchContent } from '../../src/conflict/engine/content-dispatch.js';
 import type { HandlerContext } from '../../src/conflict/engine/handler-context.js';
 import { ConflictSynthesizer } from '../../src/conflict/engine/synthesizer.js';
-import { DispatchScope, TaskDispatcher } from '../../src/conflict/engine/task-dispatcher.js';
+import { DispatchScope, TaskDispatcher, type SkipReason } from '../../src/conflict/engine/task-dispatcher.js';
 import { decisionContextHash } from '../../src/conflict/stakeholders/rules.js';
 import { cacheKeys } from '../../src/conflict/domain/cache-contract.js';
 import { flowTasks } from '../../src/conflict/flow/contracts.js';
@@ -195,8 +195,9 @@ describe('graceful degradation', () => {
 });
 
 describe('dispatchContent', () => {
+  /** A request's context whose dispatcher refuses every task for `refusal`, or admits it (undefined). */
   const context = (
-    skips: boolean | 'shed' | 'budget_spent',
+    refusal?: SkipReason,
     answer: { status: string; jobId?: string; reason?: string } = { status: 'accepted', jobId: 'j' },
   ) => {
     const snapshot = GameSnapshot.fromStored(
@@ -214,7 +215,7 @@ describe('dispatchContent', () => {
     );
     const sent: string[] = [];
     const dispatcher = {
-      admit: () => (skips === true ? 'shed' : skips || undefined),
+      admit: () => refusal,
       send: async (contract: { name: string }) => (sent.push(contract.name), answer),
     } as unknown as TaskDispatcher;
     const ctx = { snapshot, scope: new DispatchScope(dispatcher) } as unknown as HandlerContext;
@@ -224,7 +225,7 @@ describe('dispatchContent', () => {
   const feed = { discard: async () => undefined, fail: async () => undefined };
 
   it('stages the item with the job that fills it, and sends the job only when the request commits', async () => {
-    const { ctx, snapshot, sent } = context(false);
+    const { ctx, snapshot, sent } = context();
     expect(dispatchContent(ctx, { kind: 'beat', fallbackText: 'f' }, flowTasks.describeBeat, beat)).toBe(true);
     const [item] = snapshot.pendingWrites().content;
     expect(item).toMatchObject({ gameId: 'g', kind: 'beat', status: 'generating', origin: 'fallback', fallbackText: 'f', stateVersion: 7 });
@@ -239,7 +240,7 @@ describe('dispatchContent', () => {
   });
 
   it("writes a shed task's fallback as settled, keeps the task for when the slow path has room, and dispatches nothing", async () => {
-    const { ctx, snapshot, sent } = context(true);
+    const { ctx, snapshot, sent } = context('shed');
     expect(dispatchContent(ctx, { kind: 'beat', fallbackText: 'f' }, flowTasks.describeBeat, beat)).toBe(false);
     const [item] = snapshot.pendingWrites().content;
     expect(item).toMatchObject({ status: 'failed', origin: 'fallback', fallbackText: 'f', stateVersion: 7 });
@@ -251,7 +252,7 @@ describe('dispatchContent', () => {
   const shedCount = async (kind: string) =>
     (await metrics.feedItemsShed.get()).values.find((value) => value.labels.kind === kind)?.value ?? 0;
 
-  it('dispatchContent: a game that spent its budget settles the item on its fallback for good (no task kept), and counts no shed item', async () => {
+  it('a game that spent its budget settles the item on its fallback for good (no task kept), and counts no shed item', async () => {
     const before = { beat: await shedCount('beat'), gossip: await shedCount('gossip') };
     const { ctx, snapshot, sent } = context('budget_spent');
     expect(dispatchContent(ctx, { kind: 'beat', fallbackText: 'f' }, flowTasks.describeBeat, beat)).toBe(false);
@@ -268,12 +269,12 @@ describe('dispatchContent', () => {
     expect(await shedCount('gossip')).toBe(before.gossip + 1);
     expect(await shedCount('beat')).toBe(before.beat);
     // And an admitted one not at all.
-    dispatchContent(context(false).ctx, { kind: 'gossip', fallbackText: 'g' }, flowTasks.describeBeat, beat);
+    dispatchContent(context().ctx, { kind: 'gossip', fallbackText: 'g' }, flowTasks.describeBeat, beat);
     expect(await shedCount('gossip')).toBe(before.gossip + 1);
   });
 
-  it('dispatchContent: addReadyContent stages an item ready at once, written by the model unless said otherwise', () => {
-    const { ctx, snapshot } = context(false);
+  it('addReadyContent stages an item ready at once, written by the model unless said otherwise', () => {
+    const { ctx, snapshot } = context();
     addReadyContent(ctx, { kind: 'action', text: 'Mara signs.', subject: { npcId: 4, conflictId: 1, npcName: 'Mara' } });
     addReadyContent(ctx, { kind: 'beat', text: 'The dock falls silent.', origin: 'fallback' });
     const [action, rule] = snapshot.pendingWrites().content;
@@ -296,7 +297,7 @@ describe('dispatchContent', () => {
       ['deduplicated', 'discard'],
       ['rejected', 'fail'],
     ] as const) {
-      const { ctx } = context(false, { status, reason: 'r' });
+      const { ctx } = context(undefined, { status, reason: 'r' });
       const settled: string[] = [];
       dispatchContent(ctx, { kind: 'beat', fallbackText: 'f' }, flowTasks.describeBeat, beat);
       await ctx.scope.flush({
