@@ -322,12 +322,14 @@ function playEveryScenario(): void {
     await page.locator('[data-testid=outcome]').waitFor({ state: 'visible' });
     // The banner stays up from the turn before: the turn is over once the choices are enabled again.
     await page.locator('#choices[aria-busy=false]').waitFor({ state: 'attached' });
-    let newest = { visible: false, why: '' };
-    for (let waited = 0; waited < 5_000 && !newest.visible; waited += 200) {
-      await page.waitForTimeout(200);
-      newest = (await page.evaluate(NEWEST_VISIBLE)) as { visible: boolean; why: string };
-    }
-    if (!newest.visible) problems.push(`${where}, turn ${turn + 1}: the newest story is off screen (${newest.why})`);
+    // Checked at every frame, so a turn whose newest story shows at once costs no fixed wait.
+    const settled = await page
+      .waitForFunction(`${NEWEST_VISIBLE}.visible`, undefined, { polling: 'raf', timeout: 5_000 })
+      .then(() => true)
+      .catch(() => false);
+    if (settled) return;
+    const { why } = (await page.evaluate(NEWEST_VISIBLE)) as { why: string };
+    problems.push(`${where}, turn ${turn + 1}: the newest story is off screen (${why})`);
   }
 
   async function judgeReadable(page: Page, where: string, problems: string[]): Promise<void> {
