@@ -4,7 +4,7 @@ import { bucketQuantile } from '../src/server/ops-snapshot.js';
 import { HttpClient } from './lib/http-client.js';
 import { FULL_DEFAULTS, type BenchOptions } from './lib/options.js';
 import { DistributedServices, startDistributedNyx, startEmbeddedNyx, type BenchTarget } from './lib/nyx-target.js';
-import { parseMetrics, sumOf, type MetricSample } from './lib/prometheus.js';
+import { scrapeMetrics, sumOf, type MetricSample } from './lib/prometheus.js';
 import { createGame } from './lib/virtual-player.js';
 
 /**
@@ -21,15 +21,7 @@ const HOT_PATH = 'nyx_hot_path_duration_seconds_bucket';
 
 /** Every process's samples, one after the other: counters are summed across processes. */
 async function scrapeAll(urls: string[]): Promise<MetricSample[]> {
-  const all: MetricSample[] = [];
-  for (const url of urls) {
-    const scraper = new HttpClient(new URL(url).origin);
-    const response = await scraper.request<string>('GET', new URL(url).pathname);
-    scraper.close();
-    if (response.status !== 200) throw new Error(`GET ${url} answered ${response.status}`);
-    all.push(...parseMetrics(response.body));
-  }
-  return all;
+  return (await Promise.all(urls.map(scrapeMetrics))).flat();
 }
 
 function delta(after: MetricSample[], before: MetricSample[], name: string, where: Record<string, string> = {}): number {

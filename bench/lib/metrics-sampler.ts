@@ -1,7 +1,7 @@
 import { stakeholderTasks } from '../../src/conflict/stakeholders/contracts.js';
 import type { EventLoopWindow } from './event-loop-window.js';
 import { HttpClient } from './http-client.js';
-import { parseMetrics, sumOf, type MetricSample } from './prometheus.js';
+import { parseMetrics, scrapeMetrics, sumOf, type MetricSample } from './prometheus.js';
 import type { Phase, PhaseClock } from './phase-clock.js';
 
 export interface QueueDepthPoint {
@@ -15,7 +15,7 @@ export interface QueueDepthPoint {
 
 /** Counters whose difference over a run the report shows. */
 export interface SlowPathTotals {
-  /** Model calls through the gateway (only in the process that runs workers). */
+  /** Model calls through the gateway (in the processes that run workers). */
   modelCalls: number;
   modelCallsFailed: number;
   dispatchAccepted: number;
@@ -24,16 +24,14 @@ export interface SlowPathTotals {
   dispatchDeduplicated: number;
   dispatchRejected: number;
   taskAttemptsFailed: number;
-  /** Finished jobs the queue still reports (the distributed web process has no gateway counter). */
-  jobsFinished: number;
-  /** What the model calls cost at the run's LLM_PRICES (only in the process that runs workers). */
+  /** What the model calls cost at the run's LLM_PRICES (in the processes that run workers). */
   modelCostUsd: number;
   /** Player choices the server answered. */
   playerTurns: number;
   /** State syncs and conflict creations the server answered. */
   stateSyncs: number;
   conflictCreations: number;
-  /** Jobs that finished (completed, or failed for good) in this process's workers. */
+  /** Jobs that finished (completed, or failed for good) in the workers, wherever they run. */
   jobsDone: number;
   /** Database statements run inside each request (nyx_db_statements_total, path hot), and by the workers (path slow). */
   statementsOfSyncs: number;
@@ -78,6 +76,10 @@ export interface SlowPathTotals {
   slowStatementRunBuckets: Record<string, number>;
   /** How late the server's 10 ms timer fired, every time (nyx_event_loop_lag_seconds). */
   eventLoopLagBuckets: Record<string, number>;
+  /** CPU seconds the web server process spent (user and system; its in-process workers included when embedded). */
+  serverCpuSeconds: number;
+  /** CPU seconds the worker processes spent (none when embedded: the workers run in the web server). */
+  workerCpuSeconds: number;
 }
 
 type PlayerRoute = keyof typeof ROUTE_OPERATIONS;
@@ -89,7 +91,21 @@ const ROUTE_OPERATIONS = {
   conflict: 'http.POST /api/games/:gameId/conflicts',
 } as const;
 
-export function slowPathTotals(samples: MetricSample[]): SlowPathTotals {
+/** A process's CPU seconds, user and system, from Node's default metrics under Nyx's prefix. */
+const CPU_SECONDS = 'nyx_process_process_cpu_seconds_total';
+
+/**
+ * A worker process's own series, left out of the sums: the event loop in the report is the web
+ * server's (the one players wait on), and each process's CPU is reported apart.
+ */
+const OWN_TO_EACH_PROCESS = /^nyx_(event_loop_|process_)/;
+
+/**
+ * The run's counters from the web server's samples and the worker processes' (none when embedded):
+ * the workers' model calls, jobs and statements count with the server's.
+ */
+export function slowPathTotals(server: MetricSample[], workers: MetricSample[] = []): SlowPathTotals {
+  const samples = [...server, ...workers.filter((sample) => !OWN_TO_EACH_PROCESS.test(sample.name))];
   return {
     modelCalls: sumOf(samples, 'nyx_model_calls_total'),
     modelCallsFailed: sumOf(samples, 'nyx_model_calls_total', { outcome: '!ok' }),
@@ -101,7 +117,6 @@ export function slowPathTotals(samples: MetricSample[]): SlowPathTotals {
     dispatchDeduplicated: sumOf(samples, 'nyx_queue_dispatch_total', { result: 'deduplicated' }),
     dispatchRejected: sumOf(samples, 'nyx_queue_dispatch_total', { result: 'rejected' }),
     taskAttemptsFailed: sumOf(samples, 'nyx_task_failed_total'),
-    jobsFinished: sumOf(samples, 'nyx_queue_jobs', { state: 'completed' }) + sumOf(samples, 'nyx_queue_jobs', { state: 'failed' }),
     modelCostUsd: sumOf(samples, 'nyx_model_cost_usd_total'),
     playerTurns: sumOf(samples, 'nyx_hot_path_duration_seconds_count', { operation: 'game.player_choice' }),
     stateSyncs: sumOf(samples, 'nyx_hot_path_duration_seconds_count', { operation: ROUTE_OPERATIONS.sync }),
@@ -138,6 +153,8 @@ export function slowPathTotals(samples: MetricSample[]): SlowPathTotals {
     hotStatementRunBuckets: bucketsOf(samples, 'nyx_db_statement_run_seconds_bucket', { path: 'hot' }),
     slowStatementRunBuckets: bucketsOf(samples, 'nyx_db_statement_run_seconds_bucket', { path: 'slow' }),
     eventLoopLagBuckets: bucketsOf(samples, 'nyx_event_loop_lag_seconds_bucket'),
+    serverCpuSeconds: sumOf(server, CPU_SECONDS),
+    workerCpuSeconds: sumOf(workers, CPU_SECONDS),
   };
 }
 
@@ -187,27 +204,39 @@ export function difference(after: SlowPathTotals, before: SlowPathTotals): SlowP
   };
 }
 
-/** Scrapes the server's /metrics every second: queue depth over time, and the event loop when it is another process. */
+/**
+ * Scrapes the server's /metrics every second: queue depth over time, and the event loop when it is
+ * another process; and, for the run's totals, every worker process's /metrics beside it.
+ */
 export class MetricsSampler {
   readonly queueDepth: QueueDepthPoint[] = [];
   private readonly client: HttpClient;
   private timer: NodeJS.Timeout | undefined;
   private readonly startedAt = Date.now();
 
+  /** `workerMetricsUrls`: each worker process's /metrics (none when embedded). */
   constructor(
     baseUrl: string,
     private readonly clock: PhaseClock,
     private readonly eventLoop: EventLoopWindow,
+    private readonly workerMetricsUrls: readonly string[] = [],
   ) {
     this.client = new HttpClient(baseUrl);
   }
 
+  /** The web server's samples. */
   async scrape(): Promise<MetricSample[]> {
     const result = await this.client.request<string>('GET', '/metrics');
     if (result.status !== 200) throw new Error(`GET /metrics answered ${result.status}`);
     const samples = parseMetrics(result.body);
     this.eventLoop.observe(samples);
     return samples;
+  }
+
+  /** The run's counters so far, over the web server and every worker process. */
+  async totals(): Promise<SlowPathTotals> {
+    const [server, ...workers] = await Promise.all([this.scrape(), ...this.workerMetricsUrls.map(scrapeMetrics)]);
+    return slowPathTotals(server!, workers.flat());
   }
 
   start(everyMs = 1_000): void {

@@ -4,7 +4,7 @@ import { runDispatchStorm, type StormResult } from './dispatch-storm.js';
 import { HttpClient } from './http-client.js';
 import type { RecordedPhase } from './load-recorder.js';
 import { LoadRecorder } from './load-recorder.js';
-import { difference, MetricsSampler, slowPathTotals, type QueueDepthPoint, type SlowPathTotals } from './metrics-sampler.js';
+import { difference, MetricsSampler, type QueueDepthPoint, type SlowPathTotals } from './metrics-sampler.js';
 import type { HotPathMode, BenchTarget } from './nyx-target.js';
 import type { LatencySummary, OperationName } from './operation-stats.js';
 import type { BenchOptions } from './options.js';
@@ -52,7 +52,7 @@ export async function runMode(
   progress: Progress,
 ): Promise<ModeResult> {
   const clock = new PhaseClock();
-  const sampler = new MetricsSampler(target.baseUrl, clock, target.eventLoop);
+  const sampler = new MetricsSampler(target.baseUrl, clock, target.eventLoop, target.metricsUrls.slice(1));
   const client = new HttpClient(target.baseUrl);
   const recorder = new LoadRecorder(clock);
   const coverage = new ContentCoverage();
@@ -65,7 +65,7 @@ export async function runMode(
     }
     progress.update(`[${mode}] creating ${players} games`);
     const games = await Promise.all(Array.from({ length: players }, (_, i) => createGame(client, 1000 + i)));
-    const before = slowPathTotals(await sampler.scrape());
+    const before = await sampler.totals();
     sampler.start();
     const deps = { client, clock, recorder, coverage, thinkMs: options.thinkMs, random: Math.random };
     const roster = games.map(({ gameId, token }, i) => new VirtualPlayer(i, { gameId, token }, deps));
@@ -81,7 +81,7 @@ export async function runMode(
     for (const [phase, seconds] of phases) {
       clock.enter(phase);
       if (phase === 'measure') {
-        atMeasureStart = slowPathTotals(await sampler.scrape());
+        atMeasureStart = await sampler.totals();
         target.eventLoop.start();
         ownEventLoop.enable();
         coverage.start();
@@ -95,7 +95,7 @@ export async function runMode(
         target.eventLoop.stop();
         ownEventLoop.disable();
         coverage.stop();
-        atMeasureEnd = slowPathTotals(await sampler.scrape());
+        atMeasureEnd = await sampler.totals();
       }
     }
     clock.enter('stopping');
@@ -104,7 +104,7 @@ export async function runMode(
     client.cutOffAll();
     await Promise.all(running);
     sampler.stop();
-    const after = slowPathTotals(await sampler.scrape());
+    const after = await sampler.totals();
 
     const operations: Record<string, OperationResult> = {};
     let saturationThroughput = 0;

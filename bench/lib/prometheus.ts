@@ -1,3 +1,5 @@
+import { HttpClient } from './http-client.js';
+
 /** The few lines of the Prometheus text format the benchmark reads from `GET /metrics`. */
 export interface MetricSample {
   name: string;
@@ -31,4 +33,17 @@ export function sumOf(samples: MetricSample[], name: string, where: Record<strin
       ),
     )
     .reduce((total, s) => total + s.value, 0);
+}
+
+/** The samples a process's metrics endpoint (a full URL, e.g. a worker's `http://127.0.0.1:9464/metrics`) answers now. */
+export async function scrapeMetrics(url: string): Promise<MetricSample[]> {
+  const { origin, pathname } = new URL(url);
+  const scraper = new HttpClient(origin);
+  try {
+    const response = await scraper.request<string>('GET', pathname);
+    if (response.status !== 200) throw new Error(`GET ${url} answered ${response.status}`);
+    return parseMetrics(response.body);
+  } finally {
+    scraper.close();
+  }
 }

@@ -72,30 +72,26 @@ export function textReport(result: BenchResult): string {
       `the load generator's own event-loop delay p99 ${fixed(breakdown.loadGeneratorEventLoopMs)} ms`,
   ];
   for (const mode of [async, blocking]) {
-    const calls = modelCallsOf(mode, result.backend);
+    const calls = modelCallsOf(mode);
     lines.push(
       `${mode.mode}: model calls ${calls.issued} issued, ${calls.deduplicated} dispatches deduplicated, ${calls.failed} failed; peak queue depth ${Math.max(0, ...mode.queueDepth.map((p) => p.waiting + p.delayed))}`,
     );
   }
-  const { coverage, storm, cost, statements } = result;
+  const { coverage, storm, cost, statements, cpu } = result;
   lines.push(
     `database statements (async, whole run): ${statements.perStateSync.toFixed(2)} per state sync, ${statements.perChoice.toFixed(2)} per choice, ` +
-      `${statements.perConflictCreation.toFixed(2)} per conflict creation, ` +
-      (statements.perFinishedJob === null
-        ? 'per finished job not measured (the workers run in another process)'
-        : `${statements.perFinishedJob.toFixed(2)} per finished job`),
+      `${statements.perConflictCreation.toFixed(2)} per conflict creation, ${statements.perFinishedJob.toFixed(2)} per finished job`,
+    `  per finished job, by task: ${statements.byTask.tasks.map(({ task, jobs, perJob }) => `${task} ${perJob.toFixed(2)} (${jobs})`).join(', ')}; outside any job: ${statements.byTask.outsideJobs}`,
+    `CPU (async, whole run): the web server ${cpu.serverMsPerRequest.toFixed(2)} ms per player request` +
+      (cpu.workerMsPerFinishedJob === null
+        ? ' (its in-process workers included)'
+        : `, the worker process ${cpu.workerMsPerFinishedJob.toFixed(2)} ms per finished job`),
   );
-  if (statements.byTask)
-    lines.push(
-      `  per finished job, by task: ${statements.byTask.tasks.map(({ task, jobs, perJob }) => `${task} ${perJob.toFixed(2)} (${jobs})`).join(', ')}; outside any job: ${statements.byTask.outsideJobs}`,
-    );
   const priced = Object.entries(BENCH_PRICES)
     .map(([model, p]) => `${model} $${p.input} in / $${p.output} out per 1M tokens`)
     .join(', ');
   lines.push(
-    cost
-      ? `model cost (async, simulated prices: ${priced}): $${cost.perTurnUsd.toFixed(6)} per player turn ($${cost.totalUsd.toFixed(4)} over ${cost.turns} turns, warm-up and saturation included)`
-      : `model cost: not measured (the workers, which hold the cost counter, run in another process)`,
+    `model cost (async, simulated prices: ${priced}): $${cost.perTurnUsd.toFixed(6)} per player turn ($${cost.totalUsd.toFixed(4)} over ${cost.turns} turns, warm-up and saturation included)`,
   );
   lines.push(
     `coverage (async): ${(coverage.lastSeen.share * 100).toFixed(1)} % of ${coverage.lastSeen.items} stakeholder items last seen generated; ` +

@@ -59,11 +59,15 @@ describe('the quick hot-path benchmark', () => {
     expectCount(result.modelCalls.failed);
     expect(result.modelCalls.issued).toBeGreaterThan(0);
     // The offline writer is billed at the run's simulated prices, so every turn has a cost.
-    expect(result.cost).not.toBeNull();
-    expect(result.cost!.prices).toEqual(BENCH_PRICES);
-    expect(result.cost!.turns).toBeGreaterThan(0);
-    expect(result.cost!.totalUsd).toBeGreaterThan(0);
-    expect(result.cost!.perTurnUsd).toBeCloseTo(result.cost!.totalUsd / result.cost!.turns, 12);
+    expect(result.cost.prices).toEqual(BENCH_PRICES);
+    expect(result.cost.turns).toBeGreaterThan(0);
+    expect(result.cost.totalUsd).toBeGreaterThan(0);
+    expect(result.cost.perTurnUsd).toBeCloseTo(result.cost.totalUsd / result.cost.turns, 12);
+    // Jobs finished and wrote their results; embedded, the workers' CPU is the web server's.
+    expect(result.statements.perFinishedJob).toBeGreaterThan(0);
+    expect(result.statements.byTask.tasks.length).toBeGreaterThan(0);
+    expect(result.cpu.serverMsPerRequest).toBeGreaterThan(0);
+    expect(result.cpu.workerMsPerFinishedJob).toBeNull();
     expect(result.queueDepth.length).toBeGreaterThan(0);
     for (const point of result.queueDepth) for (const key of ['t', 'waiting', 'active', 'delayed'] as const) expectCount(point[key]);
     expectCount(result.coverage.lastSeen.share);
