@@ -1,5 +1,6 @@
 import type { FloorResult } from './floor-load.js';
 import { bucketQuantile } from '../../src/server/ops-snapshot.js';
+import type { SlowPathTotals } from './metrics-sampler.js';
 import type { ModeResult } from './mode-run.js';
 import { PLAYER_OPERATIONS } from './mode-run.js';
 import { BENCH_PRICES } from './nyx-target.js';
@@ -209,8 +210,8 @@ export function costOf(mode: ModeResult): BenchResult['cost'] {
   return { perTurnUsd: ratio(modelCostUsd, playerTurns), totalUsd: modelCostUsd, turns: playerTurns, prices: BENCH_PRICES };
 }
 
-export function cpuOf(mode: ModeResult, backend: BenchResult['backend']): BenchResult['cpu'] {
-  const { serverCpuSeconds, workerCpuSeconds, stateSyncs, playerTurns, conflictCreations, jobsDone } = mode.slowPath;
+export function cpuOf(totals: SlowPathTotals, backend: BenchResult['backend']): BenchResult['cpu'] {
+  const { serverCpuSeconds, workerCpuSeconds, stateSyncs, playerTurns, conflictCreations, jobsDone } = totals;
   return {
     serverMsPerRequest: ratio(serverCpuSeconds * 1000, stateSyncs + playerTurns + conflictCreations),
     workerMsPerFinishedJob: backend === 'embedded' ? null : ratio(workerCpuSeconds * 1000, jobsDone),
@@ -302,7 +303,7 @@ export function assembleResult(parts: {
     modelCalls: modelCallsOf(async),
     cost: costOf(async),
     statements: statementsOf(async),
-    cpu: cpuOf(async, backend),
+    cpu: cpuOf(async.slowPath, backend),
     p99Breakdown,
     queueDepth: async.queueDepth,
     coverage: async.coverage,

@@ -95,17 +95,12 @@ const ROUTE_OPERATIONS = {
 const CPU_SECONDS = 'nyx_process_process_cpu_seconds_total';
 
 /**
- * A worker process's own series, left out of the sums: the event loop in the report is the web
- * server's (the one players wait on), and each process's CPU is reported apart.
- */
-const OWN_TO_EACH_PROCESS = /^nyx_(event_loop_|process_)/;
-
-/**
  * The run's counters from the web server's samples and the worker processes' (none when embedded):
- * the workers' model calls, jobs and statements count with the server's.
+ * the workers' model calls, jobs and statements count with the server's. The event loop is the web
+ * server's alone (the one players wait on), and each side's CPU is reported apart.
  */
-export function slowPathTotals(server: MetricSample[], workers: MetricSample[] = []): SlowPathTotals {
-  const samples = [...server, ...workers.filter((sample) => !OWN_TO_EACH_PROCESS.test(sample.name))];
+export function slowPathTotals(server: MetricSample[], workers: MetricSample[]): SlowPathTotals {
+  const samples = [...server, ...workers.filter((sample) => !sample.name.startsWith('nyx_event_loop_'))];
   return {
     modelCalls: sumOf(samples, 'nyx_model_calls_total'),
     modelCallsFailed: sumOf(samples, 'nyx_model_calls_total', { outcome: '!ok' }),

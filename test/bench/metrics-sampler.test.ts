@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { cpuOf } from '../../bench/lib/bench-result.js';
 import { slowPathTotals } from '../../bench/lib/metrics-sampler.js';
 import { parseMetrics } from '../../bench/lib/prometheus.js';
 
@@ -35,10 +36,39 @@ describe("the benchmark's totals over the web server and its worker processes", 
   });
 
   it("with no worker process, are the server's alone and give the workers no CPU", () => {
-    const totals = slowPathTotals(worker);
+    const totals = slowPathTotals(worker, []);
     expect(totals.modelCalls).toBe(30);
     expect(totals.eventLoopLagBuckets).toEqual({ '0.01': 900 });
     expect(totals.serverCpuSeconds).toBe(6);
     expect(totals.workerCpuSeconds).toBe(0);
+  });
+});
+
+describe("the benchmark's CPU per player request and per finished job", () => {
+  const answered = (operation: string, count: number) => `nyx_hot_path_duration_seconds_count{operation="${operation}"} ${count}`;
+  const server = parseMetrics(
+    [
+      answered('http.GET /api/games/:gameId/state', 300),
+      answered('game.player_choice', 180),
+      answered('http.POST /api/games/:gameId/conflicts', 20),
+      'nyx_process_process_cpu_seconds_total 2',
+    ].join('\n'),
+  );
+  const worker = parseMetrics(
+    [
+      'nyx_task_completed_total{task="stakeholders.react"} 150',
+      'nyx_task_failed_total{task="turn.write_turn",final="true"} 10',
+      'nyx_task_failed_total{task="turn.write_turn",final="false"} 40',
+      'nyx_process_process_cpu_seconds_total 1.2',
+    ].join('\n'),
+  );
+
+  it("divide the web server's CPU by the player requests it answered, and the worker's by the jobs that finished", () => {
+    // 2 s over 500 requests; 1.2 s over 160 jobs (a failed attempt to be retried has not finished).
+    expect(cpuOf(slowPathTotals(server, worker), 'distributed')).toEqual({ serverMsPerRequest: 4, workerMsPerFinishedJob: 7.5 });
+  });
+
+  it("give no worker figure when embedded, where the workers share the web server's process", () => {
+    expect(cpuOf(slowPathTotals(server, []), 'embedded')).toEqual({ serverMsPerRequest: 4, workerMsPerFinishedJob: null });
   });
 });
