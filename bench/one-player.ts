@@ -1,25 +1,30 @@
 import { parseArgs } from 'node:util';
 import type { GameState } from '../src/conflict/engine/game-state.js';
 import { HttpClient } from './lib/http-client.js';
-import { startEmbeddedNyx } from './lib/nyx-target.js';
+import { DistributedServices, startDistributedNyx, startEmbeddedNyx } from './lib/nyx-target.js';
 import { FULL_DEFAULTS } from './lib/options.js';
 import { createGame } from './lib/virtual-player.js';
 
 /**
- * `npx tsx bench/one-player.ts [--turns N] [--think-ms MS]` (default 300 turns, 100 ms between
- * them): what each player operation takes with
- * one player and nothing else running, the least a player under load can wait on this machine.
- * One embedded Nyx in a process of its own (in memory, the model at the bench's default 2–5 s, so
- * the slow path writes back as it would for a real player), one player: each turn is a `/healthz`,
- * a state sync (no tag, so the answer has its body), a choice, every third turn a new conflict,
- * then the think time, so the work a request set off in the background has run before the next
- * turn. A game that runs out of choices is replaced by a new one.
+ * `npx tsx bench/one-player.ts [--turns N] [--think-ms MS] [--distributed]` (default 300 turns,
+ * 100 ms between them): what each player operation takes with one player and nothing else
+ * running, the least a player under load can wait on this machine. One embedded Nyx in a process
+ * of its own, in memory (`--distributed`: one web and one worker process on REDIS_URL and
+ * DATABASE_URL, as `npm run bench -- --distributed` runs them), with the model at the bench's
+ * default 2–5 s, so the slow path writes back as it would for a real player. One player: each turn
+ * is a `/healthz`, a state sync (no tag, so the answer has its body), a choice, every third turn a
+ * new conflict, then the think time, so the work a request set off in the background has run
+ * before the next turn. A game that runs out of choices is replaced by a new one.
  */
-const { values } = parseArgs({ options: { turns: { type: 'string' }, 'think-ms': { type: 'string' } } });
+const { values } = parseArgs({
+  options: { turns: { type: 'string' }, 'think-ms': { type: 'string' }, distributed: { type: 'boolean', default: false } },
+});
 const turns = Number(values.turns ?? 300);
 const thinkMs = Number(values['think-ms'] ?? 100);
 
-const target = await startEmbeddedNyx('async', FULL_DEFAULTS);
+const target = values.distributed
+  ? await startDistributedNyx('async', FULL_DEFAULTS, new DistributedServices(process.env.REDIS_URL, process.env.DATABASE_URL))
+  : await startEmbeddedNyx('async', FULL_DEFAULTS);
 const client = new HttpClient(target.baseUrl);
 const times = { healthz: [] as number[], stateSync: [] as number[], playerChoice: [] as number[], conflictCreation: [] as number[] };
 try {
@@ -53,7 +58,9 @@ try {
 }
 
 const at = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!.toFixed(2).padStart(7);
-console.log(`one player, ${turns} turns ${thinkMs} ms apart, nothing else running; times in ms`);
+console.log(
+  `one player, ${values.distributed ? 'distributed' : 'embedded'}, ${turns} turns ${thinkMs} ms apart, nothing else running; times in ms`,
+);
 console.log('operation           count      min      p50      p90      p99      max');
 for (const [operation, measured] of Object.entries(times)) {
   const sorted = [...measured].sort((a, b) => a - b);
