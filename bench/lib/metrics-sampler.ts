@@ -214,7 +214,7 @@ export class MetricsSampler {
     baseUrl: string,
     private readonly clock: PhaseClock,
     private readonly eventLoop: EventLoopWindow,
-    private readonly workerMetricsUrls: readonly string[] = [],
+    private readonly workerMetricsUrls: readonly string[],
   ) {
     this.client = new HttpClient(baseUrl);
   }
@@ -230,8 +230,8 @@ export class MetricsSampler {
 
   /** The run's counters so far, over the web server and every worker process. */
   async totals(): Promise<SlowPathTotals> {
-    const [server, ...workers] = await Promise.all([this.scrape(), ...this.workerMetricsUrls.map(scrapeMetrics)]);
-    return slowPathTotals(server!, workers.flat());
+    const [server, workers] = await Promise.all([this.scrape(), Promise.all(this.workerMetricsUrls.map(scrapeMetrics))]);
+    return slowPathTotals(server, workers.flat());
   }
 
   start(everyMs = 1_000): void {

@@ -11,7 +11,7 @@ export type HotPathMode = 'async' | 'blocking';
 /** A running Nyx (or the floor) the virtual players talk to over HTTP on 127.0.0.1. */
 export interface BenchTarget {
   readonly baseUrl: string;
-  /** Every process's /metrics: the web server's, and a worker process's when there is one. */
+  /** Every process's /metrics: the web server's first, then each worker process's (none when embedded). */
   readonly metricsUrls: string[];
   readonly eventLoop: EventLoopWindow;
   close(): Promise<void>;
