@@ -1,22 +1,26 @@
 import autocannon from 'autocannon';
+import { Redis } from 'ioredis';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { HttpClient } from './lib/http-client.js';
 import { parseMetrics, sumOf } from './lib/prometheus.js';
-import { startEmbeddedNyx } from './lib/nyx-target.js';
+import { DistributedServices, startDistributedNyx, startEmbeddedNyx } from './lib/nyx-target.js';
 import { FULL_DEFAULTS } from './lib/options.js';
 import { createGame } from './lib/virtual-player.js';
 import type { GameState } from '../src/conflict/engine/game-state.js';
 
 /**
- * `npx tsx bench/sync-cost.ts [--duration S] [--connections N]`: what one state sync of an unchanged
- * game costs the server next to `/healthz`, with no other load. One embedded Nyx in a process of its
- * own (in memory; the model takes ten minutes, so no job lands and the game stays as it is), one
+ * `npx tsx bench/sync-cost.ts [--duration S] [--connections N] [--distributed]`: what one state sync
+ * of an unchanged game costs the server next to `/healthz`, with no other load. One embedded Nyx in
+ * a process of its own (in memory; `--distributed`: one web and one worker process on REDIS_URL and
+ * DATABASE_URL; the model takes ten minutes, so no job lands and the game stays as it is), one
  * game, and autocannon driving each request in turn at the same concurrency: `/healthz`, the state
  * sync answered with its body (200), and the same sync sending the tag it was given (304, no body).
  * At saturation the requests per second of each are the server's cost of one, inverted. Then the
  * same number of players make choices as fast as they are answered, each on a game of its own,
- * each choice one the previous answer offered.
+ * each choice one the previous answer offered. Per request it prints the web server's cache reads,
+ * hot-path statements and CPU time (user and system, from its /metrics), and, distributed, the
+ * commands Redis ran (`INFO commandstats`: every client's, the worker's waiting for jobs included).
  */
 interface Measured {
   request: string;
@@ -24,27 +28,63 @@ interface Measured {
   p50Ms: number;
   p99Ms: number;
   statuses: string;
-  /** Cache reads and database statements per request, from the server's /metrics around the run. */
-  cacheReadsPerRequest?: number;
-  statementsPerRequest?: number;
+  /** Per request, from the web server's /metrics around the run (and Redis's own count, distributed). */
+  perRequest?: {
+    cacheReads: number;
+    statements: number;
+    /** The web server process's CPU time (user and system), in ms. */
+    cpuMs: number;
+    /** Commands Redis ran, from any client (distributed only). */
+    redisCommands: number | undefined;
+  };
 }
 
-/** Cache reads and hot-path statements the server has counted so far, and requests answered. */
-async function counters(client: HttpClient): Promise<{ cacheReads: number; statements: number }> {
+interface Counters {
+  cacheReads: number;
+  statements: number;
+  cpuSeconds: number;
+  redisCommands: number | undefined;
+}
+
+/** Commands the Redis server has run since it started, from `INFO commandstats`. */
+async function redisCommandCount(redis: Redis): Promise<number> {
+  const stats = await redis.info('commandstats');
+  return [...stats.matchAll(/calls=(\d+)/g)].reduce((total, [, calls]) => total + Number(calls), 0);
+}
+
+/** The web server's cache reads, hot-path statements and CPU seconds so far, and Redis's commands. */
+async function counters(client: HttpClient, redis: Redis | undefined): Promise<Counters> {
   const samples = parseMetrics((await client.request<string>('GET', '/metrics')).body);
-  return { cacheReads: sumOf(samples, 'nyx_cache_requests_total'), statements: sumOf(samples, 'nyx_db_statements_total', { path: 'hot' }) };
+  return {
+    cacheReads: sumOf(samples, 'nyx_cache_requests_total'),
+    statements: sumOf(samples, 'nyx_db_statements_total', { path: 'hot' }),
+    cpuSeconds: sumOf(samples, 'nyx_process_process_cpu_seconds_total'),
+    redisCommands: redis ? await redisCommandCount(redis) : undefined,
+  };
 }
 
-/** `measured` with the server's cache reads and statements per request during it. */
-async function counted(client: HttpClient, measured: () => Promise<Measured>, requests: (m: Measured) => number): Promise<Measured> {
-  const before = await counters(client);
+/** `measured` with what the server spent on each of its requests. */
+async function counted(
+  client: HttpClient,
+  redis: Redis | undefined,
+  measured: () => Promise<Measured>,
+  requests: (m: Measured) => number,
+): Promise<Measured> {
+  const before = await counters(client, redis);
   const result = await measured();
-  const after = await counters(client);
+  const after = await counters(client, redis);
   const count = Math.max(1, requests(result));
   return {
     ...result,
-    cacheReadsPerRequest: (after.cacheReads - before.cacheReads) / count,
-    statementsPerRequest: (after.statements - before.statements) / count,
+    perRequest: {
+      cacheReads: (after.cacheReads - before.cacheReads) / count,
+      statements: (after.statements - before.statements) / count,
+      cpuMs: ((after.cpuSeconds - before.cpuSeconds) * 1000) / count,
+      redisCommands:
+        after.redisCommands === undefined || before.redisCommands === undefined
+          ? undefined
+          : (after.redisCommands - before.redisCommands) / count,
+    },
   };
 }
 
@@ -97,11 +137,17 @@ async function measureChoices(client: HttpClient, players: number, seconds: numb
 }
 
 export async function runSyncCost(argv: string[]): Promise<Measured[]> {
-  const { values } = parseArgs({ args: argv, options: { duration: { type: 'string' }, connections: { type: 'string' } } });
+  const { values } = parseArgs({
+    args: argv,
+    options: { duration: { type: 'string' }, connections: { type: 'string' }, distributed: { type: 'boolean', default: false } },
+  });
   const duration = Number(values.duration ?? 10);
   const connections = Number(values.connections ?? 10);
-  const target = await startEmbeddedNyx('async', { ...FULL_DEFAULTS, latency: '600000' });
+  const options = { ...FULL_DEFAULTS, latency: '600000' };
+  const services = values.distributed ? new DistributedServices(process.env.REDIS_URL, process.env.DATABASE_URL) : undefined;
+  const target = services ? await startDistributedNyx('async', options, services) : await startEmbeddedNyx('async', options);
   const client = new HttpClient(target.baseUrl);
+  const redis = services ? new Redis(services.redisUrl) : undefined;
   try {
     const { gameId, token } = await createGame(client, 7);
     const stateUrl = `${target.baseUrl}/api/games/${gameId}/state`;
@@ -109,21 +155,23 @@ export async function runSyncCost(argv: string[]): Promise<Measured[]> {
     const first = await fetch(stateUrl, { headers: { authorization } });
     // The game's latest tag, as every connection last heard it (autocannon starts each loop with a fresh context).
     let tag = first.headers.get('etag') ?? '';
-    const options = { connections, duration };
+    const load = { connections, duration };
     const perRequest = (m: Measured) => m.requestsPerSecond * duration;
     return [
-      await measure('GET /healthz', `${target.baseUrl}/healthz`, options),
+      await measure('GET /healthz', `${target.baseUrl}/healthz`, load),
       await counted(
         client,
-        () => measure('state sync, 200 with the body', stateUrl, { ...options, headers: { authorization } }),
+        redis,
+        () => measure('state sync, 200 with the body', stateUrl, { ...load, headers: { authorization } }),
         perRequest,
       ),
       // As the web UI does: send the tag of the last state given.
       await counted(
         client,
+        redis,
         () =>
           measure('state sync with the last tag (304 unless changed)', stateUrl, {
-            ...options,
+            ...load,
             headers: { authorization },
             requests: [
               {
@@ -137,9 +185,10 @@ export async function runSyncCost(argv: string[]): Promise<Measured[]> {
           }),
         perRequest,
       ),
-      await counted(client, () => measureChoices(client, connections, duration), perRequest),
+      await counted(client, redis, () => measureChoices(client, connections, duration), perRequest),
     ];
   } finally {
+    redis?.disconnect();
     client.close();
     await target.close();
   }
@@ -149,12 +198,13 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const rows = await runSyncCost(process.argv.slice(2));
   const healthz = rows[0]!.requestsPerSecond;
   console.log(
-    'request                                            req/s   p50 ms  p99 ms  cost vs /healthz  cache reads  statements  statuses',
+    'request                                            req/s   p50 ms  p99 ms  cost vs /healthz  cache reads  statements  CPU ms  Redis commands  statuses',
   );
-  const per = (value: number | undefined) => (value === undefined ? '—' : value.toFixed(2));
+  const per = (value: number | undefined, width: number) => (value === undefined ? '—' : value.toFixed(2)).padStart(width);
   for (const row of rows) {
+    const spent = row.perRequest;
     console.log(
-      `${row.request.padEnd(50)} ${row.requestsPerSecond.toFixed(0).padStart(6)}  ${String(row.p50Ms).padStart(6)}  ${String(row.p99Ms).padStart(6)}  ${(healthz / row.requestsPerSecond).toFixed(2).padStart(15)}×  ${per(row.cacheReadsPerRequest).padStart(11)}  ${per(row.statementsPerRequest).padStart(10)}  ${row.statuses}`,
+      `${row.request.padEnd(50)} ${row.requestsPerSecond.toFixed(0).padStart(6)}  ${String(row.p50Ms).padStart(6)}  ${String(row.p99Ms).padStart(6)}  ${(healthz / row.requestsPerSecond).toFixed(2).padStart(15)}×  ${per(spent?.cacheReads, 11)}  ${per(spent?.statements, 10)}  ${per(spent?.cpuMs, 6)}  ${per(spent?.redisCommands, 14)}  ${row.statuses}`,
     );
   }
   process.exit(0);
