@@ -97,7 +97,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const options: BenchOptions = { ...FULL_DEFAULTS, latency: values.latency, concurrency, distributed: values.distributed };
   const target: BenchTarget = values.distributed
-    ? await startDistributedNyx('async', options, new DistributedServices(process.env.REDIS_URL, process.env.DATABASE_URL), port)
+    ? await startDistributedNyx('async', options, DistributedServices.fromEnvironment(), port)
     : await startEmbeddedNyx('async', options, port);
   const client = new HttpClient(target.baseUrl);
   try {

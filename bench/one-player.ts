@@ -23,7 +23,7 @@ const turns = Number(values.turns ?? 300);
 const thinkMs = Number(values['think-ms'] ?? 100);
 
 const target = values.distributed
-  ? await startDistributedNyx('async', FULL_DEFAULTS, new DistributedServices(process.env.REDIS_URL, process.env.DATABASE_URL))
+  ? await startDistributedNyx('async', FULL_DEFAULTS, DistributedServices.fromEnvironment())
   : await startEmbeddedNyx('async', FULL_DEFAULTS);
 const client = new HttpClient(target.baseUrl);
 const times = { healthz: [] as number[], stateSync: [] as number[], playerChoice: [] as number[], conflictCreation: [] as number[] };

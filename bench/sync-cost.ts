@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { HttpClient } from './lib/http-client.js';
-import { parseMetrics, sumOf } from './lib/prometheus.js';
+import { CPU_SECONDS, readMetrics, sumOf } from './lib/prometheus.js';
 import { DistributedServices, startDistributedNyx, startEmbeddedNyx } from './lib/nyx-target.js';
 import { FULL_DEFAULTS } from './lib/options.js';
 import { createGame } from './lib/virtual-player.js';
@@ -43,7 +43,8 @@ interface Counters {
   cacheReads: number;
   statements: number;
   cpuSeconds: number;
-  redisCommands: number | undefined;
+  /** 0 without Redis. */
+  redisCommands: number;
 }
 
 /** Commands the Redis server has run since it started, from `INFO commandstats`. */
@@ -54,12 +55,12 @@ async function redisCommandCount(redis: Redis): Promise<number> {
 
 /** The web server's cache reads, hot-path statements and CPU seconds so far, and Redis's commands. */
 async function counters(client: HttpClient, redis: Redis | undefined): Promise<Counters> {
-  const samples = parseMetrics((await client.request<string>('GET', '/metrics')).body);
+  const samples = await readMetrics(client);
   return {
     cacheReads: sumOf(samples, 'nyx_cache_requests_total'),
     statements: sumOf(samples, 'nyx_db_statements_total', { path: 'hot' }),
-    cpuSeconds: sumOf(samples, 'nyx_process_process_cpu_seconds_total'),
-    redisCommands: redis ? await redisCommandCount(redis) : undefined,
+    cpuSeconds: sumOf(samples, CPU_SECONDS),
+    redisCommands: redis ? await redisCommandCount(redis) : 0,
   };
 }
 
@@ -80,10 +81,7 @@ async function counted(
       cacheReads: (after.cacheReads - before.cacheReads) / count,
       statements: (after.statements - before.statements) / count,
       cpuMs: ((after.cpuSeconds - before.cpuSeconds) * 1000) / count,
-      redisCommands:
-        after.redisCommands === undefined || before.redisCommands === undefined
-          ? undefined
-          : (after.redisCommands - before.redisCommands) / count,
+      redisCommands: redis ? (after.redisCommands - before.redisCommands) / count : undefined,
     },
   };
 }
@@ -144,7 +142,7 @@ export async function runSyncCost(argv: string[]): Promise<Measured[]> {
   const duration = Number(values.duration ?? 10);
   const connections = Number(values.connections ?? 10);
   const options = { ...FULL_DEFAULTS, latency: '600000' };
-  const services = values.distributed ? new DistributedServices(process.env.REDIS_URL, process.env.DATABASE_URL) : undefined;
+  const services = values.distributed ? DistributedServices.fromEnvironment() : undefined;
   const target = services ? await startDistributedNyx('async', options, services) : await startEmbeddedNyx('async', options);
   const client = new HttpClient(target.baseUrl);
   const redis = services ? new Redis(services.redisUrl) : undefined;

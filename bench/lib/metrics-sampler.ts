@@ -1,7 +1,7 @@
 import { stakeholderTasks } from '../../src/conflict/stakeholders/contracts.js';
 import type { EventLoopWindow } from './event-loop-window.js';
 import { HttpClient } from './http-client.js';
-import { parseMetrics, scrapeMetrics, sumOf, type MetricSample } from './prometheus.js';
+import { CPU_SECONDS, readMetrics, scrapeMetrics, sumOf, type MetricSample } from './prometheus.js';
 import type { Phase, PhaseClock } from './phase-clock.js';
 
 export interface QueueDepthPoint {
@@ -90,9 +90,6 @@ const ROUTE_OPERATIONS = {
   choice: 'http.POST /api/games/:gameId/choices',
   conflict: 'http.POST /api/games/:gameId/conflicts',
 } as const;
-
-/** A process's CPU seconds, user and system, from Node's default metrics under Nyx's prefix. */
-const CPU_SECONDS = 'nyx_process_process_cpu_seconds_total';
 
 /**
  * The run's counters from the web server's samples and the worker processes' (none when embedded):
@@ -221,9 +218,7 @@ export class MetricsSampler {
 
   /** The web server's samples. */
   async scrape(): Promise<MetricSample[]> {
-    const result = await this.client.request<string>('GET', '/metrics');
-    if (result.status !== 200) throw new Error(`GET /metrics answered ${result.status}`);
-    const samples = parseMetrics(result.body);
+    const samples = await readMetrics(this.client);
     this.eventLoop.observe(samples);
     return samples;
   }

@@ -100,6 +100,11 @@ export class DistributedServices {
     this.redisUrl = url.toString();
   }
 
+  /** The services REDIS_URL and DATABASE_URL name. */
+  static fromEnvironment(): DistributedServices {
+    return new DistributedServices(process.env.REDIS_URL, process.env.DATABASE_URL);
+  }
+
   /** Empties the benchmark's own Redis database (and no other). */
   async flushRedis(): Promise<void> {
     const redis = new Redis(this.redisUrl, { lazyConnect: true });

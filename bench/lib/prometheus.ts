@@ -35,14 +35,22 @@ export function sumOf(samples: MetricSample[], name: string, where: Record<strin
     .reduce((total, s) => total + s.value, 0);
 }
 
+/** A process's CPU seconds, user and system, from Node's default metrics under Nyx's prefix. */
+export const CPU_SECONDS = 'nyx_process_process_cpu_seconds_total';
+
+/** The samples `client`'s server answers at `path` now. */
+export async function readMetrics(client: HttpClient, path = '/metrics'): Promise<MetricSample[]> {
+  const response = await client.request<string>('GET', path);
+  if (response.status !== 200) throw new Error(`GET ${client.baseUrl}${path} answered ${response.status}`);
+  return parseMetrics(response.body);
+}
+
 /** The samples a process's metrics endpoint (a full URL, e.g. a worker's `http://127.0.0.1:9464/metrics`) answers now. */
 export async function scrapeMetrics(url: string): Promise<MetricSample[]> {
   const { origin, pathname } = new URL(url);
   const scraper = new HttpClient(origin);
   try {
-    const response = await scraper.request<string>('GET', pathname);
-    if (response.status !== 200) throw new Error(`GET ${url} answered ${response.status}`);
-    return parseMetrics(response.body);
+    return await readMetrics(scraper, pathname);
   } finally {
     scraper.close();
   }

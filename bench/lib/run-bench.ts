@@ -27,7 +27,7 @@ export interface BenchOutput {
 export async function runBench(options: BenchOptions): Promise<BenchOutput> {
   const startedAt = new Date();
   const progress = new Progress(options.progress);
-  const services = options.distributed ? new DistributedServices(process.env.REDIS_URL, process.env.DATABASE_URL) : undefined;
+  const services = options.distributed ? DistributedServices.fromEnvironment() : undefined;
   const startNyx = (mode: HotPathMode) => (services ? startDistributedNyx(mode, options, services) : startEmbeddedNyx(mode, options));
 
   const during = async <T>(start: () => Promise<BenchTarget>, run: (target: BenchTarget) => Promise<T>): Promise<T> => {
