@@ -28,8 +28,14 @@ const SIZES = [
 ] as const;
 /** Choices played in each scenario: a player's first sitting. */
 const TURNS = 20;
-/** Screenshots taken with entrance animations at rest, so every item shows as a player sees it settled. */
-const AT_REST = { animations: 'disabled', style: '.item-enter, .item-flash, .outcome-enter { animation: none !important; }' } as const;
+/**
+ * The page at rest, as a player sees it settled: no animation and no transition running, so neither
+ * a screenshot nor the contrast judge catches an item entering or a toast fading half-way.
+ */
+const AT_REST = {
+  animations: 'disabled',
+  style: '*, *::before, *::after { animation: none !important; transition: none !important; }',
+} as const;
 
 /**
  * Runs in the page: every visible text whose contrast with what is behind it is under 4.5:1 (WCAG
@@ -336,6 +342,32 @@ function playEveryScenario(): void {
     await page.addStyleTag({ content: AT_REST.style });
     for (const low of (await page.evaluate(LOW_CONTRAST)) as string[]) problems.push(`${where}: low contrast: ${low}`);
   }
+
+  it('judges contrast at rest: a toast fading out is not read half-faded', async () => {
+    const context = await browser!.newContext({ viewport: SIZES[2], deviceScaleFactor: 1 });
+    const page = await context.newPage();
+    await page.goto(`${baseUrl}/`);
+    // A toast held half-way through its fade-out, which the app starts 4.8 s after the toast entered.
+    await page.evaluate(`(() => {
+      const toast = document.createElement('div');
+      toast.className = 'toast toast-info';
+      toast.textContent = 'The moment has passed — the scene moved on while you were deciding.';
+      document.querySelector('#toasts').append(toast);
+      for (const entrance of toast.getAnimations()) entrance.finish();
+    })()`);
+    const opacity = await page.evaluate(`(() => {
+      const toast = document.querySelector('.toast');
+      toast.classList.add('toast-out');
+      for (const fade of toast.getAnimations()) { fade.pause(); fade.currentTime = 250; }
+      return Number(getComputedStyle(toast).opacity);
+    })()`);
+    expect(opacity, 'the toast is caught mid-fade').toBeGreaterThan(0);
+    expect(opacity).toBeLessThan(1);
+    const problems: string[] = [];
+    await judgeReadable(page, 'start screen', problems);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
 
   it(
     `plays ${TURNS} turns in every scenario: the newest story in view, no failed job, names not ids, readable, at 1280×720, 1440×900 and 390×844`,
