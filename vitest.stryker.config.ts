@@ -28,11 +28,12 @@ export default mergeConfig(
         'test/observability/event-loop-delay.test.ts',
         'test/conflict/content-feed.test.ts',
         'test/bench/metrics-sampler.test.ts',
+        'test/bench/redis-work-meter.test.ts',
       ],
       reporters: ['default'],
       // The unit-level tests of the scheduler: admission, shedding by value, fairness, the flood, dispatchContent, schedules.
       testNamePattern:
-        "sheds work by value|fair share|keeps the backlog within its bound|dispatchContent|stages the item|shed task|deduplicated job|repeated task|declared by a process|asks for its schedule|in-process schedule|SlowPathCapacity|MIN_BOUND|admitted until sent|forgets an admission|reports shedding|admits by value|spent budget|abandoned request|spare|fallbackLine|hears names|opens its sentences|TaskDispatcher admission|hands out ids|times each statement|PhaseClock|counts a statement by its first word|oneCallPerTurn|one call per turn|one call per reaction|joined as one job|chains combiners|outputChars|land in one statement|reactionFor|familiarity|stakeholder tasks|writes a whole turn|GameLanes|SyncTicks|standingInWindow|withReadyItems|withAddedContent|bundle tasks|canon tasks|narration tasks|slow path reads the feed window|counts a job|as slow-path work named|a turn the queue gave up on|hot-path reads|feed scheduling|landing a job|EventLoopDelay|nyx_event_loop_delay_seconds|ContentFeed|contentItemView|contentRow|benchmark's totals",
+        "sheds work by value|fair share|keeps the backlog within its bound|dispatchContent|stages the item|shed task|deduplicated job|repeated task|declared by a process|asks for its schedule|in-process schedule|SlowPathCapacity|MIN_BOUND|admitted until sent|forgets an admission|reports shedding|admits by value|spent budget|abandoned request|spare|fallbackLine|hears names|opens its sentences|TaskDispatcher admission|hands out ids|times each statement|PhaseClock|counts a statement by its first word|oneCallPerTurn|one call per turn|one call per reaction|joined as one job|chains combiners|outputChars|land in one statement|reactionFor|familiarity|stakeholder tasks|writes a whole turn|GameLanes|SyncTicks|standingInWindow|withReadyItems|withAddedContent|bundle tasks|canon tasks|narration tasks|slow path reads the feed window|counts a job|as slow-path work named|a turn the queue gave up on|hot-path reads|feed scheduling|landing a job|EventLoopDelay|nyx_event_loop_delay_seconds|ContentFeed|contentItemView|contentRow|benchmark's (totals|CPU|Redis)|Redis work meter",
     },
   }),
 );

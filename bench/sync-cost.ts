@@ -1,12 +1,13 @@
 import autocannon from 'autocannon';
-import { Redis } from 'ioredis';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { HttpClient } from './lib/http-client.js';
 import { CPU_SECONDS, readMetrics, sumOf } from './lib/prometheus.js';
-import { DistributedServices, startDistributedNyx, startEmbeddedNyx } from './lib/nyx-target.js';
+import { DistributedServices, startDistributedNyx, startEmbeddedNyx, type BenchTarget } from './lib/nyx-target.js';
 import { FULL_DEFAULTS } from './lib/options.js';
 import { createGame } from './lib/virtual-player.js';
+import { sleep } from './lib/phase-clock.js';
+import { NO_REDIS_WORK, type RedisWork, type RedisWorkMeter } from './lib/redis-work-meter.js';
 import type { GameState } from '../src/conflict/engine/game-state.js';
 
 /**
@@ -20,7 +21,8 @@ import type { GameState } from '../src/conflict/engine/game-state.js';
  * same number of players make choices as fast as they are answered, each on a game of its own,
  * each choice one the previous answer offered. Per request it prints the web server's cache reads,
  * hot-path statements and CPU time (user and system, from its /metrics), and, distributed, the
- * commands Redis ran (`INFO commandstats`: every client's, the worker's waiting for jobs included).
+ * commands Redis ran (`INFO commandstats`: every client's, the worker's waiting for jobs included)
+ * and Redis's own CPU time; and first, distributed, what Redis does each second with no request.
  */
 interface Measured {
   request: string;
@@ -34,46 +36,48 @@ interface Measured {
     statements: number;
     /** The web server process's CPU time (user and system), in ms. */
     cpuMs: number;
-    /** Commands Redis ran, from any client (distributed only). */
+    /** Commands Redis ran, from any client, and Redis's CPU time in ms (distributed only). */
     redisCommands: number | undefined;
+    redisCpuMs: number | undefined;
   };
+}
+
+/** What Redis does each second with no request (distributed only): the worker's waits for jobs, the queue's schedules. */
+interface AtRest {
+  seconds: number;
+  redisCommandsPerSecond: number;
+  redisCpuMsPerSecond: number;
 }
 
 interface Counters {
   cacheReads: number;
   statements: number;
   cpuSeconds: number;
-  /** 0 without Redis. */
-  redisCommands: number;
-}
-
-/** Commands the Redis server has run since it started, from `INFO commandstats`. */
-async function redisCommandCount(redis: Redis): Promise<number> {
-  const stats = await redis.info('commandstats');
-  return [...stats.matchAll(/calls=(\d+)/g)].reduce((total, [, calls]) => total + Number(calls), 0);
+  /** NO_REDIS_WORK without Redis. */
+  redis: RedisWork;
 }
 
 /** The web server's cache reads, hot-path statements and CPU seconds so far, and Redis's commands. */
-async function counters(client: HttpClient, redis: Redis | undefined): Promise<Counters> {
+async function counters(client: HttpClient, target: BenchTarget): Promise<Counters> {
   const samples = await readMetrics(client);
   return {
     cacheReads: sumOf(samples, 'nyx_cache_requests_total'),
     statements: sumOf(samples, 'nyx_db_statements_total', { path: 'hot' }),
     cpuSeconds: sumOf(samples, CPU_SECONDS),
-    redisCommands: redis ? await redisCommandCount(redis) : 0,
+    redis: (await target.redis?.read()) ?? NO_REDIS_WORK,
   };
 }
 
 /** `measured` with what the server spent on each of its requests. */
 async function counted(
   client: HttpClient,
-  redis: Redis | undefined,
+  target: BenchTarget,
   measured: () => Promise<Measured>,
   requests: (m: Measured) => number,
 ): Promise<Measured> {
-  const before = await counters(client, redis);
+  const before = await counters(client, target);
   const result = await measured();
-  const after = await counters(client, redis);
+  const after = await counters(client, target);
   const count = Math.max(1, requests(result));
   return {
     ...result,
@@ -81,8 +85,20 @@ async function counted(
       cacheReads: (after.cacheReads - before.cacheReads) / count,
       statements: (after.statements - before.statements) / count,
       cpuMs: ((after.cpuSeconds - before.cpuSeconds) * 1000) / count,
-      redisCommands: redis ? (after.redisCommands - before.redisCommands) / count : undefined,
+      redisCommands: target.redis ? (after.redis.commands - before.redis.commands) / count : undefined,
+      redisCpuMs: target.redis ? ((after.redis.cpuSeconds - before.redis.cpuSeconds) * 1000) / count : undefined,
     },
+  };
+}
+
+async function measureAtRest(redis: RedisWorkMeter, seconds: number): Promise<AtRest> {
+  const before = await redis.read();
+  await sleep(seconds * 1000);
+  const after = await redis.read();
+  return {
+    seconds,
+    redisCommandsPerSecond: (after.commands - before.commands) / seconds,
+    redisCpuMsPerSecond: ((after.cpuSeconds - before.cpuSeconds) * 1000) / seconds,
   };
 }
 
@@ -134,7 +150,7 @@ async function measureChoices(client: HttpClient, players: number, seconds: numb
   };
 }
 
-export async function runSyncCost(argv: string[]): Promise<Measured[]> {
+export async function runSyncCost(argv: string[]): Promise<{ rows: Measured[]; atRest: AtRest | undefined }> {
   const { values } = parseArgs({
     args: argv,
     options: { duration: { type: 'string' }, connections: { type: 'string' }, distributed: { type: 'boolean', default: false } },
@@ -145,7 +161,6 @@ export async function runSyncCost(argv: string[]): Promise<Measured[]> {
   const services = values.distributed ? DistributedServices.fromEnvironment() : undefined;
   const target = services ? await startDistributedNyx('async', options, services) : await startEmbeddedNyx('async', options);
   const client = new HttpClient(target.baseUrl);
-  const redis = services ? new Redis(services.redisUrl) : undefined;
   try {
     const { gameId, token } = await createGame(client, 7);
     const stateUrl = `${target.baseUrl}/api/games/${gameId}/state`;
@@ -155,18 +170,19 @@ export async function runSyncCost(argv: string[]): Promise<Measured[]> {
     let tag = first.headers.get('etag') ?? '';
     const load = { connections, duration };
     const perRequest = (m: Measured) => m.requestsPerSecond * duration;
-    return [
+    const atRest = target.redis ? await measureAtRest(target.redis, duration) : undefined;
+    const rows = [
       await measure('GET /healthz', `${target.baseUrl}/healthz`, load),
       await counted(
         client,
-        redis,
+        target,
         () => measure('state sync, 200 with the body', stateUrl, { ...load, headers: { authorization } }),
         perRequest,
       ),
       // As the web UI does: send the tag of the last state given.
       await counted(
         client,
-        redis,
+        target,
         () =>
           measure('state sync with the last tag (304 unless changed)', stateUrl, {
             ...load,
@@ -183,27 +199,31 @@ export async function runSyncCost(argv: string[]): Promise<Measured[]> {
           }),
         perRequest,
       ),
-      await counted(client, redis, () => measureChoices(client, connections, duration), perRequest),
+      await counted(client, target, () => measureChoices(client, connections, duration), perRequest),
     ];
+    return { rows, atRest };
   } finally {
-    redis?.disconnect();
     client.close();
     await target.close();
   }
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const rows = await runSyncCost(process.argv.slice(2));
+  const { rows, atRest } = await runSyncCost(process.argv.slice(2));
   const healthz = rows[0]!.requestsPerSecond;
   console.log(
-    'request                                            req/s   p50 ms  p99 ms  cost vs /healthz  cache reads  statements  CPU ms  Redis commands  statuses',
+    'request                                            req/s   p50 ms  p99 ms  cost vs /healthz  cache reads  statements  CPU ms  Redis commands  Redis CPU ms  statuses',
   );
   const per = (value: number | undefined, width: number) => (value === undefined ? '—' : value.toFixed(2)).padStart(width);
   for (const row of rows) {
     const spent = row.perRequest;
     console.log(
-      `${row.request.padEnd(50)} ${row.requestsPerSecond.toFixed(0).padStart(6)}  ${String(row.p50Ms).padStart(6)}  ${String(row.p99Ms).padStart(6)}  ${(healthz / row.requestsPerSecond).toFixed(2).padStart(15)}×  ${per(spent?.cacheReads, 11)}  ${per(spent?.statements, 10)}  ${per(spent?.cpuMs, 6)}  ${per(spent?.redisCommands, 14)}  ${row.statuses}`,
+      `${row.request.padEnd(50)} ${row.requestsPerSecond.toFixed(0).padStart(6)}  ${String(row.p50Ms).padStart(6)}  ${String(row.p99Ms).padStart(6)}  ${(healthz / row.requestsPerSecond).toFixed(2).padStart(15)}×  ${per(spent?.cacheReads, 11)}  ${per(spent?.statements, 10)}  ${per(spent?.cpuMs, 6)}  ${per(spent?.redisCommands, 14)}  ${per(spent?.redisCpuMs, 12)}  ${row.statuses}`,
     );
   }
+  if (atRest)
+    console.log(
+      `at rest (${atRest.seconds} s, no request): Redis ran ${atRest.redisCommandsPerSecond.toFixed(1)} commands and spent ${atRest.redisCpuMsPerSecond.toFixed(2)} ms of CPU per second`,
+    );
   process.exit(0);
 }

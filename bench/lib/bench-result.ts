@@ -44,6 +44,13 @@ export interface BenchResult {
    */
   cpu: { serverMsPerRequest: number; workerMsPerFinishedJob: number | null };
   /**
+   * What Redis did, async mode, measured phase, for every process: the web server's commands, the
+   * worker's for the jobs those requests set off, BullMQ's waits, each command a Lua script runs,
+   * and Redis's own CPU time (user and system). Per player request answered, and per player-second
+   * (over the players and the measured phase's length). Null when embedded, with no Redis.
+   */
+  redis: { commandsPerRequest: number; commandsPerPlayerSecond: number; cpuMsPerPlayerSecond: number } | null;
+  /**
    * Where the async mode's p99 goes (measured phase), each a p99 in ms: the server's own handler
    * time per player route (nyx_hot_path_duration_seconds), and within it a database statement sent
    * by a request, queue included (nyx_db_statement_duration_seconds, path hot), both interpolated
@@ -210,11 +217,24 @@ export function costOf(mode: ModeResult): BenchResult['cost'] {
   return { perTurnUsd: ratio(modelCostUsd, playerTurns), totalUsd: modelCostUsd, turns: playerTurns, prices: BENCH_PRICES };
 }
 
+const playerRequestsOf = ({ stateSyncs, playerTurns, conflictCreations }: SlowPathTotals) => stateSyncs + playerTurns + conflictCreations;
+
 export function cpuOf(totals: SlowPathTotals, backend: BenchResult['backend']): BenchResult['cpu'] {
-  const { serverCpuSeconds, workerCpuSeconds, stateSyncs, playerTurns, conflictCreations, jobsDone } = totals;
+  const { serverCpuSeconds, workerCpuSeconds, jobsDone } = totals;
   return {
-    serverMsPerRequest: ratio(serverCpuSeconds * 1000, stateSyncs + playerTurns + conflictCreations),
+    serverMsPerRequest: ratio(serverCpuSeconds * 1000, playerRequestsOf(totals)),
     workerMsPerFinishedJob: backend === 'embedded' ? null : ratio(workerCpuSeconds * 1000, jobsDone),
+  };
+}
+
+export function redisOf(mode: ModeResult, durationS: number, backend: BenchResult['backend']): BenchResult['redis'] {
+  if (backend === 'embedded') return null;
+  const measured = mode.measuredSlowPath;
+  const playerSeconds = mode.players * durationS;
+  return {
+    commandsPerRequest: ratio(measured.redisCommands, playerRequestsOf(measured)),
+    commandsPerPlayerSecond: ratio(measured.redisCommands, playerSeconds),
+    cpuMsPerPlayerSecond: ratio(measured.redisCpuSeconds * 1000, playerSeconds),
   };
 }
 
@@ -304,6 +324,7 @@ export function assembleResult(parts: {
     cost: costOf(async),
     statements: statementsOf(async),
     cpu: cpuOf(async.slowPath, backend),
+    redis: redisOf(async, options.durationS, backend),
     p99Breakdown,
     queueDepth: async.queueDepth,
     coverage: async.coverage,

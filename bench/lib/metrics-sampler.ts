@@ -3,6 +3,7 @@ import type { EventLoopWindow } from './event-loop-window.js';
 import { HttpClient } from './http-client.js';
 import { CPU_SECONDS, readMetrics, scrapeMetrics, sumOf, type MetricSample } from './prometheus.js';
 import type { Phase, PhaseClock } from './phase-clock.js';
+import { NO_REDIS_WORK, type RedisWork, type RedisWorkMeter } from './redis-work-meter.js';
 
 export interface QueueDepthPoint {
   /** Seconds since the mode's load began. */
@@ -80,6 +81,9 @@ export interface SlowPathTotals {
   serverCpuSeconds: number;
   /** CPU seconds the worker processes spent (none when embedded: the workers run in the web server). */
   workerCpuSeconds: number;
+  /** Commands Redis ran, from every process, and its CPU seconds (see RedisWorkMeter); 0 when embedded. */
+  redisCommands: number;
+  redisCpuSeconds: number;
 }
 
 type PlayerRoute = keyof typeof ROUTE_OPERATIONS;
@@ -94,9 +98,10 @@ const ROUTE_OPERATIONS = {
 /**
  * The run's counters from the web server's samples and the worker processes' (none when embedded):
  * the workers' model calls, jobs and statements count with the server's. The event loop is the web
- * server's alone (the one players wait on), and each side's CPU is reported apart.
+ * server's alone (the one players wait on), and each side's CPU is reported apart. Redis's commands
+ * come from Redis itself, which counts every process's.
  */
-export function slowPathTotals(server: MetricSample[], workers: MetricSample[]): SlowPathTotals {
+export function slowPathTotals(server: MetricSample[], workers: MetricSample[], redis: RedisWork): SlowPathTotals {
   const samples = [...server, ...workers.filter((sample) => !sample.name.startsWith('nyx_event_loop_'))];
   return {
     modelCalls: sumOf(samples, 'nyx_model_calls_total'),
@@ -147,6 +152,8 @@ export function slowPathTotals(server: MetricSample[], workers: MetricSample[]):
     eventLoopLagBuckets: bucketsOf(samples, 'nyx_event_loop_lag_seconds_bucket'),
     serverCpuSeconds: sumOf(server, CPU_SECONDS),
     workerCpuSeconds: sumOf(workers, CPU_SECONDS),
+    redisCommands: redis.commands,
+    redisCpuSeconds: redis.cpuSeconds,
   };
 }
 
@@ -206,12 +213,16 @@ export class MetricsSampler {
   private timer: NodeJS.Timeout | undefined;
   private readonly startedAt = Date.now();
 
-  /** `workerMetricsUrls`: each worker process's /metrics (none when embedded). */
+  /**
+   * `workerMetricsUrls`: each worker process's /metrics (none when embedded); `redis`: what reads
+   * the target's Redis's work (none when embedded).
+   */
   constructor(
     baseUrl: string,
     private readonly clock: PhaseClock,
     private readonly eventLoop: EventLoopWindow,
     private readonly workerMetricsUrls: readonly string[],
+    private readonly redis: RedisWorkMeter | undefined,
   ) {
     this.client = new HttpClient(baseUrl);
   }
@@ -223,10 +234,14 @@ export class MetricsSampler {
     return samples;
   }
 
-  /** The run's counters so far, over the web server and every worker process. */
+  /** The run's counters so far, over the web server, every worker process and Redis. */
   async totals(): Promise<SlowPathTotals> {
-    const [server, workers] = await Promise.all([this.scrape(), Promise.all(this.workerMetricsUrls.map(scrapeMetrics))]);
-    return slowPathTotals(server, workers.flat());
+    const [server, workers, redis] = await Promise.all([
+      this.scrape(),
+      Promise.all(this.workerMetricsUrls.map(scrapeMetrics)),
+      this.redis?.read() ?? NO_REDIS_WORK,
+    ]);
+    return slowPathTotals(server, workers.flat(), redis);
   }
 
   start(everyMs = 1_000): void {

@@ -52,7 +52,7 @@ export async function runMode(
   progress: Progress,
 ): Promise<ModeResult> {
   const clock = new PhaseClock();
-  const sampler = new MetricsSampler(target.baseUrl, clock, target.eventLoop, target.metricsUrls.slice(1));
+  const sampler = new MetricsSampler(target.baseUrl, clock, target.eventLoop, target.metricsUrls.slice(1), target.redis);
   const client = new HttpClient(target.baseUrl);
   const recorder = new LoadRecorder(clock);
   const coverage = new ContentCoverage();

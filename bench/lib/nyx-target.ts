@@ -5,6 +5,7 @@ import pg from 'pg';
 import { startChild } from './child-process.js';
 import { ScrapedEventLoopWindow, type EventLoopWindow } from './event-loop-window.js';
 import { BenchUsageError, type BenchOptions } from './options.js';
+import { RedisWorkMeter } from './redis-work-meter.js';
 
 export type HotPathMode = 'async' | 'blocking';
 
@@ -14,6 +15,8 @@ export interface BenchTarget {
   /** Every process's /metrics: the web server's first, then each worker process's (none when embedded). */
   readonly metricsUrls: string[];
   readonly eventLoop: EventLoopWindow;
+  /** What the target's Redis has done, for every client (none when embedded: no Redis). */
+  readonly redis?: RedisWorkMeter;
   close(): Promise<void>;
 }
 
@@ -159,10 +162,13 @@ export async function startDistributedNyx(
     const workerEnv = { ...env, WORKER_METRICS_PORT: port === 0 ? '0' : String(port + 1) };
     const worker = await startChild(['src/cli/main.ts', 'worker'], workerEnv, WORKER_READY, { cwd: REPO_ROOT });
     stops.push(worker.stop);
+    const redis = new RedisWorkMeter(services.redisUrl);
+    stops.push(async () => redis.close());
     return {
       baseUrl: server.match[1]!,
       metricsUrls: [`${server.match[1]!}/metrics`, worker.match[1]!],
       eventLoop: new ScrapedEventLoopWindow(),
+      redis,
       async close() {
         for (const stop of stops.reverse()) await stop();
         await database.drop();
@@ -179,10 +185,15 @@ export async function startDistributedFloor(services: DistributedServices): Prom
   const floor = await startChild(['bench/lib/floor-server.ts'], { ...process.env, REDIS_URL: services.redisUrl }, FLOOR_READY, {
     cwd: REPO_ROOT,
   });
+  const redis = new RedisWorkMeter(services.redisUrl);
   return {
     baseUrl: floor.match[1]!,
     metricsUrls: [`${floor.match[1]!}/metrics`],
     eventLoop: new ScrapedEventLoopWindow(),
-    close: floor.stop,
+    redis,
+    async close() {
+      redis.close();
+      await floor.stop();
+    },
   };
 }

@@ -77,7 +77,7 @@ export function textReport(result: BenchResult): string {
       `${mode.mode}: model calls ${calls.issued} issued, ${calls.deduplicated} dispatches deduplicated, ${calls.failed} failed; peak queue depth ${Math.max(0, ...mode.queueDepth.map((p) => p.waiting + p.delayed))}`,
     );
   }
-  const { coverage, storm, cost, statements, cpu } = result;
+  const { coverage, storm, cost, statements, cpu, redis } = result;
   lines.push(
     `database statements (async, whole run): ${statements.perStateSync.toFixed(2)} per state sync, ${statements.perChoice.toFixed(2)} per choice, ` +
       `${statements.perConflictCreation.toFixed(2)} per conflict creation, ${statements.perFinishedJob.toFixed(2)} per finished job`,
@@ -87,6 +87,11 @@ export function textReport(result: BenchResult): string {
         ? ' (its in-process workers included)'
         : `, the worker process ${cpu.workerMsPerFinishedJob.toFixed(2)} ms per finished job`),
   );
+  if (redis !== null)
+    lines.push(
+      `Redis (async, measured phase, every process's commands, each inside a Lua script counted): ${redis.commandsPerRequest.toFixed(1)} commands per player request, ` +
+        `${redis.commandsPerPlayerSecond.toFixed(1)} commands and ${redis.cpuMsPerPlayerSecond.toFixed(3)} ms of Redis CPU per player-second`,
+    );
   const priced = Object.entries(BENCH_PRICES)
     .map(([model, p]) => `${model} $${p.input} in / $${p.output} out per 1M tokens`)
     .join(', ');

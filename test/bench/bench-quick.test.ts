@@ -68,6 +68,7 @@ describe('the quick hot-path benchmark', () => {
     expect(result.statements.byTask.tasks.length).toBeGreaterThan(0);
     expect(result.cpu.serverMsPerRequest).toBeGreaterThan(0);
     expect(result.cpu.workerMsPerFinishedJob).toBeNull();
+    expect(result.redis, 'no Redis when embedded').toBeNull();
     expect(result.queueDepth.length).toBeGreaterThan(0);
     for (const point of result.queueDepth) for (const key of ['t', 'waiting', 'active', 'delayed'] as const) expectCount(point[key]);
     expectCount(result.coverage.lastSeen.share);
