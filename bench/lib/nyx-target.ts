@@ -15,7 +15,7 @@ export interface BenchTarget {
   /** Every process's /metrics: the web server's first, then each worker process's (none when embedded). */
   readonly metricsUrls: string[];
   readonly eventLoop: EventLoopWindow;
-  /** What the target's Redis has done, for every client (none when embedded: no Redis). */
+  /** What the target's Redis has done, for every client: a distributed Nyx's (none when embedded, and none for the floor). */
   readonly redis?: RedisWorkMeter;
   close(): Promise<void>;
 }
@@ -185,15 +185,10 @@ export async function startDistributedFloor(services: DistributedServices): Prom
   const floor = await startChild(['bench/lib/floor-server.ts'], { ...process.env, REDIS_URL: services.redisUrl }, FLOOR_READY, {
     cwd: REPO_ROOT,
   });
-  const redis = new RedisWorkMeter(services.redisUrl);
   return {
     baseUrl: floor.match[1]!,
     metricsUrls: [`${floor.match[1]!}/metrics`],
     eventLoop: new ScrapedEventLoopWindow(),
-    redis,
-    async close() {
-      redis.close();
-      await floor.stop();
-    },
+    close: floor.stop,
   };
 }
