@@ -7,7 +7,7 @@ import { DistributedServices, startDistributedNyx, startEmbeddedNyx, type BenchT
 import { FULL_DEFAULTS } from './lib/options.js';
 import { createGame } from './lib/virtual-player.js';
 import { sleep } from './lib/phase-clock.js';
-import { NO_REDIS_WORK, type RedisWork, type RedisWorkMeter } from './lib/redis-work-meter.js';
+import { NO_REDIS_WORK, redisWorkPer, type RedisWork, type RedisWorkMeter } from './lib/redis-work-meter.js';
 import type { GameState } from '../src/conflict/engine/game-state.js';
 
 /**
@@ -37,16 +37,15 @@ interface Measured {
     /** The web server process's CPU time (user and system), in ms. */
     cpuMs: number;
     /** Commands Redis ran, from any client, and Redis's CPU time in ms (distributed only). */
-    redisCommands: number | undefined;
-    redisCpuMs: number | undefined;
+    redis: { commands: number; cpuMs: number } | undefined;
   };
 }
 
 /** What Redis does each second with no request (distributed only): the worker's waits for jobs, the queue's schedules. */
 interface AtRest {
   seconds: number;
-  redisCommandsPerSecond: number;
-  redisCpuMsPerSecond: number;
+  /** Redis's commands and CPU ms, per second. */
+  redis: { commands: number; cpuMs: number };
 }
 
 interface Counters {
@@ -85,8 +84,7 @@ async function counted(
       cacheReads: (after.cacheReads - before.cacheReads) / count,
       statements: (after.statements - before.statements) / count,
       cpuMs: ((after.cpuSeconds - before.cpuSeconds) * 1000) / count,
-      redisCommands: target.redis ? (after.redis.commands - before.redis.commands) / count : undefined,
-      redisCpuMs: target.redis ? ((after.redis.cpuSeconds - before.redis.cpuSeconds) * 1000) / count : undefined,
+      redis: target.redis ? redisWorkPer(before.redis, after.redis, count) : undefined,
     },
   };
 }
@@ -95,11 +93,7 @@ async function measureAtRest(redis: RedisWorkMeter, seconds: number): Promise<At
   const before = await redis.read();
   await sleep(seconds * 1000);
   const after = await redis.read();
-  return {
-    seconds,
-    redisCommandsPerSecond: (after.commands - before.commands) / seconds,
-    redisCpuMsPerSecond: ((after.cpuSeconds - before.cpuSeconds) * 1000) / seconds,
-  };
+  return { seconds, redis: redisWorkPer(before, after, seconds) };
 }
 
 async function measure(
@@ -218,12 +212,12 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   for (const row of rows) {
     const spent = row.perRequest;
     console.log(
-      `${row.request.padEnd(50)} ${row.requestsPerSecond.toFixed(0).padStart(6)}  ${String(row.p50Ms).padStart(6)}  ${String(row.p99Ms).padStart(6)}  ${(healthz / row.requestsPerSecond).toFixed(2).padStart(15)}×  ${per(spent?.cacheReads, 11)}  ${per(spent?.statements, 10)}  ${per(spent?.cpuMs, 6)}  ${per(spent?.redisCommands, 14)}  ${per(spent?.redisCpuMs, 12)}  ${row.statuses}`,
+      `${row.request.padEnd(50)} ${row.requestsPerSecond.toFixed(0).padStart(6)}  ${String(row.p50Ms).padStart(6)}  ${String(row.p99Ms).padStart(6)}  ${(healthz / row.requestsPerSecond).toFixed(2).padStart(15)}×  ${per(spent?.cacheReads, 11)}  ${per(spent?.statements, 10)}  ${per(spent?.cpuMs, 6)}  ${per(spent?.redis?.commands, 14)}  ${per(spent?.redis?.cpuMs, 12)}  ${row.statuses}`,
     );
   }
   if (atRest)
     console.log(
-      `at rest (${atRest.seconds} s, no request): Redis ran ${atRest.redisCommandsPerSecond.toFixed(1)} commands and spent ${atRest.redisCpuMsPerSecond.toFixed(2)} ms of CPU per second`,
+      `at rest (${atRest.seconds} s, no request): Redis ran ${atRest.redis.commands.toFixed(1)} commands and spent ${atRest.redis.cpuMs.toFixed(2)} ms of CPU per second`,
     );
   process.exit(0);
 }

@@ -17,6 +17,11 @@ export function redisWorkOf(info: string): RedisWork {
   return { commands: sum(/cmdstat_[^:]+:calls=(\d+)/g), cpuSeconds: sum(/used_cpu_(?:sys|user):([\d.]+)/g) };
 }
 
+/** What Redis did between two readings, per `count` of something (a request, a second): commands, and CPU in ms. */
+export function redisWorkPer(before: RedisWork, after: RedisWork, count: number): { commands: number; cpuMs: number } {
+  return { commands: (after.commands - before.commands) / count, cpuMs: ((after.cpuSeconds - before.cpuSeconds) * 1000) / count };
+}
+
 /**
  * Reads what a Redis server has done, whichever process asked it (web, worker, BullMQ's blocking
  * waits), so a difference over a run is what the run cost Redis.

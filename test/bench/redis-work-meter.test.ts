@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
-import { RedisWorkMeter, redisWorkOf } from '../../bench/lib/redis-work-meter.js';
+import { RedisWorkMeter, redisWorkOf, redisWorkPer } from '../../bench/lib/redis-work-meter.js';
 import { describeWithServices, redisUrl, uniquePrefix } from '../support/services.js';
 
 describe("the Redis work meter's reading of INFO", () => {
@@ -19,6 +19,12 @@ describe("the Redis work meter's reading of INFO", () => {
       'cmdstat_evalsha:calls=11946,usec=1307973,usec_per_call=109.49,rejected_calls=7,failed_calls=2',
     ].join('\r\n');
     expect(redisWorkOf(info)).toEqual({ commands: 82_281, cpuSeconds: 8.75 });
+  });
+});
+
+describe("the Redis work meter's rates", () => {
+  it('divides the commands and the CPU, in ms, between two readings by a count', () => {
+    expect(redisWorkPer({ commands: 100, cpuSeconds: 1.5 }, { commands: 1_100, cpuSeconds: 1.75 }, 50)).toEqual({ commands: 20, cpuMs: 5 });
   });
 });
 
